@@ -1,0 +1,115 @@
+/**
+ * Named error classes. Each sets `name`, which Step Functions reports as the state's Error and
+ * which `ErrorEquals` in the definitions matches. Expected outcomes are never thrown: they are
+ * returned as a status for a Choice state.
+ */
+
+abstract class MigratorError extends Error {
+  abstract override readonly name: string;
+}
+
+/** Input that cannot be migrated. Never retried. `issues` lists every bad field. */
+export class InputInvalid extends MigratorError {
+  override readonly name = 'InputInvalid';
+  constructor(readonly issues: { field: string; problem: string }[]) {
+    super(`Input rejected: ${issues.map((i) => `${i.field}: ${i.problem}`).join('; ')}`);
+  }
+}
+
+/** The environment is not in a state that can be migrated (stack status, template contract...). Never retried. */
+export class PreflightFailed extends MigratorError {
+  override readonly name = 'PreflightFailed';
+  constructor(readonly problems: string[]) {
+    super(`Preflight failed: ${problems.join('; ')}`);
+  }
+}
+
+/** A wait loop ran past its timeout. */
+export class WaitTimedOut extends MigratorError {
+  override readonly name = 'WaitTimedOut';
+  constructor(label: string, elapsedSeconds: number, timeoutSeconds: number) {
+    super(`Timed out waiting for ${label}: waited ${elapsedSeconds} s, timeout ${timeoutSeconds} s`);
+  }
+}
+
+/** A resource exists under our deterministic name but does not carry this execution's tag. Never retried. */
+export class ResourceConflict extends MigratorError {
+  override readonly name = 'ResourceConflict';
+}
+
+/** A deletion that the safety rules refuse (the stack is not ours to delete). Never retried. */
+export class DeletionRefused extends MigratorError {
+  override readonly name = 'DeletionRefused';
+}
+
+/** A bucket copy failed for an object (after the SDK's own retries). */
+export class CopyFailed extends MigratorError {
+  override readonly name = 'CopyFailed';
+}
+
+/** AWS throttled us (after the SDK's own retries): retried by the state machine with backoff. */
+export class AwsThrottled extends MigratorError {
+  override readonly name = 'AwsThrottled';
+}
+
+/** AWS answered 5xx or the connection failed: retried by the state machine with backoff. */
+export class AwsUnavailable extends MigratorError {
+  override readonly name = 'AwsUnavailable';
+}
+
+/** AWS refused the call for permissions. Never retried: a human must fix the role. */
+export class AwsAccessDenied extends MigratorError {
+  override readonly name = 'AwsAccessDenied';
+}
+
+/** Any other AWS error, with the service's error code in the message. Not retried. */
+export class AwsRequestFailed extends MigratorError {
+  override readonly name = 'AwsRequestFailed';
+}
+
+/** Errors the state machines retry with backoff. Everything else goes straight to compensation. */
+export const RETRYABLE_ERRORS = ['AwsThrottled', 'AwsUnavailable'] as const;
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'TransactionInProgressException',
+  'EC2ThrottledException',
+  'BandwidthLimitExceeded',
+  'LimitExceededException',
+]);
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'InvalidClientTokenId', 'ExpiredToken', 'ExpiredTokenException']);
+
+interface SdkLikeError {
+  name?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+}
+
+/**
+ * Maps an error thrown by an AWS SDK call into one of the named classes above, so the state machine
+ * can retry what is transient and stop on what is not. Our own named errors pass through unchanged.
+ */
+export function classifyAwsError(err: unknown): Error {
+  if (err instanceof MigratorError) return err;
+  const e = (err ?? {}) as SdkLikeError;
+  const code = e.name ?? 'Error';
+  const detail = `${code}: ${e.message ?? String(err)}`;
+  if (THROTTLING.has(code)) return new AwsThrottled(detail);
+  if (ACCESS_DENIED.has(code)) return new AwsAccessDenied(detail);
+  const status = e.$metadata?.httpStatusCode;
+  if (e.$fault === 'server' || (status !== undefined && status >= 500) || ['TimeoutError', 'ECONNRESET', 'ETIMEDOUT', 'NetworkingError'].includes(code)) {
+    return new AwsUnavailable(detail);
+  }
+  if (err instanceof Error && !('$metadata' in err)) return err;
+  return new AwsRequestFailed(detail);
+}

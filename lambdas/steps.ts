@@ -1,0 +1,28 @@
+/**
+ * Every Lambda step of the workflow: its folder under lambdas/, its timeout and memory. The CDK
+ * construct builds one function per entry; the local executor loads the same handlers by name.
+ */
+export const STEPS = {
+  'validate-input': { timeoutSeconds: 10, memoryMb: 256 },
+  discover: { timeoutSeconds: 60, memoryMb: 512 },
+  'standby-enter': { timeoutSeconds: 120, memoryMb: 256 },
+  'standby-exit': { timeoutSeconds: 120, memoryMb: 256 },
+  'standby-status': { timeoutSeconds: 30, memoryMb: 256 },
+  snapshot: { timeoutSeconds: 60, memoryMb: 256 },
+  'snapshot-status': { timeoutSeconds: 30, memoryMb: 256 },
+  'create-stack': { timeoutSeconds: 60, memoryMb: 256 },
+  'stack-status': { timeoutSeconds: 60, memoryMb: 256 },
+  'copy-bucket': { timeoutSeconds: 900, memoryMb: 1024 },
+  'verify-bucket': { timeoutSeconds: 900, memoryMb: 1024 },
+  'smoke-test': { timeoutSeconds: 90, memoryMb: 256 },
+  'compare-statistics': { timeoutSeconds: 300, memoryMb: 256 },
+  'delete-stack': { timeoutSeconds: 900, memoryMb: 512 },
+  'delete-snapshots': { timeoutSeconds: 60, memoryMb: 256 },
+  'compose-notification': { timeoutSeconds: 10, memoryMb: 256 },
+} as const satisfies Record<string, { timeoutSeconds: number; memoryMb: number }>;
+
+export type StepName = keyof typeof STEPS;
+export const STEP_NAMES = Object.keys(STEPS) as StepName[];
+
+/** The copy step stops starting new copies when less than this remains of its invocation. */
+export const COPY_SAFETY_MARGIN_MS = 3 * 60 * 1000;
