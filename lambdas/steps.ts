@@ -26,3 +26,17 @@ export const STEP_NAMES = Object.keys(STEPS) as StepName[];
 
 /** The copy step stops starting new copies when less than this remains of its invocation. */
 export const COPY_SAFETY_MARGIN_MS = 3 * 60 * 1000;
+
+/** State-machine-wide timeout of Migrate; also the lifetime of the environment lock (DynamoDB TTL). */
+export const MIGRATION_TIMEOUT_SECONDS = 48 * 3600;
+
+/** Tag keys this workflow puts on what it creates (stacks, snapshots) and on ASGs while in standby. */
+export const TAGS = {
+  execution: 'env-migrator:execution',
+  environment: 'env-migrator:environment',
+  version: 'env-migrator:version',
+  sourceStack: 'env-migrator:source-stack',
+  standbyOriginalMinSize: 'env-migrator:original-min-size',
+  /** Comma-separated processes this execution suspended on an ASG, so a retried standby-enter knows them. */
+  standbySuspendedProcesses: 'env-migrator:suspended-processes',
+} as const;

@@ -85,7 +85,9 @@ export const MigrationInputSchema = z
       .string()
       .max(1024)
       .regex(
-        /^https:\/\/[a-z0-9.-]+\.amazonaws\.com(\.cn)?\/[A-Za-z0-9!\-_.*'()/%+=]+$/,
+        // S3 hosts only (s3.amazonaws.com, <bucket>.s3.<region>.amazonaws.com, s3-<region>...):
+        // CloudFormation's TemplateURL must point to Amazon S3, and failing here is before any AWS call.
+        /^https:\/\/([a-z0-9.-]+\.)?s3([.-][a-z0-9.-]*)?\.amazonaws\.com(\.cn)?\/[A-Za-z0-9!\-_.*'()/%+=]+$/,
         'must be an https URL of a template in Amazon S3',
       )
       .optional(),
@@ -192,6 +194,8 @@ export interface DiscoverEvent {
   /** For a clone's destination: the source to pair resources with, by logical ID. Every source
    *  bucket and database must have a partner, or the preflight fails (its data would be lost). */
   pairWith?: Discovery;
+  /** Stack outputs the workflow will read (statistics URL, smoke-test URL): missing ones fail the preflight. */
+  requiredOutputs?: string[];
 }
 export interface Discovery {
   stackName: string;
@@ -230,11 +234,17 @@ export interface StandbyEnterEvent {
 export type StandbyEnterResult = StandbyRecord;
 
 export interface StandbyExitEvent {
-  standby: StandbyRecord;
+  /** What standby-enter recorded. Absent when standby-enter failed before returning (compensation). */
+  standby?: StandbyRecord;
+  /** The discovered groups: any of them that carries this execution's tag but is missing from
+   *  `standby` (standby-enter failed halfway) is recovered from its tags and returned to service too. */
+  autoScalingGroups?: AsgRef[];
   execution: ExecutionRef;
 }
 export interface StandbyExitResult {
   groups: { autoScalingGroupName: string; instancesReturned: number; processesResumed: string[]; minSizeRestored: number }[];
+  /** What was acted on (recorded plus recovered groups): the input of standby-status with direction EXIT. */
+  standby: StandbyRecord;
 }
 
 export interface StandbyStatusEvent extends WaitInput {
@@ -331,6 +341,8 @@ export interface CopyBucketEvent {
 export interface CopyContinuation {
   /** ListObjectsV2 token of the next source page to copy. */
   continuationToken?: string;
+  /** Last source key already processed: the destination listing resumes after it. */
+  lastKey?: string;
   /** Running totals across invocations. */
   totals: CopyTotals;
   invocations: number;
@@ -399,8 +411,11 @@ export interface CompareStatisticsEvent {
 }
 export interface StatisticsDifference {
   path: string;
+  /** The value on each side; null where `absentOn` names that side (JSON has no undefined). */
   source: unknown;
   destination: unknown;
+  /** The side that has no value at this path at all (as opposed to a JSON null). */
+  absentOn?: 'source' | 'destination';
 }
 export interface EndpointReading {
   url: string;
@@ -422,16 +437,26 @@ export interface CompareStatisticsResult {
 /** delete-stack: empty the stack's buckets, then DeleteStack. */
 export interface DeleteStackEvent {
   stackName: string;
-  /** Safety guard: the deletion is refused unless the stack carries one of these tag values, or is the named current stack. */
   execution: ExecutionRef;
-  /** What the migration is allowed to delete here, and why (for the log and the refusal message). */
+  /** Why this stack is being deleted, in words (logged, and quoted in a refusal). */
   reason: string;
+  /**
+   * Defence in depth for invariant 1. A stack that does not carry this execution's tag (the current
+   * environment) is deleted only when `verifiedCopy` proves a complete, verified copy of exactly this
+   * stack exists (outcome EQUAL, source = this stack, destination stack CREATE_COMPLETE), and when its
+   * stack ID is still `expectedStackId` (never a different stack that took the name). Otherwise the
+   * step throws DeletionRefused. Stacks tagged with this execution need neither.
+   */
+  expectedStackId?: string;
+  verifiedCopy?: CloneOutput;
 }
 export interface DeleteStackResult {
   stackName: string;
   bucketsEmptied: { bucketName: string; objectVersionsDeleted: number }[];
   /** False when the stack did not exist (already deleted counts as done). */
   deleteStarted: boolean;
+  /** Buckets left with their data because CloudFormation keeps them (DeletionPolicy Retain). */
+  bucketsRetained?: string[];
 }
 
 /** delete-snapshots: this migration's manual snapshots. */
@@ -442,6 +467,9 @@ export interface DeleteSnapshotsEvent {
 export interface DeleteSnapshotsResult {
   deleted: string[];
   alreadyGone: string[];
+  /** Ours but not deletable yet (RDS deletes only `available` snapshots, e.g. one still `creating`):
+   *  left in place, to be listed as left to do by hand. */
+  notDeletable: { snapshotIdentifier: string; status: string }[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,6 +530,15 @@ export interface ComposeNotificationEvent {
   cleanedUp: string[];
   leftToDo: string[];
   region?: string;
+  /** Target version (named in the subject of a success). */
+  version?: string;
+  /**
+   * What Migrate's compensation chain did, by action: `{ status: 'DONE', target? }` when the action
+   * completed, the caught `{ Error, Cause }` when it failed (the chain goes on regardless). Keys:
+   * deleteTemporaryStack, exitStandby, deleteSnapshots, deleteNewStack. The composer turns entries
+   * into cleanedUp / leftToDo lines (a JSONPath state machine cannot build conditional lists).
+   */
+  compensation?: Record<string, unknown>;
 }
 export interface ComposeNotificationResult {
   subject: string;

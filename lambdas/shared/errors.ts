@@ -42,6 +42,12 @@ export class DeletionRefused extends MigratorError {
   override readonly name = 'DeletionRefused';
 }
 
+/** Instances of ours are still moving into Standby, so they cannot be moved back yet (ExitStandby
+ *  accepts only instances in Standby). Transient: the state machine retries it with a delay. */
+export class StandbyInTransition extends MigratorError {
+  override readonly name = 'StandbyInTransition';
+}
+
 /** A bucket copy failed for an object (after the SDK's own retries). */
 export class CopyFailed extends MigratorError {
   override readonly name = 'CopyFailed';

@@ -28,7 +28,7 @@ export function stepHandler<E, R>(
       return result;
     } catch (err) {
       const named = classifyAwsError(err);
-      logger.error('step failed', { error: named.name, message: named.message });
+      logger.error('step failed', { error: named.name, errorMessage: named.message });
       throw named;
     }
   };

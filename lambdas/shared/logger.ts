@@ -11,3 +11,6 @@ export function appendInvocationKeys(logger: Logger, execution: ExecutionRef | u
   logger.resetKeys();
   logger.appendKeys({ executionArn: execution?.id, executionName: execution?.name, stackName });
 }
+
+/** What a core needs of the logger to report oddities it tolerates (the module logger, or a stub in tests). */
+export type WarnLogger = Pick<Logger, 'warn'>;

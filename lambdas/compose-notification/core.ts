@@ -1,0 +1,436 @@
+import type {
+  CompareStatisticsResult,
+  ComposeNotificationEvent,
+  ComposeNotificationResult,
+  Outcome,
+  StatisticsDifference,
+  VerifyBucketResult,
+} from '../shared/contracts';
+import { runIdOf, tempStackNameOf } from '../shared/naming';
+
+/** SNS: a subject must be under 100 characters, without line breaks or control characters; we also keep it ASCII. */
+export const SUBJECT_MAX = 99;
+/** The whole SNS message, attributes included, is limited to 256 KiB: the text and the JSON share it. */
+export const MESSAGE_MAX_BYTES = 200 * 1024;
+export const DETAILS_MAX_BYTES = 40 * 1024;
+
+const MAX_STAT_LINES = 100;
+const MAX_BUCKETS = 20;
+const MAX_OBJECT_LINES = 20;
+const MAX_VALUE_CHARS = 200;
+const MAX_CAUSE_CHARS = 4000;
+const PREFIX = '[env-migrator]';
+
+/**
+ * Compose the notification, the last step of every outcome (invariant 4): what happened, where,
+ * why, where the data is, what was cleaned up and what is left to do, as a phone-readable subject,
+ * a text message and the same facts as JSON. Makes no AWS call and throws nothing of its own:
+ * a notification must always be sendable.
+ */
+export function composeNotification(event: ComposeNotificationEvent): ComposeNotificationResult {
+  const region = event.region ?? regionOf(event.execution.id);
+  const url = consoleUrl(event.execution.id, region);
+  const cause = event.error ? causeText(event.error.Cause) : undefined;
+  const undone = compensationLines(event);
+  // What the compensation chain recorded joins what the state machine listed itself.
+  const e: ComposeNotificationEvent = { ...event, cleanedUp: [...(event.cleanedUp ?? []), ...undone.cleanedUp], leftToDo: [...(event.leftToDo ?? []), ...undone.leftToDo] };
+  return {
+    subject: subjectOf(e),
+    message: messageOf(e, cause, url),
+    details: detailsOf(e, cause, url, region),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compensation record
+// ---------------------------------------------------------------------------------------------
+
+type Entry = Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+/**
+ * Turns `$.compensation` (action → `{status: 'DONE', target?}` or the caught `{Error, Cause}`) into
+ * lines of what was cleaned up and what is left to do by hand. Names the state machine could not
+ * pass (the temporary stack, the snapshot prefix) are derived from the execution, as they were made.
+ */
+export function compensationLines(e: ComposeNotificationEvent): { cleanedUp: string[]; leftToDo: string[] } {
+  const cleanedUp: string[] = [];
+  const leftToDo: string[] = [];
+  const stack = e.stackName || '(unknown stack)';
+  const temp = tempStackNameOf(stack, e.execution.id);
+  const dataIn = e.survivor ? `; the data is in ${e.survivor}` : '';
+  for (const [action, raw] of Object.entries(e.compensation ?? {})) {
+    if (!raw || typeof raw !== 'object') continue;
+    const entry = raw as Entry;
+    const error = str(entry.Error) ?? str(entry.error);
+    const why = error ? `${error}: ${truncate(causeText(str(entry.Cause) ?? str(entry.cause) ?? ''), 1000)}` : '';
+    const target = str(entry.target) ?? str(entry.stackName);
+    switch (action) {
+      case 'deleteTemporaryStack':
+        if (!error) cleanedUp.push(`deleted the temporary stack ${target ?? temp}`);
+        else leftToDo.push(`delete the temporary stack ${target ?? temp} by hand${dataIn}; its deletion failed (${why})`);
+        break;
+      case 'deleteNewStack':
+        if (!error) cleanedUp.push(`deleted the new environment ${target ?? stack}, which did not hold the data`);
+        else leftToDo.push(`delete the new environment ${target ?? stack} by hand once you have checked it is not the one holding the data${dataIn}; its deletion failed (${why})`);
+        break;
+      case 'exitStandby':
+        if (!error) cleanedUp.push(`returned the instances of ${stack} to service (standby exited, scaling processes resumed, min size restored)`);
+        else
+          leftToDo.push(
+            `put the instances of ${stack} back in service by hand: exit standby, resume the suspended scaling processes and restore the min size (the env-migrator:* tags on each Auto Scaling group record what was changed); it failed (${why})`,
+          );
+        break;
+      case 'deleteSnapshots': {
+        const prefix = `em-${runIdOf(e.execution.id)}-`;
+        if (!error) cleanedUp.push(`deleted this migration's DB snapshots (${prefix}*)`);
+        else leftToDo.push(`delete this migration's DB snapshots (${prefix}*) by hand; their deletion failed (${why})`);
+        for (const n of Array.isArray(entry.notDeletable) ? entry.notDeletable : []) {
+          const id = n && typeof n === 'object' ? str((n as Entry).snapshotIdentifier) : undefined;
+          if (id) leftToDo.push(`delete the DB snapshot ${id} by hand once it is available (it was ${str((n as Entry).status) ?? 'busy'})`);
+        }
+        break;
+      }
+      default:
+        if (!error) cleanedUp.push(`${action}: done${target ? ` (${target})` : ''}`);
+        else leftToDo.push(`${action} failed and must be finished by hand (${why})`);
+    }
+  }
+  return { cleanedUp, leftToDo };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subject
+// ---------------------------------------------------------------------------------------------
+
+function subjectOf(e: ComposeNotificationEvent): string {
+  const stack = e.stackName || '(unknown stack)';
+  const survivor = e.survivor ?? 'UNKNOWN - check now';
+  const at = e.failedState ? ` at "${e.failedState}"` : '';
+  // Most detailed first; the first that fits wins, the survivor is the last thing dropped.
+  const variants: string[] = (() => {
+    switch (e.outcome) {
+      case 'SUCCEEDED':
+        return e.version ? [`${PREFIX} SUCCEEDED ${stack} -> ${e.version}`, `${PREFIX} SUCCEEDED ${stack}`] : [`${PREFIX} SUCCEEDED ${stack}`];
+      case 'PRESERVED_AFTER_FIRST_CLONE_MISMATCH':
+      case 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH':
+        return [
+          `${PREFIX} PRESERVED ${stack}: ${whatDiffers(e)} - data in ${survivor}`,
+          `${PREFIX} PRESERVED ${stack}: mismatch - data in ${survivor}`,
+          `${PREFIX} PRESERVED ${stack} - data in ${survivor}`,
+          `${PREFIX} PRESERVED - data in ${survivor}`,
+        ];
+      case 'FAILED_AND_COMPENSATED':
+        return [
+          `${PREFIX} FAILED ${stack}${at} - data safe in ${survivor}`,
+          `${PREFIX} FAILED ${stack} - data safe in ${survivor}`,
+          `${PREFIX} FAILED - data safe in ${survivor}`,
+        ];
+      case 'REJECTED_INPUT':
+        return [`${PREFIX} REJECTED input for ${stack}: nothing changed`, `${PREFIX} REJECTED input: nothing changed`];
+      case 'MIGRATION_IN_PROGRESS':
+        return [`${PREFIX} REFUSED ${stack}: another migration is in progress`, `${PREFIX} REFUSED ${stack}: migration in progress`];
+      default:
+        return [`${PREFIX} ${String(e.outcome)} ${stack}`];
+    }
+  })().map(toSubjectText);
+  const fitting = variants.find((v) => v.length <= SUBJECT_MAX);
+  if (fitting) return fitting;
+  const last = variants[variants.length - 1] ?? PREFIX;
+  return `${last.slice(0, SUBJECT_MAX - 3)}...`;
+}
+
+/** ASCII, one line: arrows and dashes spelled out, anything else unprintable replaced. */
+export function toSubjectText(s: string): string {
+  return s
+    .replace(/→/g, '->')
+    .replace(/[—–]/g, '-')
+    .replace(/[‘’]/g, "'")
+    .replace(/[“”]/g, '"')
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7E]/g, '?')
+    .trim();
+}
+
+function whatDiffers(e: ComposeNotificationEvent): string {
+  const stats = e.statistics?.status === 'MISMATCH';
+  const buckets = (e.verification ?? []).some((v) => v.status === 'MISMATCH');
+  if (stats && buckets) return 'statistics and buckets differ';
+  if (stats) return 'statistics differ';
+  if (buckets) return 'buckets differ';
+  return 'copy did not match';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message
+// ---------------------------------------------------------------------------------------------
+
+const HEADLINE: Record<Outcome, string> = {
+  SUCCEEDED: 'SUCCEEDED',
+  PRESERVED_AFTER_FIRST_CLONE_MISMATCH: 'STOPPED, DATA PRESERVED (the copy did not match the original)',
+  PRESERVED_AFTER_SECOND_CLONE_MISMATCH: 'STOPPED, DATA PRESERVED (the new environment did not match the verified copy)',
+  FAILED_AND_COMPENSATED: 'FAILED (changes undone as far as safe)',
+  REJECTED_INPUT: 'REJECTED (bad input, nothing changed)',
+  MIGRATION_IN_PROGRESS: 'REFUSED (another migration is in progress, nothing changed)',
+};
+
+function whatHappened(e: ComposeNotificationEvent): string {
+  const stack = e.stackName || '(unknown stack)';
+  switch (e.outcome) {
+    case 'SUCCEEDED':
+      return `${stack} now runs version ${e.version ?? '(target version)'}. It was built from verified copies of the data: its smoke test passed, its buckets match and its statistics equal the previous environment's.`;
+    case 'PRESERVED_AFTER_FIRST_CLONE_MISMATCH':
+      return `The migration of ${stack} stopped before the original environment was changed: the temporary copy did not match it (${whatDiffers(e)}). The original environment was not deleted.`;
+    case 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH':
+      return `The migration of ${stack} stopped after the original environment had been replaced by a verified copy: the new ${stack} did not match that copy (${whatDiffers(e)}). The verified copy holds all the data and was kept.`;
+    case 'FAILED_AND_COMPENSATED':
+      return `The migration of ${stack} failed${e.failedState ? ` at "${e.failedState}"` : ''}. Its changes were undone as far as was safe; nothing holding the only copy of the data was deleted.`;
+    case 'REJECTED_INPUT':
+      return 'The migration was not started: its input was rejected. Nothing was changed.';
+    case 'MIGRATION_IN_PROGRESS':
+      return `The migration was not started: another migration of ${stack} is in progress. Nothing was changed.`;
+    default:
+      return `The migration of ${stack} ended with outcome ${String(e.outcome)}.`;
+  }
+}
+
+function whereTheDataIs(e: ComposeNotificationEvent): string {
+  const stack = e.stackName || '(unknown stack)';
+  if (e.survivor === null) {
+    if (e.outcome === 'REJECTED_INPUT' || e.outcome === 'MIGRATION_IN_PROGRESS') return `Unchanged: this execution touched no environment.`;
+    return '!!! UNKNOWN: no environment is known to hold all of the data. Check the stacks and snapshots of this execution BEFORE deleting anything. !!!';
+  }
+  if (e.survivor === stack) return `*** ALL DATA IS IN ${stack}. ***`;
+  return `!!! ALL DATA IS IN ${e.survivor} - NOT in ${stack}. Do NOT delete ${e.survivor}: it holds the only complete copy. !!!`;
+}
+
+function messageOf(e: ComposeNotificationEvent, cause: string | undefined, url: string): string {
+  const lines: string[] = [];
+  const section = (title: string, body: string[]) => lines.push('', title, ...body);
+
+  lines.push(`env-migrator: ${HEADLINE[e.outcome] ?? String(e.outcome)} - ${e.stackName || '(unknown stack)'}`);
+  section('WHAT HAPPENED', [whatHappened(e)]);
+  if (e.outcome !== 'SUCCEEDED') section('WHERE', [whereItStopped(e)]);
+
+  const why = whyLines(e, cause);
+  if (why.length > 0) section(e.outcome === 'SUCCEEDED' ? 'CHECKS' : 'WHY', why);
+  section('WHERE THE DATA IS', [whereTheDataIs(e)]);
+  section('CLEANED UP', bullets(e.cleanedUp));
+  section('LEFT TO DO BY HAND', bullets(e.leftToDo));
+  section('EXECUTION', [e.execution.id, url]);
+
+  return capBytes(lines.join('\n') + '\n', MESSAGE_MAX_BYTES, '\n[message truncated: see the execution in the console for the rest]\n');
+}
+
+function whereItStopped(e: ComposeNotificationEvent): string {
+  if (e.failedState) return `Failed at state: "${e.failedState}"`;
+  if (e.outcome === 'PRESERVED_AFTER_FIRST_CLONE_MISMATCH' || e.outcome === 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH') {
+    return 'No state failed: the workflow stopped on the comparison of the copy with its source.';
+  }
+  return 'The failed state is not known: see the execution history.';
+}
+
+function whyLines(e: ComposeNotificationEvent, cause: string | undefined): string[] {
+  const out: string[] = [];
+  if (e.error) {
+    out.push(`Error: ${e.error.Error}`);
+    const text = truncate(cause ?? '', MAX_CAUSE_CHARS);
+    // InputInvalid lists every bad field in one sentence: one per line reads better.
+    if (e.error.Error === 'InputInvalid' && text.startsWith('Input rejected: ')) {
+      out.push('Cause: input rejected:', ...text.slice('Input rejected: '.length).split('; ').map((p) => `  - ${p}`));
+    } else if (text) {
+      out.push(`Cause: ${text}`);
+    }
+  }
+  if (e.statistics) out.push(...statisticsLines(e.statistics, e.outcome === 'SUCCEEDED'));
+  const buckets = (e.verification ?? []).filter((v) => e.outcome === 'SUCCEEDED' || v.status === 'MISMATCH');
+  if (buckets.length > 0) out.push(...bucketLines(buckets));
+  return out;
+}
+
+function statisticsLines(s: CompareStatisticsResult, brief: boolean): string[] {
+  const out = [`Statistics: ${s.status} - ${s.summary}`];
+  if (brief && s.status === 'EQUAL') return out;
+  for (const [name, r] of [['source', s.source], ['destination', s.destination]] as const) {
+    if (!r.ok) out.push(`  ${name} endpoint ${r.url} could not be read: ${r.reason ?? 'unknown reason'}`);
+  }
+  if (s.differences.length > 0) {
+    out.push('Statistics differences (path: source → destination):');
+    for (const d of s.differences.slice(0, MAX_STAT_LINES)) out.push(`  ${d.path}: ${sideValue(d, 'source')} → ${sideValue(d, 'destination')}`);
+    if (s.differences.length > MAX_STAT_LINES) out.push(`  ... and ${s.differences.length - MAX_STAT_LINES} more`);
+  }
+  return out;
+}
+
+function bucketLines(results: VerifyBucketResult[]): string[] {
+  const out = ['Buckets:'];
+  for (const v of results.slice(0, MAX_BUCKETS)) {
+    const { pair, source: src, destination: dst, comparedBy: by } = v;
+    out.push(
+      `  ${pair.logicalId} (${pair.sourceBucket} → ${pair.destinationBucket}): ${v.status}; objects ${src.objectCount} → ${dst.objectCount}, bytes ${src.totalBytes} → ${dst.totalBytes}; compared by ETag ${by.etag}, by checksum ${by.checksum}, not comparable ${by.notComparable}`,
+    );
+    for (const d of v.differences.slice(0, MAX_OBJECT_LINES)) {
+      const sizes = d.source || d.destination ? ` (size ${d.source?.size ?? '-'} → ${d.destination?.size ?? '-'})` : '';
+      out.push(`    ${d.problem}: ${truncate(d.key, MAX_VALUE_CHARS)}${sizes}`);
+    }
+    const more = Math.max(v.differenceCount, v.differences.length) - Math.min(v.differences.length, MAX_OBJECT_LINES);
+    if (more > 0) out.push(`    ... and ${more} more`);
+  }
+  if (results.length > MAX_BUCKETS) out.push(`  ... and ${results.length - MAX_BUCKETS} more buckets`);
+  return out;
+}
+
+function bullets(items: string[]): string[] {
+  if (items.length === 0) return ['(nothing)'];
+  const shown = items.slice(0, 100).map((i) => `- ${i}`);
+  if (items.length > 100) shown.push(`... and ${items.length - 100} more`);
+  return shown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Details (JSON)
+// ---------------------------------------------------------------------------------------------
+
+function detailsOf(e: ComposeNotificationEvent, cause: string | undefined, url: string, region: string): string {
+  const items = (list: string[], max: number, chars: number) => list.slice(0, max).map((i) => truncate(i, chars));
+  const full = (maxList: number, maxCause: number, maxItems: number, itemChars: number) => ({
+    outcome: e.outcome,
+    stackName: e.stackName,
+    survivor: e.survivor,
+    version: e.version,
+    executionArn: e.execution.id,
+    executionName: e.execution.name,
+    region,
+    consoleUrl: url,
+    failedState: e.failedState,
+    error: e.error ? { error: e.error.Error, cause: truncate(cause ?? '', maxCause) } : undefined,
+    statistics: e.statistics
+      ? {
+          status: e.statistics.status,
+          summary: e.statistics.summary,
+          source: { url: e.statistics.source.url, ok: e.statistics.source.ok, reason: e.statistics.source.reason },
+          destination: { url: e.statistics.destination.url, ok: e.statistics.destination.ok, reason: e.statistics.destination.reason },
+          differenceCount: e.statistics.differences.length,
+          differences: e.statistics.differences.slice(0, maxList).map((d) => ({ path: d.path, source: sideValue(d, 'source'), destination: sideValue(d, 'destination') })),
+        }
+      : undefined,
+    buckets: (e.verification ?? []).slice(0, Math.max(maxItems, MAX_BUCKETS)).map((v) => ({
+      logicalId: v.pair.logicalId,
+      sourceBucket: v.pair.sourceBucket,
+      destinationBucket: v.pair.destinationBucket,
+      status: v.status,
+      source: v.source,
+      destination: v.destination,
+      comparedBy: v.comparedBy,
+      differenceCount: v.differenceCount,
+      differences: v.differences.slice(0, maxList),
+    })),
+    bucketCount: (e.verification ?? []).length,
+    cleanedUp: items(e.cleanedUp, maxItems, itemChars),
+    cleanedUpCount: e.cleanedUp.length,
+    leftToDo: items(e.leftToDo, maxItems, itemChars),
+    leftToDoCount: e.leftToDo.length,
+    truncated: maxList !== Infinity,
+  });
+  // Shrink until the JSON fits; the counts always stay, so nothing is silently lost.
+  const levels = [
+    [Infinity, MAX_CAUSE_CHARS, Infinity, Infinity],
+    [100, MAX_CAUSE_CHARS, 100, 1000],
+    [10, 1000, 30, 300],
+    [0, 300, 10, 200],
+  ] as const;
+  for (const [maxList, maxCause, maxItems, itemChars] of levels) {
+    const text = JSON.stringify(full(maxList, maxCause, maxItems, itemChars));
+    if (Buffer.byteLength(text, 'utf8') <= DETAILS_MAX_BYTES) return text;
+  }
+  return JSON.stringify({
+    outcome: e.outcome,
+    stackName: truncate(e.stackName, 200),
+    survivor: e.survivor,
+    executionArn: e.execution.id,
+    consoleUrl: url,
+    failedState: truncate(e.failedState ?? '', 200),
+    truncated: true,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The readable part of a Step Functions error cause. A Lambda failure's cause is the JSON
+ * `{"errorType","errorMessage","trace"}`; a failed child execution's cause is its description,
+ * whose own `Cause` may again be such JSON. Plain text is returned as it is.
+ */
+export function causeText(cause: string | undefined, depth = 0): string {
+  if (!cause) return '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(cause);
+  } catch {
+    return cause;
+  }
+  if (Array.isArray(parsed)) {
+    // The stack events behind a failed stack operation: [{logicalId, resourceType, status, reason}].
+    const lines = parsed.filter((f): f is Record<string, unknown> => !!f && typeof f === 'object' && 'logicalId' in f);
+    if (lines.length === 0) return cause;
+    return lines.map((f) => `${String(f.logicalId)} (${String(f.resourceType ?? '?')}) ${String(f.status ?? '')}: ${String(f.reason ?? '')}`).join('; ');
+  }
+  if (!parsed || typeof parsed !== 'object' || depth > 3) return cause;
+  const o = parsed as Record<string, unknown>;
+  if (typeof o.errorMessage === 'string') return o.errorMessage;
+  if (typeof o.Cause === 'string' || typeof o.cause === 'string') {
+    const inner = causeText(String(o.Cause ?? o.cause), depth + 1);
+    const name = typeof o.Error === 'string' ? o.Error : typeof o.error === 'string' ? o.error : undefined;
+    return name ? `${name}: ${inner}` : inner;
+  }
+  return cause;
+}
+
+/** The region of an ARN (`arn:partition:service:region:account:...`). */
+export function regionOf(arn: string): string {
+  return arn.split(':')[3] || 'us-east-1';
+}
+
+/** Step Functions console page of an execution, in the console of its partition. */
+export function consoleUrl(executionArn: string, region: string): string {
+  const partition = executionArn.split(':')[1] ?? 'aws';
+  const host =
+    partition === 'aws-cn'
+      ? `${region}.console.amazonaws.cn`
+      : partition === 'aws-us-gov'
+        ? 'console.amazonaws-us-gov.com'
+        : `${region}.console.aws.amazon.com`;
+  return `https://${host}/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+/** One side of a statistics difference: "(absent)" where that side has no value at all, else its JSON. */
+function sideValue(d: StatisticsDifference, side: 'source' | 'destination'): string {
+  return d.absentOn === side ? '(absent)' : showValue(d[side]);
+}
+
+function showValue(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return truncate(text, MAX_VALUE_CHARS);
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max)}... (${s.length - max} more characters)`;
+}
+
+/** Cuts `text` to at most `maxBytes` of UTF-8, on a character boundary, ending with `note`. */
+function capBytes(text: string, maxBytes: number, note: string): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const budget = maxBytes - Buffer.byteLength(note, 'utf8');
+  let cut = Buffer.from(text, 'utf8').subarray(0, budget).toString('utf8');
+  // A multi-byte character cut in half decodes to U+FFFD: drop it.
+  cut = cut.replace(/\uFFFD+$/, '');
+  return cut + note;
+}

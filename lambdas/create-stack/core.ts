@@ -1,0 +1,172 @@
+import {
+  CreateStackCommand,
+  GetTemplateSummaryCommand,
+  type CloudFormationClient,
+  type Parameter,
+  type Tag,
+} from '@aws-sdk/client-cloudformation';
+import type { CreateStackEvent, CreateStackResult } from '../shared/contracts';
+import { parseTemplate } from '../shared/cfn-template';
+import { PreflightFailed, ResourceConflict } from '../shared/errors';
+import { describeStack, requestToken, tagMap } from '../shared/stacks';
+import { TAGS } from '../steps';
+
+export interface CreateStackDeps {
+  cfn: CloudFormationClient;
+  /** Service role CloudFormation assumes (env CFN_ROLE_ARN); absent: the caller's own credentials. */
+  roleArn?: string;
+}
+
+/** The template contract: every environment template declares its version as this parameter. */
+export const VERSION_PARAMETER = 'EnvironmentVersion';
+/** The template contract: database X is restored from the snapshot passed in parameter `XSnapshotIdentifier`. */
+export const SNAPSHOT_PARAMETER_SUFFIX = 'SnapshotIdentifier';
+/** How DescribeStacks shows the value of a NoEcho parameter: the real value cannot be read back. */
+export const MASKED_VALUE = '****';
+/** CreateStack takes at most 51,200 bytes of TemplateBody; larger templates must come by TemplateURL (API_CreateStack). */
+export const TEMPLATE_BODY_MAX_BYTES = 51_200;
+
+export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const;
+
+/**
+ * The parameters the new stack is created with, or every reason it cannot be created without losing
+ * data or settings. Pure: `declared` is the list of parameter names of the new template.
+ * Per declared parameter, first match wins: the caller's override; the snapshot of the database
+ * whose logical ID prefixes `SnapshotIdentifier`; the target version; the source stack's value;
+ * else nothing (CloudFormation applies the template default).
+ */
+export function planParameters(event: CreateStackEvent, declared: string[]): { parameters: Parameter[]; problems: string[] } {
+  const problems: string[] = [];
+  const declaredSet = new Set(declared);
+  const sourceValues = new Map(event.source.parameters.map((p) => [p.key, p.value]));
+  const snapshotByParameter = new Map(event.snapshots.map((s) => [`${s.logicalId}${SNAPSHOT_PARAMETER_SUFFIX}`, s]));
+
+  for (const [parameter, snapshot] of snapshotByParameter) {
+    if (!declaredSet.has(parameter)) {
+      problems.push(`the new template has no parameter ${parameter}: database ${snapshot.logicalId} would start empty`);
+    }
+  }
+  if (!declaredSet.has(VERSION_PARAMETER)) {
+    problems.push(`the new template has no parameter ${VERSION_PARAMETER}`);
+  }
+
+  const parameters: Parameter[] = [];
+  for (const key of declared) {
+    const value = resolveParameter(key, event, snapshotByParameter, sourceValues);
+    if (value === undefined) continue;
+    if (value.from === 'source' && value.value === MASKED_VALUE) {
+      problems.push(
+        `parameter ${key} of ${event.source.stackName} is NoEcho (CloudFormation shows it as ${MASKED_VALUE}) and cannot be copied: pass its value in parameters`,
+      );
+      continue;
+    }
+    parameters.push({ ParameterKey: key, ParameterValue: value.value });
+  }
+  return { parameters, problems };
+}
+
+function resolveParameter(
+  key: string,
+  event: CreateStackEvent,
+  snapshotByParameter: Map<string, { snapshotIdentifier: string }>,
+  sourceValues: Map<string, string>,
+): { value: string; from: 'override' | 'snapshot' | 'version' | 'source' } | undefined {
+  const override = event.parameterOverrides[key];
+  if (override !== undefined) return { value: override, from: 'override' };
+  const snapshot = snapshotByParameter.get(key);
+  if (snapshot) return { value: snapshot.snapshotIdentifier, from: 'snapshot' };
+  if (key === VERSION_PARAMETER) return { value: event.targetVersion, from: 'version' };
+  const sourceValue = sourceValues.get(key);
+  if (sourceValue !== undefined) return { value: sourceValue, from: 'source' };
+  return undefined;
+}
+
+/**
+ * Tags of the new stack: who created it (the execution, which makes a retry recognise its own
+ * stack), which environment and version it holds, what it was cloned from, then the source's own
+ * tags. `aws:` tags are reserved by AWS and cannot be set; our own keys are never copied, so a
+ * clone of a clone carries this execution's values, not the previous one's.
+ */
+export function stackTags(event: CreateStackEvent): Tag[] {
+  const ours = new Set<string>(Object.values(TAGS));
+  const tags: Tag[] = [
+    { Key: TAGS.execution, Value: event.execution.id },
+    { Key: TAGS.environment, Value: event.source.tags[TAGS.environment] ?? event.source.stackName },
+    { Key: TAGS.version, Value: event.targetVersion },
+    { Key: TAGS.sourceStack, Value: event.source.stackName },
+  ];
+  for (const [key, value] of Object.entries(event.source.tags)) {
+    if (ours.has(key) || key.toLowerCase().startsWith('aws:')) continue;
+    tags.push({ Key: key, Value: value });
+  }
+  return tags;
+}
+
+/** Names of the parameters the new template declares: from the template in S3, or the source's own template. */
+async function declaredParameters(cfn: CloudFormationClient, event: CreateStackEvent): Promise<{ declared?: string[]; problems: string[] }> {
+  if (event.templateUrl) {
+    const summary = await cfn.send(new GetTemplateSummaryCommand({ TemplateURL: event.templateUrl }));
+    return { declared: (summary.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : [])), problems: [] };
+  }
+  const problems: string[] = [];
+  const bytes = Buffer.byteLength(event.source.templateBody, 'utf8');
+  if (bytes > TEMPLATE_BODY_MAX_BYTES) {
+    problems.push(
+      `the template of ${event.source.stackName} is ${bytes} bytes, over the ${TEMPLATE_BODY_MAX_BYTES}-byte limit of CreateStack's TemplateBody: pass templateUrl`,
+    );
+  }
+  try {
+    return { declared: Object.keys(parseTemplate(event.source.templateBody).Parameters ?? {}), problems };
+  } catch (err) {
+    problems.push(`the template of ${event.source.stackName} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+    return { problems };
+  }
+}
+
+function isAlreadyExists(err: unknown): boolean {
+  return !!err && typeof err === 'object' && (err as { name?: unknown }).name === 'AlreadyExistsException';
+}
+
+/**
+ * Clone step 3: starts creating the destination stack from the new template (or the source's own),
+ * its databases restored from this clone's snapshots. Returns the stack ID without waiting: the
+ * state machine polls stack-status. A stack of that name already tagged with this execution is a
+ * retry and counts as created (`alreadyExisted`).
+ * Throws PreflightFailed (listing every problem) before any write when a database would start empty,
+ * the template lacks EnvironmentVersion or a NoEcho value cannot be carried over; ResourceConflict
+ * when the name is taken by a stack this execution did not create.
+ */
+export async function createStack(deps: CreateStackDeps, event: CreateStackEvent): Promise<CreateStackResult> {
+  const { declared, problems: templateProblems } = await declaredParameters(deps.cfn, event);
+  // An unreadable template declares nothing we can trust: report that alone, not every parameter as missing.
+  const plan = declared ? planParameters(event, declared) : { parameters: [], problems: [] };
+  const problems = [...templateProblems, ...plan.problems];
+  if (problems.length) throw new PreflightFailed(problems);
+  const parameters = plan.parameters;
+
+  const stackName = event.destinationStackName;
+  try {
+    const out = await deps.cfn.send(
+      new CreateStackCommand({
+        StackName: stackName,
+        ...(event.templateUrl ? { TemplateURL: event.templateUrl } : { TemplateBody: event.source.templateBody }),
+        Parameters: parameters,
+        Capabilities: [...CAPABILITIES],
+        ...(deps.roleArn ? { RoleARN: deps.roleArn } : {}),
+        Tags: stackTags(event),
+        ClientRequestToken: requestToken('create', event.execution.id, stackName),
+      }),
+    );
+    if (!out.StackId) throw new Error(`CreateStack for ${stackName} returned no StackId`);
+    return { stackName, stackId: out.StackId, alreadyExisted: false };
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    const existing = await describeStack(deps.cfn, stackName);
+    // Gone again between the two calls: report the original conflict rather than guess.
+    if (!existing?.StackId) throw err;
+    if (tagMap(existing.Tags)[TAGS.execution] !== event.execution.id) {
+      throw new ResourceConflict(`a stack named ${stackName} already exists and was not created by this migration (${existing.StackId})`);
+    }
+    return { stackName, stackId: existing.StackId, alreadyExisted: true };
+  }
+}

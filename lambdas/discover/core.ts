@@ -1,0 +1,242 @@
+import {
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  ListStackResourcesCommand,
+  type CloudFormationClient,
+  type Stack,
+  type StackResourceSummary,
+} from '@aws-sdk/client-cloudformation';
+import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import type { AsgRef, BucketPair, BucketRef, DbInstanceRef, DiscoverEvent, Discovery } from '../shared/contracts';
+import { PreflightFailed } from '../shared/errors';
+import { parseTemplate, type CfnTemplate } from '../shared/cfn-template';
+
+export interface DiscoverClients {
+  cfn: CloudFormationClient;
+  rds: RDSClient;
+}
+
+/** The template contract: the parameter that carries the environment's version. */
+export const VERSION_PARAMETER = 'EnvironmentVersion';
+/** The template contract: a DB with logical id X restores from the snapshot given in parameter `XSnapshotIdentifier`. */
+export const snapshotParameterOf = (dbLogicalId: string): string => `${dbLogicalId}SnapshotIdentifier`;
+
+const ASG = 'AWS::AutoScaling::AutoScalingGroup';
+const DB = 'AWS::RDS::DBInstance';
+const BUCKET = 'AWS::S3::Bucket';
+
+/**
+ * Discover + preflight, run on the current stack before anything changes, and on a clone's
+ * destination (with `pairWith`) before any data is copied. Reads the stack, its original template,
+ * its resources and its databases, checks everything the workflow relies on, and returns the
+ * Discovery. Throws PreflightFailed listing EVERY problem found (not just the first), so one run
+ * tells the operator all there is to fix.
+ */
+export async function discover(clients: DiscoverClients, event: DiscoverEvent): Promise<Discovery> {
+  const { stackName } = event;
+  const stack = await describeStack(clients.cfn, stackName);
+  if (!stack) throw new PreflightFailed([`stack ${stackName} does not exist`]);
+
+  const problems: string[] = [];
+  const status = stack.StackStatus ?? 'UNKNOWN';
+  const statusProblem = checkStackStatus(stackName, status, stack.StackStatusReason);
+  if (statusProblem) problems.push(statusProblem);
+
+  const templateBody = await getOriginalTemplate(clients.cfn, stackName);
+  let template: CfnTemplate | undefined;
+  try {
+    template = parseTemplate(templateBody);
+  } catch (err) {
+    problems.push(`the template of stack ${stackName} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  const resources = await listResources(clients.cfn, stackName);
+  const autoScalingGroups: AsgRef[] = [];
+  const buckets: BucketRef[] = [];
+  const dbResources: { logicalId: string; physicalId: string }[] = [];
+  for (const r of resources) {
+    if (r.ResourceStatus === 'DELETE_COMPLETE') continue;
+    if (r.ResourceType !== ASG && r.ResourceType !== DB && r.ResourceType !== BUCKET) continue;
+    const logicalId = r.LogicalResourceId ?? '';
+    const physicalId = r.PhysicalResourceId;
+    if (!physicalId) {
+      problems.push(`resource ${logicalId} (${r.ResourceType}) of stack ${stackName} has no physical id (status ${r.ResourceStatus ?? 'unknown'})`);
+      continue;
+    }
+    if (r.ResourceType === ASG) autoScalingGroups.push({ logicalId, autoScalingGroupName: physicalId });
+    else if (r.ResourceType === BUCKET) buckets.push({ logicalId, bucketName: physicalId });
+    else dbResources.push({ logicalId, physicalId });
+  }
+
+  const dbInstances: DbInstanceRef[] = [];
+  for (const db of dbResources) {
+    const instance = await describeDbInstance(clients.rds, db.physicalId);
+    if (!instance) {
+      problems.push(`database ${db.logicalId} (${db.physicalId}) of stack ${stackName} does not exist in RDS`);
+      continue;
+    }
+    if (instance.DBInstanceStatus !== 'available') {
+      problems.push(`database ${db.logicalId} (${db.physicalId}) is ${instance.DBInstanceStatus ?? 'in an unknown state'}, not available: it cannot be snapshotted`);
+    }
+    if (instance.DBClusterIdentifier) {
+      // CreateDBSnapshot does not apply to Aurora instances: the cluster volume holds the data.
+      problems.push(`database ${db.logicalId} (${db.physicalId}) belongs to Aurora cluster ${instance.DBClusterIdentifier}: only DB instance snapshots are supported`);
+    }
+    dbInstances.push({
+      logicalId: db.logicalId,
+      dbInstanceIdentifier: db.physicalId,
+      allocatedStorageGb: instance.AllocatedStorage ?? 0,
+      engine: instance.Engine ?? 'unknown',
+    });
+  }
+
+  // Declared parameters: the template's, plus the stack's own list (the same set when both are readable).
+  const stackParameters = (stack.Parameters ?? []).map((p) => ({ key: p.ParameterKey ?? '', value: p.ParameterValue ?? '' }));
+  const declared = new Set([...Object.keys(template?.Parameters ?? {}), ...stackParameters.map((p) => p.key)]);
+  if (!declared.has(VERSION_PARAMETER)) {
+    problems.push(`the template of stack ${stackName} declares no parameter ${VERSION_PARAMETER} (template contract)`);
+  }
+  for (const db of dbResources) {
+    const parameter = snapshotParameterOf(db.logicalId);
+    if (!declared.has(parameter)) {
+      problems.push(`the template of stack ${stackName} declares no parameter ${parameter}: database ${db.logicalId} could not be restored from a snapshot (template contract)`);
+    }
+  }
+
+  const outputs: Record<string, string> = {};
+  for (const o of stack.Outputs ?? []) if (o.OutputKey) outputs[o.OutputKey] = o.OutputValue ?? '';
+  for (const key of event.requiredOutputs ?? []) {
+    if (!(key in outputs)) problems.push(`stack ${stackName} has no output ${key}, which the migration reads`);
+  }
+
+  // A fixed physical name makes a clone beside the original impossible (bucket and DB names are
+  // unique). A destination is not cloned here, so only a source is held to this.
+  if (template && !event.pairWith) problems.push(...fixedNameProblems(stackName, template));
+
+  let bucketPairs: BucketPair[] | undefined;
+  if (event.pairWith) {
+    const paired = pairWithSource(event.pairWith, stackName, buckets, dbInstances);
+    problems.push(...paired.problems);
+    bucketPairs = paired.bucketPairs;
+  }
+
+  if (problems.length > 0) throw new PreflightFailed(problems);
+
+  const versionParameter = (stack.Parameters ?? []).find((p) => p.ParameterKey === VERSION_PARAMETER);
+  const tags: Record<string, string> = {};
+  for (const t of stack.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+
+  return {
+    stackName,
+    stackId: stack.StackId ?? '',
+    stackStatus: status,
+    templateBody,
+    parameters: stackParameters,
+    outputs,
+    tags,
+    autoScalingGroups,
+    dbInstances,
+    buckets,
+    // An SSM-typed parameter holds the SSM key; its value is the resolved one.
+    environmentVersion: versionParameter?.ResolvedValue ?? versionParameter?.ParameterValue ?? '',
+    ...(bucketPairs ? { bucketPairs } : {}),
+  };
+}
+
+/**
+ * A stack can be migrated only when its last operation completed: *_COMPLETE, except
+ * DELETE_COMPLETE (gone) and ROLLBACK_COMPLETE (its creation failed; it holds nothing to keep).
+ * Returns the problem, or undefined when the status is fine.
+ */
+export function checkStackStatus(stackName: string, status: string, reason?: string): string | undefined {
+  const why = reason ? ` (${reason})` : '';
+  if (status.endsWith('_IN_PROGRESS')) return `stack ${stackName} is ${status}: an operation is in progress, wait for it to finish${why}`;
+  if (status === 'DELETE_COMPLETE') return `stack ${stackName} does not exist (DELETE_COMPLETE)`;
+  if (status === 'ROLLBACK_COMPLETE') return `stack ${stackName} is ROLLBACK_COMPLETE: its creation failed, there is no environment to migrate${why}`;
+  if (!status.endsWith('_COMPLETE')) return `stack ${stackName} is ${status}: only a stack whose last operation completed can be migrated${why}`;
+  return undefined;
+}
+
+function fixedNameProblems(stackName: string, template: CfnTemplate): string[] {
+  const problems: string[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const property = resource.Type === BUCKET ? 'BucketName' : resource.Type === DB ? 'DBInstanceIdentifier' : undefined;
+    if (property && resource.Properties?.[property] !== undefined) {
+      problems.push(
+        `${resource.Type === BUCKET ? 'bucket' : 'database'} ${logicalId} of stack ${stackName} has a fixed ${property}: a clone cannot be created beside it (names are unique); let CloudFormation generate the name`,
+      );
+    }
+  }
+  return problems;
+}
+
+function pairWithSource(
+  source: Discovery,
+  destination: string,
+  buckets: BucketRef[],
+  dbInstances: DbInstanceRef[],
+): { problems: string[]; bucketPairs: BucketPair[] } {
+  const problems: string[] = [];
+  const bucketPairs: BucketPair[] = [];
+  if (source.stackName === destination) problems.push(`stack ${destination} cannot be paired with itself`);
+  const destBuckets = new Map(buckets.map((b) => [b.logicalId, b.bucketName]));
+  for (const b of source.buckets) {
+    const partner = destBuckets.get(b.logicalId);
+    if (partner === undefined) {
+      problems.push(`bucket ${b.logicalId} of ${source.stackName} has no partner in ${destination}: its data would be lost`);
+    } else if (partner === b.bucketName) {
+      problems.push(`bucket ${b.logicalId} of ${source.stackName} and of ${destination} is the same bucket ${partner}: it cannot be copied onto itself`);
+    } else {
+      bucketPairs.push({ logicalId: b.logicalId, sourceBucket: b.bucketName, destinationBucket: partner });
+    }
+  }
+  const destDbs = new Set(dbInstances.map((d) => d.logicalId));
+  for (const d of source.dbInstances) {
+    if (!destDbs.has(d.logicalId)) {
+      problems.push(`database ${d.logicalId} of ${source.stackName} has no partner in ${destination}: its data would be lost`);
+    }
+  }
+  return { problems, bucketPairs };
+}
+
+/** DescribeStacks on a missing stack answers ValidationError "Stack with id X does not exist". */
+async function describeStack(cfn: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    return out.Stacks?.[0];
+  } catch (err) {
+    if (isStackMissing(err)) return undefined;
+    throw err;
+  }
+}
+
+function isStackMissing(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ValidationError' && /does not exist/.test(err.message);
+}
+
+async function getOriginalTemplate(cfn: CloudFormationClient, stackName: string): Promise<string> {
+  // 'Original' is the template as written (with its Transform, if any), which is what a clone is created from.
+  const out = await cfn.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
+  return out.TemplateBody ?? '';
+}
+
+async function listResources(cfn: CloudFormationClient, stackName: string): Promise<StackResourceSummary[]> {
+  const all: StackResourceSummary[] = [];
+  let token: string | undefined;
+  do {
+    const out = await cfn.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
+    all.push(...(out.StackResourceSummaries ?? []));
+    token = out.NextToken;
+  } while (token);
+  return all;
+}
+
+async function describeDbInstance(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
+  try {
+    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+    return out.DBInstances?.[0];
+  } catch (err) {
+    if (err instanceof Error && err.name === 'DBInstanceNotFoundFault') return undefined;
+    throw err;
+  }
+}

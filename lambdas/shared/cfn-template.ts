@@ -1,0 +1,57 @@
+import { parse as parseYaml, type ScalarTag, type CollectionTag } from 'yaml';
+
+/**
+ * Reads a CloudFormation template body, JSON or YAML, into plain JSON. YAML short-form intrinsic
+ * functions (`!Ref X`, `!Sub '...'`, `!GetAtt A.B`, `!Join [...]`...) become their long form
+ * (`{"Ref": "X"}`, `{"Fn::Sub": ...}`, `{"Fn::GetAtt": ["A", "B"]}`), as CloudFormation itself does.
+ * See "Intrinsic function reference" in the CloudFormation User Guide.
+ */
+export interface CfnTemplate {
+  AWSTemplateFormatVersion?: string;
+  Description?: string;
+  Parameters?: Record<string, { Type: string; Default?: string | number; NoEcho?: boolean | string; AllowedValues?: unknown[]; Description?: string }>;
+  Conditions?: Record<string, unknown>;
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[]; DeletionPolicy?: string; Condition?: string }>;
+  Outputs?: Record<string, { Value: unknown; Description?: string; Export?: unknown }>;
+}
+
+const FUNCTIONS = ['Base64', 'Cidr', 'FindInMap', 'GetAZs', 'ImportValue', 'Join', 'Select', 'Split', 'Sub', 'And', 'Equals', 'If', 'Not', 'Or', 'Length', 'ToJsonString'];
+
+function intrinsicTags(): (ScalarTag | CollectionTag)[] {
+  const tags: (ScalarTag | CollectionTag)[] = [];
+  const add = (short: string, long: string, transform: (v: unknown) => unknown = (v) => v) => {
+    for (const collection of [undefined, 'seq', 'map'] as const) {
+      const base = { tag: `!${short}`, resolve: (v: unknown) => ({ [long]: transform(v) }) };
+      tags.push((collection ? { ...base, collection } : base) as ScalarTag | CollectionTag);
+    }
+  };
+  add('Ref', 'Ref');
+  add('Condition', 'Condition');
+  add('GetAtt', 'Fn::GetAtt', (v) => {
+    if (typeof v !== 'string') return toJs(v);
+    const dot = v.indexOf('.');
+    return [v.slice(0, dot), v.slice(dot + 1)];
+  });
+  for (const f of FUNCTIONS) add(f, `Fn::${f}`, toJs);
+  return tags;
+}
+
+/** The yaml library hands collection tags their parsed node; turn it into plain JSON. */
+function toJs(v: unknown): unknown {
+  if (v && typeof v === 'object' && 'toJSON' in v && typeof (v as { toJSON: unknown }).toJSON === 'function') {
+    return (v as { toJSON: () => unknown }).toJSON();
+  }
+  return v;
+}
+
+const TAGS = intrinsicTags();
+
+/** Parses a template body; throws an Error naming the problem when it is neither JSON nor YAML. */
+export function parseTemplate(body: string): CfnTemplate {
+  const trimmed = body.trimStart();
+  const parsed: unknown = trimmed.startsWith('{') ? JSON.parse(body) : parseYaml(body, { customTags: TAGS, uniqueKeys: false });
+  if (!parsed || typeof parsed !== 'object' || !('Resources' in parsed)) {
+    throw new Error('template has no Resources section');
+  }
+  return JSON.parse(JSON.stringify(parsed)) as CfnTemplate;
+}

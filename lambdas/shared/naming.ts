@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Names derived from the execution (invariant 5: retries find their own work by name). Computed in
+ * validate-input and carried by the state machine; recomputed where a step must name them itself.
+ */
+
+/** Short deterministic id of an execution: the first 8 hex digits of the SHA-256 of its ARN. */
+export function runIdOf(executionArn: string): string {
+  return createHash('sha256').update(executionArn).digest('hex').slice(0, 8);
+}
+
+/** The temporary stack of a migration: `<stackName>-tmp-<runId>`. */
+export function tempStackNameOf(stackName: string, executionArn: string): string {
+  return `${stackName}-tmp-${runIdOf(executionArn)}`;
+}

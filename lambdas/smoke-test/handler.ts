@@ -1,0 +1,16 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { clientConfig } from '../shared/aws-config';
+import type { SmokeTestEvent } from '../shared/contracts';
+import { stepHandler } from '../shared/handler';
+import { createLogger } from '../shared/logger';
+import { smokeTest } from './core';
+
+const cfn = new CloudFormationClient(clientConfig);
+const logger = createLogger('smoke-test');
+
+export const handler = stepHandler(
+  logger,
+  (event: SmokeTestEvent) => ({ execution: event.execution, stackName: event.stackName }),
+  // fetch is looked up per call: the local simulator installs its own globalThis.fetch.
+  (event) => smokeTest({ cfn, fetch: (url, init) => fetch(url, init) }, event),
+);

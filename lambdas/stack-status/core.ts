@@ -1,0 +1,144 @@
+import {
+  DescribeStackEventsCommand,
+  paginateListStackResources,
+  type CloudFormationClient,
+  type Stack,
+  type StackEvent,
+} from '@aws-sdk/client-cloudformation';
+import type { StackFailureReason, StackStatusEvent, StackStatusResult } from '../shared/contracts';
+import { describeStack } from '../shared/stacks';
+import { advanceWait, BACKOFF } from '../shared/wait';
+
+/** Failed creation: CloudFormation rolls back (ROLLBACK_*), or stays at CREATE_FAILED when rollback is disabled. */
+const CREATE_FAILED_STATUSES = new Set(['CREATE_FAILED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'ROLLBACK_FAILED']);
+/** Pages of DescribeStackEvents read for failure reasons: the root cause sits among the newest events of a fresh stack. */
+const EVENT_PAGES = 3;
+/** Enough reasons for an engineer; the result travels through Step Functions (256 KiB payloads). */
+const MAX_FAILURES = 20;
+/** CloudFormation's reason for resources it stopped creating because another one failed: never the cause. */
+const CANCELLED = /resource creation cancelled/i;
+const STACK_TYPE = 'AWS::CloudFormation::Stack';
+
+/**
+ * The check of the stack-create and stack-delete wait loops. CREATE: READY at CREATE_COMPLETE,
+ * PENDING while CREATE_IN_PROGRESS, FAILED (with the root-cause CREATE_FAILED events first) when
+ * creation failed or the stack is in any state a creation does not lead to. DELETE: READY once the
+ * stack is gone (a name resolves to the live stack only), PENDING while DELETE_IN_PROGRESS, FAILED
+ * with the resources stuck in DELETE_FAILED and their reasons, or when no deletion is under way.
+ * Throws WaitTimedOut when the wait runs past its timeout, and an Error when the stack being
+ * created does not exist.
+ */
+export async function stackStatus(cfn: CloudFormationClient, event: StackStatusEvent, now: Date = new Date()): Promise<StackStatusResult> {
+  const { status, stackStatus, failures } =
+    event.operation === 'CREATE' ? await createStatus(cfn, event.stackName) : await deleteStatus(cfn, event.stackName);
+  const label = `stack ${event.stackName} to be ${event.operation === 'CREATE' ? 'created' : 'deleted'}`;
+  const backoff = event.operation === 'CREATE' ? BACKOFF.stackCreate : BACKOFF.stackDelete;
+  const wait = advanceWait(event, label, backoff, status !== 'PENDING', now);
+  return { status, stackStatus, failures, wait };
+}
+
+type Check = Pick<StackStatusResult, 'status' | 'stackStatus' | 'failures'>;
+
+async function createStatus(cfn: CloudFormationClient, stackName: string): Promise<Check> {
+  const stack = await describeStack(cfn, stackName);
+  // create-stack returned a stack ID for this name: its absence means someone deleted it.
+  if (!stack) throw new Error(`stack ${stackName} does not exist, but its creation was started`);
+  const stackStatus = stack.StackStatus ?? 'UNKNOWN';
+  if (stackStatus === 'CREATE_COMPLETE') return { status: 'READY', stackStatus, failures: [] };
+  if (stackStatus === 'CREATE_IN_PROGRESS') return { status: 'PENDING', stackStatus, failures: [] };
+  if (CREATE_FAILED_STATUSES.has(stackStatus)) {
+    const failures = await creationFailures(cfn, stack);
+    return { status: 'FAILED', stackStatus, failures: failures.length ? failures : [stackLevelFailure(stack, stackStatus)] };
+  }
+  return {
+    status: 'FAILED',
+    stackStatus,
+    failures: [stackLevelFailure(stack, stackStatus, `the stack is ${stackStatus}, a state its creation does not lead to`)],
+  };
+}
+
+async function deleteStatus(cfn: CloudFormationClient, stackName: string): Promise<Check> {
+  const stack = await describeStack(cfn, stackName);
+  if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return { status: 'READY', stackStatus: 'DELETE_COMPLETE', failures: [] };
+  const stackStatus = stack.StackStatus ?? 'UNKNOWN';
+  if (stackStatus === 'DELETE_IN_PROGRESS') return { status: 'PENDING', stackStatus, failures: [] };
+  if (stackStatus === 'DELETE_FAILED') {
+    const failures = await deletionFailures(cfn, stack);
+    return { status: 'FAILED', stackStatus, failures: failures.length ? failures : [stackLevelFailure(stack, stackStatus)] };
+  }
+  return {
+    status: 'FAILED',
+    stackStatus,
+    failures: [stackLevelFailure(stack, stackStatus, `the stack is ${stackStatus}: no deletion is in progress`)],
+  };
+}
+
+/**
+ * The *_FAILED events of a failed creation, root causes first. DescribeStackEvents lists newest
+ * first; the first CREATE_FAILED in time is what broke the stack, later ones (and the rollback's own
+ * failures) are consequences.
+ */
+async function creationFailures(cfn: CloudFormationClient, stack: Stack): Promise<StackFailureReason[]> {
+  const events: StackEvent[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < EVENT_PAGES; page++) {
+    const out = await cfn.send(new DescribeStackEventsCommand({ StackName: stack.StackId ?? stack.StackName, NextToken: nextToken }));
+    events.push(...(out.StackEvents ?? []));
+    nextToken = out.NextToken;
+    if (!nextToken) break;
+  }
+  const failed = events
+    .filter((e) => e.ResourceStatus?.endsWith('_FAILED') && !CANCELLED.test(e.ResourceStatusReason ?? ''))
+    .sort((a, b) => rank(a) - rank(b) || time(a) - time(b));
+  const seen = new Set<string>();
+  const failures: StackFailureReason[] = [];
+  for (const e of failed) {
+    const failure = {
+      logicalId: e.LogicalResourceId ?? '',
+      resourceType: e.ResourceType ?? '',
+      status: e.ResourceStatus ?? '',
+      reason: e.ResourceStatusReason ?? '',
+    };
+    const key = `${failure.logicalId}\n${failure.status}\n${failure.reason}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    failures.push(failure);
+    if (failures.length === MAX_FAILURES) break;
+  }
+  return failures;
+}
+
+function rank(e: StackEvent): number {
+  return e.ResourceStatus === 'CREATE_FAILED' ? 0 : 1;
+}
+
+function time(e: StackEvent): number {
+  return e.Timestamp ? new Date(e.Timestamp).getTime() : 0;
+}
+
+/** Resources a failed deletion left behind, with CloudFormation's reason for each. */
+async function deletionFailures(cfn: CloudFormationClient, stack: Stack): Promise<StackFailureReason[]> {
+  const failures: StackFailureReason[] = [];
+  for await (const page of paginateListStackResources({ client: cfn }, { StackName: stack.StackId ?? stack.StackName })) {
+    for (const r of page.StackResourceSummaries ?? []) {
+      if (r.ResourceStatus !== 'DELETE_FAILED') continue;
+      failures.push({
+        logicalId: r.LogicalResourceId ?? '',
+        resourceType: r.ResourceType ?? '',
+        status: r.ResourceStatus,
+        reason: r.ResourceStatusReason ?? '',
+      });
+      if (failures.length === MAX_FAILURES) return failures;
+    }
+  }
+  return failures;
+}
+
+function stackLevelFailure(stack: Stack, status: string, reason?: string): StackFailureReason {
+  return {
+    logicalId: stack.StackName ?? '',
+    resourceType: STACK_TYPE,
+    status,
+    reason: reason ?? stack.StackStatusReason ?? 'CloudFormation gave no reason',
+  };
+}

@@ -1,0 +1,15 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { clientConfig } from '../shared/aws-config';
+import type { StackStatusEvent } from '../shared/contracts';
+import { stepHandler } from '../shared/handler';
+import { createLogger } from '../shared/logger';
+import { stackStatus } from './core';
+
+const cfn = new CloudFormationClient(clientConfig);
+const logger = createLogger('stack-status');
+
+export const handler = stepHandler(
+  logger,
+  (event: StackStatusEvent) => ({ execution: event.execution, stackName: event.stackName }),
+  (event) => stackStatus(cfn, event),
+);

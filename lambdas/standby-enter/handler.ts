@@ -1,0 +1,15 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { clientConfig } from '../shared/aws-config';
+import type { StandbyEnterEvent } from '../shared/contracts';
+import { stepHandler } from '../shared/handler';
+import { createLogger } from '../shared/logger';
+import { standbyEnter } from './core';
+
+const asg = new AutoScalingClient(clientConfig);
+const logger = createLogger('standby-enter');
+
+export const handler = stepHandler(
+  logger,
+  (event: StandbyEnterEvent) => ({ execution: event.execution }),
+  (event) => standbyEnter(asg, event),
+);

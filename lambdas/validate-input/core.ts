@@ -1,0 +1,128 @@
+import type { z } from 'zod';
+import { MAX_INPUT_BYTES, MigrationInputSchema, type ValidateInputEvent, type ValidateInputResult } from '../shared/contracts';
+import { InputInvalid } from '../shared/errors';
+import { runIdOf, tempStackNameOf } from '../shared/naming';
+import { MIGRATION_TIMEOUT_SECONDS } from '../steps';
+
+export interface InputIssue {
+  field: string;
+  problem: string;
+}
+
+// Kept here too: callers outside lambdas/ (local/) import it from this module.
+export { runIdOf } from '../shared/naming';
+
+/** Field name for problems with the input as a whole (not an object, too large). */
+const WHOLE_INPUT = '(input)';
+
+/**
+ * First step of Migrate (invariant 7: bad input fails before any AWS call). Checks the size, then
+ * the schema, and returns the normalized input (defaults applied) with the names derived from the
+ * execution: runId, temporary stack name and lock expiry. Makes no AWS call.
+ * Throws InputInvalid listing every bad field.
+ */
+export function validateInput(event: ValidateInputEvent, now: Date = new Date()): ValidateInputResult {
+  const sizeIssue = checkSize(event.input);
+  if (sizeIssue) throw new InputInvalid([sizeIssue]);
+
+  const parsed = MigrationInputSchema.safeParse(event.input);
+  if (!parsed.success) throw new InputInvalid(describeIssues(parsed.error.issues, event.input));
+
+  const runId = runIdOf(event.execution.id);
+  return {
+    input: parsed.data,
+    execution: event.execution,
+    runId,
+    tempStackName: tempStackNameOf(parsed.data.stackName, event.execution.id),
+    lockExpiresAt: Math.floor(now.getTime() / 1000) + MIGRATION_TIMEOUT_SECONDS,
+  };
+}
+
+function checkSize(input: unknown): InputIssue | undefined {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input);
+  } catch {
+    // Circular structures or BigInt: nothing Step Functions could have sent us.
+    return { field: WHOLE_INPUT, problem: 'must be a JSON object' };
+  }
+  if (text === undefined) return { field: WHOLE_INPUT, problem: 'must be a JSON object, got nothing' };
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_INPUT_BYTES) return { field: WHOLE_INPUT, problem: `must be at most ${MAX_INPUT_BYTES} bytes as JSON, got ${bytes}` };
+  return undefined;
+}
+
+/**
+ * Turns zod issues into one readable problem per field. Problems never quote the rejected value:
+ * a caller who pasted a secret where an ARN belongs must not find it in logs and notifications.
+ */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): InputIssue[] {
+  const out: InputIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ field: fieldOf([...issue.path, key]), problem: 'unknown field' });
+      continue;
+    }
+    out.push({ field: fieldOf(issue.path), problem: problemOf(issue, valueAt(input, issue.path)) });
+  }
+  return out;
+}
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? WHOLE_INPUT : path.map((p) => String(p)).join('.');
+}
+
+/** zod's built-in messages ("Invalid input: ...", "Too big: ...") are replaced; our schema's own messages are kept. */
+function isDefaultMessage(message: string): boolean {
+  return /^(Invalid|Too (big|small)|Unrecognized)\b/.test(message);
+}
+
+function problemOf(issue: z.core.$ZodIssue, value: unknown): string {
+  const custom = isDefaultMessage(issue.message) ? undefined : issue.message;
+  switch (issue.code) {
+    case 'invalid_type': {
+      const got = kindOf(value);
+      if (got === 'undefined') return 'required';
+      if (issue.expected === 'int' && got === 'number') return 'must be a whole number';
+      return `expected ${issue.expected === 'int' ? 'whole number' : issue.expected}, got ${got}`;
+    }
+    case 'too_small':
+      if (custom) return custom;
+      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'must not be empty' : `must be at least ${issue.minimum} characters`;
+      if (issue.origin === 'number' || issue.origin === 'int') return issue.inclusive === false ? `must be greater than ${issue.minimum}` : `must be at least ${issue.minimum}`;
+      return `must have at least ${issue.minimum} items`;
+    case 'too_big':
+      if (custom) return custom;
+      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
+      if (issue.origin === 'number' || issue.origin === 'int') return issue.inclusive === false ? `must be less than ${issue.maximum}` : `must be at most ${issue.maximum}`;
+      return `must have at most ${issue.maximum} items`;
+    case 'invalid_format':
+      return custom ?? `must be a valid ${issue.format}`;
+    case 'invalid_key':
+      // A record key that fails its own schema (a parameter name with a space...).
+      return `invalid name: ${issue.issues.map((i) => (isDefaultMessage(i.message) ? 'not allowed' : i.message)).join('; ')}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${issue.divisor}`;
+    default:
+      return custom ?? issue.message;
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN';
+  return typeof value;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = input;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    if (!Object.prototype.hasOwnProperty.call(cur, key)) return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
