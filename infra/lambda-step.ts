@@ -1,0 +1,96 @@
+/**
+ * One Lambda function per workflow step, with the defaults every step shares: Node.js 22 on arm64,
+ * the step's timeout and memory from lambdas/steps.ts, an ESM bundle with source maps, an explicit
+ * log group with retention, and ENV_MIGRATOR_STEP naming the step (the local executor maps each
+ * Lambda task of the synthesized definitions to its handler through it).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { STEPS, type StepName } from '../lambdas/steps';
+
+/** The repository root (this file is infra/lambda-step.ts). */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Synthesizing without bundling (tests, the local runner reading definitions): set
+ * ENV_MIGRATOR_SKIP_BUNDLING=1. The functions then carry a placeholder inline code and everything
+ * else (runtime, timeout, environment, roles) exactly as deployed.
+ */
+export function bundlingSkipped(): boolean {
+  return process.env.ENV_MIGRATOR_SKIP_BUNDLING === '1';
+}
+
+// ESM output has no `require`; some dependencies still call it (createRequire is the documented
+// workaround for CommonJS interop in ESM bundles).
+const ESM_REQUIRE_BANNER = "import{createRequire}from'module';const require=createRequire(import.meta.url);";
+
+export interface StepFunctionProps {
+  step: StepName;
+  /** Extra environment variables (e.g. CFN_ROLE_ARN for the stack steps). */
+  environment?: Record<string, string>;
+  logRetention?: logs.RetentionDays;
+}
+
+/** The Lambda function of one workflow step. */
+export class StepFunction extends Construct {
+  readonly function: lambda.Function;
+  readonly step: StepName;
+
+  constructor(scope: Construct, id: string, props: StepFunctionProps) {
+    super(scope, id);
+    this.step = props.step;
+    const { timeoutSeconds, memoryMb } = STEPS[props.step];
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    const common = {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.seconds(timeoutSeconds),
+      memorySize: memoryMb,
+      logGroup,
+      description: `env-migrator step ${props.step}`,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'env-migrator',
+        ENV_MIGRATOR_STEP: props.step,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    } satisfies Partial<lambda.FunctionProps>;
+
+    if (bundlingSkipped()) {
+      this.function = new lambda.Function(this, 'Function', {
+        ...common,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('export const handler = async () => { throw new Error("synthesized without bundling"); };'),
+      });
+      return;
+    }
+    const entry = join(PROJECT_ROOT, 'lambdas', props.step, 'handler.ts');
+    if (!existsSync(entry)) throw new Error(`Step ${props.step} has no handler at ${entry}`);
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      ...common,
+      entry,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        // The runtime's bundled SDK may lag the versions the steps are written and tested against
+        // (e.g. CRC64NVME checksums in S3): ship our pinned SDK.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+      },
+    });
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Building blocks shared by the Clone and Migrate definitions: the Lambda task with the retry policy,
+ * the status wait loop, the failure note of the saga and a few JSONPath helpers.
+ *
+ * Everything here is JSONPath (Parameters, ResultSelector, ResultPath, intrinsic functions): the
+ * definitions run unchanged on AWS and in aws-local-stepfunctions, which has no JSONata and no
+ * variables. Two traits of the local executor shape the helpers:
+ * - a path that matches nothing is a States.Runtime error (uncatchable), so optional input is tested
+ *   with a Choice `IsPresent` before any Parameters read it;
+ * - `ResultPath: "$"` is not understood (it adds a field named "$"): a task that replaces the whole
+ *   state simply has no ResultPath.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import type { WaitInput } from '../lambdas/shared/contracts';
+import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
+import { STEPS, type StepName } from '../lambdas/steps';
+
+/** One deployed Lambda function per workflow step (built by infra/lambda-step.ts). */
+export type StepFunctions = Record<StepName, lambda.IFunction>;
+
+/** Time the state machine gives a Lambda task beyond the function's own timeout (cold start, queueing). */
+export const TASK_TIMEOUT_MARGIN_SECONDS = 30;
+
+/** Our retry of transient AWS trouble reported by the step code (classifyAwsError): 2, 4, 8... s with full jitter. */
+export const TRANSIENT_RETRY: sfn.RetryProps = {
+  errors: [...RETRYABLE_ERRORS],
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 6,
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * Lambda refusing the invocation because the account's concurrency is exhausted. CDK's
+ * retryOnServiceExceptions does not cover it ("Handle Lambda service exceptions", Step Functions
+ * developer guide, lists Lambda.TooManyRequestsException as a throttling error worth retrying).
+ */
+const LAMBDA_THROTTLED: sfn.RetryProps = { ...TRANSIENT_RETRY, errors: ['Lambda.TooManyRequestsException'] };
+
+/**
+ * Transient errors of the optimized service integrations (DynamoDB, SNS, StartExecution). Step
+ * Functions names them `<Service>.<ExceptionName>` ("Error handling in Step Functions"); the local
+ * executor's handlers for those states throw the classified names instead, so both are listed.
+ */
+export function serviceRetry(service: 'DynamoDB' | 'SNS' | 'StepFunctions'): sfn.RetryProps {
+  const names: Record<typeof service, string[]> = {
+    DynamoDB: ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError'],
+    SNS: ['ThrottledException', 'InternalErrorException', 'KMSThrottlingException'],
+    StepFunctions: ['ThrottlingException', 'ExecutionLimitExceeded'],
+  };
+  return { ...TRANSIENT_RETRY, errors: [...RETRYABLE_ERRORS, ...names[service].map((n) => `${service}.${n}`)] };
+}
+
+export interface LambdaStepProps {
+  /** The JSON the handler receives, shaped exactly as its event type in lambdas/shared/contracts.ts. */
+  payload?: sfn.TaskInput;
+  /**
+   * Instead of `payload`: the path of an event already prepared in the state. (CDK renders a
+   * `TaskInput.fromJsonPathAt` payload of a payloadResponseOnly task as a string Parameters, which
+   * is not valid ASL; InputPath is.)
+   */
+  inputPath?: string;
+  /** Where the handler's return value goes; omitted = it becomes the whole state. */
+  resultPath?: string;
+  resultSelector?: Record<string, unknown>;
+}
+
+/**
+ * A Lambda task the way every step is called: the function ARN as Resource (payloadResponseOnly, the
+ * result is the handler's return value), a timeout just above the function's, Lambda's own service
+ * errors retried by CDK, and our retry of throttling and unavailability. Nothing else is retried:
+ * permanent errors (InputInvalid, PreflightFailed, DeletionRefused, WaitTimedOut...) go to the Catch.
+ */
+export function lambdaStep(scope: Construct, name: string, fns: StepFunctions, step: StepName, props: LambdaStepProps): tasks.LambdaInvoke {
+  const task = tasks.LambdaInvoke.jsonPath(scope, name, {
+    lambdaFunction: fns[step],
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: true,
+    payload: props.payload,
+    inputPath: props.inputPath,
+    resultPath: props.resultPath,
+    resultSelector: props.resultSelector,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(STEPS[step].timeoutSeconds + TASK_TIMEOUT_MARGIN_SECONDS)),
+  });
+  task.addRetry(TRANSIENT_RETRY);
+  task.addRetry(LAMBDA_THROTTLED);
+  return task;
+}
+
+/**
+ * The Parameters of a step's event, keyed exactly as its contract type: a field renamed or added in
+ * contracts.ts is a compile error here (values are JSONPath tokens or literals).
+ */
+export type Fields<T> = { [K in keyof T]: unknown };
+
+/** A step's event as a task payload, checked against its contract type `T`. */
+export function eventOf<T>(fields: Fields<T>): sfn.TaskInput {
+  return sfn.TaskInput.fromObject(fields as Record<string, unknown>);
+}
+
+/** The execution identity every step receives: `$.execution` ({id, name}). */
+export const EXECUTION = sfn.JsonPath.objectAt('$.execution');
+
+export interface WaitLoopProps<E extends WaitInput> {
+  /** Name of the status task ("Check the snapshots"); the later checks are named "<check> again". */
+  check: string;
+  /** Name of the Choice ("Snapshots ready?"). */
+  ready: string;
+  /** Name of the Wait state ("Wait for the snapshots"). */
+  wait: string;
+  step: StepName;
+  /** The status step's event without `timeoutSeconds` and `wait`, which the loop adds. */
+  payload: Fields<Omit<E, keyof WaitInput>>;
+  /** Path of the loop's timeout in seconds (from the input's `waits`). */
+  timeoutPath: string;
+  /** Where the status result ({status, wait, ...}) is kept between checks. */
+  resultPath: string;
+  /** Next state once the status is READY. */
+  next: sfn.IChainable;
+  /** Next state when the status is FAILED (only for steps that can return it). */
+  onFailed?: sfn.IChainable;
+}
+
+export interface WaitLoop {
+  /** The first check: the loop's entry. */
+  start: tasks.LambdaInvoke;
+  /** Both status tasks, for the caller's Catch. */
+  checks: tasks.LambdaInvoke[];
+}
+
+/**
+ * The wait loop every long operation uses, since Lambdas never sleep: check → Choice on `status` →
+ * Wait `wait.nextDelaySeconds` (the backoff the status step computed) → check again. The first check
+ * has no `wait` (WaitInput.wait is absent on the first check) and the step starts the clock; the
+ * timeout is enforced by the step, which throws WaitTimedOut (advanceWait in lambdas/shared/wait.ts).
+ */
+export function waitLoop<E extends WaitInput>(scope: Construct, fns: StepFunctions, props: WaitLoopProps<E>): WaitLoop {
+  const first = lambdaStep(scope, props.check, fns, props.step, {
+    payload: sfn.TaskInput.fromObject({ ...props.payload, timeoutSeconds: sfn.JsonPath.numberAt(props.timeoutPath) }),
+    resultPath: props.resultPath,
+  });
+  const again = lambdaStep(scope, `${props.check} again`, fns, props.step, {
+    payload: sfn.TaskInput.fromObject({
+      ...props.payload,
+      timeoutSeconds: sfn.JsonPath.numberAt(props.timeoutPath),
+      wait: sfn.JsonPath.objectAt(`${props.resultPath}.wait`),
+    }),
+    resultPath: props.resultPath,
+  });
+  const pause = sfn.Wait.jsonPath(scope, props.wait, {
+    time: sfn.WaitTime.secondsPath(`${props.resultPath}.wait.nextDelaySeconds`),
+  });
+  const choice = sfn.Choice.jsonPath(scope, props.ready).when(sfn.Condition.stringEquals(`${props.resultPath}.status`, 'READY'), props.next);
+  if (props.onFailed) choice.when(sfn.Condition.stringEquals(`${props.resultPath}.status`, 'FAILED'), props.onFailed);
+  choice.otherwise(pause);
+  first.next(choice);
+  pause.next(again);
+  again.next(choice);
+  return { start: first, checks: [first, again] };
+}
+
+/**
+ * The first move of the saga when a forward state fails: keep which state failed in
+ * `$.failure.state` (the Catch has put the error in `$.error`) and go on to the phase's compensation.
+ * Returns the Pass for the Catch to target.
+ */
+export function noteFailure(scope: Construct, stateName: string, compensation: sfn.IChainable): sfn.Pass {
+  const note = sfn.Pass.jsonPath(scope, `${stateName} failed`, {
+    result: sfn.Result.fromObject({ state: stateName }),
+    resultPath: '$.failure',
+  });
+  note.next(compensation);
+  return note;
+}
+
+/** Catches everything the given forward states can throw into a failure note; the error goes to `$.error`. */
+export function catchInto(states: sfn.TaskStateBase[], note: sfn.IChainable): void {
+  for (const s of states) s.addCatch(note, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+}
+
+/**
+ * Copies an optional field into a request object being prepared, only when the field is present:
+ * Choice IsPresent → Pass (InputPath = the field, ResultPath = the request's field) → next.
+ * This is how an absent optional input (templateUrl, smokeTest) stays absent in a step's event.
+ */
+export function copyIfPresent(
+  scope: Construct,
+  names: { question: string; copy: string },
+  from: string,
+  to: string,
+  next: sfn.IChainable,
+): sfn.Choice {
+  const copy = sfn.Pass.jsonPath(scope, names.copy, { inputPath: from, resultPath: to });
+  copy.next(next);
+  return sfn.Choice.jsonPath(scope, names.question).when(sfn.Condition.isPresent(from), copy).otherwise(next);
+}
+
+/**
+ * Lists in `$.required.outputKeys` the stack outputs a discovery must find: the statistics URL, plus
+ * the service URL when a smoke test is configured (an optional input, hence the Choice).
+ */
+export function listRequiredOutputs(
+  scope: Construct,
+  names: { question: string; withSmokeTest: string; withoutSmokeTest: string },
+  paths: { statistics: string; smokeTest: string },
+  next: sfn.IChainable,
+): sfn.Choice {
+  const statisticsKey = sfn.JsonPath.stringAt(`${paths.statistics}.outputKey`);
+  const both = sfn.Pass.jsonPath(scope, names.withSmokeTest, {
+    parameters: { outputKeys: sfn.JsonPath.array(statisticsKey, sfn.JsonPath.stringAt(`${paths.smokeTest}.outputKey`)) },
+    resultPath: '$.required',
+  });
+  const statisticsOnly = sfn.Pass.jsonPath(scope, names.withoutSmokeTest, {
+    parameters: { outputKeys: sfn.JsonPath.array(statisticsKey) },
+    resultPath: '$.required',
+  });
+  both.next(next);
+  statisticsOnly.next(next);
+  return sfn.Choice.jsonPath(scope, names.question).when(sfn.Condition.isPresent(paths.smokeTest), both).otherwise(statisticsOnly);
+}

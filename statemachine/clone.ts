@@ -1,0 +1,306 @@
+/**
+ * The Clone state machine: copies one environment (source stack) into a new stack, with the data,
+ * and says whether the copy is identical. Input CloneInput, output CloneOutput (contracts.ts).
+ *
+ *   discover source → snapshot DBs · wait → create the destination from the snapshots · wait
+ *   → discover destination → copy + verify each bucket (Map) → smoke test · wait → compare statistics
+ *   → outcome EQUAL | MISMATCH
+ *
+ * The execution SUCCEEDS with either outcome: the caller (Migrate) decides what a mismatch means.
+ * Clone compensates nothing itself except a destination stack whose creation failed; any other
+ * failure fails the execution and the caller compensates (it knows what exists).
+ *
+ * State layout: the CloneInput fields at the root, plus `required`, `source`, `snapshot`,
+ * `snapshotStatus`, `created`, `createdStatus`, `destination`, `buckets`, `smokeTestStatus`,
+ * `statistics`, `copies`, `verification`, `verdicts`, `tally`.
+ */
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type {
+  CloneOutput,
+  CompareStatisticsEvent,
+  CopyBucketEvent,
+  CreateStackEvent,
+  DeleteStackEvent,
+  DiscoverEvent,
+  SmokeTestEvent,
+  SnapshotEvent,
+  SnapshotStatusEvent,
+  StackStatusEvent,
+  VerifyBucketEvent,
+} from '../lambdas/shared/contracts';
+import { EXECUTION, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, waitLoop, type Fields, type StepFunctions } from './building-blocks';
+
+/** Bucket pairs copied at once: each copy already runs many requests in parallel. */
+export const BUCKET_COPY_CONCURRENCY = 8;
+
+/** Builds the Clone definition; `scope` must hold no other machine's states (names are construct ids). */
+export function buildCloneDefinition(scope: Construct, fns: StepFunctions): sfn.IChainable {
+  // Built from the end, each phase receiving the one that follows it.
+  const report = reportPhase(scope);
+  const statistics = statisticsPhase(scope, fns, report);
+  const smokeTest = smokeTestPhase(scope, fns, statistics);
+  const copy = copyPhase(scope, fns, smokeTest);
+  const destination = destinationPhase(scope, fns, copy);
+  const create = createStackPhase(scope, fns, destination);
+  const snapshot = snapshotPhase(scope, fns, create);
+  return sourcePhase(scope, fns, snapshot);
+}
+
+/** Which outputs the source must have, then its discovery and preflight → `$.source`. */
+function sourcePhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+  const discover = lambdaStep(scope, 'Discover the source stack', fns, 'discover', {
+    payload: eventOf<DiscoverEvent>({
+      stackName: sfn.JsonPath.stringAt('$.sourceStackName'),
+      execution: EXECUTION,
+      requiredOutputs: sfn.JsonPath.listAt('$.required.outputKeys'),
+    }),
+    resultPath: '$.source',
+  });
+  discover.next(next);
+  return listRequiredOutputs(
+    scope,
+    { question: 'Is a smoke test configured?', withSmokeTest: 'Require the statistics and service outputs', withoutSmokeTest: 'Require the statistics output' },
+    { statistics: '$.statistics', smokeTest: '$.smokeTest' },
+    discover,
+  );
+}
+
+/** One manual snapshot per source database → `$.snapshot`, then wait until all are available. */
+function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+  const failed = sfn.Fail.jsonPath(scope, 'Snapshot failed', { error: 'SnapshotFailed', causePath: '$.snapshotStatus.reason' });
+  const loop = waitLoop<SnapshotStatusEvent>(scope, fns, {
+    check: 'Check the snapshots',
+    ready: 'Snapshots ready?',
+    wait: 'Wait for the snapshots',
+    step: 'snapshot-status',
+    payload: { snapshots: sfn.JsonPath.listAt('$.snapshot.snapshots'), execution: EXECUTION },
+    timeoutPath: '$.waits.snapshotSeconds',
+    resultPath: '$.snapshotStatus',
+    next,
+    onFailed: failed,
+  });
+  const snapshot = lambdaStep(scope, 'Snapshot the source databases', fns, 'snapshot', {
+    payload: eventOf<SnapshotEvent>({
+      sourceStackName: sfn.JsonPath.stringAt('$.sourceStackName'),
+      dbInstances: sfn.JsonPath.listAt('$.source.dbInstances'),
+      phase: sfn.JsonPath.stringAt('$.phase'),
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      execution: EXECUTION,
+    }),
+    resultPath: '$.snapshot',
+  });
+  snapshot.next(loop.start);
+  return snapshot;
+}
+
+/**
+ * The destination stack from the snapshots → `$.created`, then wait for CREATE_COMPLETE. The request
+ * is prepared in `$.created` (templateUrl only when given) and replaced there by the step's result.
+ * A failed creation is deleted before the execution fails: nobody else knows it exists half-made.
+ */
+function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+  const describeFailure = sfn.Pass.jsonPath(scope, 'Describe the creation failure', {
+    parameters: { cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.createdStatus.failures')) },
+    resultPath: '$.creationFailure',
+  });
+  describeFailure.next(sfn.Fail.jsonPath(scope, 'Stack creation failed', { error: 'StackCreateFailed', causePath: '$.creationFailure.cause' }));
+
+  // Whether the failed stack's deletion completes or fails, the execution fails with the creation's reasons.
+  const deletionLoop = waitLoop<StackStatusEvent>(scope, fns, {
+    check: 'Check the failed stack deletion',
+    ready: 'Failed stack deleted?',
+    wait: 'Wait for the failed stack deletion',
+    step: 'stack-status',
+    payload: { stackName: sfn.JsonPath.stringAt('$.destinationStackName'), operation: 'DELETE', execution: EXECUTION },
+    timeoutPath: '$.waits.stackDeleteSeconds',
+    resultPath: '$.failedStackStatus',
+    next: describeFailure,
+    onFailed: describeFailure,
+  });
+  const deleteFailed = lambdaStep(scope, 'Delete the failed stack', fns, 'delete-stack', {
+    payload: eventOf<DeleteStackEvent>({
+      stackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+      execution: EXECUTION,
+      reason: sfn.JsonPath.format('its creation failed ({})', sfn.JsonPath.stringAt('$.createdStatus.stackStatus')),
+    }),
+    resultPath: '$.failedStackDeletion',
+  });
+  deleteFailed.next(deletionLoop.start);
+
+  const creationLoop = waitLoop<StackStatusEvent>(scope, fns, {
+    check: 'Check the destination stack',
+    ready: 'Stack created?',
+    wait: 'Wait for the stack creation',
+    step: 'stack-status',
+    payload: { stackName: sfn.JsonPath.stringAt('$.destinationStackName'), operation: 'CREATE', execution: EXECUTION },
+    timeoutPath: '$.waits.stackCreateSeconds',
+    resultPath: '$.createdStatus',
+    next,
+    onFailed: deleteFailed,
+  });
+  const create = lambdaStep(scope, 'Create the destination stack', fns, 'create-stack', {
+    inputPath: '$.created',
+    resultPath: '$.created',
+  });
+  create.next(creationLoop.start);
+
+  const request: Fields<Omit<CreateStackEvent, 'templateUrl'>> = {
+    source: sfn.JsonPath.objectAt('$.source'),
+    destinationStackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+    targetVersion: sfn.JsonPath.stringAt('$.targetVersion'),
+    parameterOverrides: sfn.JsonPath.objectAt('$.parameters'),
+    snapshots: sfn.JsonPath.listAt('$.snapshot.snapshots'),
+    execution: EXECUTION,
+  };
+  const prepare = sfn.Pass.jsonPath(scope, 'Prepare the destination stack', {
+    parameters: request,
+    resultPath: '$.created',
+  });
+  prepare.next(copyIfPresent(scope, { question: 'Is a template given?', copy: 'Use the given template' }, '$.templateUrl', '$.created.templateUrl', create));
+  return prepare;
+}
+
+/** The destination's discovery, paired with the source by logical ID → `$.destination.bucketPairs`. */
+function destinationPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+  const discover = lambdaStep(scope, 'Discover the destination stack', fns, 'discover', {
+    payload: eventOf<DiscoverEvent>({
+      stackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+      execution: EXECUTION,
+      pairWith: sfn.JsonPath.objectAt('$.source'),
+      requiredOutputs: sfn.JsonPath.listAt('$.required.outputKeys'),
+    }),
+    // Only the pairs are needed from here on; the state stays small (256 KiB limit).
+    resultSelector: { bucketPairs: sfn.JsonPath.listAt('$.bucketPairs') },
+    resultPath: '$.destination',
+  });
+  discover.next(next);
+  return discover;
+}
+
+/**
+ * Each bucket pair copied (as many invocations as the copy needs: CONTINUE loops with the
+ * continuation) then verified → `$.buckets`: [{pair, copy, verification}].
+ */
+function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+  const pairAndExecution: Fields<VerifyBucketEvent> = { pair: sfn.JsonPath.objectAt('$.pair'), execution: EXECUTION };
+  const reportBucket = sfn.Pass.jsonPath(scope, 'Report the bucket', {
+    parameters: {
+      pair: sfn.JsonPath.objectAt('$.pair'),
+      copy: sfn.JsonPath.objectAt('$.copy'),
+      verification: sfn.JsonPath.objectAt('$.verification'),
+    },
+  });
+  const verify = lambdaStep(scope, 'Verify the bucket copy', fns, 'verify-bucket', {
+    payload: eventOf<VerifyBucketEvent>(pairAndExecution),
+    resultPath: '$.verification',
+  });
+  verify.next(reportBucket);
+  const copyFirst = lambdaStep(scope, 'Copy objects', fns, 'copy-bucket', {
+    payload: eventOf<CopyBucketEvent>(pairAndExecution),
+    resultPath: '$.copy',
+  });
+  const copyMore = lambdaStep(scope, 'Copy more objects', fns, 'copy-bucket', {
+    payload: eventOf<CopyBucketEvent>({ ...pairAndExecution, continuation: sfn.JsonPath.objectAt('$.copy.continuation') }),
+    resultPath: '$.copy',
+  });
+  // No Default: a status other than DONE/CONTINUE is a bug and fails loudly (States.NoChoiceMatched).
+  const allCopied = sfn.Choice.jsonPath(scope, 'All objects copied?')
+    .when(sfn.Condition.stringEquals('$.copy.status', 'CONTINUE'), copyMore)
+    .when(sfn.Condition.stringEquals('$.copy.status', 'DONE'), verify);
+  copyFirst.next(allCopied);
+  copyMore.next(allCopied);
+
+  const eachBucket = sfn.Map.jsonPath(scope, 'Copy each bucket', {
+    itemsPath: '$.destination.bucketPairs',
+    itemSelector: { pair: sfn.JsonPath.objectAt('$$.Map.Item.Value'), execution: EXECUTION },
+    maxConcurrency: BUCKET_COPY_CONCURRENCY,
+    resultPath: '$.buckets',
+  });
+  eachBucket.itemProcessor(copyFirst);
+  eachBucket.next(next);
+  return eachBucket;
+}
+
+/** When configured, probe the destination until it answers as expected (or the wait times out). */
+function smokeTestPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+  const loop = waitLoop<SmokeTestEvent>(scope, fns, {
+    check: 'Probe the new environment',
+    ready: 'Smoke test passed?',
+    wait: 'Wait before probing again',
+    step: 'smoke-test',
+    payload: {
+      stackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+      smokeTest: sfn.JsonPath.objectAt('$.smokeTest'),
+      execution: EXECUTION,
+    },
+    timeoutPath: '$.waits.smokeTestSeconds',
+    resultPath: '$.smokeTestStatus',
+    next,
+  });
+  return sfn.Choice.jsonPath(scope, 'Run a smoke test?').when(sfn.Condition.isPresent('$.smokeTest'), loop.start).otherwise(next);
+}
+
+/** Both environments' statistics endpoints, compared → `$.statistics`. */
+function statisticsPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+  const compare = lambdaStep(scope, 'Compare the statistics', fns, 'compare-statistics', {
+    payload: eventOf<CompareStatisticsEvent>({
+      sourceStackName: sfn.JsonPath.stringAt('$.sourceStackName'),
+      destinationStackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+      statistics: sfn.JsonPath.objectAt('$.statistics'),
+      execution: EXECUTION,
+    }),
+    resultPath: '$.statistics',
+  });
+  compare.next(next);
+  return compare;
+}
+
+/**
+ * Tallies the per-bucket results and builds CloneOutput. The arrays are projected with small Map
+ * states rather than `$.buckets[*].x` paths: the local executor returns a lone value (one bucket) or
+ * nothing (no bucket) for such a path instead of an array, and the tally must hold for 0, 1 or n buckets.
+ */
+function reportPhase(scope: Construct): sfn.IChainable {
+  const done = sfn.Succeed.jsonPath(scope, 'Copy reported');
+  const output = (outcome: CloneOutput['outcome']): Fields<CloneOutput> => ({
+    outcome,
+    sourceStackName: sfn.JsonPath.stringAt('$.sourceStackName'),
+    destinationStackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+    destinationStackId: sfn.JsonPath.stringAt('$.created.stackId'),
+    version: sfn.JsonPath.stringAt('$.targetVersion'),
+    snapshots: sfn.JsonPath.listAt('$.snapshot.snapshots'),
+    copies: sfn.JsonPath.listAt('$.copies'),
+    verification: sfn.JsonPath.listAt('$.verification'),
+    statistics: sfn.JsonPath.objectAt('$.statistics'),
+  });
+  const identical = sfn.Pass.jsonPath(scope, 'Report an identical copy', { parameters: output('EQUAL') });
+  const different = sfn.Pass.jsonPath(scope, 'Report a differing copy', { parameters: output('MISMATCH') });
+  identical.next(done);
+  different.next(done);
+  const verdict = sfn.Choice.jsonPath(scope, 'Is the copy identical?')
+    .when(
+      sfn.Condition.and(sfn.Condition.stringEquals('$.statistics.status', 'EQUAL'), sfn.Condition.booleanEquals('$.tally.anyMismatch', false)),
+      identical,
+    )
+    .otherwise(different);
+
+  const tally = sfn.Pass.jsonPath(scope, 'Tally the verification', {
+    parameters: { anyMismatch: sfn.JsonPath.arrayContains(sfn.JsonPath.listAt('$.verdicts'), 'MISMATCH') },
+    resultPath: '$.tally',
+  });
+  tally.next(verdict);
+
+  const verdicts = project(scope, 'Collect the verdicts', 'Take the verdict', '$.verification', '$.status', '$.verdicts');
+  const verifications = project(scope, 'Collect the verification results', 'Take the verification result', '$.buckets', '$.verification', '$.verification');
+  const copies = project(scope, 'Collect the copy results', 'Take the copy result', '$.buckets', '$.copy', '$.copies');
+  copies.next(verifications).next(verdicts).next(tally);
+  return copies;
+}
+
+/** `to` = [item at `field` for each item of `from`], as an array even for 0 or 1 items. */
+function project(scope: Construct, mapName: string, passName: string, from: string, field: string, to: string): sfn.Map {
+  const map = sfn.Map.jsonPath(scope, mapName, { itemsPath: from, resultPath: to });
+  map.itemProcessor(sfn.Pass.jsonPath(scope, passName, { inputPath: field }));
+  return map;
+}

@@ -1,0 +1,876 @@
+/**
+ * The Migrate state machine: moves one environment to a new template version without losing data
+ * (double-clone mode, DESIGN.md). Input: the raw MigrationInputRaw; output: MigrationOutput.
+ *
+ *   validate → lock → discover → standby → Clone(current → temp) → identical? → delete current
+ *   → Clone(temp → current name, new version) → identical? → delete temp → delete snapshots
+ *   → notify → unlock → report
+ *
+ * Every forward state catches into a note of the failed state and then into the compensation of its
+ * phase (saga): A before the current environment is touched (undo everything, the current
+ * environment survives), B once it is being deleted (keep the temporary copy: the only copy), C once
+ * the new environment is verified (only clean-up is left). Compensating states retry transient
+ * errors and never stop the chain: a failure is recorded under `$.compensation.<action>`.
+ * Every ending goes through one tail: compose → publish → release the lock → the outcome's end
+ * state, so each outcome publishes exactly one notification.
+ *
+ * State layout after validation: ValidateInputResult at the root (`input`, `execution`,
+ * `tempStackName`, `runId`, `lockExpiresAt`), then `required`, `current`, `standby`, `clone1`,
+ * `clone2`, `*Status` of the wait loops, `retainedSnapshots`; on failure `error` ({Error, Cause}),
+ * `failure.state`, `compensation`; at the end `notice` (the ComposeNotificationEvent) and `notification`.
+ */
+import { Duration, Token } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import type {
+  CloneInput,
+  ComposeNotificationEvent,
+  DeleteSnapshotsEvent,
+  DeleteStackEvent,
+  DiscoverEvent,
+  MigrationOutput,
+  Outcome,
+  StackStatusEvent,
+  StandbyEnterEvent,
+  StandbyExitEvent,
+  StandbyStatusEvent,
+  ValidateInputEvent,
+} from '../lambdas/shared/contracts';
+import { MIGRATION_TIMEOUT_SECONDS, TAGS } from '../lambdas/steps';
+import {
+  EXECUTION,
+  catchInto,
+  copyIfPresent,
+  eventOf,
+  lambdaStep,
+  listRequiredOutputs,
+  noteFailure,
+  serviceRetry,
+  waitLoop,
+  type Fields,
+  type StepFunctions,
+} from './building-blocks';
+
+export interface MigrateDefinitionProps {
+  fns: StepFunctions;
+  cloneStateMachine: sfn.IStateMachine;
+  /** The environment lock: partition key `stackName` (S), TTL attribute `expiresAt`. */
+  lockTable: dynamodb.ITable;
+  topic: sns.ITopic;
+}
+
+/** A JSON null in Parameters: CDK drops null literals, so it is produced by an intrinsic function. */
+const JSON_NULL = sfn.JsonPath.stringToJson('null');
+
+/** Timeout of the DynamoDB and SNS tasks (the local executor's default would be 60 s anyway). */
+const SERVICE_TASK_TIMEOUT = sfn.Timeout.duration(Duration.seconds(60));
+
+/** Builds the Migrate definition; `scope` must hold no other machine's states (names are construct ids). */
+export function buildMigrateDefinition(scope: Construct, props: MigrateDefinitionProps): sfn.IChainable {
+  const { fns } = props;
+  // Built from the end: the shared tail, the compensations, then the forward path backwards.
+  const tail = notifyAndFinish(scope, props);
+  const phaseA = undoBeforeDeletion(scope, fns, tail);
+  const phaseB = keepTheTemporaryCopy(scope, fns, tail);
+
+  const success = cleanUpPhase(scope, fns, tail);
+  const secondClone = secondClonePhase(scope, props, { next: success, mismatch: preserveAfterSecondMismatch(scope, fns, tail), compensation: phaseB });
+  const deletion = deleteCurrentPhase(scope, fns, secondClone, phaseB);
+  const firstClone = firstClonePhase(scope, props, { next: deletion, mismatch: preserveAfterFirstMismatch(scope, fns, tail), compensation: phaseA });
+  const standby = standbyPhase(scope, fns, firstClone, phaseA);
+  const discover = discoverPhase(scope, fns, standby, phaseA);
+  const lock = lockPhase(scope, props, discover, phaseA, tail);
+  return validatePhase(scope, fns, lock, tail);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward path
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Validates the raw input before any AWS call; the whole state becomes ValidateInputResult. A bad
+ * input (or a validation that could not run) is rejected with a notification naming the stack when
+ * the input names one; the environment was not touched, so nothing is compensated nor unlocked.
+ */
+function validatePhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, tail: sfn.IChainable): sfn.IChainable {
+  const validate = lambdaStep(scope, 'Validate the input', fns, 'validate-input', {
+    payload: eventOf<ValidateInputEvent>({
+      input: sfn.JsonPath.entirePayload,
+      execution: { id: sfn.JsonPath.executionId, name: sfn.JsonPath.executionName },
+    }),
+  });
+  validate.next(next);
+
+  // Built from the context object: the state holds only the caught error, `$.input` may not exist.
+  const rejection = (stackName: unknown): Fields<ComposeNotificationEvent> => ({
+    outcome: 'REJECTED_INPUT',
+    stackName,
+    execution: { id: sfn.JsonPath.executionId, name: sfn.JsonPath.executionName },
+    survivor: JSON_NULL,
+    failedState: 'Validate the input',
+    error: { Error: sfn.JsonPath.stringAt('$.Error'), Cause: sfn.JsonPath.stringAt('$.Cause') },
+    cleanedUp: [],
+    leftToDo: [],
+  });
+  const named = sfn.Pass.jsonPath(scope, 'Reject the input', {
+    parameters: rejection(sfn.JsonPath.stringAt('$$.Execution.Input.stackName')),
+    resultPath: '$.notice',
+  });
+  const unnamed = sfn.Pass.jsonPath(scope, 'Reject the input without a stack name', {
+    parameters: rejection('(no valid stack name in the input)'),
+    resultPath: '$.notice',
+  });
+  named.next(tail);
+  unnamed.next(tail);
+  const namesAStack = sfn.Choice.jsonPath(scope, 'Does the input name a stack?')
+    .when(
+      sfn.Condition.and(sfn.Condition.isPresent('$$.Execution.Input.stackName'), sfn.Condition.isString('$$.Execution.Input.stackName')),
+      named,
+    )
+    .otherwise(unnamed);
+  // No ResultPath: the raw input may not even be an object; the state becomes {Error, Cause}.
+  validate.addCatch(namesAStack, { errors: [sfn.Errors.ALL] });
+  return validate;
+}
+
+/**
+ * Takes the environment lock (one migration per environment, invariant 6): a conditional PutItem
+ * that succeeds when no lock exists, when it is ours (a retry), or when it has expired. DynamoDB's TTL
+ * deletes expired items only eventually ("typically within a few days", DynamoDB developer guide,
+ * "Using time to live"), so expiry is part of the condition too. A lock held by another execution
+ * ends the execution with MIGRATION_IN_PROGRESS, naming the owner, without touching its lock.
+ */
+function lockPhase(scope: Construct, props: MigrateDefinitionProps, next: sfn.IChainable, compensation: sfn.IChainable, tail: sfn.IChainable): sfn.IChainable {
+  const S = tasks.DynamoAttributeValue.fromString;
+  const now = sfn.JsonPath.format('{}', Token.asString(sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.lockExpiresAt'), -MIGRATION_TIMEOUT_SECONDS)));
+  const lock = tasks.DynamoPutItem.jsonPath(scope, 'Lock the environment', {
+    table: props.lockTable,
+    item: {
+      stackName: S(sfn.JsonPath.stringAt('$.input.stackName')),
+      owner: S(sfn.JsonPath.stringAt('$.execution.id')),
+      startedAt: S(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
+      targetVersion: S(sfn.JsonPath.stringAt('$.input.targetVersion')),
+      expiresAt: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.lockExpiresAt'))),
+    },
+    conditionExpression: 'attribute_not_exists(stackName) OR #owner = :me OR #expiresAt < :now',
+    expressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
+    expressionAttributeValues: { ':me': S(sfn.JsonPath.stringAt('$.execution.id')), ':now': tasks.DynamoAttributeValue.numberFromString(now) },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: SERVICE_TASK_TIMEOUT,
+  });
+  lock.addRetry(serviceRetry('DynamoDB'));
+  lock.next(next);
+
+  const inProgress = (cause: string) =>
+    notice('MIGRATION_IN_PROGRESS', {
+      survivor: sfn.JsonPath.stringAt('$.input.stackName'),
+      failedState: 'Lock the environment',
+      error: { Error: 'MigrationInProgress', Cause: cause },
+    });
+  const named = sfn.Pass.jsonPath(scope, 'Name the running migration', {
+    parameters: inProgress(
+      sfn.JsonPath.format(
+        '{} is being migrated by execution {}, started {}',
+        sfn.JsonPath.stringAt('$.input.stackName'),
+        sfn.JsonPath.stringAt('$.lockHolder.Item.owner.S'),
+        sfn.JsonPath.stringAt('$.lockHolder.Item.startedAt.S'),
+      ),
+    ),
+    resultPath: '$.notice',
+  });
+  const unnamed = sfn.Pass.jsonPath(scope, 'Report the lock conflict', {
+    parameters: inProgress(sfn.JsonPath.format('another migration held the lock of {}; it may have finished since: start again', sfn.JsonPath.stringAt('$.input.stackName'))),
+    resultPath: '$.notice',
+  });
+  named.next(tail);
+  unnamed.next(tail);
+  const stillHeld = sfn.Choice.jsonPath(scope, 'Is the lock still held?')
+    .when(
+      sfn.Condition.and(sfn.Condition.isPresent('$.lockHolder.Item.owner.S'), sfn.Condition.isPresent('$.lockHolder.Item.startedAt.S')),
+      named,
+    )
+    .otherwise(unnamed);
+  const findOwner = tasks.DynamoGetItem.jsonPath(scope, 'Find the running migration', {
+    table: props.lockTable,
+    key: { stackName: S(sfn.JsonPath.stringAt('$.input.stackName')) },
+    consistentRead: true,
+    resultPath: '$.lockHolder',
+    taskTimeout: SERVICE_TASK_TIMEOUT,
+  });
+  findOwner.addRetry(serviceRetry('DynamoDB'));
+  findOwner.addCatch(unnamed, { errors: [sfn.Errors.ALL], resultPath: '$.lockHolderError' });
+  findOwner.next(stillHeld);
+
+  lock.addCatch(findOwner, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: '$.error' });
+  catchInto([lock], noteFailure(scope, 'Lock the environment', compensation));
+  return lock;
+}
+
+/** The current environment, preflight-checked → `$.current` (only what the workflow reads later). */
+function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
+  const discover = lambdaStep(scope, 'Discover the environment', fns, 'discover', {
+    payload: eventOf<DiscoverEvent>({
+      stackName: sfn.JsonPath.stringAt('$.input.stackName'),
+      execution: EXECUTION,
+      requiredOutputs: sfn.JsonPath.listAt('$.required.outputKeys'),
+    }),
+    resultSelector: {
+      stackName: sfn.JsonPath.stringAt('$.stackName'),
+      stackId: sfn.JsonPath.stringAt('$.stackId'),
+      environmentVersion: sfn.JsonPath.stringAt('$.environmentVersion'),
+      autoScalingGroups: sfn.JsonPath.listAt('$.autoScalingGroups'),
+    },
+    resultPath: '$.current',
+  });
+  discover.next(next);
+  catchInto([discover], noteFailure(scope, 'Discover the environment', compensation));
+  return listRequiredOutputs(
+    scope,
+    { question: 'Is a smoke test configured?', withSmokeTest: 'Require the statistics and service outputs', withoutSmokeTest: 'Require the statistics output' },
+    { statistics: '$.input.statistics', smokeTest: '$.input.smokeTest' },
+    discover,
+  );
+}
+
+/** The current environment's instances out of service (no writes during the copy) → `$.standby`. */
+function standbyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
+  const enter = lambdaStep(scope, 'Put the instances in standby', fns, 'standby-enter', {
+    payload: eventOf<StandbyEnterEvent>({ autoScalingGroups: sfn.JsonPath.listAt('$.current.autoScalingGroups'), execution: EXECUTION }),
+    resultPath: '$.standby',
+  });
+  const loop = waitLoop<StandbyStatusEvent>(scope, fns, {
+    check: 'Check the instances',
+    ready: 'Instances in standby?',
+    wait: 'Wait for the instances',
+    step: 'standby-status',
+    payload: { standby: sfn.JsonPath.objectAt('$.standby'), direction: 'ENTER', execution: EXECUTION },
+    timeoutPath: '$.input.waits.standbySeconds',
+    resultPath: '$.standbyStatus',
+    next,
+  });
+  enter.next(loop.start);
+  catchInto([enter, ...loop.checks], noteFailure(scope, 'Put the instances in standby', compensation));
+  return enter;
+}
+
+interface ClonePhaseTargets {
+  /** When the copy is identical. */
+  next: sfn.IChainable;
+  /** When it is not (PRESERVE & ALERT). */
+  mismatch: sfn.IChainable;
+  /** When the clone fails. */
+  compensation: sfn.IChainable;
+}
+
+/**
+ * Clone 1: current → temporary stack, at the current version and template, through the Clone state
+ * machine (.sync:2) → `$.clone1.output`. The request is prepared in `$.clone1`, whose presence
+ * later tells the compensation that a temporary stack may exist.
+ */
+function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, targets: ClonePhaseTargets): sfn.IChainable {
+  const clone = cloneTask(scope, props, 'Clone the environment to a temporary stack', 'c1', '$.clone1');
+  const identical = sfn.Choice.jsonPath(scope, 'Is the temporary copy identical?')
+    .when(sfn.Condition.stringEquals('$.clone1.output.outcome', 'EQUAL'), targets.next)
+    .otherwise(targets.mismatch);
+  clone.next(identical);
+  catchInto([clone], noteFailure(scope, 'Clone the environment to a temporary stack', targets.compensation));
+
+  const request: Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl'>> = {
+    sourceStackName: sfn.JsonPath.stringAt('$.input.stackName'),
+    destinationStackName: sfn.JsonPath.stringAt('$.tempStackName'),
+    targetVersion: sfn.JsonPath.stringAt('$.current.environmentVersion'),
+    parameters: {},
+    statistics: sfn.JsonPath.objectAt('$.input.statistics'),
+    waits: sfn.JsonPath.objectAt('$.input.waits'),
+    phase: 'c1',
+    runId: sfn.JsonPath.stringAt('$.runId'),
+    execution: EXECUTION,
+  };
+  const prepare = sfn.Pass.jsonPath(scope, 'Prepare the first clone', { parameters: request, resultPath: '$.clone1' });
+  prepare.next(
+    copyIfPresent(scope, { question: 'Smoke test the temporary copy?', copy: 'Add the smoke test to the first clone' }, '$.input.smokeTest', '$.clone1.smokeTest', clone),
+  );
+  return prepare;
+}
+
+/**
+ * Deletes the current environment now that a verified copy exists (invariant 1); delete-stack checks
+ * the proof itself (verifiedCopy, expectedStackId) before emptying anything. A failed deletion is an
+ * error of phase B: from here on the temporary copy may be the only complete copy.
+ */
+function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
+  const note = noteFailure(scope, 'Delete the current environment', compensation);
+  const describeFailure = describeDeletionFailure(scope, 'Describe the failed deletion of the current environment', '$.currentDeletionStatus');
+  describeFailure.next(note);
+  const loop = waitLoop<StackStatusEvent>(scope, fns, {
+    check: 'Check the current environment',
+    ready: 'Current environment deleted?',
+    wait: 'Wait for the current environment deletion',
+    step: 'stack-status',
+    payload: { stackName: sfn.JsonPath.stringAt('$.input.stackName'), operation: 'DELETE', execution: EXECUTION },
+    timeoutPath: '$.input.waits.stackDeleteSeconds',
+    resultPath: '$.currentDeletionStatus',
+    next,
+    onFailed: describeFailure,
+  });
+  const deletion = lambdaStep(scope, 'Delete the current environment', fns, 'delete-stack', {
+    payload: eventOf<DeleteStackEvent>({
+      stackName: sfn.JsonPath.stringAt('$.input.stackName'),
+      execution: EXECUTION,
+      reason: sfn.JsonPath.format('replaced by the new version: its verified copy {} holds all of its data', sfn.JsonPath.stringAt('$.tempStackName')),
+      expectedStackId: sfn.JsonPath.stringAt('$.current.stackId'),
+      verifiedCopy: sfn.JsonPath.objectAt('$.clone1.output'),
+    }),
+    resultPath: '$.currentDeletion',
+  });
+  deletion.next(loop.start);
+  catchInto([deletion, ...loop.checks], note);
+  return deletion;
+}
+
+/** Clone 2: temporary stack → the environment's own name, at the target version (and template) → `$.clone2.output`. */
+function secondClonePhase(scope: Construct, props: MigrateDefinitionProps, targets: ClonePhaseTargets): sfn.IChainable {
+  const clone = cloneTask(scope, props, 'Clone the temporary stack to the new version', 'c2', '$.clone2');
+  const identical = sfn.Choice.jsonPath(scope, 'Is the new environment identical?')
+    .when(sfn.Condition.stringEquals('$.clone2.output.outcome', 'EQUAL'), targets.next)
+    .otherwise(targets.mismatch);
+  clone.next(identical);
+  catchInto([clone], noteFailure(scope, 'Clone the temporary stack to the new version', targets.compensation));
+
+  const request: Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl'>> = {
+    sourceStackName: sfn.JsonPath.stringAt('$.tempStackName'),
+    destinationStackName: sfn.JsonPath.stringAt('$.input.stackName'),
+    targetVersion: sfn.JsonPath.stringAt('$.input.targetVersion'),
+    parameters: sfn.JsonPath.objectAt('$.input.parameters'),
+    statistics: sfn.JsonPath.objectAt('$.input.statistics'),
+    waits: sfn.JsonPath.objectAt('$.input.waits'),
+    phase: 'c2',
+    runId: sfn.JsonPath.stringAt('$.runId'),
+    execution: EXECUTION,
+  };
+  const prepare = sfn.Pass.jsonPath(scope, 'Prepare the second clone', { parameters: request, resultPath: '$.clone2' });
+  const withTemplate = copyIfPresent(
+    scope,
+    { question: 'Is a new template given?', copy: 'Add the new template to the second clone' },
+    '$.input.templateUrl',
+    '$.clone2.templateUrl',
+    clone,
+  );
+  prepare.next(
+    copyIfPresent(scope, { question: 'Smoke test the new environment?', copy: 'Add the smoke test to the second clone' }, '$.input.smokeTest', '$.clone2.smokeTest', withTemplate),
+  );
+  return prepare;
+}
+
+/**
+ * After the new environment is verified: delete the temporary stack and this migration's snapshots
+ * (the original ones kept when asked), then report success. Failures here are phase C: the data is
+ * safe in the new environment, only the clean-up is left to do by hand.
+ */
+function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable): sfn.IChainable {
+  const success = sfn.Pass.jsonPath(scope, 'Report success', {
+    parameters: notice('SUCCEEDED', {
+      survivor: sfn.JsonPath.stringAt('$.input.stackName'),
+      statistics: sfn.JsonPath.objectAt('$.clone2.output.statistics'),
+      verification: sfn.JsonPath.listAt('$.clone2.output.verification'),
+      cleanedUp: sfn.JsonPath.array(
+        sfn.JsonPath.format('deleted the temporary stack {}', sfn.JsonPath.stringAt('$.tempStackName')),
+        sfn.JsonPath.format('deleted the manual DB snapshots of this migration (tag {}={}) that were not to be kept', TAGS.execution, sfn.JsonPath.stringAt('$.execution.id')),
+      ),
+    }),
+    resultPath: '$.notice',
+  });
+  success.next(tail);
+
+  const leftoverSnapshots = sfn.Pass.jsonPath(scope, 'Report the leftover snapshots', {
+    parameters: failedNotice({
+      survivor: sfn.JsonPath.stringAt('$.input.stackName'),
+      leftToDo: sfn.JsonPath.array(snapshotsLeftToDo()),
+    }),
+    resultPath: '$.notice',
+  });
+  leftoverSnapshots.next(tail);
+  const leftoverTemp = sfn.Pass.jsonPath(scope, 'Report the leftover temporary stack', {
+    parameters: failedNotice({
+      survivor: sfn.JsonPath.stringAt('$.input.stackName'),
+      leftToDo: sfn.JsonPath.array(
+        sfn.JsonPath.format('delete the temporary stack {} (the new environment is verified; it is no longer needed)', sfn.JsonPath.stringAt('$.tempStackName')),
+        snapshotsLeftToDo(),
+      ),
+    }),
+    resultPath: '$.notice',
+  });
+  leftoverTemp.next(tail);
+
+  // Snapshots: with retainOriginalSnapshots only clone 2's go (clone 1's are the pre-migration backup).
+  const listRetained = sfn.Map.jsonPath(scope, 'List the retained snapshots', {
+    itemsPath: '$.clone1.output.snapshots',
+    resultPath: '$.retainedSnapshots',
+  });
+  listRetained.itemProcessor(sfn.Pass.jsonPath(scope, 'Take the snapshot identifier', { inputPath: '$.snapshotIdentifier' }));
+  listRetained.next(success);
+  const retainNone = sfn.Pass.jsonPath(scope, 'Retain no snapshot', { result: sfn.Result.fromArray([]), resultPath: '$.retainedSnapshots' });
+  retainNone.next(success);
+  const deleteSecond = deleteSnapshots(scope, fns, "Delete the temporary stack's snapshots", '$.clone2.output.snapshots', '$.secondSnapshotsDeleted');
+  const deleteFirst = deleteSnapshots(scope, fns, 'Delete the original snapshots', '$.clone1.output.snapshots', '$.firstSnapshotsDeleted');
+  const retained = sfn.Choice.jsonPath(scope, 'Were the original snapshots kept?')
+    .when(sfn.Condition.booleanEquals('$.input.retainOriginalSnapshots', true), listRetained)
+    .otherwise(retainNone);
+  deleteSecond.next(retained);
+  deleteFirst.next(deleteSecond);
+  catchInto([deleteFirst], noteFailure(scope, 'Delete the original snapshots', leftoverSnapshots));
+  catchInto([deleteSecond], noteFailure(scope, "Delete the temporary stack's snapshots", leftoverSnapshots));
+  const keepOriginals = sfn.Choice.jsonPath(scope, 'Keep the original snapshots?')
+    .when(sfn.Condition.booleanEquals('$.input.retainOriginalSnapshots', true), deleteSecond)
+    .otherwise(deleteFirst);
+
+  const tempNote = noteFailure(scope, 'Delete the temporary stack', leftoverTemp);
+  const describeFailure = describeDeletionFailure(scope, 'Describe the failed deletion of the temporary stack', '$.tempDeletionStatus');
+  describeFailure.next(tempNote);
+  const loop = waitLoop<StackStatusEvent>(scope, fns, {
+    check: 'Check the temporary stack',
+    ready: 'Temporary stack deleted?',
+    wait: 'Wait for the temporary stack deletion',
+    step: 'stack-status',
+    payload: { stackName: sfn.JsonPath.stringAt('$.tempStackName'), operation: 'DELETE', execution: EXECUTION },
+    timeoutPath: '$.input.waits.stackDeleteSeconds',
+    resultPath: '$.tempDeletionStatus',
+    next: keepOriginals,
+    onFailed: describeFailure,
+  });
+  const deleteTemp = lambdaStep(scope, 'Delete the temporary stack', fns, 'delete-stack', {
+    payload: eventOf<DeleteStackEvent>({
+      stackName: sfn.JsonPath.stringAt('$.tempStackName'),
+      execution: EXECUTION,
+      reason: sfn.JsonPath.format('temporary copy of {}, no longer needed: the new environment is verified', sfn.JsonPath.stringAt('$.input.stackName')),
+    }),
+    resultPath: '$.tempDeletion',
+  });
+  deleteTemp.next(loop.start);
+  catchInto([deleteTemp, ...loop.checks], tempNote);
+  return deleteTemp;
+}
+
+function snapshotsLeftToDo(): string {
+  return sfn.JsonPath.format(
+    'delete the manual DB snapshots tagged {}={} unless kept on purpose (retainOriginalSnapshots keeps the original ones)',
+    TAGS.execution,
+    sfn.JsonPath.stringAt('$.execution.id'),
+  );
+}
+
+function deleteSnapshots(scope: Construct, fns: StepFunctions, name: string, snapshotsPath: string, resultPath: string): sfn.TaskStateBase {
+  return lambdaStep(scope, name, fns, 'delete-snapshots', {
+    payload: eventOf<DeleteSnapshotsEvent>({ snapshots: sfn.JsonPath.listAt(snapshotsPath), execution: EXECUTION }),
+    resultPath,
+  });
+}
+
+/** Turns a FAILED stack deletion into an error ({Error, Cause} in `$.error`) for the phase's compensation. */
+function describeDeletionFailure(scope: Construct, name: string, statusPath: string): sfn.Pass {
+  return sfn.Pass.jsonPath(scope, name, {
+    parameters: { Error: 'StackDeleteFailed', Cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`${statusPath}.failures`)) },
+    resultPath: '$.error',
+  });
+}
+
+/** A clone through the Clone state machine, waiting for it (.sync:2: the output is JSON), deterministic name. */
+function cloneTask(scope: Construct, props: MigrateDefinitionProps, name: string, phase: 'c1' | 'c2', requestPath: string): sfn.TaskStateBase {
+  const task = tasks.StepFunctionsStartExecution.jsonPath(scope, name, {
+    stateMachine: props.cloneStateMachine,
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    input: sfn.TaskInput.fromJsonPathAt(requestPath),
+    // Same name on a retry: StartExecution is idempotent for a running execution with the same name and input.
+    name: sfn.JsonPath.format(`{}-${phase}`, sfn.JsonPath.stringAt('$.runId')),
+    resultSelector: { output: sfn.JsonPath.objectAt('$.Output') },
+    resultPath: requestPath,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(MIGRATION_TIMEOUT_SECONDS)),
+  });
+  task.addRetry(serviceRetry('StepFunctions'));
+  return task;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PRESERVE & ALERT
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Clone 1 differs: the current environment keeps the data. Delete the temporary copy, bring the
+ * instances back into service, then alert with the differences.
+ */
+function preserveAfterFirstMismatch(scope: Construct, fns: StepFunctions, tail: sfn.IChainable): sfn.IChainable {
+  const report = sfn.Pass.jsonPath(scope, 'Report the differing temporary copy', {
+    parameters: notice('PRESERVED_AFTER_FIRST_CLONE_MISMATCH', {
+      survivor: sfn.JsonPath.stringAt('$.input.stackName'),
+      failedState: 'Is the temporary copy identical?',
+      error: {
+        Error: 'StatisticsMismatch',
+        Cause: sfn.JsonPath.format(
+          'the temporary copy {} differs from {}: {}',
+          sfn.JsonPath.stringAt('$.tempStackName'),
+          sfn.JsonPath.stringAt('$.input.stackName'),
+          sfn.JsonPath.stringAt('$.clone1.output.statistics.summary'),
+        ),
+      },
+      statistics: sfn.JsonPath.objectAt('$.clone1.output.statistics'),
+      verification: sfn.JsonPath.listAt('$.clone1.output.verification'),
+      compensation: sfn.JsonPath.objectAt('$.compensation'),
+    }),
+    resultPath: '$.notice',
+  });
+  report.next(tail);
+  const exit = undoStandby(scope, fns, {
+    prepare: 'Prepare to bring the instances back',
+    exit: 'Bring the instances back into service',
+    check: 'Check the instances coming back',
+    ready: 'Instances back in service?',
+    wait: 'Wait for the instances to come back',
+    done: 'Note the instances are back',
+    next: report,
+  });
+  const deleteTemp = undoStackDeletion(scope, fns, {
+    key: 'deleteTemporaryStack',
+    stackNamePath: '$.tempStackName',
+    reason: sfn.JsonPath.format('temporary copy that differs from {}: the original keeps the data', sfn.JsonPath.stringAt('$.input.stackName')),
+    names: {
+      delete: 'Delete the temporary copy',
+      check: 'Check the temporary copy deletion',
+      ready: 'Temporary copy deleted?',
+      wait: 'Wait for the temporary copy deletion',
+      failed: 'Note the temporary copy was not deleted',
+    },
+    next: exit,
+  });
+  return startCompensation(scope, 'Preserve the current environment', deleteTemp);
+}
+
+/**
+ * Clone 2 differs: the temporary stack is the ONLY complete copy and is never deleted. Delete the
+ * mismatched new environment (tagged with this execution), then alert naming the temporary stack.
+ */
+function preserveAfterSecondMismatch(scope: Construct, fns: StepFunctions, tail: sfn.IChainable): sfn.IChainable {
+  const report = sfn.Pass.jsonPath(scope, 'Report the differing new environment', {
+    parameters: notice('PRESERVED_AFTER_SECOND_CLONE_MISMATCH', {
+      survivor: sfn.JsonPath.stringAt('$.tempStackName'),
+      failedState: 'Is the new environment identical?',
+      error: {
+        Error: 'StatisticsMismatch',
+        Cause: sfn.JsonPath.format(
+          'the new environment {} differs from the temporary copy {}, which keeps the data: {}',
+          sfn.JsonPath.stringAt('$.input.stackName'),
+          sfn.JsonPath.stringAt('$.tempStackName'),
+          sfn.JsonPath.stringAt('$.clone2.output.statistics.summary'),
+        ),
+      },
+      statistics: sfn.JsonPath.objectAt('$.clone2.output.statistics'),
+      verification: sfn.JsonPath.listAt('$.clone2.output.verification'),
+      compensation: sfn.JsonPath.objectAt('$.compensation'),
+    }),
+    resultPath: '$.notice',
+  });
+  report.next(tail);
+  const deleteNew = undoStackDeletion(scope, fns, {
+    key: 'deleteNewStack',
+    stackNamePath: '$.input.stackName',
+    reason: sfn.JsonPath.format('new environment that differs from its source {}, which keeps the data', sfn.JsonPath.stringAt('$.tempStackName')),
+    names: {
+      delete: 'Delete the mismatched new environment',
+      check: 'Check the mismatched new environment',
+      ready: 'Mismatched new environment deleted?',
+      wait: 'Wait for the mismatched new environment deletion',
+      failed: 'Note the mismatched new environment was not deleted',
+    },
+    next: report,
+  });
+  return startCompensation(scope, 'Preserve the temporary copy', deleteNew);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compensation (saga)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Phase A, the current environment untouched: delete the temporary stack if clone 1 was started,
+ * return the instances to service if they may have left it, delete clone 1's snapshots if known,
+ * then alert: the current environment keeps the data.
+ */
+function undoBeforeDeletion(scope: Construct, fns: StepFunctions, tail: sfn.IChainable): sfn.IChainable {
+  const report = sfn.Pass.jsonPath(scope, 'Report the undone migration', {
+    parameters: failedNotice({ survivor: sfn.JsonPath.stringAt('$.input.stackName'), compensation: sfn.JsonPath.objectAt('$.compensation') }),
+    resultPath: '$.notice',
+  });
+  report.next(tail);
+
+  const deleteSnapshotsDone = sfn.Pass.jsonPath(scope, 'Note the first clone snapshots are deleted', {
+    result: sfn.Result.fromObject({ status: 'DONE' }),
+    resultPath: '$.compensation.deleteSnapshots',
+  });
+  deleteSnapshotsDone.next(report);
+  const removeSnapshots = lambdaStep(scope, "Remove the first clone's snapshots", fns, 'delete-snapshots', {
+    payload: eventOf<DeleteSnapshotsEvent>({ snapshots: sfn.JsonPath.listAt('$.clone1.output.snapshots'), execution: EXECUTION }),
+    resultPath: '$.undoSnapshots',
+  });
+  removeSnapshots.next(deleteSnapshotsDone);
+  removeSnapshots.addCatch(report, { errors: [sfn.Errors.ALL], resultPath: '$.compensation.deleteSnapshots' });
+  const snapshotsKnown = sfn.Choice.jsonPath(scope, "Are the first clone's snapshots known?")
+    .when(sfn.Condition.isPresent('$.clone1.output.snapshots'), removeSnapshots)
+    .otherwise(report);
+
+  const exit = undoStandby(scope, fns, {
+    prepare: 'Prepare the return to service',
+    ifRecorded: { question: 'Was the standby recorded?', copy: 'Add the standby record' },
+    exit: 'Return the instances to service',
+    check: 'Check the returning instances',
+    ready: 'Instances returned?',
+    wait: 'Wait for the returning instances',
+    done: 'Note the instances are returned',
+    next: snapshotsKnown,
+  });
+  // standby-exit also recovers groups standby-enter tagged before failing, so it runs whenever the
+  // groups are known, even without a StandbyRecord.
+  const mayBeInStandby = sfn.Choice.jsonPath(scope, 'May instances be in standby?').when(sfn.Condition.isPresent('$.current'), exit).otherwise(snapshotsKnown);
+
+  const removeTemp = undoStackDeletion(scope, fns, {
+    key: 'deleteTemporaryStack',
+    stackNamePath: '$.tempStackName',
+    reason: sfn.JsonPath.format('temporary copy of {}, undone after a failure: the original keeps the data', sfn.JsonPath.stringAt('$.input.stackName')),
+    names: {
+      delete: 'Remove the temporary stack',
+      check: 'Check the temporary stack removal',
+      ready: 'Temporary stack removed?',
+      wait: 'Wait for the temporary stack removal',
+      failed: 'Note the temporary stack was not removed',
+    },
+    next: mayBeInStandby,
+  });
+  const tempMayExist = sfn.Choice.jsonPath(scope, 'Was the first clone started?').when(sfn.Condition.isPresent('$.clone1'), removeTemp).otherwise(mayBeInStandby);
+  return startCompensation(scope, 'Undo the migration', tempMayExist);
+}
+
+/**
+ * Phase B, the current environment deleted or being deleted: the temporary stack holds the data
+ * and is NEVER deleted. Delete the partial new stack if clone 2 had started (it carries this
+ * execution's tag; delete-stack refuses anything else, and a refusal does not stop the alert).
+ */
+function keepTheTemporaryCopy(scope: Construct, fns: StepFunctions, tail: sfn.IChainable): sfn.IChainable {
+  const report = sfn.Pass.jsonPath(scope, 'Report the kept temporary copy', {
+    parameters: failedNotice({ survivor: sfn.JsonPath.stringAt('$.tempStackName'), compensation: sfn.JsonPath.objectAt('$.compensation') }),
+    resultPath: '$.notice',
+  });
+  report.next(tail);
+  const removePartial = undoStackDeletion(scope, fns, {
+    key: 'deleteNewStack',
+    stackNamePath: '$.input.stackName',
+    reason: sfn.JsonPath.format('partial new environment of a failed migration; the temporary copy {} keeps the data', sfn.JsonPath.stringAt('$.tempStackName')),
+    names: {
+      delete: 'Remove the partial new environment',
+      check: 'Check the partial new environment removal',
+      ready: 'Partial new environment removed?',
+      wait: 'Wait for the partial new environment removal',
+      failed: 'Note the partial new environment was not removed',
+    },
+    next: report,
+  });
+  const started = sfn.Choice.jsonPath(scope, 'Was the second clone started?').when(sfn.Condition.isPresent('$.clone2'), removePartial).otherwise(report);
+  return startCompensation(scope, 'Keep the temporary copy', started);
+}
+
+/** Every compensation chain starts with an empty record of what it did. */
+function startCompensation(scope: Construct, name: string, next: sfn.IChainable): sfn.IChainable {
+  const start = sfn.Pass.jsonPath(scope, name, { result: sfn.Result.fromObject({}), resultPath: '$.compensation' });
+  start.next(next);
+  return start;
+}
+
+interface UndoStackProps {
+  /** Key under `$.compensation`. */
+  key: string;
+  stackNamePath: string;
+  reason: string;
+  names: { delete: string; check: string; ready: string; wait: string; failed: string };
+  next: sfn.IChainable;
+}
+
+/**
+ * A compensating stack deletion: delete + wait, recording `{status: DONE, target}` or the error
+ * under `$.compensation.<key>`, and going on to `next` whatever happens.
+ */
+function undoStackDeletion(scope: Construct, fns: StepFunctions, p: UndoStackProps): sfn.IChainable {
+  const notePath = `$.compensation.${p.key}`;
+  const failed = sfn.Pass.jsonPath(scope, p.names.failed, {
+    parameters: { Error: 'StackDeleteFailed', Cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`$.undo.${p.key}.failures`)) },
+    resultPath: notePath,
+  });
+  failed.next(p.next);
+  const loop = waitLoop<StackStatusEvent>(scope, fns, {
+    check: p.names.check,
+    ready: p.names.ready,
+    wait: p.names.wait,
+    step: 'stack-status',
+    payload: { stackName: sfn.JsonPath.stringAt(p.stackNamePath), operation: 'DELETE', execution: EXECUTION },
+    timeoutPath: '$.input.waits.stackDeleteSeconds',
+    resultPath: `$.undo.${p.key}`,
+    next: p.next,
+    onFailed: failed,
+  });
+  const deletion = lambdaStep(scope, p.names.delete, fns, 'delete-stack', {
+    payload: eventOf<DeleteStackEvent>({ stackName: sfn.JsonPath.stringAt(p.stackNamePath), execution: EXECUTION, reason: p.reason }),
+    resultSelector: { status: 'DONE', target: sfn.JsonPath.stringAt('$.stackName') },
+    resultPath: notePath,
+  });
+  deletion.next(loop.start);
+  for (const s of [deletion, ...loop.checks]) s.addCatch(p.next, { errors: [sfn.Errors.ALL], resultPath: notePath });
+  return deletion;
+}
+
+interface UndoStandbyNames {
+  prepare: string;
+  /** Names of the Choice and Pass adding the StandbyRecord when it may be absent; omitted when it is known to exist. */
+  ifRecorded?: { question: string; copy: string };
+  exit: string;
+  check: string;
+  ready: string;
+  wait: string;
+  done: string;
+  next: sfn.IChainable;
+}
+
+/**
+ * Brings the current environment's instances back into service (invariant 3): standby-exit with the
+ * discovered groups and the StandbyRecord when there is one (standby-exit recovers groups that
+ * standby-enter tagged before failing), then wait until they are InService.
+ * Records `$.compensation.exitStandby` and goes on to `next` whatever happens.
+ */
+function undoStandby(scope: Construct, fns: StepFunctions, n: UndoStandbyNames): sfn.IChainable {
+  const notePath = '$.compensation.exitStandby';
+  const done = sfn.Pass.jsonPath(scope, n.done, { result: sfn.Result.fromObject({ status: 'DONE' }), resultPath: notePath });
+  done.next(n.next);
+  const loop = waitLoop<StandbyStatusEvent>(scope, fns, {
+    check: n.check,
+    ready: n.ready,
+    wait: n.wait,
+    step: 'standby-status',
+    payload: { standby: sfn.JsonPath.objectAt('$.standbyExit.standby'), direction: 'EXIT', execution: EXECUTION },
+    timeoutPath: '$.input.waits.standbySeconds',
+    resultPath: '$.undo.exitStandby',
+    next: done,
+  });
+  const exit = lambdaStep(scope, n.exit, fns, 'standby-exit', {
+    inputPath: '$.standbyExit',
+    resultPath: '$.standbyExit',
+  });
+  exit.next(loop.start);
+  for (const s of [exit, ...loop.checks]) s.addCatch(n.next, { errors: [sfn.Errors.ALL], resultPath: notePath });
+
+  const request: Fields<StandbyExitEvent> = {
+    autoScalingGroups: sfn.JsonPath.listAt('$.current.autoScalingGroups'),
+    execution: EXECUTION,
+    ...(n.ifRecorded ? {} : { standby: sfn.JsonPath.objectAt('$.standby') }),
+  };
+  const prepare = sfn.Pass.jsonPath(scope, n.prepare, { parameters: request, resultPath: '$.standbyExit' });
+  prepare.next(n.ifRecorded ? copyIfPresent(scope, n.ifRecorded, '$.standby', '$.standbyExit.standby', exit) : exit);
+  return prepare;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The one ending: notify, unlock, end
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The ComposeNotificationEvent of an outcome of a validated input, as Parameters. Common fields
+ * default to this execution's; `fields` adds or overrides the rest.
+ */
+function notice(outcome: Outcome, fields: Partial<Fields<ComposeNotificationEvent>>): Fields<ComposeNotificationEvent> {
+  return {
+    outcome,
+    stackName: sfn.JsonPath.stringAt('$.input.stackName'),
+    version: sfn.JsonPath.stringAt('$.input.targetVersion'),
+    execution: EXECUTION,
+    survivor: JSON_NULL,
+    cleanedUp: [],
+    leftToDo: [],
+    ...fields,
+  };
+}
+
+/** FAILED_AND_COMPENSATED, with the failed state and the original error. */
+function failedNotice(fields: Partial<Fields<ComposeNotificationEvent>>): Fields<ComposeNotificationEvent> {
+  return notice('FAILED_AND_COMPENSATED', {
+    failedState: sfn.JsonPath.stringAt('$.failure.state'),
+    error: sfn.JsonPath.objectAt('$.error'),
+    ...fields,
+  });
+}
+
+/**
+ * The shared ending of every outcome: compose and publish the notification (a failure to notify is
+ * recorded and does not stop the ending), release the lock when this execution holds it, then end
+ * the way the outcome says. The lock is released last so no other migration starts while this one
+ * still acts on the environment.
+ */
+function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.IChainable {
+  const outcomeIs = (o: Outcome) => sfn.Condition.stringEquals('$.notice.outcome', o);
+  const errorOf = { errorPath: '$.notice.error.Error', causePath: '$.notice.error.Cause' };
+
+  const report = sfn.Pass.jsonPath(scope, 'Report the migration', {
+    parameters: {
+      outcome: 'SUCCEEDED',
+      stackName: sfn.JsonPath.stringAt('$.input.stackName'),
+      stackId: sfn.JsonPath.stringAt('$.clone2.output.destinationStackId'),
+      version: sfn.JsonPath.stringAt('$.input.targetVersion'),
+      previousVersion: sfn.JsonPath.stringAt('$.current.environmentVersion'),
+      statistics: sfn.JsonPath.objectAt('$.clone2.output.statistics.destination.data'),
+      snapshotsRetained: sfn.JsonPath.listAt('$.retainedSnapshots'),
+      executionArn: sfn.JsonPath.stringAt('$.execution.id'),
+    } satisfies Fields<MigrationOutput>,
+  });
+  report.next(sfn.Succeed.jsonPath(scope, 'Migration succeeded'));
+
+  const howItEnded = sfn.Choice.jsonPath(scope, 'How did it end?')
+    .when(outcomeIs('SUCCEEDED'), report)
+    .when(outcomeIs('REJECTED_INPUT'), sfn.Fail.jsonPath(scope, 'Input rejected', errorOf))
+    .when(outcomeIs('MIGRATION_IN_PROGRESS'), sfn.Fail.jsonPath(scope, 'Migration already running', errorOf))
+    .when(outcomeIs('PRESERVED_AFTER_FIRST_CLONE_MISMATCH'), sfn.Fail.jsonPath(scope, 'Temporary copy differs', errorOf))
+    .when(outcomeIs('PRESERVED_AFTER_SECOND_CLONE_MISMATCH'), sfn.Fail.jsonPath(scope, 'New environment differs', errorOf))
+    .otherwise(sfn.Fail.jsonPath(scope, 'Migration failed', errorOf));
+
+  const release = tasks.DynamoDeleteItem.jsonPath(scope, 'Release the lock', {
+    table: props.lockTable,
+    key: { stackName: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.input.stackName')) },
+    conditionExpression: '#owner = :me',
+    expressionAttributeNames: { '#owner': 'owner' },
+    expressionAttributeValues: { ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.execution.id')) },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: SERVICE_TASK_TIMEOUT,
+  });
+  release.addRetry(serviceRetry('DynamoDB'));
+  // Not ours any more (expired and taken) or already gone: the ending goes on; the TTL is the safety net.
+  release.addCatch(howItEnded, { errors: [sfn.Errors.ALL], resultPath: '$.lockReleaseError' });
+  release.next(howItEnded);
+  const lockIsOurs = sfn.Choice.jsonPath(scope, 'Is the lock ours?')
+    .when(sfn.Condition.or(outcomeIs('REJECTED_INPUT'), outcomeIs('MIGRATION_IN_PROGRESS')), howItEnded)
+    .otherwise(release);
+
+  const publish = tasks.SnsPublish.jsonPath(scope, 'Publish the notification', {
+    topic: props.topic,
+    subject: sfn.JsonPath.stringAt('$.notification.subject'),
+    message: sfn.TaskInput.fromJsonPathAt('$.notification.message'),
+    messageAttributes: { details: { value: sfn.JsonPath.stringAt('$.notification.details'), dataType: tasks.MessageAttributeDataType.STRING } },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: SERVICE_TASK_TIMEOUT,
+  });
+  publish.addRetry(serviceRetry('SNS'));
+  publish.addCatch(lockIsOurs, { errors: [sfn.Errors.ALL], resultPath: '$.notificationError' });
+  publish.next(lockIsOurs);
+
+  const compose = lambdaStep(scope, 'Compose the notification', props.fns, 'compose-notification', {
+    inputPath: '$.notice',
+    resultPath: '$.notification',
+  });
+  compose.addCatch(lockIsOurs, { errors: [sfn.Errors.ALL], resultPath: '$.notificationError' });
+  compose.next(publish);
+  return compose;
+}

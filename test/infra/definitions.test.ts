@@ -1,0 +1,185 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { describe, expect, it } from 'vitest';
+import { STEPS } from '../../lambdas/steps';
+import { TASK_TIMEOUT_MARGIN_SECONDS } from '../../statemachine/building-blocks';
+import { allStates, synth, type AslDefinition, type AslState } from './synth';
+
+const machines = (): [string, AslDefinition][] => [
+  ['Migrate', synth().migrate],
+  ['Clone', synth().clone],
+];
+
+function lambdaTasks(definition: AslDefinition): [string, AslState][] {
+  return [...allStates(definition)].filter(([, s]) => s.Type === 'Task' && synth().steps.has(s.Resource ?? ''));
+}
+
+describe('state machine definitions', () => {
+  it('pass the local executor validation (aws-local-stepfunctions validates the ASL by default)', () => {
+    for (const [name, definition] of machines()) {
+      expect(() => new StateMachine(definition as never), name).not.toThrow();
+    }
+  });
+
+  it('are JSONPath only: no JSONata, no variables', () => {
+    for (const [name, definition] of machines()) {
+      const text = JSON.stringify(definition);
+      expect(text, name).not.toContain('JSONata');
+      expect(text, name).not.toContain('{%');
+      expect(text, name).not.toContain('"Assign"');
+    }
+  });
+
+  it('name the forward states of Migrate as sentences', () => {
+    const names = Object.keys(synth().migrate.States);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Validate the input',
+        'Lock the environment',
+        'Find the running migration',
+        'Discover the environment',
+        'Put the instances in standby',
+        'Instances in standby?',
+        'Clone the environment to a temporary stack',
+        'Is the temporary copy identical?',
+        'Delete the current environment',
+        'Current environment deleted?',
+        'Clone the temporary stack to the new version',
+        'Is the new environment identical?',
+        'Delete the temporary stack',
+        'Temporary stack deleted?',
+        'Delete the original snapshots',
+        "Delete the temporary stack's snapshots",
+        'Release the lock',
+        'Compose the notification',
+        'Publish the notification',
+        'Report the migration',
+        'Delete the temporary copy',
+        'Bring the instances back into service',
+        'Delete the mismatched new environment',
+        'Input rejected',
+        'Temporary copy differs',
+        'New environment differs',
+      ]),
+    );
+  });
+
+  it('name the states of Clone as sentences', () => {
+    const names = [...allStates(synth().clone)].map(([n]) => n);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Discover the source stack',
+        'Snapshot the source databases',
+        'Snapshots ready?',
+        'Wait for the snapshots',
+        'Snapshot failed',
+        'Create the destination stack',
+        'Stack created?',
+        'Delete the failed stack',
+        'Stack creation failed',
+        'Discover the destination stack',
+        'Copy each bucket',
+        'Copy objects',
+        'All objects copied?',
+        'Verify the bucket copy',
+        'Smoke test passed?',
+        'Compare the statistics',
+        'Tally the verification',
+        'Is the copy identical?',
+      ]),
+    );
+  });
+
+  it('keep state names within the 80 characters Step Functions allows', () => {
+    for (const [name, definition] of machines()) {
+      for (const [state] of allStates(definition)) expect(state.length, `${name}: ${state}`).toBeLessThanOrEqual(80);
+    }
+  });
+
+  it('start Clone from Migrate with startExecution.sync:2 and a deterministic execution name', () => {
+    const clones = Object.entries(synth().migrate.States).filter(([, s]) => s.Resource?.includes(':states:::states:startExecution'));
+    expect(clones.map(([n]) => n).sort()).toEqual(['Clone the environment to a temporary stack', 'Clone the temporary stack to the new version']);
+    for (const [, s] of clones) {
+      expect(s.Resource).toBe('arn:aws:states:::states:startExecution.sync:2');
+      expect((s.Parameters as Record<string, string>)['Name.$']).toMatch(/^States\.Format\('\{\}-c[12]', \$\.runId\)$/);
+      expect(s.TimeoutSeconds).toBeGreaterThan(3600);
+    }
+  });
+
+  it('never retry States.ALL, nor any permanent error', () => {
+    const permanent = ['States.ALL', 'States.TaskFailed', 'InputInvalid', 'PreflightFailed', 'DeletionRefused', 'ResourceConflict', 'AwsAccessDenied', 'WaitTimedOut', 'CopyFailed'];
+    for (const [name, definition] of machines()) {
+      for (const [state, s] of allStates(definition)) {
+        for (const retry of s.Retry ?? []) {
+          for (const p of permanent) expect(retry.ErrorEquals, `${name}: ${state}`).not.toContain(p);
+        }
+      }
+    }
+  });
+
+  it('call every Lambda with its function ARN, a timeout of the step timeout + 30 s, and the transient retry with full jitter', () => {
+    for (const [name, definition] of machines()) {
+      const tasks = lambdaTasks(definition);
+      expect(tasks.length, name).toBeGreaterThan(5);
+      for (const [state, s] of tasks) {
+        const step = synth().steps.get(s.Resource!)!;
+        expect(s.TimeoutSeconds, `${name}: ${state}`).toBe(STEPS[step].timeoutSeconds + TASK_TIMEOUT_MARGIN_SECONDS);
+        expect(s.Retry, `${name}: ${state}`).toContainEqual({
+          ErrorEquals: ['AwsThrottled', 'AwsUnavailable'],
+          IntervalSeconds: 2,
+          BackoffRate: 2,
+          MaxAttempts: 6,
+          JitterStrategy: 'FULL',
+        });
+        expect(s.Retry!.some((r) => r.ErrorEquals.includes('Lambda.ServiceException')), `${name}: ${state}`).toBe(true);
+      }
+    }
+  });
+
+  it('give every task of Migrate a Catch of States.ALL, so no failure ends it without the notification', () => {
+    for (const [state, s] of allStates(synth().migrate)) {
+      if (s.Type !== 'Task') continue;
+      expect(s.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')), state).toBe(true);
+    }
+  });
+
+  it('reach every Fail state of Migrate only through the ending: compose, publish, release the lock', () => {
+    const states = synth().migrate.States;
+    const fails = Object.keys(states).filter((n) => states[n]!.Type === 'Fail');
+    expect(fails.length).toBeGreaterThanOrEqual(5);
+    for (const [name, s] of Object.entries(states)) {
+      const targets = [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)];
+      const failTargets = targets.filter((t): t is string => t !== undefined && fails.includes(t));
+      if (failTargets.length) expect(name).toBe('How did it end?');
+    }
+  });
+
+  it('give Parameters as objects only (CDK renders a path payload of a payloadResponseOnly task as a string)', () => {
+    for (const [name, definition] of machines()) {
+      for (const [state, s] of allStates(definition)) {
+        if ('Parameters' in s) expect(typeof s.Parameters === 'object' && s.Parameters !== null && !Array.isArray(s.Parameters), `${name}: ${state}`).toBe(true);
+      }
+    }
+  });
+
+  it('never use ResultPath "$" (the local executor would add a field named "$")', () => {
+    for (const [name, definition] of machines()) {
+      for (const [state, s] of allStates(definition)) {
+        expect(s.ResultPath, `${name}: ${state}`).not.toBe('$');
+        for (const c of s.Catch ?? []) expect(c.ResultPath, `${name}: ${state} catch`).not.toBe('$');
+      }
+    }
+  });
+
+  it('wait with the delay the status step computed', () => {
+    for (const [name, definition] of machines()) {
+      const waits = [...allStates(definition)].filter(([, s]) => s.Type === 'Wait');
+      expect(waits.length, name).toBeGreaterThan(0);
+      for (const [state, s] of waits) expect(s.SecondsPath, `${name}: ${state}`).toMatch(/\.wait\.nextDelaySeconds$/);
+    }
+  });
+
+  it('bound both executions by the migration timeout', () => {
+    expect(synth().migrate.TimeoutSeconds).toBe(48 * 3600);
+    expect(synth().clone.TimeoutSeconds).toBe(48 * 3600);
+  });
+});

@@ -1,0 +1,337 @@
+/**
+ * The routing of the synthesized Migrate definition, every task stubbed: each outcome takes the
+ * path the design says, with the safety invariants visible in the calls (what is deleted, what
+ * survives, one notification per outcome, the lock released when ours).
+ */
+import { describe, expect, it } from 'vitest';
+import type {
+  CloneInput,
+  CloneOutput,
+  ComposeNotificationEvent,
+  DeleteSnapshotsEvent,
+  DeleteStackEvent,
+  MigrationOutput,
+  StandbyExitEvent,
+  ValidateInputResult,
+} from '../../lambdas/shared/contracts';
+import { EXECUTION_ARN, callsOf, named, runStubbed, statesRun, type Outcome, type Stubs } from './run-stubbed';
+import { synth } from './synth';
+
+const STACK = 'orders';
+const TEMP = 'orders-tmp-1a2b3c4d';
+
+function validated(overrides: Partial<ValidateInputResult['input']> = {}): ValidateInputResult {
+  return {
+    input: {
+      stackName: STACK,
+      targetVersion: '2.0.0',
+      parameters: { InstanceType: 't4g.small' },
+      statistics: { outputKey: 'StatisticsUrl', timeoutSeconds: 10 },
+      waits: { snapshotSeconds: 7200, stackCreateSeconds: 3600, stackDeleteSeconds: 3600, standbySeconds: 600, smokeTestSeconds: 600 },
+      retainOriginalSnapshots: false,
+      ...overrides,
+    },
+    execution: { id: EXECUTION_ARN, name: 'run-1' },
+    tempStackName: TEMP,
+    runId: '1a2b3c4d',
+    lockExpiresAt: 1_900_000_000,
+  };
+}
+
+function cloneOutput(input: CloneInput, outcome: CloneOutput['outcome'] = 'EQUAL'): CloneOutput {
+  const status = outcome;
+  return {
+    outcome,
+    sourceStackName: input.sourceStackName,
+    destinationStackName: input.destinationStackName,
+    destinationStackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${input.destinationStackName}/${input.phase}`,
+    version: input.targetVersion,
+    snapshots: [{ logicalId: 'Db', dbInstanceIdentifier: 'db', snapshotIdentifier: `em-1a2b3c4d-${input.phase}-db` }],
+    copies: [],
+    verification: [],
+    statistics: {
+      status,
+      source: { url: 'https://a/stats', ok: true, data: { customers: { count: 57 } } },
+      destination: { url: 'https://b/stats', ok: true, data: { customers: { count: outcome === 'EQUAL' ? 57 : 56 } } },
+      differences: [],
+      summary: outcome === 'EQUAL' ? 'statistics equal (1 value)' : '1 value differs: data.customers.count 57 → 56',
+    },
+  };
+}
+
+/** A world where everything works; each test breaks one thing. */
+function world(overrides: { steps?: Stubs['steps']; integrations?: Stubs['integrations'] } = {}, input = validated()): Stubs {
+  return {
+    steps: {
+      'validate-input': () => input,
+      discover: (e) => ({
+        stackName: e.stackName,
+        stackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${STACK}/original`,
+        stackStatus: 'UPDATE_COMPLETE',
+        templateBody: '{}',
+        parameters: [],
+        outputs: { StatisticsUrl: 'https://a/stats' },
+        tags: {},
+        autoScalingGroups: [{ logicalId: 'Asg', autoScalingGroupName: 'orders-asg' }],
+        dbInstances: [],
+        buckets: [],
+        environmentVersion: '1.0.0',
+      }),
+      'standby-enter': () => ({ groups: [{ autoScalingGroupName: 'orders-asg', originalMinSize: 2, originalDesiredCapacity: 2, instanceIds: ['i-1'], suspendedProcesses: ['Launch'] }] }),
+      'standby-status': () => ({ status: 'READY', wait: { label: 'x', startedAt: '2025-01-01T00:00:00Z', timeoutSeconds: 600, elapsedSeconds: 0, nextDelaySeconds: 5, attempt: 1 } }),
+      'standby-exit': (e) => ({ groups: [], standby: (e as unknown as StandbyExitEvent).standby ?? { groups: [] } }),
+      'delete-stack': (e) => ({ stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }),
+      'stack-status': () => ({ status: 'READY', stackStatus: 'DELETE_COMPLETE', failures: [], wait: { nextDelaySeconds: 20, attempt: 1 } }),
+      'delete-snapshots': (e) => ({ deleted: (e as unknown as DeleteSnapshotsEvent).snapshots.map((s) => s.snapshotIdentifier), alreadyGone: [], notDeletable: [] }),
+      'compose-notification': (e) => ({ subject: `[env-migrator] ${String(e.outcome)}`, message: 'message', details: '{}' }),
+      ...overrides.steps,
+    },
+    integrations: {
+      'dynamodb:putItem': () => ({}),
+      'dynamodb:getItem': () => ({ Item: { owner: { S: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:other' }, startedAt: { S: '2025-01-01T00:00:00Z' } } }),
+      'dynamodb:deleteItem': () => ({}),
+      'sns:publish': () => ({ MessageId: 'm-1' }),
+      'states:startExecution.sync:2': (p) => ({ Output: cloneOutput(p.Input as CloneInput), Status: 'SUCCEEDED' }),
+      ...overrides.integrations,
+    },
+  };
+}
+
+const run = (stubs: Stubs, input: unknown = { stackName: STACK, targetVersion: '2.0.0' }) => runStubbed(synth().migrate, input, stubs);
+
+const notice = (o: Outcome): ComposeNotificationEvent => {
+  const composed = callsOf(o, 'compose-notification');
+  expect(composed, 'exactly one notification is composed').toHaveLength(1);
+  return composed[0]!.input as unknown as ComposeNotificationEvent;
+};
+const deletedStacks = (o: Outcome): string[] => callsOf(o, 'delete-stack').map((c) => (c.input as unknown as DeleteStackEvent).stackName);
+const clonesStarted = (o: Outcome): CloneInput[] => callsOf(o, 'states:startExecution.sync:2').map((c) => c.input.Input as CloneInput);
+
+/** What every ending of a validated input shares: one notification published, then the lock released. */
+function expectNotifiedAndUnlocked(o: Outcome): void {
+  expect(callsOf(o, 'sns:publish')).toHaveLength(1);
+  const release = callsOf(o, 'dynamodb:deleteItem');
+  expect(release).toHaveLength(1);
+  expect(release[0]!.input).toMatchObject({ Key: { stackName: { S: STACK } }, ConditionExpression: '#owner = :me', ExpressionAttributeValues: { ':me': { S: EXECUTION_ARN } } });
+  const order = statesRun(o);
+  expect(order.indexOf('Publish the notification')).toBeLessThan(order.indexOf('Release the lock'));
+}
+
+describe('Migrate', () => {
+  it('migrates: clone, verify, delete the current, clone to the new version, clean up, unlock, and report for pipelines', async () => {
+    const o = await run(world());
+    expect(o.error).toBeUndefined();
+    expect(o.output).toEqual({
+      outcome: 'SUCCEEDED',
+      stackName: STACK,
+      stackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${STACK}/c2`,
+      version: '2.0.0',
+      previousVersion: '1.0.0',
+      statistics: { customers: { count: 57 } },
+      snapshotsRetained: [],
+      executionArn: EXECUTION_ARN,
+    } satisfies MigrationOutput);
+    expect(deletedStacks(o)).toEqual([STACK, TEMP]);
+    const [c1, c2] = clonesStarted(o);
+    expect(c1).toEqual({
+      sourceStackName: STACK,
+      destinationStackName: TEMP,
+      targetVersion: '1.0.0',
+      parameters: {},
+      statistics: validated().input.statistics,
+      waits: validated().input.waits,
+      phase: 'c1',
+      runId: '1a2b3c4d',
+      execution: { id: EXECUTION_ARN, name: 'run-1' },
+    });
+    expect(c2).toMatchObject({ sourceStackName: TEMP, destinationStackName: STACK, targetVersion: '2.0.0', parameters: { InstanceType: 't4g.small' }, phase: 'c2' });
+    expect(c2).not.toHaveProperty('templateUrl');
+    expect(c2).not.toHaveProperty('smokeTest');
+    expect(callsOf(o, 'delete-snapshots').map((c) => (c.input as unknown as DeleteSnapshotsEvent).snapshots[0]!.snapshotIdentifier)).toEqual([
+      'em-1a2b3c4d-c1-db',
+      'em-1a2b3c4d-c2-db',
+    ]);
+    expect(notice(o)).toMatchObject({ outcome: 'SUCCEEDED', stackName: STACK, survivor: STACK, version: '2.0.0' });
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('deletes the current environment only with the verified copy as proof and its expected stack ID', async () => {
+    const o = await run(world());
+    const deletion = callsOf(o, 'delete-stack').find((c) => c.state === 'Delete the current environment')!.input as unknown as DeleteStackEvent;
+    expect(deletion.expectedStackId).toBe(`arn:aws:cloudformation:eu-west-1:123456789012:stack/${STACK}/original`);
+    expect(deletion.verifiedCopy).toMatchObject({ outcome: 'EQUAL', sourceStackName: STACK, destinationStackName: TEMP });
+    const order = statesRun(o);
+    expect(order.indexOf('Clone the environment to a temporary stack')).toBeLessThan(order.indexOf('Delete the current environment'));
+  });
+
+  it('carries the template URL and the smoke test to the clones that need them', async () => {
+    const input = validated({ templateUrl: 'https://s3.amazonaws.com/templates/v2.yaml', smokeTest: { outputKey: 'ServiceUrl', path: '/health', expectedStatus: 200, timeoutSeconds: 5 } });
+    const o = await run(world({}, input));
+    const [c1, c2] = clonesStarted(o);
+    expect(c1).not.toHaveProperty('templateUrl');
+    expect(c1!.smokeTest).toEqual(input.input.smokeTest);
+    expect(c2).toMatchObject({ templateUrl: 'https://s3.amazonaws.com/templates/v2.yaml', smokeTest: input.input.smokeTest });
+    expect(callsOf(o, 'discover')[0]!.input.requiredOutputs).toEqual(['StatisticsUrl', 'ServiceUrl']);
+  });
+
+  it('keeps the original snapshots when asked, and reports them for pipelines', async () => {
+    const o = await run(world({}, validated({ retainOriginalSnapshots: true })));
+    expect(callsOf(o, 'delete-snapshots').map((c) => (c.input as unknown as DeleteSnapshotsEvent).snapshots[0]!.snapshotIdentifier)).toEqual(['em-1a2b3c4d-c2-db']);
+    expect((o.output as MigrationOutput).snapshotsRetained).toEqual(['em-1a2b3c4d-c1-db']);
+  });
+
+  it('rejects a bad input before any AWS call, notifies naming the stack, and leaves the lock alone', async () => {
+    const o = await run(world({ steps: { 'validate-input': () => { throw named('InputInvalid', 'Input rejected: targetVersion: required'); } } }), { stackName: STACK });
+    expect(o.error).toEqual({ name: 'InputInvalid', cause: 'Input rejected: targetVersion: required' });
+    expect(notice(o)).toMatchObject({ outcome: 'REJECTED_INPUT', stackName: STACK, survivor: null, failedState: 'Validate the input', error: { Error: 'InputInvalid' } });
+    expect(callsOf(o, 'sns:publish')).toHaveLength(1);
+    expect(statesRun(o)).toEqual(['Validate the input', 'Compose the notification', 'Publish the notification']);
+  });
+
+  it('rejects an input that is not even an object, with a notification all the same', async () => {
+    const o = await run(world({ steps: { 'validate-input': () => { throw named('InputInvalid', 'Input rejected: (input): expected object'); } } }), ['not', 'an', 'object']);
+    expect(o.error?.name).toBe('InputInvalid');
+    expect(notice(o)).toMatchObject({ outcome: 'REJECTED_INPUT', stackName: '(no valid stack name in the input)', execution: { id: EXECUTION_ARN, name: 'run-1' } });
+    expect(callsOf(o, 'sns:publish')).toHaveLength(1);
+  });
+
+  it('fails fast when another migration holds the lock, naming it, without touching its lock', async () => {
+    const o = await run(world({ integrations: { 'dynamodb:putItem': () => { throw named('DynamoDB.ConditionalCheckFailedException', 'The conditional request failed'); } } }));
+    expect(o.error?.name).toBe('MigrationInProgress');
+    expect(o.error?.cause).toContain('arn:aws:states:eu-west-1:123456789012:execution:Migrate:other');
+    expect(notice(o)).toMatchObject({ outcome: 'MIGRATION_IN_PROGRESS', survivor: STACK });
+    expect(callsOf(o, 'dynamodb:deleteItem')).toHaveLength(0);
+    expect(callsOf(o, 'discover')).toHaveLength(0);
+    expect(callsOf(o, 'sns:publish')).toHaveLength(1);
+  });
+
+  it('takes the lock conditionally: free, ours, or expired', async () => {
+    const o = await run(world());
+    expect(callsOf(o, 'dynamodb:putItem')[0]!.input).toMatchObject({
+      Item: { stackName: { S: STACK }, owner: { S: EXECUTION_ARN }, expiresAt: { N: '1900000000' } },
+      ConditionExpression: 'attribute_not_exists(stackName) OR #owner = :me OR #expiresAt < :now',
+      ExpressionAttributeValues: { ':me': { S: EXECUTION_ARN }, ':now': { N: String(1_900_000_000 - 48 * 3600) } },
+    });
+  });
+
+  it('preserves the current environment when the temporary copy differs: deletes the copy, restores service, alerts', async () => {
+    const o = await run(world({ integrations: { 'states:startExecution.sync:2': (p) => ({ Output: cloneOutput(p.Input as CloneInput, 'MISMATCH') }) } }));
+    expect(o.error?.name).toBe('StatisticsMismatch');
+    expect(deletedStacks(o)).toEqual([TEMP]);
+    expect(callsOf(o, 'standby-exit')[0]!.input).toMatchObject({ standby: { groups: [{ autoScalingGroupName: 'orders-asg' }] } });
+    expect(notice(o)).toMatchObject({
+      outcome: 'PRESERVED_AFTER_FIRST_CLONE_MISMATCH',
+      survivor: STACK,
+      statistics: { status: 'MISMATCH' },
+      compensation: { deleteTemporaryStack: { status: 'DONE', target: TEMP }, exitStandby: { status: 'DONE' } },
+    });
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('keeps the temporary stack, the only copy, when the new environment differs', async () => {
+    const o = await run(world({ integrations: { 'states:startExecution.sync:2': (p) => ({ Output: cloneOutput(p.Input as CloneInput, (p.Input as CloneInput).phase === 'c2' ? 'MISMATCH' : 'EQUAL') }) } }));
+    expect(o.error?.name).toBe('StatisticsMismatch');
+    expect(deletedStacks(o)).toEqual([STACK, STACK]);
+    expect(deletedStacks(o)).not.toContain(TEMP);
+    expect(notice(o)).toMatchObject({ outcome: 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH', survivor: TEMP, compensation: { deleteNewStack: { status: 'DONE' } } });
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('undoes everything when the first clone fails, and the current environment keeps the data (phase A)', async () => {
+    const o = await run(world({ integrations: { 'states:startExecution.sync:2': () => { throw named('States.TaskFailed', '{"Error":"PreflightFailed"}'); } } }));
+    expect(o.error).toEqual({ name: 'States.TaskFailed', cause: '{"Error":"PreflightFailed"}' });
+    expect(deletedStacks(o)).toEqual([TEMP]);
+    expect(callsOf(o, 'standby-exit')).toHaveLength(1);
+    expect(notice(o)).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: STACK, failedState: 'Clone the environment to a temporary stack', error: { Error: 'States.TaskFailed' } });
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('returns the instances to service even when standby-enter failed before recording them', async () => {
+    const o = await run(world({ steps: { 'standby-enter': () => { throw named('AwsRequestFailed', 'ValidationError: below min size'); } } }));
+    expect(deletedStacks(o)).toEqual([]);
+    const exit = callsOf(o, 'standby-exit')[0]!.input as unknown as StandbyExitEvent;
+    expect(exit.autoScalingGroups).toEqual([{ logicalId: 'Asg', autoScalingGroupName: 'orders-asg' }]);
+    expect(exit).not.toHaveProperty('standby');
+    expect(notice(o)).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: STACK, failedState: 'Put the instances in standby' });
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('goes on compensating when a compensation fails, and records it', async () => {
+    const o = await run(
+      world({
+        integrations: { 'states:startExecution.sync:2': () => { throw named('States.TaskFailed', 'clone failed'); } },
+        steps: { 'delete-stack': () => { throw named('DeletionRefused', 'not ours'); } },
+      }),
+    );
+    expect(callsOf(o, 'standby-exit')).toHaveLength(1);
+    expect(notice(o).compensation).toMatchObject({ deleteTemporaryStack: { Error: 'DeletionRefused', Cause: 'not ours' }, exitStandby: { status: 'DONE' } });
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('never deletes the temporary stack once the current environment is being deleted (phase B)', async () => {
+    const o = await run(
+      world({
+        steps: {
+          'stack-status': (e) =>
+            e.stackName === STACK
+              ? { status: 'FAILED', stackStatus: 'DELETE_FAILED', failures: [{ logicalId: 'Bucket', resourceType: 'AWS::S3::Bucket', status: 'DELETE_FAILED', reason: 'not empty' }], wait: { nextDelaySeconds: 1 } }
+              : { status: 'READY', stackStatus: 'DELETE_COMPLETE', failures: [], wait: { nextDelaySeconds: 1 } },
+        },
+      }),
+    );
+    expect(o.error?.name).toBe('StackDeleteFailed');
+    expect(o.error?.cause).toContain('not empty');
+    expect(deletedStacks(o)).toEqual([STACK]);
+    expect(clonesStarted(o)).toHaveLength(1);
+    expect(callsOf(o, 'standby-exit')).toHaveLength(0);
+    expect(notice(o)).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: TEMP, failedState: 'Delete the current environment' });
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('removes the partial new environment but keeps the temporary stack when the second clone fails', async () => {
+    const o = await run(
+      world({
+        integrations: {
+          'states:startExecution.sync:2': (p) => {
+            if ((p.Input as CloneInput).phase === 'c2') throw named('States.TaskFailed', 'creation failed');
+            return { Output: cloneOutput(p.Input as CloneInput) };
+          },
+        },
+      }),
+    );
+    expect(deletedStacks(o)).toEqual([STACK, STACK]);
+    expect(callsOf(o, 'delete-stack')[1]!.state).toBe('Remove the partial new environment');
+    expect(notice(o)).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: TEMP, compensation: { deleteNewStack: { status: 'DONE' } } });
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('lists what is left to do by hand when the clean-up fails after a verified migration (phase C)', async () => {
+    const o = await run(world({ steps: { 'delete-stack': (e) => { if (e.stackName === TEMP) throw named('AwsAccessDenied', 'denied'); return { stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }; } } }));
+    expect(o.error?.name).toBe('AwsAccessDenied');
+    const n = notice(o);
+    expect(n).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: STACK, failedState: 'Delete the temporary stack' });
+    expect(n.leftToDo[0]).toContain(TEMP);
+    expect(n.leftToDo[1]).toContain(EXECUTION_ARN);
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('retries throttling with backoff but not permanent errors', async () => {
+    const o = await run(world({ steps: { discover: (e, call) => { if (call.attempt < 3) throw named('AwsThrottled', 'slow down'); return world().steps.discover!(e, call); } } }));
+    expect(o.error).toBeUndefined();
+    expect(callsOf(o, 'discover').filter((c) => c.state === 'Discover the environment')).toHaveLength(3);
+
+    const p = await run(world({ steps: { discover: () => { throw named('PreflightFailed', 'stack is UPDATE_IN_PROGRESS'); } } }));
+    expect(callsOf(p, 'discover')).toHaveLength(1);
+    expect(p.error?.name).toBe('PreflightFailed');
+  });
+
+  it('still releases the lock and fails with the original error when the notification cannot be sent', async () => {
+    const o = await run(
+      world({
+        integrations: { 'sns:publish': () => { throw named('SNS.AuthorizationErrorException', 'denied'); }, 'states:startExecution.sync:2': () => { throw named('States.TaskFailed', 'boom'); } },
+      }),
+    );
+    expect(o.error).toEqual({ name: 'States.TaskFailed', cause: 'boom' });
+    expect(callsOf(o, 'dynamodb:deleteItem')).toHaveLength(1);
+  });
+});
