@@ -1,0 +1,119 @@
+/**
+ * A simulated AWS account in memory. Every AWS SDK v3 call that a handler makes is answered here
+ * (./install.ts puts the account behind the SDK), and so is every HTTP request to an environment's
+ * load balancer. One account per rehearsal or test.
+ */
+import { AutoScalingSim } from './autoscaling';
+import { CloudFormationSim } from './cloudformation';
+import { type CallRecord, DEFAULT_TIMING, FaultInjector, type OpInput, SimServiceError, type SimService, type TimingProfile, faultError, sleep } from './core';
+import { DynamoDbSim } from './dynamodb';
+import { RdsSim } from './rds';
+import { S3Sim } from './s3';
+import { SecretsManagerSim } from './secrets';
+import { SfnSim } from './sfn';
+import { SnsSim } from './sns';
+
+/** Answers HTTP requests for one host (an environment's load balancer). */
+export type HttpHandler = (request: Request) => Response | Promise<Response>;
+
+export interface SimAccountOptions {
+  timing?: TimingProfile;
+  region?: string;
+  accountId?: string;
+}
+
+export class SimAccount {
+  readonly region: string;
+  readonly accountId: string;
+  readonly timing: TimingProfile;
+  readonly faults = new FaultInjector();
+  readonly calls: CallRecord[] = [];
+  readonly http = new Map<string, HttpHandler>();
+
+  readonly s3: S3Sim;
+  readonly rds: RdsSim;
+  readonly autoscaling: AutoScalingSim;
+  readonly cloudformation: CloudFormationSim;
+  readonly sns: SnsSim;
+  readonly dynamodb: DynamoDbSim;
+  readonly secrets: SecretsManagerSim;
+  readonly sfn: SfnSim;
+  private readonly services = new Map<string, SimService>();
+  private latest = 0;
+
+  constructor(options: SimAccountOptions = {}) {
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    this.timing = options.timing ?? DEFAULT_TIMING;
+    this.s3 = this.register(new S3Sim(this));
+    this.rds = this.register(new RdsSim(this));
+    this.autoscaling = this.register(new AutoScalingSim(this));
+    this.cloudformation = this.register(new CloudFormationSim(this));
+    this.sns = this.register(new SnsSim(this));
+    this.dynamodb = this.register(new DynamoDbSim(this));
+    this.secrets = this.register(new SecretsManagerSim(this));
+    this.sfn = this.register(new SfnSim(this));
+  }
+
+  private register<T extends SimService>(service: T): T {
+    this.services.set(service.serviceName, service);
+    return service;
+  }
+
+  /**
+   * Current simulated time in ms. Date.now() is the fake clock during a local run; after the run the
+   * real clock is behind the simulated one, so time never goes back (a finished stack stays finished
+   * when the tests read it afterwards).
+   */
+  now(): number {
+    this.latest = Math.max(this.latest, Date.now());
+    return this.latest;
+  }
+
+  arn(service: string, resource: string): string {
+    return `arn:aws:${service}:${this.region}:${this.accountId}:${resource}`;
+  }
+
+  /**
+   * Answers one SDK call: waits its latency, applies any armed fault, runs the operation.
+   * Unknown operations fail the way an unsupported call would, so a step that starts using a new
+   * API shows up here rather than silently doing nothing.
+   */
+  async dispatch(serviceName: string, operation: string, input: OpInput): Promise<unknown> {
+    const startedAt = this.now();
+    const record: CallRecord = { service: serviceName, operation, startedAt, finishedAt: startedAt };
+    this.calls.push(record);
+    try {
+      await sleep(this.timing.latencyMs[`${serviceName}.${operation}`] ?? this.timing.defaultLatencyMs);
+      const service = this.services.get(serviceName);
+      const handler = service?.operations[operation];
+      if (!handler) {
+        throw new SimServiceError('UnknownOperationException', `The simulated account does not model ${serviceName}.${operation}`, 400);
+      }
+      const fault = this.faults.check(serviceName, operation, input);
+      if (fault && fault.kind !== 'after') throw faultError(serviceName, fault);
+      const output = await handler(input);
+      if (fault) throw faultError(serviceName, fault);
+      return output;
+    } catch (err) {
+      record.error = err instanceof Error ? err.name : String(err);
+      throw err;
+    } finally {
+      record.finishedAt = this.now();
+    }
+  }
+
+  /** Answers an HTTP request to a simulated host, or undefined when the host is not ours. */
+  async fetch(request: Request): Promise<Response | undefined> {
+    const host = new URL(request.url).host;
+    const handler = this.http.get(host);
+    if (!handler) return undefined;
+    await sleep(this.timing.latencyMs['HTTP.request'] ?? this.timing.defaultLatencyMs);
+    return handler(request);
+  }
+
+  /** Calls made so far, optionally of one service/operation. */
+  countCalls(service?: string, operation?: string): number {
+    return this.calls.filter((c) => (!service || c.service === service) && (!operation || c.operation === operation)).length;
+  }
+}

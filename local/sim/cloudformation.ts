@@ -1,0 +1,1358 @@
+/**
+ * Simulated AWS CloudFormation: stacks that create their resources from the template.
+ *
+ * CreateStack validates the request like CloudFormation (template, parameters, capabilities, name),
+ * then provisions the resources in dependency order through the other simulated services: buckets in
+ * S3, databases in RDS (fresh or restored from a snapshot), groups in Auto Scaling, and load balancers
+ * whose hosts answer HTTP (./environment-app.ts). Side effects happen at once; what the API shows
+ * follows simulated time: every stack and resource event carries the time it happens (the stack is
+ * CREATE_IN_PROGRESS until start + timing.stackCreateSeconds + the databases' restore time), and every
+ * read shows only the events whose time has come. No timers.
+ *
+ * Deletion runs the other way (reverse dependency order, DeletionPolicy honoured). A bucket that still
+ * holds objects cannot be deleted, which leaves the stack DELETE_FAILED, as in AWS.
+ */
+import type {
+  CreateStackCommandInput,
+  CreateStackCommandOutput,
+  DeleteStackCommandInput,
+  DescribeStackEventsCommandInput,
+  DescribeStackEventsCommandOutput,
+  DescribeStackResourcesCommandInput,
+  DescribeStackResourcesCommandOutput,
+  DescribeStacksCommandInput,
+  DescribeStacksCommandOutput,
+  GetTemplateCommandInput,
+  GetTemplateCommandOutput,
+  GetTemplateSummaryCommandInput,
+  GetTemplateSummaryCommandOutput,
+  ListStackResourcesCommandInput,
+  ListStackResourcesCommandOutput,
+  ListStacksCommandInput,
+  ListStacksCommandOutput,
+  Output,
+  ResourceStatus,
+  Stack,
+  StackEvent,
+  StackStatus,
+  Tag,
+} from '@aws-sdk/client-cloudformation';
+import { type CfnTemplate, parseTemplate } from '../../lambdas/shared/cfn-template';
+import type { SimAccount } from './account';
+import {
+  NO_VALUE,
+  type ResolvedParameter,
+  type Scope,
+  TemplateValidationError,
+  creationOrder,
+  dependencyGraph,
+  dependents,
+  evaluate,
+  evaluateConditions,
+  parameterDefinitions,
+  requiredCapabilities,
+  resolveParameters,
+} from './cfn-engine';
+import { type OpHandler, type OpInput, SimServiceError, type SimService } from './core';
+import { environmentApp } from './environment-app';
+import { HEX, IdSource, LOWER_ALNUM, MIXED_ALNUM } from './ids';
+
+const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const STACK_TYPE = 'AWS::CloudFormation::Stack';
+/** CreateStack limits (API_CreateStack): TemplateBody up to 51,200 bytes, a template in S3 up to 1 MB. */
+const TEMPLATE_BODY_MAX = 51_200;
+const TEMPLATE_URL_MAX_BYTES = 1024 * 1024;
+const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
+const REQUEST_TOKEN = /^[a-zA-Z0-9][-a-zA-Z0-9]*$/;
+const PAGE = 100;
+
+type Policy = 'Delete' | 'Retain' | 'Snapshot' | 'RetainExceptOnCreate';
+
+/** A load balancer created by a stack; its DNS name is a host the account answers. */
+export interface LoadBalancerRecord {
+  arn: string;
+  name: string;
+  dnsName: string;
+  stackId: string;
+  logicalId: string;
+}
+export interface TargetGroupRecord {
+  arn: string;
+  name: string;
+  targetType: 'instance' | 'ip' | 'lambda';
+  /** Registered targets: function ARNs for a lambda target group. */
+  targets: string[];
+  stackId: string;
+}
+export interface ListenerAction {
+  type: string;
+  targetGroupArns: string[];
+  fixedResponse?: { statusCode: number; contentType: string; body: string };
+}
+export interface ListenerRecord {
+  arn: string;
+  loadBalancerArn: string;
+  port: number;
+  defaultActions: ListenerAction[];
+  stackId: string;
+}
+export interface ListenerRuleRecord {
+  arn: string;
+  listenerArn: string;
+  priority: number;
+  /** path-pattern condition values (`*` and `?` wildcards); empty matches every path. */
+  pathPatterns: string[];
+  actions: ListenerAction[];
+  stackId: string;
+}
+export interface FunctionRecord {
+  arn: string;
+  name: string;
+  stackId: string;
+  logicalId: string;
+  environment: Record<string, string>;
+}
+
+/** A stack as seeding code and assertions read it: values by key, outputs only once they are shown. */
+export interface StackSummaryView {
+  stackId: string;
+  stackName: string;
+  status: string;
+  parameters: Record<string, string>;
+  outputs: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+/** One resource of a stack, as seeding code and assertions read it. */
+export interface StackResourceView {
+  logicalId: string;
+  type: string;
+  physicalId: string;
+  status: string;
+}
+
+interface ResourceRecord {
+  logicalId: string;
+  type: string;
+  policy: Policy;
+  physicalId: string;
+  properties: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  /** The thing itself is alive in its service (created and not yet deleted or retained). */
+  exists: boolean;
+}
+
+interface EventRecord {
+  id: string;
+  at: number;
+  seq: number;
+  logicalId: string;
+  physicalId: string;
+  type: string;
+  status: string;
+  reason?: string;
+  properties?: string;
+  token?: string;
+}
+
+interface StackRecord {
+  id: string;
+  name: string;
+  description?: string;
+  templateBody: string;
+  template: CfnTemplate;
+  parameters: ResolvedParameter[];
+  tags: Tag[];
+  capabilities: string[];
+  roleArn?: string;
+  onFailure: 'ROLLBACK' | 'DELETE' | 'DO_NOTHING';
+  terminationProtection: boolean;
+  createdAt: number;
+  deletionTime?: number;
+  createToken?: string;
+  deleteTokens: Set<string>;
+  conditions: Record<string, boolean>;
+  graph: Map<string, Set<string>>;
+  order: string[];
+  resources: Map<string, ResourceRecord>;
+  events: EventRecord[];
+  outputs: Output[];
+}
+
+export interface CreateStackOptions {
+  parameters?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+function validation(message: string): SimServiceError {
+  return new SimServiceError('ValidationError', message, 400);
+}
+
+function missingStack(nameOrId: string): SimServiceError {
+  return validation(`Stack with id ${nameOrId} does not exist`);
+}
+
+/** The services whose errors appear in resource handler messages, by resource type prefix. */
+function serviceOf(type: string): string {
+  if (type.startsWith('AWS::S3::')) return 'S3';
+  if (type.startsWith('AWS::RDS::')) return 'Rds';
+  if (type.startsWith('AWS::AutoScaling::')) return 'AutoScaling';
+  return type.split('::')[1] ?? 'Unknown';
+}
+
+function str(v: unknown): string | undefined {
+  return v === undefined || v === null ? undefined : typeof v === 'string' ? v : String(v);
+}
+
+function num(v: unknown, fallback: number): number {
+  const n = Number(v);
+  return v === undefined || v === null || v === '' || !Number.isFinite(n) ? fallback : n;
+}
+
+function tagList(v: unknown): { Key: string; Value: string; PropagateAtLaunch?: boolean }[] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((t) =>
+    t && typeof t === 'object' && typeof (t as { Key?: unknown }).Key === 'string'
+      ? [{ Key: (t as { Key: string }).Key, Value: str((t as { Value?: unknown }).Value) ?? '', PropagateAtLaunch: (t as { PropagateAtLaunch?: unknown }).PropagateAtLaunch !== false && (t as { PropagateAtLaunch?: unknown }).PropagateAtLaunch !== 'false' }]
+      : [],
+  );
+}
+
+/** Attributes Fn::GetAtt accepts per type (CloudFormation template reference, "Return values"). */
+const ATTRIBUTES: Record<string, string[]> = {
+  'AWS::S3::Bucket': ['Arn', 'DomainName', 'DualStackDomainName', 'RegionalDomainName', 'WebsiteURL'],
+  'AWS::RDS::DBInstance': ['Endpoint.Address', 'Endpoint.Port', 'Endpoint.HostedZoneId', 'DBInstanceArn', 'DbiResourceId', 'MasterUserSecret.SecretArn'],
+  'AWS::AutoScaling::AutoScalingGroup': [],
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': ['DNSName', 'CanonicalHostedZoneID', 'LoadBalancerArn', 'LoadBalancerFullName', 'LoadBalancerName', 'SecurityGroups'],
+  'AWS::ElasticLoadBalancingV2::TargetGroup': ['TargetGroupArn', 'TargetGroupFullName', 'TargetGroupName', 'LoadBalancerArns'],
+  'AWS::ElasticLoadBalancingV2::Listener': ['ListenerArn'],
+  'AWS::ElasticLoadBalancingV2::ListenerRule': ['RuleArn', 'IsDefault'],
+  'AWS::Lambda::Function': ['Arn', 'SnapStartResponse', 'SnapStartResponse.ApplyOn', 'SnapStartResponse.OptimizationStatus'],
+  'AWS::IAM::Role': ['Arn', 'RoleId'],
+  'AWS::EC2::SecurityGroup': ['GroupId', 'VpcId'],
+  'AWS::EC2::LaunchTemplate': ['LaunchTemplateId', 'DefaultVersionNumber', 'LatestVersionNumber'],
+  'AWS::EC2::VPCEndpoint': ['Id', 'CreationTimestamp', 'DnsEntries', 'NetworkInterfaceIds'],
+};
+
+export class CloudFormationSim implements SimService {
+  readonly serviceName = 'CloudFormation';
+  readonly operations: Record<string, OpHandler>;
+  /** Elastic Load Balancing and Lambda as far as the environments need them (no API of their own here). */
+  readonly loadBalancers = new Map<string, LoadBalancerRecord>();
+  readonly targetGroups = new Map<string, TargetGroupRecord>();
+  readonly listeners = new Map<string, ListenerRecord>();
+  readonly listenerRules = new Map<string, ListenerRuleRecord>();
+  readonly functions = new Map<string, FunctionRecord>();
+
+  private readonly stacks: StackRecord[] = [];
+  private readonly ids = new IdSource('cloudformation');
+  private seq = 0;
+
+  constructor(private readonly account: SimAccount) {
+    this.operations = {
+      CreateStack: (i) => this.createStackOp(i),
+      DescribeStacks: (i) => this.describeStacks(i),
+      DescribeStackEvents: (i) => this.describeStackEvents(i),
+      DescribeStackResources: (i) => this.describeStackResources(i),
+      ListStackResources: (i) => this.listStackResources(i),
+      GetTemplate: (i) => this.getTemplate(i),
+      GetTemplateSummary: (i) => this.getTemplateSummary(i),
+      DeleteStack: (i) => this.deleteStackOp(i),
+      ListStacks: (i) => this.listStacks(i),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // SDK operations
+  // ---------------------------------------------------------------------------------------------
+
+  private async createStackOp(raw: OpInput): Promise<Omit<CreateStackCommandOutput, '$metadata'>> {
+    const input = raw as unknown as CreateStackCommandInput;
+    const name = String(input.StackName ?? '');
+    if (!STACK_NAME.test(name) || name.length > 128) {
+      throw validation(`1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`);
+    }
+    const token = input.ClientRequestToken;
+    if (token !== undefined && (!REQUEST_TOKEN.test(token) || token.length > 128)) {
+      throw validation(`1 validation error detected: Value '${token}' at 'clientRequestToken' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9][-a-zA-Z0-9]*`);
+    }
+    const live = this.liveByName(name);
+    if (live) {
+      // A retried CreateStack with the same token is the same request (API_CreateStack, ClientRequestToken).
+      if (token !== undefined && live.createToken === token) return { StackId: live.id };
+      throw new SimServiceError('AlreadyExistsException', `Stack [${name}] already exists`, 400);
+    }
+    const body = await this.templateBodyOf(input.TemplateBody, input.TemplateURL);
+    const onFailure = input.DisableRollback ? 'DO_NOTHING' : (input.OnFailure ?? 'ROLLBACK');
+    if (input.DisableRollback !== undefined && input.OnFailure !== undefined) {
+      throw validation('You cannot specify both OnFailure and DisableRollback');
+    }
+    const stack = this.prepare(name, body, input.Parameters ?? [], input.Tags ?? [], input.Capabilities ?? [], {
+      onFailure: onFailure as StackRecord['onFailure'],
+      terminationProtection: input.EnableTerminationProtection === true,
+      ...(input.RoleARN ? { roleArn: input.RoleARN } : {}),
+      ...(token !== undefined ? { token } : {}),
+    });
+    this.provision(stack, false);
+    return { StackId: stack.id };
+  }
+
+  private describeStacks(raw: OpInput): Omit<DescribeStacksCommandOutput, '$metadata'> {
+    const input = raw as unknown as DescribeStacksCommandInput;
+    if (input.StackName) return { Stacks: [this.toStack(this.resolve(input.StackName))] };
+    const live = this.stacks.filter((s) => this.status(s) !== 'DELETE_COMPLETE').reverse();
+    const { items, next } = this.page(live, input.NextToken);
+    return { Stacks: items.map((s) => this.toStack(s)), ...(next ? { NextToken: next } : {}) };
+  }
+
+  private describeStackEvents(raw: OpInput): Omit<DescribeStackEventsCommandOutput, '$metadata'> {
+    const input = raw as unknown as DescribeStackEventsCommandInput;
+    const stack = this.resolve(input.StackName);
+    // Newest first, as the API returns them.
+    const events = this.visibleEvents(stack).reverse();
+    const { items, next } = this.page(events, input.NextToken);
+    return { StackEvents: items.map((e) => this.toEvent(stack, e)), ...(next ? { NextToken: next } : {}) };
+  }
+
+  private describeStackResources(raw: OpInput): Omit<DescribeStackResourcesCommandOutput, '$metadata'> {
+    const input = raw as unknown as DescribeStackResourcesCommandInput;
+    let stack: StackRecord;
+    if (input.StackName) stack = this.resolve(input.StackName);
+    else if (input.PhysicalResourceId) {
+      const owner = [...this.stacks].reverse().find((s) => [...s.resources.values()].some((r) => r.physicalId === input.PhysicalResourceId));
+      if (!owner) throw validation(`Stack for ${input.PhysicalResourceId} does not exist`);
+      stack = owner;
+    } else {
+      throw validation('Either StackName or PhysicalResourceId must be specified');
+    }
+    const rows = this.visibleResources(stack).filter((r) => !input.LogicalResourceId || r.logicalId === input.LogicalResourceId);
+    return {
+      StackResources: rows.map((r) => ({
+        StackName: stack.name,
+        StackId: stack.id,
+        LogicalResourceId: r.logicalId,
+        PhysicalResourceId: r.physicalId || undefined,
+        ResourceType: r.type,
+        Timestamp: new Date(r.event.at),
+        ResourceStatus: r.event.status as ResourceStatus,
+        ...(r.event.reason ? { ResourceStatusReason: r.event.reason } : {}),
+        DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
+      })),
+    };
+  }
+
+  private listStackResources(raw: OpInput): Omit<ListStackResourcesCommandOutput, '$metadata'> {
+    const input = raw as unknown as ListStackResourcesCommandInput;
+    const stack = this.resolve(input.StackName);
+    const { items, next } = this.page(this.visibleResources(stack), input.NextToken);
+    return {
+      StackResourceSummaries: items.map((r) => ({
+        LogicalResourceId: r.logicalId,
+        PhysicalResourceId: r.physicalId || undefined,
+        ResourceType: r.type,
+        LastUpdatedTimestamp: new Date(r.event.at),
+        ResourceStatus: r.event.status as ResourceStatus,
+        ...(r.event.reason ? { ResourceStatusReason: r.event.reason } : {}),
+        DriftInformation: { StackResourceDriftStatus: 'NOT_CHECKED' },
+      })),
+      ...(next ? { NextToken: next } : {}),
+    };
+  }
+
+  private getTemplate(raw: OpInput): Omit<GetTemplateCommandOutput, '$metadata'> {
+    const input = raw as unknown as GetTemplateCommandInput;
+    const stack = this.resolve(input.StackName);
+    // The Original stage is the body as submitted; Processed is the same here (no transforms run).
+    return { TemplateBody: stack.templateBody, StagesAvailable: ['Original', 'Processed'] };
+  }
+
+  private async getTemplateSummary(raw: OpInput): Promise<Omit<GetTemplateSummaryCommandOutput, '$metadata'>> {
+    const input = raw as unknown as GetTemplateSummaryCommandInput;
+    const sources = [input.TemplateBody, input.TemplateURL, input.StackName].filter((v) => v !== undefined).length;
+    if (sources !== 1) throw validation('Exactly one of TemplateBody, TemplateUrl, StackName or StackSetName must be specified');
+    const body = input.StackName ? this.resolve(input.StackName).templateBody : await this.templateBodyOf(input.TemplateBody, input.TemplateURL);
+    const template = this.parse(body);
+    const defs = parameterDefinitions(template);
+    const capabilities = requiredCapabilities(template);
+    return {
+      Parameters: Object.entries(defs).map(([key, def]) => ({
+        ParameterKey: key,
+        ...(def.Default !== undefined ? { DefaultValue: String(def.Default) } : {}),
+        ParameterType: def.Type,
+        NoEcho: def.NoEcho === true || def.NoEcho === 'true',
+        ...(def.Description ? { Description: def.Description } : {}),
+        ParameterConstraints: def.AllowedValues ? { AllowedValues: def.AllowedValues.map(String) } : {},
+      })),
+      ...(template.Description ? { Description: template.Description } : {}),
+      ...(capabilities.length ? { Capabilities: capabilities as NonNullable<GetTemplateSummaryCommandOutput['Capabilities']>, CapabilitiesReason: 'The following resource(s) require capabilities: [AWS::IAM::Role]' } : {}),
+      ResourceTypes: [...new Set(Object.values(template.Resources).map((r) => r.Type))],
+      Version: template.AWSTemplateFormatVersion ?? '2010-09-09',
+      DeclaredTransforms: [],
+    };
+  }
+
+  private deleteStackOp(raw: OpInput): Record<string, never> {
+    const input = raw as unknown as DeleteStackCommandInput;
+    const nameOrId = String(input.StackName ?? '');
+    // Deleting a stack that does not exist succeeds without doing anything (API_DeleteStack).
+    const stack = nameOrId.startsWith('arn:') ? this.stacks.find((s) => s.id === nameOrId) : this.liveByName(nameOrId);
+    if (!stack) return {};
+    if (input.ClientRequestToken !== undefined && stack.deleteTokens.has(input.ClientRequestToken)) return {};
+    const status = this.status(stack);
+    if (input.RetainResources?.length && status !== 'DELETE_FAILED') {
+      throw validation(`Invalid operation on stack [${stack.id}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state`);
+    }
+    if (stack.terminationProtection && status !== 'DELETE_COMPLETE') {
+      throw validation(`Stack [${stack.name}] cannot be deleted while TerminationProtection is enabled`);
+    }
+    if (input.ClientRequestToken !== undefined) stack.deleteTokens.add(input.ClientRequestToken);
+    this.deleteStack(stack, input.RetainResources ?? [], input.ClientRequestToken);
+    return {};
+  }
+
+  private listStacks(raw: OpInput): Omit<ListStacksCommandOutput, '$metadata'> {
+    const input = raw as unknown as ListStacksCommandInput;
+    const filter = input.StackStatusFilter?.length ? new Set<string>(input.StackStatusFilter) : undefined;
+    const rows = [...this.stacks].reverse().filter((s) => !filter || filter.has(this.status(s)));
+    const { items, next } = this.page(rows, input.NextToken);
+    return {
+      StackSummaries: items.map((s) => {
+        const last = this.lastStackEvent(s);
+        return {
+          StackId: s.id,
+          StackName: s.name,
+          ...(s.description ? { TemplateDescription: s.description } : {}),
+          CreationTime: new Date(s.createdAt),
+          ...(this.status(s) === 'DELETE_COMPLETE' && s.deletionTime !== undefined ? { DeletionTime: new Date(s.deletionTime) } : {}),
+          StackStatus: this.status(s),
+          ...(last?.reason ? { StackStatusReason: last.reason } : {}),
+          DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
+        };
+      }),
+      ...(next ? { NextToken: next } : {}),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internal API (seeding, the environment app, assertions)
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Creates a stack that is CREATE_COMPLETE at once, its databases available and its instances
+   * InService: an environment that already exists when a rehearsal or test starts. Throws
+   * SimServiceError for a request CreateStack would reject, and Error with the failure reason when a
+   * resource cannot be created.
+   */
+  createStackNow(name: string, templateBody: string, parameters: Record<string, string> = {}, tags: Record<string, string> = {}): { stackId: string } {
+    if (this.liveByName(name)) throw new SimServiceError('AlreadyExistsException', `Stack [${name}] already exists`, 400);
+    const stack = this.prepare(
+      name,
+      templateBody,
+      Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+      { onFailure: 'ROLLBACK', terminationProtection: false },
+    );
+    this.provision(stack, true);
+    if (this.status(stack) !== 'CREATE_COMPLETE') {
+      const failed = this.visibleEvents(stack).find((e) => e.status === 'CREATE_FAILED');
+      throw new Error(`stack ${name} could not be created: ${failed?.logicalId}: ${failed?.reason}`);
+    }
+    return { stackId: stack.id };
+  }
+
+  /** Starts deleting a stack as DeleteStack would (seeding scenarios, cleanup). */
+  deleteStackNow(nameOrId: string): void {
+    const stack = this.resolve(nameOrId);
+    this.deleteStack(stack, []);
+  }
+
+  /** The live stack of that name (not DELETE_COMPLETE), or undefined. */
+  stackByName(name: string): StackSummaryView | undefined {
+    const stack = this.liveByName(name);
+    return stack ? this.summary(stack) : undefined;
+  }
+
+  /** A stack by ID, deleted ones included. */
+  stackById(stackId: string): StackSummaryView | undefined {
+    const stack = this.stacks.find((s) => s.id === stackId);
+    return stack ? this.summary(stack) : undefined;
+  }
+
+  /** Every stack that is not DELETE_COMPLETE, oldest first. */
+  liveStacks(): StackSummaryView[] {
+    return this.stacks.filter((s) => this.status(s) !== 'DELETE_COMPLETE').map((s) => this.summary(s));
+  }
+
+  /** Resources of a stack (by name or ID) that exist in their services now. */
+  resourcesOf(nameOrId: string): StackResourceView[] {
+    const stack = nameOrId.startsWith('arn:') ? this.stacks.find((s) => s.id === nameOrId) : this.liveByName(nameOrId);
+    if (!stack) return [];
+    return stack.order
+      .map((id) => stack.resources.get(id))
+      .filter((r): r is ResourceRecord => !!r && r.exists)
+      .map((r) => ({ logicalId: r.logicalId, type: r.type, physicalId: r.physicalId, status: this.resourceEvent(stack, r.logicalId)?.status ?? 'CREATE_IN_PROGRESS' }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stack lifecycle
+  // ---------------------------------------------------------------------------------------------
+
+  private prepare(
+    name: string,
+    body: string,
+    parameters: NonNullable<CreateStackCommandInput['Parameters']>,
+    tags: Tag[],
+    capabilities: string[],
+    options: { onFailure: StackRecord['onFailure']; terminationProtection: boolean; roleArn?: string; token?: string },
+  ): StackRecord {
+    if (Buffer.byteLength(body, 'utf8') > TEMPLATE_URL_MAX_BYTES) throw validation('Template may not exceed 1048576 bytes in size.');
+    const template = this.parse(body);
+    if (tags.length > 50) throw validation('1 validation error detected: Value at \'tags\' failed to satisfy constraint: Member must have length less than or equal to 50');
+    for (const t of tags) {
+      // aws: is reserved for tags AWS sets itself (Tagging best practices, "aws: prefix").
+      if ((t.Key ?? '').toLowerCase().startsWith('aws:')) throw validation(`Invalid tag key: ${t.Key}. Keys that begin with aws: are reserved`);
+    }
+    const id = `arn:aws:cloudformation:${this.account.region}:${this.account.accountId}:stack/${name}/${this.ids.uuid()}`;
+    let resolved: ResolvedParameter[];
+    let conditions: Record<string, boolean>;
+    let graph: Map<string, Set<string>>;
+    let order: string[];
+    try {
+      resolved = resolveParameters(template, parameters, (parameter, type) => this.ssmValue(parameter, type));
+      const base = this.baseScope(name, id, resolved, template);
+      conditions = evaluateConditions(template, base);
+      graph = dependencyGraph(template, conditions);
+      order = creationOrder(graph);
+      this.checkAttributes(template, graph);
+    } catch (err) {
+      if (err instanceof TemplateValidationError) throw validation(err.message);
+      throw err;
+    }
+    const needed = requiredCapabilities(template).filter((c) => !capabilities.includes(c) && !(c === 'CAPABILITY_IAM' && capabilities.includes('CAPABILITY_NAMED_IAM')));
+    if (needed.length) throw new SimServiceError('InsufficientCapabilitiesException', `Requires capabilities : [${needed.join(', ')}]`, 400);
+
+    const stack: StackRecord = {
+      id,
+      name,
+      ...(template.Description ? { description: template.Description } : {}),
+      templateBody: body,
+      template,
+      parameters: resolved,
+      tags: tags.map((t) => ({ Key: t.Key, Value: t.Value ?? '' })),
+      capabilities: [...capabilities],
+      ...(options.roleArn ? { roleArn: options.roleArn } : {}),
+      onFailure: options.onFailure,
+      terminationProtection: options.terminationProtection,
+      createdAt: this.account.now(),
+      ...(options.token !== undefined ? { createToken: options.token } : {}),
+      deleteTokens: new Set(),
+      conditions,
+      graph,
+      order,
+      resources: new Map(
+        order.map((logicalId) => {
+          const def = template.Resources[logicalId] as CfnTemplate['Resources'][string];
+          return [
+            logicalId,
+            { logicalId, type: def.Type, policy: this.policyOf(def), physicalId: '', properties: {}, attributes: {}, exists: false },
+          ];
+        }),
+      ),
+      events: [],
+      outputs: [],
+    };
+    this.stacks.push(stack);
+    return stack;
+  }
+
+  /**
+   * Creates the resources in dependency order. Each resource starts when everything it depends on has
+   * completed; databases take their restore (or create) time, everything else shares
+   * timing.stackCreateSeconds along the longest chain. `immediate` makes every duration zero (seeding).
+   */
+  private provision(stack: StackRecord, immediate: boolean): void {
+    const t0 = this.account.now();
+    const timing = this.account.timing;
+    this.addEvent(stack, t0, stack.name, 'CREATE_IN_PROGRESS', 'User Initiated', stack.id, STACK_TYPE);
+    // Whole milliseconds, rounded down: the chain's sum never exceeds stackCreateSeconds.
+    const unitMs = immediate ? 0 : Math.floor((timing.stackCreateSeconds * 1000) / Math.max(1, this.longestChain(stack)));
+    const spans = new Map<string, { start: number; end: number }>();
+    const scope = this.scopeFor(stack);
+    let failure: { logicalId: string; at: number; reason: string } | undefined;
+    let longestDbMs = 0;
+
+    for (const logicalId of stack.order) {
+      const resource = stack.resources.get(logicalId) as ResourceRecord;
+      const start = Math.max(t0, ...[...(stack.graph.get(logicalId) ?? [])].map((d) => spans.get(d)?.end ?? t0));
+      this.addEvent(stack, start, logicalId, 'CREATE_IN_PROGRESS', undefined, '', resource.type);
+      try {
+        const def = stack.template.Resources[logicalId] as CfnTemplate['Resources'][string];
+        const properties = evaluate(def.Properties ?? {}, scope);
+        resource.properties = properties === NO_VALUE ? {} : (properties as Record<string, unknown>);
+        const durationMs = resource.type === 'AWS::RDS::DBInstance' ? (immediate ? 0 : Math.round(this.dbSeconds(resource.properties) * 1000)) : unitMs;
+        if (resource.type === 'AWS::RDS::DBInstance') longestDbMs = Math.max(longestDbMs, durationMs);
+        this.createResource(stack, resource, start, start + durationMs, immediate);
+        spans.set(logicalId, { start, end: start + durationMs });
+        this.addEvent(stack, start, logicalId, 'CREATE_IN_PROGRESS', 'Resource creation Initiated', resource.physicalId, resource.type, resource.properties);
+        this.addEvent(stack, start + durationMs, logicalId, 'CREATE_COMPLETE', undefined, resource.physicalId, resource.type, resource.properties);
+      } catch (err) {
+        failure = { logicalId, at: start, reason: this.handlerMessage(resource.type, err) };
+        this.addEvent(stack, start, logicalId, 'CREATE_FAILED', failure.reason, resource.physicalId, resource.type);
+        break;
+      }
+    }
+
+    if (!failure) {
+      const lastEnd = Math.max(t0, ...[...spans.values()].map((s) => s.end));
+      const end = immediate ? t0 : Math.max(lastEnd, t0 + timing.stackCreateSeconds * 1000 + longestDbMs);
+      try {
+        stack.outputs = this.evaluateOutputs(stack, scope);
+      } catch (err) {
+        // An output that cannot be evaluated fails the stack after its resources (as CloudFormation does).
+        failure = { logicalId: stack.name, at: end, reason: err instanceof Error ? err.message : String(err) };
+      }
+      if (!failure) {
+        this.addEvent(stack, end, stack.name, 'CREATE_COMPLETE', undefined, stack.id, STACK_TYPE);
+        return;
+      }
+    }
+    this.failCreate(stack, failure, spans);
+  }
+
+  /** After a resource failed: cancel what was in flight, then roll back (or delete, or stop) per OnFailure. */
+  private failCreate(stack: StackRecord, failure: { logicalId: string; at: number; reason: string }, spans: Map<string, { start: number; end: number }>): void {
+    const tf = failure.at;
+    const survivors: ResourceRecord[] = [];
+    for (const [logicalId, span] of spans) {
+      const resource = stack.resources.get(logicalId) as ResourceRecord;
+      if (span.start > tf) {
+        // Never started by the time the stack failed: it was never created.
+        stack.events = stack.events.filter((e) => e.logicalId !== logicalId);
+        this.undoResource(resource);
+        continue;
+      }
+      if (span.end > tf) {
+        stack.events = stack.events.filter((e) => !(e.logicalId === logicalId && e.at > tf));
+        this.addEvent(stack, tf, logicalId, 'CREATE_FAILED', 'Resource creation cancelled', resource.physicalId, resource.type);
+      }
+      survivors.push(resource);
+    }
+    const cancelled = survivors.filter((r) => (spans.get(r.logicalId)?.end ?? 0) > tf).map((r) => r.logicalId);
+    const reason =
+      failure.logicalId === stack.name ? `${failure.reason}. ` : `The following resource(s) failed to create: [${[failure.logicalId, ...cancelled].join(', ')}]. `;
+    if (stack.onFailure === 'DO_NOTHING') {
+      this.addEvent(stack, tf, stack.name, 'CREATE_FAILED', reason.trimEnd(), stack.id, STACK_TYPE);
+      return;
+    }
+    const rollback = stack.onFailure === 'ROLLBACK';
+    this.addEvent(stack, tf, stack.name, rollback ? 'ROLLBACK_IN_PROGRESS' : 'DELETE_IN_PROGRESS', rollback ? `${reason}Rollback requested by user.` : reason.trimEnd(), stack.id, STACK_TYPE);
+    const timing = this.account.timing;
+    const order = [...stack.order].reverse().map((id) => stack.resources.get(id) as ResourceRecord);
+    const hasDb = survivors.some((r) => r.type === 'AWS::RDS::DBInstance');
+    const total = (timing.stackDeleteSeconds + (hasDb ? timing.dbDeleteSeconds : 0)) * 1000;
+    const toDelete = order.filter((r) => survivors.includes(r) || r.logicalId === failure.logicalId);
+    const unit = Math.floor(total / Math.max(1, toDelete.length));
+    let cursor = tf;
+    for (const r of toDelete) {
+      this.addEvent(stack, cursor, r.logicalId, 'DELETE_IN_PROGRESS', undefined, r.physicalId, r.type);
+      cursor += unit;
+      this.addEvent(stack, cursor, r.logicalId, 'DELETE_COMPLETE', undefined, r.physicalId, r.type);
+      this.undoResource(r);
+    }
+    const end = tf + total;
+    this.addEvent(stack, end, stack.name, rollback ? 'ROLLBACK_COMPLETE' : 'DELETE_COMPLETE', undefined, stack.id, STACK_TYPE);
+    if (!rollback) stack.deletionTime = end;
+  }
+
+  /**
+   * DeleteStack: resources in reverse dependency order, each per its DeletionPolicy. A resource whose
+   * deletion fails keeps the ones it depends on, and the stack ends DELETE_FAILED naming it.
+   */
+  private deleteStack(stack: StackRecord, retain: string[], token?: string): void {
+    const status = this.status(stack);
+    if (status === 'DELETE_COMPLETE' || status === 'DELETE_IN_PROGRESS') return;
+    const now = this.account.now();
+    // A create still in progress is cancelled: what it had scheduled never happens.
+    stack.events = stack.events.filter((e) => e.at <= now);
+    for (const r of stack.resources.values()) {
+      if (this.resourceEvent(stack, r.logicalId)?.status === 'CREATE_IN_PROGRESS') {
+        this.addEvent(stack, now, r.logicalId, 'CREATE_FAILED', 'Resource creation cancelled', r.physicalId, r.type);
+      }
+    }
+    this.addEvent(stack, now, stack.name, 'DELETE_IN_PROGRESS', 'User Initiated', stack.id, STACK_TYPE, undefined, token);
+
+    const timing = this.account.timing;
+    const targets = [...stack.order].reverse().map((id) => stack.resources.get(id) as ResourceRecord).filter((r) => r.exists);
+    const hasDb = targets.some((r) => r.type === 'AWS::RDS::DBInstance' && r.policy !== 'Retain' && !retain.includes(r.logicalId));
+    const total = (timing.stackDeleteSeconds + (hasDb ? timing.dbDeleteSeconds : 0)) * 1000;
+    const unit = Math.floor((timing.stackDeleteSeconds * 1000) / Math.max(1, targets.length));
+    const kept = new Set<string>();
+    const failed: string[] = [];
+    let cursor = now;
+    for (const r of targets) {
+      if (r.policy === 'Retain' || r.policy === 'RetainExceptOnCreate' || retain.includes(r.logicalId)) {
+        this.addEvent(stack, cursor, r.logicalId, 'DELETE_SKIPPED', undefined, r.physicalId, r.type);
+        r.exists = false;
+        continue;
+      }
+      // Something that depends on this resource could not be deleted: this one must stay too.
+      if (dependents(stack.graph, r.logicalId).some((d) => kept.has(d))) {
+        kept.add(r.logicalId);
+        continue;
+      }
+      this.addEvent(stack, cursor, r.logicalId, 'DELETE_IN_PROGRESS', undefined, r.physicalId, r.type, undefined, token);
+      cursor += unit + (r.type === 'AWS::RDS::DBInstance' ? timing.dbDeleteSeconds * 1000 : 0);
+      try {
+        this.deleteResource(stack, r);
+        r.exists = false;
+        this.addEvent(stack, cursor, r.logicalId, 'DELETE_COMPLETE', undefined, r.physicalId, r.type, undefined, token);
+      } catch (err) {
+        kept.add(r.logicalId);
+        failed.push(r.logicalId);
+        this.addEvent(stack, cursor, r.logicalId, 'DELETE_FAILED', this.handlerMessage(r.type, err), r.physicalId, r.type, undefined, token);
+      }
+    }
+    const end = Math.max(now + total, cursor);
+    if (failed.length) {
+      this.addEvent(stack, end, stack.name, 'DELETE_FAILED', `The following resource(s) failed to delete: [${failed.join(', ')}]. `, stack.id, STACK_TYPE, undefined, token);
+    } else {
+      this.addEvent(stack, end, stack.name, 'DELETE_COMPLETE', undefined, stack.id, STACK_TYPE, undefined, token);
+      stack.deletionTime = end;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Resources
+  // ---------------------------------------------------------------------------------------------
+
+  /** Seconds a DB resource takes: a restore scales with the allocated storage; a fresh DB takes the fixed part. */
+  private dbSeconds(props: Record<string, unknown>): number {
+    const snapshotId = this.snapshotIdOf(props);
+    if (!snapshotId) return this.account.rds.createSeconds();
+    const snapshot = this.account.rds.snapshot(snapshotId);
+    return this.account.rds.restoreSeconds(Math.max(num(props.AllocatedStorage, 0), snapshot?.allocatedStorage ?? 0));
+  }
+
+  /** DBSnapshotIdentifier may be a name or an ARN (AWS::RDS::DBInstance, DBSnapshotIdentifier). */
+  private snapshotIdOf(props: Record<string, unknown>): string | undefined {
+    const raw = str(props.DBSnapshotIdentifier);
+    if (!raw) return undefined;
+    const arn = /:snapshot:(.+)$/.exec(raw);
+    return arn ? (arn[1] as string) : raw;
+  }
+
+  /** The tags CloudFormation puts on what it creates: the stack's own, then its aws:cloudformation:* tags. */
+  private propagatedTags(stack: StackRecord, logicalId: string): { Key: string; Value: string }[] {
+    return [
+      ...stack.tags.map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' })),
+      { Key: 'aws:cloudformation:stack-name', Value: stack.name },
+      { Key: 'aws:cloudformation:stack-id', Value: stack.id },
+      { Key: 'aws:cloudformation:logical-id', Value: logicalId },
+    ];
+  }
+
+  /** A CloudFormation-generated name: `<stack>-<logicalId>-<random>`, shortened to fit `max`. */
+  private generatedName(stack: StackRecord, logicalId: string, max: number, random = 13, alphabet = UPPER_ALNUM): string {
+    const suffix = this.ids.next(random, alphabet);
+    const room = max - suffix.length - 2;
+    const stackPart = stack.name.slice(0, Math.max(1, Math.ceil(room / 2)));
+    const logicalPart = logicalId.slice(0, Math.max(1, room - stackPart.length));
+    return `${stackPart}-${logicalPart}-${suffix}`;
+  }
+
+  private createResource(stack: StackRecord, r: ResourceRecord, start: number, end: number, immediate: boolean): void {
+    const p = r.properties;
+    const region = this.account.region;
+    const account = this.account.accountId;
+    switch (r.type) {
+      case 'AWS::S3::Bucket': {
+        const name = str(p.BucketName) ?? this.account.s3.bucketNameFor(stack.name, r.logicalId);
+        const versioning = (p.VersioningConfiguration as { Status?: unknown } | undefined)?.Status === 'Enabled';
+        const rule = ((p.BucketEncryption as { ServerSideEncryptionConfiguration?: unknown[] } | undefined)?.ServerSideEncryptionConfiguration ?? [])[0] as
+          | { ServerSideEncryptionByDefault?: { SSEAlgorithm?: string; KMSMasterKeyID?: string } }
+          | undefined;
+        const kms = rule?.ServerSideEncryptionByDefault?.SSEAlgorithm?.startsWith('aws:kms') ? (rule.ServerSideEncryptionByDefault.KMSMasterKeyID ?? 'alias/aws/s3') : undefined;
+        const tags = Object.fromEntries([...this.propagatedTags(stack, r.logicalId), ...tagList(p.Tags)].map((t) => [t.Key, t.Value]));
+        this.account.s3.createBucket(name, { tags, versioning, ...(kms ? { kmsKeyId: kms } : {}) });
+        r.physicalId = name;
+        r.attributes = {
+          Arn: `arn:aws:s3:::${name}`,
+          DomainName: `${name}.s3.amazonaws.com`,
+          DualStackDomainName: `${name}.s3.dualstack.${region}.amazonaws.com`,
+          RegionalDomainName: `${name}.s3.${region}.amazonaws.com`,
+          WebsiteURL: `http://${name}.s3-website-${region}.amazonaws.com`,
+        };
+        break;
+      }
+      case 'AWS::RDS::DBInstance': {
+        const identifier = (str(p.DBInstanceIdentifier) ?? this.generatedName(stack, r.logicalId, 63, 12, LOWER_ALNUM)).toLowerCase().replace(/-{2,}/g, '-');
+        const tags = [...this.propagatedTags(stack, r.logicalId), ...tagList(p.Tags).map(({ Key, Value }) => ({ Key, Value }))];
+        const snapshotId = this.snapshotIdOf(p);
+        const common = {
+          identifier,
+          tags,
+          readyAt: end,
+          stackName: stack.name,
+          ...(str(p.DBInstanceClass) ? { instanceClass: str(p.DBInstanceClass) as string } : {}),
+        };
+        const db = snapshotId
+          ? this.account.rds.restoreFromSnapshot({ ...common, snapshotIdentifier: snapshotId, allocatedStorage: num(p.AllocatedStorage, 0), at: start })
+          : this.account.rds.createInstance({
+              ...common,
+              allocatedStorage: num(p.AllocatedStorage, 20),
+              engine: str(p.Engine) ?? 'postgres',
+              ...(str(p.EngineVersion) ? { engineVersion: str(p.EngineVersion) as string } : {}),
+              ...(str(p.MasterUsername) ? { masterUsername: str(p.MasterUsername) as string } : {}),
+              ...(str(p.DBName) ? { dbName: str(p.DBName) as string } : {}),
+            });
+        r.physicalId = db.identifier;
+        r.attributes = {
+          'Endpoint.Address': db.endpoint.address,
+          'Endpoint.Port': String(db.endpoint.port),
+          'Endpoint.HostedZoneId': 'Z2R2ITUGPM61AM',
+          DBInstanceArn: db.arn,
+          DbiResourceId: `db-${this.ids.next(26, UPPER_ALNUM)}`,
+        };
+        if (p.ManageMasterUserPassword === true || p.ManageMasterUserPassword === 'true') {
+          // RDS keeps the managed master password in a secret named rds!db-<uuid> (RDS user guide,
+          // "Password management with Amazon RDS and AWS Secrets Manager").
+          const secretArn = this.account.secrets.createSecret(`rds!db-${this.ids.uuid()}`, JSON.stringify({ username: str(p.MasterUsername) ?? 'postgres', password: this.ids.next(32, UPPER_ALNUM) }));
+          r.attributes['MasterUserSecret.SecretArn'] = secretArn;
+        }
+        break;
+      }
+      case 'AWS::AutoScaling::AutoScalingGroup': {
+        const name = str(p.AutoScalingGroupName) ?? this.generatedName(stack, r.logicalId, 255);
+        const lt = p.LaunchTemplate as { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string } | undefined;
+        const template = lt ? [...stack.resources.values()].find((x) => x.type === 'AWS::EC2::LaunchTemplate' && x.physicalId === lt.LaunchTemplateId) : undefined;
+        const instanceType = str((template?.properties.LaunchTemplateData as { InstanceType?: unknown } | undefined)?.InstanceType) ?? 't3.micro';
+        const zones = Array.isArray(p.VPCZoneIdentifier) ? p.VPCZoneIdentifier.map(String) : [];
+        const groupTags = [...this.propagatedTags(stack, r.logicalId).map((t) => ({ ...t, PropagateAtLaunch: true })), ...tagList(p.Tags)];
+        this.account.autoscaling.createGroup({
+          name,
+          minSize: num(p.MinSize, 0),
+          maxSize: num(p.MaxSize, 0),
+          ...(p.DesiredCapacity !== undefined ? { desiredCapacity: num(p.DesiredCapacity, 0) } : {}),
+          targetGroupARNs: Array.isArray(p.TargetGroupARNs) ? p.TargetGroupARNs.map(String) : [],
+          tags: groupTags.map((t) => ({ key: t.Key, value: t.Value, propagateAtLaunch: t.PropagateAtLaunch ?? true })),
+          ...(lt
+            ? {
+                launchTemplate: {
+                  ...(lt.LaunchTemplateId ? { LaunchTemplateId: lt.LaunchTemplateId } : {}),
+                  ...(lt.LaunchTemplateName ? { LaunchTemplateName: lt.LaunchTemplateName } : {}),
+                  Version: str(lt.Version) ?? '$Default',
+                },
+              }
+            : {}),
+          instanceType,
+          ...(Array.isArray(p.AvailabilityZones) ? { availabilityZones: p.AvailabilityZones.map(String) } : {}),
+          ...(zones.length ? { vpcZoneIdentifier: zones.join(',') } : {}),
+          startAt: end,
+          launchSeconds: immediate ? 0 : this.account.timing.instanceLaunchSeconds,
+          stackName: stack.name,
+        });
+        r.physicalId = name;
+        break;
+      }
+      case 'AWS::ElasticLoadBalancingV2::LoadBalancer': {
+        const name = str(p.Name) ?? this.generatedName(stack, r.logicalId, 32, 13);
+        const lbId = this.ids.next(16, HEX);
+        const arn = `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/app/${name}/${lbId}`;
+        // ALB DNS names: <name>-<number>.<region>.elb.amazonaws.com (internal ones start with "internal-").
+        const dnsName = `${p.Scheme === 'internal' ? 'internal-' : ''}${name}-${Number.parseInt(this.ids.next(8, HEX), 16)}.${region}.elb.amazonaws.com`;
+        this.loadBalancers.set(arn, { arn, name, dnsName, stackId: stack.id, logicalId: r.logicalId });
+        this.account.http.set(dnsName.toLowerCase(), environmentApp(this.account, arn));
+        r.physicalId = arn;
+        r.attributes = {
+          DNSName: dnsName,
+          CanonicalHostedZoneID: 'Z35SXDOTRQ7X7K',
+          LoadBalancerArn: arn,
+          LoadBalancerFullName: `app/${name}/${lbId}`,
+          LoadBalancerName: name,
+          SecurityGroups: Array.isArray(p.SecurityGroups) ? p.SecurityGroups : [],
+        };
+        break;
+      }
+      case 'AWS::ElasticLoadBalancingV2::TargetGroup': {
+        const name = str(p.Name) ?? this.generatedName(stack, r.logicalId, 32, 13);
+        const tgId = this.ids.next(16, HEX);
+        const arn = `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${name}/${tgId}`;
+        const targetType = (str(p.TargetType) ?? 'instance') as TargetGroupRecord['targetType'];
+        const targets = Array.isArray(p.Targets) ? p.Targets.flatMap((t) => (t && typeof t === 'object' && 'Id' in t ? [String((t as { Id: unknown }).Id)] : [])) : [];
+        this.targetGroups.set(arn, { arn, name, targetType, targets, stackId: stack.id });
+        r.physicalId = arn;
+        r.attributes = { TargetGroupArn: arn, TargetGroupFullName: `targetgroup/${name}/${tgId}`, TargetGroupName: name, LoadBalancerArns: [] };
+        break;
+      }
+      case 'AWS::ElasticLoadBalancingV2::Listener': {
+        const lbArn = str(p.LoadBalancerArn) ?? '';
+        const lb = this.loadBalancers.get(lbArn);
+        const arn = `arn:aws:elasticloadbalancing:${region}:${account}:listener/app/${lb?.name ?? 'unknown'}/${lbArn.split('/').pop() ?? ''}/${this.ids.next(16, HEX)}`;
+        this.listeners.set(arn, { arn, loadBalancerArn: lbArn, port: num(p.Port, 80), defaultActions: this.actions(p.DefaultActions), stackId: stack.id });
+        r.physicalId = arn;
+        r.attributes = { ListenerArn: arn };
+        break;
+      }
+      case 'AWS::ElasticLoadBalancingV2::ListenerRule': {
+        const listenerArn = str(p.ListenerArn) ?? '';
+        const arn = `${listenerArn.replace(':listener/', ':listener-rule/')}/${this.ids.next(16, HEX)}`;
+        const pathPatterns = (Array.isArray(p.Conditions) ? p.Conditions : []).flatMap((c) => {
+          const cond = c as { Field?: string; Values?: unknown[]; PathPatternConfig?: { Values?: unknown[] } };
+          return cond.Field === 'path-pattern' ? (cond.PathPatternConfig?.Values ?? cond.Values ?? []).map(String) : [];
+        });
+        this.listenerRules.set(arn, { arn, listenerArn, priority: num(p.Priority, 50000), pathPatterns, actions: this.actions(p.Actions), stackId: stack.id });
+        r.physicalId = arn;
+        r.attributes = { RuleArn: arn, IsDefault: false };
+        break;
+      }
+      case 'AWS::Lambda::Function': {
+        const name = str(p.FunctionName) ?? this.generatedName(stack, r.logicalId, 64, 12, MIXED_ALNUM);
+        const arn = `arn:aws:lambda:${region}:${account}:function:${name}`;
+        const variables = ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+        this.functions.set(arn, { arn, name, stackId: stack.id, logicalId: r.logicalId, environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])) });
+        r.physicalId = name;
+        r.attributes = { Arn: arn };
+        break;
+      }
+      case 'AWS::IAM::Role': {
+        const name = str(p.RoleName) ?? this.generatedName(stack, r.logicalId, 64, 12);
+        r.physicalId = name;
+        r.attributes = { Arn: `arn:aws:iam::${account}:role${str(p.Path) ?? '/'}${name}`, RoleId: `AROA${this.ids.next(17, UPPER_ALNUM)}` };
+        break;
+      }
+      case 'AWS::EC2::SecurityGroup':
+        r.physicalId = `sg-${this.ids.next(17, HEX)}`;
+        r.attributes = { GroupId: r.physicalId, VpcId: str(p.VpcId) ?? '' };
+        break;
+      case 'AWS::EC2::LaunchTemplate':
+        r.physicalId = `lt-${this.ids.next(17, HEX)}`;
+        r.attributes = { LaunchTemplateId: r.physicalId, DefaultVersionNumber: '1', LatestVersionNumber: '1' };
+        break;
+      case 'AWS::EC2::VPCEndpoint':
+        r.physicalId = `vpce-${this.ids.next(17, HEX)}`;
+        r.attributes = { Id: r.physicalId, CreationTimestamp: new Date(start).toISOString(), DnsEntries: [], NetworkInterfaceIds: [] };
+        break;
+      case 'AWS::SecretsManager::Secret': {
+        // Ref of a secret is its ARN; an unnamed one is called <LogicalId>-<random> (AWS::SecretsManager::Secret, Name).
+        const name = str(p.Name) ?? `${r.logicalId}-${this.ids.next(12, MIXED_ALNUM)}`;
+        const generate = p.GenerateSecretString as { SecretStringTemplate?: string; GenerateStringKey?: string; PasswordLength?: unknown } | undefined;
+        let value = str(p.SecretString) ?? this.ids.next(32, MIXED_ALNUM);
+        if (generate) {
+          const base = generate.SecretStringTemplate ? (JSON.parse(generate.SecretStringTemplate) as Record<string, unknown>) : {};
+          const generated = this.ids.next(num(generate.PasswordLength, 32), MIXED_ALNUM);
+          value = generate.GenerateStringKey ? JSON.stringify({ ...base, [generate.GenerateStringKey]: generated }) : generated;
+        }
+        r.physicalId = this.account.secrets.createSecret(name, value);
+        r.attributes = { Id: r.physicalId };
+        break;
+      }
+      case 'AWS::RDS::DBSubnetGroup':
+        r.physicalId = (str(p.DBSubnetGroupName) ?? this.generatedName(stack, r.logicalId, 255, 12, LOWER_ALNUM)).toLowerCase();
+        break;
+      default:
+        // Anything else is created with a generated physical ID and no behaviour.
+        r.physicalId = this.generatedName(stack, r.logicalId, 128, 12);
+        r.attributes = { Arn: `arn:aws:${(r.type.split('::')[1] ?? 'unknown').toLowerCase()}:${region}:${account}:${r.physicalId}` };
+    }
+    r.exists = true;
+  }
+
+  private actions(v: unknown): ListenerAction[] {
+    if (!Array.isArray(v)) return [];
+    return v.map((a) => {
+      const action = a as {
+        Type?: string;
+        TargetGroupArn?: string;
+        ForwardConfig?: { TargetGroups?: { TargetGroupArn?: string }[] };
+        FixedResponseConfig?: { StatusCode?: string; ContentType?: string; MessageBody?: string };
+      };
+      const arns = [action.TargetGroupArn, ...(action.ForwardConfig?.TargetGroups ?? []).map((t) => t.TargetGroupArn)].filter((x): x is string => typeof x === 'string');
+      return {
+        type: action.Type ?? 'forward',
+        targetGroupArns: arns,
+        ...(action.FixedResponseConfig
+          ? {
+              fixedResponse: {
+                statusCode: num(action.FixedResponseConfig.StatusCode, 200),
+                contentType: action.FixedResponseConfig.ContentType ?? 'text/plain',
+                body: action.FixedResponseConfig.MessageBody ?? '',
+              },
+            }
+          : {}),
+      };
+    });
+  }
+
+  /** Deletes what a resource created. Throws what the service throws (BucketNotEmpty...); "already gone" counts as deleted. */
+  private deleteResource(stack: StackRecord, r: ResourceRecord): void {
+    switch (r.type) {
+      case 'AWS::S3::Bucket':
+        if (this.account.s3.bucketExists(r.physicalId)) this.account.s3.deleteBucket(r.physicalId);
+        break;
+      case 'AWS::RDS::DBInstance': {
+        if (!this.account.rds.instance(r.physicalId)) break;
+        // DeletionPolicy Snapshot: a final snapshot (not tagged by the stack) before the instance goes.
+        const finalSnapshot =
+          r.policy === 'Snapshot' ? `${stack.name}-${r.logicalId}-snapshot-${this.ids.next(12, LOWER_ALNUM)}`.toLowerCase().replace(/-{2,}/g, '-').slice(0, 255) : undefined;
+        this.account.rds.deleteInstance(r.physicalId, { ...(finalSnapshot ? { finalSnapshotIdentifier: finalSnapshot } : {}), deleteSeconds: this.account.timing.dbDeleteSeconds });
+        break;
+      }
+      default:
+        this.undoResource(r);
+    }
+  }
+
+  /** Removes what a resource created, at once and unconditionally (rollback of a failed create). */
+  private undoResource(r: ResourceRecord): void {
+    if (!r.exists) return;
+    switch (r.type) {
+      case 'AWS::S3::Bucket':
+        if (this.account.s3.bucketExists(r.physicalId)) this.account.s3.deleteBucket(r.physicalId);
+        break;
+      case 'AWS::RDS::DBInstance':
+        this.account.rds.purgeInstance(r.physicalId);
+        break;
+      case 'AWS::AutoScaling::AutoScalingGroup':
+        this.account.autoscaling.deleteGroup(r.physicalId);
+        break;
+      case 'AWS::ElasticLoadBalancingV2::LoadBalancer': {
+        const lb = this.loadBalancers.get(r.physicalId);
+        if (lb) this.account.http.delete(lb.dnsName.toLowerCase());
+        this.loadBalancers.delete(r.physicalId);
+        break;
+      }
+      case 'AWS::ElasticLoadBalancingV2::TargetGroup':
+        this.targetGroups.delete(r.physicalId);
+        break;
+      case 'AWS::ElasticLoadBalancingV2::Listener':
+        this.listeners.delete(r.physicalId);
+        break;
+      case 'AWS::ElasticLoadBalancingV2::ListenerRule':
+        this.listenerRules.delete(r.physicalId);
+        break;
+      case 'AWS::Lambda::Function':
+        this.functions.delete(String(r.attributes.Arn));
+        break;
+      default:
+        break;
+    }
+    r.exists = false;
+  }
+
+  /** A resource failure as CloudFormation words it in ResourceStatusReason. */
+  private handlerMessage(type: string, err: unknown): string {
+    if (err instanceof SimServiceError) {
+      const status = err.$metadata.httpStatusCode;
+      const code = status === 404 ? 'NotFound' : /AlreadyExists|AlreadyOwned/.test(err.name) ? 'AlreadyExists' : status >= 500 ? 'ServiceInternalError' : 'GeneralServiceException';
+      return `Resource handler returned message: "${err.message} (Service: ${serviceOf(type)}, Status Code: ${status}, Request ID: ${this.ids.uuid()})" (RequestToken: ${this.ids.uuid()}, HandlerErrorCode: ${code})`;
+    }
+    return err instanceof Error ? err.message : String(err);
+  }
+
+  private policyOf(def: CfnTemplate['Resources'][string]): Policy {
+    if (def.DeletionPolicy) return def.DeletionPolicy as Policy;
+    // "The default policy is Snapshot for AWS::RDS::DBCluster resources and for AWS::RDS::DBInstance
+    // resources that don't specify the DBClusterIdentifier property" (DeletionPolicy attribute).
+    if (def.Type === 'AWS::RDS::DBCluster' || (def.Type === 'AWS::RDS::DBInstance' && def.Properties?.DBClusterIdentifier === undefined)) return 'Snapshot';
+    return 'Delete';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Evaluation
+  // ---------------------------------------------------------------------------------------------
+
+  private parse(body: string): CfnTemplate {
+    try {
+      return parseTemplate(body);
+    } catch (err) {
+      throw validation(`Template format error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The body from TemplateBody or from the S3 object a TemplateURL names (API_CreateStack, TemplateURL). */
+  private async templateBodyOf(body: string | undefined, url: string | undefined): Promise<string> {
+    if ((body === undefined) === (url === undefined)) throw validation('Either Template URL or Template Body must be specified.');
+    if (body !== undefined) {
+      if (Buffer.byteLength(body, 'utf8') > TEMPLATE_BODY_MAX) {
+        throw validation(`1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${TEMPLATE_BODY_MAX}`);
+      }
+      return body;
+    }
+    const location = this.s3Location(url as string);
+    if (!location) throw validation('TemplateURL must be a supported URL.');
+    let record;
+    try {
+      record = this.account.s3.getObjectRecord(location.bucket, location.key);
+    } catch (err) {
+      if (err instanceof SimServiceError) throw validation(`S3 error: ${err.message}`);
+      throw err;
+    }
+    if (!record) throw validation('S3 error: The specified key does not exist.');
+    if (!record.body) throw validation('Template format error: the template object holds no readable body');
+    if (record.size > TEMPLATE_URL_MAX_BYTES) throw validation('Template may not exceed 1048576 bytes in size.');
+    return record.body.toString('utf8');
+  }
+
+  /** Virtual-hosted and path-style S3 URLs (S3 user guide, "Methods for accessing a bucket"). */
+  private s3Location(url: string): { bucket: string; key: string } | undefined {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return undefined;
+    }
+    if (parsed.protocol !== 'https:') return undefined;
+    const host = parsed.hostname;
+    const path = parsed.pathname.replace(/^\//, '');
+    const decode = (s: string) => decodeURIComponent(s);
+    const virtual = /^(.+)\.s3(?:[.-]([a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?$/.exec(host);
+    if (virtual && !/^s3[.-]/.test(host)) return path ? { bucket: virtual[1] as string, key: decode(path) } : undefined;
+    if (/^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/.test(host)) {
+      const slash = path.indexOf('/');
+      return slash > 0 ? { bucket: path.slice(0, slash), key: decode(path.slice(slash + 1)) } : undefined;
+    }
+    return undefined;
+  }
+
+  /** AWS::SSM::Parameter::Value<...> parameters: the public AMI parameters resolve to a stable fake AMI ID. */
+  private ssmValue(name: string, type: string): string {
+    if (type === 'AWS::EC2::Image::Id') {
+      return `ami-${Buffer.from(name).toString('hex').padEnd(17, '0').slice(-17)}`;
+    }
+    return name;
+  }
+
+  private baseScope(name: string, id: string, parameters: ResolvedParameter[], template: CfnTemplate): Omit<Scope, 'conditions'> {
+    return {
+      region: this.account.region,
+      accountId: this.account.accountId,
+      stackName: name,
+      stackId: id,
+      parameters: new Map(parameters.map((p) => [p.key, p])),
+      mappings: ((template as CfnTemplate & { Mappings?: Record<string, unknown> }).Mappings ?? {}) as Record<string, unknown>,
+      ref: () => undefined,
+      getAtt: () => undefined,
+      importValue: (exportName) => this.importValue(exportName),
+    };
+  }
+
+  private scopeFor(stack: StackRecord): Scope {
+    const resource = (logicalId: string): ResourceRecord => {
+      const r = stack.resources.get(logicalId);
+      if (!r || !r.physicalId) throw new TemplateValidationError(`Template format error: Unresolved resource dependencies [${logicalId}] in the Resources block of the template`);
+      return r;
+    };
+    return {
+      ...this.baseScope(stack.name, stack.id, stack.parameters, stack.template),
+      conditions: stack.conditions,
+      ref: (logicalId) => resource(logicalId).physicalId,
+      getAtt: (logicalId, attribute) => {
+        const r = resource(logicalId);
+        if (attribute in r.attributes) return r.attributes[attribute];
+        throw new TemplateValidationError(`Template error: resource ${logicalId} does not support attribute type ${attribute} in Fn::GetAtt`);
+      },
+    };
+  }
+
+  /** Fn::GetAtt names checked at CreateStack, for the types whose attributes are known. */
+  private checkAttributes(template: CfnTemplate, graph: Map<string, Set<string>>): void {
+    const check = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(check);
+      if (!node || typeof node !== 'object') return;
+      const obj = node as Record<string, unknown>;
+      const getAtt = obj['Fn::GetAtt'];
+      if (getAtt !== undefined && Object.keys(obj).length === 1) {
+        const [id, attr] = typeof getAtt === 'string' ? [getAtt.slice(0, getAtt.indexOf('.')), getAtt.slice(getAtt.indexOf('.') + 1)] : (getAtt as unknown[]);
+        const type = template.Resources[String(id)]?.Type;
+        const known = type ? ATTRIBUTES[type] : undefined;
+        if (known && typeof attr === 'string' && !known.includes(attr)) {
+          throw new TemplateValidationError(`Template error: resource ${String(id)} does not support attribute type ${attr} in Fn::GetAtt`);
+        }
+        return;
+      }
+      Object.values(obj).forEach(check);
+    };
+    for (const id of graph.keys()) check(template.Resources[id]?.Properties);
+    for (const output of Object.values(template.Outputs ?? {})) check(output.Value);
+  }
+
+  private evaluateOutputs(stack: StackRecord, scope: Scope): Output[] {
+    const outputs: Output[] = [];
+    for (const [key, def] of Object.entries(stack.template.Outputs ?? {})) {
+      const condition = (def as { Condition?: string }).Condition;
+      if (condition && !stack.conditions[condition]) continue;
+      let value: unknown;
+      try {
+        value = evaluate(def.Value, scope);
+      } catch (err) {
+        throw new Error(`Template error: output ${key}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const exportName = def.Export ? evaluate((def.Export as { Name?: unknown }).Name, scope) : undefined;
+      outputs.push({
+        OutputKey: key,
+        OutputValue: Array.isArray(value) ? value.join(',') : String(value),
+        ...(def.Description ? { Description: def.Description } : {}),
+        ...(exportName !== undefined ? { ExportName: String(exportName) } : {}),
+      });
+    }
+    return outputs;
+  }
+
+  private importValue(name: string): string {
+    for (const stack of this.stacks) {
+      if (this.status(stack) !== 'CREATE_COMPLETE') continue;
+      const found = stack.outputs.find((o) => o.ExportName === name);
+      if (found?.OutputValue !== undefined) return found.OutputValue;
+    }
+    throw new TemplateValidationError(`No export named ${name} found. Rollback requested by user.`);
+  }
+
+  /** Resources along the longest dependency chain, databases excluded (they bring their own duration). */
+  private longestChain(stack: StackRecord): number {
+    const depth = new Map<string, number>();
+    for (const id of stack.order) {
+      const own = stack.resources.get(id)?.type === 'AWS::RDS::DBInstance' ? 0 : 1;
+      depth.set(id, own + Math.max(0, ...[...(stack.graph.get(id) ?? [])].map((d) => depth.get(d) ?? 0)));
+    }
+    return Math.max(1, ...depth.values());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading state at the current time
+  // ---------------------------------------------------------------------------------------------
+
+  private addEvent(
+    stack: StackRecord,
+    at: number,
+    logicalId: string,
+    status: string,
+    reason: string | undefined,
+    physicalId: string,
+    type: string,
+    properties?: Record<string, unknown>,
+    token?: string,
+  ): void {
+    stack.events.push({
+      id: `${logicalId}-${status}-${new Date(at).toISOString()}-${++this.seq}`,
+      at,
+      seq: this.seq,
+      logicalId,
+      physicalId,
+      type,
+      status,
+      ...(reason ? { reason } : {}),
+      ...(properties ? { properties: JSON.stringify(properties) } : {}),
+      ...(token ? { token } : {}),
+    });
+  }
+
+  /** Events whose time has come, oldest first. */
+  private visibleEvents(stack: StackRecord): EventRecord[] {
+    const now = this.account.now();
+    return stack.events.filter((e) => e.at <= now).sort((a, b) => a.at - b.at || a.seq - b.seq);
+  }
+
+  private lastStackEvent(stack: StackRecord): EventRecord | undefined {
+    return this.visibleEvents(stack)
+      .filter((e) => e.type === STACK_TYPE && e.logicalId === stack.name)
+      .pop();
+  }
+
+  private status(stack: StackRecord): StackStatus {
+    return (this.lastStackEvent(stack)?.status ?? 'CREATE_IN_PROGRESS') as StackStatus;
+  }
+
+  private resourceEvent(stack: StackRecord, logicalId: string): EventRecord | undefined {
+    return this.visibleEvents(stack)
+      .filter((e) => e.logicalId === logicalId && e.type !== STACK_TYPE)
+      .pop();
+  }
+
+  private visibleResources(stack: StackRecord): (ResourceRecord & { event: EventRecord })[] {
+    return stack.order.flatMap((id) => {
+      const r = stack.resources.get(id) as ResourceRecord;
+      const event = this.resourceEvent(stack, id);
+      return event ? [{ ...r, physicalId: event.physicalId || r.physicalId, event }] : [];
+    });
+  }
+
+  private liveByName(name: string): StackRecord | undefined {
+    return [...this.stacks].reverse().find((s) => s.name === name && this.status(s) !== 'DELETE_COMPLETE');
+  }
+
+  /**
+   * A stack by name (live ones only) or by stack ID (deleted ones too: "you can describe a deleted
+   * stack by its stack ID for 90 days", API_DescribeStacks). Otherwise the ValidationError AWS gives.
+   */
+  private resolve(nameOrId: unknown): StackRecord {
+    const key = String(nameOrId ?? '');
+    const stack = key.startsWith('arn:') ? this.stacks.find((s) => s.id === key) : this.liveByName(key);
+    if (!stack) throw missingStack(key);
+    return stack;
+  }
+
+  private summary(stack: StackRecord): StackSummaryView {
+    const described = this.toStack(stack);
+    return {
+      stackId: stack.id,
+      stackName: stack.name,
+      status: this.status(stack),
+      parameters: Object.fromEntries(stack.parameters.map((p) => [p.key, p.value])),
+      outputs: Object.fromEntries((described.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? ''])),
+      tags: Object.fromEntries(stack.tags.map((t) => [t.Key ?? '', t.Value ?? ''])),
+    };
+  }
+
+  private toStack(stack: StackRecord): Stack {
+    const status = this.status(stack);
+    const last = this.lastStackEvent(stack);
+    const showOutputs = ['CREATE_COMPLETE', 'DELETE_IN_PROGRESS', 'DELETE_FAILED'].includes(status) && stack.outputs.length > 0;
+    return {
+      StackId: stack.id,
+      StackName: stack.name,
+      ...(stack.description ? { Description: stack.description } : {}),
+      // NoEcho values are never shown: DescribeStacks masks them as asterisks.
+      Parameters: stack.parameters.map((p) => ({
+        ParameterKey: p.key,
+        ParameterValue: p.noEcho ? '****' : p.value,
+        ...(p.resolvedValue !== undefined ? { ResolvedValue: p.resolvedValue } : {}),
+      })),
+      CreationTime: new Date(stack.createdAt),
+      ...(status === 'DELETE_COMPLETE' && stack.deletionTime !== undefined ? { DeletionTime: new Date(stack.deletionTime) } : {}),
+      StackStatus: status,
+      ...(last?.reason && last.reason !== 'User Initiated' ? { StackStatusReason: last.reason } : {}),
+      DisableRollback: stack.onFailure === 'DO_NOTHING',
+      NotificationARNs: [],
+      Capabilities: stack.capabilities as NonNullable<Stack['Capabilities']>,
+      ...(showOutputs ? { Outputs: stack.outputs.map((o) => ({ ...o })) } : {}),
+      ...(stack.roleArn ? { RoleARN: stack.roleArn } : {}),
+      Tags: stack.tags.map((t) => ({ ...t })),
+      EnableTerminationProtection: stack.terminationProtection,
+      DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
+    };
+  }
+
+  private toEvent(stack: StackRecord, e: EventRecord): StackEvent {
+    return {
+      StackId: stack.id,
+      EventId: e.id,
+      StackName: stack.name,
+      LogicalResourceId: e.logicalId,
+      ...(e.physicalId ? { PhysicalResourceId: e.physicalId } : {}),
+      ResourceType: e.type,
+      Timestamp: new Date(e.at),
+      ResourceStatus: e.status as ResourceStatus,
+      ...(e.reason ? { ResourceStatusReason: e.reason } : {}),
+      ...(e.properties ? { ResourceProperties: e.properties } : {}),
+      ...(e.token ? { ClientRequestToken: e.token } : {}),
+    };
+  }
+
+  private page<T>(items: T[], token: string | undefined): { items: T[]; next?: string } {
+    const start = token ? Number(Buffer.from(token, 'base64').toString('utf8')) : 0;
+    if (!Number.isInteger(start) || start < 0) throw validation('Invalid NextToken');
+    const slice = items.slice(start, start + PAGE);
+    return start + PAGE < items.length ? { items: slice, next: Buffer.from(String(start + PAGE)).toString('base64') } : { items: slice };
+  }
+}

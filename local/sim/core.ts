@@ -1,0 +1,203 @@
+/**
+ * The simulated AWS account's plumbing: service errors shaped like the SDK's, the fault injector,
+ * the timing model and the call log. The services themselves (S3, CloudFormation, RDS, ...) live in
+ * their own files and register their operations with the account (./account.ts).
+ */
+
+/** Input of an operation as the SDK command received it. */
+export type OpInput = Record<string, unknown>;
+/** One operation: takes the command input, returns the command output (without $metadata). */
+export type OpHandler = (input: OpInput) => unknown | Promise<unknown>;
+
+export interface SimService {
+  /** SDK client name without "Client": "S3", "CloudFormation", "RDS", "AutoScaling", "SNS", "SFN", "DynamoDB", "SecretsManager". */
+  readonly serviceName: string;
+  /** Operation name without "Command" → handler. */
+  readonly operations: Record<string, OpHandler>;
+}
+
+/**
+ * An error as the AWS SDK v3 throws it: `name` is the service's error code, `$fault` and
+ * `$metadata.httpStatusCode` drive the SDK's retry classification (throttling and 5xx are retried
+ * by the SDK's standard retry strategy, as against real AWS).
+ */
+export class SimServiceError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number; requestId: string; attempts: number; totalRetryDelay: number };
+  readonly Code: string;
+  constructor(code: string, message: string, httpStatusCode = 400) {
+    super(message);
+    this.name = code;
+    this.Code = code;
+    this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode, requestId: 'sim-request', attempts: 1, totalRetryDelay: 0 };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults
+// ---------------------------------------------------------------------------------------------
+
+export interface CallFault {
+  /** SDK service name ("S3") or undefined for any. */
+  service?: string;
+  /** Operation name ("CopyObject") or undefined for any. */
+  operation?: string;
+  /** Only calls whose input matches. */
+  match?: (input: OpInput) => boolean;
+  /** Let this many matching calls through first. */
+  skip?: number;
+  /** How many matching calls fail (default 1; Infinity for all). */
+  times?: number;
+  /**
+   * error: the call fails before doing anything, with `error` (default InternalError 500).
+   * throttle: the call fails with the service's throttling error (S3: SlowDown 503; others: Throttling 400).
+   * after: the call takes effect, then the caller sees an error (a response lost on the way back).
+   */
+  kind: 'error' | 'throttle' | 'after';
+  error?: { code: string; message: string; httpStatusCode?: number };
+}
+
+/** Silent data loss: nothing fails, the data is just wrong. Each models a real way a copy goes bad. */
+export interface SilentFaults {
+  /** A restore from snapshot loses the last N rows of each table (an incomplete snapshot or restore). */
+  restoreDropsRows?: { rows: number; onlyInstancesOfStack?: string };
+  /** CopyObject answers 200 but the object never lands (a key the copy silently skips). */
+  copySkipsKey?: (key: string) => boolean;
+  /** The statistics endpoint of this stack answers the numbers cached before its database was restored (stale zeros). */
+  staleStatisticsForStack?: string;
+}
+
+interface ArmedFault extends CallFault {
+  seen: number;
+  fired: number;
+}
+
+export class FaultInjector {
+  private readonly armed: ArmedFault[] = [];
+  silent: SilentFaults = {};
+
+  add(fault: CallFault): this {
+    this.armed.push({ ...fault, seen: 0, fired: 0 });
+    return this;
+  }
+
+  clear(): void {
+    this.armed.length = 0;
+    this.silent = {};
+  }
+
+  /** Decides, for one call, whether a fault fires and how. */
+  check(service: string, operation: string, input: OpInput): ArmedFault | undefined {
+    for (const f of this.armed) {
+      if (f.service && f.service !== service) continue;
+      if (f.operation && f.operation !== operation) continue;
+      if (f.match && !f.match(input)) continue;
+      f.seen += 1;
+      if (f.seen <= (f.skip ?? 0)) continue;
+      if (f.fired >= (f.times ?? 1)) continue;
+      f.fired += 1;
+      return f;
+    }
+    return undefined;
+  }
+}
+
+export function faultError(service: string, fault: CallFault): SimServiceError {
+  if (fault.kind === 'throttle') {
+    return service === 'S3'
+      ? new SimServiceError('SlowDown', 'Please reduce your request rate.', 503)
+      : new SimServiceError(service === 'DynamoDB' ? 'ThrottlingException' : 'Throttling', 'Rate exceeded', 400);
+  }
+  const e = fault.error ?? { code: 'InternalError', message: 'We encountered an internal error. Please try again.', httpStatusCode: 500 };
+  return new SimServiceError(e.code, e.message, e.httpStatusCode ?? 500);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * How long things take in the simulated account. Latencies are waited on the (fake) clock, so a
+ * rehearsal's "elapsed" is simulated time; durations of long operations (snapshots, stacks) are
+ * compared with Date.now() when their status is read. bench/ supplies a measured profile; tests of
+ * the simulator itself use ZERO_TIMING so nothing waits.
+ */
+export interface TimingProfile {
+  /** Latency of any API call not listed below, in ms. */
+  defaultLatencyMs: number;
+  /** Per "Service.Operation" latency in ms, e.g. "S3.ListObjectsV2". */
+  latencyMs: Record<string, number>;
+  /** CopyObject / UploadPartCopy: fixed part + bytes at this rate. */
+  copyFixedMs: number;
+  copyBytesPerSecond: number;
+  /** RDS snapshot and restore: fixed + per allocated GB. */
+  snapshotFixedSeconds: number;
+  snapshotSecondsPerGb: number;
+  restoreFixedSeconds: number;
+  restoreSecondsPerGb: number;
+  /** CloudFormation stack create/delete of everything but the databases. */
+  stackCreateSeconds: number;
+  stackDeleteSeconds: number;
+  dbDeleteSeconds: number;
+  /** Auto Scaling: instance launch to InService; EnterStandby/ExitStandby transitions. */
+  instanceLaunchSeconds: number;
+  standbyTransitionSeconds: number;
+  /** S3 request-rate limit per prefix per second (SlowDown beyond it); 0 disables. */
+  s3WritesPerSecondPerPrefix: number;
+  /** Lambda cold start added to the first invocation of each function, in ms. */
+  lambdaColdStartMs: number;
+}
+
+export const DEFAULT_TIMING: TimingProfile = {
+  defaultLatencyMs: 40,
+  latencyMs: {},
+  copyFixedMs: 30,
+  copyBytesPerSecond: 250 * 1024 * 1024,
+  snapshotFixedSeconds: 120,
+  snapshotSecondsPerGb: 3,
+  restoreFixedSeconds: 420,
+  restoreSecondsPerGb: 2,
+  stackCreateSeconds: 180,
+  stackDeleteSeconds: 120,
+  dbDeleteSeconds: 300,
+  instanceLaunchSeconds: 90,
+  standbyTransitionSeconds: 20,
+  s3WritesPerSecondPerPrefix: 0,
+  lambdaColdStartMs: 400,
+};
+
+export const ZERO_TIMING: TimingProfile = {
+  defaultLatencyMs: 0,
+  latencyMs: {},
+  copyFixedMs: 0,
+  copyBytesPerSecond: Number.POSITIVE_INFINITY,
+  snapshotFixedSeconds: 0,
+  snapshotSecondsPerGb: 0,
+  restoreFixedSeconds: 0,
+  restoreSecondsPerGb: 0,
+  stackCreateSeconds: 0,
+  stackDeleteSeconds: 0,
+  dbDeleteSeconds: 0,
+  instanceLaunchSeconds: 0,
+  standbyTransitionSeconds: 0,
+  s3WritesPerSecondPerPrefix: 0,
+  lambdaColdStartMs: 0,
+};
+
+/** Waits `ms` on whatever clock setTimeout is (the fake one during a local run). */
+export function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Call log
+// ---------------------------------------------------------------------------------------------
+
+export interface CallRecord {
+  service: string;
+  operation: string;
+  startedAt: number;
+  finishedAt: number;
+  error?: string;
+}

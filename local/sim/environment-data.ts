@@ -1,0 +1,130 @@
+/**
+ * Reading an environment's data straight from the simulated account, for assertions: "every row and
+ * every object of the original is in the survivor". Goes around the APIs on purpose, so a test checks
+ * the data itself rather than what the workflow's own steps report about it.
+ */
+import type { SimAccount } from './account';
+import type { Row, Tables } from './rds';
+
+export interface ObjectFingerprint {
+  size: number;
+  /** As S3 returns it; differs between a single-part and a multipart copy of the same bytes. */
+  etag: string;
+  /** Identity of the bytes: what two copies of the same content share. */
+  contentHash: string;
+}
+
+export interface EnvironmentData {
+  /** Database logical ID → its tables. */
+  databases: Record<string, Tables>;
+  /** Bucket logical ID → key → fingerprint of the current version. */
+  buckets: Record<string, Record<string, ObjectFingerprint>>;
+}
+
+/** The data of the live stack `stackName`. Throws when there is no such stack or a resource is gone. */
+export function environmentData(account: SimAccount, stackName: string): EnvironmentData {
+  if (!account.cloudformation.stackByName(stackName)) throw new Error(`no live stack named ${stackName}`);
+  const data: EnvironmentData = { databases: {}, buckets: {} };
+  for (const r of account.cloudformation.resourcesOf(stackName)) {
+    if (r.type === 'AWS::RDS::DBInstance') {
+      const db = account.rds.instance(r.physicalId);
+      if (!db) throw new Error(`database ${r.logicalId} (${r.physicalId}) of ${stackName} does not exist`);
+      data.databases[r.logicalId] = db.tables;
+    } else if (r.type === 'AWS::S3::Bucket') {
+      if (!account.s3.bucketExists(r.physicalId)) throw new Error(`bucket ${r.logicalId} (${r.physicalId}) of ${stackName} does not exist`);
+      data.buckets[r.logicalId] = Object.fromEntries(
+        account.s3.listAll(r.physicalId).map((o) => [o.key, { size: o.size, etag: o.etag, contentHash: o.contentHash }]),
+      );
+    }
+  }
+  return data;
+}
+
+/** JSON with object keys sorted, so equal rows compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+function countRows(rows: ReadonlyArray<Row>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    const key = canonical(row);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+export interface DataComparison {
+  equal: boolean;
+  /** One line per difference: `databases.OrdersDb.customers: 2 row(s) missing, e.g. {...}`. */
+  differences: string[];
+}
+
+/**
+ * Compares two environments' data, matched by logical ID. Rows compare as multisets of canonical
+ * JSON; objects by key, size and content identity (not ETag: a multipart copy of the same bytes has a
+ * different ETag). With `allowExtra`, data only in `survivor` is not a difference (containment:
+ * everything of `original` is in `survivor`).
+ */
+export function sameData(original: EnvironmentData, survivor: EnvironmentData, options: { allowExtra?: boolean } = {}): DataComparison {
+  const differences: string[] = [];
+  const extra = (what: string) => {
+    if (!options.allowExtra) differences.push(what);
+  };
+
+  for (const [db, tables] of Object.entries(original.databases)) {
+    const other = survivor.databases[db];
+    if (!other) {
+      differences.push(`databases.${db}: missing`);
+      continue;
+    }
+    for (const [table, rows] of Object.entries(tables)) {
+      const theirs = other[table];
+      if (!theirs) {
+        differences.push(`databases.${db}.${table}: table missing (${rows.length} row(s))`);
+        continue;
+      }
+      const mine = countRows(rows);
+      const found = countRows(theirs);
+      let missing = 0;
+      let example: string | undefined;
+      for (const [row, n] of mine) {
+        const lack = n - (found.get(row) ?? 0);
+        if (lack > 0) {
+          missing += lack;
+          example ??= row;
+        }
+      }
+      if (missing) differences.push(`databases.${db}.${table}: ${missing} row(s) missing, e.g. ${example}`);
+      const surplus = theirs.length - (rows.length - missing);
+      if (surplus > 0) extra(`databases.${db}.${table}: ${surplus} extra row(s)`);
+    }
+    for (const table of Object.keys(other)) if (!(table in tables)) extra(`databases.${db}.${table}: extra table`);
+  }
+  for (const db of Object.keys(survivor.databases)) if (!(db in original.databases)) extra(`databases.${db}: extra database`);
+
+  for (const [bucket, objects] of Object.entries(original.buckets)) {
+    const other = survivor.buckets[bucket];
+    if (!other) {
+      differences.push(`buckets.${bucket}: missing`);
+      continue;
+    }
+    for (const [key, o] of Object.entries(objects)) {
+      const theirs = other[key];
+      if (!theirs) differences.push(`buckets.${bucket}/${key}: missing`);
+      else if (theirs.size !== o.size) differences.push(`buckets.${bucket}/${key}: size ${o.size} vs ${theirs.size}`);
+      else if (theirs.contentHash !== o.contentHash) differences.push(`buckets.${bucket}/${key}: content differs`);
+    }
+    for (const key of Object.keys(other)) if (!(key in objects)) extra(`buckets.${bucket}/${key}: extra object`);
+  }
+  for (const bucket of Object.keys(survivor.buckets)) if (!(bucket in original.buckets)) extra(`buckets.${bucket}: extra bucket`);
+
+  return { equal: differences.length === 0, differences };
+}
