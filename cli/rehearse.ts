@@ -1,0 +1,60 @@
+/**
+ * `env-migrator rehearse`: a full migration of the sample environment against the simulated AWS
+ * account, printed state by state, ending with a summary. Exit code 0 only when it succeeded.
+ */
+import { parseArgs } from 'node:util';
+import { rehearse, type RehearsalSummary } from '../local/rehearsal';
+import { SCENARIOS, scenario } from '../local/scenarios';
+
+const USAGE = `Usage: npm run rehearse -- [--scenario <name>] [--json]
+
+Scenarios:
+${SCENARIOS.map((s) => `  ${s.name.padEnd(28)} ${s.description}`).join('\n')}`;
+
+function printSummary(s: RehearsalSummary, write: (line: string) => void): void {
+  const mark = (ok: boolean) => (ok ? 'yes' : 'NO');
+  write('');
+  write('── Rehearsal summary ─────────────────────────────────────────────');
+  write(`scenario            ${s.scenario}`);
+  write(`environment         ${s.stackName}`);
+  write(`outcome             ${s.outcome}${s.error ? ` (${s.error})` : ''}`);
+  write(`data is in          ${s.survivor ?? 'nowhere named'}${s.survivorVersion ? ` (version ${s.survivorVersion})` : ''}`);
+  write(`data intact         ${mark(s.dataIntact)}`);
+  write(`invariants held     ${mark(s.invariantsHeld)}${s.violations.length ? `: ${s.violations.join('; ')}` : ''}`);
+  write(`statistics before   ${JSON.stringify(s.statisticsBefore)}`);
+  write(`statistics after    ${JSON.stringify(s.statisticsAfter)}`);
+  write(`objects copied      ${s.objectsCopied}`);
+  write(`snapshots made      ${s.snapshotsMade}`);
+  write(`notifications sent  ${s.notifications}`);
+  write(`states executed     ${s.statesExecuted}`);
+  write(`Lambda invocations  ${s.lambdaInvocations}`);
+  write(`AWS API calls       ${s.awsCalls}`);
+  write(`simulated duration  ${formatDuration(s.simulatedSeconds)}`);
+}
+
+function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const sec = seconds % 60;
+  return `${h} h ${String(m).padStart(2, '0')} min ${String(sec).padStart(2, '0')} s`;
+}
+
+export async function rehearseCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { scenario: { type: 'string', default: 'happy' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const chosen = scenario(values.scenario);
+  const write = (line: string) => console.log(line);
+  write(`Rehearsing "${chosen.name}": ${chosen.description}`);
+  write('');
+  const { report: _report, ...summary } = await rehearse(chosen, { write });
+  printSummary(summary, write);
+  if (values.json) console.log(JSON.stringify(summary));
+  return summary.outcome === 'succeeded' ? 0 : 1;
+}

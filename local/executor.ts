@@ -1,0 +1,130 @@
+/**
+ * Runs the synthesized definitions with aws-local-stepfunctions: every Lambda Task is answered by
+ * the step's real handler in-process (./lambda-invoker.ts), every other integration by the same
+ * SDK call Step Functions would make (./integrations.ts). The execution's events feed its history
+ * (for GetExecutionHistory) and the progress printer.
+ */
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { LocalDeployment, LocalStateMachine } from './definitions';
+import { type IntegrationClients, callIntegration } from './integrations';
+import type { LambdaInvoker } from './lambda-invoker';
+import type { SimExecution, SimHistoryEvent } from './sim/sfn';
+
+type JSONValue = Parameters<StateMachine['run']>[0];
+type TaskHandler = (input: JSONValue) => Promise<JSONValue>;
+
+export interface ProgressEvent extends SimHistoryEvent {
+  /** Name of the state machine (Migrate or Clone) and of the execution. */
+  machine: string;
+  executionName: string;
+  /** The state's output, for Exited events (used for the summary). */
+  output?: unknown;
+}
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+  Branches?: { States: Record<string, AslState> }[];
+  ItemProcessor?: { States: Record<string, AslState> };
+  Iterator?: { States: Record<string, AslState> };
+}
+
+function* tasks(states: Record<string, AslState>): Generator<[string, AslState]> {
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Task') yield [name, state];
+    for (const branch of state.Branches ?? []) yield* tasks(branch.States);
+    const inner = state.ItemProcessor ?? state.Iterator;
+    if (inner) yield* tasks(inner.States);
+  }
+}
+
+export class LocalWorkflow {
+  constructor(
+    private readonly deployment: LocalDeployment,
+    private readonly invoker: LambdaInvoker,
+    private readonly clients: IntegrationClients,
+    private readonly onEvent: (event: ProgressEvent) => void = () => undefined,
+  ) {}
+
+  /** The local handler of every Task state of a definition, keyed by state name. */
+  taskHandlers(definition: StateMachineDefinition): Record<string, TaskHandler> {
+    const handlers: Record<string, TaskHandler> = {};
+    for (const [name, state] of tasks(definition.States as Record<string, AslState>)) {
+      const resource = state.Resource ?? '';
+      const step = this.deployment.functions.get(resource);
+      if (step) {
+        handlers[name] = async (input) => (await this.invoker.invoke(step, input)) as JSONValue;
+      } else if (/^arn:aws[a-z-]*:states:::lambda:invoke$/.test(resource)) {
+        handlers[name] = async (input) => {
+          const p = input as { FunctionName?: string; Payload?: unknown };
+          const target = this.deployment.functions.get(String(p.FunctionName));
+          if (!target) throw new Error(`Unknown function ${String(p.FunctionName)} in state ${name}`);
+          return { Payload: (await this.invoker.invoke(target, p.Payload)) as JSONValue, StatusCode: 200 } as JSONValue;
+        };
+      } else if (resource.includes(':states:::')) {
+        handlers[name] = async (input) => (await callIntegration(resource, input, this.clients)) as JSONValue;
+      } else {
+        throw new Error(`State "${name}" has a Resource the local executor cannot answer: ${resource}`);
+      }
+    }
+    return handlers;
+  }
+
+  /** Runs one execution of a state machine to its end, recording status, output and history on it. */
+  async run(machine: LocalStateMachine, execution: SimExecution): Promise<void> {
+    const definition = JSON.parse(machine.definition) as StateMachineDefinition;
+    const sm = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    const run = sm.run(JSON.parse(execution.input) as JSONValue, {
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(definition) },
+      context: {
+        Execution: { Id: execution.executionArn, Name: execution.name, RoleArn: `${machine.arn}:role` },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+      },
+    });
+    const record = (async () => {
+      for await (const e of run.eventLogs) {
+        const event: ProgressEvent = {
+          machine: machine.name,
+          executionName: execution.name,
+          executionArn: execution.executionArn,
+          timestamp: e.timestamp,
+          type: e.type,
+          stateName: 'state' in e ? e.state.name : undefined,
+          stateType: 'state' in e ? e.state.type : undefined,
+          error: 'Error' in e ? String(e.Error) : undefined,
+          cause: 'Cause' in e ? causeText(e.Cause) : undefined,
+          output: 'state' in e ? e.state.output : undefined,
+        };
+        const { machine: _m, executionName: _n, output: _o, ...history } = event;
+        execution.history.push(history);
+        this.onEvent(event);
+      }
+    })();
+    try {
+      const output = await run.result;
+      execution.status = 'SUCCEEDED';
+      execution.output = JSON.stringify(output);
+    } catch (err) {
+      if (err instanceof ExecutionTimeoutError) {
+        execution.status = 'TIMED_OUT';
+        execution.error = 'States.Timeout';
+      } else if (err instanceof ExecutionAbortedError) {
+        execution.status = 'ABORTED';
+      } else {
+        const cause = err instanceof ExecutionError ? (err.cause as Error | undefined) : (err as Error);
+        execution.status = 'FAILED';
+        execution.error = cause?.name ?? 'States.Runtime';
+        execution.cause = cause?.message ?? String(err);
+      }
+    } finally {
+      execution.stopDate = Date.now();
+      await record.catch(() => undefined);
+    }
+  }
+}
+
+function causeText(cause: unknown): string {
+  if (typeof cause === 'string') return cause;
+  if (cause instanceof Error) return cause.message;
+  return JSON.stringify(cause);
+}

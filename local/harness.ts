@@ -1,0 +1,80 @@
+/**
+ * The whole product on this machine: the CDK app synthesized in-process, its state machines
+ * registered with a simulated account's Step Functions, its Lambda steps loaded, its topic and lock
+ * table created, and the account installed behind the AWS SDK. Tests and the rehearsal start
+ * executions through the SDK (StartExecution), exactly as a user or a pipeline would.
+ */
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SimAccount } from './sim/account';
+import type { TimingProfile } from './sim/core';
+import { installSimulatedAccount } from './sim/install';
+import type { SimExecution } from './sim/sfn';
+import { type LocalDeployment, localDeployment } from './definitions';
+import { LocalWorkflow, type ProgressEvent } from './executor';
+import { createIntegrationClients } from './integrations';
+import { LambdaInvoker } from './lambda-invoker';
+import { synthesizeTemplate } from './synth';
+
+export interface HarnessOptions {
+  timing?: TimingProfile;
+  onEvent?: (event: ProgressEvent) => void;
+}
+
+export class LocalHarness {
+  private uninstall: (() => void) | undefined;
+  private readonly sfn = new SFNClient({});
+
+  private constructor(
+    readonly account: SimAccount,
+    readonly deployment: LocalDeployment,
+    readonly invoker: LambdaInvoker,
+    readonly workflow: LocalWorkflow,
+  ) {}
+
+  /** Builds everything; call dispose() when done (it uninstalls the account from the SDK). */
+  static async create(options: HarnessOptions = {}): Promise<LocalHarness> {
+    // Step logs are for CloudWatch; locally the progress printer and the summary tell the story.
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+    const account = new SimAccount({ timing: options.timing });
+    const deployment = localDeployment(await synthesizeTemplate(), account);
+    const invoker = new LambdaInvoker(deployment.timeouts, account.timing.lambdaColdStartMs);
+    await invoker.load();
+    const uninstall = installSimulatedAccount(account);
+    const workflow = new LocalWorkflow(deployment, invoker, createIntegrationClients(), options.onEvent);
+    account.sns.createTopic(deployment.topicArn.split(':').pop() ?? 'topic');
+    account.dynamodb.createTable(deployment.lockTableName, 'stackName');
+    for (const machine of [deployment.migrate, deployment.clone]) {
+      account.sfn.registerStateMachine(machine.arn, machine.name, machine.definition, (execution) => workflow.run(machine, execution));
+    }
+    const harness = new LocalHarness(account, deployment, invoker, workflow);
+    harness.uninstall = uninstall;
+    return harness;
+  }
+
+  /** Starts a Migrate execution through the SDK, as the console or a pipeline would. */
+  async startMigration(input: unknown, name = 'rehearsal'): Promise<string> {
+    const out = await this.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: this.deployment.migrate.arn, name, input: typeof input === 'string' ? input : JSON.stringify(input) }),
+    );
+    if (!out.executionArn) throw new Error('StartExecution returned no executionArn');
+    return out.executionArn;
+  }
+
+  execution(executionArn: string): SimExecution {
+    const e = this.account.sfn.executions.get(executionArn);
+    if (!e) throw new Error(`No execution ${executionArn}`);
+    return e;
+  }
+
+  /** Waits for an execution (and anything it started) to end. */
+  async finished(executionArn: string): Promise<SimExecution> {
+    const e = this.execution(executionArn);
+    await e.done;
+    return e;
+  }
+
+  dispose(): void {
+    this.uninstall?.();
+    this.uninstall = undefined;
+  }
+}

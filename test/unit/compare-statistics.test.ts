@@ -1,0 +1,235 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { compareStatistics, SAME_URL_REASON } from '../../lambdas/compare-statistics/core';
+import type { CompareStatisticsEvent, StatisticsConfig } from '../../lambdas/shared/contracts';
+import type { FetchLike, HttpRequestInit } from '../../lambdas/shared/http';
+
+const EXECUTION = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Clone:run-1', name: 'run-1' };
+const SOURCE = 'orders-prod';
+const DESTINATION = 'orders-prod-tmp-1a2b3c4d';
+const SOURCE_URL = 'https://orders.example.com/stats';
+const DESTINATION_URL = 'https://orders-tmp.example.com/stats';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stats-token-AbCdEf';
+
+const cfnMock = mockClient(CloudFormationClient);
+const secretsMock = mockClient(SecretsManagerClient);
+const cfn = new CloudFormationClient({});
+const secrets = new SecretsManagerClient({});
+
+type Answer = { status: number; body: string } | 'hang' | Error;
+let answers: Record<string, Answer>;
+let requests: { url: string; init: HttpRequestInit }[];
+const fakeFetch: FetchLike = (url, init) => {
+  requests.push({ url, init });
+  const answer = answers[url];
+  if (answer === undefined) return Promise.reject(new TypeError('fetch failed', { cause: new Error(`getaddrinfo ENOTFOUND ${url}`) }));
+  if (answer === 'hang') return new Promise(() => undefined);
+  if (answer instanceof Error) return Promise.reject(answer);
+  return Promise.resolve({ status: answer.status, text: async () => answer.body });
+};
+
+function outputs(stackName: string, values: Record<string, string>) {
+  cfnMock.on(DescribeStacksCommand, { StackName: stackName }).resolves({
+    Stacks: [
+      {
+        StackName: stackName,
+        StackStatus: 'CREATE_COMPLETE',
+        CreationTime: new Date(),
+        Outputs: Object.entries(values).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+      },
+    ],
+  });
+}
+
+function json(value: unknown, status = 200): Answer {
+  return { status, body: JSON.stringify(value) };
+}
+
+function event(statistics: Partial<StatisticsConfig> = {}): CompareStatisticsEvent {
+  return {
+    sourceStackName: SOURCE,
+    destinationStackName: DESTINATION,
+    statistics: { outputKey: 'StatisticsUrl', timeoutSeconds: 10, ...statistics },
+    execution: EXECUTION,
+  };
+}
+
+const compare = (e: CompareStatisticsEvent = event()) => compareStatistics({ cfn, secrets, fetch: fakeFetch }, e);
+
+function fetchCounts(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of requests) counts[r.url] = (counts[r.url] ?? 0) + 1;
+  return counts;
+}
+
+beforeEach(() => {
+  cfnMock.reset();
+  secretsMock.reset();
+  answers = {};
+  requests = [];
+  outputs(SOURCE, { StatisticsUrl: SOURCE_URL, ServiceUrl: 'https://orders.example.com' });
+  outputs(DESTINATION, { StatisticsUrl: DESTINATION_URL });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('compare-statistics', () => {
+  it('is EQUAL when the data match whatever the key order, fetching each URL exactly once', async () => {
+    answers[SOURCE_URL] = json({ data: { customers: { count: 57, active: 50 }, orders: { count: 120 } }, generatedAt: 'a' });
+    answers[DESTINATION_URL] = { status: 200, body: '{"generatedAt":"b","data":{"orders":{"count":120.0},"customers":{"active":50,"count":57}}}' };
+
+    const r = await compare();
+
+    expect(r.status).toBe('EQUAL');
+    expect(r.differences).toEqual([]);
+    expect(r.summary).toBe('statistics equal (3 values)');
+    expect(r.source).toEqual({ url: SOURCE_URL, ok: true, data: { customers: { count: 57, active: 50 }, orders: { count: 120 } } });
+    expect(fetchCounts()).toEqual({ [SOURCE_URL]: 1, [DESTINATION_URL]: 1 });
+  });
+
+  it('lists every differing nested path with both values, and absent values clearly', async () => {
+    answers[SOURCE_URL] = json({ data: { orders: { count: 120, byRegion: { eu: 70, us: 50 } }, customers: { count: 57 }, tags: ['a', 'b'], legacy: { x: 1, y: [2] } } });
+    answers[DESTINATION_URL] = json({ data: { orders: { count: 118, byRegion: { eu: 70, us: '50' } }, customers: { count: 57, churned: null }, tags: ['a', 'c', 'd'] } });
+
+    const r = await compare();
+
+    expect(r.status).toBe('MISMATCH');
+    expect(r.differences).toEqual([
+      { path: 'data.customers.churned', source: null, destination: null, absentOn: 'source' },
+      { path: 'data.legacy.x', source: 1, destination: null, absentOn: 'destination' },
+      { path: 'data.legacy.y[0]', source: 2, destination: null, absentOn: 'destination' },
+      { path: 'data.orders.byRegion.us', source: 50, destination: '50' },
+      { path: 'data.orders.count', source: 120, destination: 118 },
+      { path: 'data.tags[1]', source: 'b', destination: 'c' },
+      { path: 'data.tags[2]', source: null, destination: 'd', absentOn: 'source' },
+    ]);
+    expect(r.summary).toBe(
+      '7 values differ: data.customers.churned (absent) → null, data.legacy.x 1 → (absent), data.legacy.y[0] 2 → (absent), data.orders.byRegion.us 50 → "50", data.orders.count 120 → 118, and 2 more',
+    );
+    expect(fetchCounts()).toEqual({ [SOURCE_URL]: 1, [DESTINATION_URL]: 1 });
+  });
+
+  it('summarises a single difference in one sentence', async () => {
+    answers[SOURCE_URL] = json({ data: { orders: { count: 120 } } });
+    answers[DESTINATION_URL] = json({ data: { orders: { count: 118 } } });
+    const r = await compare();
+    expect(r.summary).toBe('1 value differs: data.orders.count 120 → 118');
+  });
+
+  it('quotes keys that are not identifiers in the path', async () => {
+    answers[SOURCE_URL] = json({ data: { 'eu-west-1': { 'a.b': 1 } } });
+    answers[DESTINATION_URL] = json({ data: { 'eu-west-1': { 'a.b': 2 } } });
+    const r = await compare();
+    expect(r.differences.map((d) => d.path)).toEqual(['data["eu-west-1"]["a.b"]']);
+  });
+
+  it('does not mistake inherited property names for keys', async () => {
+    answers[SOURCE_URL] = json({ data: { toString: 1 } });
+    answers[DESTINATION_URL] = json({ data: {} });
+    const r = await compare();
+    expect(r.differences).toEqual([{ path: 'data.toString', source: 1, destination: null, absentOn: 'destination' }]);
+  });
+
+  it('refuses to compare when both stacks report the same URL, fetching nothing', async () => {
+    outputs(DESTINATION, { StatisticsUrl: 'https://ORDERS.example.com:443/stats' });
+    answers[SOURCE_URL] = json({ data: { a: 1 } });
+
+    const r = await compare();
+
+    expect(r.status).toBe('MISMATCH');
+    expect(r.summary).toBe(SAME_URL_REASON);
+    expect(r.source).toMatchObject({ ok: false, reason: SAME_URL_REASON });
+    expect(r.destination).toMatchObject({ ok: false, reason: SAME_URL_REASON });
+    expect(requests).toEqual([]);
+  });
+
+  it('is MISMATCH, naming the stack and output, when a stack has no statistics output', async () => {
+    outputs(DESTINATION, {});
+    answers[SOURCE_URL] = json({ data: { a: 1 } });
+
+    const r = await compare();
+
+    expect(r.status).toBe('MISMATCH');
+    expect(r.destination).toEqual({ url: '', ok: false, reason: `stack ${DESTINATION} has no output StatisticsUrl` });
+    expect(r.source.ok).toBe(true);
+    expect(r.summary).toContain(`has no output StatisticsUrl`);
+    expect(fetchCounts()).toEqual({ [SOURCE_URL]: 1 });
+  });
+
+  it('is MISMATCH when a stack does not exist', async () => {
+    cfnMock
+      .on(DescribeStacksCommand, { StackName: DESTINATION })
+      .rejects(Object.assign(new Error(`Stack with id ${DESTINATION} does not exist`), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }));
+    answers[SOURCE_URL] = json({ data: { a: 1 } });
+    const r = await compare();
+    expect(r).toMatchObject({ status: 'MISMATCH', destination: { ok: false, reason: `stack ${DESTINATION} does not exist` } });
+  });
+
+  it('is MISMATCH when an endpoint times out', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    answers[SOURCE_URL] = json({ data: { a: 1 } });
+    answers[DESTINATION_URL] = 'hang';
+
+    const pending = compare(event({ timeoutSeconds: 3 }));
+    await vi.advanceTimersByTimeAsync(3000);
+    const r = await pending;
+
+    expect(r.status).toBe('MISMATCH');
+    expect(r.destination).toEqual({ url: DESTINATION_URL, ok: false, reason: 'timed out after 3 s' });
+    expect(r.summary).toBe(`statistics not compared: destination ${DESTINATION_URL}: timed out after 3 s`);
+    expect(fetchCounts()).toEqual({ [SOURCE_URL]: 1, [DESTINATION_URL]: 1 });
+  });
+
+  it.each([
+    ['a network error', new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') }), 'network error: fetch failed (connect ECONNREFUSED)'],
+    ['a non-2xx answer', json({ data: { a: 1 } }, 503), 'HTTP 503'],
+    ['an answer that is not JSON', { status: 200, body: '<html>maintenance</html>' }, 'response is not JSON'],
+    ['JSON without data', json({ stats: { a: 1 } }), 'response has no "data" object'],
+    ['data that is not an object', json({ data: [1, 2] }), 'response has no "data" object'],
+    ['a JSON null', { status: 200, body: 'null' }, 'response has no "data" object'],
+  ] as const)('is MISMATCH, never EQUAL, on %s', async (_what, answer, reason) => {
+    answers[SOURCE_URL] = answer;
+    answers[DESTINATION_URL] = answer;
+
+    const r = await compare();
+
+    expect(r.status).toBe('MISMATCH');
+    expect(r.source).toEqual({ url: SOURCE_URL, ok: false, reason });
+    expect(r.destination).toEqual({ url: DESTINATION_URL, ok: false, reason });
+    expect(r.summary).toBe(`statistics not compared: source ${SOURCE_URL}: ${reason}; destination ${DESTINATION_URL}: ${reason}`);
+    expect(fetchCounts()).toEqual({ [SOURCE_URL]: 1, [DESTINATION_URL]: 1 });
+  });
+
+  it('sends the header whose value comes from Secrets Manager, reading the secret once', async () => {
+    secretsMock.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: 's3cr3t-token' });
+    answers[SOURCE_URL] = json({ data: { a: 1 } });
+    answers[DESTINATION_URL] = json({ data: { a: 1 } });
+
+    const r = await compare(event({ header: { name: 'X-Stats-Token', secretArn: SECRET_ARN } }));
+
+    expect(r.status).toBe('EQUAL');
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    for (const request of requests) expect(request.init.headers['X-Stats-Token']).toBe('s3cr3t-token');
+    expect(JSON.stringify(r)).not.toContain('s3cr3t-token');
+  });
+
+  it('is MISMATCH without fetching when the header secret holds no string', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1]) });
+    const r = await compare(event({ header: { name: 'X-Stats-Token', secretArn: SECRET_ARN } }));
+    expect(r.status).toBe('MISMATCH');
+    expect(r.source.reason).toContain('holds no SecretString');
+    expect(requests).toEqual([]);
+  });
+
+  it('does not send a header when none is configured', async () => {
+    answers[SOURCE_URL] = json({ data: { a: 1 } });
+    answers[DESTINATION_URL] = json({ data: { a: 1 } });
+    await compare();
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(requests.map((r) => r.init.headers)).toEqual([{ accept: 'application/json' }, { accept: 'application/json' }]);
+  });
+});

@@ -1,0 +1,72 @@
+import { DBSnapshotNotFoundFault, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { snapshotStatus } from '../../lambdas/snapshot-status/core';
+import type { SnapshotRef, WaitState } from '../../lambdas/shared/contracts';
+import { WaitTimedOut } from '../../lambdas/shared/errors';
+
+const rdsMock = mockClient(RDSClient);
+const rds = new RDSClient({ region: 'eu-west-1' });
+const execution = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
+const T0 = new Date('2025-01-01T00:00:00Z');
+const snapshots: SnapshotRef[] = [
+  { logicalId: 'Database', dbInstanceIdentifier: 'db-1', snapshotIdentifier: 'em-1a2b3c4d-c1-database' },
+  { logicalId: 'Reports', dbInstanceIdentifier: 'db-2', snapshotIdentifier: 'em-1a2b3c4d-c1-reports' },
+];
+
+function statuses(byId: Record<string, string | undefined>) {
+  rdsMock.on(DescribeDBSnapshotsCommand).callsFake((input: { DBSnapshotIdentifier?: string }) => {
+    const status = byId[input.DBSnapshotIdentifier ?? ''];
+    if (status === undefined) throw new DBSnapshotNotFoundFault({ $metadata: {}, message: 'not found' });
+    return { DBSnapshots: [{ DBSnapshotIdentifier: input.DBSnapshotIdentifier, Status: status }] };
+  });
+}
+
+beforeEach(() => rdsMock.reset());
+afterAll(() => rdsMock.restore());
+
+describe('snapshot-status', () => {
+  it('is READY when every snapshot is available', async () => {
+    statuses({ 'em-1a2b3c4d-c1-database': 'available', 'em-1a2b3c4d-c1-reports': 'available' });
+    const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
+    expect(r).toEqual({ status: 'READY', wait: expect.objectContaining({ attempt: 1 }) });
+  });
+
+  it('is PENDING while one is still creating, with the snapshot backoff', async () => {
+    statuses({ 'em-1a2b3c4d-c1-database': 'available', 'em-1a2b3c4d-c1-reports': 'creating' });
+    const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
+    expect(r.status).toBe('PENDING');
+    expect(r.wait).toMatchObject({ nextDelaySeconds: 30, label: 'snapshots em-1a2b3c4d-c1-database, em-1a2b3c4d-c1-reports to become available' });
+  });
+
+  it.each(['failed', 'incompatible-restore', 'incompatible-parameters', 'deleted', 'deleting'])('is FAILED with the reason when one is %s', async (bad) => {
+    statuses({ 'em-1a2b3c4d-c1-database': 'creating', 'em-1a2b3c4d-c1-reports': bad });
+    const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
+    expect(r.status).toBe('FAILED');
+    expect(r.reason).toBe(`em-1a2b3c4d-c1-reports (of Reports) is ${bad}`);
+  });
+
+  it('is FAILED when a snapshot disappeared', async () => {
+    statuses({ 'em-1a2b3c4d-c1-database': 'available' });
+    const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
+    expect(r).toMatchObject({ status: 'FAILED', reason: 'em-1a2b3c4d-c1-reports (of Reports) no longer exists' });
+  });
+
+  it('reports a failure, not a timeout, when the last check finds a failed snapshot', async () => {
+    statuses({ 'em-1a2b3c4d-c1-database': 'failed', 'em-1a2b3c4d-c1-reports': 'available' });
+    const wait: WaitState = { label: 'x', startedAt: T0.toISOString(), timeoutSeconds: 60, elapsedSeconds: 50, nextDelaySeconds: 30, attempt: 3 };
+    const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 60, wait }, new Date(T0.getTime() + 300_000));
+    expect(r.status).toBe('FAILED');
+  });
+
+  it('throws WaitTimedOut past the timeout while still creating', async () => {
+    statuses({ 'em-1a2b3c4d-c1-database': 'creating', 'em-1a2b3c4d-c1-reports': 'available' });
+    const wait: WaitState = { label: 'x', startedAt: T0.toISOString(), timeoutSeconds: 60, elapsedSeconds: 50, nextDelaySeconds: 30, attempt: 3 };
+    await expect(snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 60, wait }, new Date(T0.getTime() + 61_000))).rejects.toBeInstanceOf(WaitTimedOut);
+  });
+
+  it('is READY at once when there is no database to snapshot', async () => {
+    const r = await snapshotStatus(rds, { snapshots: [], execution, timeoutSeconds: 60 }, T0);
+    expect(r.status).toBe('READY');
+  });
+});

@@ -1,0 +1,175 @@
+import { GetBucketEncryptionCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { VerifyBucketEvent } from '../../lambdas/shared/contracts';
+import { MAX_DIFFERENCES, verifyBucket } from '../../lambdas/verify-bucket/core';
+import { awsError, FakeS3, putObject, type FakeObject } from '../fixtures/fake-s3';
+
+const EXECUTION = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Clone:run-1', name: 'run-1' };
+const PAIR = { logicalId: 'Uploads', sourceBucket: 'orders-prod-uploads', destinationBucket: 'orders-prod-tmp-uploads' };
+const EVENT: VerifyBucketEvent = { pair: PAIR, execution: EXECUTION };
+const OPTIONS = { concurrency: 8 };
+
+let s3: FakeS3;
+beforeEach(() => {
+  s3 = new FakeS3();
+});
+
+function objects(n: number): Record<string, FakeObject> {
+  const out: Record<string, FakeObject> = {};
+  for (let i = 0; i < n; i++) out[`docs/${String(i).padStart(4, '0')}.txt`] = putObject(`doc ${i}`, 100 + i);
+  return out;
+}
+
+/** As a multipart upload leaves it: `-N` ETag; its CRC64NVME is still a full-object checksum. */
+function multipart(content: string, size: number, extra: Partial<FakeObject> = {}): FakeObject {
+  return { ...putObject(content, size), etag: `"${'ab'.repeat(16)}-7"`, ...extra };
+}
+
+describe('verify-bucket', () => {
+  it('is EQUAL for identical buckets listed over several pages, comparing MD5 ETags without a request per object', async () => {
+    s3.pageSize = 4;
+    const same = objects(10);
+    s3.bucket(PAIR.sourceBucket, same);
+    s3.bucket(PAIR.destinationBucket, { ...same });
+
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+
+    expect(r.status).toBe('EQUAL');
+    expect(r.comparedBy).toEqual({ etag: 10, checksum: 0, notComparable: 0 });
+    expect(r.source).toEqual(r.destination);
+    expect(r.source.objectCount).toBe(10);
+    expect(r.source.totalBytes).toBe(Array.from({ length: 10 }, (_, i) => 100 + i).reduce((a, b) => a + b));
+    expect(r.source.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(r).toMatchObject({ differences: [], differenceCount: 0, pair: PAIR });
+    expect(s3.mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(s3.mock.commandCalls(ListObjectsV2Command, { Bucket: PAIR.sourceBucket })).toHaveLength(3);
+  });
+
+  it('names every missing, extra, resized and changed object and is MISMATCH', async () => {
+    s3.bucket(PAIR.sourceBucket, { a: putObject('aaa'), b: putObject('bbb'), c: putObject('ccc'), d: putObject('ddd') });
+    s3.bucket(PAIR.destinationBucket, { a: putObject('aaa'), c: putObject('cccc'), d: putObject('DDD'), e: putObject('eee') });
+
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+
+    expect(r.status).toBe('MISMATCH');
+    expect(r.differences.map((d) => [d.key, d.problem])).toEqual([
+      ['b', 'MISSING_AT_DESTINATION'],
+      ['c', 'SIZE_DIFFERS'],
+      ['d', 'CONTENT_DIFFERS'],
+      ['e', 'EXTRA_AT_DESTINATION'],
+    ]);
+    expect(r.differenceCount).toBe(4);
+    expect(r.differences[0]).toEqual({ key: 'b', problem: 'MISSING_AT_DESTINATION', source: { size: 3, etag: putObject('bbb').etag.replaceAll('"', '') } });
+    expect(r.differences[2]?.source?.etag).not.toBe(r.differences[2]?.destination?.etag);
+  });
+
+  it('is MISMATCH when the same keys and sizes hold different content, through the digest as well', async () => {
+    s3.bucket(PAIR.sourceBucket, { a: putObject('one') });
+    s3.bucket(PAIR.destinationBucket, { a: putObject('two') });
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    expect(r.status).toBe('MISMATCH');
+    expect(r.source.objectCount).toBe(r.destination.objectCount);
+    expect(r.source.totalBytes).toBe(r.destination.totalBytes);
+    expect(r.source.digest).not.toBe(r.destination.digest);
+  });
+
+  it('compares a multipart copy by its full-object CRC64NVME checksum and puts that checksum in the digest', async () => {
+    s3.bucket(PAIR.sourceBucket, { big: multipart('big data', 6 * 1024 ** 3), small: putObject('s') });
+    s3.bucket(PAIR.destinationBucket, { big: { ...multipart('big data', 6 * 1024 ** 3), etag: `"${'cd'.repeat(16)}-13"` }, small: putObject('s') });
+
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+
+    expect(r.status).toBe('EQUAL');
+    expect(r.comparedBy).toEqual({ etag: 1, checksum: 1, notComparable: 0 });
+    expect(r.source.digest).toBe(r.destination.digest);
+    for (const call of s3.mock.commandCalls(HeadObjectCommand)) expect(call.args[0].input).toMatchObject({ Key: 'big', ChecksumMode: 'ENABLED' });
+  });
+
+  it('finds different content behind equal multipart ETags through the checksum', async () => {
+    s3.bucket(PAIR.sourceBucket, { big: multipart('version 1', 100) });
+    s3.bucket(PAIR.destinationBucket, { big: multipart('version 2', 100) });
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    expect(r.status).toBe('MISMATCH');
+    expect(r.differences).toMatchObject([{ key: 'big', problem: 'CONTENT_DIFFERS' }]);
+    expect(r.comparedBy.checksum).toBe(1);
+  });
+
+  it('does not trust ETags when a bucket uses SSE-KMS by default and compares checksums instead', async () => {
+    s3.kmsBuckets.add(PAIR.destinationBucket);
+    s3.bucket(PAIR.sourceBucket, { a: putObject('aaa'), b: putObject('bbb') });
+    s3.bucket(PAIR.destinationBucket, {
+      a: { ...putObject('aaa'), etag: '"00000000000000000000000000000001"' },
+      b: { ...putObject('bbb'), etag: '"00000000000000000000000000000002"' },
+    });
+
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+
+    expect(r.status).toBe('EQUAL');
+    expect(r.comparedBy).toEqual({ etag: 0, checksum: 2, notComparable: 0 });
+  });
+
+  it('treats a bucket without an encryption configuration as not using KMS', async () => {
+    s3.noEncryptionConfig.add(PAIR.sourceBucket);
+    s3.bucket(PAIR.sourceBucket, { a: putObject('aaa') });
+    s3.bucket(PAIR.destinationBucket, { a: putObject('aaa') });
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { etag: 1 } });
+    expect(s3.mock.commandCalls(GetBucketEncryptionCommand)).toHaveLength(2);
+  });
+
+  it('propagates any other GetBucketEncryption error', async () => {
+    s3.bucket(PAIR.sourceBucket);
+    s3.bucket(PAIR.destinationBucket);
+    s3.mock.on(GetBucketEncryptionCommand).rejects(awsError('AccessDenied', 403));
+    await expect(verifyBucket(s3.client, EVENT, OPTIONS)).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('counts an object no rule can compare as NOT_COMPARABLE and is MISMATCH, never EQUAL', async () => {
+    // A multipart source whose only checksum is composite (`<sha256>-N`): nothing matches the copy's CRC64NVME.
+    const composite = multipart('legacy', 50, { checksums: { SHA256: 'c2hhMjU2c3VtPQ==-7' }, checksumType: 'COMPOSITE' });
+    s3.bucket(PAIR.sourceBucket, { legacy: composite, fine: putObject('f') });
+    s3.bucket(PAIR.destinationBucket, { legacy: putObject('legacy', 50), fine: putObject('f') });
+
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+
+    expect(r.status).toBe('MISMATCH');
+    expect(r.comparedBy).toEqual({ etag: 1, checksum: 0, notComparable: 1 });
+    expect(r.differences).toMatchObject([{ key: 'legacy', problem: 'NOT_COMPARABLE' }]);
+    expect(r.differenceCount).toBe(1);
+  });
+
+  it('uses a SHA-256 full-object checksum when both sides have one and no CRC64NVME', async () => {
+    const a: FakeObject = { ...multipart('x', 10), checksums: { SHA256: 'c2FtZQ==' }, checksumType: 'FULL_OBJECT' };
+    s3.bucket(PAIR.sourceBucket, { a });
+    s3.bucket(PAIR.destinationBucket, { a: { ...a } });
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { checksum: 1 } });
+  });
+
+  it('lists at most 100 differences but counts all of them', async () => {
+    s3.bucket(PAIR.sourceBucket, objects(150));
+    s3.bucket(PAIR.destinationBucket);
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    expect(r.status).toBe('MISMATCH');
+    expect(r.differences).toHaveLength(MAX_DIFFERENCES);
+    expect(r.differenceCount).toBe(150);
+    expect(r.destination).toMatchObject({ objectCount: 0, totalBytes: 0 });
+  });
+
+  it('is EQUAL for two empty buckets', async () => {
+    s3.bucket(PAIR.sourceBucket);
+    s3.bucket(PAIR.destinationBucket);
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { etag: 0, checksum: 0, notComparable: 0 }, differenceCount: 0 });
+  });
+
+  it('pairs unicode and mixed-case keys correctly across pages', async () => {
+    s3.pageSize = 2;
+    const keys = ['B', 'a', 'é', 'e', '日本', '\u{1F600}', '\uFF21', 'a/b', 'a b'];
+    const same = Object.fromEntries(keys.map((k) => [k, putObject(`v:${k}`)]));
+    s3.bucket(PAIR.sourceBucket, same);
+    s3.bucket(PAIR.destinationBucket, { ...same });
+    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { etag: keys.length } });
+  });
+});
