@@ -38,6 +38,20 @@ function* tasks(states: Record<string, AslState>): Generator<[string, AslState]>
   }
 }
 
+/**
+ * Constructing a StateMachine validates its definition against the ASL schema (asl-validator, a
+ * large ajv schema compiled each time): the same definition is validated once per process.
+ */
+const validated = new Map<string, StateMachine>();
+function stateMachineFor(definition: string): StateMachine {
+  let sm = validated.get(definition);
+  if (!sm) {
+    sm = new StateMachine(JSON.parse(definition) as StateMachineDefinition, { validationOptions: { checkArn: false } });
+    validated.set(definition, sm);
+  }
+  return sm;
+}
+
 export class LocalWorkflow {
   constructor(
     private readonly deployment: LocalDeployment,
@@ -73,7 +87,7 @@ export class LocalWorkflow {
   /** Runs one execution of a state machine to its end, recording status, output and history on it. */
   async run(machine: LocalStateMachine, execution: SimExecution): Promise<void> {
     const definition = JSON.parse(machine.definition) as StateMachineDefinition;
-    const sm = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    const sm = stateMachineFor(machine.definition);
     const run = sm.run(JSON.parse(execution.input) as JSONValue, {
       overrides: { taskResourceLocalHandlers: this.taskHandlers(definition) },
       context: {

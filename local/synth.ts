@@ -12,7 +12,9 @@ let cached: SynthesizedTemplate | undefined;
 export async function synthesizeTemplate(): Promise<SynthesizedTemplate> {
   if (cached) return cached;
   process.env.ENV_MIGRATOR_SKIP_BUNDLING = '1';
-  const app = new App();
+  // CDK's built-in template validation (a WASM engine, seconds per synth) is for `cdk synth`/deploy and
+  // the infra tests; here we only read the definitions back.
+  const app = new App({ builtinCloudFormationValidation: false });
   const stack = new EnvironmentMigratorStack(app, 'EnvMigrator');
   const assembly = app.synth();
   cached = assembly.getStackArtifact(stack.artifactId).template as SynthesizedTemplate;

@@ -1,0 +1,43 @@
+/**
+ * The synthesized Migrate definition, run locally with the real handlers on the simulated account,
+ * for every rehearsal scenario: each must end as DESIGN.md says, with every invariant holding on the
+ * account's final state (read from the account, not from what the workflow reports).
+ */
+import { describe, expect, it } from 'vitest';
+import { rehearse } from '../../local/rehearsal';
+import { SAMPLE_STACK, TARGET_VERSION, TEST_SIZE } from '../../local/sample-environment';
+import { SCENARIOS, scenario, tempStackNameOf } from '../../local/scenarios';
+
+describe('Migrate, rehearsed on the simulated account', () => {
+  for (const s of SCENARIOS) {
+    it(`${s.name}: ends ${s.expected.outcome} with the data in the ${s.expected.survivor === 'temp' ? 'temporary stack' : 'stack named orders-prod'} and every invariant held`, async () => {
+      const result = await rehearse(s, { size: TEST_SIZE });
+      expect(result.violations).toEqual([]);
+      expect(result.outcome).toBe(s.expected.outcome);
+      const expectedSurvivor = s.expected.survivor === 'temp' ? tempStackNameOf(SAMPLE_STACK, result.executionArn) : SAMPLE_STACK;
+      expect(result.survivor).toBe(expectedSurvivor);
+      expect(result.dataIntact).toBe(true);
+      expect(result.notifications).toBe(1);
+      expect(result.report.notifications[0]!.message).toContain(expectedSurvivor);
+    });
+  }
+
+  it('happy: the environment serves the target version, with the statistics it had before', async () => {
+    const result = await rehearse(scenario('happy'), { size: TEST_SIZE });
+    expect(result.outcome).toBe('succeeded');
+    expect(result.survivorVersion).toBe(TARGET_VERSION);
+    expect(result.statisticsAfter).toEqual(result.statisticsBefore);
+    // Every object was copied twice (current → temp → new), none skipped on a fresh destination.
+    const objects = TEST_SIZE.objects + 6 + (TEST_SIZE.largeObject ? 1 : 0);
+    expect(result.objectsCopied).toBe(2 * objects);
+    expect(result.snapshotsMade).toBe(2);
+  });
+
+  it('stats-mismatch-first-clone: the notification names the statistics that differ and the stack that holds the data', async () => {
+    const result = await rehearse(scenario('stats-mismatch-first-clone'), { size: TEST_SIZE });
+    const [message] = result.report.notifications;
+    expect(message!.subject).toContain(SAMPLE_STACK);
+    expect(message!.message).toMatch(/customers\.count/);
+    expect(result.error).toBe('StatisticsMismatch');
+  });
+});
