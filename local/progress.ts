@@ -24,8 +24,12 @@ const QUIET_TYPES = new Set(['Wait', 'Pass']);
 export function progressPrinter(write: (line: string) => void, topMachine: string): ProgressPrinter {
   let states = 0;
   let startedAt: number | undefined;
-  let lastKey = '';
-  let repeats = 0;
+  const recent: string[] = [];
+  let folded = 0;
+  const flushFolded = (indent: string) => {
+    if (folded > 0) write(`${' '.repeat(12)}${indent}  … checked ${folded} more time${folded === 1 ? '' : 's'}`);
+    folded = 0;
+  };
   const printer = ((event: ProgressEvent) => {
     startedAt ??= event.timestamp;
     const indent = event.machine === topMachine ? '' : '    │ ';
@@ -34,14 +38,15 @@ export function progressPrinter(write: (line: string) => void, topMachine: strin
       case 'StateEntered': {
         states += 1;
         if (QUIET_TYPES.has(event.stateType ?? '')) return;
+        // A state met again among the last few printed is a wait loop going round: count, don't print.
         const key = `${event.executionName}/${event.stateName}`;
-        if (key === lastKey || (event.stateType === 'Choice' && repeats > 0 && lastKey.endsWith('?'))) {
-          repeats += 1;
+        if (recent.includes(key)) {
+          if (event.stateType === 'Task') folded += 1;
           return;
         }
-        if (repeats > 1) write(`${' '.repeat(12)}${indent}  … checked ${repeats} times`);
-        repeats = event.stateType === 'Choice' ? 0 : 1;
-        lastKey = key;
+        flushFolded(indent);
+        recent.push(key);
+        if (recent.length > 3) recent.shift();
         const marker = event.stateType === 'Choice' ? '?' : event.stateType === 'Fail' ? '✗' : event.stateType === 'Succeed' ? '✓' : '▶';
         write(`${at} ${indent}${marker} ${event.stateName}`);
         return;
