@@ -25,7 +25,7 @@ function printSummary(s: RehearsalSummary, write: (line: string) => void): void 
   write(`statistics after    ${JSON.stringify(s.statisticsAfter)}`);
   write(`objects copied      ${s.objectsCopied}`);
   write(`snapshots made      ${s.snapshotsMade}`);
-  write(`notifications sent  ${s.notifications}`);
+  write(`notifications sent  ${s.notifications}${s.notificationSubject ? `: "${s.notificationSubject}"` : ''}`);
   write(`states executed     ${s.statesExecuted}`);
   write(`Lambda invocations  ${s.lambdaInvocations}`);
   write(`AWS API calls       ${s.awsCalls}`);
@@ -53,7 +53,14 @@ export async function rehearseCommand(argv: string[]): Promise<number> {
   const write = (line: string) => console.log(line);
   write(`Rehearsing "${chosen.name}": ${chosen.description}`);
   write('');
-  const { report: _report, ...summary } = await rehearse(chosen, { write });
+  const { report, ...summary } = await rehearse(chosen, { write });
+  const notice = report.notifications.at(-1);
+  if (notice && summary.outcome !== 'succeeded') {
+    write('');
+    write('── The notification the on-call engineer receives ─────────────────');
+    write(`Subject: ${notice.subject ?? ''}`);
+    for (const line of notice.message.split('\n')) write(`  ${line}`);
+  }
   printSummary(summary, write);
   if (values.json) console.log(JSON.stringify(summary));
   return summary.outcome === 'succeeded' ? 0 : 1;

@@ -24,6 +24,8 @@ export interface RehearsalSummary {
   invariantsHeld: boolean;
   violations: string[];
   notifications: number;
+  /** Subject of the last notification, as the on-call engineer's phone shows it. */
+  notificationSubject?: string;
   error?: string;
   cause?: string;
   statisticsBefore: unknown;
@@ -85,6 +87,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       invariantsHeld: report.violations.length === 0,
       violations: report.violations,
       notifications: report.notifications.length,
+      notificationSubject: report.notifications.at(-1)?.subject,
       error: execution.error,
       cause: execution.cause,
       statisticsBefore: baseline.statistics,
