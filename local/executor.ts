@@ -7,6 +7,7 @@
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { LocalDeployment, LocalStateMachine } from './definitions';
 import { type IntegrationClients, callIntegration } from './integrations';
+import { inStateContext } from './faults/state-context';
 import type { LambdaInvoker } from './lambda-invoker';
 import type { SimExecution, SimHistoryEvent } from './sim/sfn';
 
@@ -61,7 +62,7 @@ export class LocalWorkflow {
   ) {}
 
   /** The local handler of every Task state of a definition, keyed by state name. */
-  taskHandlers(definition: StateMachineDefinition): Record<string, TaskHandler> {
+  taskHandlers(definition: StateMachineDefinition, execution?: SimExecution): Record<string, TaskHandler> {
     const handlers: Record<string, TaskHandler> = {};
     for (const [name, state] of tasks(definition.States as Record<string, AslState>)) {
       const resource = state.Resource ?? '';
@@ -76,10 +77,27 @@ export class LocalWorkflow {
           return { Payload: (await this.invoker.invoke(target, p.Payload)) as JSONValue, StatusCode: 200 } as JSONValue;
         };
       } else if (resource.includes(':states:::')) {
-        handlers[name] = async (input) => (await callIntegration(resource, input, this.clients)) as JSONValue;
+        handlers[name] = async (input) => {
+          if (execution && /:states:::states:startExecution/.test(resource)) {
+            // After the state's StateEntered has been recorded (the event log is drained in microtasks):
+            // AWS records TaskScheduled with the parameters, which name the child execution.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            execution.history.push({
+              executionArn: execution.executionArn,
+              timestamp: Date.now(),
+              type: 'TaskScheduled',
+              stateName: name,
+              resource: resource.replace(/^arn:aws[a-z-]*:states:::/, ''),
+              parameters: JSON.stringify(input),
+            });
+          }
+          return (await callIntegration(resource, input, this.clients)) as JSONValue;
+        };
       } else {
         throw new Error(`State "${name}" has a Resource the local executor cannot answer: ${resource}`);
       }
+      // Every call the state makes knows where it comes from (fault injection per state).
+      if (execution) handlers[name] = inStateContext(execution, execution.stateMachineArn.split(':').pop() ?? '', execution.name, name, handlers[name]);
     }
     return handlers;
   }
@@ -89,12 +107,13 @@ export class LocalWorkflow {
     const definition = JSON.parse(machine.definition) as StateMachineDefinition;
     const sm = stateMachineFor(machine.definition);
     const run = sm.run(JSON.parse(execution.input) as JSONValue, {
-      overrides: { taskResourceLocalHandlers: this.taskHandlers(definition) },
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(definition, execution) },
       context: {
         Execution: { Id: execution.executionArn, Name: execution.name, RoleArn: `${machine.arn}:role` },
         StateMachine: { Id: machine.arn, Name: machine.name },
       },
     });
+    execution.abort = () => run.abort();
     const record = (async () => {
       for await (const e of run.eventLogs) {
         const event: ProgressEvent = {
@@ -109,8 +128,8 @@ export class LocalWorkflow {
           cause: 'Cause' in e ? causeText(e.Cause) : undefined,
           output: 'state' in e ? e.state.output : undefined,
         };
-        const { machine: _m, executionName: _n, output: _o, ...history } = event;
-        execution.history.push(history);
+        const { machine: _m, executionName: _n, output, ...history } = event;
+        execution.history.push(e.type === 'StateExited' ? { ...history, outputJson: JSON.stringify(output) } : history);
         this.onEvent(event);
       }
     })();
@@ -123,6 +142,7 @@ export class LocalWorkflow {
         execution.status = 'TIMED_OUT';
         execution.error = 'States.Timeout';
       } else if (err instanceof ExecutionAbortedError) {
+        // StopExecution already recorded its error and cause.
         execution.status = 'ABORTED';
       } else {
         const cause = err instanceof ExecutionError ? (err.cause as Error | undefined) : (err as Error);
@@ -131,7 +151,8 @@ export class LocalWorkflow {
         execution.cause = cause?.message ?? String(err);
       }
     } finally {
-      execution.stopDate = Date.now();
+      execution.abort = undefined;
+      execution.stopDate ??= Date.now();
       await record.catch(() => undefined);
     }
   }

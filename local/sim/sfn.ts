@@ -28,6 +28,12 @@ export interface SimHistoryEvent {
   cause?: string;
   /** Execution that emitted the event (a Clone started by Migrate has its own). */
   executionArn: string;
+  /** StateExited: the state's output as JSON (GetExecutionHistory includes execution data by default). */
+  outputJson?: string;
+  /** TaskScheduled: the service integration ("states:startExecution.sync:2") and its parameters as JSON
+   *  (they name the child execution of a startExecution task). */
+  resource?: string;
+  parameters?: string;
 }
 
 export interface SimExecution {
@@ -42,6 +48,8 @@ export interface SimExecution {
   error?: string;
   cause?: string;
   history: SimHistoryEvent[];
+  /** Set by the runner while the execution runs: StopExecution calls it to end the local run. */
+  abort?: () => void;
   /** Settles when the execution ends (for the local executor's own bookkeeping, never for step code). */
   done: Promise<void>;
 }
@@ -163,9 +171,10 @@ export class SfnSim implements SimService {
     const e = this.execution(raw.executionArn);
     const max = Math.min(Number(raw.maxResults ?? 1000) || 1000, 1000);
     const start = raw.nextToken ? Number(raw.nextToken) : 0;
-    const ordered = raw.reverseOrder ? [...e.history].reverse() : e.history;
-    const page = ordered.slice(start, start + max);
-    const events: HistoryEvent[] = page.map((h, i) => toHistoryEvent(h, start + i + 1));
+    // Event ids are positions in the execution's history, whichever way it is read.
+    const numbered = e.history.map((h, i) => toHistoryEvent(h, i + 1));
+    const ordered = raw.reverseOrder ? numbered.reverse() : numbered;
+    const events: HistoryEvent[] = ordered.slice(start, start + max);
     const next = start + max < ordered.length ? String(start + max) : undefined;
     return { events, nextToken: next };
   }
@@ -177,6 +186,7 @@ export class SfnSim implements SimService {
       e.error = typeof raw.error === 'string' ? raw.error : undefined;
       e.cause = typeof raw.cause === 'string' ? raw.cause : undefined;
       e.stopDate = this.account.now();
+      e.abort?.();
     }
     return { stopDate: new Date(e.stopDate ?? this.account.now()) };
   }
@@ -203,7 +213,13 @@ function toHistoryEvent(h: SimHistoryEvent, id: number): HistoryEvent {
     case 'StateEntered':
       return { ...base, type: `${stateType}StateEntered` as HistoryEvent['type'], stateEnteredEventDetails: { name: h.stateName ?? '' } };
     case 'StateExited':
-      return { ...base, type: `${stateType}StateExited` as HistoryEvent['type'], stateExitedEventDetails: { name: h.stateName ?? '' } };
+      return { ...base, type: `${stateType}StateExited` as HistoryEvent['type'], stateExitedEventDetails: { name: h.stateName ?? '', output: h.outputJson } };
+    case 'TaskScheduled': {
+      // "states:startExecution.sync:2" is resourceType "states", resource "startExecution.sync:2".
+      const [resourceType = '', ...action] = (h.resource ?? '').split(':');
+      const details = { resourceType, resource: action.join(':'), region: h.executionArn.split(':')[3] ?? '', parameters: h.parameters ?? '{}' };
+      return { ...base, type: 'TaskScheduled', taskScheduledEventDetails: details };
+    }
     case 'StateFailed':
       return { ...base, type: 'TaskFailed', taskFailedEventDetails: { resourceType: 'lambda', resource: h.stateName ?? '', error: h.error, cause: h.cause } };
     case 'ExecutionFailed':

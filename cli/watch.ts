@@ -1,0 +1,232 @@
+/**
+ * `env-migrator watch <executionArn>`: follows an execution state by state until it ends, with the
+ * Clone executions it starts nested under it, then prints the outcome, where the data is, and the
+ * error and cause. Polls GetExecutionHistory newest-first and reads only the events it has not seen,
+ * so a two-day migration costs a page per poll, not the whole history each time.
+ */
+import { parseArgs } from 'node:util';
+import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import type { ProgressEvent } from '../local/executor';
+import { progressPrinter } from '../local/progress';
+import { EXIT, EXIT_CODE_HELP } from './exit-codes';
+import { type CliDeps, type ExecutionSummary, type Io, awsCall, awsFailure, finish, ioOf, parseCommandLine, summaryOf } from './status';
+
+/** Seconds between polls. GetExecutionHistory's quota is a bucket of 250 refilled at 5 per second
+ *  (Step Functions quotas, API action throttling): one watcher at this pace is far below it. */
+export const DEFAULT_POLL_SECONDS = 5;
+const PAGE_SIZE = 100;
+
+interface Followed {
+  executionArn: string;
+  /** State machine name, for the progress lines. */
+  machine: string;
+  executionName: string;
+  /** Highest event id printed. */
+  lastId: number;
+  /** Name of the last state entered: Task*Failed events do not name their state. */
+  lastState?: string;
+  ended: boolean;
+}
+
+export interface WatchOptions {
+  pollSeconds?: number;
+}
+
+/** Where the data is, as the Migrate definition last recorded it (`$.notice` of the top execution's state output). */
+interface Notice {
+  outcome?: string;
+  survivor?: string | null;
+}
+
+const TERMINAL = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimedOut']);
+
+/** arn:aws:states:<region>:<account>:execution:<stateMachine>:<name> */
+function partsOf(executionArn: string): { machine: string; name: string } {
+  const parts = executionArn.split(':');
+  return { machine: stripCdkSuffix(parts[6] ?? 'StateMachine'), name: parts.slice(7).join(':') };
+}
+
+/** CDK names state machines `<id><8 hex>[-<suffix>]`: "Clone20871BCF-x1Y2z3" reads as "Clone". */
+function stripCdkSuffix(name: string): string {
+  return name.replace(/[0-9A-F]{8}(-[A-Za-z0-9]+)?$/, '') || name;
+}
+
+function follow(executionArn: string): Followed {
+  const { machine, name } = partsOf(executionArn);
+  return { executionArn, machine, executionName: name, lastId: 0, ended: false };
+}
+
+/** The events of one execution newer than the last one printed, oldest first. */
+async function newEvents(sfn: SFNClient, f: Followed): Promise<HistoryEvent[]> {
+  const fresh = new Map<number, HistoryEvent>();
+  let nextToken: string | undefined;
+  do {
+    const page = await awsCall('GetExecutionHistory', () =>
+      sfn.send(new GetExecutionHistoryCommand({ executionArn: f.executionArn, reverseOrder: true, maxResults: PAGE_SIZE, nextToken, includeExecutionData: true })),
+    );
+    const events = page.events ?? [];
+    for (const e of events) if ((e.id ?? 0) > f.lastId) fresh.set(e.id ?? 0, e);
+    // Newest first: a page that reaches an event already printed is the last one needed.
+    if (events.some((e) => (e.id ?? 0) <= f.lastId)) break;
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const ordered = [...fresh.values()].sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+  if (ordered.length > 0) f.lastId = ordered[ordered.length - 1]?.id ?? f.lastId;
+  return ordered;
+}
+
+/** The child execution a startExecution task names: TaskScheduled parameters, or TaskSubmitted's response. */
+function childOf(e: HistoryEvent): string | undefined {
+  const scheduled = e.taskScheduledEventDetails;
+  if (e.type === 'TaskScheduled' && scheduled?.resourceType === 'states' && scheduled.resource?.startsWith('startExecution')) {
+    const p = parseObject(scheduled.parameters);
+    if (typeof p?.StateMachineArn === 'string' && typeof p.Name === 'string') {
+      return `${p.StateMachineArn.replace(':stateMachine:', ':execution:')}:${p.Name}`;
+    }
+  }
+  const submitted = e.taskSubmittedEventDetails;
+  if (e.type === 'TaskSubmitted' && submitted?.resourceType === 'states') {
+    const arn = parseObject(submitted.output)?.ExecutionArn;
+    if (typeof arn === 'string') return arn;
+  }
+  return undefined;
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A history event in the shape the local progress printer reads, so watch and rehearse print alike. */
+function toProgress(e: HistoryEvent, f: Followed): ProgressEvent | undefined {
+  const base = { machine: f.machine, executionName: f.executionName, executionArn: f.executionArn, timestamp: e.timestamp?.getTime() ?? Date.now() };
+  const type = e.type ?? '';
+  const state = /^(Task|Choice|Wait|Pass|Map|Parallel|Succeed|Fail)State(Entered|Exited)$/.exec(type);
+  if (state) {
+    const stateName = e.stateEnteredEventDetails?.name ?? e.stateExitedEventDetails?.name;
+    if (state[2] === 'Entered') f.lastState = stateName;
+    return { ...base, type: `State${state[2]}`, stateType: state[1], stateName };
+  }
+  const failure = e.taskFailedEventDetails ?? e.lambdaFunctionFailedEventDetails ?? e.taskTimedOutEventDetails ?? e.lambdaFunctionTimedOutEventDetails;
+  if (failure) return { ...base, type: 'StateFailed', stateName: f.lastState, error: failure.error, cause: failure.cause };
+  if (type === 'ExecutionStarted' || type === 'ExecutionSucceeded') return { ...base, type };
+  if (type === 'ExecutionFailed') return { ...base, type, error: e.executionFailedEventDetails?.error, cause: e.executionFailedEventDetails?.cause };
+  return undefined;
+}
+
+function noticeIn(e: HistoryEvent): Notice | undefined {
+  const output = e.stateExitedEventDetails?.output;
+  if (!output || !output.includes('"notice"')) return undefined;
+  const notice = parseObject(output)?.notice;
+  if (!notice || typeof notice !== 'object' || !('survivor' in notice)) return undefined;
+  const n = notice as { outcome?: unknown; survivor?: unknown };
+  return { outcome: typeof n.outcome === 'string' ? n.outcome : undefined, survivor: typeof n.survivor === 'string' ? n.survivor : null };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Follows one execution to its end, printing a line per state entered (its Clone children nested),
+ * and returns its summary: status, error, cause, output, and the surviving stack when the history
+ * names it. Throws AwsCallFailed when a Step Functions call fails.
+ */
+export async function watchExecution(io: Io, executionArn: string, options: WatchOptions = {}): Promise<ExecutionSummary> {
+  const sfn = io.sfn();
+  const pollMs = Math.max(0, (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000);
+  const root = follow(executionArn);
+  const followed = [root];
+  const printer = progressPrinter(io.out, root.machine);
+  let notice: Notice | undefined;
+  let described: DescribeExecutionCommandOutput;
+  for (;;) {
+    // Described before the history is read: once it says the execution ended, the history read
+    // after it holds every event up to the end.
+    described = await awsCall('DescribeExecution', () => sfn.send(new DescribeExecutionCommand({ executionArn })));
+    // New events of every execution followed (children found on the way are read in the same round),
+    // printed in time order so a Clone's states sit between the parent's.
+    const round: { f: Followed; e: HistoryEvent }[] = [];
+    for (let i = 0; i < followed.length; i++) {
+      const f = followed[i]!;
+      if (f.ended) continue;
+      for (const e of await newEvents(sfn, f)) {
+        round.push({ f, e });
+        const child = childOf(e);
+        if (child && !followed.some((x) => x.executionArn === child)) followed.push(follow(child));
+        if (f === root) notice = noticeIn(e) ?? notice;
+        if (TERMINAL.has(e.type ?? '')) f.ended = true;
+      }
+    }
+    round.sort((a, b) => (a.e.timestamp?.getTime() ?? 0) - (b.e.timestamp?.getTime() ?? 0));
+    for (const { f, e } of round) {
+      const progress = toProgress(e, f);
+      if (progress) printer(progress);
+      else if (e.type === 'ExecutionAborted' || e.type === 'ExecutionTimedOut') {
+        io.out(`${f === root ? '● Migration' : `    └ ${f.machine}`} ${e.type === 'ExecutionAborted' ? 'aborted' : 'timed out'}`);
+      }
+    }
+    if (described.status !== 'RUNNING') break;
+    await sleep(pollMs);
+  }
+  const summary = summaryOf(described);
+  if (notice) {
+    summary.outcome = notice.outcome;
+    summary.survivor ??= notice.survivor;
+  }
+  return summary;
+}
+
+const USAGE = `Usage: env-migrator watch <executionArn> [--interval <seconds>] [--json]
+
+Follows the execution state by state until it ends (Clone executions nested under Migrate), then prints
+the outcome, the stack that holds the data, and the error and cause. --interval: seconds between polls
+(default ${DEFAULT_POLL_SECONDS}). Ctrl-C stops watching, not the migration; watch again at any time.
+
+${EXIT_CODE_HELP}`;
+
+/** Parses --interval; undefined when it is not a number of seconds. */
+export function pollSecondsOf(text: string | undefined): number | undefined {
+  if (text === undefined) return DEFAULT_POLL_SECONDS;
+  const n = Number(text);
+  return Number.isFinite(n) && n >= 1 && n <= 3600 ? n : undefined;
+}
+
+export async function watchCommand(argv: string[], deps?: CliDeps): Promise<number> {
+  const io = ioOf(deps);
+  const args = parseCommandLine(io, USAGE, () =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { interval: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    }),
+  );
+  if (!args) return EXIT.USAGE;
+  if (args.values.help) {
+    io.out(USAGE);
+    return EXIT.SUCCEEDED;
+  }
+  const [executionArn, ...extra] = args.positionals;
+  const pollSeconds = pollSecondsOf(args.values.interval);
+  if (!executionArn || extra.length > 0 || pollSeconds === undefined) {
+    io.err(`${pollSeconds === undefined ? '--interval must be a number of seconds from 1 to 3600' : 'Give exactly one execution ARN.'}\n\n${USAGE}`);
+    return EXIT.USAGE;
+  }
+  return watchAndFinish(io, executionArn, pollSeconds, args.values.json);
+}
+
+/** watch, then the summary; an AWS error of a call on the way is exit 6. Shared with `start --wait`. */
+export async function watchAndFinish(io: Io, executionArn: string, pollSeconds: number, json: boolean): Promise<number> {
+  let summary: ExecutionSummary;
+  try {
+    summary = await watchExecution(io, executionArn, { pollSeconds });
+  } catch (err) {
+    return awsFailure(io, err, json, executionArn);
+  }
+  io.out('');
+  return finish(io, summary, json);
+}

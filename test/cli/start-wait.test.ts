@@ -1,0 +1,168 @@
+/**
+ * The CLI end to end against the local executor: `start --wait` (and `watch`, `status`) with their
+ * Step Functions calls answered by the simulated account, which runs the synthesized Migrate and
+ * Clone definitions with the real handlers. One test per exit code a pipeline gates on.
+ */
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT } from '../../cli/exit-codes';
+import { startCommand } from '../../cli/start';
+import { statusCommand } from '../../cli/status';
+import { watchCommand } from '../../cli/watch';
+import { runOnSimulatedClock } from '../../local/clock';
+import { LocalHarness } from '../../local/harness';
+import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, seedSampleEnvironment, templateUrl } from '../../local/sample-environment';
+import { tempStackNameOf } from '../../local/scenarios';
+
+let harness: LocalHarness | undefined;
+afterEach(() => {
+  harness?.dispose();
+  harness = undefined;
+});
+
+async function localAccount(): Promise<LocalHarness> {
+  harness = await LocalHarness.create();
+  seedSampleEnvironment(harness.account, TEST_SIZE);
+  return harness;
+}
+
+/** Captures what a command prints; `onLine` lets a test act on a progress line as an operator would. */
+function terminal(onLine: (line: string) => void = () => undefined) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    deps: {
+      sfn: new SFNClient({}),
+      out: (line: string) => {
+        out.push(line);
+        onLine(line);
+      },
+      err: (line: string) => err.push(line),
+      env: {},
+    },
+    json: () => JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>,
+  };
+}
+
+const migrateArgs = (h: LocalHarness, name: string, extra: string[] = []) => [
+  '--stack',
+  SAMPLE_STACK,
+  '--version',
+  TARGET_VERSION,
+  '--template-url',
+  templateUrl(TEMPLATE_KEYS.target),
+  '--state-machine-arn',
+  h.deployment.migrate.arn,
+  '--name',
+  name,
+  '--wait',
+  '--json',
+  ...extra,
+];
+
+describe('env-migrator start --wait, against the synthesized workflow run locally', () => {
+  it('exits 0 after a successful migration, printing each state once, the Clone executions nested, and the output for chaining', async () => {
+    const h = await localAccount();
+    const t = terminal();
+    const code = await runOnSimulatedClock(() => startCommand(migrateArgs(h, 'cli-happy', ['--parameter', 'InstanceType=t3.medium']), t.deps));
+
+    expect(code).toBe(EXIT.SUCCEEDED);
+    const result = t.json();
+    expect(result).toMatchObject({ status: 'SUCCEEDED', survivor: SAMPLE_STACK, exitCode: 0 });
+    expect(result.output).toMatchObject({ outcome: 'SUCCEEDED', stackName: SAMPLE_STACK, version: TARGET_VERSION, previousVersion: '1.3.0' });
+    // The history is read incrementally: no state line is printed twice.
+    expect(t.out.filter((l) => l.includes('● Migration started'))).toHaveLength(1);
+    expect(t.out.filter((l) => /▶ Validate the input$/.test(l))).toHaveLength(1);
+    // Both Clone executions were found through the parent's history and followed.
+    expect(t.out.filter((l) => /│ ┌ Clone started/.test(l))).toHaveLength(2);
+    expect(t.out.some((l) => /│ .*▶ Snapshot/.test(l))).toBe(true);
+    expect(t.out).toContain(`data is in  ${SAMPLE_STACK}`);
+
+    // status: one DescribeExecution, same verdict.
+    const s = terminal();
+    expect(await statusCommand([String(result.executionArn), '--json'], s.deps)).toBe(EXIT.SUCCEEDED);
+    expect(s.json()).toMatchObject({ status: 'SUCCEEDED', output: { stackName: SAMPLE_STACK } });
+  });
+
+  it('exits 1 when the new environment differs, naming the error, the statistics that differ and the temporary stack that keeps the data', async () => {
+    const h = await localAccount();
+    h.account.faults.silent.restoreDropsRows = { rows: 2, onlyInstancesOfStack: SAMPLE_STACK };
+    const t = terminal();
+    const code = await runOnSimulatedClock(() => startCommand(migrateArgs(h, 'cli-mismatch'), t.deps));
+
+    expect(code).toBe(EXIT.FAILED);
+    const result = t.json();
+    const temp = tempStackNameOf(SAMPLE_STACK, String(result.executionArn));
+    expect(result).toMatchObject({ status: 'FAILED', error: 'StatisticsMismatch', outcome: 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH', survivor: temp });
+    expect(t.out).toContain(`data is in  ${temp}`);
+    expect(t.out.find((l) => l.startsWith('cause'))).toMatch(/customers\.count 20 → 18/);
+  });
+
+  it('exits 3 without any AWS call when the input is bad, naming every bad field', async () => {
+    const h = await localAccount();
+    const t = terminal();
+    const code = await startCommand(['--stack', 'orders prod', '--version', '', '--parameter', 'Bad Key=1', '--state-machine-arn', h.deployment.migrate.arn, '--json'], t.deps);
+
+    expect(code).toBe(EXIT.INPUT_REJECTED);
+    expect(t.err).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ {2}stackName: /), expect.stringMatching(/^ {2}targetVersion: /), expect.stringMatching(/^ {2}parameters\.Bad Key: /)]),
+    );
+    expect(t.json()).toMatchObject({ status: 'NOT_STARTED', error: 'InputInvalid', exitCode: 3 });
+    expect(h.account.calls).toEqual([]);
+  });
+
+  it('watch exits 3 when the execution itself rejects the input (InputInvalid), saying nothing was touched', async () => {
+    const h = await localAccount();
+    const t = terminal();
+    const code = await runOnSimulatedClock(async () => {
+      // Started from the console or another tool, without the CLI's own check.
+      const arn = await h.startMigration({ stackName: SAMPLE_STACK, targetVersion: TARGET_VERSION, retainOriginalSnapshot: true }, 'console-typo');
+      return watchCommand([arn, '--json'], t.deps);
+    });
+
+    expect(code).toBe(EXIT.INPUT_REJECTED);
+    expect(t.json()).toMatchObject({ status: 'FAILED', error: 'InputInvalid', outcome: 'REJECTED_INPUT', survivor: null });
+    expect(t.out.find((l) => l.startsWith('cause'))).toMatch(/retainOriginalSnapshot: unknown field/);
+  });
+
+  it('exits 5 when someone stops the execution, and the stopped execution does not go on', async () => {
+    const h = await localAccount();
+    const sfn = new SFNClient({});
+    let executionArn = '';
+    let stopped = false;
+    const t = terminal((line) => {
+      if (line.startsWith('Started ')) executionArn = line.slice('Started '.length);
+      // An operator pressing Stop while the instances go into standby.
+      if (!stopped && line.includes('Put the instances in standby')) {
+        stopped = true;
+        void sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'wrong maintenance window' }));
+      }
+    });
+    const code = await runOnSimulatedClock(() => startCommand(migrateArgs(h, 'cli-abort'), t.deps));
+
+    expect(code).toBe(EXIT.ABORTED);
+    expect(t.json()).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'wrong maintenance window', exitCode: 5 });
+    expect(h.execution(executionArn).history.at(-1)?.type).toBe('ExecutionAborted');
+    expect(h.account.countCalls('SFN', 'StartExecution')).toBe(1); // no Clone was started after the stop
+  });
+
+  it('exits 4 when the execution times out (a state machine with a 60 s TimeoutSeconds, run by the same local executor)', async () => {
+    const h = await localAccount();
+    const machine = {
+      logicalId: 'Slow',
+      name: 'Slow',
+      arn: h.deployment.migrate.arn.replace(/stateMachine:.*$/, 'stateMachine:Slow'),
+      definition: JSON.stringify({ StartAt: 'Wait an hour', TimeoutSeconds: 60, States: { 'Wait an hour': { Type: 'Wait', Seconds: 3600, End: true } } }),
+    };
+    h.account.sfn.registerStateMachine(machine.arn, machine.name, machine.definition, (e) => h.workflow.run(machine, e));
+    const t = terminal();
+    const args = migrateArgs(h, 'cli-timeout').map((a) => (a === h.deployment.migrate.arn ? machine.arn : a));
+    const code = await runOnSimulatedClock(() => startCommand(args, t.deps));
+
+    expect(code).toBe(EXIT.TIMED_OUT);
+    expect(t.json()).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout', exitCode: 4 });
+    expect(t.out).toContain('● Migration timed out');
+  });
+});
