@@ -1,13 +1,16 @@
 /**
  * One Lambda function per workflow step, with the defaults every step shares: Node.js 22 on arm64,
- * the step's timeout and memory from lambdas/steps.ts, an ESM bundle with source maps, an explicit
- * log group with retention, and ENV_MIGRATOR_STEP naming the step (the local executor maps each
- * Lambda task of the synthesized definitions to its handler through it).
+ * the step's timeout and memory from lambdas/steps.ts, a minified ESM bundle with source maps and our
+ * pinned AWS SDK, an explicit log group with retention, Powertools settings, X-Ray tracing, and a
+ * role of its own that starts with nothing but writing to that log group and to X-Ray (the step's
+ * grants are added by the construct). ENV_MIGRATOR_STEP names the step: the local executor maps each
+ * Lambda task of the synthesized definitions to its handler through it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -34,28 +37,46 @@ export interface StepFunctionProps {
   step: StepName;
   /** Extra environment variables (e.g. CFN_ROLE_ARN for the stack steps). */
   environment?: Record<string, string>;
+  /** Retention of the function's log group (default one month). */
   logRetention?: logs.RetentionDays;
+  /** Powertools log level (default INFO). */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 /** The Lambda function of one workflow step. */
 export class StepFunction extends Construct {
   readonly function: lambda.Function;
   readonly step: StepName;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: StepFunctionProps) {
     super(scope, id);
     this.step = props.step;
     const { timeoutSeconds, memoryMb } = STEPS[props.step];
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    this.logGroup = logGroup;
+    // Not the default role: that one carries the AWSLambdaBasicExecutionRole managed policy (logs in
+    // every log group of the account); this one may write to its own log group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `env-migrator step ${props.step}`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
     const common = {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       timeout: Duration.seconds(timeoutSeconds),
       memorySize: memoryMb,
       logGroup,
+      role: this.role,
+      tracing: lambda.Tracing.ACTIVE,
       description: `env-migrator step ${props.step}`,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'env-migrator',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         ENV_MIGRATOR_STEP: props.step,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

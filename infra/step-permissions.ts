@@ -1,154 +1,229 @@
 /**
- * The AWS actions each step calls, and those CloudFormation needs to create and delete an
- * environment (ASG behind a load balancer, RDS from snapshots, S3 buckets). Actions are listed
- * explicitly (never `*` nor `service:*`); resources are not narrowed yet (the environments' names are
- * only known at run time): least-privilege hardening is a later issue.
+ * Least privilege for the step functions: each step gets the actions its code calls (lambdas/<step>/
+ * and the lambdas/shared helpers it uses), on the resources of the environments this deployment may
+ * manage. Environments are only known by name at run time, so resources are ARN patterns built from
+ * the managed stack name prefixes and from how CloudFormation names what it creates:
+ *
+ * - stacks: `arn:…:cloudformation:<region>:<account>:stack/<prefix>*\/*` (the temporary stack is
+ *   `<stack>-tmp-<runId>`, so it shares the prefix);
+ * - buckets: CloudFormation generates `<stack name, lowercased>-<logical id>-<random>`, so
+ *   `arn:…:s3:::<prefix lowercased>*`;
+ * - DB instances: generated identifiers also start with the lowercased stack name, and RDS ARNs hold
+ *   identifiers lowercase: `arn:…:rds:<region>:<account>:db:<prefix lowercased>*`;
+ * - snapshots: this workflow names them `em-<runId>-<phase>-<logical id>` (lambdas/shared/naming.ts):
+ *   `arn:…:rds:<region>:<account>:snapshot:em-*`;
+ * - Auto Scaling groups: generated names start with the stack name:
+ *   `arn:…:autoscaling:<region>:<account>:autoScalingGroup:*:autoScalingGroupName/<prefix>*`.
+ *
+ * Where AWS supports no resource-level permission for an action (DescribeAutoScalingGroups,
+ * GetTemplateSummary of a template URL, DescribeDBSnapshots without an identifier, X-Ray) the
+ * resource is `*`; where the resource's ARN cannot be predicted (the KMS key of an SSE-KMS bucket)
+ * a condition narrows it. No action is ever a wildcard. Sources: Service Authorization Reference,
+ * "Actions, resources, and condition keys for" CloudFormation, Amazon RDS, Amazon S3, Amazon EC2
+ * Auto Scaling, AWS KMS, AWS Secrets Manager.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { StepName } from '../lambdas/steps';
 
-const read = {
-  stacks: ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources'],
-  snapshots: ['rds:DescribeDBSnapshots', 'rds:ListTagsForResource'],
-  groups: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeTags'],
-};
-const standbyChanges = [
-  'autoscaling:SuspendProcesses',
-  'autoscaling:ResumeProcesses',
-  'autoscaling:EnterStandby',
-  'autoscaling:ExitStandby',
-  'autoscaling:UpdateAutoScalingGroup',
-  'autoscaling:CreateOrUpdateTags',
-  'autoscaling:DeleteTags',
-];
+/** Every manual snapshot this workflow makes starts with this (lambdas/shared/naming.ts snapshotPrefix). */
+export const SNAPSHOT_NAME_PREFIX = 'em-';
 
-/** Per step: the actions its core calls (see each lambdas/<step>/core.ts). */
-export const STEP_ACTIONS: Record<StepName, string[]> = {
-  'validate-input': [],
-  discover: [...read.stacks, 'cloudformation:GetTemplate', 'rds:DescribeDBInstances'],
-  'standby-enter': [...read.groups, ...standbyChanges],
-  'standby-exit': [...read.groups, ...standbyChanges],
-  'standby-status': read.groups,
-  snapshot: ['rds:CreateDBSnapshot', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', ...read.snapshots],
-  'snapshot-status': read.snapshots,
-  'delete-snapshots': ['rds:DeleteDBSnapshot', ...read.snapshots],
-  // TemplateURL / GetTemplateSummary: CloudFormation reads the template with the caller's credentials.
-  'create-stack': [...read.stacks, 'cloudformation:CreateStack', 'cloudformation:GetTemplateSummary', 'cloudformation:GetTemplate', 's3:GetObject'],
-  'stack-status': [...read.stacks, 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStackResources'],
-  'delete-stack': [
-    ...read.stacks,
-    'cloudformation:DeleteStack',
-    's3:ListBucket',
-    's3:ListBucketVersions',
-    's3:DeleteObject',
-    's3:DeleteObjectVersion',
-  ],
-  'copy-bucket': [
-    's3:ListBucket',
-    's3:GetObject',
-    's3:GetObjectVersion',
-    's3:GetObjectTagging',
-    's3:PutObject',
-    's3:PutObjectTagging',
-    's3:AbortMultipartUpload',
-    's3:ListMultipartUploadParts',
-    // SSE-KMS buckets: reading the source and writing the destination go through KMS.
-    'kms:Decrypt',
-    'kms:GenerateDataKey',
-  ],
-  'verify-bucket': ['s3:ListBucket', 's3:GetObject', 's3:GetEncryptionConfiguration'],
-  'smoke-test': ['cloudformation:DescribeStacks'],
-  'compare-statistics': ['cloudformation:DescribeStacks', 'secretsmanager:GetSecretValue'],
-  'compose-notification': [],
-};
+/** What the ARN patterns are built from. Region and account may be CDK tokens. */
+export interface PermissionScope {
+  /** Stack name prefixes this deployment may manage, as given (stack names are case-sensitive). */
+  stackPrefixes: readonly string[];
+  partition: string;
+  region: string;
+  account: string;
+  /** The role CloudFormation uses for CreateStack/DeleteStack (RoleARN); the only role the steps may pass. */
+  cloudFormationRoleArn: string;
+  /** Buckets the `templateUrl` templates come from (CloudFormation reads TemplateURL with the caller's credentials). */
+  templateBucketNames: readonly string[];
+  /** Secrets the statistics request header may be read from. */
+  statisticsSecretArns: readonly string[];
+}
 
-/** The statements of one step's role. */
-export function stepStatements(step: StepName): iam.PolicyStatement[] {
-  const actions = STEP_ACTIONS[step];
-  return actions.length ? [new iam.PolicyStatement({ actions, resources: ['*'] })] : [];
+/** ARN patterns of the managed environments' resources. */
+export function resourcePatterns(scope: PermissionScope) {
+  const { partition: p, region: r, account: a } = scope;
+  const lower = scope.stackPrefixes.map((prefix) => prefix.toLowerCase());
+  return {
+    stacks: scope.stackPrefixes.map((prefix) => `arn:${p}:cloudformation:${r}:${a}:stack/${prefix}*/*`),
+    buckets: lower.map((prefix) => `arn:${p}:s3:::${prefix}*`),
+    objects: lower.map((prefix) => `arn:${p}:s3:::${prefix}*/*`),
+    databases: lower.map((prefix) => `arn:${p}:rds:${r}:${a}:db:${prefix}*`),
+    snapshots: [`arn:${p}:rds:${r}:${a}:snapshot:${SNAPSHOT_NAME_PREFIX}*`],
+    groups: scope.stackPrefixes.map((prefix) => `arn:${p}:autoscaling:${r}:${a}:autoScalingGroup:*:autoScalingGroupName/${prefix}*`),
+    templateObjects: scope.templateBucketNames.map((bucket) => `arn:${p}:s3:::${bucket}/*`),
+  };
+}
+
+const allow = (actions: string[], resources: string[], conditions?: Record<string, Record<string, unknown>>): iam.PolicyStatement =>
+  new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
+
+/** Statements of one step's role, with the reason for each (the table in the README is made from these). */
+export interface Grant {
+  why: string;
+  statement: iam.PolicyStatement;
 }
 
 /**
- * What CloudFormation does on our behalf when create-stack / delete-stack pass this role
- * (CreateStack/DeleteStack RoleARN): create and delete the resources of an environment template.
+ * The grants of one step. Only create-stack and delete-stack touch the CloudFormation role: they may
+ * pass it to CloudFormation and nothing else, and they may create or delete a stack only through it
+ * (condition cloudformation:RoleArn), never with their own credentials.
  */
-export const ENVIRONMENT_ACTIONS: string[] = [
-  'cloudformation:CreateStack',
-  'cloudformation:DeleteStack',
-  'cloudformation:Describe*',
-  'cloudformation:GetTemplate',
-  'ec2:Describe*',
-  'ec2:CreateSecurityGroup',
-  'ec2:DeleteSecurityGroup',
-  'ec2:AuthorizeSecurityGroupIngress',
-  'ec2:AuthorizeSecurityGroupEgress',
-  'ec2:RevokeSecurityGroupIngress',
-  'ec2:RevokeSecurityGroupEgress',
-  'ec2:CreateLaunchTemplate',
-  'ec2:CreateLaunchTemplateVersion',
-  'ec2:DeleteLaunchTemplate',
-  'ec2:RunInstances',
-  'ec2:TerminateInstances',
-  'ec2:CreateTags',
-  'ec2:DeleteTags',
-  'autoscaling:Describe*',
-  'autoscaling:CreateAutoScalingGroup',
-  'autoscaling:UpdateAutoScalingGroup',
-  'autoscaling:DeleteAutoScalingGroup',
-  'autoscaling:CreateOrUpdateTags',
-  'autoscaling:DeleteTags',
-  'autoscaling:PutScalingPolicy',
-  'autoscaling:DeletePolicy',
-  'autoscaling:SetDesiredCapacity',
-  'autoscaling:TerminateInstanceInAutoScalingGroup',
-  'elasticloadbalancing:Describe*',
-  'elasticloadbalancing:CreateLoadBalancer',
-  'elasticloadbalancing:DeleteLoadBalancer',
-  'elasticloadbalancing:ModifyLoadBalancerAttributes',
-  'elasticloadbalancing:CreateTargetGroup',
-  'elasticloadbalancing:DeleteTargetGroup',
-  'elasticloadbalancing:ModifyTargetGroup',
-  'elasticloadbalancing:ModifyTargetGroupAttributes',
-  'elasticloadbalancing:CreateListener',
-  'elasticloadbalancing:DeleteListener',
-  'elasticloadbalancing:ModifyListener',
-  'elasticloadbalancing:RegisterTargets',
-  'elasticloadbalancing:DeregisterTargets',
-  'elasticloadbalancing:AddTags',
-  'elasticloadbalancing:RemoveTags',
-  'rds:Describe*',
-  'rds:ListTagsForResource',
-  'rds:CreateDBInstance',
-  'rds:RestoreDBInstanceFromDBSnapshot',
-  'rds:ModifyDBInstance',
-  'rds:DeleteDBInstance',
-  'rds:CreateDBSubnetGroup',
-  'rds:DeleteDBSubnetGroup',
-  'rds:AddTagsToResource',
-  'rds:RemoveTagsFromResource',
-  's3:CreateBucket',
-  's3:DeleteBucket',
-  's3:ListBucket',
-  's3:GetBucket*',
-  's3:PutBucket*',
-  's3:GetEncryptionConfiguration',
-  's3:PutEncryptionConfiguration',
-  's3:GetLifecycleConfiguration',
-  's3:PutLifecycleConfiguration',
-  'iam:GetRole',
-  'iam:CreateRole',
-  'iam:DeleteRole',
-  'iam:PutRolePolicy',
-  'iam:DeleteRolePolicy',
-  'iam:AttachRolePolicy',
-  'iam:DetachRolePolicy',
-  'iam:TagRole',
-  'iam:GetInstanceProfile',
-  'iam:CreateInstanceProfile',
-  'iam:DeleteInstanceProfile',
-  'iam:AddRoleToInstanceProfile',
-  'iam:RemoveRoleFromInstanceProfile',
-  'iam:PassRole',
-  'ssm:GetParameters',
-  'secretsmanager:GetSecretValue',
-];
+export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
+  const arns = resourcePatterns(scope);
+  const describeStacks = (why: string): Grant => ({ why, statement: allow(['cloudformation:DescribeStacks'], arns.stacks) });
+  const throughRole = { StringEquals: { 'cloudformation:RoleArn': scope.cloudFormationRoleArn } };
+  const passRole: Grant = {
+    why: 'hand the CloudFormation service role to CloudFormation (RoleARN), and only to it',
+    statement: allow(['iam:PassRole'], [scope.cloudFormationRoleArn], { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } }),
+  };
+  // Objects of SSE-KMS buckets: S3 decrypts (GetObject, HeadObject with checksums, copy source) and
+  // encrypts (copy destination) with the bucket's key on the caller's behalf. The key is the
+  // environment's own, unknown here: any key of this account, used only through S3.
+  const kmsThroughS3 = (actions: string[], why: string): Grant => ({
+    why,
+    statement: allow(actions, [`arn:${scope.partition}:kms:${scope.region}:${scope.account}:key/*`], {
+      StringEquals: { 'kms:ViaService': `s3.${scope.region}.amazonaws.com` },
+    }),
+  });
+  const describeGroups: Grant = {
+    why: 'read the groups, their instances and our standby tags (DescribeAutoScalingGroups has no resource-level permission)',
+    statement: allow(['autoscaling:DescribeAutoScalingGroups'], ['*']),
+  };
+  const bucketEncryption: Grant = {
+    why: 'tell SSE-KMS buckets (ETags are not MD5s there) from the others',
+    statement: allow(['s3:GetEncryptionConfiguration'], arns.buckets),
+  };
+
+  switch (step) {
+    case 'validate-input':
+    case 'compose-notification':
+      return [];
+    case 'discover':
+      return [
+        {
+          why: 'read the stack, its original template and its resources (preflight)',
+          statement: allow(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStackResources'], arns.stacks),
+        },
+        { why: 'check each database is available and not Aurora', statement: allow(['rds:DescribeDBInstances'], arns.databases) },
+      ];
+    case 'standby-enter':
+      return [
+        describeGroups,
+        {
+          why: 'suspend scaling, lower the min size, put the instances in Standby and record what was changed as group tags',
+          statement: allow(
+            ['autoscaling:SuspendProcesses', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:EnterStandby', 'autoscaling:CreateOrUpdateTags'],
+            arns.groups,
+          ),
+        },
+      ];
+    case 'standby-exit':
+      return [
+        describeGroups,
+        {
+          why: 'bring the instances back InService, restore the min size, resume scaling and remove our tags',
+          statement: allow(
+            ['autoscaling:ExitStandby', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:ResumeProcesses', 'autoscaling:DeleteTags'],
+            arns.groups,
+          ),
+        },
+      ];
+    case 'standby-status':
+      return [describeGroups];
+    case 'snapshot':
+      return [
+        {
+          why: 'snapshot the source databases under our deterministic names, tagged with the execution (tags on create need AddTagsToResource)',
+          statement: allow(['rds:CreateDBSnapshot', 'rds:AddTagsToResource'], [...arns.databases, ...arns.snapshots]),
+        },
+        { why: 'a snapshot of that name already exists: is it ours (a retry)?', statement: allow(['rds:DescribeDBSnapshots'], arns.snapshots) },
+      ];
+    case 'snapshot-status':
+      return [{ why: 'wait for the snapshots to be available', statement: allow(['rds:DescribeDBSnapshots'], arns.snapshots) }];
+    case 'delete-snapshots':
+      return [
+        {
+          // The sweep lists every manual snapshot (RDS has no name-prefix filter): a request naming no
+          // snapshot is authorised against "*". It reads metadata only; deletion stays on em-*.
+          why: "find this execution's snapshots, by name and by sweeping the manual snapshots for its tag",
+          statement: allow(['rds:DescribeDBSnapshots'], ['*']),
+        },
+        { why: 'delete the snapshots this execution made (checked against its tag first)', statement: allow(['rds:DeleteDBSnapshot'], arns.snapshots) },
+      ];
+    case 'create-stack':
+      return [
+        {
+          why: 'create the destination stack, only through the CloudFormation service role',
+          statement: allow(['cloudformation:CreateStack'], arns.stacks, throughRole),
+        },
+        {
+          // Apart from CreateStack: the RoleArn key is not in TagResource's request context, and a
+          // condition on a missing key never matches.
+          why: 'tag the new stack with the execution, the environment and the version (tags given to CreateStack)',
+          statement: allow(['cloudformation:TagResource'], arns.stacks),
+        },
+        describeStacks('the stack already exists: was it created by this execution (a retry)?'),
+        {
+          why: 'read the parameters the new template declares (GetTemplateSummary of a TemplateURL names no stack)',
+          statement: allow(['cloudformation:GetTemplateSummary'], ['*']),
+        },
+        passRole,
+        ...(arns.templateObjects.length
+          ? [{ why: 'CloudFormation reads TemplateURL with the caller\'s credentials', statement: allow(['s3:GetObject'], arns.templateObjects) }]
+          : []),
+      ];
+    case 'stack-status':
+      return [
+        {
+          why: 'follow the stack operation; on failure, collect the failed events and resources for the notification',
+          statement: allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:ListStackResources'], arns.stacks),
+        },
+      ];
+    case 'delete-stack':
+      return [
+        {
+          why: 'check the stack is one this run may delete, list its buckets and read which ones the template retains',
+          statement: allow(['cloudformation:DescribeStacks', 'cloudformation:ListStackResources', 'cloudformation:GetTemplate'], arns.stacks),
+        },
+        { why: 'delete the stack, only through the CloudFormation service role', statement: allow(['cloudformation:DeleteStack'], arns.stacks, throughRole) },
+        passRole,
+        { why: 'empty its buckets (every object version) once their copy is verified', statement: allow(['s3:ListBucketVersions'], arns.buckets) },
+        { why: 'delete the object versions (DeleteObjects)', statement: allow(['s3:DeleteObject', 's3:DeleteObjectVersion'], arns.objects) },
+      ];
+    case 'copy-bucket':
+      return [
+        { why: 'list both buckets (resume after the last copied key)', statement: allow(['s3:ListBucket'], arns.buckets) },
+        bucketEncryption,
+        {
+          why: 'read source objects and their tags; write copies with tags (CopyObject, multipart UploadPartCopy) and abort a failed upload',
+          statement: allow(['s3:GetObject', 's3:GetObjectTagging', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], arns.objects),
+        },
+        kmsThroughS3(['kms:Decrypt', 'kms:GenerateDataKey'], 'read and write objects of SSE-KMS buckets'),
+      ];
+    case 'verify-bucket':
+      return [
+        { why: 'list both buckets', statement: allow(['s3:ListBucket'], arns.buckets) },
+        bucketEncryption,
+        { why: 'read the checksums of objects whose ETags cannot be compared (HeadObject)', statement: allow(['s3:GetObject'], arns.objects) },
+        kmsThroughS3(['kms:Decrypt'], 'HeadObject with ChecksumMode on an SSE-KMS object needs kms:Decrypt'),
+      ];
+    case 'smoke-test':
+      return [describeStacks("read the copy's service URL from its outputs")];
+    case 'compare-statistics':
+      return [
+        describeStacks('read both statistics URLs from the stack outputs'),
+        ...(scope.statisticsSecretArns.length
+          ? [
+              {
+                why: 'read the statistics request header from its secret',
+                statement: allow(['secretsmanager:GetSecretValue'], [...scope.statisticsSecretArns]),
+              },
+            ]
+          : []),
+      ];
+  }
+}

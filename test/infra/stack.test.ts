@@ -1,95 +1,434 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { App, Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { STEPS, STEP_NAMES } from '../../lambdas/steps';
-import { synth } from './synth';
+import { snapshotPrefix } from '../../lambdas/shared/naming';
+import { MIGRATION_TIMEOUT_SECONDS, STEPS, STEP_NAMES } from '../../lambdas/steps';
+import { samplePolicyDocument } from '../../infra/environment-role';
+import { templateBucketOf } from '../../infra/schedule-validation';
+import { SNAPSHOT_NAME_PREFIX } from '../../infra/step-permissions';
+import { EnvironmentMigrator } from '../../infra/environment-migrator';
+import { synth, synthStack } from './synth';
+
+// Every construction below builds the step functions without bundling.
+process.env.ENV_MIGRATOR_SKIP_BUNDLING = '1';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
 
-function resourcesOf(type: string): [string, Resource][] {
-  return Object.entries(synth().json.Resources).filter(([, r]) => r.Type === type);
+const SCHEDULE_INPUT = { stackName: 'orders-prod', targetVersion: '1.4.0', templateUrl: 'https://artifacts-bucket.s3.eu-west-1.amazonaws.com/env/1.4.0.yaml' };
+
+// The deployment a team would make: emails, a schedule, a template bucket. Synthesized once.
+const full = synthStack({
+  managedStackPrefixes: ['orders-', 'billing-'],
+  notificationEmails: ['ops@example.com', 'oncall@example.com'],
+  templateBucketNames: ['artifacts-bucket'],
+  logRetention: logs.RetentionDays.THREE_MONTHS,
+  schedule: { expression: 'cron(0 3 ? * SUN *)', timeZone: 'Europe/Paris', input: SCHEDULE_INPUT },
+});
+
+function resourcesOf(template: Template, type: string): [string, Resource][] {
+  return Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
 }
 
-function functionOf(step: string): Resource {
-  const found = resourcesOf('AWS::Lambda::Function').filter(
+function functionOf(template: Template, step: string): [string, Resource] {
+  const found = resourcesOf(template, 'AWS::Lambda::Function').filter(
     ([, r]) => (r.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables?.ENV_MIGRATOR_STEP === step,
   );
   expect(found, `functions of step ${step}`).toHaveLength(1);
-  return found[0]![1];
+  return found[0]!;
 }
 
-describe('EnvMigrator stack', () => {
-  it('has the Clone and Migrate state machines, both Standard, found by the names the local runner looks for', () => {
-    const machines = resourcesOf('AWS::StepFunctions::StateMachine');
-    expect(machines.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['Clone', 'Migrate']);
-    for (const [, r] of machines) expect(r.Properties?.StateMachineType).toBe('STANDARD');
-  });
+/** The statements of the policies attached to the role of a step's function. */
+function stepStatements(template: Template, step: string): Statement[] {
+  const roleRef = (functionOf(template, step)[1].Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return resourcesOf(template, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef))
+    .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+}
 
-  it('has one function per step: Node.js 22 on arm64 with the step timeout and memory, source maps and the step name', () => {
-    expect(resourcesOf('AWS::Lambda::Function').length).toBe(STEP_NAMES.length);
+const actionsOf = (statements: Statement[]): string[] => [...new Set(statements.flatMap((s) => [s.Action].flat()))].sort();
+
+/** Every policy statement of the template: IAM policies, role inline policies, key and topic policies. */
+function allStatements(template: Template): Statement[] {
+  return Object.values(template.toJSON().Resources as Record<string, Resource>).flatMap((r) => {
+    const p = r.Properties ?? {};
+    const docs = [p.PolicyDocument, p.KeyPolicy, ...((p.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((x) => x.PolicyDocument)];
+    return docs.flatMap((d) => ((d as { Statement?: Statement[] } | undefined)?.Statement ?? []));
+  });
+}
+
+/**
+ * The IAM actions an SDK command needs (Service Authorization Reference; S3 and KMS: "Required
+ * permissions for Amazon S3 API operations" — CopyObject and multipart copies of SSE-KMS objects
+ * decrypt the source and generate a data key for the destination; HeadObject with ChecksumMode on
+ * an SSE-KMS object needs kms:Decrypt).
+ */
+const COMMAND_ACTIONS: Record<string, string[]> = {
+  DescribeStacks: ['cloudformation:DescribeStacks'],
+  ListStackResources: ['cloudformation:ListStackResources'],
+  GetTemplate: ['cloudformation:GetTemplate'],
+  GetTemplateSummary: ['cloudformation:GetTemplateSummary'],
+  CreateStack: ['cloudformation:CreateStack', 'cloudformation:TagResource', 'iam:PassRole'],
+  DeleteStack: ['cloudformation:DeleteStack', 'iam:PassRole'],
+  DescribeStackEvents: ['cloudformation:DescribeStackEvents'],
+  DescribeDBInstances: ['rds:DescribeDBInstances'],
+  CreateDBSnapshot: ['rds:CreateDBSnapshot', 'rds:AddTagsToResource'],
+  DescribeDBSnapshots: ['rds:DescribeDBSnapshots'],
+  DeleteDBSnapshot: ['rds:DeleteDBSnapshot'],
+  DescribeAutoScalingGroups: ['autoscaling:DescribeAutoScalingGroups'],
+  SuspendProcesses: ['autoscaling:SuspendProcesses'],
+  ResumeProcesses: ['autoscaling:ResumeProcesses'],
+  EnterStandby: ['autoscaling:EnterStandby'],
+  ExitStandby: ['autoscaling:ExitStandby'],
+  UpdateAutoScalingGroup: ['autoscaling:UpdateAutoScalingGroup'],
+  CreateOrUpdateTags: ['autoscaling:CreateOrUpdateTags'],
+  DeleteTags: ['autoscaling:DeleteTags'],
+  ListObjectsV2: ['s3:ListBucket'],
+  HeadObject: ['s3:GetObject', 'kms:Decrypt'],
+  CopyObject: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObject', 's3:PutObjectTagging', 'kms:Decrypt', 'kms:GenerateDataKey'],
+  GetObjectTagging: ['s3:GetObjectTagging'],
+  CreateMultipartUpload: ['s3:PutObject', 's3:PutObjectTagging', 'kms:GenerateDataKey'],
+  UploadPartCopy: ['s3:GetObject', 's3:PutObject', 'kms:Decrypt', 'kms:GenerateDataKey'],
+  CompleteMultipartUpload: ['s3:PutObject'],
+  AbortMultipartUpload: ['s3:AbortMultipartUpload'],
+  GetBucketEncryption: ['s3:GetEncryptionConfiguration'],
+  ListObjectVersions: ['s3:ListBucketVersions'],
+  DeleteObjects: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+  GetSecretValue: ['secretsmanager:GetSecretValue'],
+};
+
+/** The SDK commands a step's code sends: its folder, and the lambdas/shared modules it imports, transitively. */
+function commandsOf(step: string): Set<string> {
+  const commands = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(new URL(`../../lambdas/${file}`, import.meta.url), 'utf8');
+    for (const m of text.matchAll(/new (\w+)Command\(|paginate(\w+)\(/g)) commands.add((m[1] ?? m[2])!);
+    for (const m of text.matchAll(/from '\.\.?\/(?:\.\.\/)?shared\/([\w-]+)'/g)) visit(`shared/${m[1]}.ts`);
+  };
+  for (const file of ['core.ts', 'handler.ts']) visit(`${step}/${file}`);
+  return commands;
+}
+
+describe('the step functions', () => {
+  it('run Node.js 22 on arm64 with the step timeout and memory, X-Ray tracing, source maps, Powertools settings and the step name', () => {
+    const { template } = synth();
+    expect(resourcesOf(template, 'AWS::Lambda::Function')).toHaveLength(STEP_NAMES.length);
     for (const step of STEP_NAMES) {
-      const p = functionOf(step).Properties!;
+      const p = functionOf(template, step)[1].Properties!;
       expect(p.Runtime, step).toBe('nodejs22.x');
       expect(p.Architectures, step).toEqual(['arm64']);
       expect(p.Timeout, step).toBe(STEPS[step].timeoutSeconds);
       expect(p.MemorySize, step).toBe(STEPS[step].memoryMb);
+      expect(p.TracingConfig, step).toEqual({ Mode: 'Active' });
       expect((p.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: 'env-migrator',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
         ENV_MIGRATOR_STEP: step,
         NODE_OPTIONS: '--enable-source-maps',
       });
-      expect(p.LoggingConfig, `${step} logs to its own log group`).toMatchObject({ LogGroup: { Ref: expect.any(String) } });
     }
   });
 
-  it('gives every function log group a retention', () => {
-    const groups = resourcesOf('AWS::Logs::LogGroup');
-    expect(groups.length).toBe(STEP_NAMES.length);
-    for (const [, g] of groups) expect(g.Properties?.RetentionInDays).toBeGreaterThan(0);
+  it('log to a log group of their own with the configured retention (one month by default)', () => {
+    for (const [template, days] of [
+      [synth().template, 30],
+      [full.template, 90],
+    ] as const) {
+      const groups = Object.fromEntries(resourcesOf(template, 'AWS::Logs::LogGroup'));
+      for (const step of STEP_NAMES) {
+        const ref = ((functionOf(template, step)[1].Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup).Ref;
+        expect(groups[ref]?.Properties?.RetentionInDays, step).toBe(days);
+      }
+      // The functions' groups and the two state machines' groups, nothing without retention.
+      expect(Object.keys(groups)).toHaveLength(STEP_NAMES.length + 2);
+      for (const g of Object.values(groups)) expect(g.Properties?.RetentionInDays).toBe(days);
+    }
   });
 
-  it('lets the stack steps pass the CloudFormation role, and only them', () => {
+  it('each have a role of their own, with no managed policy', () => {
+    const roles = new Set(STEP_NAMES.map((step) => JSON.stringify(functionOf(synth().template, step)[1].Properties!.Role)));
+    expect(roles.size).toBe(STEP_NAMES.length);
+    for (const [, role] of resourcesOf(synth().template, 'AWS::IAM::Role')) expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it.each(STEP_NAMES)('%s is granted exactly the actions of the AWS calls its code makes', (step) => {
+    const expected = new Set<string>();
+    for (const command of commandsOf(step)) {
+      const actions = COMMAND_ACTIONS[command];
+      expect(actions, `IAM actions of ${command}, called by ${step}: add them to COMMAND_ACTIONS and to infra/step-permissions.ts`).toBeDefined();
+      for (const a of actions!) expected.add(a);
+    }
+    // CloudFormation reads a TemplateURL with the caller's credentials: only where templates may come from S3.
+    const withTemplates = step === 'create-stack' ? [...expected, 's3:GetObject'] : [...expected];
+    const own = (statements: Statement[]) =>
+      actionsOf(statements).filter((a) => !['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a));
+    expect(own(stepStatements(synth().template, step))).toEqual([...expected].sort());
+    expect(own(stepStatements(full.template, step))).toEqual([...new Set(withTemplates)].sort());
+  });
+
+  it('may create and delete stacks only through the CloudFormation role, and pass that role to CloudFormation only', () => {
+    const { template } = synth();
+    const [roleId] = resourcesOf(template, 'AWS::IAM::Role').find(([, r]) =>
+      JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes('cloudformation.amazonaws.com'),
+    )!;
+    const roleArn = { 'Fn::GetAtt': [roleId, 'Arn'] };
     for (const step of STEP_NAMES) {
-      const vars = (functionOf(step).Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
-      if (step === 'create-stack' || step === 'delete-stack') expect(vars.CFN_ROLE_ARN, step).toBeDefined();
-      else expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
-    }
-    synth().template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: Match.objectLike({
-        Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudformation.amazonaws.com' } })]),
-      }),
-    });
-  });
-
-  it('grants no wildcard action (neither "*" nor "service:*") in any IAM policy', () => {
-    const statements = [
-      ...resourcesOf('AWS::IAM::Policy').flatMap(([, r]) => (r.Properties!.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement),
-      ...resourcesOf('AWS::IAM::Role').flatMap(([, r]) =>
-        ((r.Properties!.Policies as { PolicyDocument: { Statement: { Action: string | string[] }[] } }[] | undefined) ?? []).flatMap((p) => p.PolicyDocument.Statement),
-      ),
-    ];
-    expect(statements.length).toBeGreaterThan(0);
-    for (const s of statements) {
-      for (const action of [s.Action].flat()) {
-        expect(action).not.toBe('*');
-        expect(action).not.toMatch(/:\*$/);
+      const statements = stepStatements(template, step);
+      const vars = (functionOf(template, step)[1].Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      const passRole = statements.filter((s) => [s.Action].flat().includes('iam:PassRole'));
+      if (step === 'create-stack' || step === 'delete-stack') {
+        expect(vars.CFN_ROLE_ARN, step).toEqual(roleArn);
+        expect(passRole, step).toEqual([
+          { Effect: 'Allow', Action: 'iam:PassRole', Resource: roleArn, Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } },
+        ]);
+        const writes = statements.filter((s) => [s.Action].flat().some((a) => a === 'cloudformation:CreateStack' || a === 'cloudformation:DeleteStack'));
+        expect(writes.length, step).toBe(1);
+        expect(writes[0]!.Condition, step).toEqual({ StringEquals: { 'cloudformation:RoleArn': roleArn } });
+      } else {
+        expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
+        expect(passRole, step).toEqual([]);
       }
     }
+  });
+
+  it('reach environments only through ARN patterns of the managed prefixes, except where AWS has no resource-level permission', () => {
+    const star = new Set(['autoscaling:DescribeAutoScalingGroups', 'cloudformation:GetTemplateSummary', 'rds:DescribeDBSnapshots', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    const join = (r: unknown) => JSON.stringify(r);
+    for (const step of STEP_NAMES) {
+      for (const s of stepStatements(full.template, step)) {
+        for (const resource of [s.Resource].flat()) {
+          const text = join(resource);
+          if (resource === '*') {
+            for (const a of [s.Action].flat()) expect(star.has(a), `${step}: ${a} on *`).toBe(true);
+            continue;
+          }
+          if (/:cloudformation:|:s3:::|:rds:.*:db:|:autoScalingGroup:|:secretsmanager:/.test(text) && !text.includes('artifacts-bucket')) {
+            expect(text, `${step}: ${text}`).toMatch(/(orders|billing)-\*/);
+          }
+          if (text.includes(':kms:')) expect(s.Condition?.StringEquals?.['kms:ViaService'], step).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('use a CloudFormation role given by ARN instead of creating one', () => {
+    const { template } = synthStack({ managedStackPrefixes: ['orders-'], cloudFormationRoleArn: 'arn:aws:iam::123456789012:role/my-cfn-role' });
+    const cfnRoles = resourcesOf(template, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes('cloudformation.amazonaws.com'));
+    expect(cfnRoles).toEqual([]);
+    for (const step of ['create-stack', 'delete-stack']) {
+      expect(stepStatements(template, step).filter((s) => s.Action === 'iam:PassRole').map((s) => s.Resource)).toEqual(['arn:aws:iam::123456789012:role/my-cfn-role']);
+    }
+  });
+});
+
+describe('the permissions', () => {
+  it('grant no wildcard action in any policy: IAM policies, roles, the key policy, the topic policy', () => {
+    for (const template of [synth().template, full.template]) {
+      const statements = allStatements(template);
+      expect(statements.length).toBeGreaterThan(40);
+      for (const s of statements) for (const action of [s.Action].flat()) expect(action, JSON.stringify(s).slice(0, 300)).not.toContain('*');
+    }
+  });
+
+  it('pass cdk-nag AwsSolutions with no unacknowledged finding, every acknowledgement with a reason', () => {
+    for (const stack of [full.stack, Stack.of(synthStack({ managedStackPrefixes: ['orders-'] }).stack)]) {
+      const report = new AwsSolutionsChecks().validateScope(stack);
+      expect(report.violations.map((v) => `${v.ruleName} on ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`)).toEqual([]);
+    }
+    const reasons = full.stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').flatMap((m) => Object.values(m.data as Record<string, unknown>)));
+    expect(reasons.length).toBeGreaterThan(16);
+    for (const reason of reasons) expect(JSON.stringify(reason).length).toBeGreaterThan(40);
+  });
+
+  it('ship a sample CloudFormation role policy equal to the default role for the prefix orders-', () => {
+    const file = JSON.parse(readFileSync(new URL('../../examples/cloudformation-role-policy.json', import.meta.url), 'utf8')) as unknown;
+    expect(file).toEqual(samplePolicyDocument(['orders-']));
+  });
+
+  it('name the snapshots the way the snapshot ARN pattern expects', () => {
+    expect(snapshotPrefix('1a2b3c4d').startsWith(SNAPSHOT_NAME_PREFIX)).toBe(true);
+  });
+});
+
+describe('the state machines', () => {
+  it('are Standard, log every event to CloudWatch Logs without execution data, trace with X-Ray and time out after 48 hours', () => {
+    const machines = resourcesOf(synth().template, 'AWS::StepFunctions::StateMachine');
+    expect(machines.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['Clone', 'Migrate']);
+    for (const [, m] of machines) {
+      expect(m.Properties).toMatchObject({
+        StateMachineType: 'STANDARD',
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } }] },
+        TracingConfiguration: { Enabled: true },
+      });
+    }
+    expect(synth().migrate.TimeoutSeconds).toBe(MIGRATION_TIMEOUT_SECONDS);
+    expect(synth().clone.TimeoutSeconds).toBe(MIGRATION_TIMEOUT_SECONDS);
+  });
+
+  it('log execution data only when includeExecutionDataInLogs is set', () => {
+    const { template } = synthStack({ managedStackPrefixes: ['orders-'], includeExecutionDataInLogs: true });
+    for (const [, m] of resourcesOf(template, 'AWS::StepFunctions::StateMachine')) {
+      expect((m.Properties!.LoggingConfiguration as { IncludeExecutionData: boolean }).IncludeExecutionData).toBe(true);
+    }
+  });
+});
+
+describe('the alerts', () => {
+  it('go to a KMS-encrypted topic that refuses publishing without TLS, with one email subscription per address', () => {
+    const t = full.template;
+    const [topicId, topic] = resourcesOf(t, 'AWS::SNS::Topic')[0]!;
+    const [keyId, key] = resourcesOf(t, 'AWS::KMS::Key')[0]!;
+    expect(topic.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    expect(key.Properties?.EnableKeyRotation).toBe(true);
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    const emails = resourcesOf(t, 'AWS::SNS::Subscription').map(([, s]) => s.Properties);
+    expect(emails).toEqual([
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } }),
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } }),
+    ]);
+    expect(resourcesOf(synth().template, 'AWS::SNS::Subscription')).toEqual([]);
+  });
+
+  it('let CloudWatch alarms and the Migrate state machine use the topic key', () => {
+    const t = full.template;
+    const [, key] = resourcesOf(t, 'AWS::KMS::Key')[0]!;
+    expect((key.Properties!.KeyPolicy as { Statement: Statement[] }).Statement).toContainEqual(
+      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
+    );
+    const [migrateRoleId] = resourcesOf(t, 'AWS::IAM::Role').find(([id]) => id.startsWith('MigrateRole'))!;
+    const migrateStatements = resourcesOf(t, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === migrateRoleId))
+      .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(actionsOf(migrateStatements)).toEqual(expect.arrayContaining(['sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey']));
+  });
+
+  it("alarm on Migrate's failed, timed-out and aborted executions and on every step function's errors, all to the topic", () => {
+    const t = full.template;
+    const [topicId] = resourcesOf(t, 'AWS::SNS::Topic')[0]!;
+    const alarms = resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+    expect(alarms).toHaveLength(3 + STEP_NAMES.length);
+    for (const a of alarms) {
+      expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(a).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', Statistic: 'Sum' });
+    }
+    const [migrateId] = resourcesOf(t, 'AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('Migrate'))!;
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+      expect(alarms.filter((a) => a.Namespace === 'AWS/States' && a.MetricName === metric && JSON.stringify(a.Dimensions).includes(migrateId)), metric).toHaveLength(1);
+    }
+    for (const step of STEP_NAMES) {
+      const [fnId] = functionOf(t, step);
+      expect(alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(fnId)), step).toHaveLength(1);
+    }
+  });
+});
+
+describe('the schedule', () => {
+  it('is absent unless configured', () => {
+    expect(resourcesOf(synth().template, 'AWS::Scheduler::Schedule')).toEqual([]);
+  });
+
+  it('starts Migrate with the input it was given, in its time zone, with a role that may start Migrate only', () => {
+    const t = full.template;
+    const [, schedule] = resourcesOf(t, 'AWS::Scheduler::Schedule')[0]!;
+    const [migrateId] = resourcesOf(t, 'AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('Migrate'))!;
+    expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'cron(0 3 ? * SUN *)', ScheduleExpressionTimezone: 'Europe/Paris', State: 'ENABLED' });
+    const target = schedule.Properties!.Target as { Arn: unknown; Input: string; RoleArn: { 'Fn::GetAtt': [string, string] } };
+    expect(target.Arn).toEqual({ Ref: migrateId });
+    expect(JSON.parse(target.Input)).toEqual({ ...SCHEDULE_INPUT, retainOriginalSnapshots: false });
+    const roleStatements = resourcesOf(t, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === target.RoleArn['Fn::GetAtt'][0]))
+      .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(roleStatements).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: migrateId } }]);
+  });
+
+  it('keeps the original snapshots when retainOriginalSnapshots is set and the input does not say', () => {
+    const { template } = synthStack({
+      managedStackPrefixes: ['orders-'],
+      retainOriginalSnapshots: true,
+      schedule: { expression: 'rate(7 days)', input: { stackName: 'orders-prod', targetVersion: '1.4.0' } },
+    });
+    const [, schedule] = resourcesOf(template, 'AWS::Scheduler::Schedule')[0]!;
+    expect(JSON.parse((schedule.Properties!.Target as { Input: string }).Input)).toMatchObject({ retainOriginalSnapshots: true });
+  });
+
+  /** Constructing is enough: validation happens before anything is synthesized. */
+  const construct = (schedule: ConstructorParameters<typeof EnvironmentMigrator>[2]['schedule'], templateBucketNames?: string[]) => () =>
+    new EnvironmentMigrator(new Stack(new App(), 'S'), 'M', { managedStackPrefixes: ['orders-'], schedule, templateBucketNames });
+
+  it('fails synthesis when its input would be rejected, naming every bad field', () => {
+    const bad = { stackName: '9orders', targetVersion: '', waits: { snapshotSeconds: -1 }, colour: 'blue' } as never;
+    expect(construct({ expression: 'rate(1 day)', input: bad })).toThrowError(/input\.stackName.*\n.*input\.targetVersion[\s\S]*input\.waits\.snapshotSeconds[\s\S]*colour/);
+  });
+
+  it('fails synthesis on a bad expression, an unknown time zone, a stack outside the managed prefixes or an unreadable template bucket', () => {
+    const input = { stackName: 'orders-prod', targetVersion: '1.4.0' };
+    expect(construct({ expression: 'every sunday', input })).toThrowError(/expression: "every sunday"/);
+    expect(construct({ expression: 'rate(1 days)', input })).toThrowError(/singular/);
+    expect(construct({ expression: 'cron(0 3 * * ?)', input })).toThrowError(/expression/);
+    expect(construct({ expression: 'rate(1 day)', timeZone: 'Mars/Olympus', input })).toThrowError(/timeZone/);
+    expect(construct({ expression: 'rate(1 day)', input: { stackName: 'billing-prod', targetVersion: '1' } })).toThrowError(/managed prefix/);
+    expect(construct({ expression: 'rate(1 day)', input: SCHEDULE_INPUT })).toThrowError(/artifacts-bucket is not in templateBucketNames/);
+    expect(construct({ expression: 'at(2030-01-05T03:00:00)', input: SCHEDULE_INPUT }, ['artifacts-bucket'])).not.toThrow();
+  });
+
+  it('reads the bucket of every S3 URL form', () => {
+    expect(templateBucketOf('https://my-bucket.s3.eu-west-1.amazonaws.com/a/b.yaml')).toBe('my-bucket');
+    expect(templateBucketOf('https://my.dotted.bucket.s3.amazonaws.com/b.yaml')).toBe('my.dotted.bucket');
+    expect(templateBucketOf('https://my-bucket.s3-eu-west-1.amazonaws.com/b.yaml')).toBe('my-bucket');
+    expect(templateBucketOf('https://s3.eu-west-1.amazonaws.com/my-bucket/b.yaml')).toBe('my-bucket');
+    expect(templateBucketOf('https://s3.amazonaws.com/my-bucket/b.yaml')).toBe('my-bucket');
+  });
+});
+
+describe('the construct', () => {
+  it('refuses to be built without managed prefixes or with a prefix no stack name can start with', () => {
+    const build = (managedStackPrefixes: string[]) => () => new EnvironmentMigrator(new Stack(new App(), 'S'), 'M', { managedStackPrefixes });
+    expect(build([])).toThrowError(/managedStackPrefixes is required/);
+    expect(build(['orders_'])).toThrowError(/"orders_" is not the start of a stack name/);
+    expect(build(['*'])).toThrowError(/not the start of a stack name/);
+  });
+
+  it('refuses a notification address that is not an email address', () => {
+    expect(() => new EnvironmentMigrator(new Stack(new App(), 'S'), 'M', { managedStackPrefixes: ['orders-'], notificationEmails: ['ops'] })).toThrowError(/"ops"/);
   });
 
   it('keeps the environment locks in an on-demand table keyed by stack name, with TTL and point-in-time recovery', () => {
     synth().template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'stackName', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'stackName', AttributeType: 'S' }],
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
-    expect(resourcesOf('AWS::DynamoDB::Table')).toHaveLength(1);
-    expect(resourcesOf('AWS::SNS::Topic')).toHaveLength(1);
   });
 
-  it('outputs the state machine and topic ARNs', () => {
-    const outputs = synth().template.toJSON().Outputs as Record<string, unknown>;
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['MigrateStateMachineArn', 'CloneStateMachineArn', 'NotificationTopicArn']));
+  it('outputs both state machine ARNs, the topic ARN and the lock table name', () => {
+    const outputs = full.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const id = (type: string, prefix = '') => resourcesOf(full.template, type).find(([i]) => i.startsWith(prefix))![0];
+    expect(outputs.MigrateStateMachineArn?.Value).toEqual({ Ref: id('AWS::StepFunctions::StateMachine', 'Migrate') });
+    expect(outputs.CloneStateMachineArn?.Value).toEqual({ Ref: id('AWS::StepFunctions::StateMachine', 'Clone') });
+    expect(outputs.NotificationTopicArn?.Value).toEqual({ Ref: id('AWS::SNS::Topic') });
+    expect(outputs.LockTableName?.Value).toEqual({ Ref: id('AWS::DynamoDB::Table') });
+  });
+
+  it('keeps an imported role immutable: nothing is added to a role it does not own', () => {
+    const stack = new Stack(new App(), 'S');
+    const role = iam.Role.fromRoleArn(stack, 'R', 'arn:aws:iam::123456789012:role/theirs', { mutable: false });
+    new EnvironmentMigrator(stack, 'M', { managedStackPrefixes: ['orders-'], cloudFormationRole: role });
+    expect(resourcesOf(Template.fromStack(stack), 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties?.Roles).includes('theirs'))).toEqual([]);
   });
 });

@@ -1,17 +1,17 @@
 /**
- * Test helpers: the app synthesized without bundling, and its state machine definitions resolved
- * into plain ASL JSON (Fn::Join / Ref / Fn::GetAtt replaced by fake ARNs), with each Lambda ARN
- * mapped to its step through the function's ENV_MIGRATOR_STEP variable.
+ * Test helpers: the app synthesized without bundling, exactly as the local runner synthesizes it
+ * (local/synth.ts), and its state machine definitions resolved into plain ASL JSON by the local
+ * runner's own resolution (local/definitions.ts), with each Lambda ARN mapped to its step.
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EnvironmentMigratorStack } from '../../infra/migrator-stack';
+import { localDeployment, type SynthesizedTemplate } from '../../local/definitions';
+import { synthesizeTemplate } from '../../local/synth';
+import { EnvironmentMigratorStack, type EnvironmentMigratorStackProps } from '../../infra/migrator-stack';
 import type { StepName } from '../../lambdas/steps';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
-
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
 export interface AslState {
   Type: string;
@@ -35,74 +35,34 @@ export interface AslDefinition {
 
 export interface Synthesized {
   template: Template;
-  json: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+  json: SynthesizedTemplate & { Outputs?: Record<string, unknown> };
   migrate: AslDefinition;
   clone: AslDefinition;
-  /** Fake ARN of each resource by logical ID. */
-  arns: Record<string, string>;
   /** Lambda ARN → step. */
   steps: Map<string, StepName>;
 }
 
-let cached: Synthesized | undefined;
+// Synthesized once per test file (module), before any test runs.
+const json = (await synthesizeTemplate()) as Synthesized['json'];
+const deployment = localDeployment(json, { region: REGION, accountId: ACCOUNT });
+const synthesized: Synthesized = {
+  template: Template.fromJSON(json as unknown as Record<string, unknown>),
+  json,
+  migrate: JSON.parse(deployment.migrate.definition) as AslDefinition,
+  clone: JSON.parse(deployment.clone.definition) as AslDefinition,
+  steps: deployment.functions,
+};
 
-/** Synthesizes the app once per test file, without bundling. */
+/** The app as the local runner synthesizes it (no bundling), with its definitions. */
 export function synth(): Synthesized {
-  if (cached) return cached;
-  process.env.ENV_MIGRATOR_SKIP_BUNDLING = '1';
-  const app = new App();
-  const stack = new EnvironmentMigratorStack(app, 'EnvMigrator', { env: { account: ACCOUNT, region: REGION } });
-  const template = Template.fromStack(stack);
-  const json = template.toJSON() as Synthesized['json'];
-
-  const arns: Record<string, string> = {};
-  const refs: Record<string, string> = {};
-  const steps = new Map<string, StepName>();
-  for (const [id, r] of Object.entries(json.Resources)) {
-    const service = r.Type.split('::')[1]!.toLowerCase();
-    arns[id] =
-      r.Type === 'AWS::Lambda::Function'
-        ? `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`
-        : r.Type === 'AWS::StepFunctions::StateMachine'
-          ? `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${id}`
-          : `arn:aws:${service}:${REGION}:${ACCOUNT}:${id}`;
-    // Ref gives the ARN for these types and the name for the others (CloudFormation resource reference).
-    refs[id] = ['AWS::SNS::Topic', 'AWS::StepFunctions::StateMachine'].includes(r.Type) ? arns[id] : id;
-    const env = (r.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables;
-    if (r.Type === 'AWS::Lambda::Function' && env?.ENV_MIGRATOR_STEP) steps.set(arns[id], env.ENV_MIGRATOR_STEP as StepName);
-  }
-  const definition = (pattern: RegExp): AslDefinition => {
-    const ids = Object.keys(json.Resources).filter((id) => json.Resources[id]!.Type === 'AWS::StepFunctions::StateMachine' && pattern.test(id));
-    if (ids.length !== 1) throw new Error(`expected one state machine matching ${pattern}, found ${ids.join(', ')}`);
-    return JSON.parse(resolve(json.Resources[ids[0]!]!.Properties!.DefinitionString as Json, arns, refs)) as AslDefinition;
-  };
-  cached = { template, json, migrate: definition(/^Migrate/), clone: definition(/^Clone/), arns, steps };
-  return cached;
+  return synthesized;
 }
 
-/** Resolves the intrinsic functions CDK puts in a DefinitionString. */
-export function resolve(value: Json, arns: Record<string, string>, refs: Record<string, string>): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    if ('Ref' in value) {
-      const name = String(value.Ref);
-      const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::URLSuffix': 'amazonaws.com' };
-      const resolved = pseudo[name] ?? refs[name];
-      if (resolved === undefined) throw new Error(`unknown Ref ${name}`);
-      return resolved;
-    }
-    if ('Fn::GetAtt' in value) {
-      const [name] = value['Fn::GetAtt'] as [string, string];
-      const resolved = arns[name];
-      if (resolved === undefined) throw new Error(`unknown Fn::GetAtt ${name}`);
-      return resolved;
-    }
-    if ('Fn::Join' in value) {
-      const [sep, parts] = value['Fn::Join'] as [string, Json[]];
-      return parts.map((p) => resolve(p, arns, refs)).join(sep);
-    }
-  }
-  throw new Error(`unsupported value in a DefinitionString: ${JSON.stringify(value)}`);
+/** A stack synthesized (without bundling) with the given props, for the props' own tests. */
+export function synthStack(props: Omit<EnvironmentMigratorStackProps, 'env'>): { stack: EnvironmentMigratorStack; template: Template } {
+  process.env.ENV_MIGRATOR_SKIP_BUNDLING = '1';
+  const stack = new EnvironmentMigratorStack(new App(), 'EnvMigrator', { ...props, env: { account: ACCOUNT, region: REGION } });
+  return { stack, template: Template.fromStack(stack) };
 }
 
 /** Every state of a definition, nested Map processors included, with its name. */

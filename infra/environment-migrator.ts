@@ -1,0 +1,337 @@
+/**
+ * EnvironmentMigrator: the whole product as one construct, to add to your own CDK app or to deploy
+ * with the standalone app (infra/app.ts). It holds one Lambda function per workflow step, the Clone
+ * and Migrate state machines, the environment lock table, the KMS-encrypted notification topic with
+ * its email subscriptions, the alarms that publish to it, the CloudFormation service role (or yours)
+ * and, when asked, the EventBridge Scheduler schedule that starts Migrate.
+ */
+import { Aws, Duration, TimeZone } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { MigrationInputRaw } from '../lambdas/shared/contracts';
+import { MIGRATION_TIMEOUT_SECONDS, STEP_NAMES, type StepName } from '../lambdas/steps';
+import type { StepFunctions } from '../statemachine/building-blocks';
+import { buildCloneDefinition } from '../statemachine/clone';
+import { buildMigrateDefinition } from '../statemachine/migrate';
+import { environmentRoleStatements } from './environment-role';
+import { StepFunction } from './lambda-step';
+import { acknowledge, acknowledgeWildcards, ENVIRONMENT_ROLE_WILDCARDS, GENERATED_WILDCARDS, STEP_WILDCARDS } from './nag-acknowledgments';
+import { validateSchedule } from './schedule-validation';
+import { stepGrants, type PermissionScope } from './step-permissions';
+
+/** A migration started on a schedule by EventBridge Scheduler. */
+export interface MigrationSchedule {
+  /**
+   * When: `cron(minutes hours day-of-month month day-of-week year)`, `rate(value unit)` or
+   * `at(yyyy-mm-ddThh:mm:ss)`, as EventBridge Scheduler reads them.
+   */
+  readonly expression: string;
+  /** IANA time zone the expression is read in, e.g. `Europe/Paris` (default UTC). */
+  readonly timeZone?: string;
+  /**
+   * The execution input, exactly what you would pass to StartExecution. It is validated at synth time
+   * with the workflow's own validation, so a bad input fails `cdk synth`, not the scheduled run.
+   */
+  readonly input: MigrationInputRaw;
+  /** Create the schedule disabled (default: enabled). */
+  readonly enabled?: boolean;
+  /** A description shown in the Scheduler console. */
+  readonly description?: string;
+}
+
+export interface EnvironmentMigratorProps {
+  /**
+   * Stack name prefixes of the environments this deployment may migrate, e.g. `['orders-']`. Every
+   * permission of the workflow on stacks, buckets, databases and Auto Scaling groups is limited to
+   * resources whose names start with one of them (their temporary copies share the prefix).
+   */
+  readonly managedStackPrefixes: string[];
+  /** Email addresses subscribed to the notification topic (each must confirm the subscription). */
+  readonly notificationEmails?: string[];
+  /** Start Migrate on a schedule (default: none). */
+  readonly schedule?: MigrationSchedule;
+  /**
+   * Keep the original environment's snapshots after a successful scheduled migration as a backup
+   * (sets `retainOriginalSnapshots` in the schedule's input when the input does not say). Default false:
+   * the migration deletes every snapshot it made once the new environment is verified.
+   */
+  readonly retainOriginalSnapshots?: boolean;
+  /** Retention of every log group: the step functions' and the state machines' (default one month). */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * The role CloudFormation assumes to create and delete environments (CreateStack/DeleteStack
+   * RoleARN). The step functions may only pass this role; they hold none of the permissions of the
+   * resources in your template. Default: a role for environments like examples/environment.yaml
+   * (examples/cloudformation-role-policy.json), limited to the managed prefixes.
+   */
+  readonly cloudFormationRole?: iam.IRole;
+  /**
+   * Buckets the new templates (`templateUrl`) are read from. CloudFormation reads a TemplateURL with
+   * the caller's credentials, so create-stack is granted s3:GetObject on these only. Default: none
+   * (migrations keep the current template unless this is set).
+   */
+  readonly templateBucketNames?: string[];
+  /**
+   * Secrets the statistics request header may come from (`statistics.header.secretArn`). Default:
+   * the secrets of this account and region whose names start with a managed prefix.
+   */
+  readonly statisticsSecretArns?: string[];
+  /**
+   * Log each state's input and output in the state machines' logs. They hold stack outputs, parameter
+   * values and statistics: off by default.
+   */
+  readonly includeExecutionDataInLogs?: boolean;
+}
+
+/** Stack name prefixes: what a stack name may start with (a letter, then letters, digits, hyphens). */
+const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,99}$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** What the account's IAM policies may do with the topic key (key policy; "*" there means this key). */
+const KEY_ACCOUNT_ACTIONS = [
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:PutKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:EnableKeyRotation',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:DisableKey',
+  'kms:UpdateKeyDescription',
+  'kms:ListResourceTags',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ListGrants',
+  'kms:CreateGrant',
+  'kms:RevokeGrant',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:Encrypt',
+  'kms:Decrypt',
+  'kms:GenerateDataKey',
+];
+
+/** Steps that call CreateStack / DeleteStack and pass the CloudFormation role (env CFN_ROLE_ARN). */
+const STACK_STEPS: readonly StepName[] = ['create-stack', 'delete-stack'];
+
+export class EnvironmentMigrator extends Construct {
+  readonly migrateStateMachine: sfn.StateMachine;
+  readonly cloneStateMachine: sfn.StateMachine;
+  readonly topic: sns.Topic;
+  readonly topicKey: kms.Key;
+  readonly lockTable: dynamodb.Table;
+  readonly steps: Record<StepName, StepFunction>;
+  readonly cloudFormationRole: iam.IRole;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly schedule?: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: EnvironmentMigratorProps) {
+    super(scope, id);
+    const prefixes = checkPrefixes(props.managedStackPrefixes);
+    const emails = props.notificationEmails ?? [];
+    const badEmail = emails.find((e) => !EMAIL_PATTERN.test(e));
+    if (badEmail !== undefined) throw new Error(`EnvironmentMigrator: notificationEmails: "${badEmail}" is not an email address`);
+    const templateBucketNames = props.templateBucketNames ?? [];
+    if (props.schedule) validateSchedule(props.schedule, { prefixes, templateBucketNames });
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.cloudFormationRole = props.cloudFormationRole ?? this.defaultCloudFormationRole(prefixes);
+
+    const permissionScope: PermissionScope = {
+      stackPrefixes: prefixes,
+      partition: Aws.PARTITION,
+      region: Aws.REGION,
+      account: Aws.ACCOUNT_ID,
+      cloudFormationRoleArn: this.cloudFormationRole.roleArn,
+      templateBucketNames,
+      statisticsSecretArns:
+        props.statisticsSecretArns ?? prefixes.map((prefix) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}*`),
+    };
+
+    const steps = {} as Record<StepName, StepFunction>;
+    const fns = {} as StepFunctions;
+    for (const step of STEP_NAMES) {
+      const fn = new StepFunction(this, `Step-${step}`, {
+        step,
+        logRetention,
+        environment: STACK_STEPS.includes(step) ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn } : undefined,
+      });
+      for (const grant of stepGrants(step, permissionScope)) fn.role.addToPolicy(grant.statement);
+      steps[step] = fn;
+      fns[step] = fn.function;
+    }
+    this.steps = steps;
+
+    // Customer managed, so its key policy can let CloudWatch alarms publish (an AWS managed key
+    // cannot be shared with them: "Encryption at rest", Amazon SNS developer guide). The policy is
+    // written out instead of CDK's default (`kms:*` for the account): the account's IAM policies may
+    // administer the key and use it, with every action named.
+    this.topicKey = new kms.Key(this, 'NotificationsKey', {
+      description: 'Encrypts the env-migrator notification topic',
+      enableKeyRotation: true,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersAndUsesTheKey',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: KEY_ACCOUNT_ACTIONS,
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: 'CloudWatchAlarmsPublish',
+            principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+          }),
+        ],
+      }),
+    });
+    this.topic = new sns.Topic(this, 'Notifications', { displayName: 'env-migrator', enforceSSL: true, masterKey: this.topicKey });
+    for (const email of emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+
+    this.lockTable = new dynamodb.Table(this, 'EnvironmentLocks', {
+      partitionKey: { name: 'stackName', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    });
+
+    const timeout = Duration.seconds(MIGRATION_TIMEOUT_SECONDS);
+    const machineLogs = (name: string): sfn.LogOptions => ({
+      destination: new logs.LogGroup(this, `${name}Logs`, { retention: logRetention }),
+      level: sfn.LogLevel.ALL,
+      includeExecutionData: props.includeExecutionDataInLogs ?? false,
+    });
+    this.cloneStateMachine = new sfn.StateMachine(this, 'Clone', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(buildCloneDefinition(new Construct(this, 'CloneStates'), fns)),
+      timeout,
+      tracingEnabled: true,
+      logs: machineLogs('Clone'),
+      comment: 'Copies an environment (stack, databases, buckets) into a new stack and verifies the copy',
+    });
+    this.migrateStateMachine = new sfn.StateMachine(this, 'Migrate', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildMigrateDefinition(new Construct(this, 'MigrateStates'), {
+          fns,
+          cloneStateMachine: this.cloneStateMachine,
+          lockTable: this.lockTable,
+          topic: this.topic,
+        }),
+      ),
+      timeout,
+      tracingEnabled: true,
+      logs: machineLogs('Migrate'),
+      comment: 'Migrates an environment to a new template version without losing data (double clone)',
+    });
+    // Publishing to an encrypted topic: SNS encrypts with the key on the publisher's behalf.
+    this.topicKey.grant(this.migrateStateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
+
+    this.addAlarms(steps);
+    if (props.schedule) this.schedule = this.addSchedule(props.schedule, props.retainOriginalSnapshots ?? false);
+    this.suppressJustifiedFindings();
+  }
+
+  private defaultCloudFormationRole(prefixes: string[]): iam.Role {
+    const role = new iam.Role(this, 'EnvironmentDeployRole', {
+      assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
+      description: 'Used by CloudFormation to create and delete the environments env-migrator clones',
+    });
+    const statements = environmentRoleStatements({ stackPrefixes: prefixes, partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID });
+    role.attachInlinePolicy(new iam.Policy(this, 'EnvironmentDeployPolicy', { statements }));
+    return role;
+  }
+
+  /**
+   * Everything that needs a person goes to the topic: a Migrate execution that failed (every failure
+   * path ends in a Fail state after notifying), timed out or was aborted (those two end without the
+   * workflow's own notification: the alarm is the only one), and any step function error.
+   */
+  private addAlarms(steps: Record<StepName, StepFunction>): void {
+    const action = new cwActions.SnsAction(this.topic);
+    const alarm = (id: string, metric: cloudwatch.Metric, description: string) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      a.addAlarmAction(action);
+      this.alarms.push(a);
+    };
+    const sum = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+    const migrate = this.migrateStateMachine;
+    alarm('MigrateFailedAlarm', migrate.metricFailed(sum), 'A migration failed: the notification says where the data is.');
+    alarm(
+      'MigrateTimedOutAlarm',
+      migrate.metricTimedOut(sum),
+      'A migration reached its 48-hour timeout: no notification was sent by the workflow and the environment lock stays until its TTL. Check both stacks.',
+    );
+    alarm('MigrateAbortedAlarm', migrate.metricAborted(sum), 'A migration was stopped by hand: no notification was sent by the workflow. Check both stacks and the lock.');
+    for (const step of STEP_NAMES) {
+      alarm(
+        `StepErrors-${step}`,
+        steps[step].function.metricErrors(sum),
+        `Step ${step} failed an invocation (the workflow may have retried or handled it; the Migrate alarms say whether a migration failed).`,
+      );
+    }
+  }
+
+  private addSchedule(schedule: MigrationSchedule, retainOriginalSnapshots: boolean): scheduler.Schedule {
+    const input: MigrationInputRaw = { retainOriginalSnapshots, ...schedule.input };
+    return new scheduler.Schedule(this, 'Schedule', {
+      schedule: scheduler.ScheduleExpression.expression(schedule.expression, schedule.timeZone ? TimeZone.of(schedule.timeZone) : undefined),
+      target: new schedulerTargets.StepFunctionsStartExecution(this.migrateStateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject(input),
+        // A migration that cannot start within the hour waits for the next occurrence rather than
+        // starting at an unplanned time.
+        maxEventAge: Duration.hours(1),
+        retryAttempts: 3,
+      }),
+      enabled: schedule.enabled ?? true,
+      description: schedule.description ?? `env-migrator: migrate ${schedule.input.stackName} to ${schedule.input.targetVersion}`,
+    });
+  }
+
+  /** cdk-nag AwsSolutions findings that are the design, on the narrowest construct, with their reasons. */
+  private suppressJustifiedFindings(): void {
+    for (const step of STEP_NAMES) {
+      acknowledge(
+        this.steps[step].function,
+        'AwsSolutions-L1',
+        'Node.js 22 is the runtime the steps are built and tested with (package.json engines and the node devDependency); moving on is a tested change, not a default.',
+      );
+      acknowledgeWildcards(this.steps[step].role, STEP_WILDCARDS);
+    }
+    acknowledgeWildcards(this.migrateStateMachine, GENERATED_WILDCARDS);
+    acknowledgeWildcards(this.cloneStateMachine, GENERATED_WILDCARDS);
+    const deployPolicy = this.node.tryFindChild('EnvironmentDeployPolicy');
+    if (deployPolicy) acknowledgeWildcards(deployPolicy, ENVIRONMENT_ROLE_WILDCARDS);
+  }
+}
+
+function checkPrefixes(prefixes: string[] | undefined): string[] {
+  if (!prefixes || prefixes.length === 0) {
+    throw new Error('EnvironmentMigrator: managedStackPrefixes is required: the stack name prefixes it may migrate, e.g. ["orders-"]');
+  }
+  for (const prefix of prefixes) {
+    if (!PREFIX_PATTERN.test(prefix)) {
+      throw new Error(`EnvironmentMigrator: managedStackPrefixes: "${prefix}" is not the start of a stack name (a letter, then letters, digits and hyphens)`);
+    }
+  }
+  return [...new Set(prefixes)];
+}
