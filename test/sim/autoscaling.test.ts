@@ -11,43 +11,24 @@ import {
   SuspendProcessesCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimAccount } from '../../local/sim/account';
 import { type TimingProfile, ZERO_TIMING } from '../../local/sim/core';
-import { installSimulatedAccount } from '../../local/sim/install';
+import { errorOf, simulatedAccountPerTest } from '../fixtures/sim-account';
 
 const TIMED: TimingProfile = { ...ZERO_TIMING, instanceLaunchSeconds: 90, standbyTransitionSeconds: 20 };
 
 let account: SimAccount;
-let uninstall: (() => void) | undefined;
 let asg: AutoScalingClient;
 
-function setUp(timing: TimingProfile = TIMED): void {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2025-03-01T10:00:00Z'));
-  account = new SimAccount({ timing });
-  uninstall = installSimulatedAccount(account);
+const sim = simulatedAccountPerTest(TIMED);
+const advance = sim.advance;
+
+function setUp(timing?: TimingProfile): void {
+  account = sim.setUp(timing);
   asg = new AutoScalingClient({ maxAttempts: 1 });
 }
 
-function advance(seconds: number): void {
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
-
-afterEach(() => {
-  uninstall?.();
-  uninstall = undefined;
-  vi.useRealTimers();
-});
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A group whose instances are already InService. */
 function seedGroup(name = 'web', size = { min: 1, max: 6, desired: 3 }): string[] {

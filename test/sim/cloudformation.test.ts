@@ -13,10 +13,10 @@ import {
   type Parameter,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimAccount } from '../../local/sim/account';
 import { type TimingProfile, ZERO_TIMING } from '../../local/sim/core';
-import { installSimulatedAccount } from '../../local/sim/install';
+import { errorOf, simulatedAccountPerTest } from '../fixtures/sim-account';
 
 const ENVIRONMENT = readFileSync(new URL('../../examples/environment.yaml', import.meta.url), 'utf8');
 const ALL_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const;
@@ -39,35 +39,16 @@ const TIMED: TimingProfile = {
 };
 
 let account: SimAccount;
-let uninstall: (() => void) | undefined;
 let cfn: CloudFormationClient;
 
-function setUp(timing: TimingProfile = ZERO_TIMING): void {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2025-03-01T10:00:00Z'));
-  account = new SimAccount({ timing });
-  uninstall = installSimulatedAccount(account);
+const sim = simulatedAccountPerTest();
+const advance = sim.advance;
+
+function setUp(timing?: TimingProfile): void {
+  account = sim.setUp(timing);
   cfn = new CloudFormationClient({ maxAttempts: 1 });
 }
 
-function advance(seconds: number): void {
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
-
-afterEach(() => {
-  uninstall?.();
-  uninstall = undefined;
-  vi.useRealTimers();
-});
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function status(stackName: string): Promise<string | undefined> {
   const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -164,8 +145,8 @@ describe('CloudFormation stack creation', () => {
     expect(failed?.ResourceStatusReason).toContain('DBSnapshot not found: gone-snapshot');
     const stackStatuses = events.filter((e) => e.ResourceType === 'AWS::CloudFormation::Stack').map((e) => e.ResourceStatus);
     expect(stackStatuses).toEqual(['ROLLBACK_COMPLETE', 'ROLLBACK_IN_PROGRESS', 'CREATE_IN_PROGRESS']);
-    expect(account.autoscaling.groupsInTargetGroup('any')).toEqual([]);
-    expect(account.http.size).toBe(0);
+    expect(account.rds.listInstances()).toEqual([]);
+    expect(account.cloudformation.loadBalancers.size).toBe(0);
   });
 
   it('deletes a failed stack instead of rolling back with OnFailure DELETE: gone by name, DELETE_COMPLETE by ID', async () => {
@@ -217,7 +198,7 @@ describe('CloudFormation stack creation', () => {
     expect(foreign).toEqual({ name: 'ValidationError', message: 'TemplateURL must be a supported URL.' });
   });
 
-  it('reports template errors at CreateStack: unresolved references, unknown attributes, dependency cycles', async () => {
+  it('reports template errors at CreateStack: unresolved references, unknown attributes, dependency cycles, unknown parameter types', async () => {
     setUp();
     const create = (body: string) => errorOf(cfn.send(new CreateStackCommand({ StackName: 'x', TemplateBody: body })));
     expect((await create('Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Ref Nothing\n')).message).toBe(
@@ -230,6 +211,9 @@ describe('CloudFormation stack creation', () => {
       'Circular dependency between resources: [A, B]',
     );
     expect((await create('Resources: [')).message).toMatch(/^Template format error: /);
+    expect((await create('Parameters:\n  Vpc: { Type: AWS::EC2::VpcId }\nResources:\n  A: { Type: AWS::SNS::Topic }\n')).message).toBe(
+      'Template format error: Unrecognized parameter type: AWS::EC2::VpcId',
+    );
   });
 
   it('evaluates intrinsic functions, pseudo parameters and conditions', async () => {
@@ -366,7 +350,8 @@ describe('CloudFormation stack deletion', () => {
     expect(await errorOf(status('orders'))).toEqual({ name: 'ValidationError', message: 'Stack with id orders does not exist' });
     const listed = await cfn.send(new ListStacksCommand({ StackStatusFilter: ['DELETE_COMPLETE'] }));
     expect(listed.StackSummaries?.map((s) => s.StackName)).toEqual(['orders']);
-    expect(account.http.size).toBe(0);
+    // The deleted load balancer's name no longer answers.
+    await expect(fetch(described.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'StatisticsUrl')?.OutputValue as string)).rejects.toThrow(TypeError);
   });
 
   it('succeeds silently for a stack that does not exist', async () => {

@@ -2,35 +2,25 @@ import { readFileSync } from 'node:fs';
 import { AutoScalingClient, DescribeAutoScalingInstancesCommand, EnterStandbyCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimAccount } from '../../local/sim/account';
 import { type TimingProfile, ZERO_TIMING } from '../../local/sim/core';
 import { environmentData, sameData } from '../../local/sim/environment-data';
-import { installSimulatedAccount } from '../../local/sim/install';
+import { simulatedAccountPerTest } from '../fixtures/sim-account';
 
 const V1_3 = readFileSync(new URL('../../examples/environment.yaml', import.meta.url), 'utf8');
 const V1_4 = readFileSync(new URL('../../examples/environment-v1.4.0.yaml', import.meta.url), 'utf8');
 const PARAMETERS = { VpcId: 'vpc-0123', SubnetIds: 'subnet-a,subnet-b', EnvironmentVersion: '1.3.0' };
 
 let account: SimAccount;
-let uninstall: (() => void) | undefined;
 
-function setUp(timing: TimingProfile = ZERO_TIMING): void {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2025-03-01T10:00:00Z'));
-  account = new SimAccount({ timing });
-  uninstall = installSimulatedAccount(account);
+const sim = simulatedAccountPerTest();
+const advance = sim.advance;
+
+function setUp(timing?: TimingProfile): void {
+  account = sim.setUp(timing);
 }
 
-function advance(seconds: number): void {
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
-
-afterEach(() => {
-  uninstall?.();
-  uninstall = undefined;
-  vi.useRealTimers();
-});
 
 function physical(stackName: string, logicalId: string): string {
   const r = account.cloudformation.resourcesOf(stackName).find((x) => x.logicalId === logicalId);

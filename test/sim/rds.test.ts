@@ -7,10 +7,10 @@ import {
   ListTagsForResourceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimAccount } from '../../local/sim/account';
 import { type TimingProfile, ZERO_TIMING } from '../../local/sim/core';
-import { installSimulatedAccount } from '../../local/sim/install';
+import { errorWithStatusOf as errorOf, simulatedAccountPerTest } from '../fixtures/sim-account';
 
 const TIMED: TimingProfile = {
   ...ZERO_TIMING,
@@ -22,36 +22,16 @@ const TIMED: TimingProfile = {
 };
 
 let account: SimAccount;
-let uninstall: (() => void) | undefined;
 let rds: RDSClient;
 
-function setUp(timing: TimingProfile = ZERO_TIMING): void {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2025-03-01T10:00:00Z'));
-  account = new SimAccount({ timing });
-  uninstall = installSimulatedAccount(account);
+const sim = simulatedAccountPerTest();
+const advance = sim.advance;
+
+function setUp(timing?: TimingProfile): void {
+  account = sim.setUp(timing);
   rds = new RDSClient({ maxAttempts: 1 });
 }
 
-function advance(seconds: number): void {
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
-
-afterEach(() => {
-  uninstall?.();
-  uninstall = undefined;
-  vi.useRealTimers();
-});
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
 
 const customers = [{ id: 1, name: 'Ada' }, { id: 2, name: 'Grace' }, { id: 3, name: 'Edsger' }];
 
