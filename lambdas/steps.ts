@@ -30,6 +30,24 @@ export const COPY_SAFETY_MARGIN_MS = 3 * 60 * 1000;
 /** State-machine-wide timeout of Migrate; also the lifetime of the environment lock (DynamoDB TTL). */
 export const MIGRATION_TIMEOUT_SECONDS = 48 * 3600;
 
+/**
+ * Part of MIGRATION_TIMEOUT_SECONDS kept for the steps themselves (invocations, retries with backoff,
+ * the notification and the unlock) and for the compensation after a clone ran out of time. Reaching
+ * Migrate's own timeout would end the execution with no notification and the lock held, so every
+ * wait and both clones are given bounds that add up to less than the timeout (validate-input).
+ */
+export const STEP_RESERVE_SECONDS = 3600;
+
+/** The least a clone must be left for copying the buckets, once its own waits are counted. */
+export const MIN_COPY_SECONDS = 3600;
+
+/**
+ * TimeoutSeconds of Migrate's two Clone tasks. A clone's waits are bounded by the input; its copy is
+ * not (a bucket takes as many invocations as it needs), so the task bounds it: a clone that overruns
+ * fails its task, whose Catch compensates and notifies, before Migrate's own timeout could strike.
+ */
+export const CLONE_TIMEOUT_SECONDS = 18 * 3600;
+
 /** Tag keys this workflow puts on what it creates (stacks, snapshots) and on ASGs while in standby. */
 export const TAGS = {
   execution: 'env-migrator:execution',

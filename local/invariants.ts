@@ -80,14 +80,39 @@ export async function captureBaseline(account: SimAccount, stackName: string): P
   };
 }
 
-function survivorNamed(execution: SimExecution, notifications: RecordedMessage[]): string | null {
+/** The JSON facts of a notification (its `details` attribute). */
+interface NotificationDetails {
+  outcome?: string;
+  survivor?: string | null;
+  leftToDo?: string[];
+}
+
+/** Outcomes of an execution that touched no environment: the original holds the data, as before. */
+const UNTOUCHED = new Set(['REJECTED_INPUT', 'MIGRATION_IN_PROGRESS']);
+
+function detailsOf(message: RecordedMessage | undefined): NotificationDetails | undefined {
+  const text = message?.attributes.details?.StringValue;
+  return text ? (JSON.parse(text) as NotificationDetails) : undefined;
+}
+
+/**
+ * The notification the workflow composed, read from the execution history when none was published
+ * (the publish itself failed): the history keeps each state's output, as GetExecutionHistory does.
+ */
+function composedInHistory(execution: SimExecution): NotificationDetails | undefined {
+  const composers = new Set(['Compose the notification', 'Compose a plain notification']);
+  const exited = execution.history.filter((h) => h.type === 'StateExited' && composers.has(h.stateName ?? '') && h.outputJson);
+  const output = exited.at(-1)?.outputJson;
+  if (!output) return undefined;
+  const details = (JSON.parse(output) as { notification?: { details?: string } }).notification?.details;
+  return details ? (JSON.parse(details) as NotificationDetails) : undefined;
+}
+
+function survivorNamed(execution: SimExecution, details: NotificationDetails | undefined): string | null {
   if (execution.status === 'SUCCEEDED' && execution.output) {
     return (JSON.parse(execution.output) as { stackName?: string }).stackName ?? null;
   }
-  const last = notifications.at(-1);
-  const details = last?.attributes.details?.StringValue;
-  if (!details) return null;
-  return (JSON.parse(details) as { survivor?: string | null }).survivor ?? null;
+  return details?.survivor ?? null;
 }
 
 export interface RunFacts {
@@ -97,6 +122,23 @@ export interface RunFacts {
   topicArn: string;
   /** Snapshots the input asked to keep (retainOriginalSnapshots). */
   snapshotsMayRemain?: boolean;
+  /**
+   * The publish of the notification was itself made to fail (SNS refusing or throttling past the
+   * retries): no notification can arrive, and the facts are read from the notification the workflow
+   * composed, in the execution history.
+   */
+  publishMayFail?: boolean;
+  /**
+   * A publish whose response was lost was retried: SNS topics deliver at least once, so identical
+   * copies of the one notification are expected (never a second, different one).
+   */
+  notificationsMayRepeat?: boolean;
+  /**
+   * The return of the instances to service was itself made to fail (the Auto Scaling API refusing
+   * past every retry, its wait running out): the original may then stay out of service, provided
+   * the notification says so and what to do by hand.
+   */
+  standbyExitMayFail?: boolean;
 }
 
 /** Checks every invariant of DESIGN.md on the account's final state. */
@@ -106,10 +148,24 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
   const notifications = account.sns.messages(facts.topicArn);
 
   // 4. Every outcome sends exactly one notification (success included: the team hears either way).
-  if (notifications.length !== 1) violations.push(`expected exactly one notification, got ${notifications.length}`);
+  const distinct = new Set(notifications.map((n) => `${n.subject ?? ''}\n${n.message}\n${n.attributes.details?.StringValue ?? ''}`));
+  const published = facts.notificationsMayRepeat ? distinct.size : notifications.length;
+  let details = detailsOf(notifications.at(-1));
+  if (published === 0 && facts.publishMayFail) {
+    details = composedInHistory(execution);
+    if (!details) violations.push('no notification was published, and none was composed either');
+  } else if (published !== 1) {
+    violations.push(`expected exactly one notification, got ${notifications.length}${distinct.size < notifications.length ? ` (${distinct.size} distinct)` : ''}`);
+  }
+  // What the notification says is left to do by hand: anything of this execution left behind must be named there.
+  const leftToDo = details?.leftToDo ?? [];
+  // By name, or by a name pattern the line gives (`em-1a2b3c4d-*`).
+  const patterns = leftToDo.flatMap((line) => [...line.matchAll(/([A-Za-z0-9][A-Za-z0-9-]*)\*/g)].map((m) => m[1]!));
+  const listedAsLeft = (name: string) => leftToDo.some((line) => line.includes(name)) || patterns.some((p) => name.startsWith(p));
 
   // 2. The survivor is named, exists, and holds all of the data.
-  const survivor = survivorNamed(execution, notifications);
+  const untouched = UNTOUCHED.has(details?.outcome ?? '');
+  const survivor = survivorNamed(execution, details) ?? (untouched ? baseline.stackName : null);
   let dataIntact = false;
   let survivorVersion: string | null = null;
   let survivorStatistics: unknown = null;
@@ -125,13 +181,17 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
     survivorVersion = survivorStack.parameters.EnvironmentVersion ?? null;
     survivorStatistics = await statisticsOf(account, survivor);
   }
-  if (notifications.length === 1 && survivor && !notifications[0]!.message.includes(survivor)) {
+  if (notifications.length >= 1 && survivor && !untouched && !notifications[0]!.message.includes(survivor)) {
     violations.push(`the notification does not name ${survivor} in its message`);
   }
 
-  // 3. If the original environment still exists, it is available again.
+  // 3. If the original environment still exists and is named as holding the data, it is available
+  // again. Once its deletion may have started, the temporary copy is named instead and the original,
+  // possibly emptied, is left out of service (the notification says so).
   const original = account.cloudformation.stackById(baseline.stackId);
-  if (original && !original.status.startsWith('DELETE_COMPLETE')) {
+  // What could not be put back (the Auto Scaling API refusing past every retry) must be listed as left to do.
+  const serviceLeftToDo = !!facts.standbyExitMayFail && leftToDo.some((line) => line.includes(`instances of ${baseline.stackName}`) && line.includes('back in service'));
+  if (original && !original.status.startsWith('DELETE_') && survivor === baseline.stackName && !serviceLeftToDo) {
     const now = groupsOf(account, baseline.stackName);
     for (const before of baseline.groups) {
       const after = now.find((g) => g.logicalId === before.logicalId);
@@ -152,25 +212,22 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
     violations.push('the original environment was deleted without a complete copy surviving');
   }
 
-  // No leftover of this execution other than the survivor.
+  // No leftover of this execution other than the survivor, unless the notification lists it as left to do by hand.
   for (const stack of account.cloudformation.liveStacks()) {
-    if (stack.tags[TAGS.execution] === execution.executionArn && stack.stackName !== survivor) {
-      violations.push(`leftover stack ${stack.stackName} (${stack.status}) created by this execution`);
+    if (stack.tags[TAGS.execution] === execution.executionArn && stack.stackName !== survivor && !listedAsLeft(stack.stackName)) {
+      violations.push(`leftover stack ${stack.stackName} (${stack.status}) created by this execution, not listed as left to do`);
     }
   }
-  const survivorIsOriginal = survivor === baseline.stackName && original !== undefined && !original.status.startsWith('DELETE_COMPLETE');
-  const survivorIsNew = execution.status === 'SUCCEEDED';
-  if (!facts.snapshotsMayRemain && (survivorIsOriginal || survivorIsNew)) {
-    for (const snap of account.rds.listSnapshots()) {
-      if (snap.tags.some((t) => t.Key === TAGS.execution && t.Value === execution.executionArn)) {
-        violations.push(`leftover snapshot ${snap.identifier} created by this execution`);
-      }
-    }
+  const retained = execution.status === 'SUCCEEDED' && execution.output ? ((JSON.parse(execution.output) as { snapshotsRetained?: string[] }).snapshotsRetained ?? []) : [];
+  for (const snap of account.rds.listSnapshots()) {
+    if (!snap.tags.some((t) => t.Key === TAGS.execution && t.Value === execution.executionArn)) continue;
+    if (facts.snapshotsMayRemain || retained.includes(snap.identifier) || listedAsLeft(snap.identifier)) continue;
+    violations.push(`leftover snapshot ${snap.identifier} created by this execution, not listed as left to do`);
   }
 
-  // 6. The lock is released on every exit path.
+  // 6. The lock is released on every exit path (or, when releasing it failed, the notification says so).
   const lock = account.dynamodb.items(facts.lockTable).find((i) => i.stackName?.S === baseline.stackName && i.owner?.S === execution.executionArn);
-  if (lock) violations.push(`the lock on ${baseline.stackName} is still held by this execution`);
+  if (lock && !leftToDo.some((line) => line.includes('lock'))) violations.push(`the lock on ${baseline.stackName} is still held by this execution`);
 
   return { survivor, survivorVersion, survivorStatistics, dataIntact, notifications, violations };
 }

@@ -22,6 +22,8 @@ export interface LambdaFault {
   /** Let this many invocations of the step through first. */
   skip?: number;
   times?: number;
+  /** Only invocations for which this holds count (e.g. those of one state, see local/faults/state-context.ts). */
+  when?: () => boolean;
 }
 
 /** Step Functions' limit on the data passed between states (256 KiB). */
@@ -88,7 +90,7 @@ export class LambdaInvoker {
         timer = setTimeout(() => reject(new LambdaError('Sandbox.Timedout', `Task timed out after ${timeoutMs / 1000}.00 seconds`)), timeoutMs);
       });
       const result = await Promise.race([handler(event, context), timedOut]);
-      const fault = this.faults.find((f) => f.step === step && ++f.seen > (f.skip ?? 0) && f.fired < (f.times ?? 1));
+      const fault = this.faults.find((f) => f.step === step && (f.when?.() ?? true) && ++f.seen > (f.skip ?? 0) && f.fired < (f.times ?? 1));
       if (fault) {
         fault.fired += 1;
         // The handler's calls took effect; the runtime died before the response left (a crash, an OOM kill).

@@ -35,6 +35,8 @@ export interface SampleSize {
   largeObject: boolean;
   /** Instances in the Auto Scaling group. */
   instances: number;
+  /** How many of SPECIAL_KEYS to add (all when absent). */
+  specialKeys?: number;
 }
 
 export const REHEARSAL_SIZE: SampleSize = { objects: 10_000, rows: 500, largeObject: true, instances: 3 };
@@ -106,7 +108,7 @@ export function seedSampleEnvironment(account: SimAccount, size: SampleSize): vo
       tags: i % 10 === 0 ? { retention: 'long', classification: 'internal' } : undefined,
     });
   }
-  for (const key of SPECIAL_KEYS) {
+  for (const key of SPECIAL_KEYS.slice(0, size.specialKeys ?? SPECIAL_KEYS.length)) {
     account.s3.putObjectDirect(reports, key, { body: `contents of ${key}`, contentType: 'text/plain', metadata: { 'original-name': encodeURIComponent(key) }, tags: { special: 'yes' } });
   }
   if (size.largeObject) {

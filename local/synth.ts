@@ -15,7 +15,8 @@ export async function synthesizeTemplate(): Promise<SynthesizedTemplate> {
   // CDK's built-in template validation (a WASM engine, seconds per synth) is for `cdk synth`/deploy and
   // the infra tests; here we only read the definitions back.
   const app = new App({ builtinCloudFormationValidation: false });
-  const stack = new EnvironmentMigratorStack(app, 'EnvMigrator');
+  // IAM is not simulated: the prefix only has to be valid (the sample environment is orders-prod).
+  const stack = new EnvironmentMigratorStack(app, 'EnvMigrator', { managedStackPrefixes: ['orders-'] });
   const assembly = app.synth();
   cached = assembly.getStackArtifact(stack.artifactId).template as SynthesizedTemplate;
   return cached;

@@ -42,6 +42,20 @@ export const TRANSIENT_RETRY: sfn.RetryProps = {
 const LAMBDA_THROTTLED: sfn.RetryProps = { ...TRANSIENT_RETRY, errors: ['Lambda.TooManyRequestsException'] };
 
 /**
+ * An invocation that died without an answer: the runtime crashed or was killed (Runtime.ExitError),
+ * or ran out of time (Sandbox.Timedout; the optimized integration reports both as Lambda.Unknown,
+ * "Handle Lambda service exceptions", Step Functions developer guide). Its AWS calls may have taken
+ * effect, so it is retried once: every step is idempotent (DESIGN.md invariant 5), and a second
+ * death goes to the Catch like any failure.
+ */
+export const LAMBDA_CRASHED: sfn.RetryProps = {
+  errors: ['Runtime.ExitError', 'Sandbox.Timedout', 'Lambda.Unknown'],
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 1,
+};
+
+/**
  * Transient errors of the optimized service integrations (DynamoDB, SNS, StartExecution). Step
  * Functions names them `<Service>.<ExceptionName>` ("Error handling in Step Functions"); the local
  * executor's handlers for those states throw the classified names instead, so both are listed.
@@ -52,7 +66,9 @@ export function serviceRetry(service: 'DynamoDB' | 'SNS' | 'StepFunctions'): sfn
     SNS: ['ThrottledException', 'InternalErrorException', 'KMSThrottlingException'],
     StepFunctions: ['ThrottlingException', 'ExecutionLimitExceeded'],
   };
-  return { ...TRANSIENT_RETRY, errors: [...RETRYABLE_ERRORS, ...names[service].map((n) => `${service}.${n}`)] };
+  // A 5xx the service does not model as an exception of its own reaches us under its HTTP error code.
+  const unmodelled = ['InternalError', 'InternalFailure', 'ServiceUnavailable'];
+  return { ...TRANSIENT_RETRY, errors: [...RETRYABLE_ERRORS, ...[...names[service], ...unmodelled].map((n) => `${service}.${n}`)] };
 }
 
 export interface LambdaStepProps {
@@ -73,7 +89,8 @@ export interface LambdaStepProps {
  * A Lambda task the way every step is called: the function ARN as Resource (payloadResponseOnly, the
  * result is the handler's return value), a timeout just above the function's, Lambda's own service
  * errors retried by CDK, and our retry of throttling and unavailability. Nothing else is retried:
- * permanent errors (InputInvalid, PreflightFailed, DeletionRefused, WaitTimedOut...) go to the Catch.
+ * permanent errors (InputInvalid, PreflightFailed, DeletionRefused, WaitTimedOut...) go to the Catch; a
+ * crashed invocation is retried once (LAMBDA_CRASHED).
  */
 export function lambdaStep(scope: Construct, name: string, fns: StepFunctions, step: StepName, props: LambdaStepProps): tasks.LambdaInvoke {
   const task = tasks.LambdaInvoke.jsonPath(scope, name, {
@@ -88,6 +105,7 @@ export function lambdaStep(scope: Construct, name: string, fns: StepFunctions, s
   });
   task.addRetry(TRANSIENT_RETRY);
   task.addRetry(LAMBDA_THROTTLED);
+  task.addRetry(LAMBDA_CRASHED);
   return task;
 }
 

@@ -4,22 +4,22 @@
  *
  *   validate → lock → discover → standby → Clone(current → temp) → identical? → delete current
  *   → Clone(temp → current name, new version) → identical? → delete temp → delete snapshots
- *   → notify → unlock → report
+ *   → unlock → notify → report
  *
  * Every forward state catches into a note of the failed state and then into the compensation of its
  * phase (saga): A before the current environment is touched (undo everything, the current
  * environment survives), B once it is being deleted (keep the temporary copy: the only copy), C once
  * the new environment is verified (only clean-up is left). Compensating states retry transient
  * errors and never stop the chain: a failure is recorded under `$.compensation.<action>`.
- * Every ending goes through one tail: compose → publish → release the lock → the outcome's end
+ * Every ending goes through one tail: release the lock → compose → publish → the outcome's end
  * state, so each outcome publishes exactly one notification.
  *
  * State layout after validation: ValidateInputResult at the root (`input`, `execution`,
  * `tempStackName`, `runId`, `lockExpiresAt`), then `required`, `current`, `standby`, `clone1`,
- * `clone2`, `*Status` of the wait loops, `retainedSnapshots`; on failure `error` ({Error, Cause}),
+ * `clone2`, `*Status` of the wait loops, `cleanup`, `retainedSnapshots`, `keepSnapshots`; on failure `error` ({Error, Cause}),
  * `failure.state`, `compensation`; at the end `notice` (the ComposeNotificationEvent) and `notification`.
  */
-import { Duration, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -39,7 +39,7 @@ import type {
   StandbyStatusEvent,
   ValidateInputEvent,
 } from '../lambdas/shared/contracts';
-import { MIGRATION_TIMEOUT_SECONDS, TAGS } from '../lambdas/steps';
+import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
 import {
   EXECUTION,
   catchInto,
@@ -56,7 +56,8 @@ import {
 
 export interface MigrateDefinitionProps {
   fns: StepFunctions;
-  cloneStateMachine: sfn.IStateMachine;
+  /** Concrete: its name is part of the ARNs of the clone executions Migrate may have to stop. */
+  cloneStateMachine: sfn.StateMachine;
   /** The environment lock: partition key `stackName` (S), TTL attribute `expiresAt`. */
   lockTable: dynamodb.ITable;
   topic: sns.ITopic;
@@ -73,8 +74,8 @@ export function buildMigrateDefinition(scope: Construct, props: MigrateDefinitio
   const { fns } = props;
   // Built from the end: the shared tail, the compensations, then the forward path backwards.
   const tail = notifyAndFinish(scope, props);
-  const phaseA = undoBeforeDeletion(scope, fns, tail);
-  const phaseB = keepTheTemporaryCopy(scope, fns, tail);
+  const phaseA = undoBeforeDeletion(scope, props, tail);
+  const phaseB = keepTheTemporaryCopy(scope, props, tail);
 
   const success = cleanUpPhase(scope, fns, tail);
   const secondClone = secondClonePhase(scope, props, { next: success, mismatch: preserveAfterSecondMismatch(scope, fns, tail), compensation: phaseB });
@@ -366,9 +367,11 @@ function secondClonePhase(scope: Construct, props: MigrateDefinitionProps, targe
 }
 
 /**
- * After the new environment is verified: delete the temporary stack and this migration's snapshots
- * (the original ones kept when asked), then report success. Failures here are phase C: the data is
- * safe in the new environment, only the clean-up is left to do by hand.
+ * After the new environment is verified: delete the temporary stack, then this migration's
+ * snapshots (the original's kept when asked), then report success. Each clean-up action records
+ * what it did under `$.cleanup` and the chain goes on whatever happens: the data is safe in the new
+ * environment, and a clean-up that failed (phase C) ends the execution as failed, the notification
+ * listing what is left to do by hand.
  */
 function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable): sfn.IChainable {
   const success = sfn.Pass.jsonPath(scope, 'Report success', {
@@ -376,97 +379,96 @@ function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable
       survivor: sfn.JsonPath.stringAt('$.input.stackName'),
       statistics: sfn.JsonPath.objectAt('$.clone2.output.statistics'),
       verification: sfn.JsonPath.listAt('$.clone2.output.verification'),
-      cleanedUp: sfn.JsonPath.array(
-        sfn.JsonPath.format('deleted the temporary stack {}', sfn.JsonPath.stringAt('$.tempStackName')),
-        sfn.JsonPath.format('deleted the manual DB snapshots of this migration (tag {}={}) that were not to be kept', TAGS.execution, sfn.JsonPath.stringAt('$.execution.id')),
-      ),
+      compensation: sfn.JsonPath.objectAt('$.cleanup'),
     }),
     resultPath: '$.notice',
   });
   success.next(tail);
+  const unfinished = (name: string, failedState: string, key: string) => {
+    const report = sfn.Pass.jsonPath(scope, name, {
+      parameters: notice('FAILED_AND_COMPENSATED', {
+        survivor: sfn.JsonPath.stringAt('$.input.stackName'),
+        failedState,
+        error: sfn.JsonPath.objectAt(`$.cleanup.${key}`),
+        compensation: sfn.JsonPath.objectAt('$.cleanup'),
+      }),
+      resultPath: '$.notice',
+    });
+    report.next(tail);
+    return report;
+  };
+  const cleanedUp = sfn.Choice.jsonPath(scope, 'Was everything cleaned up?')
+    .when(sfn.Condition.isPresent('$.cleanup.deleteTemporaryStack.Error'), unfinished('Report the leftover temporary stack', 'Delete the temporary stack', 'deleteTemporaryStack'))
+    .when(sfn.Condition.isPresent('$.cleanup.deleteSnapshots.Error'), unfinished('Report the leftover snapshots', DELETE_SNAPSHOTS, 'deleteSnapshots'))
+    .otherwise(success);
 
-  const leftoverSnapshots = sfn.Pass.jsonPath(scope, 'Report the leftover snapshots', {
-    parameters: failedNotice({
-      survivor: sfn.JsonPath.stringAt('$.input.stackName'),
-      leftToDo: sfn.JsonPath.array(snapshotsLeftToDo()),
-    }),
-    resultPath: '$.notice',
-  });
-  leftoverSnapshots.next(tail);
-  const leftoverTemp = sfn.Pass.jsonPath(scope, 'Report the leftover temporary stack', {
-    parameters: failedNotice({
-      survivor: sfn.JsonPath.stringAt('$.input.stackName'),
-      leftToDo: sfn.JsonPath.array(
-        sfn.JsonPath.format('delete the temporary stack {} (the new environment is verified; it is no longer needed)', sfn.JsonPath.stringAt('$.tempStackName')),
-        snapshotsLeftToDo(),
-      ),
-    }),
-    resultPath: '$.notice',
-  });
-  leftoverTemp.next(tail);
-
-  // Snapshots: with retainOriginalSnapshots only clone 2's go (clone 1's are the pre-migration backup).
+  const deleteSnapshots = sweepSnapshots(scope, fns, { name: DELETE_SNAPSHOTS, keepPath: '$.keepSnapshots', recordPath: '$.cleanup.deleteSnapshots', next: cleanedUp });
+  // With retainOriginalSnapshots, clone 1's snapshots (of the original, now deleted) are the pre-migration backup.
   const listRetained = sfn.Map.jsonPath(scope, 'List the retained snapshots', {
     itemsPath: '$.clone1.output.snapshots',
     resultPath: '$.retainedSnapshots',
   });
   listRetained.itemProcessor(sfn.Pass.jsonPath(scope, 'Take the snapshot identifier', { inputPath: '$.snapshotIdentifier' }));
-  listRetained.next(success);
+  const keepOriginals = sfn.Pass.jsonPath(scope, 'Keep the original snapshots as a backup', { inputPath: '$.clone1.output.snapshots', resultPath: '$.keepSnapshots' });
+  listRetained.next(keepOriginals).next(deleteSnapshots);
   const retainNone = sfn.Pass.jsonPath(scope, 'Retain no snapshot', { result: sfn.Result.fromArray([]), resultPath: '$.retainedSnapshots' });
-  retainNone.next(success);
-  const deleteSecond = deleteSnapshots(scope, fns, "Delete the temporary stack's snapshots", '$.clone2.output.snapshots', '$.secondSnapshotsDeleted');
-  const deleteFirst = deleteSnapshots(scope, fns, 'Delete the original snapshots', '$.clone1.output.snapshots', '$.firstSnapshotsDeleted');
-  const retained = sfn.Choice.jsonPath(scope, 'Were the original snapshots kept?')
+  const keepNone = sfn.Pass.jsonPath(scope, 'Keep no snapshot', { result: sfn.Result.fromArray([]), resultPath: '$.keepSnapshots' });
+  retainNone.next(keepNone).next(deleteSnapshots);
+  const retained = sfn.Choice.jsonPath(scope, 'Keep the original snapshots?')
     .when(sfn.Condition.booleanEquals('$.input.retainOriginalSnapshots', true), listRetained)
     .otherwise(retainNone);
-  deleteSecond.next(retained);
-  deleteFirst.next(deleteSecond);
-  catchInto([deleteFirst], noteFailure(scope, 'Delete the original snapshots', leftoverSnapshots));
-  catchInto([deleteSecond], noteFailure(scope, "Delete the temporary stack's snapshots", leftoverSnapshots));
-  const keepOriginals = sfn.Choice.jsonPath(scope, 'Keep the original snapshots?')
-    .when(sfn.Condition.booleanEquals('$.input.retainOriginalSnapshots', true), deleteSecond)
-    .otherwise(deleteFirst);
 
-  const tempNote = noteFailure(scope, 'Delete the temporary stack', leftoverTemp);
-  const describeFailure = describeDeletionFailure(scope, 'Describe the failed deletion of the temporary stack', '$.tempDeletionStatus');
-  describeFailure.next(tempNote);
-  const loop = waitLoop<StackStatusEvent>(scope, fns, {
-    check: 'Check the temporary stack',
-    ready: 'Temporary stack deleted?',
-    wait: 'Wait for the temporary stack deletion',
-    step: 'stack-status',
-    payload: { stackName: sfn.JsonPath.stringAt('$.tempStackName'), operation: 'DELETE', execution: EXECUTION },
-    timeoutPath: '$.input.waits.stackDeleteSeconds',
-    resultPath: '$.tempDeletionStatus',
-    next: keepOriginals,
-    onFailed: describeFailure,
-  });
-  const deleteTemp = lambdaStep(scope, 'Delete the temporary stack', fns, 'delete-stack', {
-    payload: eventOf<DeleteStackEvent>({
-      stackName: sfn.JsonPath.stringAt('$.tempStackName'),
-      execution: EXECUTION,
+  const start = sfn.Pass.jsonPath(scope, 'Clean up', { result: sfn.Result.fromObject({}), resultPath: '$.cleanup' });
+  start.next(
+    undoStackDeletion(scope, fns, {
+      key: 'deleteTemporaryStack',
+      recordPath: '$.cleanup',
+      stackNamePath: '$.tempStackName',
       reason: sfn.JsonPath.format('temporary copy of {}, no longer needed: the new environment is verified', sfn.JsonPath.stringAt('$.input.stackName')),
+      names: {
+        delete: 'Delete the temporary stack',
+        check: 'Check the temporary stack',
+        ready: 'Temporary stack deleted?',
+        wait: 'Wait for the temporary stack deletion',
+        failed: 'Note the temporary stack was not deleted',
+      },
+      next: retained,
     }),
-    resultPath: '$.tempDeletion',
-  });
-  deleteTemp.next(loop.start);
-  catchInto([deleteTemp, ...loop.checks], tempNote);
-  return deleteTemp;
-}
-
-function snapshotsLeftToDo(): string {
-  return sfn.JsonPath.format(
-    'delete the manual DB snapshots tagged {}={} unless kept on purpose (retainOriginalSnapshots keeps the original ones)',
-    TAGS.execution,
-    sfn.JsonPath.stringAt('$.execution.id'),
   );
+  return start;
 }
 
-function deleteSnapshots(scope: Construct, fns: StepFunctions, name: string, snapshotsPath: string, resultPath: string): sfn.TaskStateBase {
-  return lambdaStep(scope, name, fns, 'delete-snapshots', {
-    payload: eventOf<DeleteSnapshotsEvent>({ snapshots: sfn.JsonPath.listAt(snapshotsPath), execution: EXECUTION }),
-    resultPath,
+/** Name of the success path's snapshot clean-up (also the failed state a notification names). */
+const DELETE_SNAPSHOTS = "Delete this migration's snapshots";
+
+interface SweepProps {
+  name: string;
+  /** Path of the SnapshotRef[] to keep; absent: keep none. */
+  keepPath?: string;
+  /** Where the step's result, or the caught {Error, Cause}, is recorded. */
+  recordPath: string;
+  next: sfn.IChainable;
+}
+
+/**
+ * Deletes this execution's snapshots, found by sweep (delete-snapshots with runId: every manual
+ * snapshot named `em-<runId>-...` that carries this execution's tag, so those of a clone that failed
+ * before reporting them too), except `keepPath`'s. Records the result (deleted, kept, not
+ * deletable) or the error at `recordPath` and goes on to `next` whatever happens.
+ */
+function sweepSnapshots(scope: Construct, fns: StepFunctions, p: SweepProps): sfn.IChainable {
+  const task = lambdaStep(scope, p.name, fns, 'delete-snapshots', {
+    payload: eventOf<DeleteSnapshotsEvent>({
+      snapshots: [],
+      execution: EXECUTION,
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      ...(p.keepPath ? { keep: sfn.JsonPath.listAt(p.keepPath) } : {}),
+    }),
+    resultPath: p.recordPath,
   });
+  task.next(p.next);
+  task.addCatch(p.next, { errors: [sfn.Errors.ALL], resultPath: p.recordPath });
+  return task;
 }
 
 /** Turns a FAILED stack deletion into an error ({Error, Cause} in `$.error`) for the phase's compensation. */
@@ -487,7 +489,9 @@ function cloneTask(scope: Construct, props: MigrateDefinitionProps, name: string
     name: sfn.JsonPath.format(`{}-${phase}`, sfn.JsonPath.stringAt('$.runId')),
     resultSelector: { output: sfn.JsonPath.objectAt('$.Output') },
     resultPath: requestPath,
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(MIGRATION_TIMEOUT_SECONDS)),
+    // validate-input keeps the waits within what this bound leaves: a clone that overruns fails this
+    // task into its Catch, which compensates and notifies, before Migrate's own timeout could strike.
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(CLONE_TIMEOUT_SECONDS)),
   });
   task.addRetry(serviceRetry('StepFunctions'));
   return task;
@@ -522,6 +526,7 @@ function preserveAfterFirstMismatch(scope: Construct, fns: StepFunctions, tail: 
     resultPath: '$.notice',
   });
   report.next(tail);
+  const removeSnapshots = sweepSnapshots(scope, fns, { name: "Delete the differing copy's snapshots", recordPath: '$.compensation.deleteSnapshots', next: report });
   const exit = undoStandby(scope, fns, {
     prepare: 'Prepare to bring the instances back',
     exit: 'Bring the instances back into service',
@@ -529,7 +534,7 @@ function preserveAfterFirstMismatch(scope: Construct, fns: StepFunctions, tail: 
     ready: 'Instances back in service?',
     wait: 'Wait for the instances to come back',
     done: 'Note the instances are back',
-    next: report,
+    next: removeSnapshots,
   });
   const deleteTemp = undoStackDeletion(scope, fns, {
     key: 'deleteTemporaryStack',
@@ -572,6 +577,13 @@ function preserveAfterSecondMismatch(scope: Construct, fns: StepFunctions, tail:
     resultPath: '$.notice',
   });
   report.next(tail);
+  // The original is gone: its snapshots (clone 1's) are kept as a backup, clone 2's deleted.
+  const removeSnapshots = sweepSnapshots(scope, fns, {
+    name: "Delete the second clone's snapshots",
+    keepPath: '$.clone1.output.snapshots',
+    recordPath: '$.compensation.deleteSnapshots',
+    next: report,
+  });
   const deleteNew = undoStackDeletion(scope, fns, {
     key: 'deleteNewStack',
     stackNamePath: '$.input.stackName',
@@ -583,7 +595,7 @@ function preserveAfterSecondMismatch(scope: Construct, fns: StepFunctions, tail:
       wait: 'Wait for the mismatched new environment deletion',
       failed: 'Note the mismatched new environment was not deleted',
     },
-    next: report,
+    next: removeSnapshots,
   });
   return startCompensation(scope, 'Preserve the temporary copy', deleteNew);
 }
@@ -594,30 +606,19 @@ function preserveAfterSecondMismatch(scope: Construct, fns: StepFunctions, tail:
 
 /**
  * Phase A, the current environment untouched: delete the temporary stack if clone 1 was started,
- * return the instances to service if they may have left it, delete clone 1's snapshots if known,
- * then alert: the current environment keeps the data.
+ * return the instances to service if they may have left it, delete every snapshot of this
+ * migration, then alert: the current environment keeps the data.
  */
-function undoBeforeDeletion(scope: Construct, fns: StepFunctions, tail: sfn.IChainable): sfn.IChainable {
+function undoBeforeDeletion(scope: Construct, props: MigrateDefinitionProps, tail: sfn.IChainable): sfn.IChainable {
+  const { fns } = props;
   const report = sfn.Pass.jsonPath(scope, 'Report the undone migration', {
     parameters: failedNotice({ survivor: sfn.JsonPath.stringAt('$.input.stackName'), compensation: sfn.JsonPath.objectAt('$.compensation') }),
     resultPath: '$.notice',
   });
   report.next(tail);
 
-  const deleteSnapshotsDone = sfn.Pass.jsonPath(scope, 'Note the first clone snapshots are deleted', {
-    result: sfn.Result.fromObject({ status: 'DONE' }),
-    resultPath: '$.compensation.deleteSnapshots',
-  });
-  deleteSnapshotsDone.next(report);
-  const removeSnapshots = lambdaStep(scope, "Remove the first clone's snapshots", fns, 'delete-snapshots', {
-    payload: eventOf<DeleteSnapshotsEvent>({ snapshots: sfn.JsonPath.listAt('$.clone1.output.snapshots'), execution: EXECUTION }),
-    resultPath: '$.undoSnapshots',
-  });
-  removeSnapshots.next(deleteSnapshotsDone);
-  removeSnapshots.addCatch(report, { errors: [sfn.Errors.ALL], resultPath: '$.compensation.deleteSnapshots' });
-  const snapshotsKnown = sfn.Choice.jsonPath(scope, "Are the first clone's snapshots known?")
-    .when(sfn.Condition.isPresent('$.clone1.output.snapshots'), removeSnapshots)
-    .otherwise(report);
+  // The clone may have failed before reporting its snapshots: they are found by their name and tag.
+  const removeSnapshots = sweepSnapshots(scope, fns, { name: "Remove this migration's snapshots", recordPath: '$.compensation.deleteSnapshots', next: report });
 
   const exit = undoStandby(scope, fns, {
     prepare: 'Prepare the return to service',
@@ -627,11 +628,11 @@ function undoBeforeDeletion(scope: Construct, fns: StepFunctions, tail: sfn.ICha
     ready: 'Instances returned?',
     wait: 'Wait for the returning instances',
     done: 'Note the instances are returned',
-    next: snapshotsKnown,
+    next: removeSnapshots,
   });
   // standby-exit also recovers groups standby-enter tagged before failing, so it runs whenever the
   // groups are known, even without a StandbyRecord.
-  const mayBeInStandby = sfn.Choice.jsonPath(scope, 'May instances be in standby?').when(sfn.Condition.isPresent('$.current'), exit).otherwise(snapshotsKnown);
+  const mayBeInStandby = sfn.Choice.jsonPath(scope, 'May instances be in standby?').when(sfn.Condition.isPresent('$.current'), exit).otherwise(removeSnapshots);
 
   const removeTemp = undoStackDeletion(scope, fns, {
     key: 'deleteTemporaryStack',
@@ -646,21 +647,31 @@ function undoBeforeDeletion(scope: Construct, fns: StepFunctions, tail: sfn.ICha
     },
     next: mayBeInStandby,
   });
-  const tempMayExist = sfn.Choice.jsonPath(scope, 'Was the first clone started?').when(sfn.Condition.isPresent('$.clone1'), removeTemp).otherwise(mayBeInStandby);
+  const stop = stopClone(scope, props, 'Stop the first clone', 'c1', removeTemp);
+  const tempMayExist = sfn.Choice.jsonPath(scope, 'Was the first clone started?').when(sfn.Condition.isPresent('$.clone1'), stop).otherwise(mayBeInStandby);
   return startCompensation(scope, 'Undo the migration', tempMayExist);
 }
 
 /**
  * Phase B, the current environment deleted or being deleted: the temporary stack holds the data
  * and is NEVER deleted. Delete the partial new stack if clone 2 had started (it carries this
- * execution's tag; delete-stack refuses anything else, and a refusal does not stop the alert).
+ * execution's tag; delete-stack refuses anything else, and a refusal does not stop the alert), and
+ * clone 2's snapshots; clone 1's, the backup of the original environment, are kept and listed.
  */
-function keepTheTemporaryCopy(scope: Construct, fns: StepFunctions, tail: sfn.IChainable): sfn.IChainable {
+function keepTheTemporaryCopy(scope: Construct, props: MigrateDefinitionProps, tail: sfn.IChainable): sfn.IChainable {
+  const { fns } = props;
   const report = sfn.Pass.jsonPath(scope, 'Report the kept temporary copy', {
     parameters: failedNotice({ survivor: sfn.JsonPath.stringAt('$.tempStackName'), compensation: sfn.JsonPath.objectAt('$.compensation') }),
     resultPath: '$.notice',
   });
   report.next(tail);
+  // The original is gone or going: its snapshots (clone 1's) are kept as a backup, clone 2's deleted.
+  const removeSnapshots = sweepSnapshots(scope, fns, {
+    name: "Remove the second clone's snapshots",
+    keepPath: '$.clone1.output.snapshots',
+    recordPath: '$.compensation.deleteSnapshots',
+    next: report,
+  });
   const removePartial = undoStackDeletion(scope, fns, {
     key: 'deleteNewStack',
     stackNamePath: '$.input.stackName',
@@ -672,10 +683,43 @@ function keepTheTemporaryCopy(scope: Construct, fns: StepFunctions, tail: sfn.IC
       wait: 'Wait for the partial new environment removal',
       failed: 'Note the partial new environment was not removed',
     },
-    next: report,
+    next: removeSnapshots,
   });
-  const started = sfn.Choice.jsonPath(scope, 'Was the second clone started?').when(sfn.Condition.isPresent('$.clone2'), removePartial).otherwise(report);
+  const stop = stopClone(scope, props, 'Stop the second clone', 'c2', removePartial);
+  const started = sfn.Choice.jsonPath(scope, 'Was the second clone started?').when(sfn.Condition.isPresent('$.clone2'), stop).otherwise(removeSnapshots);
   return startCompensation(scope, 'Keep the temporary copy', started);
+}
+
+/**
+ * Stops the clone's execution before its work is undone. The Clone task can fail while its
+ * execution still runs (the task's own timeout, a failure to follow the child), and a clone left
+ * running would go on creating the stack and snapshots the compensation is about to delete.
+ * StopExecution of an execution that never started or already ended changes nothing; any failure
+ * is recorded and the chain goes on.
+ */
+function stopClone(scope: Construct, props: MigrateDefinitionProps, name: string, phase: 'c1' | 'c2', next: sfn.IChainable): sfn.IChainable {
+  const executions = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${props.cloneStateMachine.stateMachineName}`;
+  const stop = tasks.CallAwsService.jsonPath(scope, name, {
+    service: 'sfn',
+    action: 'stopExecution',
+    iamAction: 'states:StopExecution',
+    iamResources: [`${executions}:*`],
+    parameters: {
+      // The name cloneTask gives it.
+      ExecutionArn: sfn.JsonPath.format(`${executions}:{}-${phase}`, sfn.JsonPath.stringAt('$.runId')),
+      Error: 'MigrationCompensating',
+      Cause: 'the migration failed and is undoing what this clone did',
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: SERVICE_TASK_TIMEOUT,
+  });
+  stop.addRetry({ ...serviceRetry('StepFunctions'), errors: [...serviceRetry('StepFunctions').errors!.map((e) => e.replace(/^StepFunctions\./, 'Sfn.'))] });
+  // Never started (StartExecution itself failed): nothing to stop. SDK integrations name errors
+  // "<Service>.<Exception>" ("Handling errors", AWS SDK service integrations).
+  stop.addCatch(next, { errors: ['Sfn.ExecutionDoesNotExistException', 'Sfn.ExecutionDoesNotExist'], resultPath: sfn.JsonPath.DISCARD });
+  stop.addCatch(next, { errors: [sfn.Errors.ALL], resultPath: `$.compensation.stopClone${phase === 'c1' ? 1 : 2}` });
+  stop.next(next);
+  return stop;
 }
 
 /** Every compensation chain starts with an empty record of what it did. */
@@ -686,8 +730,10 @@ function startCompensation(scope: Construct, name: string, next: sfn.IChainable)
 }
 
 interface UndoStackProps {
-  /** Key under `$.compensation`. */
+  /** Key under `recordPath`. */
   key: string;
+  /** Where the action is recorded (default `$.compensation`). */
+  recordPath?: string;
   stackNamePath: string;
   reason: string;
   names: { delete: string; check: string; ready: string; wait: string; failed: string };
@@ -696,10 +742,10 @@ interface UndoStackProps {
 
 /**
  * A compensating stack deletion: delete + wait, recording `{status: DONE, target}` or the error
- * under `$.compensation.<key>`, and going on to `next` whatever happens.
+ * under `<recordPath>.<key>`, and going on to `next` whatever happens.
  */
 function undoStackDeletion(scope: Construct, fns: StepFunctions, p: UndoStackProps): sfn.IChainable {
-  const notePath = `$.compensation.${p.key}`;
+  const notePath = `${p.recordPath ?? '$.compensation'}.${p.key}`;
   const failed = sfn.Pass.jsonPath(scope, p.names.failed, {
     parameters: { Error: 'StackDeleteFailed', Cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`$.undo.${p.key}.failures`)) },
     resultPath: notePath,
@@ -762,6 +808,9 @@ function undoStandby(scope: Construct, fns: StepFunctions, n: UndoStandbyNames):
     inputPath: '$.standbyExit',
     resultPath: '$.standbyExit',
   });
+  // Instances still entering standby (a standby-enter that failed or timed out moments ago) can be
+  // moved back only once in Standby (ExitStandby, Auto Scaling API reference): about ten minutes of patience.
+  exit.addRetry({ errors: ['StandbyInTransition'], interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 6 });
   exit.next(loop.start);
   for (const s of [exit, ...loop.checks]) s.addCatch(n.next, { errors: [sfn.Errors.ALL], resultPath: notePath });
 
@@ -806,10 +855,10 @@ function failedNotice(fields: Partial<Fields<ComposeNotificationEvent>>): Fields
 }
 
 /**
- * The shared ending of every outcome: compose and publish the notification (a failure to notify is
- * recorded and does not stop the ending), release the lock when this execution holds it, then end
- * the way the outcome says. The lock is released last so no other migration starts while this one
- * still acts on the environment.
+ * The shared ending of every outcome, once nothing acts on the environment any more: release the
+ * lock when this execution holds it (a release that fails is recorded, so the notification lists
+ * it as left to do by hand), compose and publish the notification (a failure to notify is recorded
+ * and does not stop the ending), then end the way the outcome says.
  */
 function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.IChainable {
   const outcomeIs = (o: Outcome) => sfn.Condition.stringEquals('$.notice.outcome', o);
@@ -837,6 +886,77 @@ function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.I
     .when(outcomeIs('PRESERVED_AFTER_SECOND_CLONE_MISMATCH'), sfn.Fail.jsonPath(scope, 'New environment differs', errorOf))
     .otherwise(sfn.Fail.jsonPath(scope, 'Migration failed', errorOf));
 
+  const compose = lambdaStep(scope, 'Compose the notification', props.fns, 'compose-notification', {
+    inputPath: '$.notice',
+    resultPath: '$.notification',
+  });
+  const publish = tasks.SnsPublish.jsonPath(scope, 'Publish the notification', {
+    topic: props.topic,
+    subject: sfn.JsonPath.stringAt('$.notification.subject'),
+    message: sfn.TaskInput.fromJsonPathAt('$.notification.message'),
+    messageAttributes: { details: { value: sfn.JsonPath.stringAt('$.notification.details'), dataType: tasks.MessageAttributeDataType.STRING } },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: SERVICE_TASK_TIMEOUT,
+  });
+  publish.addRetry(serviceRetry('SNS'));
+  publish.addCatch(howItEnded, { errors: [sfn.Errors.ALL], resultPath: '$.notificationError' });
+  publish.next(howItEnded);
+  // The composer could not run (it crashed twice): a plain notification built here still goes out,
+  // naming everything this execution may have left for an engineer to check.
+  const plainFacts = sfn.Pass.jsonPath(scope, 'List what to check by hand', {
+    parameters: {
+      outcome: sfn.JsonPath.stringAt('$.notice.outcome'),
+      stackName: sfn.JsonPath.stringAt('$.notice.stackName'),
+      survivor: sfn.JsonPath.objectAt('$.notice.survivor'),
+      executionArn: sfn.JsonPath.stringAt('$.notice.execution.id'),
+      notificationError: sfn.JsonPath.stringAt('$.notificationError.Error'),
+      leftToDo: sfn.JsonPath.array(
+        sfn.JsonPath.format(
+          'the notification could not be composed: check by hand what this execution left, in its history: the stacks {} and {}, the DB snapshots {}*, the migration lock of {}',
+          sfn.JsonPath.stringAt('$.input.stackName'),
+          sfn.JsonPath.stringAt('$.tempStackName'),
+          sfn.JsonPath.format('em-{}-', sfn.JsonPath.stringAt('$.runId')),
+          sfn.JsonPath.stringAt('$.input.stackName'),
+        ),
+      ),
+    },
+    resultPath: '$.plainNotice',
+  });
+  const plain = sfn.Pass.jsonPath(scope, 'Compose a plain notification', {
+    parameters: {
+      subject: sfn.JsonPath.format('[env-migrator] {} - see the execution for the details', sfn.JsonPath.stringAt('$.notice.outcome')),
+      message: sfn.JsonPath.format(
+        'The migration of {} ended with outcome {}. The data is in: {}. The full notification could not be composed ({}): {}. Every detail is in the execution {}',
+        sfn.JsonPath.stringAt('$.notice.stackName'),
+        sfn.JsonPath.stringAt('$.notice.outcome'),
+        sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.notice.survivor')),
+        sfn.JsonPath.stringAt('$.notificationError.Error'),
+        sfn.JsonPath.stringAt('$.plainNotice.leftToDo[0]'),
+        sfn.JsonPath.stringAt('$.notice.execution.id'),
+      ),
+      details: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.plainNotice')),
+    },
+    resultPath: '$.notification',
+  });
+  // A rejected input left nothing, and names no stack the state can be sure of.
+  const nothingToCheck = sfn.Pass.jsonPath(scope, 'List nothing to check', {
+    parameters: {
+      outcome: sfn.JsonPath.stringAt('$.notice.outcome'),
+      stackName: sfn.JsonPath.stringAt('$.notice.stackName'),
+      survivor: JSON_NULL,
+      executionArn: sfn.JsonPath.stringAt('$.notice.execution.id'),
+      notificationError: sfn.JsonPath.stringAt('$.notificationError.Error'),
+      leftToDo: sfn.JsonPath.array('nothing: the input was rejected before anything was touched'),
+    },
+    resultPath: '$.plainNotice',
+  });
+  plainFacts.next(plain);
+  nothingToCheck.next(plain);
+  plain.next(publish);
+  const touched = sfn.Choice.jsonPath(scope, 'Was the input accepted?').when(outcomeIs('REJECTED_INPUT'), nothingToCheck).otherwise(plainFacts);
+  compose.addCatch(touched, { errors: [sfn.Errors.ALL], resultPath: '$.notificationError' });
+  compose.next(publish);
+
   const release = tasks.DynamoDeleteItem.jsonPath(scope, 'Release the lock', {
     table: props.lockTable,
     key: { stackName: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.input.stackName')) },
@@ -847,30 +967,13 @@ function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.I
     taskTimeout: SERVICE_TASK_TIMEOUT,
   });
   release.addRetry(serviceRetry('DynamoDB'));
-  // Not ours any more (expired and taken) or already gone: the ending goes on; the TTL is the safety net.
-  release.addCatch(howItEnded, { errors: [sfn.Errors.ALL], resultPath: '$.lockReleaseError' });
-  release.next(howItEnded);
+  // Not ours (never taken, or expired and taken since) or already gone: nothing to release.
+  release.addCatch(compose, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: '$.lockReleaseError' });
+  // Still held after the retries: the notification lists it as left to do by hand (the TTL is the safety net).
+  release.addCatch(compose, { errors: [sfn.Errors.ALL], resultPath: '$.notice.compensation.releaseLock' });
+  release.next(compose);
   const lockIsOurs = sfn.Choice.jsonPath(scope, 'Is the lock ours?')
-    .when(sfn.Condition.or(outcomeIs('REJECTED_INPUT'), outcomeIs('MIGRATION_IN_PROGRESS')), howItEnded)
+    .when(sfn.Condition.or(outcomeIs('REJECTED_INPUT'), outcomeIs('MIGRATION_IN_PROGRESS')), compose)
     .otherwise(release);
-
-  const publish = tasks.SnsPublish.jsonPath(scope, 'Publish the notification', {
-    topic: props.topic,
-    subject: sfn.JsonPath.stringAt('$.notification.subject'),
-    message: sfn.TaskInput.fromJsonPathAt('$.notification.message'),
-    messageAttributes: { details: { value: sfn.JsonPath.stringAt('$.notification.details'), dataType: tasks.MessageAttributeDataType.STRING } },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: SERVICE_TASK_TIMEOUT,
-  });
-  publish.addRetry(serviceRetry('SNS'));
-  publish.addCatch(lockIsOurs, { errors: [sfn.Errors.ALL], resultPath: '$.notificationError' });
-  publish.next(lockIsOurs);
-
-  const compose = lambdaStep(scope, 'Compose the notification', props.fns, 'compose-notification', {
-    inputPath: '$.notice',
-    resultPath: '$.notification',
-  });
-  compose.addCatch(lockIsOurs, { errors: [sfn.Errors.ALL], resultPath: '$.notificationError' });
-  compose.next(publish);
-  return compose;
+  return lockIsOurs;
 }

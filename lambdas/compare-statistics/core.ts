@@ -12,16 +12,19 @@ export interface CompareStatisticsDeps {
 
 export const SAME_URL_REASON = 'both stacks report the same statistics URL; refusing to compare an endpoint with itself';
 
-/** Differences quoted in the one-sentence summary; the `differences` list holds all of them. */
+/** Differences quoted in the one-sentence summary. */
 const SUMMARY_DIFFERENCES = 5;
+/** Differences listed in the result; the rest are counted. Each travels in the Clone and Migrate
+ *  state, which Step Functions caps at 256 KiB: a huge statistics document must not fail the run. */
+export const MAX_STATISTICS_DIFFERENCES = 100;
 
 /**
  * Clone, "compare statistics", the last check before the workflow may delete anything: reads the
  * statistics URL of both stacks from their outputs, fetches each endpoint exactly once, and compares
  * the two `data` objects as canonical JSON (key order ignored, every differing path listed). Returns
  * EQUAL only when both endpoints answered usable statistics and nothing differs; an endpoint that is
- * missing, shared by both stacks, times out, fails or answers no `data` makes it MISMATCH with the
- * reason. Throws only raw SDK errors (DescribeStacks, GetSecretValue).
+ * missing, shared by both stacks, times out, fails or answers no `data` (or an empty one) makes it
+ * MISMATCH with the reason. At most MAX_STATISTICS_DIFFERENCES paths are listed, all are counted. Throws only raw SDK errors (DescribeStacks, GetSecretValue).
  */
 export async function compareStatistics(deps: CompareStatisticsDeps, event: CompareStatisticsEvent): Promise<CompareStatisticsResult> {
   const { statistics } = event;
@@ -32,7 +35,7 @@ export async function compareStatistics(deps: CompareStatisticsDeps, event: Comp
 
   if ('url' in sourceUrl && 'url' in destinationUrl && sourceUrl.url === destinationUrl.url) {
     const reading: EndpointReading = { url: sourceUrl.raw, ok: false, reason: SAME_URL_REASON };
-    return { status: 'MISMATCH', source: reading, destination: { ...reading }, differences: [], summary: SAME_URL_REASON };
+    return { status: 'MISMATCH', source: reading, destination: { ...reading }, differences: [], differenceCount: 0, summary: SAME_URL_REASON };
   }
 
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -51,12 +54,13 @@ export async function compareStatistics(deps: CompareStatisticsDeps, event: Comp
 
   const differences: StatisticsDifference[] = [];
   diff(source.data, destination.data, 'data', differences);
-  const compared = Object.keys(source.data).length === 0 ? 0 : countValues(source.data);
+  const compared = countValues(source.data);
   return {
     status: differences.length === 0 ? 'EQUAL' : 'MISMATCH',
     source,
     destination,
-    differences,
+    differences: differences.slice(0, MAX_STATISTICS_DIFFERENCES),
+    differenceCount: differences.length,
     summary: differences.length === 0 ? `statistics equal (${compared} ${compared === 1 ? 'value' : 'values'})` : summarize(differences),
   };
 }
@@ -92,6 +96,8 @@ async function read(fetchFn: FetchLike, lookup: UrlLookup, headers: Record<strin
   }
   const data = isRecord(body) ? body.data : undefined;
   if (!isRecord(data)) return { url, ok: false, reason: 'response has no "data" object' };
+  // Two empty documents are equal and prove nothing: an endpoint that reports nothing is not a reading.
+  if (Object.keys(data).length === 0) return { url, ok: false, reason: 'response has an empty "data" object: it reports no statistics to compare' };
   return { url, ok: true, data };
 }
 
@@ -100,7 +106,7 @@ function notCompared(source: EndpointReading, destination: EndpointReading): Com
     ...(source.ok ? [] : [`source ${source.url || '(no URL)'}: ${source.reason}`]),
     ...(destination.ok ? [] : [`destination ${destination.url || '(no URL)'}: ${destination.reason}`]),
   ];
-  return { status: 'MISMATCH', source, destination, differences: [], summary: `statistics not compared: ${problems.join('; ')}` };
+  return { status: 'MISMATCH', source, destination, differences: [], differenceCount: 0, summary: `statistics not compared: ${problems.join('; ')}` };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -6,7 +6,7 @@ import type {
   StatisticsDifference,
   VerifyBucketResult,
 } from '../shared/contracts';
-import { runIdOf, tempStackNameOf } from '../shared/naming';
+import { runIdOf, snapshotPrefix, tempStackNameOf } from '../shared/naming';
 
 /** SNS: a subject must be under 100 characters, without line breaks or control characters; we also keep it ASCII. */
 export const SUBJECT_MAX = 99;
@@ -14,6 +14,8 @@ export const SUBJECT_MAX = 99;
 export const MESSAGE_MAX_BYTES = 200 * 1024;
 export const DETAILS_MAX_BYTES = 40 * 1024;
 
+/** Migrate's state that deletes the current environment (statemachine/migrate.ts). */
+const DELETE_CURRENT_STATE = 'Delete the current environment';
 const MAX_STAT_LINES = 100;
 const MAX_BUCKETS = 20;
 const MAX_OBJECT_LINES = 20;
@@ -82,19 +84,45 @@ export function compensationLines(e: ComposeNotificationEvent): { cleanedUp: str
           );
         break;
       case 'deleteSnapshots': {
-        const prefix = `em-${runIdOf(e.execution.id)}-`;
-        if (!error) cleanedUp.push(`deleted this migration's DB snapshots (${prefix}*)`);
-        else leftToDo.push(`delete this migration's DB snapshots (${prefix}*) by hand; their deletion failed (${why})`);
+        const prefix = snapshotPrefix(runIdOf(e.execution.id));
+        const ids = (key: string): string[] => (Array.isArray(entry[key]) ? (entry[key] as unknown[]).flatMap((v) => (str(v) ? [str(v) as string] : [])) : []);
+        const deleted = ids('deleted');
+        const kept = ids('kept');
+        if (error) leftToDo.push(`delete this migration's DB snapshots (${prefix}*) by hand; their deletion failed (${why})`);
+        else if (deleted.length > 0) cleanedUp.push(`deleted this migration's DB snapshots: ${listed(deleted)}`);
+        else cleanedUp.push(`found no DB snapshot of this migration left to delete (${prefix}*)`);
+        if (kept.length > 0) {
+          leftToDo.push(
+            `the DB snapshots ${listed(kept)} were kept on purpose: they back up ${stack}'s databases as they were before the migration; delete them by hand once they are no longer needed`,
+          );
+        }
         for (const n of Array.isArray(entry.notDeletable) ? entry.notDeletable : []) {
           const id = n && typeof n === 'object' ? str((n as Entry).snapshotIdentifier) : undefined;
           if (id) leftToDo.push(`delete the DB snapshot ${id} by hand once it is available (it was ${str((n as Entry).status) ?? 'busy'})`);
         }
         break;
       }
+      case 'stopClone1':
+      case 'stopClone2': {
+        const execution = `${runIdOf(e.execution.id)}-c${action.slice(-1)}`;
+        leftToDo.push(`stop the clone execution ${execution} by hand if it still runs (it would recreate what the compensation removed); stopping it failed (${why || 'unknown error'})`);
+        break;
+      }
+      case 'releaseLock':
+        leftToDo.push(
+          `release the migration lock of ${stack} by hand (delete its item from the env-migrator lock table) or let it expire, before another migration of ${stack} can start; releasing it failed (${why || 'unknown error'})`,
+        );
+        break;
       default:
         if (!error) cleanedUp.push(`${action}: done${target ? ` (${target})` : ''}`);
         else leftToDo.push(`${action} failed and must be finished by hand (${why})`);
     }
+  }
+  // Its deletion failed part-way: the original is left as it is, out of service and maybe emptied.
+  if (e.outcome === 'FAILED_AND_COMPENSATED' && e.survivor && e.survivor !== stack && e.failedState === DELETE_CURRENT_STATE) {
+    leftToDo.push(
+      `${stack}, if it still exists, was left out of service (its instances in standby) and may be missing data: do not put it back in service before checking it against ${e.survivor}`,
+    );
   }
   return { cleanedUp, leftToDo };
 }
@@ -186,7 +214,10 @@ function whatHappened(e: ComposeNotificationEvent): string {
     case 'FAILED_AND_COMPENSATED':
       return `The migration of ${stack} failed${e.failedState ? ` at "${e.failedState}"` : ''}. Its changes were undone as far as was safe; nothing holding the only copy of the data was deleted.`;
     case 'REJECTED_INPUT':
-      return 'The migration was not started: its input was rejected. Nothing was changed.';
+      // A validation that could not run (its function crashed twice) rejects the input all the same.
+      return e.error && e.error.Error !== 'InputInvalid'
+        ? `The migration was not started: its input could not be validated (${e.error.Error}); start it again. Nothing was changed.`
+        : 'The migration was not started: its input was rejected. Nothing was changed.';
     case 'MIGRATION_IN_PROGRESS':
       return `The migration was not started: another migration of ${stack} is in progress. Nothing was changed.`;
     default:
@@ -256,8 +287,10 @@ function statisticsLines(s: CompareStatisticsResult, brief: boolean): string[] {
   }
   if (s.differences.length > 0) {
     out.push('Statistics differences (path: source → destination):');
-    for (const d of s.differences.slice(0, MAX_STAT_LINES)) out.push(`  ${d.path}: ${sideValue(d, 'source')} → ${sideValue(d, 'destination')}`);
-    if (s.differences.length > MAX_STAT_LINES) out.push(`  ... and ${s.differences.length - MAX_STAT_LINES} more`);
+    const shown = s.differences.slice(0, MAX_STAT_LINES);
+    for (const d of shown) out.push(`  ${d.path}: ${sideValue(d, 'source')} → ${sideValue(d, 'destination')}`);
+    const more = differenceCount(s) - shown.length;
+    if (more > 0) out.push(`  ... and ${more} more`);
   }
   return out;
 }
@@ -310,7 +343,7 @@ function detailsOf(e: ComposeNotificationEvent, cause: string | undefined, url: 
           summary: e.statistics.summary,
           source: { url: e.statistics.source.url, ok: e.statistics.source.ok, reason: e.statistics.source.reason },
           destination: { url: e.statistics.destination.url, ok: e.statistics.destination.ok, reason: e.statistics.destination.reason },
-          differenceCount: e.statistics.differences.length,
+          differenceCount: differenceCount(e.statistics),
           differences: e.statistics.differences.slice(0, maxList).map((d) => ({ path: d.path, source: sideValue(d, 'source'), destination: sideValue(d, 'destination') })),
         }
       : undefined,
@@ -419,6 +452,16 @@ function showValue(v: unknown): string {
     text = String(v);
   }
   return truncate(text, MAX_VALUE_CHARS);
+}
+
+/** All differing paths, listed or not (compare-statistics lists at most 100). */
+function differenceCount(s: CompareStatisticsResult): number {
+  return Math.max(s.differenceCount ?? 0, s.differences.length);
+}
+
+/** Identifiers as one readable list, the first 20 by name. */
+function listed(ids: string[]): string {
+  return ids.length <= 20 ? ids.join(', ') : `${ids.slice(0, 20).join(', ')} and ${ids.length - 20} more`;
 }
 
 function truncate(s: string, max: number): string {

@@ -46,12 +46,25 @@ function toJs(v: unknown): unknown {
 
 const TAGS = intrinsicTags();
 
+/**
+ * Templates already read by this container, as JSON text: a warm Lambda (and the local simulator)
+ * meets the same few templates again and again, and YAML parsing dominates a step's CPU time.
+ * Each call still gets its own copy, so a caller may change what it gets back.
+ */
+const parsedBodies = new Map<string, string>();
+const PARSED_BODIES_MAX = 16;
+
 /** Parses a template body; throws an Error naming the problem when it is neither JSON nor YAML. */
 export function parseTemplate(body: string): CfnTemplate {
+  const known = parsedBodies.get(body);
+  if (known !== undefined) return JSON.parse(known) as CfnTemplate;
   const trimmed = body.trimStart();
   const parsed: unknown = trimmed.startsWith('{') ? JSON.parse(body) : parseYaml(body, { customTags: TAGS, uniqueKeys: false });
   if (!parsed || typeof parsed !== 'object' || !('Resources' in parsed)) {
     throw new Error('template has no Resources section');
   }
-  return JSON.parse(JSON.stringify(parsed)) as CfnTemplate;
+  const text = JSON.stringify(parsed);
+  if (parsedBodies.size >= PARSED_BODIES_MAX) parsedBodies.delete(parsedBodies.keys().next().value as string);
+  parsedBodies.set(body, text);
+  return JSON.parse(text) as CfnTemplate;
 }

@@ -429,7 +429,10 @@ export interface CompareStatisticsResult {
   status: 'EQUAL' | 'MISMATCH';
   source: EndpointReading;
   destination: EndpointReading;
+  /** The first differing paths (at most MAX_STATISTICS_DIFFERENCES: the result travels in a 256 KiB state). */
   differences: StatisticsDifference[];
+  /** How many paths differ in all, listed or not (absent: as many as listed). */
+  differenceCount?: number;
   /** One sentence an engineer can read in a notification. */
   summary: string;
 }
@@ -461,8 +464,16 @@ export interface DeleteStackResult {
 
 /** delete-snapshots: this migration's manual snapshots. */
 export interface DeleteSnapshotsEvent {
+  /** Snapshots known by name (may be empty); each must carry this execution's tag or the step is refused. */
   snapshots: SnapshotRef[];
   execution: ExecutionRef;
+  /**
+   * When given, also sweeps: every manual snapshot named `em-<runId>-...` that carries this
+   * execution's tag is deleted too, so a clone that failed before reporting its snapshots leaves none.
+   */
+  runId?: string;
+  /** Snapshots never deleted (the original's, kept as a backup once it is gone); reported in `kept`. */
+  keep?: SnapshotRef[];
 }
 export interface DeleteSnapshotsResult {
   deleted: string[];
@@ -470,6 +481,8 @@ export interface DeleteSnapshotsResult {
   /** Ours but not deletable yet (RDS deletes only `available` snapshots, e.g. one still `creating`):
    *  left in place, to be listed as left to do by hand. */
   notDeletable: { snapshotIdentifier: string; status: string }[];
+  /** Ours, found, and left in place because `keep` names them. */
+  kept: string[];
 }
 
 // ---------------------------------------------------------------------------------------------

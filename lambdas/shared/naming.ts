@@ -14,3 +14,9 @@ export function runIdOf(executionArn: string): string {
 export function tempStackNameOf(stackName: string, executionArn: string): string {
   return `${stackName}-tmp-${runIdOf(executionArn)}`;
 }
+
+/** The first part of every snapshot identifier of a migration: `em-<runId>-` (RDS identifiers are lowercase). */
+export function snapshotPrefix(runId: string): string {
+  const slug = runId.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return `em-${slug.slice(0, 16) || 'run'}-`;
+}

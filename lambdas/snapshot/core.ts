@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CreateDBSnapshotCommand, type DBSnapshot, type RDSClient } from '@aws-sdk/client-rds';
 import type { SnapshotEvent, SnapshotRef, SnapshotResult } from '../shared/contracts';
 import { PreflightFailed, ResourceConflict } from '../shared/errors';
+import { snapshotPrefix } from '../shared/naming';
 import { describeSnapshot, isOurSnapshot } from '../shared/snapshots';
 import { TAGS } from '../steps';
 
@@ -22,7 +23,7 @@ const slug = (s: string): string =>
  * cut, a hash of the original is appended so two altered ids never meet on one name.
  */
 export function snapshotIdentifier(runId: string, phase: string, logicalId: string): string {
-  const prefix = `em-${slug(runId).slice(0, 16) || 'run'}-${slug(phase).slice(0, 16) || 'phase'}-`;
+  const prefix = `${snapshotPrefix(runId)}${slug(phase).slice(0, 16) || 'phase'}-`;
   const room = SNAPSHOT_ID_MAX - prefix.length;
   const body = slug(logicalId);
   if (body.length > 0 && body === logicalId.toLowerCase() && body.length <= room) return prefix + body;

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { MAX_INPUT_BYTES, MigrationInputSchema, type ValidateInputEvent, type ValidateInputResult } from '../shared/contracts';
+import { MAX_INPUT_BYTES, MigrationInputSchema, type ValidateInputEvent, type ValidateInputResult, type Waits } from '../shared/contracts';
 import { InputInvalid } from '../shared/errors';
 import { runIdOf, tempStackNameOf } from '../shared/naming';
-import { MIGRATION_TIMEOUT_SECONDS } from '../steps';
+import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS, MIN_COPY_SECONDS, STEP_RESERVE_SECONDS } from '../steps';
 
 export interface InputIssue {
   field: string;
@@ -19,7 +19,8 @@ const WHOLE_INPUT = '(input)';
  * First step of Migrate (invariant 7: bad input fails before any AWS call). Checks the size, then
  * the schema, and returns the normalized input (defaults applied) with the names derived from the
  * execution: runId, temporary stack name and lock expiry. Makes no AWS call.
- * Throws InputInvalid listing every bad field.
+ * Throws InputInvalid listing every bad field, or naming `waits` when they cannot all be honoured
+ * within the execution's time bound (waitsProblem).
  */
 export function validateInput(event: ValidateInputEvent, now: Date = new Date()): ValidateInputResult {
   const sizeIssue = checkSize(event.input);
@@ -27,6 +28,8 @@ export function validateInput(event: ValidateInputEvent, now: Date = new Date())
 
   const parsed = MigrationInputSchema.safeParse(event.input);
   if (!parsed.success) throw new InputInvalid(describeIssues(parsed.error.issues, event.input));
+  const problem = waitsProblem(parsed.data.waits);
+  if (problem) throw new InputInvalid([{ field: 'waits', problem }]);
 
   const runId = runIdOf(event.execution.id);
   return {
@@ -36,6 +39,28 @@ export function validateInput(event: ValidateInputEvent, now: Date = new Date())
     tempStackName: tempStackNameOf(parsed.data.stackName, event.execution.id),
     lockExpiresAt: Math.floor(now.getTime() / 1000) + MIGRATION_TIMEOUT_SECONDS,
   };
+}
+
+/**
+ * Whether the waits fit in the execution's time bound, so that Migrate's own timeout (which would
+ * end the execution with no notification and the lock held) is never what stops it: Migrate's waits
+ * (standby in and out, the deletion of the current stack, of the temporary one and of a stack in
+ * compensation), two clones of CLONE_TIMEOUT_SECONDS and STEP_RESERVE_SECONDS for the steps must
+ * fit in MIGRATION_TIMEOUT_SECONDS; a clone's waits (snapshot, stack creation, deletion of a failed
+ * stack, smoke test) must leave it MIN_COPY_SECONDS for the copy. Returns the problem, if any.
+ */
+export function waitsProblem(waits: Waits): string | undefined {
+  const hours = (s: number) => `${Math.round((s / 3600) * 10) / 10} h`;
+  const cloneWaits = waits.snapshotSeconds + waits.stackCreateSeconds + waits.stackDeleteSeconds + waits.smokeTestSeconds;
+  if (cloneWaits + MIN_COPY_SECONDS > CLONE_TIMEOUT_SECONDS) {
+    return `snapshot, stack creation, stack deletion and smoke test waits add up to ${hours(cloneWaits)}; with ${hours(MIN_COPY_SECONDS)} to copy the buckets they must fit in one clone's ${hours(CLONE_TIMEOUT_SECONDS)}: lower them`;
+  }
+  const migrateWaits = 2 * waits.standbySeconds + 3 * waits.stackDeleteSeconds;
+  const room = MIGRATION_TIMEOUT_SECONDS - STEP_RESERVE_SECONDS - 2 * CLONE_TIMEOUT_SECONDS;
+  if (migrateWaits > room) {
+    return `standby (twice) and stack deletion (three times) waits add up to ${hours(migrateWaits)}, over the ${hours(room)} an execution (${hours(MIGRATION_TIMEOUT_SECONDS)}) leaves them besides its two clones: lower them`;
+  }
+  return undefined;
 }
 
 function checkSize(input: unknown): InputIssue | undefined {

@@ -92,6 +92,7 @@ function world(overrides: { steps?: Stubs['steps']; integrations?: Stubs['integr
       'dynamodb:deleteItem': () => ({}),
       'sns:publish': () => ({ MessageId: 'm-1' }),
       'states:startExecution.sync:2': (p) => ({ Output: cloneOutput(p.Input as CloneInput), Status: 'SUCCEEDED' }),
+      'aws-sdk:sfn:stopExecution': () => ({ StopDate: 1 }),
       ...overrides.integrations,
     },
   };
@@ -107,14 +108,15 @@ const notice = (o: Outcome): ComposeNotificationEvent => {
 const deletedStacks = (o: Outcome): string[] => callsOf(o, 'delete-stack').map((c) => (c.input as unknown as DeleteStackEvent).stackName);
 const clonesStarted = (o: Outcome): CloneInput[] => callsOf(o, 'states:startExecution.sync:2').map((c) => c.input.Input as CloneInput);
 
-/** What every ending of a validated input shares: one notification published, then the lock released. */
+/** What every ending of a validated input shares: the lock released, then one notification published. */
 function expectNotifiedAndUnlocked(o: Outcome): void {
   expect(callsOf(o, 'sns:publish')).toHaveLength(1);
   const release = callsOf(o, 'dynamodb:deleteItem');
   expect(release).toHaveLength(1);
   expect(release[0]!.input).toMatchObject({ Key: { stackName: { S: STACK } }, ConditionExpression: '#owner = :me', ExpressionAttributeValues: { ':me': { S: EXECUTION_ARN } } });
   const order = statesRun(o);
-  expect(order.indexOf('Publish the notification')).toBeLessThan(order.indexOf('Release the lock'));
+  // Released first, so that the notification can say when it could not be.
+  expect(order.indexOf('Release the lock')).toBeLessThan(order.indexOf('Compose the notification'));
 }
 
 describe('Migrate', () => {
@@ -147,10 +149,8 @@ describe('Migrate', () => {
     expect(c2).toMatchObject({ sourceStackName: TEMP, destinationStackName: STACK, targetVersion: '2.0.0', parameters: { InstanceType: 't4g.small' }, phase: 'c2' });
     expect(c2).not.toHaveProperty('templateUrl');
     expect(c2).not.toHaveProperty('smokeTest');
-    expect(callsOf(o, 'delete-snapshots').map((c) => (c.input as unknown as DeleteSnapshotsEvent).snapshots[0]!.snapshotIdentifier)).toEqual([
-      'em-1a2b3c4d-c1-db',
-      'em-1a2b3c4d-c2-db',
-    ]);
+    // One sweep by name and tag finds both clones' snapshots; none is kept.
+    expect(callsOf(o, 'delete-snapshots').map((c) => c.input)).toEqual([{ snapshots: [], execution: { id: EXECUTION_ARN, name: 'run-1' }, runId: '1a2b3c4d', keep: [] }]);
     expect(notice(o)).toMatchObject({ outcome: 'SUCCEEDED', stackName: STACK, survivor: STACK, version: '2.0.0' });
     expectNotifiedAndUnlocked(o);
   });
@@ -176,7 +176,9 @@ describe('Migrate', () => {
 
   it('keeps the original snapshots when asked, and reports them for pipelines', async () => {
     const o = await run(world({}, validated({ retainOriginalSnapshots: true })));
-    expect(callsOf(o, 'delete-snapshots').map((c) => (c.input as unknown as DeleteSnapshotsEvent).snapshots[0]!.snapshotIdentifier)).toEqual(['em-1a2b3c4d-c2-db']);
+    expect(callsOf(o, 'delete-snapshots').map((c) => (c.input as unknown as DeleteSnapshotsEvent).keep)).toEqual([
+      [{ logicalId: 'Db', dbInstanceIdentifier: 'db', snapshotIdentifier: 'em-1a2b3c4d-c1-db' }],
+    ]);
     expect((o.output as MigrationOutput).snapshotsRetained).toEqual(['em-1a2b3c4d-c1-db']);
   });
 
@@ -243,6 +245,11 @@ describe('Migrate', () => {
     expect(deletedStacks(o)).toEqual([TEMP]);
     expect(callsOf(o, 'standby-exit')).toHaveLength(1);
     expect(notice(o)).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: STACK, failedState: 'Clone the environment to a temporary stack', error: { Error: 'States.TaskFailed' } });
+    // The clone is stopped before its work is undone: left running, it would recreate the temporary stack.
+    expect(callsOf(o, 'aws-sdk:sfn:stopExecution').map((c) => c.input.ExecutionArn)).toEqual([expect.stringMatching(/:execution:[^:]+:1a2b3c4d-c1$/)]);
+    expect(statesRun(o).indexOf('Stop the first clone')).toBeLessThan(statesRun(o).indexOf('Remove the temporary stack'));
+    // A failed clone never reports its snapshots: the sweep finds them by name and tag.
+    expect(callsOf(o, 'delete-snapshots').map((c) => c.input)).toEqual([{ snapshots: [], execution: { id: EXECUTION_ARN, name: 'run-1' }, runId: '1a2b3c4d' }]);
     expectNotifiedAndUnlocked(o);
   });
 
@@ -310,8 +317,9 @@ describe('Migrate', () => {
     expect(o.error?.name).toBe('AwsAccessDenied');
     const n = notice(o);
     expect(n).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: STACK, failedState: 'Delete the temporary stack' });
-    expect(n.leftToDo[0]).toContain(TEMP);
-    expect(n.leftToDo[1]).toContain(EXECUTION_ARN);
+    // The temporary stack's failure is recorded for the composer's left-to-do list; the snapshots are still cleaned up.
+    expect(n.compensation).toMatchObject({ deleteTemporaryStack: { Error: 'AwsAccessDenied', Cause: 'denied' }, deleteSnapshots: { deleted: [] } });
+    expect(callsOf(o, 'delete-snapshots')).toHaveLength(1);
     expectNotifiedAndUnlocked(o);
   });
 

@@ -129,9 +129,32 @@ describe('compare-statistics', () => {
 
   it('does not mistake inherited property names for keys', async () => {
     answers[SOURCE_URL] = json({ data: { toString: 1 } });
+    answers[DESTINATION_URL] = json({ data: { orders: 1 } });
+    const r = await compare();
+    expect(r.differences).toEqual([
+      { path: 'data.orders', source: null, destination: 1, absentOn: 'source' },
+      { path: 'data.toString', source: 1, destination: null, absentOn: 'destination' },
+    ]);
+  });
+
+  it('counts an empty data object as no reading at all: two empty documents prove nothing', async () => {
+    answers[SOURCE_URL] = json({ data: {} });
     answers[DESTINATION_URL] = json({ data: {} });
     const r = await compare();
-    expect(r.differences).toEqual([{ path: 'data.toString', source: 1, destination: null, absentOn: 'destination' }]);
+    expect(r.status).toBe('MISMATCH');
+    expect(r.source).toMatchObject({ ok: false, reason: expect.stringContaining('empty "data"') });
+    expect(r.summary).toMatch(/^statistics not compared/);
+  });
+
+  it('lists at most 100 differences but counts them all, so a huge document cannot overflow the state', async () => {
+    const many = (n: number) => Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`t${i}`, { count: n }]));
+    answers[SOURCE_URL] = json({ data: many(1) });
+    answers[DESTINATION_URL] = json({ data: many(2) });
+    const r = await compare();
+    expect(r.differences).toHaveLength(100);
+    expect(r.differenceCount).toBe(5000);
+    expect(r.summary).toMatch(/^5000 values differ: /);
+    expect(Buffer.byteLength(JSON.stringify({ ...r, source: { ...r.source, data: undefined }, destination: { ...r.destination, data: undefined } }))).toBeLessThan(64 * 1024);
   });
 
   it('refuses to compare when both stacks report the same URL, fetching nothing', async () => {

@@ -212,11 +212,15 @@ describe('compose-notification', () => {
         base({
           failedState: 'Copy the buckets',
           cleanedUp: ['unlocked'],
-          compensation: { deleteTemporaryStack: { status: 'DONE', target: temp }, exitStandby: { status: 'DONE' }, deleteSnapshots: { status: 'DONE' } },
+          compensation: {
+            deleteTemporaryStack: { status: 'DONE', target: temp },
+            exitStandby: { status: 'DONE' },
+            deleteSnapshots: { deleted: [`em-${runIdOf(ARN)}-c1-db`], alreadyGone: [], notDeletable: [], kept: [] },
+          },
         }),
       );
       expect(n.message).toContain(`CLEANED UP\n- unlocked\n- deleted the temporary stack ${temp}\n- returned the instances of orders-prod to service`);
-      expect(n.message).toContain(`- deleted this migration's DB snapshots (em-${runIdOf(ARN)}-*)`);
+      expect(n.message).toContain(`- deleted this migration's DB snapshots: em-${runIdOf(ARN)}-c1-db`);
       expect(n.message).toContain('LEFT TO DO BY HAND\n(nothing)');
       expect(JSON.parse(n.details).cleanedUp).toHaveLength(4);
     });
@@ -242,6 +246,25 @@ describe('compose-notification', () => {
     it('names the kept copy when the partial new environment could not be deleted', () => {
       const { leftToDo } = compensationLines(base({ survivor: temp, compensation: { deleteNewStack: { Error: 'States.Timeout', Cause: 'timed out' } } }));
       expect(leftToDo).toEqual([expect.stringContaining(`delete the new environment orders-prod by hand once you have checked it is not the one holding the data; the data is in ${temp}`)]);
+    });
+
+    it('warns that an original whose deletion failed part-way was left out of service', () => {
+      const { leftToDo } = compensationLines(base({ survivor: temp, failedState: 'Delete the current environment', compensation: {} }));
+      expect(leftToDo).toEqual([expect.stringContaining(`orders-prod, if it still exists, was left out of service`)]);
+    });
+
+    it('lists the snapshots kept as a backup of the original, and a lock that could not be released', () => {
+      const { leftToDo } = compensationLines(
+        base({
+          survivor: temp,
+          compensation: {
+            deleteSnapshots: { deleted: [], alreadyGone: [], notDeletable: [], kept: ['em-x-c1-ordersdb'] },
+            releaseLock: { Error: 'DynamoDB.AccessDeniedException', Cause: 'denied' },
+          },
+        }),
+      );
+      expect(leftToDo[0]).toMatch(/^the DB snapshots em-x-c1-ordersdb were kept on purpose/);
+      expect(leftToDo[1]).toMatch(/^release the migration lock of orders-prod by hand .*DynamoDB\.AccessDeniedException: denied/);
     });
 
     it('lists snapshots RDS could not delete yet', () => {

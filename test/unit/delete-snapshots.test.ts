@@ -28,14 +28,14 @@ describe('delete-snapshots', () => {
     existing([ours('a'), ours('b')]);
     rdsMock.on(DeleteDBSnapshotCommand).resolves({});
     const r = await deleteSnapshots(rds, { snapshots: [ref('a'), ref('b'), ref('c')], execution });
-    expect(r).toEqual({ deleted: ['a', 'b'], alreadyGone: ['c'], notDeletable: [] });
+    expect(r).toEqual({ deleted: ['a', 'b'], alreadyGone: ['c'], notDeletable: [], kept: [] });
   });
 
   it('counts a snapshot that vanished between the check and the delete as already gone', async () => {
     existing([ours('a')]);
     rdsMock.on(DeleteDBSnapshotCommand).rejects(new DBSnapshotNotFoundFault({ $metadata: {}, message: 'not found' }));
     const r = await deleteSnapshots(rds, { snapshots: [ref('a')], execution });
-    expect(r).toEqual({ deleted: [], alreadyGone: ['a'], notDeletable: [] });
+    expect(r).toEqual({ deleted: [], alreadyGone: ['a'], notDeletable: [], kept: [] });
   });
 
   it("refuses the whole step, deleting nothing, when one snapshot is someone else's backup", async () => {
@@ -49,14 +49,32 @@ describe('delete-snapshots', () => {
     existing([ours('a', 'creating'), ours('b')]);
     rdsMock.on(DeleteDBSnapshotCommand).resolves({});
     const r = await deleteSnapshots(rds, { snapshots: [ref('a'), ref('b')], execution });
-    expect(r).toEqual({ deleted: ['b'], alreadyGone: [], notDeletable: [{ snapshotIdentifier: 'a', status: 'creating' }] });
+    expect(r).toEqual({ deleted: ['b'], alreadyGone: [], notDeletable: [{ snapshotIdentifier: 'a', status: 'creating' }], kept: [] });
     expect(rdsMock.commandCalls(DeleteDBSnapshotCommand).map((c) => c.args[0].input.DBSnapshotIdentifier)).toEqual(['b']);
   });
 
   it('counts a snapshot already being deleted as gone, without deleting it twice', async () => {
     existing([ours('a', 'deleting')]);
     const r = await deleteSnapshots(rds, { snapshots: [ref('a')], execution });
-    expect(r).toEqual({ deleted: [], alreadyGone: ['a'], notDeletable: [] });
+    expect(r).toEqual({ deleted: [], alreadyGone: ['a'], notDeletable: [], kept: [] });
     expect(rdsMock.commandCalls(DeleteDBSnapshotCommand)).toHaveLength(0);
+  });
+
+  it('sweeps: finds by name and tag the snapshots of a clone that never reported them, keeps what it is told to, leaves others alone', async () => {
+    const listed: DBSnapshot[] = [
+      ours('em-1a2b3c4d-c1-db'),
+      ours('em-1a2b3c4d-c2-db'),
+      { DBSnapshotIdentifier: 'em-1a2b3c4d-c1-other', Status: 'available', TagList: [{ Key: TAGS.execution, Value: 'arn:other' }] },
+      ours('someone-elses-name'),
+    ];
+    rdsMock.on(DescribeDBSnapshotsCommand).callsFake((input: { Marker?: string; SnapshotType?: string }) => {
+      expect(input.SnapshotType).toBe('manual');
+      // Two pages, to follow the marker.
+      return input.Marker ? { DBSnapshots: listed.slice(2) } : { DBSnapshots: listed.slice(0, 2), Marker: 'next' };
+    });
+    rdsMock.on(DeleteDBSnapshotCommand).resolves({});
+    const r = await deleteSnapshots(rds, { snapshots: [], execution, runId: '1a2b3c4d', keep: [ref('em-1a2b3c4d-c1-db')] });
+    expect(r).toEqual({ deleted: ['em-1a2b3c4d-c2-db'], alreadyGone: [], notDeletable: [], kept: ['em-1a2b3c4d-c1-db'] });
+    expect(rdsMock.commandCalls(DeleteDBSnapshotCommand).map((c) => c.args[0].input.DBSnapshotIdentifier)).toEqual(['em-1a2b3c4d-c2-db']);
   });
 });

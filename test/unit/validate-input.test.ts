@@ -158,6 +158,14 @@ describe('validate-input', () => {
     expect(validateInput({ input: valid, execution }).tempStackName).toBe(a.tempStackName);
   });
 
+  it('rejects waits that could not all be honoured before the execution itself times out, naming waits', () => {
+    // Each within its own bound, but a clone would need 22 h 30 min of its 18 h.
+    const waits = { ...DEFAULT_WAITS, snapshotSeconds: 12 * 3600, stackCreateSeconds: 6 * 3600, stackDeleteSeconds: 3600 };
+    expect(() => validateInput({ input: { ...valid, waits }, execution })).toThrow(/waits: snapshot, stack creation, stack deletion and smoke test waits add up to/);
+    expect(() => validateInput({ input: { ...valid, waits: { ...DEFAULT_WAITS, stackDeleteSeconds: 4 * 3600 } }, execution })).toThrow(/^Input rejected: waits: standby \(twice\) and stack deletion/);
+    expect(validateInput({ input: { ...valid, waits: DEFAULT_WAITS }, execution }).input.waits).toEqual(DEFAULT_WAITS);
+  });
+
   it('keeps the temporary stack name within the CloudFormation limit of 128 characters', () => {
     const result = validateInput({ input: { ...valid, stackName: 'a'.repeat(100) }, execution });
     expect(result.tempStackName.length).toBeLessThanOrEqual(128);

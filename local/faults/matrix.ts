@@ -1,0 +1,441 @@
+/**
+ * The fault matrix (issue 3, item 7): every Task state of both synthesized machines (each Clone
+ * state twice, once per clone) × each fault kind, one migration per applicable cell, every
+ * invariant of DESIGN.md checked on the final state of the simulated account.
+ *
+ * A state is reached by a route: a migration that passes through it (the happy path, or one where
+ * something earlier sends the workflow down a compensation path). Routes are run first without the
+ * cell's fault; the first route that enters a state is the one its cells use. The fault is then
+ * armed for that state alone (local/faults/state-context.ts says which state each call comes from).
+ */
+import type { StepName } from '../../lambdas/steps';
+import { synthesizeTemplate } from '../synth';
+import { type LocalDeployment, localDeployment } from '../definitions';
+import { SAMPLE_STACK, SPECIAL_KEYS, TEMPLATE_KEYS, templateUrl } from '../sample-environment';
+import type { CallFault, TimingProfile } from '../sim/core';
+import { BACKOFF } from '../../lambdas/shared/wait';
+import { type ArmContext, FAULT_INPUT, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, isRunning, isStandbyExit, keyOf, outsideState, runFaulted } from './runner';
+import { taskHooks } from './state-context';
+
+export const FAULT_KINDS = ['aws-error', 'throttle', 'timeout', 'silent-loss', 'crash'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export const FAULT_KIND_TITLES: Record<FaultKind, string> = {
+  'aws-error': 'an AWS error (access denied, never retried)',
+  throttle: 'throttling that outlasts every retry',
+  timeout: 'the timeout of its wait (the operation takes longer)',
+  'silent-loss': 'silent data loss (rows, an object, stale statistics)',
+  crash: 'a crash after the AWS call succeeded, before the answer',
+};
+
+/** One Task state as the matrix sees it. */
+export interface TaskState {
+  key: StateKey;
+  machine: 'Migrate' | 'Clone';
+  /** Which clone, for Clone states. */
+  clone?: 'c1' | 'c2';
+  state: string;
+  /** The Lambda step, for Lambda tasks; undefined for service integrations (DynamoDB, SNS, StartExecution). */
+  step?: StepName;
+  /** What a non-Lambda task calls ("dynamodb:putItem"). */
+  integration?: string;
+  /**
+   * For a wait loop's check: the state that starts the operation waited for, the timing knobs that
+   * make it slow, and how slow: longer than the wait, short enough for the compensation to finish.
+   */
+  wait?: { initiator: StateKey; knobs: (keyof TimingProfile)[]; slowSeconds: number };
+}
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+  Next?: string;
+  ItemProcessor?: { States: Record<string, AslState> };
+  Iterator?: { States: Record<string, AslState> };
+  Branches?: { States: Record<string, AslState> }[];
+}
+
+function* allStates(states: Record<string, AslState>): Generator<[string, AslState]> {
+  for (const [name, state] of Object.entries(states)) {
+    yield [name, state];
+    for (const branch of state.Branches ?? []) yield* allStates(branch.States);
+    const inner = state.ItemProcessor ?? state.Iterator;
+    if (inner) yield* allStates(inner.States);
+  }
+}
+
+const STATUS_STEPS = new Set<StepName>(['standby-status', 'snapshot-status', 'stack-status', 'smoke-test']);
+
+/**
+ * The timing knobs that make the operation a status step waits for take longer, and by how much:
+ * half again its wait, so the wait runs out first but the operation still ends while the
+ * compensation deals with it. The smoke test's wait starts only once the stack is seen complete,
+ * after the stack creation's first delay, so its instances are made slower still.
+ */
+function slowdownFor(check: StepName, initiator: StepName | undefined): { knobs: (keyof TimingProfile)[]; slowSeconds: number } {
+  const over = (wait: number) => Math.round(wait * 1.5);
+  switch (check) {
+    case 'standby-status':
+      // Into Standby takes standbyTransitionSeconds; out of it goes through Pending like a launch.
+      return { knobs: initiator === 'standby-exit' ? ['instanceLaunchSeconds'] : ['standbyTransitionSeconds'], slowSeconds: over(FAULT_WAITS.standbySeconds) };
+    case 'snapshot-status':
+      return { knobs: ['snapshotFixedSeconds'], slowSeconds: over(FAULT_WAITS.snapshotSeconds) };
+    case 'smoke-test':
+      return { knobs: ['instanceLaunchSeconds'], slowSeconds: (BACKOFF.stackCreate.initialDelaySeconds ?? 0) + 2 * FAULT_WAITS.smokeTestSeconds };
+    default:
+      return initiator === 'create-stack'
+        ? { knobs: ['stackCreateSeconds'], slowSeconds: over(FAULT_WAITS.stackCreateSeconds) }
+        : { knobs: ['stackDeleteSeconds', 'dbDeleteSeconds'], slowSeconds: over(FAULT_WAITS.stackDeleteSeconds) };
+  }
+}
+
+/** Every Task state of both machines, read from the synthesized definitions (Clone's twice: c1 and c2). */
+export function taskStates(deployment: LocalDeployment): TaskState[] {
+  const out: TaskState[] = [];
+  for (const [machine, definition] of [
+    ['Migrate', deployment.migrate.definition],
+    ['Clone', deployment.clone.definition],
+  ] as const) {
+    const states = [...allStates((JSON.parse(definition) as { States: Record<string, AslState> }).States)];
+    const stepOf = (s: AslState) => deployment.functions.get(s.Resource ?? '');
+    const tasks = states.filter(([, s]) => s.Type === 'Task');
+    for (const clone of machine === 'Clone' ? (['c1', 'c2'] as const) : [undefined]) {
+      const key = (state: string): StateKey => (clone ? `Clone ${clone}: ${state}` : `Migrate: ${state}`);
+      for (const [name, s] of tasks) {
+        const step = stepOf(s);
+        const info: TaskState = { key: key(name), machine, clone, state: name, step, integration: step ? undefined : (s.Resource ?? '').replace(/^arn:aws[a-z-]*:states:::/, '') };
+        if (step && STATUS_STEPS.has(step)) {
+          const first = name.replace(/ again$/, '');
+          const starter = tasks.find(([, t]) => t.Next === first);
+          // The smoke test waits for the instances the destination stack launches.
+          const initiator = starter ? starter[0] : 'Create the destination stack';
+          info.wait = { initiator: key(initiator), ...slowdownFor(step, starter ? stepOf(starter[1]) : 'create-stack') };
+        }
+        out.push(info);
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+// ---------------------------------------------------------------------------------------------
+
+export interface Route {
+  name: string;
+  description: string;
+  spec: Omit<RunSpec, 'name' | 'arm'>;
+  arm?: (ctx: ArmContext) => void;
+}
+
+const accessDenied = { code: 'AccessDenied', message: 'User is not authorized to perform this operation (simulated fault)', httpStatusCode: 403 };
+
+/** Fails the first AWS call `key` makes, with access denied (never retried). */
+function denyFirstCall(key: StateKey): CallFault {
+  return { kind: 'error', match: () => isRunning(key), times: 1, error: accessDenied };
+}
+
+/** The routes, in order of preference: a state's cells use the first route that enters it. */
+export const ROUTES: Route[] = [
+  { name: 'happy', description: 'the migration succeeds', spec: {} },
+  {
+    name: 'first-copy-differs',
+    description: 'the temporary copy restores with rows missing: PRESERVE & ALERT #1',
+    spec: {},
+    arm: ({ account, tempStackName }) => {
+      account.faults.silent.restoreDropsRows = { rows: 1, onlyInstancesOfStack: tempStackName };
+    },
+  },
+  {
+    name: 'new-differs',
+    description: 'the new environment restores with rows missing: PRESERVE & ALERT #2',
+    spec: {},
+    arm: ({ account }) => {
+      account.faults.silent.restoreDropsRows = { rows: 1, onlyInstancesOfStack: SAMPLE_STACK };
+    },
+  },
+  {
+    name: 'first-clone-fails',
+    description: 'the first clone fails at its bucket verification: compensation phase A',
+    spec: {},
+    arm: ({ account }) => void account.faults.add(denyFirstCall('Clone c1: Verify the bucket copy')),
+  },
+  {
+    name: 'second-clone-fails',
+    description: 'the second clone fails at its bucket verification: compensation phase B',
+    spec: {},
+    arm: ({ account }) => void account.faults.add(denyFirstCall('Clone c2: Verify the bucket copy')),
+  },
+  {
+    name: 'new-template-fails',
+    description: 'the new template fails to create: the failed stack is deleted, phase B',
+    spec: { input: { ...FAULT_INPUT, templateUrl: templateUrl(TEMPLATE_KEYS.broken) } },
+  },
+  {
+    name: 'first-creation-fails',
+    description: "the first clone's snapshot disappears before the restore: the failed stack is deleted, phase A",
+    spec: {},
+    arm: ({ account, runId }) => {
+      taskHooks.beforeTask = async (s) => {
+        if (s.state !== 'Create the destination stack' || !s.executionName.endsWith('-c1') || s.invocation !== 1) return;
+        const id = account.rds.listSnapshots().find((x) => x.identifier.startsWith(`em-${runId}-c1-`))?.identifier;
+        if (id) await outsideState(() => account.dispatch('RDS', 'DeleteDBSnapshot', { DBSnapshotIdentifier: id }));
+      };
+    },
+  },
+  {
+    name: 'slow-copy',
+    description: 'copies are slow: each bucket copy takes several invocations',
+    // Without the object over 5 GB: its thirteen part copies at 55 s each would outlast a 5-minute invocation.
+    spec: { size: { ...TINY_SIZE, objects: 120, largeObject: false }, timing: { ...LIGHT_TIMING, copyFixedMs: 55_000 } },
+  },
+  {
+    name: 'lock-held',
+    description: 'another execution holds the lock: MIGRATION_IN_PROGRESS',
+    spec: {},
+    arm: ({ account, lockTable, executionArn }) => {
+      account.dynamodb.putItemDirect(lockTable, {
+        stackName: { S: SAMPLE_STACK },
+        owner: { S: executionArn.replace(/:[^:]+$/, ':another-migration') },
+        startedAt: { S: new Date(account.now()).toISOString() },
+        targetVersion: { S: '1.3.1' },
+        expiresAt: { N: String(Math.floor(account.now() / 1000) + 3600) },
+      });
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Cells
+// ---------------------------------------------------------------------------------------------
+
+export type CellStatus = 'held' | 'broken' | 'missed' | 'unreached' | 'n/a';
+
+export interface CellResult {
+  key: StateKey;
+  kind: FaultKind;
+  status: CellStatus;
+  /** The route used, or why the cell does not apply. */
+  route?: string;
+  note?: string;
+  violations: string[];
+  executionStatus?: string;
+  error?: string;
+  realMs?: number;
+}
+
+/** What a cell arms, and how to tell afterwards that its fault fired. */
+interface ArmedCell {
+  spec: Partial<RunSpec>;
+  arm: (ctx: ArmContext) => void;
+  fired: () => boolean;
+  /** For a timeout: the operation `initiator` starts is slow (these timing knobs). */
+  slow?: { initiator: StateKey; knobs: (keyof TimingProfile)[]; seconds: number };
+}
+
+const SILENT: Record<string, (ctx: ArmContext, clone: 'c1' | 'c2', hit: () => void) => void> = {
+  'Create the destination stack': ({ account, tempStackName }, clone, hit) => {
+    account.faults.silent.restoreDropsRows = { rows: 1, onlyInstancesOfStack: clone === 'c1' ? tempStackName : SAMPLE_STACK };
+    hit();
+  },
+  'Copy objects': ({ account }, clone, hit) => {
+    const key = `Clone ${clone}: Copy objects`;
+    account.faults.silent.copySkipsKey = (k) => {
+      const skip = k === SPECIAL_KEYS[0] && isRunning(key);
+      if (skip) hit();
+      return skip;
+    };
+  },
+  'Compare the statistics': ({ account, tempStackName }, clone, hit) => {
+    // Only while this clone compares: the stack name of clone 2's destination is the original's too.
+    const key = `Clone ${clone}: Compare the statistics`;
+    Object.defineProperty(account.faults.silent, 'staleStatisticsForStack', {
+      configurable: true,
+      get: () => {
+        if (!isRunning(key)) return undefined;
+        hit();
+        return clone === 'c1' ? tempStackName : SAMPLE_STACK;
+      },
+    });
+  },
+};
+
+/** Why `kind` does not apply to `t`, or undefined when it does. `calls`: whether the state made AWS calls on its route. */
+export function notApplicable(t: TaskState, kind: FaultKind, calls: boolean): string | undefined {
+  switch (kind) {
+    case 'aws-error':
+    case 'throttle':
+      return calls ? undefined : 'makes no AWS call';
+    case 'timeout':
+      if (t.wait) return undefined;
+      return t.integration?.startsWith('states:startExecution') ? `bounded by the task's own timeout, which only a copy longer than its share reaches` : 'has no wait';
+    case 'silent-loss':
+      return t.clone && SILENT[t.state] ? undefined : 'moves no data';
+    case 'crash':
+      return t.step || calls ? undefined : 'makes no AWS call';
+  }
+}
+
+function armCell(t: TaskState, kind: FaultKind): ArmedCell {
+  let hits = 0;
+  const hit = () => void hits++;
+  const inTarget = () => isRunning(t.key);
+  // SNS refusing the notification itself: none can arrive, the composed one is in the history.
+  const publishDown = t.state === 'Publish the notification' ? { facts: { publishMayFail: true } } : {};
+  switch (kind) {
+    case 'aws-error':
+      return {
+        spec: publishDown,
+        arm: ({ account }) => void account.faults.add({ ...denyFirstCall(t.key), match: () => inTarget() && (hit(), true) }),
+        fired: () => hits > 0,
+      };
+    case 'throttle':
+      return {
+        spec: publishDown,
+        arm: ({ account }) => void account.faults.add({ kind: 'throttle', match: () => inTarget() && (hit(), true), times: Number.POSITIVE_INFINITY }),
+        fired: () => hits > 0,
+      };
+    case 'crash':
+      if (t.step) {
+        const step = t.step;
+        let fault: { fired: number } | undefined;
+        return {
+          spec: {},
+          arm: ({ harness }) => {
+            harness.invoker.addFault({ step, when: inTarget, times: 1 });
+            fault = harness.invoker.faults.at(-1);
+          },
+          fired: () => (fault?.fired ?? 0) > 0,
+        };
+      }
+      // A service integration: the call takes effect, its answer is lost; the SDK and the state retry.
+      return {
+        spec: t.state === 'Publish the notification' ? { facts: { notificationsMayRepeat: true } } : {},
+        arm: ({ account }) =>
+          void account.faults.add({ kind: 'after', match: () => inTarget() && (hit(), true), times: 1, error: { code: 'InternalError', message: 'connection reset after the request was processed (simulated fault)', httpStatusCode: 500 } }),
+        fired: () => hits > 0,
+      };
+    case 'timeout': {
+      const wait = t.wait!;
+      // Fired when this very state reported the wait ran out (read from the history afterwards).
+      return { spec: {}, arm: () => undefined, fired: () => true, slow: { initiator: wait.initiator, knobs: wait.knobs, seconds: wait.slowSeconds } };
+    }
+    case 'silent-loss':
+      return { spec: {}, arm: (ctx) => SILENT[t.state]!(ctx, t.clone!, hit), fired: () => hits > 0 };
+  }
+}
+
+/** A timing profile whose `knobs` are `seconds` while `initiator` runs (the operation it starts is then slow). */
+function slowWhile(base: TimingProfile, initiator: StateKey, knobs: (keyof TimingProfile)[], seconds: number): TimingProfile {
+  return new Proxy(base, {
+    get(target, property, receiver) {
+      if (typeof property === 'string' && (knobs as string[]).includes(property) && isRunning(initiator)) return seconds;
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+  });
+}
+
+/**
+ * Whether the wait loop of `t` ran out, in `t`'s own execution. A loop's first check starts the
+ * clock and never times out itself: the checks after it ("... again") report it.
+ */
+function timedOut(outcome: RunOutcome, t: TaskState): boolean {
+  const loop = new Set([t.state, t.state.endsWith(' again') ? t.state : `${t.state} again`]);
+  for (const e of outcome.account.sfn.executions.values()) {
+    const machine = e.stateMachineArn.split(':').pop() ?? '';
+    if (keyOf(machine, e.name, t.state) !== t.key) continue;
+    if (e.history.some((h) => h.type === 'StateFailed' && h.error === 'WaitTimedOut' && loop.has(h.stateName ?? ''))) return true;
+  }
+  return false;
+}
+
+export interface MatrixOptions {
+  /** Only states whose key matches. */
+  filter?: (t: TaskState) => boolean;
+  kinds?: readonly FaultKind[];
+  /** Called after each run (progress). */
+  onResult?: (r: CellResult) => void;
+}
+
+export interface RouteResult {
+  route: Route;
+  outcome: RunOutcome;
+}
+
+export interface MatrixResult {
+  states: TaskState[];
+  routes: RouteResult[];
+  cells: CellResult[];
+}
+
+let deploymentCache: LocalDeployment | undefined;
+
+/** The synthesized deployment, read once per process (ARNs as in the simulated account). */
+export async function deployment(): Promise<LocalDeployment> {
+  deploymentCache ??= localDeployment(await synthesizeTemplate(), { region: 'us-east-1', accountId: '123456789012' });
+  return deploymentCache;
+}
+
+/** Runs every route once, without any cell fault: which states each reaches, and whether its own invariants hold. */
+export async function runRoutes(routes: Route[] = ROUTES): Promise<RouteResult[]> {
+  const out: RouteResult[] = [];
+  for (const route of routes) out.push({ route, outcome: await runFaulted({ name: `route ${route.name}`, ...route.spec, arm: route.arm }) });
+  return out;
+}
+
+/** Runs one cell on its route. */
+export async function runCell(t: TaskState, kind: FaultKind, route: Route): Promise<CellResult> {
+  const cell = armCell(t, kind);
+  const slow = cell.slow;
+  const baseTiming = route.spec.timing ?? LIGHT_TIMING;
+  const spec: RunSpec = {
+    ...route.spec,
+    ...cell.spec,
+    name: `${t.key} × ${kind}`,
+    timing: slow ? slowWhile(baseTiming, slow.initiator, slow.knobs, slow.seconds) : baseTiming,
+    arm: (ctx) => {
+      route.arm?.(ctx);
+      cell.arm(ctx);
+    },
+  };
+  // Instances that cannot be returned to service are a fact of these faults, not of the workflow.
+  if (isStandbyExit(t.key) && kind !== 'crash') spec.facts = { ...(spec.facts as RunFacts | undefined), standbyExitMayFail: true };
+  const outcome = await runFaulted(spec);
+  const fired = kind === 'timeout' ? timedOut(outcome, t) : cell.fired();
+  const reachedTarget = outcome.visited.has(t.key);
+  const status: CellStatus = !fired || !reachedTarget ? 'missed' : outcome.violations.length === 0 ? 'held' : 'broken';
+  return {
+    key: t.key,
+    kind,
+    status,
+    route: route.name,
+    note: status === 'missed' ? (!reachedTarget ? 'the state was not reached with the fault armed' : kind === 'timeout' ? 'its wait did not run out' : 'the fault never fired') : undefined,
+    violations: outcome.violations,
+    executionStatus: outcome.execution.status,
+    error: outcome.execution.error,
+    realMs: outcome.realMs,
+  };
+}
+
+/** The whole matrix: routes first, then every applicable cell. */
+export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResult> {
+  const states = taskStates(await deployment()).filter(options.filter ?? (() => true));
+  const routes = await runRoutes();
+  const cells: CellResult[] = [];
+  for (const t of states) {
+    const found = routes.find((r) => r.outcome.visited.has(t.key));
+    for (const kind of options.kinds ?? FAULT_KINDS) {
+      let result: CellResult;
+      if (!found) {
+        result = { key: t.key, kind, status: 'unreached', note: 'no route enters this state', violations: [] };
+      } else {
+        const why = notApplicable(t, kind, found.outcome.calledFrom.has(t.key));
+        result = why ? { key: t.key, kind, status: 'n/a', note: why, violations: [] } : await runCell(t, kind, found.route);
+      }
+      cells.push(result);
+      options.onResult?.(result);
+    }
+  }
+  return { states, routes, cells };
+}

@@ -1,0 +1,19 @@
+/**
+ * Randomized fault schedules, part 2 of 2 (the parts run side by side): fast-check draws several
+ * faults per migration at random AWS calls and Lambda invocations, sometimes with a silent data
+ * loss, and every invariant must hold. The seed is fixed (FAULTS_SEED overrides it, FAULTS_RUNS the
+ * number of schedules); a failure prints the seed, the shrunk schedule and how to replay it.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SEED, runRandomSchedules } from '../../local/faults/random';
+
+const seed = Number(process.env.FAULTS_SEED ?? DEFAULT_SEED) + 1;
+const runs = Number(process.env.FAULTS_RUNS ?? 1000) / 2;
+
+describe('randomized fault schedules (part 2)', () => {
+  it(`every invariant holds under ${runs} random fault schedules (seed ${seed})`, { timeout: 900_000 }, async () => {
+    const result = await runRandomSchedules({ seed, runs });
+    expect(result.failure?.message ?? '', result.failure?.message).toBe('');
+    expect(result.passed).toBe(runs);
+  });
+});
