@@ -60,6 +60,36 @@ function isTrue(v: unknown): boolean {
   return v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
 }
 
+/** Parameter types CloudFormation accepts ("Parameters" section: supported AWS-specific parameter types). */
+const AWS_TYPES = [
+  'AWS::EC2::AvailabilityZone::Name',
+  'AWS::EC2::Image::Id',
+  'AWS::EC2::Instance::Id',
+  'AWS::EC2::KeyPair::KeyName',
+  'AWS::EC2::SecurityGroup::GroupName',
+  'AWS::EC2::SecurityGroup::Id',
+  'AWS::EC2::Subnet::Id',
+  'AWS::EC2::VPC::Id',
+  'AWS::EC2::Volume::Id',
+  'AWS::Route53::HostedZone::Id',
+];
+const PARAMETER_TYPES = new Set([
+  'String',
+  'Number',
+  'List<Number>',
+  'List<String>',
+  'CommaDelimitedList',
+  'AWS::SSM::Parameter::Name',
+  ...AWS_TYPES,
+  ...AWS_TYPES.filter((t) => t !== 'AWS::EC2::KeyPair::KeyName').map((t) => `List<${t}>`),
+]);
+
+function knownParameterType(type: string): boolean {
+  if (PARAMETER_TYPES.has(type)) return true;
+  const ssm = /^AWS::SSM::Parameter::Value<(.+)>$/.exec(type);
+  return !!ssm && (PARAMETER_TYPES.has(ssm[1] as string) || ssm[1] === 'AWS::SSM::Parameter::Name');
+}
+
 function isListType(type: string): boolean {
   return type === 'CommaDelimitedList' || /^List</.test(type) || /^AWS::SSM::Parameter::Value<List</.test(type) || type === 'AWS::SSM::Parameter::Value<CommaDelimitedList>';
 }
@@ -71,6 +101,9 @@ function isListType(type: string): boolean {
  */
 export function resolveParameters(template: CfnTemplate, given: GivenParameter[], ssm: SsmResolver): ResolvedParameter[] {
   const defs = parameterDefinitions(template);
+  for (const def of Object.values(defs)) {
+    if (!knownParameterType(String(def?.Type))) throw new TemplateValidationError(`Template format error: Unrecognized parameter type: ${String(def?.Type)}`);
+  }
   const values = new Map<string, string>();
   for (const p of given) {
     if (p.ParameterKey === undefined) continue;

@@ -282,11 +282,12 @@ export class CloudFormationSim implements SimService {
       if (token !== undefined && live.createToken === token) return { StackId: live.id };
       throw new SimServiceError('AlreadyExistsException', `Stack [${name}] already exists`, 400);
     }
-    const body = await this.templateBodyOf(input.TemplateBody, input.TemplateURL);
-    const onFailure = input.DisableRollback ? 'DO_NOTHING' : (input.OnFailure ?? 'ROLLBACK');
+    // "You can specify either OnFailure or DisableRollback, but not both" (API_CreateStack).
     if (input.DisableRollback !== undefined && input.OnFailure !== undefined) {
       throw validation('You cannot specify both OnFailure and DisableRollback');
     }
+    const body = await this.templateBodyOf(input.TemplateBody, input.TemplateURL);
+    const onFailure = input.DisableRollback ? 'DO_NOTHING' : (input.OnFailure ?? 'ROLLBACK');
     const stack = this.prepare(name, body, input.Parameters ?? [], input.Tags ?? [], input.Capabilities ?? [], {
       onFailure: onFailure as StackRecord['onFailure'],
       terminationProtection: input.EnableTerminationProtection === true,
@@ -384,7 +385,12 @@ export class CloudFormationSim implements SimService {
         ParameterConstraints: def.AllowedValues ? { AllowedValues: def.AllowedValues.map(String) } : {},
       })),
       ...(template.Description ? { Description: template.Description } : {}),
-      ...(capabilities.length ? { Capabilities: capabilities as NonNullable<GetTemplateSummaryCommandOutput['Capabilities']>, CapabilitiesReason: 'The following resource(s) require capabilities: [AWS::IAM::Role]' } : {}),
+      ...(capabilities.length
+        ? {
+            Capabilities: capabilities as NonNullable<GetTemplateSummaryCommandOutput['Capabilities']>,
+            CapabilitiesReason: `The following resource(s) require capabilities: [${[...new Set(Object.values(template.Resources).map((r) => r.Type).filter((t) => t.startsWith('AWS::IAM::')))].join(', ')}]`,
+          }
+        : {}),
       ResourceTypes: [...new Set(Object.values(template.Resources).map((r) => r.Type))],
       Version: template.AWSTemplateFormatVersion ?? '2010-09-09',
       DeclaredTransforms: [],
@@ -1016,12 +1022,11 @@ export class CloudFormationSim implements SimService {
       case 'AWS::AutoScaling::AutoScalingGroup':
         this.account.autoscaling.deleteGroup(r.physicalId);
         break;
-      case 'AWS::ElasticLoadBalancingV2::LoadBalancer': {
-        const lb = this.loadBalancers.get(r.physicalId);
-        if (lb) this.account.http.delete(lb.dnsName.toLowerCase());
+      case 'AWS::ElasticLoadBalancingV2::LoadBalancer':
+        // The host stays registered: a deleted load balancer's name no longer resolves, and the app
+        // answers that as fetch does (TypeError) instead of letting the request reach the real network.
         this.loadBalancers.delete(r.physicalId);
         break;
-      }
       case 'AWS::ElasticLoadBalancingV2::TargetGroup':
         this.targetGroups.delete(r.physicalId);
         break;
@@ -1321,7 +1326,7 @@ export class CloudFormationSim implements SimService {
       CreationTime: new Date(stack.createdAt),
       ...(status === 'DELETE_COMPLETE' && stack.deletionTime !== undefined ? { DeletionTime: new Date(stack.deletionTime) } : {}),
       StackStatus: status,
-      ...(last?.reason && last.reason !== 'User Initiated' ? { StackStatusReason: last.reason } : {}),
+      ...(last?.reason ? { StackStatusReason: last.reason } : {}),
       DisableRollback: stack.onFailure === 'DO_NOTHING',
       NotificationARNs: [],
       Capabilities: stack.capabilities as NonNullable<Stack['Capabilities']>,

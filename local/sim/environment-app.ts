@@ -118,7 +118,8 @@ export function environmentApp(account: SimAccount, loadBalancerArn: string): Ht
     const url = new URL(request.url);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const listener = [...cfn.listeners.values()].find((l) => l.loadBalancerArn === loadBalancerArn && l.port === port);
-    // No listener on that port: the connection is refused, which fetch reports as a TypeError.
+    // A deleted load balancer (its name no longer resolves) or no listener on that port (connection
+    // refused): fetch reports both as a TypeError.
     if (!cfn.loadBalancers.has(loadBalancerArn) || !listener) throw new TypeError('fetch failed');
     const rules = [...cfn.listenerRules.values()].filter((r) => r.listenerArn === listener.arn).sort((a, b) => a.priority - b.priority);
     const rule = rules.find((r) => r.pathPatterns.length === 0 || r.pathPatterns.some((p) => pathMatches(p, url.pathname)));
