@@ -13,9 +13,9 @@ import {
   type S3Client,
   type _Object,
 } from '@aws-sdk/client-s3';
-import { createLimiter, mapConcurrent } from '../shared/concurrency';
+import { type AdaptiveLimiter, createAdaptiveLimiter, mapConcurrent } from '../shared/concurrency';
 import type { CopyBucketEvent, CopyBucketResult, CopyContinuation, CopyTotals } from '../shared/contracts';
-import { classifyAwsError, CopyFailed } from '../shared/errors';
+import { AwsThrottled, classifyAwsError, CopyFailed } from '../shared/errors';
 import type { RemainingTime } from '../shared/handler';
 import { bucketUsesKms, commonChecksum, compareKeys, copySource, isMultipartEtag } from '../shared/s3-objects';
 
@@ -27,9 +27,11 @@ export const PART_BYTES = 512 * MIB;
 /** Multipart limits: at most 10,000 parts of at most 5 GiB each, all but the last at least 5 MiB. */
 const MAX_PARTS = 10_000;
 const PAGE_SIZE = 1000;
+/** Copy requests in flight at once unless COPY_CONCURRENCY says otherwise. */
+export const DEFAULT_COPY_CONCURRENCY = 64;
 
 export interface CopyOptions {
-  /** Copy requests in flight at once (COPY_CONCURRENCY). */
+  /** Copy requests in flight at most (COPY_CONCURRENCY); fewer while S3 pushes back. */
   concurrency: number;
   /** No new page is started with less than this left of the invocation (COPY_SAFETY_MARGIN_MS). */
   safetyMarginMs: number;
@@ -37,67 +39,124 @@ export interface CopyOptions {
 
 const ZERO_TOTALS: CopyTotals = { objectsCopied: 0, objectsSkipped: 0, bytesCopied: 0, multipartObjects: 0, requests: 0 };
 
+/** A single-part copy that S3 throttled beyond the SDK's retries is tried again this many times, at a lower concurrency. */
+const THROTTLED_COPY_RETRIES = 3;
+
+/** One source page, tracked until every object of it is handled (the resume point is the last such page). */
+interface Page {
+  /** The ContinuationToken that lists this page (undefined: the listing's start). */
+  listedWith: string | undefined;
+  lastKey: string | undefined;
+  nextToken: string | undefined;
+  pending: number;
+  allStarted: boolean;
+}
+
 /**
  * Clone, "copy buckets": copies one source bucket into its destination partner server-side, as much
  * as one invocation's time budget allows. Objects already identical at the destination are skipped
  * without a request each, by walking the destination listing alongside the source listing, so a
- * retried or resumed copy redoes nothing. Returns CONTINUE with the continuation to pass to the next
- * invocation, or DONE once the source listing is exhausted. Throws the raw SDK error of a failed
- * request (the handler classifies it) or CopyFailed naming the object for anything else.
+ * retried or resumed copy redoes nothing. The copies run as one continuous stream across listing
+ * pages (the next page is listed while the current one is copied, and no page waits for its slowest
+ * object), at up to `concurrency` requests in flight, fewer while S3 answers SlowDown. Returns
+ * CONTINUE with the continuation to pass to the next invocation, or DONE once the source listing is
+ * exhausted. Throws the raw SDK error of a failed request (the handler classifies it) or CopyFailed
+ * naming the object for anything else.
  */
 export async function copyBucket(s3: S3Client, event: CopyBucketEvent, remainingMs: RemainingTime, options: CopyOptions): Promise<CopyBucketResult> {
   const { pair } = event;
   const prior = event.continuation;
   const totals: CopyTotals = { ...ZERO_TOTALS, ...prior?.totals };
   const invocations = (prior?.invocations ?? 0) + 1;
-  let token = prior?.continuationToken;
-  let lastKey = prior?.lastKey;
 
-  const send = counted(s3, totals);
-  const limit = createLimiter(options.concurrency);
+  const limit = createAdaptiveLimiter(options.concurrency);
+  const send = counted(s3, totals, limit);
   const [sourceKms, destinationKms] = await Promise.all([
     send.track(bucketUsesKms(s3, pair.sourceBucket)),
     send.track(bucketUsesKms(s3, pair.destinationBucket)),
   ]);
   const copier = new ObjectCopier(send, limit, pair.sourceBucket, pair.destinationBucket, !sourceKms && !destinationKms, options.concurrency, totals);
   // Everything up to lastKey was handled by earlier invocations: the destination walk starts after it.
-  const destination = new ListingCursor(send, pair.destinationBucket, lastKey);
+  const destination = new ListingCursor(send, pair.destinationBucket, prior?.lastKey);
 
-  const result = (status: CopyBucketResult['status']): CopyBucketResult => {
-    const continuation: CopyContinuation = { totals, invocations };
-    if (status === 'CONTINUE' && token !== undefined) continuation.continuationToken = token;
-    if (lastKey !== undefined) continuation.lastKey = lastKey;
-    return { status, pair, continuation };
-  };
-
-  // A page's copies may take a while, so the page boundary is checked against the safety margin and
-  // each new copy against a third of it. Whatever the budget, every invocation makes progress.
-  const hardStopMs = options.safetyMarginMs / 3;
+  const pages: Page[] = [];
+  let inFlight = 0;
+  // Resolved by the next copy that finishes: how the stream waits for a free place, and for the end.
+  let freed: (() => void) | undefined;
+  let failure: { error: unknown } | undefined;
   let started = 0;
-  for (let page = 0; ; page++) {
-    if (page > 0 && remainingMs() < options.safetyMarginMs) return result('CONTINUE');
-    const listing = await send.list({ Bucket: pair.sourceBucket, MaxKeys: PAGE_SIZE, ContinuationToken: token });
-    const objects = (listing.Contents ?? []).filter((o): o is _Object & { Key: string } => o.Key !== undefined);
-    const plan: { source: SourceObject; destination?: _Object }[] = [];
-    for (const o of objects) plan.push({ source: { key: o.Key, size: o.Size ?? 0, etag: o.ETag }, destination: await destination.find(o.Key) });
+  // A page's copies may take a while, so a new page is checked against the safety margin and each
+  // new copy against a third of it. Whatever the budget, every invocation makes progress.
+  const hardStopMs = options.safetyMarginMs / 3;
+  const list = (token: string | undefined) => send.list({ Bucket: pair.sourceBucket, MaxKeys: PAGE_SIZE, ContinuationToken: token });
 
-    const run = await mapConcurrent(
-      plan,
-      options.concurrency,
-      async (item) => {
-        started++;
-        await copier.copyUnlessIdentical(item.source, item.destination);
-      },
-      () => started === 0 || remainingMs() >= hardStopMs,
-    );
-    // Cut mid-page: the next invocation lists this page again; what was copied is then skipped.
-    if (run.started < plan.length) return result('CONTINUE');
+  let listing: Promise<ListObjectsV2CommandOutput> | undefined = list(prior?.continuationToken);
+  let listedWith = prior?.continuationToken;
+  stream: while (listing) {
+    if (pages.length > 0 && remainingMs() < options.safetyMarginMs) break;
+    const out = await listing;
+    const truncated = out.IsTruncated === true && out.NextContinuationToken !== undefined;
+    const objects = (out.Contents ?? []).filter((o): o is _Object & { Key: string } => o.Key !== undefined);
+    const page: Page = { listedWith, lastKey: objects.at(-1)?.Key, nextToken: truncated ? out.NextContinuationToken : undefined, pending: 0, allStarted: false };
+    pages.push(page);
+    // Listed while this page is copied; a listing nobody reads fails quietly (its error, if any, is
+    // not this invocation's: the next one lists the page again).
+    listing = page.nextToken !== undefined ? list(page.nextToken) : undefined;
+    listing?.catch(() => undefined);
+    listedWith = page.nextToken;
 
-    const last = objects.at(-1);
-    if (last) lastKey = last.Key;
-    if (!listing.IsTruncated || !listing.NextContinuationToken) return result('DONE');
-    token = listing.NextContinuationToken;
+    for (const o of objects) {
+      if (failure) break stream;
+      while (inFlight >= limit.limit) await new Promise<void>((resolve) => (freed = resolve));
+      // Checked once a slot is free: waiting for one may have used up the time left.
+      if (failure || (started > 0 && remainingMs() < hardStopMs)) break stream;
+      const source: SourceObject = { key: o.Key, size: o.Size ?? 0, etag: o.ETag };
+      const found = await destination.find(o.Key);
+      started++;
+      page.pending++;
+      inFlight++;
+      void copier
+        .copyUnlessIdentical(source, found)
+        .then(
+          () => {
+            page.pending--;
+          },
+          (error: unknown) => {
+            failure ??= { error };
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          const wake = freed;
+          freed = undefined;
+          wake?.();
+        });
+    }
+    page.allStarted = true;
   }
+  // Copies in flight finish (a multipart copy aborts its upload on failure) before anything is reported.
+  while (inFlight > 0) await new Promise<void>((resolve) => (freed = resolve));
+  await listing?.catch(() => undefined);
+  if (failure) throw failure.error;
+  return checkpoint(pair, pages, prior, totals, invocations);
+}
+
+/**
+ * Where the next invocation resumes: after the last page whose objects were all handled, in order.
+ * A page cut short is listed again, and its objects already copied are then skipped as identical.
+ */
+function checkpoint(pair: CopyBucketEvent['pair'], pages: Page[], prior: CopyContinuation | undefined, totals: CopyTotals, invocations: number): CopyBucketResult {
+  let lastKey = prior?.lastKey;
+  const open = pages.findIndex((p) => !p.allStarted || p.pending > 0);
+  const done = open < 0 ? pages : pages.slice(0, open);
+  for (const p of done) if (p.lastKey !== undefined) lastKey = p.lastKey;
+  const continuation: CopyContinuation = { totals, invocations };
+  if (lastKey !== undefined) continuation.lastKey = lastKey;
+  const resumeWith = open >= 0 ? pages[open]?.listedWith : pages.at(-1)?.nextToken;
+  const finished = open < 0 && (pages.length === 0 || pages.at(-1)?.nextToken === undefined);
+  if (finished) return { status: 'DONE', pair, continuation };
+  if (resumeWith !== undefined) continuation.continuationToken = resumeWith;
+  return { status: 'CONTINUE', pair, continuation };
 }
 
 interface SourceObject {
@@ -106,11 +165,26 @@ interface SourceObject {
   etag: string | undefined;
 }
 
-/** Every S3 request of the copy goes through here, so `requests` counts them all. */
-function counted(s3: S3Client, totals: CopyTotals) {
+/**
+ * Every S3 request of the copy goes through here, so `requests` counts them all, and so the limiter
+ * hears of every push-back: a request the SDK had to retry ($metadata.attempts > 1, the SDK retries
+ * SlowDown and 5xx answers with backoff) or one that failed with throttling after its retries.
+ */
+function counted(s3: S3Client, totals: CopyTotals, limit: AdaptiveLimiter) {
   const once = <T>(request: Promise<T>): Promise<T> => {
     totals.requests++;
-    return request;
+    return Promise.resolve(request).then(
+      (out) => {
+        const attempts = (out as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1;
+        if (attempts > 1) limit.pushedBack();
+        else limit.succeeded();
+        return out;
+      },
+      (err: unknown) => {
+        if (classifyAwsError(err) instanceof AwsThrottled) limit.pushedBack();
+        throw err;
+      },
+    );
   };
   return {
     track: once,
@@ -193,7 +267,7 @@ class ObjectCopier {
         return;
       }
       if (source.size > MAX_SINGLE_COPY_BYTES) await this.copyMultipart(source);
-      else await this.copySingle(source);
+      else await this.copySingleRetryingThrottled(source);
       this.totals.objectsCopied++;
       this.totals.bytesCopied += source.size;
     } catch (err) {
@@ -213,6 +287,22 @@ class ObjectCopier {
     ]);
     const common = commonChecksum(a, b);
     return common !== undefined && common.source === common.destination;
+  }
+
+  /**
+   * A copy S3 still throttled after the SDK's retries is tried again (the limiter has lowered the
+   * concurrency meanwhile) rather than failing the invocation; a multipart copy is not, its parts
+   * are retried by the SDK and a failure aborts the upload.
+   */
+  private async copySingleRetryingThrottled(source: SourceObject): Promise<void> {
+    for (let retry = 0; ; retry++) {
+      try {
+        await this.copySingle(source);
+        return;
+      } catch (err) {
+        if (retry >= THROTTLED_COPY_RETRIES || !(classifyAwsError(err) instanceof AwsThrottled)) throw err;
+      }
+    }
   }
 
   private async copySingle(source: SourceObject): Promise<void> {

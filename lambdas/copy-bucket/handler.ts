@@ -5,11 +5,13 @@ import type { CopyBucketEvent } from '../shared/contracts';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { COPY_SAFETY_MARGIN_MS } from '../steps';
-import { copyBucket } from './core';
+import { copyBucket, DEFAULT_COPY_CONCURRENCY } from './core';
 
-const s3 = new S3Client(s3ClientConfig);
+const options = { concurrency: positiveIntFromEnv(process.env.COPY_CONCURRENCY, DEFAULT_COPY_CONCURRENCY), safetyMarginMs: COPY_SAFETY_MARGIN_MS };
+// The SDK's HTTPS agent allows 50 sockets by default: more requests in flight would queue for one
+// ("Configuring maxSockets in Node.js", AWS SDK for JavaScript v3 developer guide).
+const s3 = new S3Client({ ...s3ClientConfig, requestHandler: { httpsAgent: { maxSockets: options.concurrency } } });
 const logger = createLogger('copy-bucket');
-const options = { concurrency: positiveIntFromEnv(process.env.COPY_CONCURRENCY, 64), safetyMarginMs: COPY_SAFETY_MARGIN_MS };
 
 export const handler = stepHandler(
   logger,

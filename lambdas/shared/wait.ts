@@ -1,36 +1,73 @@
 import type { WaitInput, WaitState } from './contracts';
 import { WaitTimedOut } from './errors';
 
-/** Backoff of one wait loop: first delay, growth factor and cap, tuned to the operation's duration. */
+/**
+ * Backoff of one wait loop, tuned to the operation's expected duration: the first check comes right
+ * after the operation starts; the next one after `initialDelaySeconds`, about the time the operation
+ * usually takes at the least, so the checks cluster around its end instead of its start; then
+ * `firstDelaySeconds`, growing by `factor` up to `maxDelaySeconds`. Each check costs three state
+ * transitions (Wait, Task, Choice), and the time between the operation's end and the check that
+ * sees it is downtime: the delays near the end are what both trade.
+ */
 export interface Backoff {
+  initialDelaySeconds?: number;
   firstDelaySeconds: number;
   factor: number;
   maxDelaySeconds: number;
 }
 
+/**
+ * Expected durations (bench/README.md, "Timing model", gives the sources and `npm run bench` the
+ * effect): instances leave the load balancer after its deregistration delay, 300 s by default; a
+ * manual snapshot takes minutes (about 9 for 100 GB); a stack whose database is restored from a
+ * snapshot takes 15 to 25 minutes; deleting one with a database about 10. A shorter operation is
+ * seen at most `initialDelaySeconds` late; a longer one costs a few more checks.
+ */
 export const BACKOFF = {
-  snapshot: { firstDelaySeconds: 30, factor: 1.5, maxDelaySeconds: 120 },
-  stackCreate: { firstDelaySeconds: 20, factor: 1.5, maxDelaySeconds: 60 },
-  stackDelete: { firstDelaySeconds: 20, factor: 1.5, maxDelaySeconds: 60 },
-  standby: { firstDelaySeconds: 5, factor: 1.5, maxDelaySeconds: 20 },
+  standby: { initialDelaySeconds: 240, firstDelaySeconds: 20, factor: 1.2, maxDelaySeconds: 30 },
+  snapshot: { initialDelaySeconds: 390, firstDelaySeconds: 30, factor: 1.2, maxDelaySeconds: 45 },
+  stackCreate: { initialDelaySeconds: 900, firstDelaySeconds: 30, factor: 1.2, maxDelaySeconds: 60 },
+  stackDelete: { initialDelaySeconds: 480, firstDelaySeconds: 30, factor: 1.2, maxDelaySeconds: 45 },
+  // The new environment is usually serving by the time its stack is complete.
   smokeTest: { firstDelaySeconds: 5, factor: 1.5, maxDelaySeconds: 30 },
 } as const satisfies Record<string, Backoff>;
+
+/** Seconds added to a status step's estimate of the time left, so the next check lands just after the end. */
+const ESTIMATE_MARGIN_SECONDS = 2;
 
 /**
  * One tick of a wait loop, called by every status step. Returns the wait state to carry to the next
  * check (with the delay the state machine's Wait state should sleep), or throws WaitTimedOut once
  * the elapsed time exceeds the timeout. `done` is true when this check found the operation finished:
- * a finished operation is never reported as timed out.
+ * a finished operation is never reported as timed out. A step that can tell how long the operation
+ * still needs (RDS reports a snapshot's PercentProgress; a target group has a known deregistration
+ * delay) passes `estimatedRemainingSeconds`: the next check is then right after that, instead of
+ * on the backoff schedule.
  */
-export function advanceWait(event: WaitInput, label: string, backoff: Backoff, done: boolean, now: Date = new Date()): WaitState {
+export function advanceWait(
+  event: WaitInput,
+  label: string,
+  backoff: Backoff,
+  done: boolean,
+  now: Date = new Date(),
+  estimatedRemainingSeconds?: number,
+): WaitState {
   const startedAt = event.wait?.startedAt ?? now.toISOString();
   const elapsedSeconds = Math.max(0, Math.round((now.getTime() - Date.parse(startedAt)) / 1000));
   const attempt = (event.wait?.attempt ?? 0) + 1;
   if (!done && elapsedSeconds >= event.timeoutSeconds) {
     throw new WaitTimedOut(label, elapsedSeconds, event.timeoutSeconds);
   }
-  const grown = backoff.firstDelaySeconds * Math.pow(backoff.factor, attempt - 1);
   const remaining = Math.max(1, event.timeoutSeconds - elapsedSeconds);
-  const nextDelaySeconds = Math.max(1, Math.min(Math.round(grown), backoff.maxDelaySeconds, remaining));
+  const initial = backoff.initialDelaySeconds;
+  const delay =
+    initial !== undefined && attempt === 1
+      ? initial
+      : Math.min(backoff.firstDelaySeconds * Math.pow(backoff.factor, attempt - (initial !== undefined ? 2 : 1)), backoff.maxDelaySeconds);
+  const estimated =
+    estimatedRemainingSeconds !== undefined && Number.isFinite(estimatedRemainingSeconds) && estimatedRemainingSeconds >= 0
+      ? estimatedRemainingSeconds + ESTIMATE_MARGIN_SECONDS
+      : undefined;
+  const nextDelaySeconds = Math.max(1, Math.min(Math.round(estimated ?? delay), remaining));
   return { label, startedAt, timeoutSeconds: event.timeoutSeconds, elapsedSeconds, nextDelaySeconds, attempt };
 }

@@ -105,9 +105,10 @@ export class FaultInjector {
 
 export function faultError(service: string, fault: CallFault): SimServiceError {
   if (fault.kind === 'throttle') {
-    return service === 'S3'
-      ? new SimServiceError('SlowDown', 'Please reduce your request rate.', 503)
-      : new SimServiceError(service === 'DynamoDB' ? 'ThrottlingException' : 'Throttling', 'Rate exceeded', 400);
+    if (service === 'S3') return new SimServiceError('SlowDown', 'Please reduce your request rate.', 503);
+    // Each service's own throttling code (its API reference, Errors): the state machines retry them by name.
+    const code: Record<string, string> = { DynamoDB: 'ThrottlingException', SFN: 'ThrottlingException', SNS: 'ThrottledException', SecretsManager: 'ThrottlingException' };
+    return new SimServiceError(code[service] ?? 'Throttling', 'Rate exceeded', 400);
   }
   const e = fault.error ?? { code: 'InternalError', message: 'We encountered an internal error. Please try again.', httpStatusCode: 500 };
   return new SimServiceError(e.code, e.message, e.httpStatusCode ?? 500);
@@ -143,8 +144,10 @@ export interface TimingProfile {
   /** Auto Scaling: instance launch to InService; EnterStandby/ExitStandby transitions. */
   instanceLaunchSeconds: number;
   standbyTransitionSeconds: number;
-  /** S3 request-rate limit per prefix per second (SlowDown beyond it); 0 disables. */
+  /** S3 PUT/COPY/POST/DELETE requests per second per prefix (SlowDown beyond it); 0 disables. */
   s3WritesPerSecondPerPrefix: number;
+  /** S3 GET/HEAD requests per second per prefix (SlowDown beyond it); 0 disables. */
+  s3ReadsPerSecondPerPrefix: number;
   /** Lambda cold start added to the first invocation of each function, in ms. */
   lambdaColdStartMs: number;
 }
@@ -164,6 +167,7 @@ export const DEFAULT_TIMING: TimingProfile = {
   instanceLaunchSeconds: 90,
   standbyTransitionSeconds: 20,
   s3WritesPerSecondPerPrefix: 0,
+  s3ReadsPerSecondPerPrefix: 0,
   lambdaColdStartMs: 400,
 };
 
@@ -182,6 +186,7 @@ export const ZERO_TIMING: TimingProfile = {
   instanceLaunchSeconds: 0,
   standbyTransitionSeconds: 0,
   s3WritesPerSecondPerPrefix: 0,
+  s3ReadsPerSecondPerPrefix: 0,
   lambdaColdStartMs: 0,
 };
 

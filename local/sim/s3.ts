@@ -173,8 +173,12 @@ interface BucketState {
   encryption: ObjectEncryption & { bucketKeyEnabled: boolean };
   /** Versions of each key, oldest first; the last entry is the current version. */
   keys: Map<string, VersionEntry[]>;
-  /** Keys in UTF-8 byte order, rebuilt lazily after a key is added or removed. */
-  sorted?: { keys: string[]; bytes: Buffer[] };
+  /**
+   * Keys in UTF-8 byte order, rebuilt lazily after a key is added. A removed key stays in it (the
+   * listings skip keys without versions) until the removed ones outnumber the rest: emptying a
+   * bucket page by page must not re-sort it once per page.
+   */
+  sorted?: { keys: string[]; bytes: Buffer[]; removed: number };
   uploads: Map<string, UploadState>;
 }
 
@@ -467,6 +471,7 @@ export class S3Sim implements SimService {
   private readonly foreignBuckets = new Set<string>();
   private readonly deletedAt = new Map<string, number>();
   private readonly writeWindows = new Map<string, { second: number; count: number }>();
+  private readonly readWindows = new Map<string, { second: number; count: number }>();
   private readonly ids = new IdSource('s3');
   private kmsWrites = 0;
 
@@ -873,7 +878,9 @@ export class S3Sim implements SimService {
   private opHeadObject(i: OpInput): Out<HeadObjectCommandOutput> {
     const input = i as unknown as HeadObjectCommandInput;
     const bucket = this.bucket(input.Bucket);
-    const record = this.readable(bucket, required(input.Key, 'Key'), input.VersionId, true);
+    const key = required(input.Key, 'Key');
+    this.checkReadRate(bucket.name, key);
+    const record = this.readable(bucket, key, input.VersionId, true);
     if (input.IfMatch && unquote(input.IfMatch) !== unquote(record.etag)) throw preconditionFailed();
     const range = this.byteRange(record, input.Range, input.PartNumber);
     return {
@@ -887,7 +894,9 @@ export class S3Sim implements SimService {
   private opGetObject(i: OpInput): Out<GetObjectCommandOutput> {
     const input = i as unknown as GetObjectCommandInput;
     const bucket = this.bucket(input.Bucket);
-    const record = this.readable(bucket, required(input.Key, 'Key'), input.VersionId, false);
+    const key = required(input.Key, 'Key');
+    this.checkReadRate(bucket.name, key);
+    const record = this.readable(bucket, key, input.VersionId, false);
     if (input.IfMatch && unquote(input.IfMatch) !== unquote(record.etag)) throw preconditionFailed();
     const range = this.byteRange(record, input.Range, input.PartNumber);
     const chunks = record.body ? [record.body.subarray(range.start, range.end)] : modelledBytes(record.contentHash, range.start, range.end);
@@ -1290,7 +1299,7 @@ export class S3Sim implements SimService {
     if (!bucket.sorted) {
       const entries = [...bucket.keys.keys()].map((k) => ({ k, b: Buffer.from(k, 'utf8') }));
       entries.sort((x, y) => Buffer.compare(x.b, y.b));
-      bucket.sorted = { keys: entries.map((e) => e.k), bytes: entries.map((e) => e.b) };
+      bucket.sorted = { keys: entries.map((e) => e.k), bytes: entries.map((e) => e.b), removed: 0 };
     }
     return bucket.sorted;
   }
@@ -1444,7 +1453,7 @@ export class S3Sim implements SimService {
   private deleteEntry(bucket: BucketState, key: string, versionId: string | undefined): { versionId?: string; deleteMarker?: boolean } {
     if (versionId === undefined) {
       if (!bucket.versioning) {
-        if (bucket.keys.delete(key)) bucket.sorted = undefined;
+        if (bucket.keys.delete(key)) this.keyRemoved(bucket);
         return {};
       }
       const markerId = bucket.versioning === 'Enabled' ? this.ids.next(32, MIXED_ALNUM) : 'null';
@@ -1459,9 +1468,13 @@ export class S3Sim implements SimService {
     const [removed] = versions.splice(at, 1);
     if (versions.length === 0) {
       bucket.keys.delete(key);
-      bucket.sorted = undefined;
+      this.keyRemoved(bucket);
     }
     return { versionId, deleteMarker: removed?.deleteMarker ? true : undefined };
+  }
+
+  private keyRemoved(bucket: BucketState): void {
+    if (bucket.sorted && ++bucket.sorted.removed > bucket.keys.size) bucket.sorted = undefined;
   }
 
   /**
@@ -1517,19 +1530,26 @@ export class S3Sim implements SimService {
   }
 
   /**
-   * S3 supports "at least 3,500 PUT/COPY/POST/DELETE ... requests per second per partitioned prefix"
-   * and answers 503 SlowDown beyond it (S3 user guide, "Best practices design patterns: optimizing
-   * Amazon S3 performance"). The prefix here is the key's first path segment.
+   * S3 supports "at least 3,500 PUT/COPY/POST/DELETE or 5,500 GET/HEAD requests per second per
+   * partitioned prefix" and answers 503 SlowDown beyond it (S3 user guide, "Best practices design
+   * patterns: optimizing Amazon S3 performance"). The prefix here is the key's first path segment.
    */
   private checkWriteRate(bucket: string, key: string): void {
-    const limit = this.account.timing.s3WritesPerSecondPerPrefix;
+    this.checkRate(this.writeWindows, this.account.timing.s3WritesPerSecondPerPrefix, bucket, key);
+  }
+
+  private checkReadRate(bucket: string, key: string): void {
+    this.checkRate(this.readWindows, this.account.timing.s3ReadsPerSecondPerPrefix, bucket, key);
+  }
+
+  private checkRate(windows: Map<string, { second: number; count: number }>, limit: number, bucket: string, key: string): void {
     if (!(limit > 0)) return;
     const slash = key.indexOf('/');
     const prefix = `${bucket}/${slash >= 0 ? key.slice(0, slash + 1) : ''}`;
     const second = Math.floor(this.account.now() / 1000);
-    const window = this.writeWindows.get(prefix);
+    const window = windows.get(prefix);
     if (!window || window.second !== second) {
-      this.writeWindows.set(prefix, { second, count: 1 });
+      windows.set(prefix, { second, count: 1 });
       return;
     }
     if (window.count >= limit) throw err('SlowDown', 'Please reduce your request rate.', 503);

@@ -4,6 +4,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { snapshotStatus } from '../../lambdas/snapshot-status/core';
 import type { SnapshotRef, WaitState } from '../../lambdas/shared/contracts';
 import { WaitTimedOut } from '../../lambdas/shared/errors';
+import { BACKOFF } from '../../lambdas/shared/wait';
 
 const rdsMock = mockClient(RDSClient);
 const rds = new RDSClient({ region: 'eu-west-1' });
@@ -36,7 +37,7 @@ describe('snapshot-status', () => {
     statuses({ 'em-1a2b3c4d-c1-database': 'available', 'em-1a2b3c4d-c1-reports': 'creating' });
     const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
     expect(r.status).toBe('PENDING');
-    expect(r.wait).toMatchObject({ nextDelaySeconds: 30, label: 'snapshots em-1a2b3c4d-c1-database, em-1a2b3c4d-c1-reports to become available' });
+    expect(r.wait).toMatchObject({ nextDelaySeconds: BACKOFF.snapshot.initialDelaySeconds, label: 'snapshots em-1a2b3c4d-c1-database, em-1a2b3c4d-c1-reports to become available' });
   });
 
   it.each(['failed', 'incompatible-restore', 'incompatible-parameters', 'deleted', 'deleting'])('is FAILED with the reason when one is %s', async (bad) => {

@@ -11,6 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { StackStatusEvent } from '../../lambdas/shared/contracts';
 import { WaitTimedOut } from '../../lambdas/shared/errors';
 import { stackStatus } from '../../lambdas/stack-status/core';
+import { BACKOFF } from '../../lambdas/shared/wait';
 
 const EXECUTION = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
 const NAME = 'orders-prod-tmp-1a2b3c4d';
@@ -67,9 +68,9 @@ describe('stack-status CREATE', () => {
     stackIs('CREATE_IN_PROGRESS');
     const first = await stackStatus(cfn, event('CREATE'), NOW);
     expect(first.status).toBe('PENDING');
-    expect(first.wait).toMatchObject({ attempt: 1, nextDelaySeconds: 20, startedAt: NOW.toISOString() });
+    expect(first.wait).toMatchObject({ attempt: 1, nextDelaySeconds: BACKOFF.stackCreate.initialDelaySeconds, startedAt: NOW.toISOString() });
     const second = await stackStatus(cfn, event('CREATE', { wait: first.wait }), new Date(NOW.getTime() + 20_000));
-    expect(second.wait).toMatchObject({ attempt: 2, nextDelaySeconds: 30, elapsedSeconds: 20 });
+    expect(second.wait).toMatchObject({ attempt: 2, nextDelaySeconds: BACKOFF.stackCreate.firstDelaySeconds, elapsedSeconds: 20 });
   });
 
   it('throws WaitTimedOut when creation is still in progress past the timeout', async () => {
@@ -160,7 +161,7 @@ describe('stack-status DELETE', () => {
     stackIs('DELETE_IN_PROGRESS');
     const r = await stackStatus(cfn, event('DELETE'), NOW);
     expect(r.status).toBe('PENDING');
-    expect(r.wait.nextDelaySeconds).toBe(20);
+    expect(r.wait.nextDelaySeconds).toBe(BACKOFF.stackDelete.initialDelaySeconds);
   });
 
   it('is FAILED at DELETE_FAILED with each resource left behind and its reason', async () => {

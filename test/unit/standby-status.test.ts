@@ -3,6 +3,7 @@ import { standbyStatus } from '../../lambdas/standby-status/core';
 import type { StandbyRecord, WaitState } from '../../lambdas/shared/contracts';
 import { WaitTimedOut } from '../../lambdas/shared/errors';
 import { FakeAutoScaling } from '../fixtures/fake-asg';
+import { BACKOFF } from '../../lambdas/shared/wait';
 
 const fake = new FakeAutoScaling();
 const execution = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
@@ -27,7 +28,7 @@ describe('standby-status', () => {
 
     const first = await standbyStatus(fake.client, { standby, direction: 'ENTER', execution, timeoutSeconds: 600 }, log(), T0);
     expect(first.status).toBe('PENDING');
-    expect(first.wait).toMatchObject({ label: `instances of ${ASG} to enter standby`, attempt: 1, nextDelaySeconds: 5, startedAt: T0.toISOString() });
+    expect(first.wait).toMatchObject({ label: `instances of ${ASG} to enter standby`, attempt: 1, nextDelaySeconds: BACKOFF.standby.initialDelaySeconds, startedAt: T0.toISOString() });
 
     g.instances.set('i-2', 'Standby');
     const second = await standbyStatus(fake.client, { standby, direction: 'ENTER', execution, timeoutSeconds: 600, wait: first.wait }, log(), at(5));

@@ -1,0 +1,283 @@
+/**
+ * The figures of a run, from what ./observe.ts recorded: the critical path of AWS work inside a
+ * window (downtime or the whole run) with our overhead between its segments, the Lambda and Step
+ * Functions usage, the cost at list prices, and the bucket copy rates against their bound.
+ */
+import { STEPS, type StepName } from '../lambdas/steps';
+import type { LabelledInterval } from './baseline';
+import type { AwsOperation, Interval, Invocation, S3Request, StateEvent } from './observe';
+import { PRICES, s3RequestClass } from './prices';
+
+// ---------------------------------------------------------------------------------------------
+// Intervals
+// ---------------------------------------------------------------------------------------------
+
+/** Sorted, non-overlapping union. */
+export function union(intervals: readonly Interval[]): Interval[] {
+  const sorted = intervals.filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);
+  const out: Interval[] = [];
+  for (const i of sorted) {
+    const last = out[out.length - 1];
+    if (last && i.start <= last.end) last.end = Math.max(last.end, i.end);
+    else out.push({ start: i.start, end: i.end });
+  }
+  return out;
+}
+
+export function total(intervals: readonly Interval[]): number {
+  return union(intervals).reduce((n, i) => n + (i.end - i.start), 0);
+}
+
+export function clip(intervals: readonly Interval[], window: Interval): Interval[] {
+  return intervals.map((i) => ({ start: Math.max(i.start, window.start), end: Math.min(i.end, window.end) })).filter((i) => i.end > i.start);
+}
+
+/** `a` minus every interval of `b`. */
+export function subtract(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const cut = union(b);
+  const out: Interval[] = [];
+  for (const piece of union(a)) {
+    let start = piece.start;
+    for (const c of cut) {
+      if (c.end <= start || c.start >= piece.end) continue;
+      if (c.start > start) out.push({ start, end: c.start });
+      start = Math.max(start, c.end);
+    }
+    if (start < piece.end) out.push({ start, end: piece.end });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Critical path
+// ---------------------------------------------------------------------------------------------
+
+export interface PathSegment extends Interval {
+  /** What AWS was doing ("snapshot", "create stack + discover"...). */
+  label: string;
+  awsSeconds: number;
+  /** Our time before this segment started: noticing the previous one finished, Lambda, transitions. */
+  oursBeforeSeconds: number;
+}
+
+export interface CriticalPath {
+  window: Interval;
+  segments: PathSegment[];
+  /** Our time after the last segment, up to the window's end. */
+  oursAfterSeconds: number;
+  awsSeconds: number;
+  overheadSeconds: number;
+  overheadPercent: number;
+  /** Where our time went: sleeping before the next check, in Lambda functions, in orchestration. */
+  breakdown: { pollWaitSeconds: number; lambdaSeconds: number; orchestrationSeconds: number };
+}
+
+/**
+ * Lays the AWS work of a window end to end: overlapping work merges into one segment, and the gaps
+ * between segments are ours. `waits` are the state machine's (or script's) sleeps between checks
+ * and `lambdas` every invocation, to say where the gaps went.
+ */
+export function criticalPath(window: Interval, work: readonly LabelledInterval[], waits: readonly Interval[], lambdas: readonly Interval[]): CriticalPath {
+  const inWindow = work
+    .map((w) => ({ ...w, start: Math.max(w.start, window.start), end: Math.min(w.end, window.end) }))
+    .filter((w) => w.end > w.start)
+    .sort((a, b) => a.start - b.start);
+  const segments: PathSegment[] = [];
+  let cursor = window.start;
+  let current: (Interval & { labels: string[] }) | undefined;
+  const close = (): void => {
+    if (!current) return;
+    segments.push({ start: current.start, end: current.end, label: current.labels.join(' + '), awsSeconds: (current.end - current.start) / 1000, oursBeforeSeconds: 0 });
+    current = undefined;
+  };
+  for (const w of inWindow) {
+    if (current && w.start <= current.end) {
+      current.end = Math.max(current.end, w.end);
+      if (!current.labels.includes(w.label)) current.labels.push(w.label);
+      continue;
+    }
+    close();
+    current = { start: w.start, end: w.end, labels: [w.label] };
+  }
+  close();
+  for (const s of segments) {
+    s.oursBeforeSeconds = Math.max(0, s.start - cursor) / 1000;
+    cursor = s.end;
+  }
+  const gaps = subtract([window], segments);
+  const sleeping = union(waits);
+  const inLambda = union(lambdas);
+  const pollWaitInGaps = total(gaps.flatMap((g) => clip(sleeping, g)));
+  const lambdaInGaps = total(subtract(gaps, sleeping).flatMap((g) => clip(inLambda, g)));
+  const overheadMs = total(gaps);
+  const windowMs = window.end - window.start;
+  return {
+    window,
+    segments,
+    oursAfterSeconds: Math.max(0, window.end - cursor) / 1000,
+    awsSeconds: (windowMs - overheadMs) / 1000,
+    overheadSeconds: overheadMs / 1000,
+    overheadPercent: windowMs > 0 ? (100 * overheadMs) / windowMs : 0,
+    breakdown: {
+      pollWaitSeconds: pollWaitInGaps / 1000,
+      lambdaSeconds: lambdaInGaps / 1000,
+      orchestrationSeconds: (overheadMs - pollWaitInGaps - lambdaInGaps) / 1000,
+    },
+  };
+}
+
+/** Steps whose time is AWS work on the path (the rest only look: status checks, probes). */
+const WORK_LABEL: Partial<Record<StepName, string>> = {
+  'validate-input': 'validate',
+  discover: 'discover',
+  'standby-enter': 'enter standby',
+  'standby-exit': 'exit standby',
+  snapshot: 'snapshot',
+  'create-stack': 'create stack',
+  'copy-bucket': 'copy buckets',
+  'verify-bucket': 'verify buckets',
+  'compare-statistics': 'compare statistics',
+  'delete-stack': 'delete stack',
+  'delete-snapshots': 'delete snapshots',
+  'compose-notification': 'notify',
+};
+
+/** The workflow's AWS work: the long operations, and the work steps' invocations without their cold start. */
+export function workflowWork(operations: readonly AwsOperation[], invocations: readonly Invocation[]): LabelledInterval[] {
+  const work: LabelledInterval[] = operations.map((o) => ({ label: o.kind, start: o.start, end: o.end }));
+  for (const i of invocations) {
+    const label = WORK_LABEL[i.step];
+    if (label) work.push({ label, start: i.start + i.coldStartMs, end: i.end });
+  }
+  return work;
+}
+
+/** Intervals the executions spent in Wait states. */
+export function waitStates(states: readonly StateEvent[]): Interval[] {
+  const open = new Map<string, number>();
+  const out: Interval[] = [];
+  for (const s of states) {
+    if (s.stateType !== 'Wait') continue;
+    const key = `${s.executionName}/${s.stateName ?? ''}`;
+    if (s.type === 'StateEntered') open.set(key, s.at);
+    else if (s.type === 'StateExited') {
+      const start = open.get(key);
+      if (start !== undefined) out.push({ start, end: s.at });
+      open.delete(key);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Usage and cost
+// ---------------------------------------------------------------------------------------------
+
+export interface Usage {
+  stateTransitions: number;
+  lambdaInvocations: number;
+  lambdaGbSeconds: number;
+  lambdaByStep: Partial<Record<StepName, StepUsage>>;
+  s3Requests: { tier1: number; tier2: number; free: number; throttled: number };
+}
+
+export interface Cost {
+  stepFunctionsUsd: number;
+  lambdaUsd: number;
+  s3Usd: number;
+  totalUsd: number;
+}
+
+/** Step Functions bills every state entered, and every retry (Step Functions pricing page). */
+export function stateTransitions(states: readonly StateEvent[]): number {
+  return states.filter((s) => s.type === 'StateEntered' || s.type === 'StateRetried').length;
+}
+
+export interface StepUsage {
+  invocations: number;
+  gbSeconds: number;
+}
+
+export function lambdaUsage(invocations: readonly Invocation[]): StepUsage & { byStep: Partial<Record<StepName, StepUsage>> } {
+  let gbSeconds = 0;
+  const byStep: Partial<Record<StepName, StepUsage>> = {};
+  for (const i of invocations) {
+    const gbs = ((i.end - i.start) / 1000) * (STEPS[i.step].memoryMb / 1024);
+    gbSeconds += gbs;
+    const step = (byStep[i.step] ??= { invocations: 0, gbSeconds: 0 });
+    step.invocations++;
+    step.gbSeconds += gbs;
+  }
+  return { invocations: invocations.length, gbSeconds, byStep };
+}
+
+/** Requests S3 answered (a SlowDown answer is counted apart: it did no work). */
+export function s3Usage(requests: readonly S3Request[]): Usage['s3Requests'] {
+  const out = { tier1: 0, tier2: 0, free: 0, throttled: 0 };
+  for (const r of requests) {
+    if (r.error === 'SlowDown') out.throttled++;
+    else out[s3RequestClass(r.operation)]++;
+  }
+  return out;
+}
+
+export function cost(usage: Usage): Cost {
+  const stepFunctionsUsd = usage.stateTransitions * PRICES.stepFunctionsPerTransition;
+  const lambdaUsd = usage.lambdaGbSeconds * PRICES.lambdaArmPerGbSecond + usage.lambdaInvocations * PRICES.lambdaPerRequest;
+  const s3Usd = usage.s3Requests.tier1 * PRICES.s3Tier1PerRequest + usage.s3Requests.tier2 * PRICES.s3Tier2PerRequest;
+  return { stepFunctionsUsd, lambdaUsd, s3Usd, totalUsd: stepFunctionsUsd + lambdaUsd + s3Usd };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bucket copy
+// ---------------------------------------------------------------------------------------------
+
+/** S3 requests that hold one of the copy's concurrency slots (listings run beside them). */
+const SLOT_REQUESTS = new Set(['CopyObject', 'UploadPartCopy', 'HeadObject', 'GetObjectTagging', 'CreateMultipartUpload', 'CompleteMultipartUpload', 'PutObjectTagging']);
+
+export interface BucketCopy extends Interval {
+  clone: number;
+  logicalId: string;
+  sourceBucket: string;
+  destinationBucket: string;
+  objects: number;
+  /** Requests S3 received for this copy (retries and SlowDown answers included). */
+  requests: number;
+  invocations: number;
+  objectsPerSecond: number;
+  /** What `concurrency` slots kept busy all the time would achieve with the latencies measured. */
+  boundObjectsPerSecond: number;
+  meanRequestMs: number;
+}
+
+/**
+ * Rate of one bucket copy against its bound: objects ÷ elapsed, and concurrency × objects ÷ the sum
+ * of the latencies of the requests that hold a slot (the copy could not be faster with that many
+ * requests in flight). Requests are those S3 received for the destination bucket (copies) or the
+ * source bucket (listings, heads) during the copy.
+ */
+export function bucketCopy(
+  clone: number,
+  pair: { logicalId: string; sourceBucket: string; destinationBucket: string },
+  span: Interval,
+  objects: number,
+  invocations: number,
+  requests: readonly S3Request[],
+  concurrency: number,
+): BucketCopy {
+  const mine = requests.filter((r) => (r.bucket === pair.destinationBucket || r.bucket === pair.sourceBucket) && r.start >= span.start && r.start <= span.end);
+  const slotted = mine.filter((r) => SLOT_REQUESTS.has(r.operation));
+  const busyMs = slotted.reduce((n, r) => n + (r.end - r.start), 0);
+  const seconds = Math.max(0.001, (span.end - span.start) / 1000);
+  return {
+    clone,
+    ...pair,
+    ...span,
+    objects,
+    requests: mine.length,
+    invocations,
+    objectsPerSecond: objects / seconds,
+    boundObjectsPerSecond: busyMs > 0 ? (concurrency * objects) / (busyMs / 1000) : 0,
+    meanRequestMs: slotted.length > 0 ? busyMs / slotted.length : 0,
+  };
+}

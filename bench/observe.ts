@@ -1,0 +1,175 @@
+/**
+ * What the benchmark records of a run, without changing it: every S3 request (bucket, timing,
+ * outcome), the long AWS operations with the moment the simulated account finished them (a
+ * snapshot's readyAt, a stack's CREATE_COMPLETE, instances reaching Standby), every Lambda
+ * invocation and every state the executions entered. The figures (./metrics.ts) are computed from
+ * these records afterwards.
+ */
+import type { DescribeStackEventsCommandOutput } from '@aws-sdk/client-cloudformation';
+import type { ProgressEvent } from '../local/executor';
+import type { LambdaInvoker } from '../local/lambda-invoker';
+import type { SimAccount } from '../local/sim/account';
+import type { StepName } from '../lambdas/steps';
+
+/** [start, end] in simulated epoch ms. */
+export interface Interval {
+  start: number;
+  end: number;
+}
+
+export interface S3Request extends Interval {
+  operation: string;
+  bucket: string;
+  error?: string;
+}
+
+export type OperationKind = 'enter standby' | 'exit standby' | 'snapshot' | 'create stack' | 'delete stack';
+
+/** A long AWS operation: started by one call, finished when the simulated account says so. */
+export interface AwsOperation extends Interval {
+  kind: OperationKind;
+  /** The stack, snapshot or group it acts on. */
+  subject: string;
+}
+
+export interface Invocation extends Interval {
+  step: StepName;
+  /** Part of the invocation spent in the cold start (first invocation of a function). */
+  coldStartMs: number;
+  /** copy-bucket only: its event and result, for the per-bucket copy figures. */
+  event?: unknown;
+  result?: unknown;
+  error?: string;
+}
+
+export interface StateEvent {
+  machine: string;
+  executionName: string;
+  type: string;
+  stateName?: string;
+  stateType?: string;
+  at: number;
+}
+
+interface PendingStack {
+  operation: AwsOperation;
+  stackId: string;
+  stackName: string;
+  status: 'CREATE_COMPLETE' | 'DELETE_COMPLETE';
+}
+
+export class Recorder {
+  readonly s3: S3Request[] = [];
+  readonly operations: AwsOperation[] = [];
+  readonly invocations: Invocation[] = [];
+  readonly states: StateEvent[] = [];
+  private readonly pendingStacks: PendingStack[] = [];
+
+  constructor(private readonly account: SimAccount) {}
+
+  /** Records every call the account answers; returns the function that stops recording. */
+  watchAccount(): () => void {
+    const account = this.account;
+    const original = account.dispatch;
+    const dispatch = original.bind(account);
+    account.dispatch = async (service, operation, input) => {
+      const start = account.now();
+      // Read before the call: a deleted stack's name no longer resolves afterwards.
+      const deletedStack = service === 'CloudFormation' && operation === 'DeleteStack' ? this.liveStack(String(input.StackName)) : undefined;
+      try {
+        const output = await dispatch(service, operation, input);
+        this.after(service, operation, input, output, start, deletedStack);
+        return output;
+      } catch (err) {
+        if (service === 'S3') this.s3.push({ operation, bucket: String(input.Bucket), start, end: account.now(), error: err instanceof Error ? err.name : String(err) });
+        throw err;
+      }
+    };
+    return () => {
+      account.dispatch = original;
+    };
+  }
+
+  /** DeleteStack accepts a name or an ID; a stack already deleted is not an operation. */
+  private liveStack(nameOrId: string): { stackId: string; stackName: string } | undefined {
+    const cfn = this.account.cloudformation;
+    const stack = nameOrId.startsWith('arn:') ? cfn.stackById(nameOrId) : cfn.stackByName(nameOrId);
+    return stack && stack.status !== 'DELETE_COMPLETE' ? stack : undefined;
+  }
+
+  private after(service: string, operation: string, input: Record<string, unknown>, output: unknown, start: number, deletedStack: { stackId: string; stackName: string } | undefined): void {
+    const end = this.account.now();
+    const key = `${service}.${operation}`;
+    if (service === 'S3') {
+      this.s3.push({ operation, bucket: String(input.Bucket), start, end });
+      return;
+    }
+    if (key === 'RDS.CreateDBSnapshot') {
+      const id = String(input.DBSnapshotIdentifier);
+      const snapshot = this.account.rds.snapshot(id);
+      this.operations.push({ kind: 'snapshot', subject: id, start, end: snapshot?.readyAt ?? end });
+    } else if (key === 'AutoScaling.EnterStandby' || key === 'AutoScaling.ExitStandby') {
+      const transition = this.account.timing.standbyTransitionSeconds * 1000;
+      this.operations.push({ kind: operation === 'EnterStandby' ? 'enter standby' : 'exit standby', subject: String(input.AutoScalingGroupName), start, end: end + transition });
+    } else if (key === 'CloudFormation.CreateStack') {
+      const stackId = (output as { StackId?: string }).StackId;
+      if (stackId) this.trackStack({ kind: 'create stack', subject: String(input.StackName), start, end }, stackId, 'CREATE_COMPLETE');
+    } else if (key === 'CloudFormation.DeleteStack' && deletedStack) {
+      this.trackStack({ kind: 'delete stack', subject: deletedStack.stackName, start, end }, deletedStack.stackId, 'DELETE_COMPLETE');
+    }
+  }
+
+  private trackStack(operation: AwsOperation, stackId: string, status: PendingStack['status']): void {
+    this.operations.push(operation);
+    this.pendingStacks.push({ operation, stackId, stackName: operation.subject, status });
+  }
+
+  /** Times every Lambda invocation (cold starts included, as Lambda bills them since August 2025). */
+  watchInvoker(invoker: LambdaInvoker, coldStartMs: number): () => void {
+    const original = invoker.invoke;
+    const invoke = original.bind(invoker);
+    const warm = new Set<StepName>();
+    invoker.invoke = async (step, payload) => {
+      const start = Date.now();
+      const cold = !warm.has(step);
+      warm.add(step);
+      const record: Invocation = { step, start, end: start, coldStartMs: cold ? coldStartMs : 0 };
+      if (step === 'copy-bucket') record.event = payload;
+      this.invocations.push(record);
+      try {
+        const result = await invoke(step, payload);
+        if (step === 'copy-bucket') record.result = result;
+        return result;
+      } catch (err) {
+        record.error = err instanceof Error ? err.name : String(err);
+        throw err;
+      } finally {
+        record.end = Date.now();
+      }
+    };
+    return () => {
+      invoker.invoke = original;
+    };
+  }
+
+  /** For LocalHarness's onEvent. */
+  onEvent = (e: ProgressEvent): void => {
+    this.states.push({ machine: e.machine, executionName: e.executionName, type: e.type, stateName: e.stateName, stateType: e.stateType, at: e.timestamp });
+  };
+
+  /**
+   * After the run: the end of each stack operation from the stack's events (CREATE_COMPLETE or
+   * DELETE_COMPLETE of the stack itself). An operation that never finished keeps its call's end.
+   */
+  async resolveStackOperations(): Promise<void> {
+    const describe = this.account.cloudformation.operations.DescribeStackEvents;
+    if (!describe) return;
+    for (const pending of this.pendingStacks) {
+      const out = (await describe({ StackName: pending.stackId })) as DescribeStackEventsCommandOutput;
+      const done = (out.StackEvents ?? []).find(
+        (e) => e.LogicalResourceId === pending.stackName && e.ResourceType === 'AWS::CloudFormation::Stack' && e.ResourceStatus === pending.status,
+      );
+      if (done?.Timestamp) pending.operation.end = new Date(done.Timestamp).getTime();
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The benchmark's printed report: the figures of both modes side by side, the critical paths, the
+ * bucket copies, the Lambdas, and issue 5's targets met or not.
+ */
+import { STEP_NAMES } from '../lambdas/steps';
+import type { BenchResult } from './run';
+import { hms } from './run';
+import type { CriticalPath } from './metrics';
+
+export interface Target {
+  name: string;
+  value: string;
+  goal: string;
+  met: boolean;
+}
+
+/** Issue 5's targets, judged on one run's figures. */
+export function targets(r: BenchResult): Target[] {
+  const s = r.summary;
+  const copies = r.workflow.copies;
+  const worstShare = copies.reduce((m, c) => Math.min(m, c.boundObjectsPerSecond > 0 ? c.objectsPerSecond / c.boundObjectsPerSecond : 0), copies.length > 0 ? Infinity : 0);
+  const list: Target[] = [
+    { name: 'downtime vs baseline', value: s.downtimeRatio.toFixed(3), goal: '≤ 0.6', met: r.workflow.succeeded && r.baseline.succeeded && s.downtimeRatio <= 0.6 },
+    { name: 'overhead of the critical path', value: `${s.overheadPercent.toFixed(2)} %`, goal: '≤ 3 %', met: s.overheadPercent <= 3 },
+    { name: 'copy rate vs its bound (worst bucket)', value: worstShare.toFixed(3), goal: '≥ 0.9', met: worstShare >= 0.9 },
+    { name: 'copy rate vs baseline', value: `${s.copySpeedup.toFixed(2)}×`, goal: '≥ 2×', met: s.copySpeedup >= 2 },
+    { name: 'requests per object', value: s.requestsPerObject.toFixed(4), goal: '≤ 1.01', met: s.requestsPerObject > 0 && s.requestsPerObject <= 1.01 },
+    { name: 'copies on an identical re-run', value: r.workflow.rerun.error ? 'failed' : String(s.recopiesOnRerun), goal: '0', met: !r.workflow.rerun.error && s.recopiesOnRerun === 0 },
+    { name: 'state transitions per migration', value: String(s.stateTransitions), goal: '≤ 250', met: s.stateTransitions <= 250 },
+  ];
+  if (r.bundles.length > 0) {
+    list.push({ name: 'largest bundle', value: `${s.maxBundleKb} KB`, goal: '≤ 300 KB', met: s.maxBundleKb <= 300 });
+    list.push({ name: 'slowest init', value: `${s.maxInitMs} ms`, goal: '≤ 150 ms', met: s.maxInitMs <= 150 });
+  }
+  list.push({ name: 'safety invariants', value: r.workflow.invariantsHeld ? 'held' : 'VIOLATED', goal: 'held', met: r.workflow.invariantsHeld });
+  return list;
+}
+
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+const num = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const usd = (n: number): string => `$${n.toFixed(4)}`;
+const GiB = 1024 ** 3;
+
+function pathLines(title: string, path: CriticalPath): string[] {
+  const lines = [title, `  ${pad('AWS working', 52)}${lpad('AWS', 14)}${lpad('ours before', 14)}`];
+  for (const s of path.segments) lines.push(`  ${pad(s.label, 52)}${lpad(hms(s.awsSeconds), 14)}${lpad(`${s.oursBeforeSeconds.toFixed(1)} s`, 14)}`);
+  if (path.oursAfterSeconds > 0) lines.push(`  ${pad('(after the last AWS work)', 52)}${lpad('', 14)}${lpad(`${path.oursAfterSeconds.toFixed(1)} s`, 14)}`);
+  const b = path.breakdown;
+  lines.push(
+    `  total: AWS ${hms(path.awsSeconds)}, ours ${path.overheadSeconds.toFixed(1)} s = ${path.overheadPercent.toFixed(2)} % ` +
+      `(waiting for the next check ${b.pollWaitSeconds.toFixed(1)} s, Lambda ${b.lambdaSeconds.toFixed(1)} s, orchestration ${b.orchestrationSeconds.toFixed(1)} s)`,
+  );
+  return lines;
+}
+
+export function formatReport(r: BenchResult): string {
+  const s = r.summary;
+  const w = r.workflow;
+  const b = r.baseline;
+  const env = r.environment.buckets;
+  const lines: string[] = [];
+  lines.push('env-migrator benchmark');
+  lines.push(
+    `reference migration: 1 database of 100 GB, an Auto Scaling group of ${r.size.instances}, ` +
+      env.map((x) => `${x.logicalId} ${num(x.objects)} objects (${(x.bytes / GiB).toFixed(1)} GiB, ${num(x.multipart)} multipart, ${x.over5GiB} over 5 GiB)`).join(', '),
+  );
+  lines.push('timing model: bench/timing.json (its sources: bench/README.md); times are simulated, on the same model for both modes');
+  if (!w.succeeded) lines.push(`WORKFLOW FAILED: ${w.failure ?? ''}`);
+  if (!b.succeeded) lines.push(`BASELINE FAILED: ${b.failure ?? ''}`);
+  lines.push('');
+  const row = (name: string, ours: string, theirs: string, ratio = ''): string => `${pad(name, 40)}${lpad(ours, 18)}${lpad(theirs, 18)}${lpad(ratio, 9)}`;
+  lines.push(row('', 'workflow', 'baseline', 'ratio'));
+  lines.push(row('downtime (standby → serving)', hms(w.downtimeSeconds), hms(b.downtimeSeconds), s.downtimeRatio.toFixed(3)));
+  lines.push(row('total duration', hms(w.totalSeconds), hms(b.totalSeconds), (w.totalSeconds / Math.max(1, b.totalSeconds)).toFixed(3)));
+  lines.push(row('overhead on the downtime path', `${w.downtimePath.overheadPercent.toFixed(2)} %`, `${b.downtimePath.overheadPercent.toFixed(2)} %`));
+  lines.push(row('state transitions', num(w.usage.stateTransitions), '—'));
+  lines.push(row('Lambda invocations', num(w.usage.lambdaInvocations), '—'));
+  lines.push(row('Lambda GB-seconds', num(w.usage.lambdaGbSeconds, 1), '—'));
+  const req = (m: typeof b) => `${num(m.usage.s3Requests.tier1)} / ${num(m.usage.s3Requests.tier2)}`;
+  lines.push(row('S3 requests (PUT-COPY-LIST / GET-HEAD)', req(w), req(b)));
+  lines.push(row('S3 SlowDown answers', num(w.usage.s3Requests.throttled), num(b.usage.s3Requests.throttled)));
+  lines.push(row('cost: Step Functions', usd(w.cost.stepFunctionsUsd), '—'));
+  lines.push(row('cost: Lambda', usd(w.cost.lambdaUsd), '—'));
+  lines.push(row('cost: S3 requests', usd(w.cost.s3Usd), usd(b.cost.s3Usd)));
+  lines.push(row('cost of one migration (list prices)', usd(w.cost.totalUsd), usd(b.cost.totalUsd), (w.cost.totalUsd / Math.max(1e-9, b.cost.totalUsd)).toFixed(3)));
+  lines.push(row('bucket copy, objects/s (per bucket)', num(s.copyObjectsPerSecond, 1), num(s.baselineCopyObjectsPerSecond, 1), s.copySpeedup.toFixed(2)));
+  lines.push(row('  its bound (concurrency ÷ latency)', num(s.copyBoundObjectsPerSecond, 1), ''));
+  lines.push(row('requests per object copied', s.requestsPerObject.toFixed(4), ''));
+  lines.push(row('copies on an identical re-run', `${num(w.rerun.copies)} of ${num(w.rerun.objects)}`, ''));
+  lines.push('');
+  lines.push(...pathLines('Critical path of the workflow, standby → the new environment verified', w.downtimePath));
+  lines.push('');
+  lines.push(...pathLines('Critical path of the baseline, standby → the new environment checked', b.downtimePath));
+  lines.push('');
+  lines.push('Bucket copies');
+  lines.push(`  ${pad('mode', 10)}${pad('clone', 7)}${pad('bucket', 16)}${lpad('objects', 9)}${lpad('requests', 10)}${lpad('req/obj', 9)}${lpad('took', 16)}${lpad('obj/s', 9)}${lpad('bound', 9)}${lpad('share', 7)}`);
+  for (const [mode, copies] of [
+    ['workflow', w.copies],
+    ['baseline', b.copies],
+  ] as const) {
+    for (const c of copies) {
+      lines.push(
+        `  ${pad(mode, 10)}${pad(String(c.clone), 7)}${pad(c.logicalId, 16)}${lpad(num(c.objects), 9)}${lpad(num(c.requests), 10)}${lpad((c.requests / Math.max(1, c.objects)).toFixed(3), 9)}` +
+          `${lpad(hms((c.end - c.start) / 1000), 16)}${lpad(num(c.objectsPerSecond, 1), 9)}${lpad(num(c.boundObjectsPerSecond, 1), 9)}${lpad((c.objectsPerSecond / Math.max(1e-9, c.boundObjectsPerSecond)).toFixed(2), 7)}`,
+      );
+    }
+  }
+  lines.push(
+    w.rerun.error
+      ? `  re-run of the copy step on an identical pair: FAILED (${w.rerun.error})`
+      : `  re-run of the copy step on an identical pair: ${num(w.rerun.objects)} objects, ${num(w.rerun.copies)} copies, ${num(w.rerun.requests)} requests`,
+  );
+  lines.push('');
+  const initSamples = r.bundles[0]?.initSamples ?? 0;
+  lines.push(`Lambdas: invocations and GB-s in the migration${r.bundles.length > 0 ? `; bundle as CDK deploys it (esbuild) and init time (median of ${initSamples} fresh imports here)` : ''}`);
+  for (const step of STEP_NAMES) {
+    const use = w.usage.lambdaByStep[step];
+    const bundle = r.bundles.find((x) => x.step === step);
+    lines.push(
+      `  ${pad(step, 22)}${lpad(num(use?.invocations ?? 0), 6)}${lpad(`${num(use?.gbSeconds ?? 0, 1)} GB-s`, 14)}` +
+        (bundle ? `${lpad(`${bundle.kb.toFixed(1)} KB`, 12)}${lpad(`${bundle.initMs.toFixed(1)} ms`, 11)}   ${bundle.clients.join(', ') || '(no AWS client)'}` : ''),
+    );
+  }
+  lines.push('');
+  lines.push('Targets (issue 5)');
+  for (const t of targets(r)) lines.push(`  ${t.met ? '✓' : '✗'} ${pad(t.name, 40)}${lpad(t.value, 14)}   target ${t.goal}`);
+  if (w.violations.length > 0) lines.push(`  invariant violations: ${w.violations.join('; ')}`);
+  lines.push('');
+  lines.push(`(benchmark took ${r.realSeconds.toFixed(0)} s of real time, ${r.cpuSeconds.toFixed(0)} s of CPU in this process)`);
+  return lines.join('\n');
+}

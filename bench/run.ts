@@ -1,0 +1,394 @@
+/**
+ * The benchmark: the reference migration run through the real synthesized definitions and step
+ * handlers on the simulated clock, the baseline script on the same timing model, a re-run of a
+ * bucket copy, and the Lambda bundles; then every figure of issue 5 side by side.
+ */
+import type { CopyBucketEvent, CopyBucketResult } from '../lambdas/shared/contracts';
+import { positiveIntFromEnv } from '../lambdas/shared/concurrency';
+import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
+import { tempStackNameOf } from '../lambdas/shared/naming';
+import { DEFAULT_COPY_CONCURRENCY } from '../lambdas/copy-bucket/core';
+import { runOnSimulatedClock } from '../local/clock';
+import { LocalHarness } from '../local/harness';
+import { SYNC_POLL_MS } from '../local/integrations';
+import { captureBaseline, checkInvariants } from '../local/invariants';
+import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from '../local/sample-environment';
+import { SimAccount } from '../local/sim/account';
+import type { TimingProfile } from '../local/sim/core';
+import { type BaselineRun, runBaseline, SYNC_CONCURRENCY } from './baseline';
+import { type BundleFigure, measureBundles } from './bundles';
+import { shortcutS3 } from './fast-s3';
+import {
+  type BucketCopy,
+  type CriticalPath,
+  type Cost,
+  type Usage,
+  bucketCopy,
+  cost,
+  criticalPath,
+  lambdaUsage,
+  s3Usage,
+  stateTransitions,
+  waitStates,
+  workflowWork,
+} from './metrics';
+import { type Interval, type Invocation, Recorder } from './observe';
+import { loadTimingProfile } from './profile';
+import { REFERENCE_SIZE, type ReferenceEnvironment, type ReferenceSize, seedReferenceEnvironment } from './reference';
+
+export interface BenchOptions {
+  size?: ReferenceSize;
+  timing?: TimingProfile;
+  /** Fresh imports per bundle for the init time (0 skips bundling altogether). */
+  initImports?: number;
+  /** Progress lines (stderr in the CLI). */
+  log?: (line: string) => void;
+}
+
+export interface ModeFigures {
+  succeeded: boolean;
+  failure?: string;
+  totalSeconds: number;
+  downtimeSeconds: number;
+  downtimePath: CriticalPath;
+  usage: Usage;
+  cost: Cost;
+  copies: BucketCopy[];
+}
+
+export interface BenchResult {
+  size: ReferenceSize;
+  environment: ReferenceEnvironment;
+  workflow: ModeFigures & { invariantsHeld: boolean; violations: string[]; rerun: Rerun };
+  baseline: ModeFigures;
+  bundles: BundleFigure[];
+  /** The JSON line of `npm run bench -- --json` (issue 5's fields). */
+  summary: BenchSummary;
+  realSeconds: number;
+  /** CPU time of this process (user + system), the bundles' child processes not included. */
+  cpuSeconds: number;
+}
+
+export interface Rerun {
+  objects: number;
+  copies: number;
+  requests: number;
+  /** The copy step failed (after the state machine's retries). */
+  error?: string;
+}
+
+export interface BenchSummary {
+  downtimeSeconds: number;
+  baselineDowntimeSeconds: number;
+  downtimeRatio: number;
+  totalSeconds: number;
+  baselineTotalSeconds: number;
+  overheadPercent: number;
+  baselineOverheadPercent: number;
+  stateTransitions: number;
+  lambdaInvocations: number;
+  lambdaGbSeconds: number;
+  costUsd: number;
+  baselineCostUsd: number;
+  copyObjectsPerSecond: number;
+  copyBoundObjectsPerSecond: number;
+  baselineCopyObjectsPerSecond: number;
+  copySpeedup: number;
+  requestsPerObject: number;
+  recopiesOnRerun: number;
+  maxBundleKb: number;
+  maxInitMs: number;
+  invariantsHeld: boolean;
+}
+
+const BENCH_EXECUTION = 'bench-reference';
+
+const MIGRATION_INPUT = {
+  stackName: SAMPLE_STACK,
+  targetVersion: TARGET_VERSION,
+  templateUrl: templateUrl(TEMPLATE_KEYS.target),
+  parameters: { InstanceType: 't3.medium' },
+  smokeTest: { outputKey: 'ServiceUrl', path: '/health', expectedStatus: 200, timeoutSeconds: 5 },
+};
+
+export async function runBenchmark(options: BenchOptions = {}): Promise<BenchResult> {
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const log = options.log ?? (() => undefined);
+  const size = options.size ?? REFERENCE_SIZE;
+  const timing = options.timing ?? loadTimingProfile().timing;
+
+  log(`workflow: seeding ${size.objectsPerBucket.toLocaleString('en-US')} objects per bucket, migrating on the simulated clock…`);
+  const workflow = await runWorkflow(size, timing);
+  log(`workflow: ${workflow.figures.succeeded ? 'succeeded' : 'FAILED'} in ${hms(workflow.figures.totalSeconds)} simulated (${secondsSince(started)} s real)`);
+
+  log('baseline: the script on the same model…');
+  const baseline = await runBaselineMode(size, timing);
+  log(`baseline: ${baseline.succeeded ? 'succeeded' : `FAILED (${baseline.failure})`} in ${hms(baseline.totalSeconds)} simulated (${secondsSince(started)} s real)`);
+
+  const imports = options.initImports ?? 20;
+  let bundles: BundleFigure[] = [];
+  if (imports > 0) {
+    log(`bundles: esbuild and ${imports} fresh imports of each…`);
+    bundles = await measureBundles(imports);
+  }
+
+  const summary = summarize(workflow.figures, baseline, bundles);
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    size,
+    environment: workflow.environment,
+    workflow: workflow.figures,
+    baseline,
+    bundles,
+    summary,
+    realSeconds: (performance.now() - started) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+}
+
+function secondsSince(start: number): number {
+  return Math.round((performance.now() - start) / 1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workflow
+// ---------------------------------------------------------------------------------------------
+
+async function runWorkflow(size: ReferenceSize, timing: TimingProfile): Promise<{ figures: BenchResult['workflow']; environment: ReferenceEnvironment }> {
+  let recorder: Recorder | undefined;
+  const harness = await LocalHarness.create({ timing, onEvent: (e) => recorder?.onEvent(e) });
+  const { account } = harness;
+  recorder = new Recorder(account);
+  const stops = [recorder.watchAccount(), recorder.watchInvoker(harness.invoker, timing.lambdaColdStartMs), shortcutS3(account), pollChildrenEverySecond()];
+  try {
+    const environment = seedReferenceEnvironment(account, size);
+    const executionArn = `${harness.deployment.migrate.arn.replace(':stateMachine:', ':execution:')}:${BENCH_EXECUTION}`;
+    const tempStackName = tempStackNameOf(SAMPLE_STACK, executionArn);
+    const before = await captureBaseline(account, SAMPLE_STACK);
+    const execution = await runOnSimulatedClock(async () => harness.finished(await harness.startMigration(MIGRATION_INPUT, BENCH_EXECUTION)));
+    await recorder.resolveStackOperations();
+    const report = await checkInvariants(account, before, {
+      execution,
+      tempStackName,
+      lockTable: harness.deployment.lockTableName,
+      topicArn: harness.deployment.topicArn,
+    });
+
+    const clones = [...account.sfn.executions.values()].filter((e) => e.stateMachineArn === harness.deployment.clone.arn).sort((a, b) => a.startDate - b.startDate);
+    const standby = recorder.invocations.find((i) => i.step === 'standby-enter');
+    const secondClone = clones[1];
+    const downtime: Interval = { start: standby?.start ?? execution.startDate, end: secondClone?.stopDate ?? execution.stopDate ?? account.now() };
+    const downtimePath = criticalPath(downtime, workflowWork(recorder.operations, recorder.invocations), waitStates(recorder.states), recorder.invocations);
+    const lambda = lambdaUsage(recorder.invocations);
+    const usage: Usage = {
+      stateTransitions: stateTransitions(recorder.states),
+      lambdaInvocations: lambda.invocations,
+      lambdaGbSeconds: lambda.gbSeconds,
+      lambdaByStep: lambda.byStep,
+      s3Requests: s3Usage(recorder.s3),
+    };
+    const copies = workflowCopies(recorder, clones.map((c) => ({ start: c.startDate, end: c.stopDate ?? account.now() })));
+
+    // An immediate identical re-run: copy one of the new environment's buckets into a fresh one with
+    // the copy step, then run the step again on the same pair and count what it copies.
+    const rerun = await rerunCopy(harness, recorder, environment).catch((err: unknown) => ({
+      objects: 0,
+      copies: 0,
+      requests: 0,
+      error: err instanceof Error ? err.name : String(err),
+    }));
+
+    const figures = {
+      succeeded: execution.status === 'SUCCEEDED',
+      ...(execution.status === 'SUCCEEDED' ? {} : { failure: `${execution.error ?? execution.status}: ${execution.cause ?? ''}`.slice(0, 500) }),
+      totalSeconds: ((execution.stopDate ?? account.now()) - execution.startDate) / 1000,
+      downtimeSeconds: (downtime.end - downtime.start) / 1000,
+      downtimePath,
+      usage,
+      cost: cost(usage),
+      copies,
+      invariantsHeld: report.violations.length === 0,
+      violations: report.violations,
+      rerun,
+    };
+    return { figures, environment };
+  } finally {
+    for (const stop of stops.reverse()) stop();
+    harness.dispose();
+  }
+}
+
+/**
+ * Migrate waits for each Clone with startExecution.sync, which AWS completes as soon as the child
+ * ends; the local integration polls the child with a backoff (fewer calls in tests), which would
+ * add up to 30 s of delay that AWS does not have.
+ */
+function pollChildrenEverySecond(): () => void {
+  const before = { ...SYNC_POLL_MS };
+  Object.assign(SYNC_POLL_MS, { first: 1000, factor: 1, max: 1000 });
+  return () => {
+    Object.assign(SYNC_POLL_MS, before);
+  };
+}
+
+/** The copy step's concurrency, read as its handler reads it. */
+function copyConcurrency(): number {
+  return positiveIntFromEnv(process.env.COPY_CONCURRENCY, DEFAULT_COPY_CONCURRENCY);
+}
+
+/** Each bucket copy of each clone: its invocations, in the clone whose execution they fall in. */
+function workflowCopies(recorder: Recorder, clones: Interval[]): BucketCopy[] {
+  const groups = new Map<string, { clone: number; pair: CopyBucketEvent['pair']; invocations: Invocation[] }>();
+  for (const i of recorder.invocations) {
+    if (i.step !== 'copy-bucket' || i.error) continue;
+    const event = i.event as CopyBucketEvent;
+    const clone = clones.findIndex((c) => i.start >= c.start && i.start <= c.end) + 1;
+    const key = `${clone}/${event.pair.sourceBucket}`;
+    const group = groups.get(key) ?? { clone, pair: event.pair, invocations: [] };
+    group.invocations.push(i);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((g) => {
+    const first = g.invocations[0] as Invocation;
+    const last = g.invocations[g.invocations.length - 1] as Invocation;
+    const totals = (last.result as CopyBucketResult | undefined)?.continuation.totals;
+    return bucketCopy(
+      g.clone,
+      g.pair,
+      { start: first.start + first.coldStartMs, end: last.end },
+      (totals?.objectsCopied ?? 0) + (totals?.objectsSkipped ?? 0),
+      g.invocations.length,
+      recorder.s3,
+      copyConcurrency(),
+    );
+  });
+}
+
+async function rerunCopy(harness: LocalHarness, recorder: Recorder, environment: ReferenceEnvironment): Promise<Rerun> {
+  const { account } = harness;
+  const logicalId = environment.buckets[0]?.logicalId ?? 'UploadsBucket';
+  const source = account.cloudformation.resourcesOf(SAMPLE_STACK).find((r) => r.logicalId === logicalId)?.physicalId;
+  if (!source) return { objects: 0, copies: 0, requests: 0 };
+  const destination = `${source.slice(0, 50)}-rerun`;
+  account.s3.createBucket(destination, { versioning: true });
+  const pair = { logicalId, sourceBucket: source, destinationBucket: destination };
+  const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:bench:rerun', name: 'rerun' };
+  // Invoked as the Clone state machine does: CONTINUE loops, throttling retried with its backoff.
+  const invoke = async (event: CopyBucketEvent): Promise<CopyBucketResult> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await harness.invoker.invoke('copy-bucket', event)) as CopyBucketResult;
+      } catch (err) {
+        const name = err instanceof Error ? err.name : '';
+        if (!(RETRYABLE_ERRORS as readonly string[]).includes(name) || attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 2000 * 2 ** attempt));
+      }
+    }
+  };
+  const copyAll = async (): Promise<CopyBucketResult> => {
+    let result = await invoke({ pair, execution });
+    while (result.status === 'CONTINUE') result = await invoke({ pair, execution, continuation: result.continuation });
+    return result;
+  };
+  return runOnSimulatedClock(async () => {
+    await copyAll();
+    const before = recorder.s3.length;
+    const again = await copyAll();
+    const totals = again.continuation.totals;
+    const copies = recorder.s3.slice(before).filter((r) => !r.error && (r.operation === 'CopyObject' || r.operation === 'CompleteMultipartUpload')).length;
+    return { objects: totals.objectsCopied + totals.objectsSkipped, copies, requests: recorder.s3.length - before };
+    // The account's clock is ahead of the real one after the migration: go on from where it is.
+  }, account.now());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The baseline
+// ---------------------------------------------------------------------------------------------
+
+async function runBaselineMode(size: ReferenceSize, timing: TimingProfile): Promise<ModeFigures> {
+  const account = new SimAccount({ timing });
+  const recorder = new Recorder(account);
+  const stop = recorder.watchAccount();
+  try {
+    seedReferenceEnvironment(account, size);
+    const run: BaselineRun = await runOnSimulatedClock(() =>
+      runBaseline(
+        account,
+        { stackName: SAMPLE_STACK, targetVersion: TARGET_VERSION, templateUrl: MIGRATION_INPUT.templateUrl, parameters: MIGRATION_INPUT.parameters, smokeTestPath: MIGRATION_INPUT.smokeTest.path },
+        `${SAMPLE_STACK}-baseline-tmp`,
+      ),
+    );
+    await recorder.resolveStackOperations();
+    const work = [...recorder.operations.map((o) => ({ label: o.kind, start: o.start, end: o.end })), ...run.work];
+    const usage: Usage = { stateTransitions: 0, lambdaInvocations: 0, lambdaGbSeconds: 0, lambdaByStep: {}, s3Requests: s3Usage(recorder.s3) };
+    return {
+      succeeded: run.succeeded,
+      ...(run.failure ? { failure: run.failure } : {}),
+      totalSeconds: (run.end - run.start) / 1000,
+      downtimeSeconds: (run.downtime.end - run.downtime.start) / 1000,
+      downtimePath: criticalPath(run.downtime, work, run.polls, []),
+      usage,
+      cost: cost(usage),
+      copies: run.syncs.map((s) =>
+        bucketCopy(s.clone, { logicalId: s.logicalId, sourceBucket: s.sourceBucket, destinationBucket: s.destinationBucket }, { start: s.start, end: s.end }, s.objects, 0, recorder.s3, SYNC_CONCURRENCY),
+      ),
+    };
+  } finally {
+    stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summary
+// ---------------------------------------------------------------------------------------------
+
+/** Objects-weighted rate of several copies: total objects ÷ total time each took. */
+function rate(copies: readonly BucketCopy[], pick: (c: BucketCopy) => number): number {
+  const objects = copies.reduce((n, c) => n + c.objects, 0);
+  const seconds = copies.reduce((n, c) => n + (pick(c) > 0 ? c.objects / pick(c) : 0), 0);
+  return seconds > 0 ? objects / seconds : 0;
+}
+
+function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+function summarize(workflow: BenchResult['workflow'], baseline: ModeFigures, bundles: BundleFigure[]): BenchSummary {
+  const copyRate = rate(workflow.copies, (c) => c.objectsPerSecond);
+  const baselineRate = rate(baseline.copies, (c) => c.objectsPerSecond);
+  const objects = workflow.copies.reduce((n, c) => n + c.objects, 0);
+  const requests = workflow.copies.reduce((n, c) => n + c.requests, 0);
+  return {
+    downtimeSeconds: Math.round(workflow.downtimeSeconds),
+    baselineDowntimeSeconds: Math.round(baseline.downtimeSeconds),
+    downtimeRatio: round(baseline.downtimeSeconds > 0 ? workflow.downtimeSeconds / baseline.downtimeSeconds : 0, 3),
+    totalSeconds: Math.round(workflow.totalSeconds),
+    baselineTotalSeconds: Math.round(baseline.totalSeconds),
+    overheadPercent: round(workflow.downtimePath.overheadPercent),
+    baselineOverheadPercent: round(baseline.downtimePath.overheadPercent),
+    stateTransitions: workflow.usage.stateTransitions,
+    lambdaInvocations: workflow.usage.lambdaInvocations,
+    lambdaGbSeconds: round(workflow.usage.lambdaGbSeconds, 1),
+    costUsd: round(workflow.cost.totalUsd, 4),
+    baselineCostUsd: round(baseline.cost.totalUsd, 4),
+    copyObjectsPerSecond: round(copyRate, 1),
+    copyBoundObjectsPerSecond: round(rate(workflow.copies, (c) => c.boundObjectsPerSecond), 1),
+    baselineCopyObjectsPerSecond: round(baselineRate, 1),
+    copySpeedup: round(baselineRate > 0 ? copyRate / baselineRate : 0),
+    requestsPerObject: round(objects > 0 ? requests / objects : 0, 4),
+    recopiesOnRerun: workflow.rerun.copies,
+    maxBundleKb: bundles.reduce((n, b) => Math.max(n, b.kb), 0),
+    maxInitMs: bundles.reduce((n, b) => Math.max(n, b.initMs), 0),
+    invariantsHeld: workflow.invariantsHeld,
+  };
+}
+
+/** 4512 → "1 h 15 min 12 s". */
+export function hms(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h > 0 ? `${h} h ` : ''}${h > 0 || m > 0 ? `${String(m).padStart(h > 0 ? 2 : 1, '0')} min ` : ''}${String(s % 60).padStart(2, '0')} s`;
+}

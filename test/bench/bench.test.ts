@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { measureBundles } from '../../bench/bundles';
+import { loadTimingProfile } from '../../bench/profile';
+import { TINY_SIZE } from '../../bench/reference';
+import { formatReport, targets } from '../../bench/report';
+import { runBenchmark } from '../../bench/run';
+
+// The benchmark's machinery, on a tiny environment: no figure is asserted (speed is for `npm run bench`).
+describe('the benchmark', () => {
+  it('runs the workflow and the baseline on the same model, with the invariants holding, and reports every figure of the JSON line', async () => {
+    const r = await runBenchmark({ size: TINY_SIZE, initImports: 0 });
+
+    expect(r.workflow.succeeded, r.workflow.failure).toBe(true);
+    expect(r.workflow.violations).toEqual([]);
+    expect(r.baseline.succeeded, r.baseline.failure).toBe(true);
+    for (const field of [
+      'downtimeSeconds',
+      'baselineDowntimeSeconds',
+      'overheadPercent',
+      'stateTransitions',
+      'costUsd',
+      'copyObjectsPerSecond',
+      'copyBoundObjectsPerSecond',
+      'requestsPerObject',
+      'recopiesOnRerun',
+      'maxBundleKb',
+      'maxInitMs',
+    ] as const) {
+      expect(Number.isFinite(r.summary[field]), field).toBe(true);
+    }
+    // Each clone copies each of the two buckets; the re-run finds everything identical.
+    expect(r.workflow.copies.map((c) => `${c.clone}/${c.logicalId}`).sort()).toEqual(['1/ReportsBucket', '1/UploadsBucket', '2/ReportsBucket', '2/UploadsBucket']);
+    expect(r.workflow.rerun).toMatchObject({ objects: TINY_SIZE.objectsPerBucket, copies: 0 });
+    expect(r.baseline.copies).toHaveLength(4);
+    expect(r.workflow.downtimePath.segments.map((s) => s.label)).toEqual(expect.arrayContaining(['snapshot', 'create stack', 'delete stack']));
+    const report = formatReport(r);
+    for (const t of targets(r)) expect(report).toContain(t.name);
+  }, 60_000);
+
+  it('takes every number of its timing model from bench/timing.json, each with a source the README describes', () => {
+    const { timing, sourceOf } = loadTimingProfile();
+    const readme = readFileSync(new URL('../../bench/README.md', import.meta.url), 'utf8');
+    expect(timing.s3WritesPerSecondPerPrefix).toBeGreaterThan(0);
+    for (const [field, source] of sourceOf) expect(readme, `${field} → ${source}`).toContain(`[${source}]`);
+  });
+
+  it('measures the size of a bundle as CDK builds it and its init time in fresh processes', async () => {
+    const [figure] = await measureBundles(2, ['compose-notification']);
+    expect(figure).toMatchObject({ step: 'compose-notification', initSamples: 2, clients: [] });
+    expect(figure?.kb).toBeGreaterThan(1);
+    expect(figure?.initMs).toBeGreaterThan(0);
+  }, 60_000);
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { criticalPath, subtract, union } from '../../bench/metrics';
+
+describe('the critical path of a window', () => {
+  it('merges overlapping AWS work into segments and counts the gaps as ours, split by what filled them', () => {
+    const path = criticalPath(
+      { start: 0, end: 100_000 },
+      [
+        { label: 'snapshot', start: 1_000, end: 40_000 },
+        { label: 'create stack', start: 50_000, end: 80_000 },
+        { label: 'discover', start: 79_000, end: 81_000 },
+        { label: 'copy buckets', start: 90_000, end: 120_000 },
+      ],
+      [{ start: 40_000, end: 48_000 }],
+      [{ start: 48_000, end: 50_000 }],
+    );
+    expect(path.segments.map((s) => [s.label, s.awsSeconds, s.oursBeforeSeconds])).toEqual([
+      ['snapshot', 39, 1],
+      ['create stack + discover', 31, 10],
+      ['copy buckets', 10, 9],
+    ]);
+    expect(path.overheadSeconds).toBe(20);
+    expect(path.overheadPercent).toBe(20);
+    expect(path.breakdown).toEqual({ pollWaitSeconds: 8, lambdaSeconds: 2, orchestrationSeconds: 10 });
+  });
+
+  it('computes unions and differences of intervals', () => {
+    expect(union([{ start: 5, end: 9 }, { start: 0, end: 3 }, { start: 2, end: 6 }])).toEqual([{ start: 0, end: 9 }]);
+    expect(subtract([{ start: 0, end: 10 }], [{ start: 2, end: 4 }, { start: 6, end: 12 }])).toEqual([
+      { start: 0, end: 2 },
+      { start: 4, end: 6 },
+    ]);
+  });
+});
