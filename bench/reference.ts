@@ -7,6 +7,7 @@
  */
 import { SAMPLE_STACK, SPECIAL_KEYS, seedSampleEnvironment } from '../local/sample-environment';
 import type { SimAccount } from '../local/sim/account';
+import { seededRandom } from '../local/sim/ids';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -53,17 +54,6 @@ const REPORTS_MIX: SizeClass[] = [
 ];
 const OVER_5GIB = [6 * GiB + 12_345, 8 * GiB, 12 * GiB, 5.5 * GiB, 7 * GiB];
 
-/** Deterministic pseudo-random numbers (mulberry32): the same environment on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function drawSize(mix: SizeClass[], r: () => number): number {
   let pick = r();
@@ -95,7 +85,7 @@ export function seedReferenceEnvironment(account: SimAccount, size: ReferenceSiz
     if (!found) throw new Error(`The reference environment has no ${logicalId}`);
     return found.physicalId;
   };
-  const r = random(20261127);
+  const r = seededRandom(20261127);
   const large = OVER_5GIB.slice(0, size.objectsOver5GiB);
   const plans = [
     { logicalId: 'UploadsBucket', mix: UPLOADS_MIX, count: size.objectsPerBucket, large: large.filter((_, i) => i % 2 === 0), keyOf: uploadKey },

@@ -1,14 +1,13 @@
 import {
-  DescribeStacksCommand,
   GetTemplateCommand,
   ListStackResourcesCommand,
   type CloudFormationClient,
-  type Stack,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
 import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 import type { AsgRef, BucketPair, BucketRef, DbInstanceRef, DiscoverEvent, Discovery } from '../shared/contracts';
 import { PreflightFailed } from '../shared/errors';
+import { describeStack } from '../shared/stacks';
 import { parseTemplate, type CfnTemplate } from '../shared/cfn-template';
 
 export interface DiscoverClients {
@@ -199,20 +198,6 @@ function pairWithSource(
   return { problems, bucketPairs };
 }
 
-/** DescribeStacks on a missing stack answers ValidationError "Stack with id X does not exist". */
-async function describeStack(cfn: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    return out.Stacks?.[0];
-  } catch (err) {
-    if (isStackMissing(err)) return undefined;
-    throw err;
-  }
-}
-
-function isStackMissing(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ValidationError' && /does not exist/.test(err.message);
-}
 
 async function getOriginalTemplate(cfn: CloudFormationClient, stackName: string): Promise<string> {
   // 'Original' is the template as written (with its Transform, if any), which is what a clone is created from.

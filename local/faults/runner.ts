@@ -16,6 +16,7 @@ import { type InvariantReport, captureBaseline, checkInvariants } from '../invar
 import { SAMPLE_STACK, type SampleSize, TARGET_VERSION, TEMPLATE_KEYS, seedSampleEnvironment, templateUrl } from '../sample-environment';
 import type { SimAccount } from '../sim/account';
 import { type TimingProfile, ZERO_TIMING } from '../sim/core';
+import { seededRandom } from '../sim/ids';
 import type { SimExecution } from '../sim/sfn';
 import { type RunningState, runningState, taskHooks } from './state-context';
 
@@ -236,17 +237,6 @@ export async function runFaulted(spec: RunSpec): Promise<RunOutcome> {
   }
 }
 
-/** mulberry32: a small, well-distributed PRNG, enough for jitter. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The running state, when it is `key`. */
 export function isRunning(key: StateKey): boolean {
