@@ -236,7 +236,7 @@ export type StandbyEnterResult = StandbyRecord;
 export interface StandbyExitEvent {
   /** What standby-enter recorded. Absent when standby-enter failed before returning (compensation). */
   standby?: StandbyRecord;
-  /** The discovered groups: any of them that carries this execution's tag but is missing from
+  /** The discovered groups: each one that carries this execution's tag but is missing from
    *  `standby` (standby-enter failed halfway) is recovered from its tags and returned to service too. */
   autoScalingGroups?: AsgRef[];
   execution: ExecutionRef;
