@@ -6,7 +6,7 @@
 import type { CopyBucketEvent, CopyBucketResult } from '../lambdas/shared/contracts';
 import { positiveIntFromEnv } from '../lambdas/shared/concurrency';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
-import { tempStackNameOf } from '../lambdas/shared/naming';
+import { tempStackNameOf, executionArnOf } from '../lambdas/shared/naming';
 import { DEFAULT_COPY_CONCURRENCY } from '../lambdas/copy-bucket/core';
 import { runOnSimulatedClock } from '../local/clock';
 import { LocalHarness } from '../local/harness';
@@ -163,7 +163,7 @@ async function runWorkflow(size: ReferenceSize, timing: TimingProfile): Promise<
   const stops = [recorder.watchAccount(), recorder.watchInvoker(harness.invoker, timing.lambdaColdStartMs), shortcutS3(account), pollChildrenEverySecond()];
   try {
     const environment = seedReferenceEnvironment(account, size);
-    const executionArn = `${harness.deployment.migrate.arn.replace(':stateMachine:', ':execution:')}:${BENCH_EXECUTION}`;
+    const executionArn = executionArnOf(harness.deployment.migrate.arn, BENCH_EXECUTION);
     const tempStackName = tempStackNameOf(SAMPLE_STACK, executionArn);
     const before = await captureBaseline(account, SAMPLE_STACK);
     const execution = await runOnSimulatedClock(async () => harness.finished(await harness.startMigration(MIGRATION_INPUT, BENCH_EXECUTION)));

@@ -4,6 +4,7 @@
  * error and cause. Polls GetExecutionHistory newest-first and reads only the events it has not seen,
  * so a two-day migration costs a page per poll, not the whole history each time.
  */
+import { executionArnOf } from '../lambdas/shared/naming';
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ProgressEvent } from '../local/executor';
@@ -81,7 +82,7 @@ function childOf(e: HistoryEvent): string | undefined {
   if (e.type === 'TaskScheduled' && scheduled?.resourceType === 'states' && scheduled.resource?.startsWith('startExecution')) {
     const p = parseObject(scheduled.parameters);
     if (typeof p?.StateMachineArn === 'string' && typeof p.Name === 'string') {
-      return `${p.StateMachineArn.replace(':stateMachine:', ':execution:')}:${p.Name}`;
+      return executionArnOf(p.StateMachineArn, p.Name);
     }
   }
   const submitted = e.taskSubmittedEventDetails;

@@ -3,6 +3,7 @@
  * synthesized Migrate definition run to its end on the simulated clock, and a summary that checks
  * the outcome against the safety invariants of DESIGN.md.
  */
+import { executionArnOf } from '../lambdas/shared/naming';
 import { runOnSimulatedClock } from './clock';
 import { LocalHarness } from './harness';
 import { type InvariantReport, captureBaseline, checkInvariants } from './invariants';
@@ -57,7 +58,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     const { account } = harness;
     seedSampleEnvironment(account, options.size ?? REHEARSAL_SIZE);
     const executionName = `rehearsal-${scenario.name}`;
-    const executionArn = `${harness.deployment.migrate.arn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+    const executionArn = executionArnOf(harness.deployment.migrate.arn, executionName);
     const tempStackName = tempStackNameOf(SAMPLE_STACK, executionArn);
     const baseline = await captureBaseline(account, SAMPLE_STACK);
     scenario.arm({ account, executionArn, tempStackName });

@@ -20,3 +20,11 @@ export function snapshotPrefix(runId: string): string {
   const slug = runId.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   return `em-${slug.slice(0, 16) || 'run'}-`;
 }
+
+/**
+ * The ARN of the execution named `name` of a state machine: Step Functions builds it from the state
+ * machine's ARN, `arn:aws:states:<region>:<account>:execution:<state machine name>:<execution name>`.
+ */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}

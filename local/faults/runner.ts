@@ -7,7 +7,7 @@
  * (local/synth.ts caches it), the handlers are imported once, the environment is a handful of
  * objects and rows (one special key and the object over 5 GB kept), and time is simulated.
  */
-import { runIdOf, tempStackNameOf } from '../../lambdas/shared/naming';
+import { runIdOf, tempStackNameOf, executionArnOf } from '../../lambdas/shared/naming';
 import { BACKOFF } from '../../lambdas/shared/wait';
 import type { MigrationInputRaw } from '../../lambdas/shared/contracts';
 import { runOnSimulatedClock } from '../clock';
@@ -173,7 +173,7 @@ export async function runFaulted(spec: RunSpec): Promise<RunOutcome> {
   try {
     if (spec.seed !== false) seedSampleEnvironment(account, spec.size ?? TINY_SIZE);
     const baseline = spec.seed !== false ? await captureBaseline(account, SAMPLE_STACK) : undefined;
-    const executionArn = `${harness.deployment.migrate.arn.replace(':stateMachine:', ':execution:')}:${EXECUTION_NAME}`;
+    const executionArn = executionArnOf(harness.deployment.migrate.arn, EXECUTION_NAME);
     const ctx: ArmContext = {
       account,
       harness,

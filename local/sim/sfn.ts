@@ -4,6 +4,7 @@
  * wired by local/executor.ts. This is what answers `states:startExecution.sync` from Migrate to Clone
  * and what the CLI's StartExecution / DescribeExecution / GetExecutionHistory calls meet.
  */
+import { executionArnOf } from '../../lambdas/shared/naming';
 import type {
   DescribeExecutionCommandOutput,
   ExecutionStatus,
@@ -116,7 +117,7 @@ export class SfnSim implements SimService {
     if (Buffer.byteLength(body) > 256 * 1024) {
       throw new SimServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: exceeds 262144 bytes', 400);
     }
-    const executionArn = machine.arn.replace(':stateMachine:', ':execution:') + `:${name}`;
+    const executionArn = executionArnOf(machine.arn, name);
     const existing = this.executions.get(executionArn);
     if (existing) {
       // Standard workflows: the same name and input while it runs returns the same execution;

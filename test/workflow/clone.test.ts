@@ -3,6 +3,7 @@
  * synthesized Clone definition, started through the SDK like any execution, must leave a second
  * environment holding exactly the original's data, and leave the original untouched.
  */
+import { executionArnOf } from '../../lambdas/shared/naming';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CloneInput, type CloneOutput, MigrationInputSchema } from '../../lambdas/shared/contracts';
@@ -36,7 +37,7 @@ describe('Clone, run on its own', () => {
     seedSampleEnvironment(account, TEST_SIZE);
     const before = environmentData(account, SAMPLE_STACK);
     const cloneArn = harness.deployment.clone.arn;
-    const executionArn = `${cloneArn.replace(':stateMachine:', ':execution:')}:analysis-copy`;
+    const executionArn = executionArnOf(cloneArn, 'analysis-copy');
 
     const execution = await runOnSimulatedClock(async () => {
       const started = await new SFNClient({}).send(
