@@ -1,8 +1,9 @@
 /**
  * Per Lambda: the size of the bundle CDK would deploy and its init time. Each step's handler is
- * bundled with esbuild using the options infra/lambda-step.ts gives NodejsFunction (ESM, node22,
- * minified, every dependency bundled including the AWS SDK, main fields module/main, the
- * createRequire banner); the source map is written beside the bundle by CDK and not counted. Init
+ * bundled with esbuild using the options infra/lambda-step.ts gives NodejsFunction (STEP_BUNDLING:
+ * ESM, node22, minified, every dependency bundled including the AWS SDK but for the credential
+ * providers Lambda never loads, main fields module/main, the createRequire banner); the source map
+ * is written beside the bundle by CDK and not counted. Init
  * time is the median, over fresh Node.js processes, of the time to import the bundle (what a cold
  * start spends in the function's own code).
  */
@@ -13,9 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { STEP_NAMES, type StepName } from '../lambdas/steps';
-import { PROJECT_ROOT } from '../infra/lambda-step';
-
-const ESM_REQUIRE_BANNER = "import{createRequire}from'module';const require=createRequire(import.meta.url);";
+import { PROJECT_ROOT, STEP_BUNDLING } from '../infra/lambda-step';
 
 export interface BundleFigure {
   step: StepName;
@@ -37,11 +36,12 @@ export async function measureBundles(imports = 20, steps: readonly StepName[] = 
         entryPoints: [join(PROJECT_ROOT, 'lambdas', step, 'handler.ts')],
         bundle: true,
         platform: 'node',
-        format: 'esm',
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: { js: ESM_REQUIRE_BANNER },
-        minify: true,
+        format: STEP_BUNDLING.format,
+        target: STEP_BUNDLING.target,
+        mainFields: [...STEP_BUNDLING.mainFields],
+        banner: { js: STEP_BUNDLING.banner },
+        minify: STEP_BUNDLING.minify,
+        external: [...STEP_BUNDLING.external],
         sourcemap: 'external',
         tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
         outfile: join(dir, step, 'index.mjs'),

@@ -33,6 +33,37 @@ export function bundlingSkipped(): boolean {
 // workaround for CommonJS interop in ESM bundles).
 const ESM_REQUIRE_BANNER = "import{createRequire}from'module';const require=createRequire(import.meta.url);";
 
+/**
+ * Credential providers a step never loads in Lambda, left out of its bundle. The SDK's default
+ * chain (@aws-sdk/credential-provider-node) reads the environment first, and Lambda always puts the
+ * execution role's credentials there (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN:
+ * "Defined runtime environment variables", Lambda Developer Guide). Every later link — SSO,
+ * profile files, credential_process, web identity, container and instance metadata — is a
+ * dynamic import() reached only when that first link finds nothing, and together they carried
+ * about 95 KB (their STS/SSO clients included) into every bundle. Should one ever be reached, the
+ * step fails with "Cannot find package '@aws-sdk/credential-provider-…'" instead of running on
+ * credentials Lambda did not give it. The bundle test imports every bundle with no node_modules
+ * beside it, so a static import of one of these (an SDK upgrade) fails the tests, not a deployment.
+ */
+export const UNREACHED_CREDENTIAL_PROVIDERS = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-http',
+  '@smithy/credential-provider-imds',
+] as const;
+
+/** esbuild options every step is bundled with (CDK's NodejsFunction here, the benchmark in bench/bundles.ts). */
+export const STEP_BUNDLING = {
+  format: 'esm',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  external: UNREACHED_CREDENTIAL_PROVIDERS,
+} as const;
+
 export interface StepFunctionProps {
   step: StepName;
   /** Extra environment variables (e.g. CFN_ROLE_ARN for the stack steps). */
@@ -101,14 +132,15 @@ export class StepFunction extends Construct {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
+        target: STEP_BUNDLING.target,
+        mainFields: [...STEP_BUNDLING.mainFields],
+        banner: STEP_BUNDLING.banner,
+        minify: STEP_BUNDLING.minify,
         sourceMap: true,
         // The runtime's bundled SDK may lag the versions the steps are written and tested against
-        // (e.g. CRC64NVME checksums in S3): ship our pinned SDK.
+        // (e.g. CRC64NVME checksums in S3): ship our pinned SDK, less what Lambda never loads.
         bundleAwsSDK: true,
+        externalModules: [...STEP_BUNDLING.external],
         forceDockerBundling: false,
         tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
       },

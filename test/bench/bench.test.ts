@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { measureBundles } from '../../bench/bundles';
+import { STEP_NAMES } from '../../lambdas/steps';
 import { loadTimingProfile } from '../../bench/profile';
 import { TINY_SIZE } from '../../bench/reference';
 import { formatReport, targets } from '../../bench/report';
@@ -44,6 +45,15 @@ describe('the benchmark', () => {
     expect(timing.s3WritesPerSecondPerPrefix).toBeGreaterThan(0);
     for (const [field, source] of sourceOf) expect(readme, `${field} → ${source}`).toContain(`[${source}]`);
   });
+
+  it('bundles every step so that it loads on its own, the credential providers Lambda never reaches left out', async () => {
+    // Each bundle is imported from a directory with no node_modules: a static import of a module
+    // left out of the bundle (UNREACHED_CREDENTIAL_PROVIDERS after an SDK upgrade) fails here.
+    const figures = await measureBundles(1);
+    expect(figures.map((f) => f.step).sort()).toEqual([...STEP_NAMES].sort());
+    for (const f of figures) expect(f.initSamples, f.step).toBe(1);
+    expect(figures.find((f) => f.step === 'copy-bucket')?.clients).toEqual(['s3']);
+  }, 120_000);
 
   it('measures the size of a bundle as CDK builds it and its init time in fresh processes', async () => {
     const [figure] = await measureBundles(2, ['compose-notification']);
