@@ -136,6 +136,8 @@ export interface WaitState {
   /** Seconds the state machine's Wait state sleeps before the next check (backoff). */
   nextDelaySeconds: number;
   attempt: number;
+  /** Checks in a row at the shortest estimated delay (advanceWait); absent when none. */
+  nearEndChecks?: number;
 }
 
 /** What a status step receives: the wait so far (absent on the first check) and its timeout. */

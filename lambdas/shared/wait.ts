@@ -25,7 +25,8 @@ export interface Backoff {
  */
 export const BACKOFF = {
   standby: { initialDelaySeconds: 240, firstDelaySeconds: 20, factor: 1.2, maxDelaySeconds: 30 },
-  snapshot: { initialDelaySeconds: 390, firstDelaySeconds: 30, factor: 1.2, maxDelaySeconds: 45 },
+  // Short: from the second check on, RDS's PercentProgress gives the estimate (snapshot-status).
+  snapshot: { initialDelaySeconds: 60, firstDelaySeconds: 30, factor: 1.2, maxDelaySeconds: 60 },
   stackCreate: { initialDelaySeconds: 900, firstDelaySeconds: 30, factor: 1.2, maxDelaySeconds: 60 },
   stackDelete: { initialDelaySeconds: 480, firstDelaySeconds: 30, factor: 1.2, maxDelaySeconds: 45 },
   // The new environment is usually serving by the time its stack is complete.
@@ -34,15 +35,24 @@ export const BACKOFF = {
 
 /** Seconds added to a status step's estimate of the time left, so the next check lands just after the end. */
 const ESTIMATE_MARGIN_SECONDS = 2;
+/** Bounds of a delay taken from an estimate: never a check storm, never a wildly late look. */
+const MIN_ESTIMATED_DELAY_SECONDS = 10;
+const MAX_ESTIMATED_DELAY_SECONDS = 600;
+/**
+ * Checks at the shortest estimated delay in a row after which estimates are ignored for the rest of
+ * the wait: a progress figure that stops moving just short of the end (RDS may report a snapshot
+ * near 100 % while it is still `creating`) would otherwise be checked every few seconds.
+ */
+const MAX_NEAR_END_CHECKS = 3;
 
 /**
  * One tick of a wait loop, called by every status step. Returns the wait state to carry to the next
  * check (with the delay the state machine's Wait state should sleep), or throws WaitTimedOut once
  * the elapsed time exceeds the timeout. `done` is true when this check found the operation finished:
- * a finished operation is never reported as timed out. A step that can tell how long the operation
- * still needs (RDS reports a snapshot's PercentProgress; a target group has a known deregistration
- * delay) passes `estimatedRemainingSeconds`: the next check is then right after that, instead of
- * on the backoff schedule.
+ * a finished operation is never reported as timed out. A step that can tell the least time the
+ * operation still needs (RDS reports a snapshot's PercentProgress) passes `estimatedRemainingSeconds`:
+ * the next check is then right after that (10 s at the least, 10 min at the most), instead of on the
+ * backoff schedule; an estimate that keeps saying "any moment now" is dropped after three checks.
  */
 export function advanceWait(
   event: WaitInput,
@@ -64,10 +74,20 @@ export function advanceWait(
     initial !== undefined && attempt === 1
       ? initial
       : Math.min(backoff.firstDelaySeconds * Math.pow(backoff.factor, attempt - (initial !== undefined ? 2 : 1)), backoff.maxDelaySeconds);
+  const nearEnd = event.wait?.nearEndChecks ?? 0;
   const estimated =
-    estimatedRemainingSeconds !== undefined && Number.isFinite(estimatedRemainingSeconds) && estimatedRemainingSeconds >= 0
-      ? estimatedRemainingSeconds + ESTIMATE_MARGIN_SECONDS
+    estimatedRemainingSeconds !== undefined && Number.isFinite(estimatedRemainingSeconds) && estimatedRemainingSeconds >= 0 && nearEnd < MAX_NEAR_END_CHECKS
+      ? Math.min(Math.max(estimatedRemainingSeconds + ESTIMATE_MARGIN_SECONDS, MIN_ESTIMATED_DELAY_SECONDS), MAX_ESTIMATED_DELAY_SECONDS)
       : undefined;
+  const nearEndChecks = estimated === undefined ? nearEnd : estimated <= MIN_ESTIMATED_DELAY_SECONDS ? nearEnd + 1 : 0;
   const nextDelaySeconds = Math.max(1, Math.min(Math.round(estimated ?? delay), remaining));
-  return { label, startedAt, timeoutSeconds: event.timeoutSeconds, elapsedSeconds, nextDelaySeconds, attempt };
+  return {
+    label,
+    startedAt,
+    timeoutSeconds: event.timeoutSeconds,
+    elapsedSeconds,
+    nextDelaySeconds,
+    attempt,
+    ...(nearEndChecks > 0 ? { nearEndChecks } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import type { RDSClient } from '@aws-sdk/client-rds';
+import type { DBSnapshot, RDSClient } from '@aws-sdk/client-rds';
 import type { SnapshotStatusEvent, SnapshotStatusResult } from '../shared/contracts';
 import { describeSnapshot } from '../shared/snapshots';
 import { advanceWait, BACKOFF } from '../shared/wait';
@@ -17,17 +17,43 @@ export function isFailedSnapshotStatus(status: string): boolean {
 export async function snapshotStatus(rds: RDSClient, event: SnapshotStatusEvent, now: Date = new Date()): Promise<SnapshotStatusResult> {
   const failed: string[] = [];
   let pending = 0;
+  // The least time until every pending snapshot is available; undefined when one gives no estimate.
+  let leastRemaining: number | undefined = 0;
+  const waitStartedAt = event.wait ? new Date(event.wait.startedAt) : now;
   for (const s of event.snapshots) {
     const found = await describeSnapshot(rds, s.snapshotIdentifier);
     const status = found ? (found.Status ?? 'unknown') : 'not found';
     if (!found) failed.push(`${s.snapshotIdentifier} (of ${s.logicalId}) no longer exists`);
     else if (isFailedSnapshotStatus(status)) failed.push(`${s.snapshotIdentifier} (of ${s.logicalId}) is ${status}`);
-    else if (status !== 'available') pending++;
+    else if (status !== 'available') {
+      pending++;
+      const least = leastRemainingSeconds(found, waitStartedAt, now);
+      leastRemaining = least === undefined || leastRemaining === undefined ? undefined : Math.max(leastRemaining, least);
+    }
   }
 
   const ids = event.snapshots.map((s) => s.snapshotIdentifier);
   const label = `snapshot${ids.length === 1 ? '' : 's'} ${ids.join(', ') || '(none)'} to become available`;
   const status = failed.length > 0 ? 'FAILED' : pending > 0 ? 'PENDING' : 'READY';
-  const wait = advanceWait(event, label, BACKOFF.snapshot, status !== 'PENDING', now);
+  const wait = advanceWait(event, label, BACKOFF.snapshot, status !== 'PENDING', now, pending > 0 ? leastRemaining : undefined);
   return failed.length > 0 ? { status, reason: failed.join('; '), wait } : { status, wait };
+}
+
+/**
+ * The least time a creating snapshot still needs, from RDS's own progress: PercentProgress is "the
+ * percentage of the estimated data that has been transferred" (RDS API reference, DBSnapshot), a
+ * whole number rounded down, so after `elapsed` seconds at p % the true progress is below p + 1 %
+ * and at least elapsed × (99 − p) / (p + 1) seconds remain if the transfer keeps its pace. Checking
+ * then, and again with a finer figure, lands the last check just after the end. The clock starts at
+ * SnapshotCreateTime, or at the first check of the wait (right after CreateDBSnapshot) when RDS does
+ * not give it; a later start only makes the estimate shorter. No estimate at 0 % (nothing to scale)
+ * or at 100 % (transferred, the status not yet `available`): the wait's backoff applies.
+ */
+export function leastRemainingSeconds(snapshot: DBSnapshot, waitStartedAt: Date, now: Date): number | undefined {
+  const percent = snapshot.PercentProgress;
+  if (percent === undefined || !Number.isFinite(percent) || percent <= 0 || percent >= 100) return undefined;
+  const startedAt = snapshot.SnapshotCreateTime ?? waitStartedAt;
+  const elapsed = (now.getTime() - startedAt.getTime()) / 1000;
+  if (!(elapsed > 0)) return undefined;
+  return (elapsed * (99 - percent)) / (percent + 1);
 }

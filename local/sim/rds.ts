@@ -565,6 +565,9 @@ export class RdsSim implements SimService {
 
   private toDbSnapshot(record: SnapshotRecord): DBSnapshot {
     const status = this.snapshotStatus(record);
+    // PercentProgress: "the percentage of the estimated data that has been transferred" (RDS API
+    // reference, DBSnapshot), a whole number; modelled as the transfer's share of the snapshot's time,
+    // rounded down, 100 once available.
     const total = record.readyAt - record.createdAt;
     const progress = status === 'available' || total <= 0 ? 100 : Math.floor(((this.account.now() - record.createdAt) / total) * 100);
     return {

@@ -40,6 +40,22 @@ describe('snapshot-status', () => {
     expect(r.wait).toMatchObject({ nextDelaySeconds: BACKOFF.snapshot.initialDelaySeconds, label: 'snapshots em-1a2b3c4d-c1-database, em-1a2b3c4d-c1-reports to become available' });
   });
 
+  it('checks next when the slowest snapshot can be done by its PercentProgress, and falls back to the backoff without one', async () => {
+    const started = new Date(T0.getTime() - 100_000);
+    const progress = (byId: Record<string, number | undefined>) =>
+      rdsMock.on(DescribeDBSnapshotsCommand).callsFake((input: { DBSnapshotIdentifier?: string }) => ({
+        DBSnapshots: [{ DBSnapshotIdentifier: input.DBSnapshotIdentifier, Status: 'creating', SnapshotCreateTime: started, PercentProgress: byId[input.DBSnapshotIdentifier ?? ''] }],
+      }));
+    // 100 s in: 49 % (at least 100 × 50 / 50 = 100 s left) and 19 % (at least 100 × 80 / 20 = 400 s left).
+    progress({ 'em-1a2b3c4d-c1-database': 49, 'em-1a2b3c4d-c1-reports': 19 });
+    const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
+    expect(r.wait.nextDelaySeconds).toBe(402);
+    // One snapshot at 0 % gives nothing to scale: the backoff.
+    progress({ 'em-1a2b3c4d-c1-database': 49, 'em-1a2b3c4d-c1-reports': 0 });
+    const fallback = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
+    expect(fallback.wait.nextDelaySeconds).toBe(BACKOFF.snapshot.initialDelaySeconds);
+  });
+
   it.each(['failed', 'incompatible-restore', 'incompatible-parameters', 'deleted', 'deleting'])('is FAILED with the reason when one is %s', async (bad) => {
     statuses({ 'em-1a2b3c4d-c1-database': 'creating', 'em-1a2b3c4d-c1-reports': bad });
     const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
