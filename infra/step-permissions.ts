@@ -16,7 +16,7 @@
  *   `arn:…:autoscaling:<region>:<account>:autoScalingGroup:*:autoScalingGroupName/<prefix>*`.
  *
  * Where AWS supports no resource-level permission for an action (DescribeAutoScalingGroups,
- * GetTemplateSummary of a template URL, DescribeDBSnapshots without an identifier, X-Ray) the
+ * GetTemplateSummary of a template URL or body, DescribeDBSnapshots without an identifier, X-Ray) the
  * resource is `*`; where the resource's ARN cannot be predicted (the KMS key of an SSE-KMS bucket)
  * a condition narrows it. No action is ever a wildcard. Sources: Service Authorization Reference,
  * "Actions, resources, and condition keys for" CloudFormation, Amazon RDS, Amazon S3, Amazon EC2
@@ -168,7 +168,7 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
         },
         describeStacks('the stack already exists: was it created by this execution (a retry)?'),
         {
-          why: 'read the parameters the new template declares (GetTemplateSummary of a TemplateURL names no stack)',
+          why: 'read the parameters the new template declares, from its TemplateURL or the source template body (GetTemplateSummary of either names no stack)',
           statement: allow(['cloudformation:GetTemplateSummary'], ['*']),
         },
         passRole,

@@ -6,7 +6,6 @@ import {
   type Tag,
 } from '@aws-sdk/client-cloudformation';
 import type { CreateStackEvent, CreateStackResult } from '../shared/contracts';
-import { parseTemplate } from '../shared/cfn-template';
 import { PreflightFailed, ResourceConflict } from '../shared/errors';
 import { describeStack, requestToken, tagMap } from '../shared/stacks';
 import { TAGS } from '../steps';
@@ -102,24 +101,28 @@ export function stackTags(event: CreateStackEvent): Tag[] {
   return tags;
 }
 
-/** Names of the parameters the new template declares: from the template in S3, or the source's own template. */
+/**
+ * Names of the parameters the new template declares, as CloudFormation itself reads them
+ * (GetTemplateSummary): from the template in S3, or from the source's own template body. A body
+ * CloudFormation cannot read (ValidationError) is a problem to report, not a failure to retry.
+ */
 async function declaredParameters(cfn: CloudFormationClient, event: CreateStackEvent): Promise<{ declared?: string[]; problems: string[] }> {
-  if (event.templateUrl) {
-    const summary = await cfn.send(new GetTemplateSummaryCommand({ TemplateURL: event.templateUrl }));
-    return { declared: (summary.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : [])), problems: [] };
-  }
-  const problems: string[] = [];
+  const namesOf = (summary: { Parameters?: { ParameterKey?: string }[] }) =>
+    (summary.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : []));
+  if (event.templateUrl) return { declared: namesOf(await cfn.send(new GetTemplateSummaryCommand({ TemplateURL: event.templateUrl }))), problems: [] };
   const bytes = Buffer.byteLength(event.source.templateBody, 'utf8');
   if (bytes > TEMPLATE_BODY_MAX_BYTES) {
-    problems.push(
-      `the template of ${event.source.stackName} is ${bytes} bytes, over the ${TEMPLATE_BODY_MAX_BYTES}-byte limit of CreateStack's TemplateBody: pass templateUrl`,
-    );
+    return {
+      problems: [
+        `the template of ${event.source.stackName} is ${bytes} bytes, over the ${TEMPLATE_BODY_MAX_BYTES}-byte limit of CreateStack's TemplateBody: pass templateUrl`,
+      ],
+    };
   }
   try {
-    return { declared: Object.keys(parseTemplate(event.source.templateBody).Parameters ?? {}), problems };
+    return { declared: namesOf(await cfn.send(new GetTemplateSummaryCommand({ TemplateBody: event.source.templateBody }))), problems: [] };
   } catch (err) {
-    problems.push(`the template of ${event.source.stackName} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
-    return { problems };
+    if ((err as { name?: unknown } | undefined)?.name !== 'ValidationError') throw err;
+    return { problems: [`the template of ${event.source.stackName} cannot be read: ${err instanceof Error ? err.message : String(err)}`] };
   }
 }
 

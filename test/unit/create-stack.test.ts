@@ -85,6 +85,10 @@ async function preflightProblems(promise: Promise<unknown>): Promise<string[]> {
 beforeEach(() => {
   cfnMock.reset();
   cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+  // CloudFormation reads the source's own template for its declared parameters.
+  cfnMock.on(GetTemplateSummaryCommand, { TemplateBody: TEMPLATE }).resolves({
+    Parameters: ['EnvironmentVersion', 'OrdersDbSnapshotIdentifier', 'InstanceType', 'DbPassword', 'Unset'].map((ParameterKey) => ({ ParameterKey })),
+  });
 });
 
 describe('create-stack', () => {
@@ -202,8 +206,11 @@ describe('create-stack', () => {
   });
 
   it('refuses an unreadable source template with that one problem', async () => {
+    const message = 'Template format error: At least one Resources member must be defined.';
+    cfnMock.on(GetTemplateSummaryCommand, { TemplateBody: 'Parameters: {}' }).rejects(Object.assign(new Error(message), { name: 'ValidationError' }));
     const problems = await preflightProblems(createStack(deps(), event({ source: source({ templateBody: 'Parameters: {}' }) })));
-    expect(problems).toEqual(['the template of orders-prod cannot be read: template has no Resources section']);
+    expect(problems).toEqual([`the template of orders-prod cannot be read: ${message}`]);
+    expect(cfnMock.commandCalls(CreateStackCommand)).toHaveLength(0);
   });
 
   it('counts a stack of that name tagged with this execution as already created (a retry)', async () => {
