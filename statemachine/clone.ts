@@ -2,7 +2,8 @@
  * The Clone state machine: copies one environment (source stack) into a new stack, with the data,
  * and says whether the copy is identical. Input CloneInput, output CloneOutput (contracts.ts).
  *
- *   discover source → snapshot DBs · wait → create the destination from the snapshots · wait
+ *   discover source → snapshot DBs (unless the caller started them) · wait → create the destination
+ *   from the snapshots · wait
  *   → discover destination → copy + verify each bucket (Map) → smoke test · wait → compare statistics
  *   → outcome EQUAL | MISMATCH
  *
@@ -66,7 +67,10 @@ function sourcePhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable)
   );
 }
 
-/** One manual snapshot per source database → `$.snapshot`, then wait until all are available. */
+/**
+ * One manual snapshot per source database → `$.snapshot` (or the ones the caller started), then
+ * wait until all are available.
+ */
 function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
   const failed = sfn.Fail.jsonPath(scope, 'Snapshot failed', { error: 'SnapshotFailed', causePath: '$.snapshotStatus.reason' });
   const loop = waitLoop<SnapshotStatusEvent>(scope, fns, {
@@ -80,6 +84,9 @@ function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
     next,
     onFailed: failed,
   });
+  // Snapshots the caller already started (CloneInput.snapshots) are waited for, not taken again.
+  const given = sfn.Pass.jsonPath(scope, 'Wait for the given snapshots', { parameters: { snapshots: sfn.JsonPath.listAt('$.snapshots') }, resultPath: '$.snapshot' });
+  given.next(loop.start);
   const snapshot = lambdaStep(scope, 'Snapshot the source databases', fns, 'snapshot', {
     payload: eventOf<SnapshotEvent>({
       sourceStackName: sfn.JsonPath.stringAt('$.sourceStackName'),
@@ -91,7 +98,7 @@ function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
     resultPath: '$.snapshot',
   });
   snapshot.next(loop.start);
-  return snapshot;
+  return sfn.Choice.jsonPath(scope, 'Were the snapshots started?').when(sfn.Condition.isPresent('$.snapshots'), given).otherwise(snapshot);
 }
 
 /**
@@ -170,8 +177,9 @@ function destinationPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
       pairWith: sfn.JsonPath.objectAt('$.source'),
       requiredOutputs: sfn.JsonPath.listAt('$.required.outputKeys'),
     }),
-    // Only the pairs are needed from here on; the state stays small (256 KiB limit).
-    resultSelector: { bucketPairs: sfn.JsonPath.listAt('$.bucketPairs') },
+    // Only the pairs (and the databases, for the output) are needed from here on; the state stays
+    // small (256 KiB limit).
+    resultSelector: { bucketPairs: sfn.JsonPath.listAt('$.bucketPairs'), dbInstances: sfn.JsonPath.listAt('$.dbInstances') },
     resultPath: '$.destination',
   });
   discover.next(next);
@@ -268,6 +276,7 @@ function reportPhase(scope: Construct): sfn.IChainable {
     sourceStackName: sfn.JsonPath.stringAt('$.sourceStackName'),
     destinationStackName: sfn.JsonPath.stringAt('$.destinationStackName'),
     destinationStackId: sfn.JsonPath.stringAt('$.created.stackId'),
+    destinationDbInstances: sfn.JsonPath.listAt('$.destination.dbInstances'),
     version: sfn.JsonPath.stringAt('$.targetVersion'),
     snapshots: sfn.JsonPath.listAt('$.snapshot.snapshots'),
     copies: sfn.JsonPath.listAt('$.copies'),

@@ -33,6 +33,7 @@ import type {
   DiscoverEvent,
   MigrationOutput,
   Outcome,
+  SnapshotEvent,
   StackStatusEvent,
   StandbyEnterEvent,
   StandbyExitEvent,
@@ -279,7 +280,7 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
   clone.next(identical);
   catchInto([clone], noteFailure(scope, 'Clone the environment to a temporary stack', targets.compensation));
 
-  const request: Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl'>> = {
+  const request: Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl' | 'snapshots'>> = {
     sourceStackName: sfn.JsonPath.stringAt('$.input.stackName'),
     destinationStackName: sfn.JsonPath.stringAt('$.tempStackName'),
     targetVersion: sfn.JsonPath.stringAt('$.current.environmentVersion'),
@@ -301,6 +302,12 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
  * Deletes the current environment now that a verified copy exists (invariant 1); delete-stack checks
  * the proof itself (verifiedCopy, expectedStackId) before emptying anything. A failed deletion is an
  * error of phase B: from here on the temporary copy may be the only complete copy.
+ *
+ * While CloudFormation deletes it, clone 2's snapshots of the temporary copy are taken (→
+ * `$.tempSnapshots`, handed to clone 2): the same snapshots under the same names as clone 2 would
+ * take first thing, of a copy nothing writes to, but no longer on the downtime's critical path.
+ * They start only once the deletion is under way, in phase B, where the temporary stack is never
+ * deleted: its databases are never deleted while being snapshotted.
  */
 function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
   const note = noteFailure(scope, 'Delete the current environment', compensation);
@@ -327,8 +334,19 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
     }),
     resultPath: '$.currentDeletion',
   });
-  deletion.next(loop.start);
+  const snapshotTemp = lambdaStep(scope, 'Snapshot the temporary copy', fns, 'snapshot', {
+    payload: eventOf<SnapshotEvent>({
+      sourceStackName: sfn.JsonPath.stringAt('$.tempStackName'),
+      dbInstances: sfn.JsonPath.listAt('$.clone1.output.destinationDbInstances'),
+      phase: 'c2',
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      execution: EXECUTION,
+    }),
+    resultPath: '$.tempSnapshots',
+  });
+  deletion.next(snapshotTemp).next(loop.start);
   catchInto([deletion, ...loop.checks], note);
+  catchInto([snapshotTemp], noteFailure(scope, 'Snapshot the temporary copy', compensation));
   return deletion;
 }
 
@@ -351,6 +369,7 @@ function secondClonePhase(scope: Construct, props: MigrateDefinitionProps, targe
     phase: 'c2',
     runId: sfn.JsonPath.stringAt('$.runId'),
     execution: EXECUTION,
+    snapshots: sfn.JsonPath.listAt('$.tempSnapshots.snapshots'),
   };
   const prepare = sfn.Pass.jsonPath(scope, 'Prepare the second clone', { parameters: request, resultPath: '$.clone2' });
   const withTemplate = copyIfPresent(

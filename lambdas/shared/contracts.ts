@@ -504,6 +504,12 @@ export interface CloneInput {
   runId: string;
   /** The Migrate execution this clone belongs to (tags, names, logs). */
   execution: ExecutionRef;
+  /**
+   * Snapshots of the source's databases already started under this clone's names (Migrate starts
+   * clone 2's while the current environment is being deleted): Clone waits for these instead of
+   * taking its own. Absent: Clone snapshots the source itself.
+   */
+  snapshots?: SnapshotRef[];
 }
 
 export interface CloneOutput {
@@ -511,6 +517,8 @@ export interface CloneOutput {
   sourceStackName: string;
   destinationStackName: string;
   destinationStackId: string;
+  /** The destination's databases, as its discovery found them (what a next clone would snapshot). */
+  destinationDbInstances: DbInstanceRef[];
   version: string;
   snapshots: SnapshotRef[];
   copies: CopyBucketResult[];

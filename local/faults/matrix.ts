@@ -65,6 +65,12 @@ function* allStates(states: Record<string, AslState>): Generator<[string, AslSta
 }
 
 const STATUS_STEPS = new Set<StepName>(['standby-status', 'snapshot-status', 'stack-status', 'smoke-test']);
+/** The steps that start what each status step waits for (the smoke test waits for a stack's instances). */
+const INITIATORS: Partial<Record<StepName, StepName[]>> = {
+  'standby-status': ['standby-enter', 'standby-exit'],
+  'snapshot-status': ['snapshot'],
+  'stack-status': ['create-stack', 'delete-stack'],
+};
 
 /**
  * The timing knobs that make the operation a status step waits for take longer, and by how much:
@@ -106,10 +112,25 @@ export function taskStates(deployment: LocalDeployment): TaskState[] {
         const info: TaskState = { key: key(name), machine, clone, state: name, step, integration: step ? undefined : (s.Resource ?? '').replace(/^arn:aws[a-z-]*:states:::/, '') };
         if (step && STATUS_STEPS.has(step)) {
           const first = name.replace(/ again$/, '');
-          const starter = tasks.find(([, t]) => t.Next === first);
-          // The smoke test waits for the instances the destination stack launches.
-          const initiator = starter ? starter[0] : 'Create the destination stack';
-          info.wait = { initiator: key(initiator), ...slowdownFor(step, starter ? stepOf(starter[1]) : 'create-stack') };
+          // The task that starts the operation: back along the path from the first check, past tasks
+          // that start something else (Migrate snapshots the temporary copy between requesting the
+          // current stack's deletion and checking it).
+          const starts = INITIATORS[step];
+          let starter = tasks.find(([, t]) => t.Next === first);
+          while (starts && starter && !starts.includes(stepOf(starter[1]) as StepName)) {
+            const previous: string = starter[0];
+            starter = tasks.find(([, t]) => t.Next === previous);
+          }
+          if (clone === 'c2' && step === 'snapshot-status') {
+            // Clone 2 waits for the snapshots Migrate started while deleting the current environment:
+            // slower still by that deletion's wait, which passes before clone 2's first check.
+            const { knobs, slowSeconds } = slowdownFor(step, 'snapshot');
+            info.wait = { initiator: 'Migrate: Snapshot the temporary copy', knobs, slowSeconds: slowSeconds + FAULT_WAITS.stackDeleteSeconds };
+          } else {
+            // The smoke test waits for the instances the destination stack launches.
+            const initiator = starter ? starter[0] : 'Create the destination stack';
+            info.wait = { initiator: key(initiator), ...slowdownFor(step, starter ? stepOf(starter[1]) : 'create-stack') };
+          }
         }
         out.push(info);
       }
@@ -191,6 +212,11 @@ export const ROUTES: Route[] = [
     spec: { size: { ...TINY_SIZE, objects: 120, largeObject: false }, timing: { ...LIGHT_TIMING, copyFixedMs: 55_000 } },
   },
   {
+    name: 'second-snapshot-slow',
+    description: "the temporary copy's snapshots are still being taken when clone 2 starts: clone 2 waits for them",
+    spec: { timing: slowWhile(LIGHT_TIMING, 'Migrate: Snapshot the temporary copy', ['snapshotFixedSeconds'], 600) },
+  },
+  {
     name: 'lock-held',
     description: 'another execution holds the lock: MIGRATION_IN_PROGRESS',
     spec: {},
@@ -259,6 +285,11 @@ const SILENT: Record<string, (ctx: ArmContext, clone: 'c1' | 'c2', hit: () => vo
       },
     });
   },
+};
+
+/** Task states a migration never runs, and why: no fault can reach them there. */
+export const NEVER_RUN: Partial<Record<StateKey, string>> = {
+  'Clone c2: Snapshot the source databases': 'clone 2 is given the snapshots Migrate took while deleting the current environment',
 };
 
 /** Why `kind` does not apply to `t`, or undefined when it does. `calls`: whether the state made AWS calls on its route. */
@@ -427,7 +458,10 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResu
     const found = routes.find((r) => r.outcome.visited.has(t.key));
     for (const kind of options.kinds ?? FAULT_KINDS) {
       let result: CellResult;
-      if (!found) {
+      const neverRun = NEVER_RUN[t.key];
+      if (neverRun) {
+        result = { key: t.key, kind, status: 'n/a', note: neverRun, violations: [] };
+      } else if (!found) {
         result = { key: t.key, kind, status: 'unreached', note: 'no route enters this state', violations: [] };
       } else {
         const why = notApplicable(t, kind, found.outcome.calledFrom.has(t.key));

@@ -9,6 +9,7 @@ import type {
   CloneOutput,
   ComposeNotificationEvent,
   DeleteSnapshotsEvent,
+  SnapshotEvent,
   DeleteStackEvent,
   MigrationOutput,
   StandbyExitEvent,
@@ -45,6 +46,7 @@ function cloneOutput(input: CloneInput, outcome: CloneOutput['outcome'] = 'EQUAL
     sourceStackName: input.sourceStackName,
     destinationStackName: input.destinationStackName,
     destinationStackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${input.destinationStackName}/${input.phase}`,
+    destinationDbInstances: [{ logicalId: 'Db', dbInstanceIdentifier: `db-${input.phase}`, allocatedStorageGb: 20, engine: 'postgres' }],
     version: input.targetVersion,
     snapshots: [{ logicalId: 'Db', dbInstanceIdentifier: 'db', snapshotIdentifier: `em-1a2b3c4d-${input.phase}-db` }],
     copies: [],
@@ -81,6 +83,13 @@ function world(overrides: { steps?: Stubs['steps']; integrations?: Stubs['integr
       'standby-status': () => ({ status: 'READY', wait: { label: 'x', startedAt: '2025-01-01T00:00:00Z', timeoutSeconds: 600, elapsedSeconds: 0, nextDelaySeconds: 5, attempt: 1 } }),
       'standby-exit': (e) => ({ groups: [], standby: (e as unknown as StandbyExitEvent).standby ?? { groups: [] } }),
       'delete-stack': (e) => ({ stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }),
+      snapshot: (e) => ({
+        snapshots: (e as unknown as SnapshotEvent).dbInstances.map((d) => ({
+          logicalId: d.logicalId,
+          dbInstanceIdentifier: d.dbInstanceIdentifier,
+          snapshotIdentifier: `em-1a2b3c4d-${(e as unknown as SnapshotEvent).phase}-${d.logicalId.toLowerCase()}`,
+        })),
+      }),
       'stack-status': () => ({ status: 'READY', stackStatus: 'DELETE_COMPLETE', failures: [], wait: { nextDelaySeconds: 20, attempt: 1 } }),
       'delete-snapshots': (e) => ({ deleted: (e as unknown as DeleteSnapshotsEvent).snapshots.map((s) => s.snapshotIdentifier), alreadyGone: [], notDeletable: [] }),
       'compose-notification': (e) => ({ subject: `[env-migrator] ${String(e.outcome)}`, message: 'message', details: '{}' }),
@@ -147,6 +156,8 @@ describe('Migrate', () => {
       execution: { id: EXECUTION_ARN, name: 'run-1' },
     });
     expect(c2).toMatchObject({ sourceStackName: TEMP, destinationStackName: STACK, targetVersion: '2.0.0', parameters: { InstanceType: 't4g.small' }, phase: 'c2' });
+    // Clone 2 waits for the snapshots of the temporary copy taken while the current one was deleted.
+    expect(c2!.snapshots).toEqual([{ logicalId: 'Db', dbInstanceIdentifier: 'db-c1', snapshotIdentifier: 'em-1a2b3c4d-c2-db' }]);
     expect(c2).not.toHaveProperty('templateUrl');
     expect(c2).not.toHaveProperty('smokeTest');
     // One sweep by name and tag finds both clones' snapshots; none is kept.
@@ -162,6 +173,32 @@ describe('Migrate', () => {
     expect(deletion.verifiedCopy).toMatchObject({ outcome: 'EQUAL', sourceStackName: STACK, destinationStackName: TEMP });
     const order = statesRun(o);
     expect(order.indexOf('Clone the environment to a temporary stack')).toBeLessThan(order.indexOf('Delete the current environment'));
+  });
+
+  it("snapshots the temporary copy for clone 2 only once the current environment's deletion is under way, while it runs", async () => {
+    const o = await run(world());
+    const order = statesRun(o);
+    const snapshotted = order.indexOf('Snapshot the temporary copy');
+    expect(order.indexOf('Delete the current environment')).toBeLessThan(snapshotted);
+    expect(snapshotted).toBeLessThan(order.indexOf('Check the current environment'));
+    expect(callsOf(o, 'snapshot').map((c) => c.input)).toEqual([
+      {
+        sourceStackName: TEMP,
+        dbInstances: [{ logicalId: 'Db', dbInstanceIdentifier: 'db-c1', allocatedStorageGb: 20, engine: 'postgres' }],
+        phase: 'c2',
+        runId: '1a2b3c4d',
+        execution: { id: EXECUTION_ARN, name: 'run-1' },
+      },
+    ]);
+  });
+
+  it('keeps the temporary stack when the snapshot of it fails (phase B: the current environment is being deleted)', async () => {
+    const o = await run(world({ steps: { snapshot: () => { throw named('AwsAccessDenied', 'not allowed to snapshot'); } } }));
+    expect(o.error?.name).toBe('AwsAccessDenied');
+    expect(deletedStacks(o)).toEqual([STACK]);
+    expect(clonesStarted(o)).toHaveLength(1);
+    expect(notice(o)).toMatchObject({ survivor: TEMP, failedState: 'Snapshot the temporary copy' });
+    expectNotifiedAndUnlocked(o);
   });
 
   it('carries the template URL and the smoke test to the clones that need them', async () => {

@@ -74,6 +74,7 @@ function verifiedCopy(extra: Partial<CloneOutput> = {}): CloneOutput {
     sourceStackName: CURRENT,
     destinationStackName: TEMP,
     destinationStackId: TEMP_ID,
+    destinationDbInstances: [],
     version: '1.3.0',
     snapshots: [],
     copies: [],
