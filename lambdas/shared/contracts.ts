@@ -138,6 +138,8 @@ export interface WaitState {
   attempt: number;
   /** Checks in a row at the shortest estimated delay (advanceWait); absent when none. */
   nearEndChecks?: number;
+  /** How long the whole operation is expected to take, from a precedent (stack-status); absent when none. */
+  expectedSeconds?: number;
 }
 
 /** What a status step receives: the wait so far (absent on the first check) and its timeout. */

@@ -27,8 +27,9 @@ export const BACKOFF = {
   standby: { initialDelaySeconds: 240, firstDelaySeconds: 20, factor: 1.2, maxDelaySeconds: 30 },
   // Short: from the second check on, RDS's PercentProgress gives the estimate (snapshot-status).
   snapshot: { initialDelaySeconds: 60, firstDelaySeconds: 30, factor: 1.2, maxDelaySeconds: 60 },
+  // The second clone's creation follows the first one's duration instead (stack-status, precedent).
   stackCreate: { initialDelaySeconds: 900, firstDelaySeconds: 30, factor: 1.2, maxDelaySeconds: 60 },
-  stackDelete: { initialDelaySeconds: 480, firstDelaySeconds: 30, factor: 1.2, maxDelaySeconds: 45 },
+  stackDelete: { initialDelaySeconds: 480, firstDelaySeconds: 20, factor: 1.2, maxDelaySeconds: 30 },
   // The new environment is usually serving by the time its stack is complete.
   smokeTest: { firstDelaySeconds: 5, factor: 1.5, maxDelaySeconds: 30 },
 } as const satisfies Record<string, Backoff>;
@@ -82,6 +83,7 @@ export function advanceWait(
   const nearEndChecks = estimated === undefined ? nearEnd : estimated <= MIN_ESTIMATED_DELAY_SECONDS ? nearEnd + 1 : 0;
   const nextDelaySeconds = Math.max(1, Math.min(Math.round(estimated ?? delay), remaining));
   return {
+    ...(event.wait?.expectedSeconds !== undefined ? { expectedSeconds: event.wait.expectedSeconds } : {}),
     label,
     startedAt,
     timeoutSeconds: event.timeoutSeconds,

@@ -6,8 +6,9 @@ import {
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import type { StackFailureReason, StackStatusEvent, StackStatusResult } from '../shared/contracts';
-import { describeStack } from '../shared/stacks';
+import { describeStack, tagMap } from '../shared/stacks';
 import { advanceWait, BACKOFF } from '../shared/wait';
+import { TAGS } from '../steps';
 
 /** Failed creation: CloudFormation rolls back (ROLLBACK_*), or stays at CREATE_FAILED when rollback is disabled. */
 const CREATE_FAILED_STATUSES = new Set(['CREATE_FAILED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_COMPLETE', 'ROLLBACK_FAILED']);
@@ -29,15 +30,53 @@ const STACK_TYPE = 'AWS::CloudFormation::Stack';
  * created does not exist.
  */
 export async function stackStatus(cfn: CloudFormationClient, event: StackStatusEvent, now: Date = new Date()): Promise<StackStatusResult> {
-  const { status, stackStatus, failures } =
+  const { status, stackStatus, failures, stack } =
     event.operation === 'CREATE' ? await createStatus(cfn, event.stackName) : await deleteStatus(cfn, event.stackName);
   const label = `stack ${event.stackName} to be ${event.operation === 'CREATE' ? 'created' : 'deleted'}`;
   const backoff = event.operation === 'CREATE' ? BACKOFF.stackCreate : BACKOFF.stackDelete;
-  const wait = advanceWait(event, label, backoff, status !== 'PENDING', now);
-  return { status, stackStatus, failures, wait };
+  // Looked up once, at the first check of a creation, then carried by the wait.
+  const expectedSeconds =
+    event.wait !== undefined ? event.wait.expectedSeconds : status === 'PENDING' && stack ? await precedentSeconds(cfn, stack, event.execution.id) : undefined;
+  const elapsedSeconds = event.wait ? (now.getTime() - Date.parse(event.wait.startedAt)) / 1000 : 0;
+  const estimate = expectedSeconds === undefined ? undefined : Math.max(0, expectedSeconds - elapsedSeconds);
+  const wait = advanceWait(event, label, backoff, status !== 'PENDING', now, estimate);
+  return { status, stackStatus, failures, wait: expectedSeconds === undefined ? wait : { ...wait, expectedSeconds } };
 }
 
-type Check = Pick<StackStatusResult, 'status' | 'stackStatus' | 'failures'>;
+type Check = Pick<StackStatusResult, 'status' | 'stackStatus' | 'failures'> & { stack?: Stack };
+
+/**
+ * How long the creation of this stack's source took, when that source is a stack this execution
+ * created: clone 2 creates the new environment from snapshots of the same databases clone 1 restored
+ * into the temporary stack, so about as long (the stack's own CREATE_IN_PROGRESS "User Initiated" to
+ * CREATE_COMPLETE events, DescribeStackEvents). Undefined for any other stack, or when the source's
+ * events cannot be read: the wait then keeps its backoff, and this check its answer.
+ */
+export async function precedentSeconds(cfn: CloudFormationClient, stack: Stack, executionId: string): Promise<number | undefined> {
+  const tags = tagMap(stack.Tags);
+  const sourceName = tags[TAGS.sourceStack];
+  if (!sourceName || tags[TAGS.execution] !== executionId) return undefined;
+  try {
+    const source = await describeStack(cfn, sourceName);
+    if (!source || source.StackStatus !== 'CREATE_COMPLETE' || tagMap(source.Tags)[TAGS.execution] !== executionId) return undefined;
+    let started: number | undefined;
+    let completed: number | undefined;
+    let nextToken: string | undefined;
+    for (let page = 0; page < EVENT_PAGES; page++) {
+      const out = await cfn.send(new DescribeStackEventsCommand({ StackName: source.StackId ?? sourceName, NextToken: nextToken }));
+      for (const e of out.StackEvents ?? []) {
+        if (e.ResourceType !== STACK_TYPE || e.LogicalResourceId !== source.StackName) continue;
+        if (e.ResourceStatus === 'CREATE_COMPLETE') completed = time(e);
+        if (e.ResourceStatus === 'CREATE_IN_PROGRESS') started = Math.min(started ?? Number.POSITIVE_INFINITY, time(e));
+      }
+      nextToken = out.NextToken;
+      if (!nextToken || (started !== undefined && completed !== undefined)) break;
+    }
+    return started !== undefined && completed !== undefined && completed > started ? (completed - started) / 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function createStatus(cfn: CloudFormationClient, stackName: string): Promise<Check> {
   const stack = await describeStack(cfn, stackName);
@@ -45,7 +84,7 @@ async function createStatus(cfn: CloudFormationClient, stackName: string): Promi
   if (!stack) throw new Error(`stack ${stackName} does not exist, but its creation was started`);
   const stackStatus = stack.StackStatus ?? 'UNKNOWN';
   if (stackStatus === 'CREATE_COMPLETE') return { status: 'READY', stackStatus, failures: [] };
-  if (stackStatus === 'CREATE_IN_PROGRESS') return { status: 'PENDING', stackStatus, failures: [] };
+  if (stackStatus === 'CREATE_IN_PROGRESS') return { status: 'PENDING', stackStatus, failures: [], stack };
   if (CREATE_FAILED_STATUSES.has(stackStatus)) {
     const failures = await creationFailures(cfn, stack);
     return { status: 'FAILED', stackStatus, failures: failures.length ? failures : [stackLevelFailure(stack, stackStatus)] };

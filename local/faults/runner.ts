@@ -50,8 +50,13 @@ const LIGHT_BASE: TimingProfile = {
   standbyTransitionSeconds: 10,
 };
 
-/** The instances of a new stack come up this long after it: after the stack creation's second check. */
-const NEW_INSTANCES_LAUNCH_SECONDS = (BACKOFF.stackCreate.initialDelaySeconds ?? BACKOFF.stackCreate.firstDelaySeconds) + 120;
+/**
+ * The instances of a new stack come up this long after its creation starts: two minutes after the
+ * creation is seen complete, so the smoke test probes at least twice. Clone 1 sees it at the stack
+ * creation's second check; clone 2 right after the time clone 1's creation took (stack-status's
+ * precedent), about a minute here.
+ */
+const NEW_INSTANCES_LAUNCH_SECONDS = { c1: (BACKOFF.stackCreate.initialDelaySeconds ?? BACKOFF.stackCreate.firstDelaySeconds) + 120, c2: 60 + 120 };
 
 /**
  * Operations take a little time, so every wait loop checks at least twice (its "again" state runs),
@@ -60,7 +65,10 @@ const NEW_INSTANCES_LAUNCH_SECONDS = (BACKOFF.stackCreate.initialDelaySeconds ??
  */
 export const LIGHT_TIMING: TimingProfile = new Proxy(LIGHT_BASE, {
   get(target, property, receiver) {
-    if (property === 'instanceLaunchSeconds' && runningState.getStore()?.state === 'Create the destination stack') return NEW_INSTANCES_LAUNCH_SECONDS;
+    const running = runningState.getStore();
+    if (property === 'instanceLaunchSeconds' && running?.state === 'Create the destination stack') {
+      return running.executionName.endsWith('-c2') ? NEW_INSTANCES_LAUNCH_SECONDS.c2 : NEW_INSTANCES_LAUNCH_SECONDS.c1;
+    }
     return Reflect.get(target, property, receiver) as unknown;
   },
 });

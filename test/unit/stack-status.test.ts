@@ -12,6 +12,7 @@ import type { StackStatusEvent } from '../../lambdas/shared/contracts';
 import { WaitTimedOut } from '../../lambdas/shared/errors';
 import { stackStatus } from '../../lambdas/stack-status/core';
 import { BACKOFF } from '../../lambdas/shared/wait';
+import { TAGS } from '../../lambdas/steps';
 
 const EXECUTION = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
 const NAME = 'orders-prod-tmp-1a2b3c4d';
@@ -53,6 +54,58 @@ function ev(logicalId: string, status: string, reason: string, at: string, type 
 }
 
 beforeEach(() => cfnMock.reset());
+
+describe('stack-status CREATE, after a precedent', () => {
+  const NEW = 'orders-prod';
+  const tags = (source?: string, execution = EXECUTION.id) => [
+    { Key: TAGS.execution, Value: execution },
+    ...(source ? [{ Key: TAGS.sourceStack, Value: source }] : []),
+  ];
+  /** The new stack being created from the temporary one, which this execution created in `took` seconds. */
+  function clone2(took: number, sourceExecution = EXECUTION.id) {
+    cfnMock.on(DescribeStacksCommand, { StackName: NEW }).resolves({
+      Stacks: [{ StackName: NEW, StackId: 'new-id', StackStatus: 'CREATE_IN_PROGRESS', CreationTime: NOW, Tags: tags(NAME) }],
+    });
+    cfnMock.on(DescribeStacksCommand, { StackName: NAME }).resolves({
+      Stacks: [{ StackName: NAME, StackId: STACK_ID, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(NOW.getTime() - 7200_000), Tags: tags('orders-prod', sourceExecution) }],
+    });
+    const start = NOW.getTime() - 7200_000;
+    cfnMock.on(DescribeStackEventsCommand, { StackName: STACK_ID }).resolves({
+      // Newest first, as CloudFormation lists them.
+      StackEvents: [
+        ev(NAME, 'CREATE_COMPLETE', '', new Date(start + took * 1000).toISOString(), 'AWS::CloudFormation::Stack'),
+        ev('Database', 'CREATE_COMPLETE', '', new Date(start + (took - 5) * 1000).toISOString()),
+        ev('Database', 'CREATE_IN_PROGRESS', '', new Date(start + 2000).toISOString()),
+        ev(NAME, 'CREATE_IN_PROGRESS', 'User Initiated', new Date(start).toISOString(), 'AWS::CloudFormation::Stack'),
+      ],
+    });
+  }
+
+  it("checks the new environment's creation when its source's creation took as long, instead of on the backoff", async () => {
+    clone2(900);
+    const first = await stackStatus(cfn, event('CREATE', { stackName: NEW }), NOW);
+    expect(first.wait).toMatchObject({ nextDelaySeconds: 600, expectedSeconds: 900 });
+    // Carried by the wait: not looked up again.
+    cfnMock.resetHistory();
+    const second = await stackStatus(cfn, event('CREATE', { stackName: NEW, wait: first.wait }), new Date(NOW.getTime() + 600_000));
+    expect(second.wait).toMatchObject({ nextDelaySeconds: 302, expectedSeconds: 900 });
+    expect(cfnMock.commandCalls(DescribeStackEventsCommand)).toHaveLength(0);
+  });
+
+  it('keeps the backoff when the source is not a stack this execution created', async () => {
+    clone2(900, 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:another');
+    const r = await stackStatus(cfn, event('CREATE', { stackName: NEW }), NOW);
+    expect(r.wait.nextDelaySeconds).toBe(BACKOFF.stackCreate.initialDelaySeconds);
+    expect(r.wait).not.toHaveProperty('expectedSeconds');
+  });
+
+  it("keeps the backoff, and its answer, when the source's events cannot be read", async () => {
+    clone2(900);
+    cfnMock.on(DescribeStackEventsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    const r = await stackStatus(cfn, event('CREATE', { stackName: NEW }), NOW);
+    expect(r).toMatchObject({ status: 'PENDING', wait: { nextDelaySeconds: BACKOFF.stackCreate.initialDelaySeconds } });
+  });
+});
 
 describe('stack-status CREATE', () => {
   it('is READY at CREATE_COMPLETE and tells the state machine it is done', async () => {
