@@ -85,7 +85,7 @@ function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
     onFailed: failed,
   });
   // Snapshots the caller already started (CloneInput.snapshots) are waited for, not taken again.
-  const given = sfn.Pass.jsonPath(scope, 'Wait for the given snapshots', { parameters: { snapshots: sfn.JsonPath.listAt('$.snapshots') }, resultPath: '$.snapshot' });
+  const given = sfn.Pass.jsonPath(scope, 'Use the given snapshots', { parameters: { snapshots: sfn.JsonPath.listAt('$.snapshots') }, resultPath: '$.snapshot' });
   given.next(loop.start);
   const snapshot = lambdaStep(scope, 'Snapshot the source databases', fns, 'snapshot', {
     payload: eventOf<SnapshotEvent>({

@@ -40,6 +40,19 @@ export function planParameters(event: CreateStackEvent, declared: string[]): { p
   const sourceValues = new Map(event.source.parameters.map((p) => [p.key, p.value]));
   const snapshotByParameter = new Map(event.snapshots.map((s) => [`${s.logicalId}${SNAPSHOT_PARAMETER_SUFFIX}`, s]));
 
+  // Every database of the source restores from a snapshot of itself (the snapshots may come from
+  // Clone's caller, not only from its own snapshot step).
+  const snapshotOf = new Map(event.snapshots.map((s) => [s.logicalId, s]));
+  for (const db of event.source.dbInstances) {
+    const snapshot = snapshotOf.get(db.logicalId);
+    if (!snapshot) {
+      problems.push(`database ${db.logicalId} of ${event.source.stackName} has no snapshot: it would start empty`);
+    } else if (snapshot.dbInstanceIdentifier.toLowerCase() !== db.dbInstanceIdentifier.toLowerCase()) {
+      problems.push(
+        `snapshot ${snapshot.snapshotIdentifier} is of ${snapshot.dbInstanceIdentifier}, not of database ${db.logicalId} (${db.dbInstanceIdentifier}) of ${event.source.stackName}`,
+      );
+    }
+  }
   for (const [parameter, snapshot] of snapshotByParameter) {
     if (!declaredSet.has(parameter)) {
       problems.push(`the new template has no parameter ${parameter}: database ${snapshot.logicalId} would start empty`);
@@ -135,7 +148,8 @@ function isAlreadyExists(err: unknown): boolean {
  * its databases restored from this clone's snapshots. Returns the stack ID without waiting: the
  * state machine polls stack-status. A stack of that name already tagged with this execution is a
  * retry and counts as created (`alreadyExisted`).
- * Throws PreflightFailed (listing every problem) before any write when a database would start empty,
+ * Throws PreflightFailed (listing every problem) before any write when a database would start empty
+ * (no snapshot of it, or its snapshot missing from the template's parameters) or from another's,
  * the template lacks EnvironmentVersion or a NoEcho value cannot be carried over; ResourceConflict
  * when the name is taken by a stack this execution did not create.
  */

@@ -25,6 +25,10 @@ export async function snapshotStatus(rds: RDSClient, event: SnapshotStatusEvent,
     const status = found ? (found.Status ?? 'unknown') : 'not found';
     if (!found) failed.push(`${s.snapshotIdentifier} (of ${s.logicalId}) no longer exists`);
     else if (isFailedSnapshotStatus(status)) failed.push(`${s.snapshotIdentifier} (of ${s.logicalId}) is ${status}`);
+    // RDS says which instance a snapshot is of: a snapshot handed to Clone must be of that database.
+    else if (found.DBInstanceIdentifier !== undefined && found.DBInstanceIdentifier.toLowerCase() !== s.dbInstanceIdentifier.toLowerCase()) {
+      failed.push(`${s.snapshotIdentifier} is a snapshot of ${found.DBInstanceIdentifier}, not of ${s.dbInstanceIdentifier} (${s.logicalId})`);
+    }
     else if (status !== 'available') {
       pending++;
       const least = leastRemainingSeconds(found, waitStartedAt, now);

@@ -205,6 +205,16 @@ describe('create-stack', () => {
     expect(cfnMock.commandCalls(CreateStackCommand)).toHaveLength(0);
   });
 
+  it('refuses, before any write, a database without a snapshot of itself', async () => {
+    const missing = await preflightProblems(createStack(deps(), event({ snapshots: [] })));
+    expect(missing).toContain('database OrdersDb of orders-prod has no snapshot: it would start empty');
+    const other = await preflightProblems(
+      createStack(deps(), event({ snapshots: [{ logicalId: 'OrdersDb', dbInstanceIdentifier: 'billing-db', snapshotIdentifier: 'em-1a2b3c4d-c2-ordersdb' }] })),
+    );
+    expect(other).toEqual(['snapshot em-1a2b3c4d-c2-ordersdb is of billing-db, not of database OrdersDb (orders-db) of orders-prod']);
+    expect(cfnMock.commandCalls(CreateStackCommand)).toHaveLength(0);
+  });
+
   it('refuses an unreadable source template with that one problem', async () => {
     const message = 'Template format error: At least one Resources member must be defined.';
     cfnMock.on(GetTemplateSummaryCommand, { TemplateBody: 'Parameters: {}' }).rejects(Object.assign(new Error(message), { name: 'ValidationError' }));

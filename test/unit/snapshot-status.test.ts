@@ -63,6 +63,15 @@ describe('snapshot-status', () => {
     expect(r.reason).toBe(`em-1a2b3c4d-c1-reports (of Reports) is ${bad}`);
   });
 
+  it('is FAILED when a snapshot it was handed is of another database', async () => {
+    rdsMock.on(DescribeDBSnapshotsCommand).callsFake((input: { DBSnapshotIdentifier?: string }) => ({
+      DBSnapshots: [{ DBSnapshotIdentifier: input.DBSnapshotIdentifier, DBInstanceIdentifier: input.DBSnapshotIdentifier?.endsWith('reports') ? 'billing-db' : 'DB-1', Status: 'available' }],
+    }));
+    const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
+    // Identifiers compare without case (RDS stores them lowercase).
+    expect(r).toMatchObject({ status: 'FAILED', reason: 'em-1a2b3c4d-c1-reports is a snapshot of billing-db, not of db-2 (Reports)' });
+  });
+
   it('is FAILED when a snapshot disappeared', async () => {
     statuses({ 'em-1a2b3c4d-c1-database': 'available' });
     const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
