@@ -138,7 +138,7 @@ export interface WaitState {
   attempt: number;
   /** Checks in a row at the shortest estimated delay (advanceWait); absent when none. */
   nearEndChecks?: number;
-  /** How long the whole operation is expected to take, from a precedent (stack-status); absent when none. */
+  /** How long the whole operation is expected to take, from a precedent (stack-status sets and carries it); absent when none. */
   expectedSeconds?: number;
 }
 

@@ -83,7 +83,6 @@ export function advanceWait(
   const nearEndChecks = estimated === undefined ? nearEnd : estimated <= MIN_ESTIMATED_DELAY_SECONDS ? nearEnd + 1 : 0;
   const nextDelaySeconds = Math.max(1, Math.min(Math.round(estimated ?? delay), remaining));
   return {
-    ...(event.wait?.expectedSeconds !== undefined ? { expectedSeconds: event.wait.expectedSeconds } : {}),
     label,
     startedAt,
     timeoutSeconds: event.timeoutSeconds,
