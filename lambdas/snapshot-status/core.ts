@@ -28,8 +28,7 @@ export async function snapshotStatus(rds: RDSClient, event: SnapshotStatusEvent,
     // RDS says which instance a snapshot is of: a snapshot handed to Clone must be of that database.
     else if (found.DBInstanceIdentifier !== undefined && found.DBInstanceIdentifier.toLowerCase() !== s.dbInstanceIdentifier.toLowerCase()) {
       failed.push(`${s.snapshotIdentifier} is a snapshot of ${found.DBInstanceIdentifier}, not of ${s.dbInstanceIdentifier} (${s.logicalId})`);
-    }
-    else if (status !== 'available') {
+    } else if (status !== 'available') {
       pending++;
       const least = leastRemainingSeconds(found, waitStartedAt, now);
       leastRemaining = least === undefined || leastRemaining === undefined ? undefined : Math.max(leastRemaining, least);
