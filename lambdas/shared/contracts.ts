@@ -170,6 +170,59 @@ export interface StackParameter {
   value: string;
 }
 
+/**
+ * A document the workflow keeps in its own bucket (WORKFLOW_BUCKET) instead of in the execution state:
+ * Step Functions fails an execution whose state exceeds 256 KiB with States.DataLimitExceeded, which
+ * no Catch catches (DESIGN.md invariant 10). The state carries only this reference and a digest.
+ */
+export interface DocumentRef {
+  bucket: string;
+  key: string;
+  bytes: number;
+  /** SHA-256 (hex) of the stored bytes: a reader checks it, so a changed document is never trusted. */
+  sha256: string;
+}
+
+/**
+ * Order-independent digest of a set of lines (lambdas/shared/manifest.ts): the sum of each line's
+ * SHA-256 modulo 2^256, and how many lines. Computable page by page, across invocations and key
+ * ranges, and carried in a continuation as two small strings.
+ */
+export interface SetDigest {
+  /** 64 hex digits. */
+  sum: string;
+  count: number;
+}
+
+/**
+ * One object version or delete marker of a bucket, as ListObjectVersions reports it: one line of a
+ * manifest part (NDJSON). `etag` without quotes.
+ */
+export interface ManifestEntry {
+  key: string;
+  versionId: string;
+  /** Present (true) for a delete marker, which has no size nor ETag. */
+  deleteMarker?: true;
+  size?: number;
+  etag?: string;
+}
+
+/**
+ * A bucket's listing as it was verified: NDJSON parts `<prefix>/part-<n>.ndjson` (n from 1) in the
+ * workflow bucket, in ListObjectVersions order (keys in UTF-8 binary order, each key's versions
+ * newest first). `listing` is the SetDigest of the identity lines (lambdas/shared/manifest.ts
+ * `listingLine`) of every entry: what a later listing of the same bucket is compared with to prove
+ * nothing was written since (late writes), and what emptying the bucket is limited to.
+ */
+export interface ManifestRef {
+  /** The listed bucket (not the workflow bucket). */
+  listedBucket: string;
+  bucket: string;
+  prefix: string;
+  parts: number;
+  listing: SetDigest;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Step contracts
 // ---------------------------------------------------------------------------------------------

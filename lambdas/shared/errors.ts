@@ -53,6 +53,16 @@ export class CopyFailed extends MigratorError {
   override readonly name = 'CopyFailed';
 }
 
+/** The function lacks a setting the construct gives it (an environment variable). Never retried. */
+export class ConfigurationMissing extends MigratorError {
+  override readonly name = 'ConfigurationMissing';
+}
+
+/** A document of the workflow's bucket is missing or not what was written (its SHA-256 differs). Never retried. */
+export class DocumentCorrupt extends MigratorError {
+  override readonly name = 'DocumentCorrupt';
+}
+
 /** AWS throttled us (after the SDK's own retries): retried by the state machine with backoff. */
 export class AwsThrottled extends MigratorError {
   override readonly name = 'AwsThrottled';
