@@ -674,6 +674,34 @@ export class S3Sim implements SimService {
     return this.store(bucket, key, draft);
   }
 
+  /**
+   * The checksum S3 computes at rest for one object version (S3 Batch Operations "Compute checksum",
+   * ./s3-control.ts): FULL_OBJECT over the whole content, or COMPOSITE over the parts a multipart
+   * object was written in (a single-part object's COMPOSITE is its FULL_OBJECT value). The stored
+   * checksum when it is the one asked for; otherwise real values for objects with bytes and stand-ins
+   * for modelled ones, like every other checksum here. No restore needed: the operation "is
+   * compatible with all S3 storage classes" (S3 user guide, "Compute checksums"). Throws NoSuchKey /
+   * NoSuchVersion (404) like a read.
+   */
+  checksumAtRest(bucketName: string, key: string, versionId: string | undefined, algorithm: ChecksumAlgorithm, type: ChecksumType): { value: string; etag: string; size: number } {
+    const bucket = this.bucket(bucketName);
+    const record = versionId === undefined || versionId === '' ? this.current(bucket, key) : bucket.keys.get(key)?.find((e) => e.versionId === versionId)?.object;
+    if (!record) throw versionId ? noSuchVersion() : noSuchKey();
+    const stored = record.checksum;
+    const done = (value: string) => ({ value, etag: record.etag, size: record.size });
+    if (stored && stored.algorithm === algorithm && stored.type === type) return done(stored.value);
+    if (type === 'COMPOSITE' && record.partSizes && record.partSizes.length > 0) {
+      let start = 0;
+      const partSums = record.partSizes.map((size) => {
+        const segment = segmentOf(record, start, start + size);
+        start += size;
+        return checksumValue(algorithm, segmentIdentity(segment), segment.bytes);
+      });
+      return done(compositeChecksum(algorithm, partSums, record.body !== undefined).value);
+    }
+    return done(checksumValue(algorithm, record.contentHash, record.body));
+  }
+
   /** Current objects of a bucket in key order. */
   listAll(bucketName: string): S3ObjectRecord[] {
     const bucket = this.bucket(bucketName);
