@@ -129,3 +129,14 @@ describe('report and manifest formats', () => {
     expect(parseReportRow('')).toBeUndefined();
   });
 });
+
+describe('chooseContentProof', () => {
+  it('reads small buckets and sends big ones to a Batch Operations job', async () => {
+    const { chooseContentProof, estimateContentProof } = await import('../../lambdas/shared/content-proof');
+    expect(chooseContentProof({ objects: 0, bytes: 0 })).toBe('hash');
+    expect(chooseContentProof({ objects: 1000, bytes: 1000 * 10 * 1024 })).toBe('hash');
+    expect(chooseContentProof({ objects: 100_000, bytes: 400 * 1024 ** 3 })).toBe('batch');
+    const e = estimateContentProof({ objects: 1_000_000, bytes: 0 });
+    expect(e.batch.dollars).toBeCloseTo(0.25 + 1.0, 5);
+  });
+});
