@@ -702,6 +702,14 @@ export class S3Sim implements SimService {
     return done(checksumValue(algorithm, record.contentHash, record.body));
   }
 
+  /**
+   * Deletes without any API call, as DeleteObject does: a versioned bucket gets a delete marker (or
+   * loses `versionId` for good when given), an unversioned one loses the object. Seeding and tests.
+   */
+  deleteObjectDirect(bucketName: string, key: string, versionId?: string): { versionId?: string; deleteMarker?: boolean } {
+    return this.deleteEntry(this.bucket(bucketName), key, versionId);
+  }
+
   /** Current objects of a bucket in key order. */
   listAll(bucketName: string): S3ObjectRecord[] {
     const bucket = this.bucket(bucketName);

@@ -196,3 +196,14 @@ describe('multipart copies of objects without checksums', () => {
     expect(done.ETag).toMatch(/-2"$/);
   });
 });
+
+describe('seeding deletions', () => {
+  it('puts a delete marker on a versioned bucket’s key, keeping its versions', () => {
+    account.s3.createBucket('ver', { versioning: true });
+    account.s3.putObjectDirect('ver', 'k', { body: 'one' });
+    account.s3.putObjectDirect('ver', 'k', { body: 'two' });
+    expect(account.s3.deleteObjectDirect('ver', 'k').deleteMarker).toBe(true);
+    expect(account.s3.objectCount('ver')).toBe(0);
+    expect(account.s3.versionCount('ver')).toBe(3);
+  });
+});
