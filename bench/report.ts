@@ -5,6 +5,7 @@
 import { STEP_NAMES } from '../lambdas/steps';
 import type { BenchResult } from './run';
 import { hms } from './run';
+import { contentProofLines, contentProofRows } from './content-proof';
 import type { CriticalPath } from './metrics';
 
 export interface Target {
@@ -128,5 +129,7 @@ export function formatReport(r: BenchResult): string {
   if (w.violations.length > 0) lines.push(`  invariant violations: ${w.violations.join('; ')}`);
   lines.push('');
   lines.push(`(benchmark took ${r.realSeconds.toFixed(0)} s of real time, ${r.cpuSeconds.toFixed(0)} s of CPU in this process)`);
+  lines.push('');
+  lines.push(...contentProofLines(contentProofRows(r.environment.buckets)));
   return lines.join('\n');
 }

@@ -12,6 +12,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -27,7 +28,7 @@ import { environmentRoleStatements } from './environment-role';
 import { StepFunction } from './lambda-step';
 import { acknowledge, acknowledgeWildcards, ENVIRONMENT_ROLE_WILDCARDS, GENERATED_WILDCARDS, STEP_WILDCARDS } from './nag-acknowledgments';
 import { validateSchedule } from './schedule-validation';
-import { stepGrants, type PermissionScope } from './step-permissions';
+import { CHECKSUM_JOB_PREFIX, resourcePatterns, stepGrants, type PermissionScope } from './step-permissions';
 
 /** A migration started on a schedule by EventBridge Scheduler. */
 export interface MigrationSchedule {
@@ -121,6 +122,9 @@ const KEY_ACCOUNT_ACTIONS = [
   'kms:GenerateDataKey',
 ];
 
+/** Steps that start or follow S3 Batch Operations checksum jobs (env CHECKSUM_JOB_ROLE_ARN). */
+const CHECKSUM_JOB_STEPS: readonly StepName[] = ['start-checksum-job', 'checksum-job-status'];
+
 /** Steps that call CreateStack / DeleteStack and pass the CloudFormation role (env CFN_ROLE_ARN). */
 const STACK_STEPS: readonly StepName[] = ['create-stack', 'delete-stack'];
 
@@ -146,6 +150,7 @@ export class EnvironmentMigrator extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     this.cloudFormationRole = props.cloudFormationRole ?? this.defaultCloudFormationRole(prefixes);
+    const checksumJobs = this.checksumJobResources(prefixes);
 
     const permissionScope: PermissionScope = {
       stackPrefixes: prefixes,
@@ -156,6 +161,7 @@ export class EnvironmentMigrator extends Construct {
       templateBucketNames,
       statisticsSecretArns:
         props.statisticsSecretArns ?? prefixes.map((prefix) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}*`),
+      checksumJobs: { workBucketArn: checksumJobs.bucket.bucketArn, roleArn: checksumJobs.role.roleArn },
     };
 
     const steps = {} as Record<StepName, StepFunction>;
@@ -164,7 +170,11 @@ export class EnvironmentMigrator extends Construct {
       const fn = new StepFunction(this, `Step-${step}`, {
         step,
         logRetention,
-        environment: STACK_STEPS.includes(step) ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn } : undefined,
+        environment: STACK_STEPS.includes(step)
+          ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn }
+          : CHECKSUM_JOB_STEPS.includes(step)
+            ? { CHECKSUM_JOB_ROLE_ARN: checksumJobs.role.roleArn }
+            : undefined,
       });
       for (const grant of stepGrants(step, permissionScope)) fn.role.addToPolicy(grant.statement);
       steps[step] = fn;
@@ -305,6 +315,54 @@ export class EnvironmentMigrator extends Construct {
       enabled: schedule.enabled ?? true,
       description: schedule.description ?? `env-migrator: migrate ${schedule.input.stackName} to ${schedule.input.targetVersion}`,
     });
+  }
+
+  /**
+   * What S3 Batch Operations Compute checksum jobs need: a bucket of the workflow for their manifests,
+   * completion reports and result documents (SSE-S3: "Completion reports are always encrypted with
+   * Amazon S3 managed keys"; expired after 30 days, they matter only during a migration), and the role
+   * the jobs run as: read the managed buckets' object versions (and decrypt SSE-KMS ones through S3),
+   * read the manifests and write the reports under CHECKSUM_JOB_PREFIX. Nothing else.
+   */
+  private checksumJobResources(prefixes: string[]): { bucket: s3.Bucket; role: iam.Role } {
+    const bucket = new s3.Bucket(this, 'WorkBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ prefix: CHECKSUM_JOB_PREFIX, expiration: Duration.days(30) }],
+    });
+    const objects = resourcePatterns({
+      stackPrefixes: prefixes,
+      partition: Aws.PARTITION,
+      region: Aws.REGION,
+      account: Aws.ACCOUNT_ID,
+      cloudFormationRoleArn: '',
+      templateBucketNames: [],
+      statisticsSecretArns: [],
+    }).objects;
+    const role = new iam.Role(this, 'ChecksumJobRole', {
+      description: 'S3 Batch Operations Compute checksum jobs of env-migrator: read managed buckets, write reports',
+      assumedBy: new iam.ServicePrincipal('batchoperations.s3.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: objects }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], resources: [bucket.arnForObjects(`${CHECKSUM_JOB_PREFIX}*`)] }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }));
+    acknowledge(bucket, 'AwsSolutions-S1', 'Holds only checksum job manifests and reports for 30 days; every write comes from the workflow, which logs them.');
+    acknowledgeWildcards(role, [
+      ...STEP_WILDCARDS,
+      [/^<[A-Za-z0-9]+\.Arn>\/checksum-jobs\/\*$/, 'Checksum job manifests and reports, named per execution under checksum-jobs/.'],
+    ]);
+    return { bucket, role };
   }
 
   /** cdk-nag AwsSolutions findings that are the design, on the narrowest construct, with their reasons. */

@@ -41,7 +41,16 @@ export interface PermissionScope {
   templateBucketNames: readonly string[];
   /** Secrets the statistics request header may be read from. */
   statisticsSecretArns: readonly string[];
+  /**
+   * S3 Batch Operations checksum jobs (start-checksum-job, checksum-job-status): the workflow's bucket
+   * that holds their manifests, reports and result documents under CHECKSUM_JOB_PREFIX, and the role
+   * the jobs run as (the only role those steps may pass, and only to Batch Operations).
+   */
+  checksumJobs?: { workBucketArn: string; roleArn: string };
 }
+
+/** Where checksum jobs' manifests, completion reports and result documents live in the work bucket. */
+export const CHECKSUM_JOB_PREFIX = 'checksum-jobs/';
 
 /** ARN patterns of the managed environments' resources. */
 export function resourcePatterns(scope: PermissionScope) {
@@ -98,10 +107,30 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
     statement: allow(['s3:GetEncryptionConfiguration'], arns.buckets),
   };
 
+  const jobObjects = scope.checksumJobs ? [`${scope.checksumJobs.workBucketArn}/${CHECKSUM_JOB_PREFIX}*`] : [];
+
   switch (step) {
     case 'validate-input':
     case 'compose-notification':
       return [];
+    case 'start-checksum-job':
+      if (!scope.checksumJobs) return [];
+      return [
+        { why: "read the manifest's ETag (HeadObject), which CreateJob requires", statement: allow(['s3:GetObject'], jobObjects) },
+        kmsThroughS3(['kms:Decrypt'], 'HeadObject of a manifest in an SSE-KMS bucket'),
+        // Service Authorization Reference (Amazon S3): CreateJob supports no resource-level permission.
+        { why: 'create the Compute checksum job (no resource-level permission)', statement: allow(['s3:CreateJob'], ['*']) },
+        {
+          why: 'hand the Batch Operations role to the job, and only to S3 Batch Operations',
+          statement: allow(['iam:PassRole'], [scope.checksumJobs.roleArn], { StringEquals: { 'iam:PassedToService': 'batchoperations.s3.amazonaws.com' } }),
+        },
+      ];
+    case 'checksum-job-status':
+      if (!scope.checksumJobs) return [];
+      return [
+        { why: "follow the job's status and progress", statement: allow(['s3:DescribeJob'], [`arn:${scope.partition}:s3:${scope.region}:${scope.account}:job/*`]) },
+        { why: 'read the completion report and write the result document beside it', statement: allow(['s3:GetObject', 's3:PutObject'], jobObjects) },
+      ];
     case 'discover':
       return [
         {

@@ -19,6 +19,9 @@ export const STEPS = {
   'delete-stack': { timeoutSeconds: 900, memoryMb: 512 },
   'delete-snapshots': { timeoutSeconds: 60, memoryMb: 256 },
   'compose-notification': { timeoutSeconds: 10, memoryMb: 256 },
+  'start-checksum-job': { timeoutSeconds: 30, memoryMb: 256 },
+  // Reads the completion report line by line; the result document is built in memory (~150 B a task).
+  'checksum-job-status': { timeoutSeconds: 900, memoryMb: 1024 },
 } as const satisfies Record<string, { timeoutSeconds: number; memoryMb: number }>;
 
 export type StepName = keyof typeof STEPS;

@@ -2,7 +2,9 @@
  * The sample environment a rehearsal migrates: `orders-prod` at version 1.3.0, created in the
  * simulated account from examples/environment.yaml, with a database of three tables and two buckets
  * of objects whose keys exercise URL encoding (spaces, '+', '%', unicode), plus one object over 5 GB
- * (modelled: its size is recorded, not allocated).
+ * (modelled: its size is recorded, not allocated). Like a real account's buckets: a third of the
+ * objects were uploaded before default checksums and have none, one was uploaded in parts with a
+ * COMPOSITE SHA-256, and the versioned UploadsBucket holds noncurrent versions and a delete marker.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +55,11 @@ export const SPECIAL_KEYS = [
 ];
 
 export const LARGE_OBJECT_KEY = 'videos/all-hands 2026.mp4';
+/** Uploaded in parts by a client that asked for SHA-256: its checksum is COMPOSITE, not of the whole object. */
+export const MULTIPART_COMPOSITE_KEY = 'exports/2024 archive.tar';
+/** Keys of UploadsBucket with history: rewritten (noncurrent versions) and deleted (a delete marker on top). */
+export const REWRITTEN_KEY = 'uploads/profile/avatar.png';
+export const DELETED_KEY = 'uploads/profile/old-avatar.png';
 export const LARGE_OBJECT_SIZE = 6 * 1024 ** 3 + 12345;
 
 function rowsOf(table: string, n: number): Record<string, unknown>[] {
@@ -106,8 +113,22 @@ export function seedSampleEnvironment(account: SimAccount, size: SampleSize): vo
       contentType: inUploads ? 'application/octet-stream' : 'text/csv',
       metadata: { origin: 'sample', index: String(i) },
       tags: i % 10 === 0 ? { retention: 'long', classification: 'internal' } : undefined,
+      // Every third object was uploaded before S3 gave new objects a checksum (December 2024): it has none.
+      checksumAlgorithm: i % 3 === 0 ? null : undefined,
     });
   }
+  // What a real account's buckets hold besides fresh single-part uploads: a multipart upload whose
+  // checksum covers its parts only, and a versioned bucket's history (noncurrent versions, a delete marker).
+  account.s3.putObjectDirect(uploads, MULTIPART_COMPOSITE_KEY, {
+    body: Buffer.alloc(11 * 1024 * 1024, 'archive '),
+    contentType: 'application/x-tar',
+    multipartParts: 2,
+    checksumAlgorithm: 'SHA256',
+    checksumType: 'COMPOSITE',
+  });
+  for (const n of [1, 2, 3]) account.s3.putObjectDirect(uploads, REWRITTEN_KEY, { body: `avatar, take ${n}`, contentType: 'image/png', checksumAlgorithm: n === 1 ? null : undefined });
+  account.s3.putObjectDirect(uploads, DELETED_KEY, { body: 'the old avatar', contentType: 'image/png', checksumAlgorithm: null });
+  account.s3.deleteObjectDirect(uploads, DELETED_KEY);
   for (const key of SPECIAL_KEYS.slice(0, size.specialKeys ?? SPECIAL_KEYS.length)) {
     account.s3.putObjectDirect(reports, key, { body: `contents of ${key}`, contentType: 'text/plain', metadata: { 'original-name': encodeURIComponent(key) }, tags: { special: 'yes' } });
   }

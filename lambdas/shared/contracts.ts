@@ -635,3 +635,63 @@ export interface MigrationOutput {
   snapshotsRetained: string[];
   executionArn: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Content proof with S3 Batch Operations "Compute checksum" (start-checksum-job, checksum-job-status)
+// ---------------------------------------------------------------------------------------------
+
+/** An object in a bucket of the workflow (a manifest, a report, a result document). */
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+}
+
+/** What a checksum job computes: S3's FULL_OBJECT algorithms (CRC64NVME is S3's default). */
+export type ChecksumJobAlgorithm = 'CRC64NVME' | 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256';
+
+/**
+ * start-checksum-job: a Compute checksum job over the object versions a manifest lists. The manifest
+ * is a CSV of `bucket,key,versionId` rows with URL-encoded keys (lambdas/shared/checksum-job.ts
+ * manifestCsv writes it); the completion report goes to `reportPrefix` in the manifest's bucket.
+ */
+export interface StartChecksumJobEvent {
+  execution: ExecutionRef;
+  /** The bucket whose objects the manifest lists (named in the job's description). */
+  bucket: string;
+  manifest: ObjectRef;
+  reportPrefix: string;
+  /** Default CRC64NVME. */
+  algorithm?: ChecksumJobAlgorithm;
+}
+export interface StartChecksumJobResult {
+  jobId: string;
+}
+
+/** checksum-job-status: the check of the wait loop after start-checksum-job. */
+export interface ChecksumJobStatusEvent extends WaitInput {
+  execution: ExecutionRef;
+  jobId: string;
+  /** Where start-checksum-job put the report (its event's manifest bucket and reportPrefix). */
+  reportBucket: string;
+  reportPrefix: string;
+}
+/**
+ * The job's result document: JSON lines, one per manifest row, `{bucket,key,versionId,checksum,
+ * algorithm,type,etag}` for a computed checksum or `{bucket,key,versionId,error,httpStatus}` for a
+ * failed task (a missing object or version). Only counts travel in the state.
+ */
+export interface ChecksumJobResultRef extends ObjectRef {
+  objects: number;
+  succeeded: number;
+  failed: number;
+}
+export interface ChecksumJobStatusResult {
+  status: 'READY' | 'PENDING' | 'FAILED';
+  /** Why, when FAILED: the job's failure reasons or an incomplete report. */
+  reason?: string;
+  /** Set when READY. */
+  result?: ChecksumJobResultRef;
+  /** The job's own progress, when S3 gives it. */
+  progress?: { total: number; succeeded: number; failed: number };
+  wait: WaitState;
+}

@@ -9,6 +9,7 @@ import { type CallRecord, DEFAULT_TIMING, FaultInjector, type OpInput, SimServic
 import { DynamoDbSim } from './dynamodb';
 import { RdsSim } from './rds';
 import { S3Sim } from './s3';
+import { S3ControlSim } from './s3-control';
 import { SecretsManagerSim } from './secrets';
 import { SfnSim } from './sfn';
 import { SnsSim } from './sns';
@@ -31,6 +32,7 @@ export class SimAccount {
   readonly http = new Map<string, HttpHandler>();
 
   readonly s3: S3Sim;
+  readonly s3control: S3ControlSim;
   readonly rds: RdsSim;
   readonly autoscaling: AutoScalingSim;
   readonly cloudformation: CloudFormationSim;
@@ -46,6 +48,7 @@ export class SimAccount {
     this.accountId = options.accountId ?? '123456789012';
     this.timing = options.timing ?? DEFAULT_TIMING;
     this.s3 = this.register(new S3Sim(this));
+    this.s3control = this.register(new S3ControlSim(this));
     this.rds = this.register(new RdsSim(this));
     this.autoscaling = this.register(new AutoScalingSim(this));
     this.cloudformation = this.register(new CloudFormationSim(this));

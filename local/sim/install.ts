@@ -12,12 +12,13 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
+import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SimAccount } from './account';
 
-const CLIENTS = [AutoScalingClient, CloudFormationClient, DynamoDBClient, RDSClient, S3Client, SecretsManagerClient, SFNClient, SNSClient];
+const CLIENTS = [AutoScalingClient, CloudFormationClient, DynamoDBClient, RDSClient, S3Client, S3ControlClient, SecretsManagerClient, SFNClient, SNSClient];
 const MIDDLEWARE_NAME = 'envMigratorSimulatedAccount';
 
 interface PatchableClient {

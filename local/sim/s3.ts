@@ -64,6 +64,7 @@ import type {
   PutObjectCommandOutput,
   PutObjectTaggingCommandInput,
   PutObjectTaggingCommandOutput,
+  StorageClass,
   Tag,
   UploadPartCopyCommandInput,
   UploadPartCopyCommandOutput,
@@ -73,6 +74,7 @@ import type {
 import type { SimAccount } from './account';
 import { type OpHandler, type OpInput, SimServiceError, type SimService, sleep } from './core';
 import { IdSource, LOWER_ALNUM, MIXED_ALNUM } from './ids';
+import { compositeValue, fullObjectValue } from './s3-checksums';
 
 // Limits from "Amazon S3 multipart upload limits" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html)
 // and the CopyObject reference ("you can store individual objects of up to 5 TB ... copy up to 5 GB in a single atomic action").
@@ -116,10 +118,21 @@ export interface ObjectChecksum {
   value: string;
 }
 
+export type SseAlgorithm = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+
 export interface ObjectEncryption {
-  algorithm: 'AES256' | 'aws:kms';
+  algorithm: SseAlgorithm;
   kmsKeyId?: string;
 }
+
+/**
+ * Storage classes whose objects cannot be read or copied until restored: "If the object you are
+ * retrieving is stored in the S3 Glacier Flexible Retrieval storage class, the S3 Glacier Deep
+ * Archive storage class, [...] before you can retrieve the object you must first restore a copy
+ * using RestoreObject. Otherwise, this operation returns an InvalidObjectState error" (API reference,
+ * GetObject, InvalidObjectState; CopyObject says the same of its source). GLACIER_IR is instant access.
+ */
+export const ARCHIVE_STORAGE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 
 /** One stored object version, as the other simulated services and the tests read it. */
 export interface S3ObjectRecord {
@@ -137,7 +150,18 @@ export interface S3ObjectRecord {
   readonly contentHash: string;
   /** Absent for modelled objects. */
   readonly body?: Buffer;
-  readonly checksum: ObjectChecksum;
+  /**
+   * Absent for an object uploaded before S3 gave every new object a checksum (December 2024, "Amazon
+   * S3 adds new default data integrity protections"): HeadObject with ChecksumMode ENABLED then
+   * returns no checksum at all. For an object with bytes the value is the real one (./s3-checksums.ts);
+   * for a modelled object it is a stand-in (equal content ⇒ equal value) that no hash of the bytes
+   * GetObject streams for it will ever equal: never compare a modelled object's hash with its checksum.
+   */
+  readonly checksum?: ObjectChecksum;
+  /** STANDARD unless seeded otherwise; see ARCHIVE_STORAGE_CLASSES. */
+  readonly storageClass: StorageClass;
+  /** An archived object with a restored copy (readable and copyable). */
+  readonly restored?: boolean;
   /** Size of each part, for objects written by a multipart upload. */
   readonly partSizes?: number[];
   readonly encryption: ObjectEncryption;
@@ -154,8 +178,19 @@ export interface SeedObjectOptions {
   tags?: Record<string, string>;
   /** Write it as a multipart upload of this many equal parts would (multipart-style ETag). */
   multipartParts?: number;
-  checksumAlgorithm?: ChecksumAlgorithm;
+  /**
+   * Default CRC64NVME (what S3 gives every new object since December 2024). `null`: an object
+   * uploaded before that without a checksum: it has none, and HeadObject/GetObject with ChecksumMode
+   * ENABLED return none.
+   */
+  checksumAlgorithm?: ChecksumAlgorithm | null;
   checksumType?: ChecksumType;
+  /** Default STANDARD. GLACIER and DEEP_ARCHIVE objects answer InvalidObjectState to GET and COPY unless `restored`. */
+  storageClass?: StorageClass;
+  restored?: boolean;
+  /** Server-side encryption of this object (default: the bucket's default encryption). */
+  serverSideEncryption?: SseAlgorithm;
+  kmsKeyId?: string;
 }
 
 interface VersionEntry {
@@ -224,9 +259,11 @@ interface ObjectDraft {
   contentType: string;
   metadata: Record<string, string>;
   tags: Record<string, string>;
-  checksum: ObjectChecksum;
+  checksum?: ObjectChecksum;
   encryption: ObjectEncryption;
   parts?: { size: number; md5: Buffer }[];
+  storageClass?: StorageClass;
+  restored?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,21 +300,32 @@ const quote = (hex: string) => `"${hex}"`;
 const unquote = (etag: string) => etag.replace(/^W\//, '').replace(/^"|"$/g, '');
 
 /**
- * Stand-in for S3's checksum values. S3 computes real CRC64NVME/CRC32/SHA values; here a checksum is a
- * deterministic value of the algorithm's width derived from the content identity, which gives what the
- * workflow relies on — equal content ⇒ equal checksum, regardless of how the object was written — for
- * modelled objects too. Values a client supplies are therefore not validated against the bytes.
+ * Stand-in for a checksum value where there are no bytes to compute it over (a modelled object, or
+ * an algorithm ./s3-checksums.ts does not implement): a deterministic value of the algorithm's width
+ * derived from the content identity, which keeps what the workflow relies on — equal content ⇒ equal
+ * checksum, however the object was written. Objects with bytes get real values.
  */
 function checksumStandIn(algorithm: ChecksumAlgorithm, identity: string): string {
   const bytes = createHash('sha512').update(`${algorithm}:${identity}`).digest().subarray(0, CHECKSUM_BYTES[algorithm]);
   return bytes.toString('base64');
 }
 
-function fullObjectChecksum(algorithm: ChecksumAlgorithm, contentHash: string): ObjectChecksum {
-  return { algorithm, type: 'FULL_OBJECT', value: checksumStandIn(algorithm, contentHash) };
+function checksumValue(algorithm: ChecksumAlgorithm, identity: string, bytes: Buffer | undefined): string {
+  return (bytes ? fullObjectValue(algorithm, bytes) : undefined) ?? checksumStandIn(algorithm, identity);
 }
 
-function checksumFields(checksum: ObjectChecksum): ChecksumFields {
+function fullObjectChecksum(algorithm: ChecksumAlgorithm, contentHash: string, body: Buffer | undefined): ObjectChecksum {
+  return { algorithm, type: 'FULL_OBJECT', value: checksumValue(algorithm, contentHash, body) };
+}
+
+/** COMPOSITE checksum over parts' checksums (real when every part had bytes, a stand-in otherwise). */
+function compositeChecksum(algorithm: ChecksumAlgorithm, partValues: string[], allReal: boolean): ObjectChecksum {
+  const value = (allReal ? compositeValue(algorithm, partValues) : undefined) ?? `${checksumStandIn(algorithm, `composite:${partValues.join(',')}`)}-${partValues.length}`;
+  return { algorithm, type: 'COMPOSITE', value };
+}
+
+function checksumFields(checksum: ObjectChecksum | undefined): ChecksumFields {
+  if (!checksum) return {};
   const fields: ChecksumFields = { ChecksumType: checksum.type };
   fields[`Checksum${checksum.algorithm}`] = checksum.value;
   return fields;
@@ -595,7 +643,7 @@ export class S3Sim implements SimService {
     const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body, 'utf8');
     const size = body ? body.length : (opts.size ?? 0);
     const contentHash = body ? sha256hex(body) : sha256hex(`modelled:${opts.seedId ?? `${bucketName}/${key}`}:${size}`);
-    const algorithm = opts.checksumAlgorithm ?? 'CRC64NVME';
+    const algorithm = opts.checksumAlgorithm === null ? undefined : (opts.checksumAlgorithm ?? 'CRC64NVME');
     const draft: ObjectDraft = {
       size,
       contentHash,
@@ -603,8 +651,10 @@ export class S3Sim implements SimService {
       contentType: opts.contentType ?? DEFAULT_CONTENT_TYPE,
       metadata: lowerKeys(opts.metadata),
       tags: { ...(opts.tags ?? {}) },
-      checksum: fullObjectChecksum(algorithm, contentHash),
-      encryption: this.encryptionFor(bucket, undefined, undefined),
+      checksum: algorithm ? fullObjectChecksum(algorithm, contentHash, body) : undefined,
+      encryption: this.encryptionFor(bucket, opts.serverSideEncryption, opts.kmsKeyId),
+      storageClass: opts.storageClass,
+      restored: opts.restored,
     };
     const partCount = opts.multipartParts ?? 0;
     if (partCount > 0) {
@@ -616,12 +666,48 @@ export class S3Sim implements SimService {
       }
       draft.parts = segments.map((s) => ({ size: s.end - s.start, md5: segmentMd5(s) }));
       const type = opts.checksumType ?? (algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
-      if (type === 'COMPOSITE') {
-        const partSums = segments.map((s) => checksumStandIn(algorithm, segmentIdentity(s)));
-        draft.checksum = { algorithm, type, value: `${checksumStandIn(algorithm, `composite:${partSums.join(',')}`)}-${segments.length}` };
+      if (algorithm && type === 'COMPOSITE') {
+        const partSums = segments.map((s) => checksumValue(algorithm, segmentIdentity(s), s.bytes));
+        draft.checksum = compositeChecksum(algorithm, partSums, body !== undefined);
       }
     }
     return this.store(bucket, key, draft);
+  }
+
+  /**
+   * The checksum S3 computes at rest for one object version (S3 Batch Operations "Compute checksum",
+   * ./s3-control.ts): FULL_OBJECT over the whole content, or COMPOSITE over the parts a multipart
+   * object was written in (a single-part object's COMPOSITE is its FULL_OBJECT value). The stored
+   * checksum when it is the one asked for; otherwise real values for objects with bytes and stand-ins
+   * for modelled ones, like every other checksum here. No restore needed: the operation "is
+   * compatible with all S3 storage classes" (S3 user guide, "Compute checksums"). Throws NoSuchKey /
+   * NoSuchVersion (404) like a read.
+   */
+  checksumAtRest(bucketName: string, key: string, versionId: string | undefined, algorithm: ChecksumAlgorithm, type: ChecksumType): { value: string; etag: string; size: number } {
+    const bucket = this.bucket(bucketName);
+    const record = versionId === undefined || versionId === '' ? this.current(bucket, key) : bucket.keys.get(key)?.find((e) => e.versionId === versionId)?.object;
+    if (!record) throw versionId ? noSuchVersion() : noSuchKey();
+    const stored = record.checksum;
+    const done = (value: string) => ({ value, etag: record.etag, size: record.size });
+    if (stored && stored.algorithm === algorithm && stored.type === type) return done(stored.value);
+    if (type === 'COMPOSITE' && record.partSizes && record.partSizes.length > 0) {
+      let start = 0;
+      const partSums = record.partSizes.map((size) => {
+        const segment = segmentOf(record, start, start + size);
+        start += size;
+        return checksumValue(algorithm, segmentIdentity(segment), segment.bytes);
+      });
+      return done(compositeChecksum(algorithm, partSums, record.body !== undefined).value);
+    }
+    return done(checksumValue(algorithm, record.contentHash, record.body));
+  }
+
+  /**
+   * Deletes without any API call, as DeleteObject does: a versioned bucket gets a delete marker (or
+   * loses `versionId` for good when given), an unversioned one loses the object. Seeding and tests.
+   */
+  deleteObjectDirect(bucketName: string, key: string, versionId?: string): { versionId?: string; deleteMarker?: boolean } {
+    return this.deleteEntry(this.bucket(bucketName), key, versionId);
   }
 
   /** Current objects of a bucket in key order. */
@@ -776,9 +862,9 @@ export class S3Sim implements SimService {
         LastModified: obj.lastModified,
         ETag: obj.etag,
         Size: obj.size,
-        StorageClass: 'STANDARD',
-        ChecksumAlgorithm: [obj.checksum.algorithm],
-        ChecksumType: obj.checksum.type,
+        StorageClass: obj.storageClass,
+        ChecksumAlgorithm: obj.checksum ? [obj.checksum.algorithm] : undefined,
+        ChecksumType: obj.checksum?.type,
       });
       lastConsumed = key;
     }
@@ -849,9 +935,10 @@ export class S3Sim implements SimService {
             LastModified: e.lastModified,
             ETag: e.object.etag,
             Size: e.object.size,
-            StorageClass: 'STANDARD',
-            ChecksumAlgorithm: [e.object.checksum.algorithm],
-            ChecksumType: e.object.checksum.type,
+            // The SDK's enum for versions lists only STANDARD, but S3 reports the version's class (GLACIER, ...).
+            StorageClass: e.object.storageClass as ObjectVersion['StorageClass'],
+            ChecksumAlgorithm: e.object.checksum ? [e.object.checksum.algorithm] : undefined,
+            ChecksumType: e.object.checksum?.type,
           });
         }
         last = { key, versionId: e.versionId };
@@ -897,6 +984,7 @@ export class S3Sim implements SimService {
     const key = required(input.Key, 'Key');
     this.checkReadRate(bucket.name, key);
     const record = this.readable(bucket, key, input.VersionId, false);
+    this.checkNotArchived(record);
     if (input.IfMatch && unquote(input.IfMatch) !== unquote(record.etag)) throw preconditionFailed();
     const range = this.byteRange(record, input.Range, input.PartNumber);
     const chunks = record.body ? [record.body.subarray(range.start, range.end)] : modelledBytes(record.contentHash, range.start, range.end);
@@ -928,7 +1016,14 @@ export class S3Sim implements SimService {
     }
     this.checkWriteRate(bucket.name, key);
     const contentHash = sha256hex(body);
-    const algorithm = input.ChecksumAlgorithm ?? providedChecksum(input)?.algorithm ?? 'CRC64NVME';
+    const provided = providedChecksum(input);
+    const algorithm = input.ChecksumAlgorithm ?? provided?.algorithm ?? 'CRC64NVME';
+    const checksum = fullObjectChecksum(algorithm, contentHash, body);
+    // S3 checks a checksum the request carries against the bytes it received ("Checking object
+    // integrity": a mismatch fails the upload with BadDigest).
+    if (provided && fullObjectValue(provided.algorithm, body) !== undefined && fullObjectValue(provided.algorithm, body) !== provided.value) {
+      throw err('BadDigest', `The ${provided.algorithm} you specified did not match the calculated checksum.`, 400);
+    }
     const record = this.store(bucket, key, {
       size: body.length,
       contentHash,
@@ -936,8 +1031,9 @@ export class S3Sim implements SimService {
       contentType: input.ContentType ?? DEFAULT_CONTENT_TYPE,
       metadata: lowerKeys(input.Metadata),
       tags: parseTagging(input.Tagging),
-      checksum: fullObjectChecksum(algorithm, contentHash),
+      checksum,
       encryption: this.encryptionFor(bucket, input.ServerSideEncryption, input.SSEKMSKeyId),
+      storageClass: input.StorageClass,
     });
     return {
       ETag: record.etag,
@@ -959,6 +1055,7 @@ export class S3Sim implements SimService {
     const key = required(input.Key, 'Key');
     const src = this.resolveCopySource(required(input.CopySource, 'CopySource'));
     const record = src.record;
+    this.checkNotArchived(record);
     this.checkCopyConditions(input.CopySourceIfMatch, input.CopySourceIfNoneMatch, record);
     if (record.size > MAX_COPY_SOURCE_BYTES) {
       throw err('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`, 400);
@@ -978,7 +1075,13 @@ export class S3Sim implements SimService {
     await this.copyLatency(record.size);
 
     // CopyObject reference, x-amz-checksum-algorithm: "If the CopyObject request does not include this
-    // x-amz-checksum-algorithm header, the checksum algorithm will be copied from the source object".
+    // x-amz-checksum-algorithm header, the checksum algorithm will be copied from the source object to
+    // the destination object (if it's present on the source object)". So a source without a checksum
+    // gives a copy without one unless the request names an algorithm; with one, S3 computes it over
+    // the content. The copy is single-part, so its checksum is FULL_OBJECT of the whole content
+    // (a COMPOSITE source's value does not carry over). (Since December 2024 S3 may add a CRC64NVME to
+    // such a copy; modelling none is the stricter reading and never kinder to a verification.)
+    const copyAlgorithm = input.ChecksumAlgorithm ?? record.checksum?.algorithm;
     const draft: ObjectDraft = {
       size: record.size,
       contentHash: record.contentHash,
@@ -986,8 +1089,10 @@ export class S3Sim implements SimService {
       contentType: replaceMetadata ? (input.ContentType ?? DEFAULT_CONTENT_TYPE) : record.contentType,
       metadata: replaceMetadata ? lowerKeys(input.Metadata) : { ...record.metadata },
       tags: input.TaggingDirective === 'REPLACE' ? parseTagging(input.Tagging) : { ...record.tags },
-      checksum: fullObjectChecksum(input.ChecksumAlgorithm ?? record.checksum.algorithm, record.contentHash),
+      checksum: copyAlgorithm ? fullObjectChecksum(copyAlgorithm, record.contentHash, record.body) : undefined,
       encryption: this.encryptionFor(dest, input.ServerSideEncryption, input.SSEKMSKeyId),
+      // CopyObject reference, x-amz-storage-class: the copy is STANDARD unless the request names a class.
+      storageClass: input.StorageClass,
     };
     const silentlySkipped = this.account.faults.silent.copySkipsKey?.(key) === true;
     // A copy is written as a single part even when the source was multipart (CopyObject reference,
@@ -1108,6 +1213,7 @@ export class S3Sim implements SimService {
     }
     const src = this.resolveCopySource(required(input.CopySource, 'CopySource'));
     const record = src.record;
+    this.checkNotArchived(record);
     this.checkCopyConditions(input.CopySourceIfMatch, input.CopySourceIfNoneMatch, record);
     let start = 0;
     let end = record.size;
@@ -1136,14 +1242,14 @@ export class S3Sim implements SimService {
 
     const segment = segmentOf(record, start, end);
     // An SSE-KMS part's ETag is not the MD5 of its data (S3 API reference, Object ETag).
-    const md5sum = upload.encryption.algorithm === 'aws:kms' ? md5(`kms-part:${segmentIdentity(segment)}:${++this.kmsWrites}`) : segmentMd5(segment);
+    const md5sum = upload.encryption.algorithm !== 'AES256' ? md5(`kms-part:${segmentIdentity(segment)}:${++this.kmsWrites}`) : segmentMd5(segment);
     const part: PartState = {
       partNumber,
       size: end - start,
       segment,
       md5: md5sum,
       etag: quote(md5sum.toString('hex')),
-      checksum: checksumStandIn(upload.checksumAlgorithm, segmentIdentity(segment)),
+      checksum: checksumValue(upload.checksumAlgorithm, segmentIdentity(segment), segment.bytes),
       lastModified: new Date(this.account.now()),
     };
     upload.parts.set(partNumber, part);
@@ -1198,12 +1304,12 @@ export class S3Sim implements SimService {
     const algorithm = upload.checksumAlgorithm;
     const checksum: ObjectChecksum =
       upload.checksumType === 'FULL_OBJECT'
-        ? fullObjectChecksum(algorithm, content.contentHash)
-        : {
+        ? fullObjectChecksum(algorithm, content.contentHash, content.body)
+        : compositeChecksum(
             algorithm,
-            type: 'COMPOSITE',
-            value: `${checksumStandIn(algorithm, `composite:${parts.map((p) => p.checksum).join(',')}`)}-${parts.length}`,
-          };
+            parts.map((p) => p.checksum),
+            parts.every((p) => p.segment.bytes !== undefined),
+          );
     const claimed = input[`Checksum${algorithm}`];
     if (claimed !== undefined && claimed !== checksum.value) {
       throw err('BadDigest', `The ${algorithm} you specified did not match the calculated checksum.`, 400);
@@ -1363,13 +1469,23 @@ export class S3Sim implements SimService {
       ContentType: record.contentType,
       Metadata: { ...record.metadata },
       VersionId: bucket.versioning ? record.versionId : undefined,
+      // HeadObject reference, x-amz-storage-class: "Amazon S3 returns this header for all objects except for S3 Standard storage class objects."
+      StorageClass: record.storageClass === 'STANDARD' ? undefined : record.storageClass,
+      Restore: ARCHIVE_STORAGE_CLASSES.has(record.storageClass) && record.restored ? 'ongoing-request="false", expiry-date="Fri, 01 Jan 2100 00:00:00 GMT"' : undefined,
       ...this.encryptionHeaders(record.encryption),
       ...(withChecksum ? checksumFields(record.checksum) : {}),
     };
   }
 
-  private encryptionHeaders(e: ObjectEncryption): { ServerSideEncryption: 'AES256' | 'aws:kms'; SSEKMSKeyId?: string } {
-    return e.algorithm === 'aws:kms' ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: e.kmsKeyId } : { ServerSideEncryption: 'AES256' };
+  /** GetObject, CopyObject and UploadPartCopy of an archived object that has no restored copy fail (ARCHIVE_STORAGE_CLASSES). */
+  private checkNotArchived(record: S3ObjectRecord): void {
+    if (ARCHIVE_STORAGE_CLASSES.has(record.storageClass) && !record.restored) {
+      throw err('InvalidObjectState', 'The operation is not valid for the object\'s storage class', 403);
+    }
+  }
+
+  private encryptionHeaders(e: ObjectEncryption): { ServerSideEncryption: SseAlgorithm; SSEKMSKeyId?: string } {
+    return e.algorithm === 'AES256' ? { ServerSideEncryption: 'AES256' } : { ServerSideEncryption: e.algorithm, SSEKMSKeyId: e.kmsKeyId };
   }
 
   private awsManagedS3Key(): string {
@@ -1377,7 +1493,9 @@ export class S3Sim implements SimService {
   }
 
   private encryptionFor(bucket: BucketState, requested: string | undefined, kmsKeyId: string | undefined): ObjectEncryption {
-    if (requested === 'aws:kms') return { algorithm: 'aws:kms', kmsKeyId: kmsKeyId ?? bucket.encryption.kmsKeyId ?? this.awsManagedS3Key() };
+    if (requested === 'aws:kms' || requested === 'aws:kms:dsse') {
+      return { algorithm: requested, kmsKeyId: kmsKeyId ?? bucket.encryption.kmsKeyId ?? this.awsManagedS3Key() };
+    }
     if (requested === 'AES256') return { algorithm: 'AES256' };
     if (requested !== undefined) throw err('InvalidArgument', 'The encryption method specified is not supported', 400);
     return bucket.encryption.algorithm === 'aws:kms' ? { algorithm: 'aws:kms', kmsKeyId: bucket.encryption.kmsKeyId } : { algorithm: 'AES256' };
@@ -1386,11 +1504,13 @@ export class S3Sim implements SimService {
   /**
    * ETag rules (S3 user guide, "Checking object integrity", and the Object reference): a single PUT or
    * copy of an SSE-S3 object has the MD5 of its content; a multipart upload has the MD5 of the
-   * concatenated binary part MD5s plus "-<part count>"; an SSE-KMS object's ETag is not an MD5 of its data.
+   * concatenated binary part MD5s plus "-<part count>"; an SSE-KMS or DSSE-KMS object's ETag is not an
+   * MD5 of its data (API reference, Object: "Objects created by [...] and are encrypted by SSE-C,
+   * SSE-KMS or DSSE-KMS, have ETags that are not an MD5 digest of their object data").
    */
   private etagFor(draft: ObjectDraft): string {
     const multipartSuffix = draft.parts ? `-${draft.parts.length}` : '';
-    if (draft.encryption.algorithm === 'aws:kms') return quote(md5(`kms:${draft.contentHash}:${++this.kmsWrites}`).toString('hex') + multipartSuffix);
+    if (draft.encryption.algorithm !== 'AES256') return quote(md5(`kms:${draft.contentHash}:${++this.kmsWrites}`).toString('hex') + multipartSuffix);
     if (draft.parts) return quote(md5(Buffer.concat(draft.parts.map((p) => p.md5))).toString('hex') + multipartSuffix);
     return quote((draft.body ? md5(draft.body) : md5(draft.contentHash)).toString('hex'));
   }
@@ -1415,6 +1535,8 @@ export class S3Sim implements SimService {
       checksum: draft.checksum,
       partSizes: draft.parts?.map((p) => p.size),
       encryption: draft.encryption,
+      storageClass: draft.storageClass ?? 'STANDARD',
+      restored: draft.restored,
     };
   }
 

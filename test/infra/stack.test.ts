@@ -93,6 +93,10 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   GetObjectTagging: ['s3:GetObjectTagging'],
   CreateMultipartUpload: ['s3:PutObject', 's3:PutObjectTagging', 'kms:GenerateDataKey'],
   UploadPartCopy: ['s3:GetObject', 's3:PutObject', 'kms:Decrypt', 'kms:GenerateDataKey'],
+  GetObject: ['s3:GetObject'],
+  PutObject: ['s3:PutObject'],
+  CreateJob: ['s3:CreateJob', 'iam:PassRole'],
+  DescribeJob: ['s3:DescribeJob'],
   CompleteMultipartUpload: ['s3:PutObject'],
   AbortMultipartUpload: ['s3:AbortMultipartUpload'],
   GetBucketEncryption: ['s3:GetEncryptionConfiguration'],
@@ -191,6 +195,12 @@ describe('the step functions', () => {
         const writes = statements.filter((s) => [s.Action].flat().some((a) => a === 'cloudformation:CreateStack' || a === 'cloudformation:DeleteStack'));
         expect(writes.length, step).toBe(1);
         expect(writes[0]!.Condition, step).toEqual({ StringEquals: { 'cloudformation:RoleArn': roleArn } });
+      } else if (step === 'start-checksum-job') {
+        // The Batch Operations role, to Batch Operations only.
+        expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
+        expect(passRole, step).toEqual([
+          { Effect: 'Allow', Action: 'iam:PassRole', Resource: vars.CHECKSUM_JOB_ROLE_ARN, Condition: { StringEquals: { 'iam:PassedToService': 'batchoperations.s3.amazonaws.com' } } },
+        ]);
       } else {
         expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
         expect(passRole, step).toEqual([]);
@@ -199,7 +209,7 @@ describe('the step functions', () => {
   });
 
   it('reach environments only through ARN patterns of the managed prefixes, except where AWS has no resource-level permission', () => {
-    const star = new Set(['autoscaling:DescribeAutoScalingGroups', 'cloudformation:GetTemplateSummary', 'rds:DescribeDBSnapshots', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    const star = new Set(['s3:CreateJob', 'autoscaling:DescribeAutoScalingGroups', 'cloudformation:GetTemplateSummary', 'rds:DescribeDBSnapshots', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
     const join = (r: unknown) => JSON.stringify(r);
     for (const step of STEP_NAMES) {
       for (const s of stepStatements(full.template, step)) {
@@ -229,11 +239,13 @@ describe('the step functions', () => {
 });
 
 describe('the permissions', () => {
-  it('grant no wildcard action in any policy: IAM policies, roles, the key policy, the topic policy', () => {
+  it('grant no wildcard action in any policy: IAM policies, roles, the key policy, the topic policy, the bucket policy', () => {
     for (const template of [synth().template, full.template]) {
       const statements = allStatements(template);
       expect(statements.length).toBeGreaterThan(40);
-      for (const s of statements) for (const action of [s.Action].flat()) expect(action, JSON.stringify(s).slice(0, 300)).not.toContain('*');
+      // A Deny grants nothing: the work bucket denies every S3 action without TLS (s3:*, the documented form).
+      const isTlsDeny = (s: Statement) => (s as { Effect?: string }).Effect === 'Deny' && JSON.stringify(s).includes('"aws:SecureTransport":"false"');
+      for (const s of statements) if (!isTlsDeny(s)) for (const action of [s.Action].flat()) expect(action, JSON.stringify(s).slice(0, 300)).not.toContain('*');
     }
   });
 
