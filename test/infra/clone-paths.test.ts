@@ -78,18 +78,18 @@ function world(o: WorldOptions = {}): Stubs {
         return {
           status: invocations < rounds ? 'CONTINUE' : 'DONE',
           pair: event.pair,
-          continuation: { continuationToken: `t${invocations}`, totals: { objectsCopied: invocations, objectsSkipped: 0, bytesCopied: 0, multipartObjects: 0, requests: invocations }, invocations },
+          continuation: { lastKey: `k${invocations}`, totals: { objectsCopied: invocations, objectsSkipped: 0, bytesCopied: 0, multipartObjects: 0, deleteMarkersCopied: 0, versionsCleared: 0, requests: invocations }, invocations },
         };
       },
       'verify-bucket': (e) => {
         const pair = e.pair as BucketPair;
-        const manifest = { objectCount: 1, totalBytes: 1, digest: 'd' };
+        const manifest = { objects: 1, versions: 1, deleteMarkers: 0, bytes: 1, digest: { sum: '0'.repeat(64), count: 1 } };
         return {
           status: pair.logicalId === o.mismatchBucket ? 'MISMATCH' : 'EQUAL',
           pair,
           source: manifest,
           destination: manifest,
-          comparedBy: { etag: 1, checksum: 0, notComparable: 0 },
+          comparedBy: { etag: 1, checksum: 0, hashed: 0, notComparable: 0 },
           differences: [],
           differenceCount: 0,
         } satisfies VerifyBucketResult;

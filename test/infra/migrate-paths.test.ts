@@ -30,6 +30,7 @@ function validated(overrides: Partial<ValidateInputResult['input']> = {}): Valid
       statistics: { outputKey: 'StatisticsUrl', timeoutSeconds: 10 },
       waits: { snapshotSeconds: 7200, stackCreateSeconds: 3600, stackDeleteSeconds: 3600, standbySeconds: 600, smokeTestSeconds: 600 },
       retainOriginalSnapshots: false,
+      objectVersions: 'all',
       ...overrides,
     },
     execution: { id: EXECUTION_ARN, name: 'run-1' },
