@@ -24,6 +24,8 @@ export const STEP_WILDCARDS: WildcardReasons = [
   [/:kms:.*:key\/\*$/, "The keys of SSE-KMS buckets belong to the environment; they are usable only through S3 (condition kms:ViaService)."],
   [/:secretsmanager:.*:secret:[^:]+\*$/, 'Statistics header secrets named with a managed prefix (or the ARNs given in statisticsSecretArns).'],
   [/:s3:::[^/*]+\/\*$/, 'Templates read from the template buckets given in templateBucketNames.'],
+  // STOPGAP: replaced by the workflow bucket's own ARN once the construct creates that bucket.
+  [/:s3:::\*\/runs\/\*$/, "Documents of runs (manifests, difference lists) in the workflow's bucket, which the construct does not create yet."],
   [
     /^\*$/,
     'Actions with no resource-level permission: xray:PutTraceSegments/PutTelemetryRecords, autoscaling:DescribeAutoScalingGroups, cloudformation:GetTemplateSummary of a template URL, rds:DescribeDBSnapshots without an identifier (the sweep of this run\'s snapshots).',

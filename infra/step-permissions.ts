@@ -198,7 +198,7 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
       return [
         {
           why: "list both buckets' histories (ListObjectVersions, resume after the last copied key) and read whether the destination keeps versions",
-          statement: allow(['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketVersioning'], arns.buckets),
+          statement: allow(['s3:ListBucketVersions', 's3:GetBucketVersioning'], arns.buckets),
         },
         bucketEncryption,
         {
@@ -216,11 +216,16 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
       ];
     case 'verify-bucket':
       return [
-        { why: "list both buckets' histories (ListObjectVersions)", statement: allow(['s3:ListBucket', 's3:ListBucketVersions'], arns.buckets) },
+        { why: "list both buckets' histories (ListObjectVersions)", statement: allow(['s3:ListBucketVersions'], arns.buckets) },
         bucketEncryption,
         {
           why: "read every version's metadata, checksums and tags (HeadObject, GetObjectTagging), and the bytes of versions nothing else can compare (GetObject, hashed)",
           statement: allow(['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'], arns.objects),
+        },
+        {
+          // STOPGAP until the workflow's bucket is part of the construct: then this names that bucket only.
+          why: "write the source's manifest and the difference list under runs/ of the workflow's bucket",
+          statement: allow(['s3:PutObject'], [`arn:${scope.partition}:s3:::*/runs/*`]),
         },
         kmsThroughS3(['kms:Decrypt'], 'HeadObject with ChecksumMode on an SSE-KMS object needs kms:Decrypt'),
       ];

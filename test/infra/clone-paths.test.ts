@@ -150,8 +150,8 @@ describe('Clone', () => {
     const copies = callsOf(o, 'copy-bucket');
     expect(copies.map((c) => c.state)).toEqual(['Copy objects', 'Copy more objects', 'Copy more objects']);
     expect(copies[0]!.input).not.toHaveProperty('continuation');
-    expect((copies[2]!.input as unknown as CopyBucketEvent).continuation).toMatchObject({ continuationToken: 't2', invocations: 2 });
-    expect(copies[0]!.input).toEqual({ pair: pairs(1)[0], execution: EXECUTION });
+    expect((copies[2]!.input as unknown as CopyBucketEvent).continuation).toMatchObject({ lastKey: 'k2', invocations: 2 });
+    expect(copies[0]!.input).toEqual({ pair: pairs(1)[0], objectVersions: 'all', execution: EXECUTION });
     expect(callsOf(o, 'verify-bucket')).toHaveLength(1);
     expect((o.output as CloneOutput).copies[0]!.continuation.invocations).toBe(3);
   });

@@ -152,6 +152,7 @@ describe('Migrate', () => {
       parameters: {},
       statistics: validated().input.statistics,
       waits: validated().input.waits,
+      objectVersions: 'all',
       phase: 'c1',
       runId: '1a2b3c4d',
       execution: { id: EXECUTION_ARN, name: 'run-1' },
