@@ -9,10 +9,11 @@ import { type BadInputResult, runBadInputs } from '../local/faults/bad-inputs';
 import { FAULT_KINDS, FAULT_KIND_TITLES, type MatrixResult, runMatrix } from '../local/faults/matrix';
 import { DEFAULT_SEED, type RandomResult, runRandomSchedules } from '../local/faults/random';
 import { allHeld, matrixTable, summarize } from '../local/faults/report';
+import { type VerificationAttackResult, runVerificationAttacks } from '../local/faults/verification';
 
-const USAGE = `Usage: npm run faults -- [--json] [--only matrix,random,bad] [--runs N] [--seed N] [--filter TEXT]
+const USAGE = `Usage: npm run faults -- [--json] [--only matrix,random,bad,verification] [--runs N] [--seed N] [--filter TEXT]
 
-  --only     run only these parts (default: all three)
+  --only     run only these parts (default: all four)
   --runs     randomized fault schedules to run (default 1000)
   --seed     seed of the randomized schedules (default ${DEFAULT_SEED})
   --filter   matrix rows whose state contains TEXT only
@@ -26,7 +27,7 @@ export async function faultsCommand(argv: string[]): Promise<number> {
     args: argv,
     options: {
       json: { type: 'boolean', default: false },
-      only: { type: 'string', default: 'matrix,random,bad' },
+      only: { type: 'string', default: 'matrix,random,bad,verification' },
       runs: { type: 'string', default: '1000' },
       seed: { type: 'string', default: String(DEFAULT_SEED) },
       filter: { type: 'string' },
@@ -39,7 +40,7 @@ export async function faultsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const parts = new Set(values.only.split(',').map((p) => p.trim()));
-  const unknown = [...parts].filter((p) => !['matrix', 'random', 'bad'].includes(p));
+  const unknown = [...parts].filter((p) => !['matrix', 'random', 'bad', 'verification'].includes(p));
   const runs = Number(values.runs);
   const seed = Number(values.seed);
   if (unknown.length || !Number.isInteger(runs) || runs < 0 || !Number.isInteger(seed)) {
@@ -80,10 +81,18 @@ export async function faultsCommand(argv: string[]): Promise<number> {
     write('');
   }
 
-  const summary = summarize(matrix, random, bad);
+  let attacks: VerificationAttackResult[] | undefined;
+  if (parts.has('verification')) {
+    write('Faults that attack the verification: each must stop at clone 1 with the original preserved, in service, and the problem named');
+    attacks = await runVerificationAttacks((r) => write(`  ${r.held ? 'held' : 'BROKE'}  ${r.name}: ${r.description}${r.held ? '' : ` — ${r.problems.join('; ')}`}`));
+    write('');
+  }
+
+  const summary = summarize(matrix, random, bad, attacks);
   write(`Matrix scenarios: ${summary.passed} of ${summary.scenarios} held (${summary.notApplicable} cells do not apply)`);
   write(`Randomized schedules: ${summary.randomizedPassed} of ${summary.randomized} held`);
   write(`Bad inputs: ${summary.badInputsRejected} of ${summary.badInputs} rejected`);
+  write(`Verification attacks: ${summary.verificationAttacksHeld} of ${summary.verificationAttacks} held`);
   write(`Took ${Math.round((Date.now() - started) / 1000)} s`);
   const ok = allHeld(summary);
   write(ok ? 'Every invariant held.' : `NOT EVERYTHING HELD:\n${summary.failures.map((f) => `  ${f}`).join('\n')}`);

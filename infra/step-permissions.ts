@@ -225,19 +225,37 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
       ];
     case 'copy-bucket':
       return [
-        { why: 'list both buckets (resume after the last copied key)', statement: allow(['s3:ListBucket'], arns.buckets) },
+        {
+          why: "list both buckets' histories (ListObjectVersions, resume after the last copied key) and read whether the destination keeps versions",
+          statement: allow(['s3:ListBucketVersions', 's3:GetBucketVersioning'], arns.buckets),
+        },
         bucketEncryption,
         {
-          why: 'read source objects and their tags; write copies with tags (CopyObject, multipart UploadPartCopy) and abort a failed upload',
-          statement: allow(['s3:GetObject', 's3:GetObjectTagging', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], arns.objects),
+          why: 'read every source version and its tags; write copies with tags (CopyObject, multipart UploadPartCopy), delete markers (DeleteObject), and abort a failed upload',
+          statement: allow(
+            ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging', 's3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+            arns.objects,
+          ),
+        },
+        {
+          why: "clear a key's versions in the destination (this run's own bucket) when an earlier attempt left a history that is not a prefix of the source's",
+          statement: allow(['s3:DeleteObjectVersion'], arns.objects),
         },
         kmsThroughS3(['kms:Decrypt', 'kms:GenerateDataKey'], 'read and write objects of SSE-KMS buckets'),
       ];
     case 'verify-bucket':
       return [
-        { why: 'list both buckets', statement: allow(['s3:ListBucket'], arns.buckets) },
+        { why: "list both buckets' histories (ListObjectVersions)", statement: allow(['s3:ListBucketVersions'], arns.buckets) },
         bucketEncryption,
-        { why: 'read the checksums of objects whose ETags cannot be compared (HeadObject)', statement: allow(['s3:GetObject'], arns.objects) },
+        {
+          why: "read every version's metadata, checksums and tags (HeadObject, GetObjectTagging), and the bytes of versions nothing else can compare (GetObject, hashed)",
+          statement: allow(['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'], arns.objects),
+        },
+        {
+          // STOPGAP until the workflow's bucket is part of the construct: then this names that bucket only.
+          why: "write the source's manifest and the difference list under runs/ of the workflow's bucket",
+          statement: allow(['s3:PutObject'], [`arn:${scope.partition}:s3:::*/runs/*`]),
+        },
         kmsThroughS3(['kms:Decrypt'], 'HeadObject with ChecksumMode on an SSE-KMS object needs kms:Decrypt'),
       ];
     case 'smoke-test':

@@ -29,6 +29,8 @@ export const STEP_NAMES = Object.keys(STEPS) as StepName[];
 
 /** The copy step stops starting new copies when less than this remains of its invocation. */
 export const COPY_SAFETY_MARGIN_MS = 3 * 60 * 1000;
+/** verify-bucket starts no new key with less than this left: the keys in flight (a hashed version of up to 1 GiB) finish within it. */
+export const VERIFY_SAFETY_MARGIN_MS = 3 * 60 * 1000;
 
 /** State-machine-wide timeout of Migrate; also the lifetime of the environment lock (DynamoDB TTL). */
 export const MIGRATION_TIMEOUT_SECONDS = 48 * 3600;

@@ -14,6 +14,7 @@ import { LocalWorkflow, type ProgressEvent } from './executor';
 import { createIntegrationClients } from './integrations';
 import { LambdaInvoker } from './lambda-invoker';
 import { synthesizeTemplate } from './synth';
+import { ensureWorkflowBucket } from './workflow-bucket';
 
 export interface HarnessOptions {
   timing?: TimingProfile;
@@ -43,6 +44,7 @@ export class LocalHarness {
     const workflow = new LocalWorkflow(deployment, invoker, createIntegrationClients(), options.onEvent);
     account.sns.createTopic(deployment.topicArn.split(':').pop() ?? 'topic');
     account.dynamodb.createTable(deployment.lockTableName, 'stackName');
+    ensureWorkflowBucket(account);
     for (const machine of [deployment.migrate, deployment.clone]) {
       account.sfn.registerStateMachine(machine.arn, machine.name, machine.definition, (execution) => workflow.run(machine, execution));
     }

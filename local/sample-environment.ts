@@ -39,6 +39,12 @@ export interface SampleSize {
   instances: number;
   /** How many of SPECIAL_KEYS to add (all when absent). */
   specialKeys?: number;
+  /**
+   * Keys of the versioned UploadsBucket given a history (default: one in ten of its objects, at
+   * least two): overwritten (a noncurrent version), soft-deleted (a delete marker over a version),
+   * or deleted and written again (version, marker, version). 0: every key has one version.
+   */
+  historyKeys?: number;
 }
 
 export const REHEARSAL_SIZE: SampleSize = { objects: 10_000, rows: 500, largeObject: true, instances: 3 };
@@ -132,7 +138,29 @@ export function seedSampleEnvironment(account: SimAccount, size: SampleSize): vo
   for (const key of SPECIAL_KEYS.slice(0, size.specialKeys ?? SPECIAL_KEYS.length)) {
     account.s3.putObjectDirect(reports, key, { body: `contents of ${key}`, contentType: 'text/plain', metadata: { 'original-name': encodeURIComponent(key) }, tags: { special: 'yes' } });
   }
+  seedHistory(account, uploads, uploadCount, size.historyKeys);
   if (size.largeObject) {
     account.s3.putObjectDirect(uploads, LARGE_OBJECT_KEY, { size: LARGE_OBJECT_SIZE, contentType: 'video/mp4', metadata: { duration: '3600' }, multipartParts: 13 });
+  }
+}
+
+/**
+ * What a versioned bucket holds after a while in service: noncurrent versions and delete markers,
+ * with their own metadata and tags. The object keys are the seeded ones, so the keys' histories
+ * spread over the listing like real ones.
+ */
+function seedHistory(account: SimAccount, bucket: string, uploadCount: number, wanted: number | undefined): void {
+  const count = Math.min(uploadCount, wanted ?? Math.max(2, Math.round(uploadCount / 10)));
+  for (let j = 0; j < count; j++) {
+    const i = Math.floor((j * uploadCount) / count);
+    const key = `uploads/${String(i % 97).padStart(2, '0')}/file-${i}.bin`;
+    const kind = j % 3;
+    // The seeded object is version 1; a delete marker goes through the API handler (no direct seeding call for one).
+    if (kind === 0) {
+      account.s3.putObjectDirect(bucket, key, { body: `object ${i}, revised\n`, contentType: 'application/octet-stream', metadata: { origin: 'sample', index: String(i), revision: '2' }, tags: { revised: 'yes' } });
+    } else {
+      void account.s3.operations.DeleteObject!({ Bucket: bucket, Key: key });
+      if (kind === 2) account.s3.putObjectDirect(bucket, key, { body: `object ${i}, restored\n`, contentType: 'application/octet-stream', metadata: { origin: 'sample', index: String(i), restored: 'true' } });
+    }
   }
 }

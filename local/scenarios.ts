@@ -18,6 +18,8 @@ export interface Scenario {
   description: string;
   input: MigrationInputRaw;
   arm: (ctx: ScenarioContext) => void;
+  /** Adds to the sample environment before its baseline is taken (data the run must carry). */
+  prepare?: (account: SimAccount) => void;
   expected: {
     outcome: 'succeeded' | 'failed';
     /** Which stack must hold the data at the end. */
@@ -32,6 +34,10 @@ const baseInput: MigrationInputRaw = {
   parameters: { InstanceType: 't3.medium' },
   smokeTest: { outputKey: 'ServiceUrl', path: '/health', expectedStatus: 200, timeoutSeconds: 5 },
 };
+
+/** A key of the versioned bucket with a history longer than a listing page (1,000 entries). */
+export const LONG_HISTORY_KEY = 'uploads/ledger.json';
+export const LONG_HISTORY_VERSIONS = 1200;
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -68,6 +74,22 @@ export const SCENARIOS: Scenario[] = [
       account.faults.silent.copySkipsKey = (key) => key === lost;
     },
     expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'versioned-history',
+    description:
+      "orders-prod's versioned UploadsBucket holds a long history: one key with 1,200 versions (its history spans listing pages and copy invocations), soft-deleted and restored keys; every version and delete marker must be in the survivor, in order, with metadata and tags",
+    input: baseInput,
+    prepare: (account) => {
+      const uploads = account.cloudformation.resourcesOf(SAMPLE_STACK).find((r) => r.logicalId === 'UploadsBucket')?.physicalId;
+      if (!uploads) throw new Error('The sample environment has no UploadsBucket');
+      for (let v = 1; v <= LONG_HISTORY_VERSIONS; v++) {
+        account.s3.putObjectDirect(uploads, LONG_HISTORY_KEY, { body: `revision ${v}\n`, contentType: 'text/plain', metadata: { revision: String(v) }, tags: v % 100 === 0 ? { milestone: String(v) } : undefined });
+        if (v % 250 === 0) void account.s3.operations.DeleteObject!({ Bucket: uploads, Key: LONG_HISTORY_KEY });
+      }
+    },
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
   {
     name: 'stack-create-fails',

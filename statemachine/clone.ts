@@ -13,7 +13,7 @@
  *
  * State layout: the CloneInput fields at the root, plus `required`, `source`, `snapshot`,
  * `snapshotStatus`, `created`, `createdStatus`, `destination`, `buckets`, `smokeTestStatus`,
- * `statistics`, `copies`, `verification`, `verdicts`, `tally`.
+ * `statistics`, `copies`, `verification`, `verdicts`, `tally`, `objectVersions` ("all" when not given).
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -188,10 +188,22 @@ function destinationPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
 
 /**
  * Each bucket pair copied (as many invocations as the copy needs: CONTINUE loops with the
- * continuation) then verified → `$.buckets`: [{pair, copy, verification}].
+ * continuation) then verified (likewise) → `$.buckets`: [{pair, copy, verification}]. Which versions
+ * are carried (`$.objectVersions`) is "all" unless the input says otherwise.
  */
 function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
-  const pairAndExecution: Fields<VerifyBucketEvent> = { pair: sfn.JsonPath.objectAt('$.pair'), execution: EXECUTION };
+  const item: Fields<Omit<VerifyBucketEvent, 'continuation'>> = {
+    pair: sfn.JsonPath.objectAt('$.pair'),
+    objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
+    phase: sfn.JsonPath.stringAt('$.phase'),
+    execution: EXECUTION,
+  };
+  const copyEvent: Fields<Omit<CopyBucketEvent, 'continuation'>> = {
+    pair: sfn.JsonPath.objectAt('$.pair'),
+    objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
+    execution: EXECUTION,
+  };
+  // Only what the clone's output needs of the last verification: no continuation is left once it is done.
   const reportBucket = sfn.Pass.jsonPath(scope, 'Report the bucket', {
     parameters: {
       pair: sfn.JsonPath.objectAt('$.pair'),
@@ -199,35 +211,55 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
       verification: sfn.JsonPath.objectAt('$.verification'),
     },
   });
-  const verify = lambdaStep(scope, 'Verify the bucket copy', fns, 'verify-bucket', {
-    payload: eventOf<VerifyBucketEvent>(pairAndExecution),
+  const verifyFirst = lambdaStep(scope, 'Verify the bucket copy', fns, 'verify-bucket', {
+    payload: eventOf<VerifyBucketEvent>(item),
     resultPath: '$.verification',
   });
-  verify.next(reportBucket);
+  const verifyMore = lambdaStep(scope, 'Verify more of the bucket copy', fns, 'verify-bucket', {
+    payload: eventOf<VerifyBucketEvent>({ ...item, continuation: sfn.JsonPath.objectAt('$.verification.continuation') }),
+    resultPath: '$.verification',
+  });
+  // No Default: a status other than these is a bug and fails loudly (States.NoChoiceMatched).
+  const allVerified = sfn.Choice.jsonPath(scope, 'All of the bucket verified?')
+    .when(sfn.Condition.stringEquals('$.verification.status', 'CONTINUE'), verifyMore)
+    .when(sfn.Condition.stringEquals('$.verification.status', 'EQUAL'), reportBucket)
+    .when(sfn.Condition.stringEquals('$.verification.status', 'MISMATCH'), reportBucket);
+  verifyFirst.next(allVerified);
+  verifyMore.next(allVerified);
+
   const copyFirst = lambdaStep(scope, 'Copy objects', fns, 'copy-bucket', {
-    payload: eventOf<CopyBucketEvent>(pairAndExecution),
+    payload: eventOf<CopyBucketEvent>(copyEvent),
     resultPath: '$.copy',
   });
   const copyMore = lambdaStep(scope, 'Copy more objects', fns, 'copy-bucket', {
-    payload: eventOf<CopyBucketEvent>({ ...pairAndExecution, continuation: sfn.JsonPath.objectAt('$.copy.continuation') }),
+    payload: eventOf<CopyBucketEvent>({ ...copyEvent, continuation: sfn.JsonPath.objectAt('$.copy.continuation') }),
     resultPath: '$.copy',
   });
   // No Default: a status other than DONE/CONTINUE is a bug and fails loudly (States.NoChoiceMatched).
   const allCopied = sfn.Choice.jsonPath(scope, 'All objects copied?')
     .when(sfn.Condition.stringEquals('$.copy.status', 'CONTINUE'), copyMore)
-    .when(sfn.Condition.stringEquals('$.copy.status', 'DONE'), verify);
+    .when(sfn.Condition.stringEquals('$.copy.status', 'DONE'), verifyFirst);
   copyFirst.next(allCopied);
   copyMore.next(allCopied);
 
   const eachBucket = sfn.Map.jsonPath(scope, 'Copy each bucket', {
     itemsPath: '$.destination.bucketPairs',
-    itemSelector: { pair: sfn.JsonPath.objectAt('$$.Map.Item.Value'), execution: EXECUTION },
+    itemSelector: {
+      pair: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+      objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
+      phase: sfn.JsonPath.stringAt('$.phase'),
+      execution: EXECUTION,
+    },
     maxConcurrency: BUCKET_COPY_CONCURRENCY,
     resultPath: '$.buckets',
   });
   eachBucket.itemProcessor(copyFirst);
   eachBucket.next(next);
-  return eachBucket;
+
+  // A Clone started on its own may leave objectVersions out: every version is copied.
+  const allVersions = sfn.Pass.jsonPath(scope, 'Copy every version', { result: sfn.Result.fromString('all'), resultPath: '$.objectVersions' });
+  allVersions.next(eachBucket);
+  return sfn.Choice.jsonPath(scope, 'Are the versions to copy given?').when(sfn.Condition.isPresent('$.objectVersions'), eachBucket).otherwise(allVersions);
 }
 
 /** When configured, probe the destination until it answers as expected (or the wait times out). */

@@ -300,11 +300,11 @@ function bucketLines(results: VerifyBucketResult[]): string[] {
   for (const v of results.slice(0, MAX_BUCKETS)) {
     const { pair, source: src, destination: dst, comparedBy: by } = v;
     out.push(
-      `  ${pair.logicalId} (${pair.sourceBucket} → ${pair.destinationBucket}): ${v.status}; objects ${src.objectCount} → ${dst.objectCount}, bytes ${src.totalBytes} → ${dst.totalBytes}; compared by ETag ${by.etag}, by checksum ${by.checksum}, not comparable ${by.notComparable}`,
+      `  ${pair.logicalId} (${pair.sourceBucket} → ${pair.destinationBucket}): ${v.status}; objects ${src.objects} → ${dst.objects}, versions ${src.versions} → ${dst.versions}, delete markers ${src.deleteMarkers} → ${dst.deleteMarkers}, bytes ${src.bytes} → ${dst.bytes}; compared by ETag ${by.etag}, by checksum ${by.checksum}, hashed ${by.hashed ?? 0}, not comparable ${by.notComparable}`,
     );
     for (const d of v.differences.slice(0, MAX_OBJECT_LINES)) {
-      const sizes = d.source || d.destination ? ` (size ${d.source?.size ?? '-'} → ${d.destination?.size ?? '-'})` : '';
-      out.push(`    ${d.problem}: ${truncate(d.key, MAX_VALUE_CHARS)}${sizes}`);
+      const where = d.version !== undefined ? ` (version ${d.version})` : '';
+      out.push(`    ${d.problem}: ${truncate(d.key, MAX_VALUE_CHARS)}${where}${d.detail ? `: ${truncate(d.detail, MAX_VALUE_CHARS)}` : ''}`);
     }
     const more = Math.max(v.differenceCount, v.differences.length) - Math.min(v.differences.length, MAX_OBJECT_LINES);
     if (more > 0) out.push(`    ... and ${more} more`);

@@ -3,21 +3,24 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetBucketVersioningCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
+  ListObjectVersionsCommand,
   UploadPartCopyCommand,
   type CompletedPart,
+  type DeleteObjectCommandInput,
   type HeadObjectCommandOutput,
-  type ListObjectsV2CommandOutput,
+  type ListObjectVersionsCommandInput,
   type S3Client,
-  type _Object,
 } from '@aws-sdk/client-s3';
 import { type AdaptiveLimiter, createAdaptiveLimiter, mapConcurrent } from '../shared/concurrency';
 import type { CopyBucketEvent, CopyBucketResult, CopyContinuation, CopyTotals } from '../shared/contracts';
-import { AwsThrottled, classifyAwsError, CopyFailed } from '../shared/errors';
+import { AwsThrottled, classifyAwsError, CopyFailed, VersionHistoryNotCarried } from '../shared/errors';
 import type { RemainingTime } from '../shared/handler';
-import { bucketUsesKms, commonChecksum, compareKeys, copySource, isMultipartEtag } from '../shared/s3-objects';
+import { bucketUsesKms, commonChecksum, copySource, isMultipartEtag } from '../shared/s3-objects';
+import { HistoryCursor, HistoryReader, type ListedEntry, hasHistory, versionSuffix, wantedEntries } from '../shared/versions';
 
 const MIB = 1024 * 1024;
 /** CopyObject copies up to 5 GB; larger objects need UploadPartCopy
@@ -26,7 +29,6 @@ export const MAX_SINGLE_COPY_BYTES = 5 * 1024 * MIB;
 export const PART_BYTES = 512 * MIB;
 /** Multipart limits: at most 10,000 parts of at most 5 GiB each, all but the last at least 5 MiB. */
 const MAX_PARTS = 10_000;
-const PAGE_SIZE = 1000;
 /** Copy requests in flight at once unless COPY_CONCURRENCY says otherwise. */
 export const DEFAULT_COPY_CONCURRENCY = 64;
 
@@ -37,132 +39,104 @@ export interface CopyOptions {
   safetyMarginMs: number;
 }
 
-const ZERO_TOTALS: CopyTotals = { objectsCopied: 0, objectsSkipped: 0, bytesCopied: 0, multipartObjects: 0, requests: 0 };
+const ZERO_TOTALS: CopyTotals = {
+  objectsCopied: 0,
+  objectsSkipped: 0,
+  bytesCopied: 0,
+  multipartObjects: 0,
+  deleteMarkersCopied: 0,
+  versionsCleared: 0,
+  requests: 0,
+};
 
 /** A single-part copy that S3 throttled beyond the SDK's retries is tried again this many times, at a lower concurrency. */
 const THROTTLED_COPY_RETRIES = 3;
 
-/** One source page, tracked until every object of it is handled (the resume point is the last such page). */
-interface Page {
-  /** The ContinuationToken that lists this page (undefined: the listing's start). */
-  listedWith: string | undefined;
-  lastKey: string | undefined;
-  nextToken: string | undefined;
-  pending: number;
-  allStarted: boolean;
-}
-
 /**
  * Clone, "copy buckets": copies one source bucket into its destination partner server-side, as much
- * as one invocation's time budget allows. Objects already identical at the destination are skipped
- * without a request each, by walking the destination listing alongside the source listing, so a
- * retried or resumed copy redoes nothing. The copies run as one continuous stream across listing
- * pages (the next page is listed while the current one is copied, and no page waits for its slowest
- * object), at up to `concurrency` requests in flight, fewer while S3 answers SlowDown. Returns
- * CONTINUE with the continuation to pass to the next invocation, or DONE once the source listing is
- * exhausted. Throws the raw SDK error of a failed request (the handler classifies it) or CopyFailed
- * naming the object for anything else.
+ * as one invocation's time budget allows. With objectVersions "all" (the default) every key's whole
+ * history is recreated, oldest first: each version by CopyObject of that version (metadata and tags
+ * carried, a CRC64NVME asked for), each delete marker by DeleteObject, which in a versioned bucket
+ * writes a marker. With "current", only current objects. Keys run in parallel (a key's versions in
+ * order), at up to `concurrency` requests in flight, fewer while S3 answers SlowDown.
+ *
+ * Resumable and idempotent: the destination's histories are walked alongside the source's (a merge
+ * join, no request per identical version); a key whose destination history equals the source's is
+ * skipped, a strict prefix is completed, anything else is cleared and copied again. Invocations
+ * end at key boundaries. Returns CONTINUE with the continuation for the next invocation, or DONE.
+ * Throws VersionHistoryNotCarried when a key has a history and the destination is not versioned, the
+ * raw SDK error of a failed request (the handler classifies it), or CopyFailed naming the object.
  */
 export async function copyBucket(s3: S3Client, event: CopyBucketEvent, remainingMs: RemainingTime, options: CopyOptions): Promise<CopyBucketResult> {
   const { pair } = event;
+  const objectVersions = event.objectVersions ?? 'all';
   const prior = event.continuation;
   const totals: CopyTotals = { ...ZERO_TOTALS, ...prior?.totals };
   const invocations = (prior?.invocations ?? 0) + 1;
 
   const limit = createAdaptiveLimiter(options.concurrency);
   const send = counted(s3, totals, limit);
-  const [sourceKms, destinationKms] = await Promise.all([
+  const [sourceKms, destinationKms, destinationVersioned] = await Promise.all([
     send.track(bucketUsesKms(s3, pair.sourceBucket)),
     send.track(bucketUsesKms(s3, pair.destinationBucket)),
+    send.track(s3.send(new GetBucketVersioningCommand({ Bucket: pair.destinationBucket }))).then((v) => v.Status === 'Enabled'),
   ]);
   const copier = new ObjectCopier(send, limit, pair.sourceBucket, pair.destinationBucket, !sourceKms && !destinationKms, options.concurrency, totals);
-  // Everything up to lastKey was handled by earlier invocations: the destination walk starts after it.
-  const destination = new ListingCursor(send, pair.destinationBucket, prior?.lastKey);
+  // Everything up to lastKey was handled by earlier invocations: both walks start after it.
+  const source = new HistoryReader(send.listVersions, pair.sourceBucket, prior?.lastKey);
+  const destination = new HistoryCursor(new HistoryReader(send.listVersions, pair.destinationBucket, prior?.lastKey));
 
-  const pages: Page[] = [];
   let inFlight = 0;
-  // Resolved by the next copy that finishes: how the stream waits for a free place, and for the end.
+  // Resolved by the next key that finishes: how the stream waits for a free place, and for the end.
   let freed: (() => void) | undefined;
   let failure: { error: unknown } | undefined;
   let started = 0;
-  // A page's copies may take a while, so a new page is checked against the safety margin and each
-  // new copy against a third of it. Whatever the budget, every invocation makes progress.
+  let lastKey = prior?.lastKey;
+  let exhausted = false;
+  // A key's copies may take a while (a multipart copy of a large version): no new key is started
+  // with less than a third of the margin left. Whatever the budget, every invocation makes progress.
   const hardStopMs = options.safetyMarginMs / 3;
-  const list = (token: string | undefined) => send.list({ Bucket: pair.sourceBucket, MaxKeys: PAGE_SIZE, ContinuationToken: token });
-
-  let listing: Promise<ListObjectsV2CommandOutput> | undefined = list(prior?.continuationToken);
-  let listedWith = prior?.continuationToken;
-  stream: while (listing) {
-    if (pages.length > 0 && remainingMs() < options.safetyMarginMs) break;
-    const out = await listing;
-    const truncated = out.IsTruncated === true && out.NextContinuationToken !== undefined;
-    const objects = (out.Contents ?? []).filter((o): o is _Object & { Key: string } => o.Key !== undefined);
-    const page: Page = { listedWith, lastKey: objects.at(-1)?.Key, nextToken: truncated ? out.NextContinuationToken : undefined, pending: 0, allStarted: false };
-    pages.push(page);
-    // Listed while this page is copied; a listing nobody reads fails quietly (its error, if any, is
-    // not this invocation's: the next one lists the page again).
-    listing = page.nextToken !== undefined ? list(page.nextToken) : undefined;
-    listing?.catch(() => undefined);
-    listedWith = page.nextToken;
-
-    for (const o of objects) {
-      if (failure) break stream;
-      while (inFlight >= limit.limit) await new Promise<void>((resolve) => (freed = resolve));
-      // Checked once a slot is free: waiting for one may have used up the time left.
-      if (failure || (started > 0 && remainingMs() < hardStopMs)) break stream;
-      const source: SourceObject = { key: o.Key, size: o.Size ?? 0, etag: o.ETag };
-      const found = await destination.find(o.Key);
-      started++;
-      page.pending++;
-      inFlight++;
-      void copier
-        .copyUnlessIdentical(source, found)
-        .then(
-          () => {
-            page.pending--;
-          },
-          (error: unknown) => {
-            failure ??= { error };
-          },
-        )
-        .finally(() => {
-          inFlight--;
-          const wake = freed;
-          freed = undefined;
-          wake?.();
-        });
+  for (;;) {
+    while (inFlight >= limit.limit) await new Promise<void>((resolve) => (freed = resolve));
+    // Checked once a slot is free: waiting for one may have used up the time left.
+    if (failure || (started > 0 && remainingMs() < hardStopMs)) break;
+    const history = await source.next();
+    if (!history) {
+      exhausted = true;
+      break;
     }
-    page.allStarted = true;
+    const wanted = wantedEntries(history, objectVersions);
+    if (objectVersions === 'all' && !destinationVersioned && hasHistory(history)) {
+      failure ??= {
+        error: new VersionHistoryNotCarried(
+          `s3://${pair.sourceBucket}/${history.key} has ${history.entries.length} versions and delete markers, but the destination bucket ${pair.destinationBucket} (${pair.logicalId}) has no versioning: its history cannot be carried. Enable versioning on ${pair.logicalId} in the template, or start the migration with objectVersions "current" to copy current objects only`,
+        ),
+      };
+      break;
+    }
+    const found = await destination.find(history.key);
+    started++;
+    inFlight++;
+    // Every started key finishes before the invocation returns, so the last one started is the resume point.
+    lastKey = history.key;
+    void copier
+      .copyKey(history.key, wanted, found?.entries ?? [])
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        inFlight--;
+        const wake = freed;
+        freed = undefined;
+        wake?.();
+      });
   }
   // Copies in flight finish (a multipart copy aborts its upload on failure) before anything is reported.
   while (inFlight > 0) await new Promise<void>((resolve) => (freed = resolve));
-  await listing?.catch(() => undefined);
   if (failure) throw failure.error;
-  return checkpoint(pair, pages, prior, totals, invocations);
-}
-
-/**
- * Where the next invocation resumes: after the last page whose objects were all handled, in order.
- * A page cut short is listed again, and its objects already copied are then skipped as identical.
- */
-function checkpoint(pair: CopyBucketEvent['pair'], pages: Page[], prior: CopyContinuation | undefined, totals: CopyTotals, invocations: number): CopyBucketResult {
-  let lastKey = prior?.lastKey;
-  const open = pages.findIndex((p) => !p.allStarted || p.pending > 0);
-  const done = open < 0 ? pages : pages.slice(0, open);
-  for (const p of done) if (p.lastKey !== undefined) lastKey = p.lastKey;
   const continuation: CopyContinuation = { totals, invocations };
   if (lastKey !== undefined) continuation.lastKey = lastKey;
-  const resumeWith = open >= 0 ? pages[open]?.listedWith : pages.at(-1)?.nextToken;
-  const finished = open < 0 && (pages.length === 0 || pages.at(-1)?.nextToken === undefined);
-  if (finished) return { status: 'DONE', pair, continuation };
-  if (resumeWith !== undefined) continuation.continuationToken = resumeWith;
-  return { status: 'CONTINUE', pair, continuation };
-}
-
-interface SourceObject {
-  key: string;
-  size: number;
-  etag: string | undefined;
+  return { status: exhausted ? 'DONE' : 'CONTINUE', pair, continuation };
 }
 
 /**
@@ -188,10 +162,13 @@ function counted(s3: S3Client, totals: CopyTotals, limit: AdaptiveLimiter) {
   };
   return {
     track: once,
-    list: (input: ConstructorParameters<typeof ListObjectsV2Command>[0]) => once(s3.send(new ListObjectsV2Command(input))),
-    head: (bucket: string, key: string) => once(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }))),
+    listVersions: (input: ListObjectVersionsCommandInput) => once(s3.send(new ListObjectVersionsCommand(input))),
+    head: (bucket: string, key: string, versionId?: string) =>
+      once(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED', ...(versionId ? { VersionId: versionId } : {}) }))),
+    deleteObject: (input: DeleteObjectCommandInput) => once(s3.send(new DeleteObjectCommand(input))),
     copy: (input: ConstructorParameters<typeof CopyObjectCommand>[0]) => once(s3.send(new CopyObjectCommand(input))),
-    tagging: (bucket: string, key: string) => once(s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))),
+    tagging: (bucket: string, key: string, versionId?: string) =>
+      once(s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }))),
     create: (input: ConstructorParameters<typeof CreateMultipartUploadCommand>[0]) => once(s3.send(new CreateMultipartUploadCommand(input))),
     part: (input: ConstructorParameters<typeof UploadPartCopyCommand>[0]) => once(s3.send(new UploadPartCopyCommand(input))),
     complete: (input: ConstructorParameters<typeof CompleteMultipartUploadCommand>[0]) => once(s3.send(new CompleteMultipartUploadCommand(input))),
@@ -199,54 +176,6 @@ function counted(s3: S3Client, totals: CopyTotals, limit: AdaptiveLimiter) {
   };
 }
 type Requests = ReturnType<typeof counted>;
-
-/**
- * The destination listing, walked forward in step with the source keys (a merge join): one
- * ListObjectsV2 per 1,000 destination keys instead of one HeadObject per source key.
- */
-class ListingCursor {
-  private page: _Object[] = [];
-  private index = 0;
-  private token: string | undefined;
-  private exhausted = false;
-  private started = false;
-
-  constructor(
-    private readonly requests: Requests,
-    private readonly bucket: string,
-    private readonly startAfter: string | undefined,
-  ) {}
-
-  /** The destination object with exactly `key`, if any. Keys must be asked for in ascending order. */
-  async find(key: string): Promise<_Object | undefined> {
-    for (;;) {
-      while (this.index < this.page.length) {
-        const candidate = this.page[this.index] as _Object;
-        const order = compareKeys(candidate.Key ?? '', key);
-        if (order < 0) {
-          this.index++;
-          continue;
-        }
-        return order === 0 ? candidate : undefined;
-      }
-      if (this.exhausted) return undefined;
-      await this.next();
-    }
-  }
-
-  private async next(): Promise<void> {
-    const listing: ListObjectsV2CommandOutput = await this.requests.list({
-      Bucket: this.bucket,
-      MaxKeys: PAGE_SIZE,
-      ...(this.started ? { ContinuationToken: this.token } : this.startAfter !== undefined ? { StartAfter: this.startAfter } : {}),
-    });
-    this.started = true;
-    this.page = listing.Contents ?? [];
-    this.index = 0;
-    this.token = listing.NextContinuationToken;
-    this.exhausted = !listing.IsTruncated || !this.token;
-  }
-}
 
 class ObjectCopier {
   constructor(
@@ -260,30 +189,64 @@ class ObjectCopier {
     private readonly totals: CopyTotals,
   ) {}
 
-  async copyUnlessIdentical(source: SourceObject, destination: _Object | undefined): Promise<void> {
+  /**
+   * Makes the destination history of `key` equal to `wanted` (oldest first). The destination bucket
+   * belongs to the stack this execution created (it carries this execution's tag), so what it holds
+   * under this key was written by an earlier attempt of this very copy: clearing it deletes no data
+   * of anyone's, only a copy that went differently (a source changed between attempts, a version
+   * written twice by a retried request). The source is never written to.
+   */
+  async copyKey(key: string, wanted: ListedEntry[], existing: ListedEntry[]): Promise<void> {
     try {
-      if (destination && (await this.identical(source, destination))) {
-        this.totals.objectsSkipped++;
-        return;
+      let same = 0;
+      while (same < existing.length && same < wanted.length && (await this.identical(wanted[same] as ListedEntry, existing[same] as ListedEntry))) same++;
+      if (same < existing.length) {
+        await this.clear(key, existing);
+        same = 0;
       }
-      if (source.size > MAX_SINGLE_COPY_BYTES) await this.copyMultipart(source);
-      else await this.copySingleRetryingThrottled(source);
-      this.totals.objectsCopied++;
-      this.totals.bytesCopied += source.size;
+      this.totals.objectsSkipped += wanted.slice(0, same).filter((e) => !e.deleteMarker).length;
+      // In order: each write becomes the key's newest version.
+      for (const entry of wanted.slice(same)) await this.copyEntry(entry);
     } catch (err) {
       // AWS errors stay raw for the handler to classify (throttling is retried, access denied is not).
       if (err instanceof CopyFailed || classifyAwsError(err) !== err) throw err;
-      throw new CopyFailed(`Copy of s3://${this.sourceBucket}/${source.key} to s3://${this.destinationBucket} failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new CopyFailed(`Copy of s3://${this.sourceBucket}/${key} to s3://${this.destinationBucket} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
-  /** Same size and same MD5 ETag; where ETags are not MD5s (multipart, KMS), the same full-object checksum. */
-  private async identical(source: SourceObject, destination: _Object): Promise<boolean> {
-    if ((destination.Size ?? 0) !== source.size) return false;
-    if (this.etagsAreMd5 && !isMultipartEtag(source.etag) && !isMultipartEtag(destination.ETag)) return source.etag === destination.ETag;
+  private async copyEntry(entry: ListedEntry): Promise<void> {
+    if (entry.deleteMarker) {
+      // DeleteObject without a version ID writes a delete marker in a versioned bucket (S3 user guide,
+      // "Working with delete markers"); only ever reached for a versioned destination.
+      await this.limit(() => this.requests.deleteObject({ Bucket: this.destinationBucket, Key: entry.key }));
+      this.totals.deleteMarkersCopied++;
+      return;
+    }
+    if (entry.size > MAX_SINGLE_COPY_BYTES) await this.copyMultipart(entry);
+    else await this.copySingleRetryingThrottled(entry);
+    this.totals.objectsCopied++;
+    this.totals.bytesCopied += entry.size;
+  }
+
+  /** Removes every entry of the key's destination history, version by version (never a marker over it). */
+  private async clear(key: string, existing: ListedEntry[]): Promise<void> {
+    for (const e of [...existing].reverse()) {
+      await this.limit(() => this.requests.deleteObject({ Bucket: this.destinationBucket, Key: key, VersionId: e.versionId }));
+      this.totals.versionsCleared++;
+    }
+  }
+
+  /**
+   * Same kind of entry; for versions the same size and same MD5 ETag, or where ETags are not MD5s
+   * (multipart, KMS) the same full-object checksum. Anything unproven counts as different (copied again).
+   */
+  private async identical(source: ListedEntry, destination: ListedEntry): Promise<boolean> {
+    if (source.deleteMarker || destination.deleteMarker) return source.deleteMarker === destination.deleteMarker;
+    if (destination.size !== source.size) return false;
+    if (this.etagsAreMd5 && !isMultipartEtag(source.etag) && !isMultipartEtag(destination.etag)) return source.etag === destination.etag;
     const [a, b] = await Promise.all([
-      this.limit(() => this.requests.head(this.sourceBucket, source.key)),
-      this.limit(() => this.requests.head(this.destinationBucket, source.key)),
+      this.limit(() => this.requests.head(this.sourceBucket, source.key, source.versionId)),
+      this.limit(() => this.requests.head(this.destinationBucket, destination.key, destination.versionId)),
     ]);
     const common = commonChecksum(a, b);
     return common !== undefined && common.source === common.destination;
@@ -294,7 +257,7 @@ class ObjectCopier {
    * concurrency meanwhile) rather than failing the invocation; a multipart copy is not, its parts
    * are retried by the SDK and a failure aborts the upload.
    */
-  private async copySingleRetryingThrottled(source: SourceObject): Promise<void> {
+  private async copySingleRetryingThrottled(source: ListedEntry): Promise<void> {
     for (let retry = 0; ; retry++) {
       try {
         await this.copySingle(source);
@@ -305,12 +268,12 @@ class ObjectCopier {
     }
   }
 
-  private async copySingle(source: SourceObject): Promise<void> {
+  private async copySingle(source: ListedEntry): Promise<void> {
     await this.limit(() =>
       this.requests.copy({
         Bucket: this.destinationBucket,
         Key: source.key,
-        CopySource: copySource(this.sourceBucket, source.key),
+        CopySource: versionSource(this.sourceBucket, source),
         // COPY (the defaults, stated for the reader) keeps content type, user metadata and tags.
         MetadataDirective: 'COPY',
         TaggingDirective: 'COPY',
@@ -325,9 +288,10 @@ class ObjectCopier {
    * metadata and tags that CopyObject would carry over are read from the source and set explicitly.
    * The upload is aborted on any failure, so no invisible half-copy keeps costing storage.
    */
-  private async copyMultipart(source: SourceObject): Promise<void> {
-    const head = await this.limit(() => this.requests.head(this.sourceBucket, source.key));
-    const tags = await this.limit(() => this.requests.tagging(this.sourceBucket, source.key));
+  private async copyMultipart(source: ListedEntry): Promise<void> {
+    const versionId = source.versionId === 'null' && source.isLatest ? undefined : source.versionId;
+    const head = await this.limit(() => this.requests.head(this.sourceBucket, source.key, versionId));
+    const tags = await this.limit(() => this.requests.tagging(this.sourceBucket, source.key, versionId));
     const tagging = (tags.TagSet ?? []).map((t) => `${encodeURIComponent(t.Key ?? '')}=${encodeURIComponent(t.Value ?? '')}`).join('&');
     const created = await this.requests.create({
       Bucket: this.destinationBucket,
@@ -350,7 +314,7 @@ class ObjectCopier {
             Key: source.key,
             UploadId: uploadId,
             PartNumber: i + 1,
-            CopySource: copySource(this.sourceBucket, source.key),
+            CopySource: versionSource(this.sourceBucket, source),
             CopySourceRange: `bytes=${range.start}-${range.end}`,
             // Every part from the same version of the source, even if it is overwritten meanwhile.
             ...(head.ETag ? { CopySourceIfMatch: head.ETag } : {}),
@@ -384,6 +348,15 @@ class ObjectCopier {
   }
 }
 
+/**
+ * The copy source of one version: `bucket/key?versionId=<id>` (CopyObject reference, CopySource: "To
+ * copy a specific version of an object, append ?versionId=<version-id>"). The `null` version of an
+ * unversioned bucket is its only one, named without a version ID as before.
+ */
+function versionSource(bucket: string, entry: ListedEntry): string {
+  return entry.versionId === 'null' && entry.isLatest ? copySource(bucket, entry.key) : `${copySource(bucket, entry.key)}${versionSuffix(entry.versionId)}`;
+}
+
 function contentHeaders(head: HeadObjectCommandOutput) {
   return {
     ...(head.ContentType ? { ContentType: head.ContentType } : {}),
@@ -391,6 +364,8 @@ function contentHeaders(head: HeadObjectCommandOutput) {
     ...(head.ContentDisposition ? { ContentDisposition: head.ContentDisposition } : {}),
     ...(head.ContentEncoding ? { ContentEncoding: head.ContentEncoding } : {}),
     ...(head.ContentLanguage ? { ContentLanguage: head.ContentLanguage } : {}),
+    ...(head.WebsiteRedirectLocation ? { WebsiteRedirectLocation: head.WebsiteRedirectLocation } : {}),
+    ...(head.Expires ? { Expires: head.Expires } : {}),
   };
 }
 

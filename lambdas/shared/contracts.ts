@@ -100,6 +100,12 @@ export const MigrationInputSchema = z.strictObject({
   waits: z._default(WaitsSchema, WaitsSchema.parse({})),
   /** Keep the snapshots of the original environment after success (a pre-migration backup). */
   retainOriginalSnapshots: z._default(z.boolean(), false),
+  /**
+   * Which object versions the buckets' copies carry: "all" (every version and delete marker of every
+   * key, in order) or "current" (the current objects only; noncurrent versions and delete markers are
+   * counted by the preflight and not carried).
+   */
+  objectVersions: z._default(z.enum(['all', 'current']), 'all'),
 });
 
 /** What the caller writes (defaults optional). */
@@ -109,6 +115,8 @@ export type MigrationInput = z.output<typeof MigrationInputSchema>;
 export type Waits = z.output<typeof WaitsSchema>;
 export type StatisticsConfig = z.output<typeof StatisticsConfigSchema>;
 export type SmokeTestConfig = z.output<typeof SmokeTestConfigSchema>;
+/** Which versions of each bucket a copy carries (MigrationInput.objectVersions). */
+export type ObjectVersions = MigrationInput['objectVersions'];
 
 /** Largest execution input accepted (Step Functions' own limit is 256 KiB per payload). */
 export const MAX_INPUT_BYTES = 32 * 1024;
@@ -390,24 +398,33 @@ export interface BucketPair {
 /** copy-buckets: one invocation copies as much of one bucket pair as its time budget allows. */
 export interface CopyBucketEvent {
   pair: BucketPair;
+  /** "all" (default): every version and delete marker, in order; "current": current objects only. */
+  objectVersions?: ObjectVersions;
   /** Absent on the first invocation; returned by the previous one otherwise. */
   continuation?: CopyContinuation;
   execution: ExecutionRef;
 }
 export interface CopyContinuation {
-  /** ListObjectsV2 token of the next source page to copy. */
-  continuationToken?: string;
-  /** Last source key already processed: the destination listing resumes after it. */
+  /**
+   * Last source key whose whole history was handled: both listings resume after it
+   * (ListObjectVersions KeyMarker), so a key's versions are never split between invocations.
+   */
   lastKey?: string;
   /** Running totals across invocations. */
   totals: CopyTotals;
   invocations: number;
 }
 export interface CopyTotals {
+  /** Object versions copied (current and noncurrent). */
   objectsCopied: number;
+  /** Object versions already identical at the destination, not copied again. */
   objectsSkipped: number;
   bytesCopied: number;
   multipartObjects: number;
+  /** Delete markers recreated at the destination. */
+  deleteMarkersCopied: number;
+  /** Destination versions removed because the key's destination history was not a prefix of the source's (a resumed copy). */
+  versionsCleared: number;
   requests: number;
 }
 export interface CopyBucketResult {
@@ -416,33 +433,95 @@ export interface CopyBucketResult {
   continuation: CopyContinuation;
 }
 
-/** verify-buckets: manifest comparison of one pair. */
+/** verify-buckets: one invocation compares as much of one bucket pair's histories as its time budget allows. */
 export interface VerifyBucketEvent {
   pair: BucketPair;
+  /** As given to the copy: with "current" only the source's current objects are expected at the destination. */
+  objectVersions?: ObjectVersions;
+  /** The clone's phase ("c1", "c2"): part of the manifest's key, so the two clones' manifests never meet. */
+  phase?: string;
+  /** Absent on the first invocation; returned by the previous one otherwise. */
+  continuation?: VerifyContinuation;
   execution: ExecutionRef;
 }
-export interface BucketManifest {
-  objectCount: number;
-  totalBytes: number;
-  /** SHA-256 over the sorted (key, size, comparable fingerprint) lines. */
-  digest: string;
+/** What one side of a verified pair holds, and the digest of its history. */
+export interface BucketSide {
+  /** Keys with at least one entry (version or delete marker) compared. */
+  objects: number;
+  /** Object versions (not delete markers). */
+  versions: number;
+  deleteMarkers: number;
+  bytes: number;
+  /**
+   * SetDigest over one line per entry: (key, position in its history, delete marker, size, content
+   * fingerprint under the rule that compared it, digest of metadata and tags). The two sides' digests
+   * are equal exactly when the histories are.
+   */
+  digest: SetDigest;
 }
+/** How each compared version's content was proven (DESIGN.md: say which rule compared each object, count the ones none could). */
+export interface ComparedBy {
+  /** Both ETags are MD5s of the content (single-part, not KMS). */
+  etag: number;
+  /** Both sides carry the same kind of full-object checksum. */
+  checksum: number;
+  /** The source version was read and its CRC64NVME computed, against the destination's (written by the copy). */
+  hashed: number;
+  /** None could: counted, and a mismatch. */
+  notComparable: number;
+}
+export type DifferenceProblem =
+  | 'MISSING_AT_DESTINATION'
+  | 'EXTRA_AT_DESTINATION'
+  | 'SIZE_DIFFERS'
+  | 'CONTENT_DIFFERS'
+  | 'METADATA_DIFFERS'
+  | 'TAGS_DIFFERS'
+  | 'DELETE_MARKER_DIFFERS'
+  | 'VERSION_MISSING'
+  | 'NOT_COMPARABLE';
 export interface ObjectDifference {
+  /** The key (shortened to 100 characters with an ellipsis: the state is limited). */
   key: string;
-  problem: 'MISSING_AT_DESTINATION' | 'EXTRA_AT_DESTINATION' | 'SIZE_DIFFERS' | 'CONTENT_DIFFERS' | 'NOT_COMPARABLE';
-  source?: { size: number; etag: string };
-  destination?: { size: number; etag: string };
+  /** Position in the key's history, 1 = oldest; absent when the whole key is concerned. */
+  version?: number;
+  problem: DifferenceProblem;
+  /** A few words: sizes, which metadata field, why not comparable. */
+  detail?: string;
 }
-export interface VerifyBucketResult {
-  status: 'EQUAL' | 'MISMATCH';
-  pair: BucketPair;
-  source: BucketManifest;
-  destination: BucketManifest;
-  /** How many objects each rule compared: ETag equality, checksum equality, none possible. */
-  comparedBy: { etag: number; checksum: number; notComparable: number };
-  /** Up to 100 differing keys. */
+export interface VerifyContinuation {
+  /** Last key whose history on both sides was compared: both listings resume after it. */
+  lastKey?: string;
+  source: BucketSide;
+  destination: BucketSide;
+  comparedBy: ComparedBy;
   differences: ObjectDifference[];
   differenceCount: number;
+  /** Parts of the full difference list written so far (the state keeps only the first 20). */
+  differenceParts: DocumentRef[];
+  /** The source's manifest so far. */
+  manifest: ManifestRef;
+  invocations: number;
+}
+export interface VerifyBucketResult {
+  /** CONTINUE: call again with `continuation`; EQUAL / MISMATCH once both listings are exhausted. */
+  status: 'EQUAL' | 'MISMATCH' | 'CONTINUE';
+  pair: BucketPair;
+  source: BucketSide;
+  destination: BucketSide;
+  comparedBy: ComparedBy;
+  /** Up to 20 differences. */
+  differences: ObjectDifference[];
+  differenceCount: number;
+  /** The full difference list (JSON: its NDJSON parts), when there are more than listed. */
+  differencesDocument?: DocumentRef;
+  /**
+   * The source bucket's manifest as verified: every version and delete marker, in listing order.
+   * What the recheck before deletion and the emptying of the original compare with. Present once DONE.
+   */
+  sourceManifest?: ManifestRef;
+  /** Present with CONTINUE. */
+  continuation?: VerifyContinuation;
 }
 
 /** smoke-test: one probe of the destination environment. */
@@ -559,6 +638,8 @@ export interface CloneInput {
   runId: string;
   /** The Migrate execution this clone belongs to (tags, names, logs). */
   execution: ExecutionRef;
+  /** Which object versions the bucket copies carry (MigrationInput.objectVersions); "all" when absent. */
+  objectVersions?: ObjectVersions;
   /**
    * Snapshots of the source's databases already started under this clone's names (Migrate starts
    * clone 2's while the current environment is being deleted): Clone waits for these instead of

@@ -53,6 +53,14 @@ export class CopyFailed extends MigratorError {
   override readonly name = 'CopyFailed';
 }
 
+/**
+ * The source bucket has a history (noncurrent versions or delete markers) that its destination,
+ * a bucket without versioning, cannot hold. Never retried: the template or the input must change.
+ */
+export class VersionHistoryNotCarried extends MigratorError {
+  override readonly name = 'VersionHistoryNotCarried';
+}
+
 /** The function lacks a setting the construct gives it (an environment variable). Never retried. */
 export class ConfigurationMissing extends MigratorError {
   override readonly name = 'ConfigurationMissing';

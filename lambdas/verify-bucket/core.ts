@@ -1,177 +1,374 @@
 import { createHash } from 'node:crypto';
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client, type _Object } from '@aws-sdk/client-s3';
-import { mapConcurrent } from '../shared/concurrency';
-import type { BucketManifest, ObjectDifference, VerifyBucketEvent, VerifyBucketResult } from '../shared/contracts';
-import { bucketUsesKms, commonChecksum, compareKeys, isMultipartEtag, plainEtag } from '../shared/s3-objects';
+import { GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectCommandOutput, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createLimiter, mapConcurrent } from '../shared/concurrency';
+import type {
+  BucketSide,
+  ComparedBy,
+  DifferenceProblem,
+  DocumentRef,
+  ObjectDifference,
+  VerifyBucketEvent,
+  VerifyBucketResult,
+  VerifyContinuation,
+} from '../shared/contracts';
+import { documentKey, putDocument, workflowBucket } from '../shared/documents';
+import type { RemainingTime } from '../shared/handler';
+import { EMPTY_SET_DIGEST, ManifestWriter, SetDigester, sameSetDigest } from '../shared/manifest';
+import { bucketUsesKms, commonChecksum, compareKeys, fullObjectChecksums, isMultipartEtag } from '../shared/s3-objects';
+import { HistoryReader, type ListedEntry, wantedEntries } from '../shared/versions';
+import { computeChecksum } from './object-hash';
 
-/** Differences listed in the result (Step Functions payloads are limited); all are counted. */
-export const MAX_DIFFERENCES = 100;
+/** Differences kept in the state (Step Functions payloads are limited); all are counted and stored in the workflow's bucket. */
+export const MAX_DIFFERENCES = 20;
+/** Keys are shortened to this many characters in the state. */
+const MAX_KEY_CHARS = 100;
+/** Manifest entries and differences are stored once this many are buffered (bounded memory). */
+const FLUSH_EVERY = 10_000;
+/** Versions of one key compared at once. */
+const VERSIONS_AT_ONCE = 8;
 
 export interface VerifyOptions {
-  /** HeadObject requests in flight at once (VERIFY_CONCURRENCY). */
+  /** Requests in flight at once (VERIFY_CONCURRENCY). */
   concurrency: number;
+  /** No new key is started with less than this left of the invocation (VERIFY_SAFETY_MARGIN_MS). */
+  safetyMarginMs: number;
+  /**
+   * Largest version read and hashed in the step (VERIFY_HASH_MAX_BYTES). A larger one that nothing
+   * else can prove is NOT_COMPARABLE, for S3 Batch Operations' Compute checksum to prove instead.
+   */
+  hashMaxBytes: number;
 }
 
-interface Listed {
-  key: string;
-  size: number;
-  etag: string;
+type Rule = keyof ComparedBy;
+
+const EMPTY_SIDE: BucketSide = { objects: 0, versions: 0, deleteMarkers: 0, bytes: 0, digest: EMPTY_SET_DIGEST };
+const EMPTY_COMPARED: ComparedBy = { etag: 0, checksum: 0, hashed: 0, notComparable: 0 };
+
+/** What one version pair's comparison found. */
+interface VersionVerdict {
+  rule?: Rule;
+  sourceLine: string;
+  destinationLine: string;
+  problems: { problem: DifferenceProblem; detail?: string }[];
 }
 
-type Rule = 'etag' | 'checksum' | 'notComparable';
-
-interface Verdict {
-  rule: Rule;
-  sourceFingerprint: string;
-  destinationFingerprint: string;
-  problem?: ObjectDifference['problem'];
+/** One side's running counts and digest. */
+class SideTally {
+  objects: number;
+  versions: number;
+  deleteMarkers: number;
+  bytes: number;
+  readonly digest: SetDigester;
+  constructor(from: BucketSide) {
+    ({ objects: this.objects, versions: this.versions, deleteMarkers: this.deleteMarkers, bytes: this.bytes } = from);
+    this.digest = new SetDigester(from.digest);
+  }
+  count(entries: ListedEntry[]): void {
+    if (entries.length) this.objects++;
+    for (const e of entries) {
+      if (e.deleteMarker) this.deleteMarkers++;
+      else {
+        this.versions++;
+        this.bytes += e.size;
+      }
+    }
+  }
+  value(): BucketSide {
+    return { objects: this.objects, versions: this.versions, deleteMarkers: this.deleteMarkers, bytes: this.bytes, digest: this.digest.value() };
+  }
 }
 
 /**
- * Clone, "verify buckets", after the copy: lists both buckets of a pair in full and compares every
- * object. Each object present on both sides is compared by one rule, counted in `comparedBy`: equal
- * MD5 ETags where both are MD5s (single-part, no KMS), else equal full-object checksums read with
- * HeadObject(ChecksumMode ENABLED), else not comparable — which is reported, never passed over.
- * Returns EQUAL only when counts, bytes and manifest digests match and nothing differs; otherwise
- * MISMATCH with the first 100 differences and their total. Throws only raw SDK errors.
+ * Clone, "verify buckets", after the copy: compares the two buckets of a pair key by key, each key's
+ * whole history in order (with objectVersions "current", the source's current object only). Both
+ * listings are streamed in merge order and nothing but the key at hand is held; an invocation ends at
+ * a key boundary when its time runs short (CONTINUE, the continuation carries counts, digests and the
+ * manifest so far). Each version pair is compared by size, by content under one rule counted in
+ * `comparedBy` (MD5 ETags; a common full-object checksum; the source read and its CRC64NVME computed
+ * against the destination's; or not comparable, which is a difference), by its metadata (HeadObject)
+ * and by its tags. The source's every version and delete marker is written to its manifest
+ * (`sourceManifest`), in listing order. Returns EQUAL only when nothing differs and both sides'
+ * digests are equal; otherwise MISMATCH with the first 20 differences, their count and the full list
+ * as a document. Throws only raw SDK errors.
  */
-export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, options: VerifyOptions): Promise<VerifyBucketResult> {
-  const { pair } = event;
-  const [sourceKms, destinationKms, sourceObjects, destinationObjects] = await Promise.all([
-    bucketUsesKms(s3, pair.sourceBucket),
-    bucketUsesKms(s3, pair.destinationBucket),
-    listAll(s3, pair.sourceBucket),
-    listAll(s3, pair.destinationBucket),
-  ]);
-  const etagsAreMd5 = !sourceKms && !destinationKms;
+export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remainingMs: RemainingTime, options: VerifyOptions): Promise<VerifyBucketResult> {
+  const { pair, execution } = event;
+  const objectVersions = event.objectVersions ?? 'all';
+  const prior = event.continuation;
+  const limit = createLimiter(options.concurrency);
+  const list = (input: ConstructorParameters<typeof ListObjectVersionsCommand>[0]) => limit(() => s3.send(new ListObjectVersionsCommand(input)));
+  const [sourceKms, destinationKms] = await Promise.all([bucketUsesKms(s3, pair.sourceBucket), bucketUsesKms(s3, pair.destinationBucket)]);
 
-  // Merge join over both sorted listings.
-  const both: { source: Listed; destination: Listed }[] = [];
-  const onlySource: Listed[] = [];
-  const onlyDestination: Listed[] = [];
-  for (let i = 0, j = 0; i < sourceObjects.length || j < destinationObjects.length; ) {
-    const s = sourceObjects[i];
-    const d = destinationObjects[j];
+  const store = workflowBucket();
+  const phase = event.phase ? [event.phase] : [];
+  const manifest = new ManifestWriter(
+    s3,
+    prior?.manifest ?? { listedBucket: pair.sourceBucket, bucket: store, prefix: documentKey(execution, 'manifests', ...phase, pair.sourceBucket) },
+    prior?.manifest,
+  );
+  const source = new SideTally(prior?.source ?? EMPTY_SIDE);
+  const destination = new SideTally(prior?.destination ?? EMPTY_SIDE);
+  const comparedBy: ComparedBy = { ...EMPTY_COMPARED, ...prior?.comparedBy };
+  const differences: ObjectDifference[] = [...(prior?.differences ?? [])];
+  let differenceCount = prior?.differenceCount ?? 0;
+  const differenceParts: DocumentRef[] = [...(prior?.differenceParts ?? [])];
+  let pending: ObjectDifference[] = [];
+  const invocations = (prior?.invocations ?? 0) + 1;
+  const differ = (d: ObjectDifference) => {
+    differenceCount++;
+    pending.push(d);
+  };
+  const flushDifferences = async () => {
+    if (!pending.length) return;
+    pending.sort((a, b) => compareKeys(a.key, b.key) || (a.version ?? 0) - (b.version ?? 0));
+    // The first differences in key order stay in the state; earlier invocations had the smaller keys.
+    differences.push(...pending.slice(0, MAX_DIFFERENCES - differences.length).map(shortened));
+    const n = differenceParts.length + 1;
+    const key = documentKey(execution, 'differences', ...phase, pair.sourceBucket, `part-${String(n).padStart(6, '0')}.ndjson`);
+    differenceParts.push(await putDocument(s3, store, key, `${pending.map((d) => JSON.stringify(d)).join('\n')}\n`, 'application/x-ndjson'));
+    pending = [];
+  };
+
+  const judge = new VersionJudge(s3, limit, pair.sourceBucket, pair.destinationBucket, !sourceKms && !destinationKms, options.hashMaxBytes);
+  const sourceReader = new HistoryReader(list, pair.sourceBucket, prior?.lastKey);
+  const destinationReader = new HistoryReader(list, pair.destinationBucket, prior?.lastKey);
+  let s = await sourceReader.next();
+  let d = await destinationReader.next();
+
+  let lastKey = prior?.lastKey;
+  let started = 0;
+  let inFlight = 0;
+  let freed: (() => void) | undefined;
+  let failure: { error: unknown } | undefined;
+  let buffered = 0;
+  while ((s || d) && !failure) {
+    if (started > 0 && remainingMs() < options.safetyMarginMs) break;
+    while (inFlight >= options.concurrency) await new Promise<void>((resolve) => (freed = resolve));
     const order = s && d ? compareKeys(s.key, d.key) : s ? -1 : 1;
-    if (order === 0 && s && d) {
-      both.push({ source: s, destination: d });
-      i++;
-      j++;
-    } else if (order < 0 && s) {
-      onlySource.push(s);
-      i++;
-    } else if (d) {
-      onlyDestination.push(d);
-      j++;
+    const sourceHistory = order <= 0 ? s : undefined;
+    const destinationHistory = order >= 0 ? d : undefined;
+    const key = (sourceHistory ?? destinationHistory)!.key;
+    if (order <= 0) s = await sourceReader.next();
+    if (order >= 0) d = await destinationReader.next();
+
+    // The manifest names what the source holds, all of it whatever objectVersions says (what the
+    // original holds is what its emptying may delete), in listing order: newest first per key.
+    for (const e of [...(sourceHistory?.entries ?? [])].reverse()) {
+      manifest.add({ key: e.key, versionId: e.versionId, ...(e.deleteMarker ? { deleteMarker: true as const } : { size: e.size, etag: e.etag }) });
+      buffered++;
     }
+    if (buffered >= FLUSH_EVERY) {
+      await manifest.flush();
+      buffered = 0;
+    }
+    const wanted = sourceHistory ? wantedEntries(sourceHistory, objectVersions) : [];
+    const found = destinationHistory?.entries ?? [];
+    source.count(wanted);
+    destination.count(found);
+    started++;
+    inFlight++;
+    lastKey = key;
+    void judge
+      .compareKey(key, wanted, found)
+      .then((verdicts) => {
+        for (const v of verdicts) {
+          if (v.rule) comparedBy[v.rule]++;
+          if (v.sourceLine) source.digest.add(v.sourceLine);
+          if (v.destinationLine) destination.digest.add(v.destinationLine);
+        }
+        for (const d of keyDifferences(key, wanted, found, verdicts)) differ(d);
+      })
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        inFlight--;
+        const wake = freed;
+        freed = undefined;
+        wake?.();
+      });
+    if (pending.length >= FLUSH_EVERY) await flushDifferences();
   }
+  while (inFlight > 0) await new Promise<void>((resolve) => (freed = resolve));
+  if (failure) throw failure.error;
+  await manifest.flush();
+  await flushDifferences();
 
-  const { results } = await mapConcurrent(both, options.concurrency, (p) => judge(s3, pair.sourceBucket, pair.destinationBucket, p.source, p.destination, etagsAreMd5));
-  const verdicts = results as Verdict[];
-
-  const comparedBy = { etag: 0, checksum: 0, notComparable: 0 };
-  const sourceLines = new Map<string, string>();
-  const destinationLines = new Map<string, string>();
-  const differences: ObjectDifference[] = [];
-  both.forEach(({ source, destination }, i) => {
-    const verdict = verdicts[i] as Verdict;
-    comparedBy[verdict.rule]++;
-    sourceLines.set(source.key, line(source, verdict.sourceFingerprint));
-    destinationLines.set(destination.key, line(destination, verdict.destinationFingerprint));
-    if (verdict.problem) differences.push({ key: source.key, problem: verdict.problem, source: describe(source), destination: describe(destination) });
-  });
-  for (const o of onlySource) {
-    sourceLines.set(o.key, line(o, o.etag));
-    differences.push({ key: o.key, problem: 'MISSING_AT_DESTINATION', source: describe(o) });
+  const finished = !s && !d;
+  const sides = { source: source.value(), destination: destination.value() };
+  if (!finished) {
+    const continuation: VerifyContinuation = {
+      ...sides,
+      comparedBy,
+      differences,
+      differenceCount,
+      differenceParts,
+      manifest: manifest.state(),
+      invocations,
+      ...(lastKey !== undefined ? { lastKey } : {}),
+    };
+    return { status: 'CONTINUE', pair, ...sides, comparedBy, differences, differenceCount, continuation };
   }
-  for (const o of onlyDestination) {
-    destinationLines.set(o.key, line(o, o.etag));
-    differences.push({ key: o.key, problem: 'EXTRA_AT_DESTINATION', destination: describe(o) });
+  const equal = differenceCount === 0 && sameSetDigest(sides.source.digest, sides.destination.digest);
+  let differencesDocument: DocumentRef | undefined;
+  if (differenceCount > differences.length) {
+    differencesDocument = await putDocument(
+      s3,
+      store,
+      documentKey(execution, 'differences', ...phase, pair.sourceBucket, 'index.json'),
+      JSON.stringify({ pair, differenceCount, parts: differenceParts }),
+    );
   }
-  differences.sort((a, b) => compareKeys(a.key, b.key));
-
-  const source = manifest(sourceObjects, sourceLines);
-  const destination = manifest(destinationObjects, destinationLines);
-  const equal =
-    differences.length === 0 &&
-    source.objectCount === destination.objectCount &&
-    source.totalBytes === destination.totalBytes &&
-    source.digest === destination.digest;
   return {
     status: equal ? 'EQUAL' : 'MISMATCH',
     pair,
-    source,
-    destination,
+    ...sides,
     comparedBy,
-    differences: differences.slice(0, MAX_DIFFERENCES),
-    differenceCount: differences.length,
+    differences,
+    differenceCount,
+    ...(differencesDocument ? { differencesDocument } : {}),
+    sourceManifest: manifest.state(),
   };
 }
 
-/** Compares one object present on both sides; HeadObject only where ETags cannot decide. */
-async function judge(s3: S3Client, sourceBucket: string, destinationBucket: string, source: Listed, destination: Listed, etagsAreMd5: boolean): Promise<Verdict> {
-  const sizeDiffers = source.size !== destination.size;
-  if (etagsAreMd5 && !isMultipartEtag(source.etag) && !isMultipartEtag(destination.etag)) {
-    return {
-      rule: 'etag',
-      sourceFingerprint: source.etag,
-      destinationFingerprint: destination.etag,
-      problem: sizeDiffers ? 'SIZE_DIFFERS' : source.etag !== destination.etag ? 'CONTENT_DIFFERS' : undefined,
-    };
+/** The differences of one key: missing or extra entries by position, and each version pair's problems. */
+function keyDifferences(key: string, wanted: ListedEntry[], found: ListedEntry[], verdicts: VersionVerdict[]): ObjectDifference[] {
+  if (found.length === 0 && wanted.length > 0) return [{ key, problem: 'MISSING_AT_DESTINATION', detail: `${wanted.length} version(s) and marker(s)` }];
+  if (wanted.length === 0 && found.length > 0) return [{ key, problem: 'EXTRA_AT_DESTINATION', detail: `${found.length} version(s) and marker(s)` }];
+  const out: ObjectDifference[] = [];
+  for (let i = 0; i < Math.max(wanted.length, found.length); i++) {
+    if (i >= found.length) out.push({ key, version: i + 1, problem: 'VERSION_MISSING', detail: `${found.length} of ${wanted.length} at the destination` });
+    else if (i >= wanted.length) out.push({ key, version: i + 1, problem: 'EXTRA_AT_DESTINATION', detail: `${found.length} at the destination, ${wanted.length} expected` });
+    else for (const p of verdicts[i]?.problems ?? []) out.push({ key, version: i + 1, ...p });
   }
-  const [a, b] = await Promise.all([
-    s3.send(new HeadObjectCommand({ Bucket: sourceBucket, Key: source.key, ChecksumMode: 'ENABLED' })),
-    s3.send(new HeadObjectCommand({ Bucket: destinationBucket, Key: destination.key, ChecksumMode: 'ENABLED' })),
-  ]);
-  const common = commonChecksum(a, b);
-  if (common) {
-    return {
-      rule: 'checksum',
-      sourceFingerprint: `${common.algorithm}:${common.source}`,
-      destinationFingerprint: `${common.algorithm}:${common.destination}`,
-      problem: sizeDiffers ? 'SIZE_DIFFERS' : common.source !== common.destination ? 'CONTENT_DIFFERS' : undefined,
-    };
-  }
-  // Marked so that even equal ETags here never make the two digests equal by accident.
-  return {
-    rule: 'notComparable',
-    sourceFingerprint: `not-comparable:${source.etag}`,
-    destinationFingerprint: `not-comparable:${destination.etag}`,
-    problem: sizeDiffers ? 'SIZE_DIFFERS' : 'NOT_COMPARABLE',
+  return out;
+}
+
+function shortened(d: ObjectDifference): ObjectDifference {
+  const key = d.key.length > MAX_KEY_CHARS ? `${d.key.slice(0, MAX_KEY_CHARS - 1)}…` : d.key;
+  const detail = d.detail && d.detail.length > 80 ? `${d.detail.slice(0, 79)}…` : d.detail;
+  return { ...d, key, ...(detail !== undefined ? { detail } : {}) };
+}
+
+/** The metadata a copy must carry, as HeadObject reports it (user metadata keys are lower-case). */
+function metadataOf(head: HeadObjectCommandOutput): Record<string, string> {
+  const fields: Record<string, string | undefined> = {
+    ContentType: head.ContentType,
+    CacheControl: head.CacheControl,
+    ContentDisposition: head.ContentDisposition,
+    ContentEncoding: head.ContentEncoding,
+    ContentLanguage: head.ContentLanguage,
+    WebsiteRedirectLocation: head.WebsiteRedirectLocation,
   };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '') out[k] = v;
+  for (const k of Object.keys(head.Metadata ?? {}).sort()) out[`x-amz-meta-${k.toLowerCase()}`] = head.Metadata?.[k] ?? '';
+  return out;
 }
 
-async function listAll(s3: S3Client, bucket: string): Promise<Listed[]> {
-  const objects: Listed[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key !== undefined) objects.push(toListed(o as _Object & { Key: string }));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  // S3 already lists in this order; sorting again keeps the merge join correct against any endpoint.
-  return objects.sort((a, b) => compareKeys(a.key, b.key));
-}
+const sortedJson = (o: Record<string, string>) => JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]]));
+const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
-function toListed(o: _Object & { Key: string }): Listed {
-  return { key: o.Key, size: o.Size ?? 0, etag: plainEtag(o.ETag) };
-}
+/** Compares version pairs: HeadObject on both sides, tags where there are any, content by the first rule that can. */
+class VersionJudge {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly limit: <T>(task: () => Promise<T>) => Promise<T>,
+    private readonly sourceBucket: string,
+    private readonly destinationBucket: string,
+    /** Neither bucket's default encryption is KMS (an object's own encryption is checked too). */
+    private readonly bucketsMd5: boolean,
+    private readonly hashMaxBytes: number,
+  ) {}
 
-function line(o: Listed, fingerprint: string): string {
-  return `${o.key}\t${o.size}\t${fingerprint}`;
-}
-
-function describe(o: Listed): { size: number; etag: string } {
-  return { size: o.size, etag: o.etag };
-}
-
-/** Count, bytes and SHA-256 over the key-sorted `key\tsize\tfingerprint` lines, so equal digests mean equal content. */
-function manifest(objects: Listed[], lines: Map<string, string>): BucketManifest {
-  const hash = createHash('sha256');
-  let totalBytes = 0;
-  for (const o of objects) {
-    totalBytes += o.size;
-    hash.update(`${lines.get(o.key) ?? line(o, o.etag)}\n`);
+  /** One verdict per position present on both sides (fewer when one side is longer). */
+  async compareKey(key: string, wanted: ListedEntry[], found: ListedEntry[]): Promise<VersionVerdict[]> {
+    const both = Math.min(wanted.length, found.length);
+    const pairs = Array.from({ length: both }, (_, i) => [wanted[i] as ListedEntry, found[i] as ListedEntry] as const);
+    const { results } = await mapConcurrent(pairs, VERSIONS_AT_ONCE, ([s, d], i) => this.compareVersion(key, i + 1, s, d));
+    const verdicts = results as VersionVerdict[];
+    // Entries on one side only still go into that side's digest, so the digests differ.
+    for (let i = both; i < wanted.length; i++) verdicts.push({ sourceLine: listedLine(key, i + 1, wanted[i] as ListedEntry), destinationLine: '', problems: [] });
+    for (let i = both; i < found.length; i++) verdicts.push({ sourceLine: '', destinationLine: listedLine(key, i + 1, found[i] as ListedEntry), problems: [] });
+    return verdicts;
   }
-  return { objectCount: objects.length, totalBytes, digest: hash.digest('hex') };
+
+  private async compareVersion(key: string, position: number, s: ListedEntry, d: ListedEntry): Promise<VersionVerdict> {
+    if (s.deleteMarker || d.deleteMarker) {
+      const problems = s.deleteMarker === d.deleteMarker ? [] : [{ problem: 'DELETE_MARKER_DIFFERS' as const, detail: s.deleteMarker ? 'a delete marker became a version' : 'a version became a delete marker' }];
+      return { sourceLine: listedLine(key, position, s), destinationLine: listedLine(key, position, d), problems };
+    }
+    const [a, b] = await Promise.all([this.head(this.sourceBucket, s), this.head(this.destinationBucket, d)]);
+    const [tagsA, tagsB] = await Promise.all([this.tags(this.sourceBucket, s, a), this.tags(this.destinationBucket, d, b)]);
+    const problems: VersionVerdict['problems'] = [];
+    let rule: Rule;
+    let fingerprints: [string, string];
+    if (s.size !== d.size) {
+      problems.push({ problem: 'SIZE_DIFFERS', detail: `${s.size} → ${d.size} bytes` });
+      rule = 'etag';
+      fingerprints = [s.etag, d.etag];
+    } else {
+      ({ rule, fingerprints } = await this.content(s, d, a, b));
+      if (rule === 'notComparable') problems.push({ problem: 'NOT_COMPARABLE', detail: fingerprints[0].slice('not-comparable:'.length) });
+      else if (fingerprints[0] !== fingerprints[1]) problems.push({ problem: 'CONTENT_DIFFERS', detail: `by ${rule}` });
+    }
+    const metaA = metadataOf(a);
+    const metaB = metadataOf(b);
+    if (sortedJson(metaA) !== sortedJson(metaB)) {
+      const fields = [...new Set([...Object.keys(metaA), ...Object.keys(metaB)])].filter((k) => metaA[k] !== metaB[k]);
+      problems.push({ problem: 'METADATA_DIFFERS', detail: fields.join(', ') });
+    }
+    if (sortedJson(tagsA) !== sortedJson(tagsB)) problems.push({ problem: 'TAGS_DIFFERS', detail: `${Object.keys(tagsA).length} → ${Object.keys(tagsB).length} tags` });
+    const line = (e: ListedEntry, fingerprint: string, meta: Record<string, string>, tags: Record<string, string>) =>
+      JSON.stringify([key, position, 'V', e.size, fingerprint, sha(`${sortedJson(meta)}\n${sortedJson(tags)}`)]);
+    return { rule, sourceLine: line(s, fingerprints[0], metaA, tagsA), destinationLine: line(d, fingerprints[1], metaB, tagsB), problems };
+  }
+
+  /** The first rule that can compare the two contents, and each side's fingerprint under it. */
+  private async content(s: ListedEntry, d: ListedEntry, a: HeadObjectCommandOutput, b: HeadObjectCommandOutput): Promise<{ rule: Rule; fingerprints: [string, string] }> {
+    const kms = (h: HeadObjectCommandOutput) => h.ServerSideEncryption === 'aws:kms' || h.ServerSideEncryption === 'aws:kms:dsse';
+    if (this.bucketsMd5 && !kms(a) && !kms(b) && !isMultipartEtag(s.etag) && !isMultipartEtag(d.etag)) return { rule: 'etag', fingerprints: [s.etag, d.etag] };
+    const common = commonChecksum(a, b);
+    if (common) return { rule: 'checksum', fingerprints: [`${common.algorithm}:${common.source}`, `${common.algorithm}:${common.destination}`] };
+    // The copy asked S3 for a CRC64NVME over the bytes it wrote: the same algorithm over the source's bytes proves them equal.
+    const written = fullObjectChecksums(b).get('CRC64NVME');
+    let why: string;
+    if (!written) why = 'the copy has no CRC64NVME';
+    else if (s.size > this.hashMaxBytes) why = `${s.size} bytes, over the ${this.hashMaxBytes} read in the step`;
+    else {
+      const computed = await this.limit(() => computeChecksum(this.s3, this.sourceBucket, s.key, versionOf(s).VersionId, 'CRC64NVME'));
+      return { rule: 'hashed', fingerprints: [`CRC64NVME:${computed}`, `CRC64NVME:${written}`] };
+    }
+    // Marked per side so that even equal ETags never make the two digests equal by accident.
+    return { rule: 'notComparable', fingerprints: [`not-comparable:${why}`, `not-comparable:destination:${d.etag}`] };
+  }
+
+  private head(bucket: string, e: ListedEntry): Promise<HeadObjectCommandOutput> {
+    return this.limit(() =>
+      this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: e.key, ChecksumMode: 'ENABLED', ...versionOf(e) })),
+    );
+  }
+
+  /** The version's tags; read only when HeadObject counts some (TagCount is absent for none). */
+  private async tags(bucket: string, e: ListedEntry, head: HeadObjectCommandOutput): Promise<Record<string, string>> {
+    if (!head.TagCount) return {};
+    const out = await this.limit(() =>
+      this.s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: e.key, ...versionOf(e) })),
+    );
+    return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  }
+}
+
+/** A digest line for an entry compared with nothing (its partner is missing). */
+function listedLine(key: string, position: number, e: ListedEntry): string {
+  return JSON.stringify(e.deleteMarker ? [key, position, 'D'] : [key, position, 'V', e.size, `listed:${e.etag}`, '']);
+}
+
+/**
+ * The VersionId to address an entry by: the `null` version of an unversioned bucket is its current
+ * object and is addressed without one; a `null` version among others by "null" (S3 user guide,
+ * "Working with objects in a versioning-suspended bucket").
+ */
+function versionOf(e: ListedEntry): { VersionId?: string } {
+  return e.versionId === 'null' && e.isLatest ? {} : { VersionId: e.versionId };
 }

@@ -4,14 +4,21 @@ import { positiveIntFromEnv } from '../shared/concurrency';
 import type { VerifyBucketEvent } from '../shared/contracts';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
+import { VERIFY_SAFETY_MARGIN_MS } from '../steps';
 import { verifyBucket } from './core';
 
-const s3 = new S3Client(s3ClientConfig);
+const options = {
+  concurrency: positiveIntFromEnv(process.env.VERIFY_CONCURRENCY, 64),
+  safetyMarginMs: VERIFY_SAFETY_MARGIN_MS,
+  // 1 GiB read and hashed in the step at most per version; larger ones go to Batch Operations.
+  hashMaxBytes: positiveIntFromEnv(process.env.VERIFY_HASH_MAX_BYTES, 1024 ** 3),
+};
+// The SDK's HTTPS agent allows 50 sockets by default: more requests in flight would queue for one.
+const s3 = new S3Client({ ...s3ClientConfig, requestHandler: { httpsAgent: { maxSockets: options.concurrency } } });
 const logger = createLogger('verify-bucket');
-const options = { concurrency: positiveIntFromEnv(process.env.VERIFY_CONCURRENCY, 64) };
 
 export const handler = stepHandler(
   logger,
   (event: VerifyBucketEvent) => ({ execution: event.execution }),
-  (event) => verifyBucket(s3, event, options),
+  (event, remainingMs) => verifyBucket(s3, event, remainingMs, options),
 );

@@ -5,6 +5,7 @@
 import type { BadInputResult } from './bad-inputs';
 import { FAULT_KINDS, type CellResult, type FaultKind, type MatrixResult } from './matrix';
 import type { RandomResult } from './random';
+import type { VerificationAttackResult } from './verification';
 
 const HEADERS: Record<FaultKind, string> = {
   'aws-error': 'AWS error',
@@ -47,17 +48,21 @@ export interface FaultsSummary {
   seed: number | null;
   badInputs: number;
   badInputsRejected: number;
+  /** Faults that attack the verification (local/faults/verification.ts), and how many held. */
+  verificationAttacks: number;
+  verificationAttacksHeld: number;
   /** What did not hold, one line each. */
   failures: string[];
 }
 
-export function summarize(m: MatrixResult | undefined, r: RandomResult | undefined, bad: BadInputResult[] | undefined): FaultsSummary {
+export function summarize(m: MatrixResult | undefined, r: RandomResult | undefined, bad: BadInputResult[] | undefined, attacks?: VerificationAttackResult[]): FaultsSummary {
   const applicable = m ? m.cells.filter((c) => c.status !== 'n/a') : [];
   const failures: string[] = [];
   for (const route of m?.routes ?? []) if (route.outcome.violations.length) failures.push(`route ${route.route.name}: ${route.outcome.violations.join('; ')}`);
   for (const c of applicable) if (c.status !== 'held') failures.push(`${c.key} × ${c.kind}: ${c.status}${c.note ? ` (${c.note})` : ''} ${c.violations.join('; ')}`.trim());
   if (r?.failure) failures.push(r.failure.message.replace(/\n/g, ' | '));
   for (const b of bad ?? []) if (!b.rejected) failures.push(`bad input "${b.input.name}": ${b.problems.join('; ')}`);
+  for (const a of attacks ?? []) if (!a.held) failures.push(`verification attack ${a.name}: ${a.problems.join('; ')}`);
   return {
     scenarios: (m?.routes.length ?? 0) + applicable.length,
     passed: (m?.routes.filter((x) => x.outcome.violations.length === 0).length ?? 0) + applicable.filter((c) => c.status === 'held').length,
@@ -67,11 +72,13 @@ export function summarize(m: MatrixResult | undefined, r: RandomResult | undefin
     seed: r?.seed ?? null,
     badInputs: bad?.length ?? 0,
     badInputsRejected: bad?.filter((b) => b.rejected).length ?? 0,
+    verificationAttacks: attacks?.length ?? 0,
+    verificationAttacksHeld: attacks?.filter((a) => a.held).length ?? 0,
     failures,
   };
 }
 
 /** True when every scenario, schedule and bad input held (or was rejected) and something was run. */
 export function allHeld(s: FaultsSummary): boolean {
-  return s.failures.length === 0 && s.passed === s.scenarios && s.randomizedPassed === s.randomized && s.badInputsRejected === s.badInputs && s.scenarios + s.randomized + s.badInputs > 0;
+  return s.failures.length === 0 && s.passed === s.scenarios && s.randomizedPassed === s.randomized && s.badInputsRejected === s.badInputs && s.verificationAttacksHeld === s.verificationAttacks && s.scenarios + s.randomized + s.badInputs + s.verificationAttacks > 0;
 }

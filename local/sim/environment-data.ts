@@ -5,6 +5,7 @@
  */
 import type { SimAccount } from './account';
 import type { Row, Tables } from './rds';
+import type { S3ObjectRecord } from './s3';
 
 export interface ObjectFingerprint {
   size: number;
@@ -14,17 +15,53 @@ export interface ObjectFingerprint {
   contentHash: string;
 }
 
+/** One entry of a key's history: a delete marker, or a version with what a copy must carry. */
+export type VersionFingerprint =
+  | { deleteMarker: true }
+  | { deleteMarker: false; size: number; contentHash: string; contentType: string; metadata: Record<string, string>; tags: Record<string, string> };
+
 export interface EnvironmentData {
   /** Database logical ID → its tables. */
   databases: Record<string, Tables>;
   /** Bucket logical ID → key → fingerprint of the current version. */
   buckets: Record<string, Record<string, ObjectFingerprint>>;
+  /**
+   * Bucket logical ID → key → every version and delete marker, oldest first (DESIGN.md invariant 8:
+   * all of the data means every version, in order, with metadata and tags).
+   */
+  histories: Record<string, Record<string, VersionFingerprint[]>>;
+}
+
+interface SimVersionEntry {
+  deleteMarker: boolean;
+  object?: S3ObjectRecord;
+}
+
+/**
+ * Every key's versions, oldest first, read from the simulated S3's own state. S3Sim keeps them
+ * private (its public API lists current objects only); until it exposes them, they are read here
+ * the way its listing does. Keys in UTF-8 byte order.
+ */
+function historiesOf(account: SimAccount, bucket: string): Record<string, VersionFingerprint[]> {
+  const state = (account.s3 as unknown as { buckets: Map<string, { keys: Map<string, SimVersionEntry[]> }> }).buckets.get(bucket);
+  const out: Record<string, VersionFingerprint[]> = {};
+  const keys = [...(state?.keys.keys() ?? [])].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  for (const key of keys) {
+    const entries = state?.keys.get(key) ?? [];
+    if (!entries.length) continue;
+    out[key] = entries.map((e): VersionFingerprint => {
+      if (e.deleteMarker || !e.object) return { deleteMarker: true };
+      const o = e.object;
+      return { deleteMarker: false, size: o.size, contentHash: o.contentHash, contentType: o.contentType, metadata: { ...o.metadata }, tags: { ...o.tags } };
+    });
+  }
+  return out;
 }
 
 /** The data of the live stack `stackName`. Throws when there is no such stack or a resource is gone. */
 export function environmentData(account: SimAccount, stackName: string): EnvironmentData {
   if (!account.cloudformation.stackByName(stackName)) throw new Error(`no live stack named ${stackName}`);
-  const data: EnvironmentData = { databases: {}, buckets: {} };
+  const data: EnvironmentData = { databases: {}, buckets: {}, histories: {} };
   for (const r of account.cloudformation.resourcesOf(stackName)) {
     if (r.type === 'AWS::RDS::DBInstance') {
       const db = account.rds.instance(r.physicalId);
@@ -35,6 +72,7 @@ export function environmentData(account: SimAccount, stackName: string): Environ
       data.buckets[r.logicalId] = Object.fromEntries(
         account.s3.listAll(r.physicalId).map((o) => [o.key, { size: o.size, etag: o.etag, contentHash: o.contentHash }]),
       );
+      data.histories[r.logicalId] = historiesOf(account, r.physicalId);
     }
   }
   return data;
@@ -126,5 +164,38 @@ export function sameData(original: EnvironmentData, survivor: EnvironmentData, o
   }
   for (const bucket of Object.keys(survivor.buckets)) if (!(bucket in original.buckets)) extra(`buckets.${bucket}: extra bucket`);
 
+  // Every key's history, in order: versions by size, content, content type, metadata and tags;
+  // delete markers as such. A history that is a strict prefix of the original's lost its newest entries.
+  for (const [bucket, keys] of Object.entries(original.histories ?? {})) {
+    const other = survivor.histories?.[bucket];
+    if (!other) continue; // a missing bucket is reported above
+    for (const [key, history] of Object.entries(keys)) {
+      const theirs = other[key] ?? [];
+      const problem = historyDifference(history, theirs);
+      if (problem) differences.push(`buckets.${bucket}/${key}: ${problem}`);
+    }
+    for (const key of Object.keys(other)) if (!(key in keys)) extra(`buckets.${bucket}/${key}: extra history (${other[key]?.length ?? 0} version(s))`);
+  }
+
   return { equal: differences.length === 0, differences };
+}
+
+const describeEntry = (v: VersionFingerprint | undefined) =>
+  v === undefined ? 'nothing' : v.deleteMarker ? 'a delete marker' : `a version of ${v.size} bytes`;
+
+/** How `theirs` differs from the history `mine` (oldest first), in words; undefined when equal. */
+function historyDifference(mine: VersionFingerprint[], theirs: VersionFingerprint[]): string | undefined {
+  for (let i = 0; i < Math.max(mine.length, theirs.length); i++) {
+    const a = mine[i];
+    const b = theirs[i];
+    const at = `version ${i + 1} of ${mine.length}`;
+    if (!a || !b || a.deleteMarker !== b.deleteMarker) return `${at}: ${describeEntry(a)} became ${describeEntry(b)} (history of ${mine.length} became ${theirs.length})`;
+    if (a.deleteMarker || b.deleteMarker) continue;
+    if (a.size !== b.size) return `${at}: size ${a.size} vs ${b.size}`;
+    if (a.contentHash !== b.contentHash) return `${at}: content differs`;
+    if (a.contentType !== b.contentType) return `${at}: content type ${a.contentType} vs ${b.contentType}`;
+    if (canonical(a.metadata) !== canonical(b.metadata)) return `${at}: metadata ${canonical(a.metadata)} vs ${canonical(b.metadata)}`;
+    if (canonical(a.tags) !== canonical(b.tags)) return `${at}: tags ${canonical(a.tags)} vs ${canonical(b.tags)}`;
+  }
+  return undefined;
 }

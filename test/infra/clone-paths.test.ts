@@ -78,18 +78,18 @@ function world(o: WorldOptions = {}): Stubs {
         return {
           status: invocations < rounds ? 'CONTINUE' : 'DONE',
           pair: event.pair,
-          continuation: { continuationToken: `t${invocations}`, totals: { objectsCopied: invocations, objectsSkipped: 0, bytesCopied: 0, multipartObjects: 0, requests: invocations }, invocations },
+          continuation: { lastKey: `k${invocations}`, totals: { objectsCopied: invocations, objectsSkipped: 0, bytesCopied: 0, multipartObjects: 0, deleteMarkersCopied: 0, versionsCleared: 0, requests: invocations }, invocations },
         };
       },
       'verify-bucket': (e) => {
         const pair = e.pair as BucketPair;
-        const manifest = { objectCount: 1, totalBytes: 1, digest: 'd' };
+        const manifest = { objects: 1, versions: 1, deleteMarkers: 0, bytes: 1, digest: { sum: '0'.repeat(64), count: 1 } };
         return {
           status: pair.logicalId === o.mismatchBucket ? 'MISMATCH' : 'EQUAL',
           pair,
           source: manifest,
           destination: manifest,
-          comparedBy: { etag: 1, checksum: 0, notComparable: 0 },
+          comparedBy: { etag: 1, checksum: 0, hashed: 0, notComparable: 0 },
           differences: [],
           differenceCount: 0,
         } satisfies VerifyBucketResult;
@@ -150,8 +150,8 @@ describe('Clone', () => {
     const copies = callsOf(o, 'copy-bucket');
     expect(copies.map((c) => c.state)).toEqual(['Copy objects', 'Copy more objects', 'Copy more objects']);
     expect(copies[0]!.input).not.toHaveProperty('continuation');
-    expect((copies[2]!.input as unknown as CopyBucketEvent).continuation).toMatchObject({ continuationToken: 't2', invocations: 2 });
-    expect(copies[0]!.input).toEqual({ pair: pairs(1)[0], execution: EXECUTION });
+    expect((copies[2]!.input as unknown as CopyBucketEvent).continuation).toMatchObject({ lastKey: 'k2', invocations: 2 });
+    expect(copies[0]!.input).toEqual({ pair: pairs(1)[0], objectVersions: 'all', execution: EXECUTION });
     expect(callsOf(o, 'verify-bucket')).toHaveLength(1);
     expect((o.output as CloneOutput).copies[0]!.continuation.invocations).toBe(3);
   });

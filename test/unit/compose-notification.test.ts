@@ -30,10 +30,10 @@ const statistics = (differences: CompareStatisticsResult['differences']): Compar
 const verification = (overrides: Partial<VerifyBucketResult> = {}): VerifyBucketResult => ({
   status: 'MISMATCH',
   pair: { logicalId: 'Uploads', sourceBucket: 'orders-prod-uploads-1', destinationBucket: 'tmp-uploads-1' },
-  source: { objectCount: 10, totalBytes: 1000, digest: 'a' },
-  destination: { objectCount: 9, totalBytes: 900, digest: 'b' },
-  comparedBy: { etag: 8, checksum: 1, notComparable: 0 },
-  differences: [{ key: 'invoices/2024/01.pdf', problem: 'MISSING_AT_DESTINATION', source: { size: 100, etag: '"x"' } }],
+  source: { objects: 10, versions: 10, deleteMarkers: 0, bytes: 1000, digest: { sum: 'a'.repeat(64), count: 10 } },
+  destination: { objects: 9, versions: 9, deleteMarkers: 0, bytes: 900, digest: { sum: 'b'.repeat(64), count: 9 } },
+  comparedBy: { etag: 8, checksum: 1, hashed: 0, notComparable: 0 },
+  differences: [{ key: 'invoices/2024/01.pdf', problem: 'MISSING_AT_DESTINATION', detail: '1 version(s) and marker(s)' }],
   differenceCount: 1,
   ...overrides,
 });
@@ -124,7 +124,7 @@ describe('compose-notification', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(m).toContain('data.customers.count: 57 → 56');
     expect(m).toContain('data.orders.latest: "2025-01-01" → (absent)');
-    expect(m).toContain('Uploads (orders-prod-uploads-1 → tmp-uploads-1): MISMATCH; objects 10 → 9, bytes 1000 → 900');
+    expect(m).toContain('Uploads (orders-prod-uploads-1 → tmp-uploads-1): MISMATCH; objects 10 → 9, versions 10 → 9, delete markers 0 → 0, bytes 1000 → 900');
     expect(m).toContain('MISSING_AT_DESTINATION: invoices/2024/01.pdf');
     expect(m).not.toContain('Logs (s → d)');
     expect(m).toContain(`- deleted stack ${TEMP}`);

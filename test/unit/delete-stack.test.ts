@@ -56,13 +56,13 @@ function bucketsOf(stackId: string, buckets: [logicalId: string, name: string][]
 }
 
 function verification(sourceBucket: string, status: 'EQUAL' | 'MISMATCH' = 'EQUAL'): VerifyBucketResult {
-  const manifest = { objectCount: 2, totalBytes: 10, digest: 'd' };
+  const manifest = { objects: 2, versions: 2, deleteMarkers: 0, bytes: 10, digest: { sum: 'd'.repeat(64), count: 2 } };
   return {
     status,
     pair: { logicalId: 'Data', sourceBucket, destinationBucket: `${sourceBucket}-copy` },
     source: manifest,
     destination: manifest,
-    comparedBy: { etag: 2, checksum: 0, notComparable: 0 },
+    comparedBy: { etag: 2, checksum: 0, hashed: 0, notComparable: 0 },
     differences: [],
     differenceCount: 0,
   };

@@ -1,4 +1,4 @@
-import { GetBucketEncryptionCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand, HeadObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { VerifyBucketEvent } from '../../lambdas/shared/contracts';
 import { MAX_DIFFERENCES, verifyBucket } from '../../lambdas/verify-bucket/core';
@@ -7,7 +7,9 @@ import { awsError, FakeS3, putObject, type FakeObject } from '../fixtures/fake-s
 const EXECUTION = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Clone:run-1', name: 'run-1' };
 const PAIR = { logicalId: 'Uploads', sourceBucket: 'orders-prod-uploads', destinationBucket: 'orders-prod-tmp-uploads' };
 const EVENT: VerifyBucketEvent = { pair: PAIR, execution: EXECUTION };
-const OPTIONS = { concurrency: 8 };
+const OPTIONS = { concurrency: 8, safetyMarginMs: 3 * 60 * 1000, hashMaxBytes: 1024 ** 3 };
+const PLENTY = () => 14 * 60 * 1000;
+process.env.WORKFLOW_BUCKET = 'env-migrator-workflow';
 
 let s3: FakeS3;
 beforeEach(() => {
@@ -26,30 +28,33 @@ function multipart(content: string, size: number, extra: Partial<FakeObject> = {
 }
 
 describe('verify-bucket', () => {
-  it('is EQUAL for identical buckets listed over several pages, comparing MD5 ETags without a request per object', async () => {
+  it('is EQUAL for identical buckets listed over several pages, comparing MD5 ETags, metadata by one HeadObject per version and side', async () => {
     s3.pageSize = 4;
     const same = objects(10);
     s3.bucket(PAIR.sourceBucket, same);
     s3.bucket(PAIR.destinationBucket, { ...same });
 
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
 
     expect(r.status).toBe('EQUAL');
-    expect(r.comparedBy).toEqual({ etag: 10, checksum: 0, notComparable: 0 });
+    expect(r.comparedBy).toEqual({ etag: 10, checksum: 0, notComparable: 0, hashed: 0 });
     expect(r.source).toEqual(r.destination);
-    expect(r.source.objectCount).toBe(10);
-    expect(r.source.totalBytes).toBe(Array.from({ length: 10 }, (_, i) => 100 + i).reduce((a, b) => a + b));
-    expect(r.source.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.source.objects).toBe(10);
+    expect(r.source.bytes).toBe(Array.from({ length: 10 }, (_, i) => 100 + i).reduce((a, b) => a + b));
+    expect(r.source.digest.sum).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.source.digest.count).toBe(10);
     expect(r).toMatchObject({ differences: [], differenceCount: 0, pair: PAIR });
-    expect(s3.mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
-    expect(s3.mock.commandCalls(ListObjectsV2Command, { Bucket: PAIR.sourceBucket })).toHaveLength(3);
+    expect(s3.mock.commandCalls(HeadObjectCommand)).toHaveLength(20);
+    // The source's manifest names every version, in one part.
+    expect(r.sourceManifest).toMatchObject({ listedBucket: PAIR.sourceBucket, bucket: 'env-migrator-workflow', parts: 1, listing: { count: 10 } });
+    expect(s3.mock.commandCalls(ListObjectVersionsCommand, { Bucket: PAIR.sourceBucket })).toHaveLength(3);
   });
 
   it('names every missing, extra, resized and changed object and is MISMATCH', async () => {
     s3.bucket(PAIR.sourceBucket, { a: putObject('aaa'), b: putObject('bbb'), c: putObject('ccc'), d: putObject('ddd') });
     s3.bucket(PAIR.destinationBucket, { a: putObject('aaa'), c: putObject('cccc'), d: putObject('DDD'), e: putObject('eee') });
 
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
 
     expect(r.status).toBe('MISMATCH');
     expect(r.differences.map((d) => [d.key, d.problem])).toEqual([
@@ -59,36 +64,35 @@ describe('verify-bucket', () => {
       ['e', 'EXTRA_AT_DESTINATION'],
     ]);
     expect(r.differenceCount).toBe(4);
-    expect(r.differences[0]).toEqual({ key: 'b', problem: 'MISSING_AT_DESTINATION', source: { size: 3, etag: putObject('bbb').etag.replaceAll('"', '') } });
-    expect(r.differences[2]?.source?.etag).not.toBe(r.differences[2]?.destination?.etag);
+    expect(r.differences[1]).toEqual({ key: 'c', version: 1, problem: 'SIZE_DIFFERS', detail: '3 → 4 bytes' });
   });
 
   it('is MISMATCH when the same keys and sizes hold different content, through the digest as well', async () => {
     s3.bucket(PAIR.sourceBucket, { a: putObject('one') });
     s3.bucket(PAIR.destinationBucket, { a: putObject('two') });
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
     expect(r.status).toBe('MISMATCH');
-    expect(r.source.objectCount).toBe(r.destination.objectCount);
-    expect(r.source.totalBytes).toBe(r.destination.totalBytes);
-    expect(r.source.digest).not.toBe(r.destination.digest);
+    expect(r.source.objects).toBe(r.destination.objects);
+    expect(r.source.bytes).toBe(r.destination.bytes);
+    expect(r.source.digest).not.toEqual(r.destination.digest);
   });
 
   it('compares a multipart copy by its full-object CRC64NVME checksum and puts that checksum in the digest', async () => {
     s3.bucket(PAIR.sourceBucket, { big: multipart('big data', 6 * 1024 ** 3), small: putObject('s') });
     s3.bucket(PAIR.destinationBucket, { big: { ...multipart('big data', 6 * 1024 ** 3), etag: `"${'cd'.repeat(16)}-13"` }, small: putObject('s') });
 
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
 
     expect(r.status).toBe('EQUAL');
-    expect(r.comparedBy).toEqual({ etag: 1, checksum: 1, notComparable: 0 });
-    expect(r.source.digest).toBe(r.destination.digest);
-    for (const call of s3.mock.commandCalls(HeadObjectCommand)) expect(call.args[0].input).toMatchObject({ Key: 'big', ChecksumMode: 'ENABLED' });
+    expect(r.comparedBy).toEqual({ etag: 1, checksum: 1, notComparable: 0, hashed: 0 });
+    expect(r.source.digest).toEqual(r.destination.digest);
+    for (const call of s3.mock.commandCalls(HeadObjectCommand)) expect(call.args[0].input).toMatchObject({ ChecksumMode: 'ENABLED' });
   });
 
   it('finds different content behind equal multipart ETags through the checksum', async () => {
     s3.bucket(PAIR.sourceBucket, { big: multipart('version 1', 100) });
     s3.bucket(PAIR.destinationBucket, { big: multipart('version 2', 100) });
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
     expect(r.status).toBe('MISMATCH');
     expect(r.differences).toMatchObject([{ key: 'big', problem: 'CONTENT_DIFFERS' }]);
     expect(r.comparedBy.checksum).toBe(1);
@@ -102,17 +106,17 @@ describe('verify-bucket', () => {
       b: { ...putObject('bbb'), etag: '"00000000000000000000000000000002"' },
     });
 
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
 
     expect(r.status).toBe('EQUAL');
-    expect(r.comparedBy).toEqual({ etag: 0, checksum: 2, notComparable: 0 });
+    expect(r.comparedBy).toEqual({ etag: 0, checksum: 2, notComparable: 0, hashed: 0 });
   });
 
   it('treats a bucket without an encryption configuration as not using KMS', async () => {
     s3.noEncryptionConfig.add(PAIR.sourceBucket);
     s3.bucket(PAIR.sourceBucket, { a: putObject('aaa') });
     s3.bucket(PAIR.destinationBucket, { a: putObject('aaa') });
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
     expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { etag: 1 } });
     expect(s3.mock.commandCalls(GetBucketEncryptionCommand)).toHaveLength(2);
   });
@@ -121,19 +125,20 @@ describe('verify-bucket', () => {
     s3.bucket(PAIR.sourceBucket);
     s3.bucket(PAIR.destinationBucket);
     s3.mock.on(GetBucketEncryptionCommand).rejects(awsError('AccessDenied', 403));
-    await expect(verifyBucket(s3.client, EVENT, OPTIONS)).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(verifyBucket(s3.client, EVENT, PLENTY, OPTIONS)).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
   it('counts an object no rule can compare as NOT_COMPARABLE and is MISMATCH, never EQUAL', async () => {
     // A multipart source whose only checksum is composite (`<sha256>-N`): nothing matches the copy's CRC64NVME.
     const composite = multipart('legacy', 50, { checksums: { SHA256: 'c2hhMjU2c3VtPQ==-7' }, checksumType: 'COMPOSITE' });
     s3.bucket(PAIR.sourceBucket, { legacy: composite, fine: putObject('f') });
-    s3.bucket(PAIR.destinationBucket, { legacy: putObject('legacy', 50), fine: putObject('f') });
+    // ... and a copy that carries no CRC64NVME either (nothing to hash the source against).
+    s3.bucket(PAIR.destinationBucket, { legacy: { ...putObject('legacy', 50), checksums: {} }, fine: putObject('f') });
 
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
 
     expect(r.status).toBe('MISMATCH');
-    expect(r.comparedBy).toEqual({ etag: 1, checksum: 0, notComparable: 1 });
+    expect(r.comparedBy).toEqual({ etag: 1, checksum: 0, notComparable: 1, hashed: 0 });
     expect(r.differences).toMatchObject([{ key: 'legacy', problem: 'NOT_COMPARABLE' }]);
     expect(r.differenceCount).toBe(1);
   });
@@ -142,25 +147,29 @@ describe('verify-bucket', () => {
     const a: FakeObject = { ...multipart('x', 10), checksums: { SHA256: 'c2FtZQ==' }, checksumType: 'FULL_OBJECT' };
     s3.bucket(PAIR.sourceBucket, { a });
     s3.bucket(PAIR.destinationBucket, { a: { ...a } });
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
     expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { checksum: 1 } });
   });
 
-  it('lists at most 100 differences but counts all of them', async () => {
+  it('lists at most 20 differences but counts all of them, and stores the full list as a document', async () => {
     s3.bucket(PAIR.sourceBucket, objects(150));
     s3.bucket(PAIR.destinationBucket);
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
     expect(r.status).toBe('MISMATCH');
     expect(r.differences).toHaveLength(MAX_DIFFERENCES);
     expect(r.differenceCount).toBe(150);
-    expect(r.destination).toMatchObject({ objectCount: 0, totalBytes: 0 });
+    expect(r.destination).toMatchObject({ objects: 0, bytes: 0 });
+    expect(r.differencesDocument?.key).toBe('runs/run-1/differences/orders-prod-uploads/index.json');
+    const index = JSON.parse(s3.documents.get(`env-migrator-workflow/${r.differencesDocument?.key}`) ?? '{}') as { parts: { key: string }[] };
+    const lines = index.parts.flatMap((p) => (s3.documents.get(`env-migrator-workflow/${p.key}`) ?? '').split('\n').filter(Boolean));
+    expect(lines).toHaveLength(150);
   });
 
   it('is EQUAL for two empty buckets', async () => {
     s3.bucket(PAIR.sourceBucket);
     s3.bucket(PAIR.destinationBucket);
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
-    expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { etag: 0, checksum: 0, notComparable: 0 }, differenceCount: 0 });
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
+    expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { etag: 0, checksum: 0, notComparable: 0, hashed: 0 }, differenceCount: 0 });
   });
 
   it('pairs unicode and mixed-case keys correctly across pages', async () => {
@@ -169,7 +178,7 @@ describe('verify-bucket', () => {
     const same = Object.fromEntries(keys.map((k) => [k, putObject(`v:${k}`)]));
     s3.bucket(PAIR.sourceBucket, same);
     s3.bucket(PAIR.destinationBucket, { ...same });
-    const r = await verifyBucket(s3.client, EVENT, OPTIONS);
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
     expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { etag: keys.length } });
   });
 });
