@@ -94,8 +94,6 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   GetObjectTagging: ['s3:GetObjectTagging', 's3:GetObjectVersionTagging'],
   CreateMultipartUpload: ['s3:PutObject', 's3:PutObjectTagging', 'kms:GenerateDataKey'],
   UploadPartCopy: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 'kms:Decrypt', 'kms:GenerateDataKey'],
-  GetObject: ['s3:GetObject'],
-  PutObject: ['s3:PutObject'],
   CreateJob: ['s3:CreateJob', 'iam:PassRole'],
   DescribeJob: ['s3:DescribeJob'],
   CompleteMultipartUpload: ['s3:PutObject'],
