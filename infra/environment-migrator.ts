@@ -2,16 +2,18 @@
  * EnvironmentMigrator: the whole product as one construct, to add to your own CDK app or to deploy
  * with the standalone app (infra/app.ts). It holds one Lambda function per workflow step, the Clone
  * and Migrate state machines, the environment lock table, the KMS-encrypted notification topic with
- * its email subscriptions, the alarms that publish to it, the CloudFormation service role (or yours)
- * and, when asked, the EventBridge Scheduler schedule that starts Migrate.
+ * its email subscriptions, the alarms that publish to it, the CloudFormation service role (or yours),
+ * the workflow's bucket for the documents that must not travel in the execution state, and, when
+ * asked, the EventBridge Scheduler schedule that starts Migrate.
  */
-import { Aws, Duration, TimeZone } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -19,15 +21,16 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
+import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import { MIGRATION_TIMEOUT_SECONDS, STEP_NAMES, type StepName } from '../lambdas/steps';
 import type { StepFunctions } from '../statemachine/building-blocks';
 import { buildCloneDefinition } from '../statemachine/clone';
 import { buildMigrateDefinition } from '../statemachine/migrate';
 import { environmentRoleStatements } from './environment-role';
 import { StepFunction } from './lambda-step';
-import { acknowledge, acknowledgeWildcards, ENVIRONMENT_ROLE_WILDCARDS, GENERATED_WILDCARDS, STEP_WILDCARDS } from './nag-acknowledgments';
+import { acknowledge, acknowledgeWildcards, ENVIRONMENT_ROLE_WILDCARDS, GENERATED_WILDCARDS, STEP_WILDCARDS, WORKFLOW_BUCKET_ACCESS_LOGS_REASON } from './nag-acknowledgments';
 import { validateSchedule } from './schedule-validation';
-import { stepGrants, type PermissionScope } from './step-permissions';
+import { DOCUMENT_PREFIX, documentGrants, stepGrants, type PermissionScope } from './step-permissions';
 
 /** A migration started on a schedule by EventBridge Scheduler. */
 export interface MigrationSchedule {
@@ -91,7 +94,16 @@ export interface EnvironmentMigratorProps {
    * values and statistics: off by default.
    */
   readonly includeExecutionDataInLogs?: boolean;
+  /**
+   * Days the workflow's documents (statistics documents, difference lists, bucket manifests, under
+   * `runs/<execution>/` of the workflow bucket) are kept before S3 expires them (default 90: long
+   * enough to investigate a migration after the fact, well beyond Migrate's 48-hour timeout).
+   */
+  readonly documentRetentionDays?: number;
 }
+
+/** Default of documentRetentionDays. */
+export const DOCUMENT_RETENTION_DAYS = 90;
 
 /** Stack name prefixes: what a stack name may start with (a letter, then letters, digits, hyphens). */
 const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,99}$/;
@@ -129,6 +141,12 @@ export class EnvironmentMigrator extends Construct {
   readonly cloneStateMachine: sfn.StateMachine;
   readonly topic: sns.Topic;
   readonly topicKey: kms.Key;
+  /**
+   * The workflow's own bucket: documents too large for the 256 KiB execution state, referenced from
+   * it by key (DESIGN.md invariant 10). Each step that reads or writes them sees `runs/*` only.
+   */
+  readonly workflowBucket: s3.Bucket;
+  readonly workflowBucketKey: kms.Key;
   readonly lockTable: dynamodb.Table;
   readonly steps: Record<StepName, StepFunction>;
   readonly cloudFormationRole: iam.IRole;
@@ -158,15 +176,54 @@ export class EnvironmentMigrator extends Construct {
         props.statisticsSecretArns ?? prefixes.map((prefix) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}*`),
     };
 
+    const retentionDays = props.documentRetentionDays ?? DOCUMENT_RETENTION_DAYS;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+      throw new Error(`EnvironmentMigrator: documentRetentionDays must be a whole number of days, at least 1 (got ${retentionDays})`);
+    }
+    // Encrypted like the topic, with a customer managed key whose policy names every action.
+    this.workflowBucketKey = new kms.Key(this, 'WorkflowDocumentsKey', {
+      description: "Encrypts the env-migrator workflow's documents (statistics, difference lists, bucket manifests)",
+      enableKeyRotation: true,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersAndUsesTheKey',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: KEY_ACCOUNT_ACTIONS,
+            resources: ['*'],
+          }),
+        ],
+      }),
+    });
+    // Kept on stack deletion like the lock table and the keys: it may hold the only record of what a
+    // failed migration compared. Versioning is off: a document is written once per key and run.
+    this.workflowBucket = new s3.Bucket(this, 'WorkflowDocuments', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.workflowBucketKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        { id: 'ExpireRunDocuments', prefix: `${DOCUMENT_PREFIX}/`, expiration: Duration.days(retentionDays) },
+        { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+    const documents = { bucketArn: this.workflowBucket.bucketArn, keyArn: this.workflowBucketKey.keyArn };
+
     const steps = {} as Record<StepName, StepFunction>;
     const fns = {} as StepFunctions;
     for (const step of STEP_NAMES) {
       const fn = new StepFunction(this, `Step-${step}`, {
         step,
         logRetention,
-        environment: STACK_STEPS.includes(step) ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn } : undefined,
+        environment: {
+          [WORKFLOW_BUCKET_ENV]: this.workflowBucket.bucketName,
+          ...(STACK_STEPS.includes(step) ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn } : {}),
+        },
       });
-      for (const grant of stepGrants(step, permissionScope)) fn.role.addToPolicy(grant.statement);
+      for (const grant of [...stepGrants(step, permissionScope), ...documentGrants(step, documents)]) fn.role.addToPolicy(grant.statement);
       steps[step] = fn;
       fns[step] = fn.function;
     }
@@ -319,6 +376,7 @@ export class EnvironmentMigrator extends Construct {
     }
     acknowledgeWildcards(this.migrateStateMachine, GENERATED_WILDCARDS);
     acknowledgeWildcards(this.cloneStateMachine, GENERATED_WILDCARDS);
+    acknowledge(this.workflowBucket, 'AwsSolutions-S1', WORKFLOW_BUCKET_ACCESS_LOGS_REASON);
     const deployPolicy = this.node.tryFindChild('EnvironmentDeployPolicy');
     if (deployPolicy) acknowledgeWildcards(deployPolicy, ENVIRONMENT_ROLE_WILDCARDS);
   }

@@ -24,11 +24,19 @@ export const STEP_WILDCARDS: WildcardReasons = [
   [/:kms:.*:key\/\*$/, "The keys of SSE-KMS buckets belong to the environment; they are usable only through S3 (condition kms:ViaService)."],
   [/:secretsmanager:.*:secret:[^:]+\*$/, 'Statistics header secrets named with a managed prefix (or the ARNs given in statisticsSecretArns).'],
   [/:s3:::[^/*]+\/\*$/, 'Templates read from the template buckets given in templateBucketNames.'],
+  [/^<[A-Za-z0-9]+\.Arn>\/runs\/\*$/, "The workflow's own documents: objects under runs/ of the workflow bucket (one prefix per execution, named at run time)."],
   [
     /^\*$/,
     'Actions with no resource-level permission: xray:PutTraceSegments/PutTelemetryRecords, autoscaling:DescribeAutoScalingGroups, cloudformation:GetTemplateSummary of a template URL, rds:DescribeDBSnapshots without an identifier (the sweep of this run\'s snapshots).',
   ],
 ];
+
+/**
+ * AwsSolutions-S1 (server access logs) on the workflow bucket. Logging it would need a second bucket
+ * (itself unlogged) for objects only the workflow's own functions touch.
+ */
+export const WORKFLOW_BUCKET_ACCESS_LOGS_REASON =
+  "The workflow bucket holds only the workflow's own documents, written and read by its step functions under runs/ (CloudTrail records the calls; the execution history says which step wrote what); server access logs would need a second bucket and tell an investigation nothing more.";
 
 /** The wildcards CDK generates for the state machine roles and the Scheduler role. */
 export const GENERATED_WILDCARDS: WildcardReasons = [

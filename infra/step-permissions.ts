@@ -25,6 +25,40 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { StepName } from '../lambdas/steps';
 
+/** Where every document of the workflow bucket lives (lambdas/shared/documents.ts documentKey: `runs/<execution>/...`). */
+export const DOCUMENT_PREFIX = 'runs';
+
+/**
+ * Steps that keep documents in the workflow bucket (their code imports lambdas/shared/documents.ts,
+ * directly or through manifest.ts): each writes its own and reads back what an earlier step of the
+ * run wrote. A step not listed here gets nothing on the bucket or its key. Add a step here when its
+ * code starts keeping documents (the infra test compares every step's grants with its SDK calls).
+ */
+export const DOCUMENT_STEPS: readonly StepName[] = ['compare-statistics'];
+
+/** The workflow bucket and the key that encrypts it (tokens in the construct). */
+export interface DocumentStore {
+  bucketArn: string;
+  keyArn: string;
+}
+
+/**
+ * What a document step may do with the workflow bucket: read and write objects under `runs/` only
+ * (never list, never delete: documents expire by the bucket's lifecycle rule), and have S3 use the
+ * bucket key for it (SSE-KMS: PutObject needs kms:GenerateDataKey, GetObject kms:Decrypt; "Using
+ * server-side encryption with AWS KMS keys", Amazon S3 User Guide).
+ */
+export function documentGrants(step: StepName, store: DocumentStore): Grant[] {
+  if (!DOCUMENT_STEPS.includes(step)) return [];
+  return [
+    {
+      why: "keep this run's documents (statistics, difference lists, manifests) in the workflow bucket and read them back",
+      statement: allow(['s3:GetObject', 's3:PutObject'], [`${store.bucketArn}/${DOCUMENT_PREFIX}/*`]),
+    },
+    { why: "encrypt and decrypt the workflow's documents (SSE-KMS with the bucket's key)", statement: allow(['kms:Decrypt', 'kms:GenerateDataKey'], [store.keyArn]) },
+  ];
+}
+
 /** Every manual snapshot this workflow makes starts with this (lambdas/shared/naming.ts snapshotPrefix). */
 export const SNAPSHOT_NAME_PREFIX = 'em-';
 
@@ -167,6 +201,10 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
           statement: allow(['cloudformation:TagResource'], arns.stacks),
         },
         describeStacks('the stack already exists: was it created by this execution (a retry)?'),
+        {
+          why: "read the source's own template when no templateUrl is given (Clone keeps the body out of its state)",
+          statement: allow(['cloudformation:GetTemplate'], arns.stacks),
+        },
         {
           why: 'read the parameters the new template declares, from its TemplateURL or the source template body (GetTemplateSummary of either names no stack)',
           statement: allow(['cloudformation:GetTemplateSummary'], ['*']),
