@@ -90,7 +90,7 @@ export interface SampleSize {
   extraDatabases?: number;
   /**
    * More tables in OrdersDb (`audit_partition_<n>`, one row each): the statistics document reports
-   * each one, so this many make it about 45 bytes × n long (23,000 ≈ 1 MB).
+   * each one, so this many make it about 36 bytes × n long (28,000 ≈ 1 MB).
    */
   extraTables?: number;
 }

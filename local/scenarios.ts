@@ -80,9 +80,9 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'large-statistics',
-    description: 'the statistics endpoint answers a 1 MB document (23,000 tables): it is compared in full and kept in the workflow bucket, never in the 256 KiB state',
+    description: 'the statistics endpoint answers a 1 MB document (28,000 tables): it is compared in full and kept in the workflow bucket, never in the 256 KiB state',
     input: baseInput,
-    environment: { extraTables: 23_000 },
+    environment: { extraTables: 28_000 },
     arm: () => undefined,
     expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
