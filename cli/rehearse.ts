@@ -27,6 +27,7 @@ function printSummary(s: RehearsalSummary, write: (line: string) => void): void 
   write(`snapshots made      ${s.snapshotsMade}`);
   write(`notifications sent  ${s.notifications}${s.notificationSubject ? `: "${s.notificationSubject}"` : ''}`);
   write(`states executed     ${s.statesExecuted}`);
+  write(`largest state       ${s.maxStateBytes} bytes (${s.largestState}; the limit is 262144)`);
   write(`Lambda invocations  ${s.lambdaInvocations}`);
   write(`AWS API calls       ${s.awsCalls}`);
   write(`simulated duration  ${formatDuration(s.simulatedSeconds)}`);

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import { localDeployment } from '../local/definitions';
 import { LocalWorkflow } from '../local/executor';
 import { LambdaInvoker } from '../local/lambda-invoker';
@@ -19,12 +20,14 @@ import { ZERO_TIMING } from '../local/sim/core';
 import { answerClientFrom } from '../local/sim/install';
 import { synthesizeTemplate } from '../local/synth';
 
-const USAGE = `Usage: npm run run-local -- --input <file.json> --topic-arn <sns topic arn> --lock-table <dynamodb table> [--clone] [--name <execution name>] [--json]
+const USAGE = `Usage: npm run run-local -- --input <file.json> --topic-arn <sns topic arn> --lock-table <dynamodb table> --workflow-bucket <s3 bucket> [--clone] [--name <execution name>] [--json]
 
 Runs the Migrate definition (or Clone with --clone) locally against the account of the default AWS SDK
 configuration. Set AWS_REGION / AWS_PROFILE as usual; AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> for
 other endpoints; S3_FORCE_PATH_STYLE=true for S3-compatible endpoints that need path-style addressing.
-The lock table needs a string partition key "stackName".`;
+The lock table needs a string partition key "stackName". The workflow bucket (the WorkflowBucketName output of a
+deployed EnvMigrator, or any bucket you may write to) receives the run's documents under runs/<execution name>/;
+the steps read it from WORKFLOW_BUCKET, which --workflow-bucket sets.`;
 
 export async function runLocalCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -33,6 +36,7 @@ export async function runLocalCommand(argv: string[]): Promise<number> {
       input: { type: 'string' },
       'topic-arn': { type: 'string' },
       'lock-table': { type: 'string' },
+      'workflow-bucket': { type: 'string' },
       clone: { type: 'boolean', default: false },
       name: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -44,7 +48,7 @@ export async function runLocalCommand(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const missing = (['input', 'topic-arn', 'lock-table'] as const).filter((k) => !values[k] && !(k === 'lock-table' && values.clone));
+  const missing = (['input', 'topic-arn', 'lock-table', 'workflow-bucket'] as const).filter((k) => !values[k] && !(k === 'lock-table' && values.clone));
   if (missing.length > 0) {
     console.error(`Missing ${missing.map((m) => `--${m}`).join(', ')}.\n\n${USAGE}`);
     return 2;
@@ -60,7 +64,12 @@ export async function runLocalCommand(argv: string[]): Promise<number> {
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   // A local stand-in for the Step Functions service: it only runs these two definitions.
   const local = new SimAccount({ timing: ZERO_TIMING, region });
-  const deployment = localDeployment(await synthesizeTemplate(), local, { topicArn: values['topic-arn'], lockTableName: values['lock-table'] });
+  const deployment = localDeployment(await synthesizeTemplate(), local, {
+    topicArn: values['topic-arn'],
+    lockTableName: values['lock-table'],
+    workflowBucketName: values['workflow-bucket'],
+  });
+  process.env[WORKFLOW_BUCKET_ENV] = deployment.workflowBucketName;
   const invoker = new LambdaInvoker(deployment.timeouts, 0);
   await invoker.load();
   const printer = progressPrinter((line) => console.log(line), 'Migrate');

@@ -2,10 +2,11 @@
  * EnvironmentMigrator: the whole product as one construct, to add to your own CDK app or to deploy
  * with the standalone app (infra/app.ts). It holds one Lambda function per workflow step, the Clone
  * and Migrate state machines, the environment lock table, the KMS-encrypted notification topic with
- * its email subscriptions, the alarms that publish to it, the CloudFormation service role (or yours)
- * and, when asked, the EventBridge Scheduler schedule that starts Migrate.
+ * its email subscriptions, the alarms that publish to it, the CloudFormation service role (or yours),
+ * the workflow's bucket for the documents that must not travel in the execution state, and, when
+ * asked, the EventBridge Scheduler schedule that starts Migrate.
  */
-import { Aws, Duration, TimeZone } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -20,15 +21,16 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
+import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import { MIGRATION_TIMEOUT_SECONDS, STEP_NAMES, type StepName } from '../lambdas/steps';
 import type { StepFunctions } from '../statemachine/building-blocks';
 import { buildCloneDefinition } from '../statemachine/clone';
 import { buildMigrateDefinition } from '../statemachine/migrate';
 import { environmentRoleStatements } from './environment-role';
 import { StepFunction } from './lambda-step';
-import { acknowledge, acknowledgeWildcards, ENVIRONMENT_ROLE_WILDCARDS, GENERATED_WILDCARDS, STEP_WILDCARDS } from './nag-acknowledgments';
+import { acknowledge, acknowledgeWildcards, ENVIRONMENT_ROLE_WILDCARDS, GENERATED_WILDCARDS, STEP_WILDCARDS, WORKFLOW_BUCKET_ACCESS_LOGS_REASON } from './nag-acknowledgments';
 import { validateSchedule } from './schedule-validation';
-import { CHECKSUM_JOB_PREFIX, resourcePatterns, stepGrants, type PermissionScope } from './step-permissions';
+import { CHECKSUM_JOB_PREFIX, DOCUMENT_PREFIX, documentGrants, resourcePatterns, stepGrants, type PermissionScope } from './step-permissions';
 
 /** A migration started on a schedule by EventBridge Scheduler. */
 export interface MigrationSchedule {
@@ -92,7 +94,16 @@ export interface EnvironmentMigratorProps {
    * values and statistics: off by default.
    */
   readonly includeExecutionDataInLogs?: boolean;
+  /**
+   * Days the workflow's documents (statistics documents, difference lists, bucket manifests, under
+   * `runs/<execution>/` of the workflow bucket) are kept before S3 expires them (default 90: long
+   * enough to investigate a migration after the fact, well beyond Migrate's 48-hour timeout).
+   */
+  readonly documentRetentionDays?: number;
 }
+
+/** Default of documentRetentionDays. */
+export const DOCUMENT_RETENTION_DAYS = 90;
 
 /** Stack name prefixes: what a stack name may start with (a letter, then letters, digits, hyphens). */
 const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,99}$/;
@@ -133,6 +144,12 @@ export class EnvironmentMigrator extends Construct {
   readonly cloneStateMachine: sfn.StateMachine;
   readonly topic: sns.Topic;
   readonly topicKey: kms.Key;
+  /**
+   * The workflow's own bucket: documents too large for the 256 KiB execution state, referenced from
+   * it by key (DESIGN.md invariant 10). Each step that reads or writes them sees `runs/*` only.
+   */
+  readonly workflowBucket: s3.Bucket;
+  readonly workflowBucketKey: kms.Key;
   readonly lockTable: dynamodb.Table;
   readonly steps: Record<StepName, StepFunction>;
   readonly cloudFormationRole: iam.IRole;
@@ -150,8 +167,6 @@ export class EnvironmentMigrator extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     this.cloudFormationRole = props.cloudFormationRole ?? this.defaultCloudFormationRole(prefixes);
-    const checksumJobs = this.checksumJobResources(prefixes);
-
     const permissionScope: PermissionScope = {
       stackPrefixes: prefixes,
       partition: Aws.PARTITION,
@@ -161,8 +176,46 @@ export class EnvironmentMigrator extends Construct {
       templateBucketNames,
       statisticsSecretArns:
         props.statisticsSecretArns ?? prefixes.map((prefix) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}*`),
-      checksumJobs: { workBucketArn: checksumJobs.bucket.bucketArn, roleArn: checksumJobs.role.roleArn },
     };
+
+    const retentionDays = props.documentRetentionDays ?? DOCUMENT_RETENTION_DAYS;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+      throw new Error(`EnvironmentMigrator: documentRetentionDays must be a whole number of days, at least 1 (got ${retentionDays})`);
+    }
+    // Encrypted like the topic, with a customer managed key whose policy names every action.
+    this.workflowBucketKey = new kms.Key(this, 'WorkflowDocumentsKey', {
+      description: "Encrypts the env-migrator workflow's documents (statistics, difference lists, bucket manifests)",
+      enableKeyRotation: true,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersAndUsesTheKey',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: KEY_ACCOUNT_ACTIONS,
+            resources: ['*'],
+          }),
+        ],
+      }),
+    });
+    // Kept on stack deletion like the lock table and the keys: it may hold the only record of what a
+    // failed migration compared. Versioning is off: a document is written once per key and run.
+    this.workflowBucket = new s3.Bucket(this, 'WorkflowDocuments', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.workflowBucketKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        { id: 'ExpireRunDocuments', prefix: `${DOCUMENT_PREFIX}/`, expiration: Duration.days(retentionDays) },
+        { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+    const documents = { bucketArn: this.workflowBucket.bucketArn, keyArn: this.workflowBucketKey.keyArn };
+    // Checksum jobs keep their manifests and reports in the same bucket, under their own prefix.
+    const checksumJobs = this.checksumJobResources(prefixes, this.workflowBucket, this.workflowBucketKey);
+    permissionScope.checksumJobs = { workBucketArn: this.workflowBucket.bucketArn, roleArn: checksumJobs.role.roleArn, keyArn: this.workflowBucketKey.keyArn };
 
     const steps = {} as Record<StepName, StepFunction>;
     const fns = {} as StepFunctions;
@@ -170,13 +223,13 @@ export class EnvironmentMigrator extends Construct {
       const fn = new StepFunction(this, `Step-${step}`, {
         step,
         logRetention,
-        environment: STACK_STEPS.includes(step)
-          ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn }
-          : CHECKSUM_JOB_STEPS.includes(step)
-            ? { CHECKSUM_JOB_ROLE_ARN: checksumJobs.role.roleArn }
-            : undefined,
+        environment: {
+          [WORKFLOW_BUCKET_ENV]: this.workflowBucket.bucketName,
+          ...(STACK_STEPS.includes(step) ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn } : {}),
+          ...(CHECKSUM_JOB_STEPS.includes(step) ? { CHECKSUM_JOB_ROLE_ARN: checksumJobs.role.roleArn } : {}),
+        },
       });
-      for (const grant of stepGrants(step, permissionScope)) fn.role.addToPolicy(grant.statement);
+      for (const grant of [...stepGrants(step, permissionScope), ...documentGrants(step, documents)]) fn.role.addToPolicy(grant.statement);
       steps[step] = fn;
       fns[step] = fn.function;
     }
@@ -324,14 +377,7 @@ export class EnvironmentMigrator extends Construct {
    * the jobs run as: read the managed buckets' object versions (and decrypt SSE-KMS ones through S3),
    * read the manifests and write the reports under CHECKSUM_JOB_PREFIX. Nothing else.
    */
-  private checksumJobResources(prefixes: string[]): { bucket: s3.Bucket; role: iam.Role } {
-    const bucket = new s3.Bucket(this, 'WorkBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ prefix: CHECKSUM_JOB_PREFIX, expiration: Duration.days(30) }],
-    });
+  private checksumJobResources(prefixes: string[], bucket: s3.IBucket, key: kms.IKey): { role: iam.Role } {
     const objects = resourcePatterns({
       stackPrefixes: prefixes,
       partition: Aws.PARTITION,
@@ -357,12 +403,13 @@ export class EnvironmentMigrator extends Construct {
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], resources: [bucket.arnForObjects(`${CHECKSUM_JOB_PREFIX}*`)] }),
     );
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }));
-    acknowledge(bucket, 'AwsSolutions-S1', 'Holds only checksum job manifests and reports for 30 days; every write comes from the workflow, which logs them.');
+    // The workflow bucket is SSE-KMS with its own key: reading manifests and writing reports use it.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }));
     acknowledgeWildcards(role, [
       ...STEP_WILDCARDS,
       [/^<[A-Za-z0-9]+\.Arn>\/checksum-jobs\/\*$/, 'Checksum job manifests and reports, named per execution under checksum-jobs/.'],
     ]);
-    return { bucket, role };
+    return { role };
   }
 
   /** cdk-nag AwsSolutions findings that are the design, on the narrowest construct, with their reasons. */
@@ -377,6 +424,7 @@ export class EnvironmentMigrator extends Construct {
     }
     acknowledgeWildcards(this.migrateStateMachine, GENERATED_WILDCARDS);
     acknowledgeWildcards(this.cloneStateMachine, GENERATED_WILDCARDS);
+    acknowledge(this.workflowBucket, 'AwsSolutions-S1', WORKFLOW_BUCKET_ACCESS_LOGS_REASON);
     const deployPolicy = this.node.tryFindChild('EnvironmentDeployPolicy');
     if (deployPolicy) acknowledgeWildcards(deployPolicy, ENVIRONMENT_ROLE_WILDCARDS);
   }

@@ -1,7 +1,7 @@
 /**
  * The standalone deployment: one stack around the EnvironmentMigrator construct, with the outputs
  * the CLI and the local runner read (MigrateStateMachineArn, CloneStateMachineArn,
- * NotificationTopicArn, LockTableName).
+ * NotificationTopicArn, LockTableName, WorkflowBucketName).
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -44,5 +44,6 @@ export class EnvironmentMigratorStack extends Stack {
     new CfnOutput(this, 'CloneStateMachineArn', { value: this.cloneStateMachine.stateMachineArn });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn });
     new CfnOutput(this, 'LockTableName', { value: this.lockTable.tableName });
+    new CfnOutput(this, 'WorkflowBucketName', { value: this.migrator.workflowBucket.bucketName });
   }
 }

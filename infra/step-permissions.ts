@@ -25,6 +25,40 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { StepName } from '../lambdas/steps';
 
+/** Where every document of the workflow bucket lives (lambdas/shared/documents.ts documentKey: `runs/<execution>/...`). */
+export const DOCUMENT_PREFIX = 'runs';
+
+/**
+ * Steps that keep documents in the workflow bucket (their code imports lambdas/shared/documents.ts,
+ * directly or through manifest.ts): each writes its own and reads back what an earlier step of the
+ * run wrote. A step not listed here gets nothing on the bucket or its key. Add a step here when its
+ * code starts keeping documents (the infra test compares every step's grants with its SDK calls).
+ */
+export const DOCUMENT_STEPS: readonly StepName[] = ['compare-statistics', 'verify-bucket'];
+
+/** The workflow bucket and the key that encrypts it (tokens in the construct). */
+export interface DocumentStore {
+  bucketArn: string;
+  keyArn: string;
+}
+
+/**
+ * What a document step may do with the workflow bucket: read and write objects under `runs/` only
+ * (never list, never delete: documents expire by the bucket's lifecycle rule), and have S3 use the
+ * bucket key for it (SSE-KMS: PutObject needs kms:GenerateDataKey, GetObject kms:Decrypt; "Using
+ * server-side encryption with AWS KMS keys", Amazon S3 User Guide).
+ */
+export function documentGrants(step: StepName, store: DocumentStore): Grant[] {
+  if (!DOCUMENT_STEPS.includes(step)) return [];
+  return [
+    {
+      why: "keep this run's documents (statistics, difference lists, manifests) in the workflow bucket and read them back",
+      statement: allow(['s3:GetObject', 's3:PutObject'], [`${store.bucketArn}/${DOCUMENT_PREFIX}/*`]),
+    },
+    { why: "encrypt and decrypt the workflow's documents (SSE-KMS with the bucket's key)", statement: allow(['kms:Decrypt', 'kms:GenerateDataKey'], [store.keyArn]) },
+  ];
+}
+
 /** Every manual snapshot this workflow makes starts with this (lambdas/shared/naming.ts snapshotPrefix). */
 export const SNAPSHOT_NAME_PREFIX = 'em-';
 
@@ -46,7 +80,7 @@ export interface PermissionScope {
    * that holds their manifests, reports and result documents under CHECKSUM_JOB_PREFIX, and the role
    * the jobs run as (the only role those steps may pass, and only to Batch Operations).
    */
-  checksumJobs?: { workBucketArn: string; roleArn: string };
+  checksumJobs?: { workBucketArn: string; roleArn: string; keyArn: string };
 }
 
 /** Where checksum jobs' manifests, completion reports and result documents live in the work bucket. */
@@ -116,8 +150,8 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
     case 'start-checksum-job':
       if (!scope.checksumJobs) return [];
       return [
-        { why: "read the manifest's ETag (HeadObject), which CreateJob requires", statement: allow(['s3:GetObject'], jobObjects) },
-        kmsThroughS3(['kms:Decrypt'], 'HeadObject of a manifest in an SSE-KMS bucket'),
+        { why: "read the manifest's ETag (HeadObject), which CreateJob requires", statement: allow(['s3:GetObject', 's3:GetObjectVersion'], jobObjects) },
+        { why: "read the manifest in the workflow bucket (SSE-KMS with the bucket's key)", statement: allow(['kms:Decrypt'], [scope.checksumJobs.keyArn]) },
         // Service Authorization Reference (Amazon S3): CreateJob supports no resource-level permission.
         { why: 'create the Compute checksum job (no resource-level permission)', statement: allow(['s3:CreateJob'], ['*']) },
         {
@@ -130,6 +164,7 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
       return [
         { why: "follow the job's status and progress", statement: allow(['s3:DescribeJob'], [`arn:${scope.partition}:s3:${scope.region}:${scope.account}:job/*`]) },
         { why: 'read the completion report and write the result document beside it', statement: allow(['s3:GetObject', 's3:PutObject'], jobObjects) },
+        { why: "the workflow bucket's key (SSE-KMS)", statement: allow(['kms:Decrypt', 'kms:GenerateDataKey'], [scope.checksumJobs.keyArn]) },
       ];
     case 'discover':
       return [
@@ -197,6 +232,10 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
         },
         describeStacks('the stack already exists: was it created by this execution (a retry)?'),
         {
+          why: "read the source's own template when no templateUrl is given (Clone keeps the body out of its state)",
+          statement: allow(['cloudformation:GetTemplate'], arns.stacks),
+        },
+        {
           why: 'read the parameters the new template declares, from its TemplateURL or the source template body (GetTemplateSummary of either names no stack)',
           statement: allow(['cloudformation:GetTemplateSummary'], ['*']),
         },
@@ -250,11 +289,6 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
         {
           why: "read every version's metadata, checksums and tags (HeadObject, GetObjectTagging), and the bytes of versions nothing else can compare (GetObject, hashed)",
           statement: allow(['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'], arns.objects),
-        },
-        {
-          // STOPGAP until the workflow's bucket is part of the construct: then this names that bucket only.
-          why: "write the source's manifest and the difference list under runs/ of the workflow's bucket",
-          statement: allow(['s3:PutObject'], [`arn:${scope.partition}:s3:::*/runs/*`]),
         },
         kmsThroughS3(['kms:Decrypt'], 'HeadObject with ChecksumMode on an SSE-KMS object needs kms:Decrypt'),
       ];

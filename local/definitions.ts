@@ -32,6 +32,8 @@ export interface LocalDeployment {
   timeouts: Map<StepName, number>;
   topicArn: string;
   lockTableName: string;
+  /** The workflow's bucket (documents kept out of the execution state): the steps' WORKFLOW_BUCKET. */
+  workflowBucketName: string;
 }
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -98,12 +100,22 @@ function findOne(template: SynthesizedTemplate, type: string, pattern: RegExp): 
 export interface ResourceOverrides {
   topicArn?: string;
   lockTableName?: string;
+  workflowBucketName?: string;
 }
 
-/** Reads the two state machines, the step functions, the topic and the lock table out of a synthesized template. */
+/**
+ * The name the workflow bucket gets locally: CloudFormation would generate
+ * `<stack>-<logical id>-<suffix>` in lowercase; the logical ID, lowercased, is unique and a valid name.
+ */
+export function localBucketName(logicalId: string): string {
+  return `envmigrator-${logicalId.toLowerCase()}`.slice(0, 63);
+}
+
+/** Reads the two state machines, the step functions, the topic, the lock table and the workflow bucket out of a synthesized template. */
 export function localDeployment(template: SynthesizedTemplate, id: AccountIdentity, overrides: ResourceOverrides = {}): LocalDeployment {
   const topic = findOne(template, 'AWS::SNS::Topic', /./);
   const table = findOne(template, 'AWS::DynamoDB::Table', /./);
+  const bucket = findOne(template, 'AWS::S3::Bucket', /WorkflowDocuments/);
   const named: Record<string, string> = {};
   if (overrides.topicArn) named[topic] = overrides.topicArn;
   if (overrides.lockTableName) named[table] = overrides.lockTableName;
@@ -131,5 +143,6 @@ export function localDeployment(template: SynthesizedTemplate, id: AccountIdenti
     timeouts,
     topicArn: named[topic] ?? arnFor('AWS::SNS::Topic', topic, id).arn,
     lockTableName: named[table] ?? table,
+    workflowBucketName: overrides.workflowBucketName ?? localBucketName(bucket),
   };
 }

@@ -2,16 +2,28 @@
  * Runs the synthesized definitions with aws-local-stepfunctions: every Lambda Task is answered by
  * the step's real handler in-process (./lambda-invoker.ts), every other integration by the same
  * SDK call Step Functions would make (./integrations.ts). The execution's events feed its history
- * (for GetExecutionHistory) and the progress printer.
+ * (for GetExecutionHistory) and the progress printer. Every state's data is held to Step Functions'
+ * 256 KiB limit as AWS holds it (./data-limit.ts): past it the execution fails at once with
+ * States.DataLimitExceeded, which no Catch catches.
  */
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { LocalDeployment, LocalStateMachine } from './definitions';
+import { GUARD_OPTION, type StateDataGuard, type StateDataObservation, installStateDataGuard, stateDataGuard } from './data-limit';
 import { type IntegrationClients, callIntegration } from './integrations';
 import { inStateContext } from './faults/state-context';
 import type { LambdaInvoker } from './lambda-invoker';
 import type { SimExecution, SimHistoryEvent } from './sim/sfn';
 
 type JSONValue = Parameters<StateMachine['run']>[0];
+type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
+
+installStateDataGuard();
+
+/** The largest state data an execution had: which state, which of its data, how many bytes. */
+export interface LargestState extends StateDataObservation {
+  machine: string;
+  executionName: string;
+}
 type TaskHandler = (input: JSONValue) => Promise<JSONValue>;
 
 export interface ProgressEvent extends SimHistoryEvent {
@@ -54,6 +66,9 @@ function stateMachineFor(definition: string): StateMachine {
 }
 
 export class LocalWorkflow {
+  /** The largest state data of each execution run here (by execution ARN). */
+  readonly largestStates = new Map<string, LargestState>();
+
   constructor(
     private readonly deployment: LocalDeployment,
     private readonly invoker: LambdaInvoker,
@@ -62,7 +77,7 @@ export class LocalWorkflow {
   ) {}
 
   /** The local handler of every Task state of a definition, keyed by state name. */
-  taskHandlers(definition: StateMachineDefinition, execution?: SimExecution): Record<string, TaskHandler> {
+  taskHandlers(definition: StateMachineDefinition, execution?: SimExecution, guard?: StateDataGuard): Record<string, TaskHandler> {
     const handlers: Record<string, TaskHandler> = {};
     for (const [name, state] of tasks(definition.States as Record<string, AslState>)) {
       const resource = state.Resource ?? '';
@@ -98,6 +113,17 @@ export class LocalWorkflow {
       }
       // Every call the state makes knows where it comes from (fault injection per state).
       if (execution) handlers[name] = inStateContext(execution, execution.stateMachineArn.split(':').pop() ?? '', execution.name, name, handlers[name]);
+      // The input after Parameters and the connector's raw result (before ResultSelector) are held to
+      // the limit too; the state's input and output are checked by the guard around every state.
+      if (guard) {
+        const call = handlers[name];
+        handlers[name] = async (input) => {
+          guard(name, 'effective input', input);
+          const result = await call(input);
+          guard(name, 'result', result);
+          return result;
+        };
+      }
     }
     return handlers;
   }
@@ -106,13 +132,19 @@ export class LocalWorkflow {
   async run(machine: LocalStateMachine, execution: SimExecution): Promise<void> {
     const definition = JSON.parse(machine.definition) as StateMachineDefinition;
     const sm = stateMachineFor(machine.definition);
-    const run = sm.run(JSON.parse(execution.input) as JSONValue, {
-      overrides: { taskResourceLocalHandlers: this.taskHandlers(definition, execution) },
+    const guard = stateDataGuard((o) => {
+      const largest = this.largestStates.get(execution.executionArn);
+      if (!largest || o.bytes > largest.bytes) this.largestStates.set(execution.executionArn, { ...o, machine: machine.name, executionName: execution.name });
+    });
+    const options: RunOptions & { [GUARD_OPTION]: StateDataGuard } = {
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(definition, execution, guard) },
       context: {
         Execution: { Id: execution.executionArn, Name: execution.name, RoleArn: `${machine.arn}:role` },
         StateMachine: { Id: machine.arn, Name: machine.name },
       },
-    });
+      [GUARD_OPTION]: guard,
+    };
+    const run = sm.run(JSON.parse(execution.input) as JSONValue, options);
     execution.abort = () => run.abort();
     const record = (async () => {
       for await (const e of run.eventLogs) {

@@ -1,10 +1,11 @@
 /**
  * The whole product on this machine: the CDK app synthesized in-process, its state machines
- * registered with a simulated account's Step Functions, its Lambda steps loaded, its topic and lock
- * table created, and the account installed behind the AWS SDK. Tests and the rehearsal start
+ * registered with a simulated account's Step Functions, its Lambda steps loaded, its topic, lock
+ * table and workflow bucket created, and the account installed behind the AWS SDK. Tests and the rehearsal start
  * executions through the SDK (StartExecution), exactly as a user or a pipeline would.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import { SimAccount } from './sim/account';
 import type { TimingProfile } from './sim/core';
 import { installSimulatedAccount } from './sim/install';
@@ -14,7 +15,6 @@ import { LocalWorkflow, type ProgressEvent } from './executor';
 import { createIntegrationClients } from './integrations';
 import { LambdaInvoker } from './lambda-invoker';
 import { synthesizeTemplate } from './synth';
-import { ensureWorkflowBucket } from './workflow-bucket';
 
 export interface HarnessOptions {
   timing?: TimingProfile;
@@ -44,7 +44,9 @@ export class LocalHarness {
     const workflow = new LocalWorkflow(deployment, invoker, createIntegrationClients(), options.onEvent);
     account.sns.createTopic(deployment.topicArn.split(':').pop() ?? 'topic');
     account.dynamodb.createTable(deployment.lockTableName, 'stackName');
-    ensureWorkflowBucket(account);
+    // The construct gives every step WORKFLOW_BUCKET; here the steps run in this process.
+    account.s3.createBucket(deployment.workflowBucketName);
+    process.env[WORKFLOW_BUCKET_ENV] = deployment.workflowBucketName;
     for (const machine of [deployment.migrate, deployment.clone]) {
       account.sfn.registerStateMachine(machine.arn, machine.name, machine.definition, (execution) => workflow.run(machine, execution));
     }

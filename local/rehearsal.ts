@@ -3,8 +3,10 @@
  * synthesized Migrate definition run to its end on the simulated clock, and a summary that checks
  * the outcome against the safety invariants of DESIGN.md.
  */
+import { createHash } from 'node:crypto';
 import { executionArnOf } from '../lambdas/shared/naming';
 import { runOnSimulatedClock } from './clock';
+import type { LargestState } from './executor';
 import { LocalHarness } from './harness';
 import { type InvariantReport, captureBaseline, checkInvariants } from './invariants';
 import { progressPrinter } from './progress';
@@ -38,6 +40,14 @@ export interface RehearsalSummary {
   awsCalls: number;
   simulatedSeconds: number;
   executionArn: string;
+  /**
+   * The largest state data (input, a Task's effective input or raw result, output) of the Migrate
+   * execution and its Clones, in UTF-8 bytes: Step Functions fails the execution past 262,144
+   * (States.DataLimitExceeded, uncatchable); the workflow keeps every state under half of it.
+   */
+  maxStateBytes: number;
+  /** Where it was: `<machine> / <state> (<what>)`. */
+  largestState: string;
 }
 
 export interface RehearsalOptions {
@@ -56,7 +66,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
   });
   try {
     const { account } = harness;
-    seedSampleEnvironment(account, options.size ?? REHEARSAL_SIZE);
+    seedSampleEnvironment(account, { ...(options.size ?? REHEARSAL_SIZE), ...scenario.environment });
     scenario.prepare?.(account);
     const executionName = `rehearsal-${scenario.name}`;
     const executionArn = executionArnOf(harness.deployment.migrate.arn, executionName);
@@ -78,6 +88,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       topicArn: harness.deployment.topicArn,
     });
     const copies = account.calls.slice(callsBefore).filter((c) => c.service === 'S3' && (c.operation === 'CopyObject' || c.operation === 'CompleteMultipartUpload') && !c.error);
+    const largest = [...harness.workflow.largestStates.values()].reduce<LargestState | undefined>((max, l) => (!max || l.bytes > max.bytes ? l : max), undefined);
     const snapshots = account.calls.slice(callsBefore).filter((c) => c.service === 'RDS' && c.operation === 'CreateDBSnapshot' && !c.error);
     return {
       scenario: scenario.name,
@@ -92,8 +103,8 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       notificationSubject: report.notifications.at(-1)?.subject,
       error: execution.error,
       cause: execution.cause,
-      statisticsBefore: baseline.statistics,
-      statisticsAfter: report.survivorStatistics,
+      statisticsBefore: compact(baseline.statistics),
+      statisticsAfter: compact(report.survivorStatistics),
       objectsCopied: copies.length,
       snapshotsMade: snapshots.length,
       statesExecuted: printer.statesExecuted(),
@@ -101,9 +112,18 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       awsCalls: account.calls.length - callsBefore,
       simulatedSeconds: seconds,
       executionArn: execution.executionArn,
+      maxStateBytes: largest?.bytes ?? 0,
+      largestState: largest ? `${largest.machine.replace(/[0-9A-F]{8}$/, '')} / ${largest.state} (${largest.what})` : '',
       report,
     };
   } finally {
     harness.dispose();
   }
+}
+
+/** Statistics as the summary shows them: as they are, or their size and SHA-256 when too long to print. */
+function compact(statistics: unknown): unknown {
+  const text = JSON.stringify(statistics) ?? 'null';
+  if (text.length <= 4096) return statistics;
+  return { bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') };
 }

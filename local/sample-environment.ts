@@ -28,6 +28,49 @@ export const TEMPLATE_KEYS = {
   broken: 'templates/environment-1.4.0-broken.yaml',
 } as const;
 
+/** Bucket and database logical IDs a larger environment adds (SampleSize.extraBuckets / extraDatabases). */
+export function extraBucketIds(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `DataBucket${String(i + 1).padStart(2, '0')}`);
+}
+export function extraDatabaseIds(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `ArchiveDb${i + 1}`);
+}
+
+/**
+ * The template with more buckets and databases, each database following the template contract
+ * (restored from parameter `<LogicalId>SnapshotIdentifier` when it is set). Applied to both versions,
+ * so the new template pairs every resource of the current one.
+ */
+export function withExtraResources(template: string, buckets: number, databases: number): string {
+  if (buckets === 0 && databases === 0) return template;
+  const dbs = extraDatabaseIds(databases);
+  const parameters = dbs
+    .map((id) => `  ${id}SnapshotIdentifier:\n    Type: String\n    Default: ''\n`)
+    .join('');
+  const conditions = dbs.map((id) => `  Has${id}Snapshot: !Not [!Equals [!Ref ${id}SnapshotIdentifier, '']]\n`).join('');
+  const bucketResources = extraBucketIds(buckets)
+    .map(
+      (id) =>
+        `  ${id}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketEncryption:\n        ServerSideEncryptionConfiguration:\n          - ServerSideEncryptionByDefault:\n              SSEAlgorithm: AES256\n\n`,
+    )
+    .join('');
+  const dbResources = dbs
+    .map(
+      (id) =>
+        `  ${id}:\n    Type: AWS::RDS::DBInstance\n    DeletionPolicy: Delete\n    UpdateReplacePolicy: Delete\n    Properties:\n      Engine: postgres\n      DBInstanceClass: db.t4g.micro\n      AllocatedStorage: '20'\n      DBSnapshotIdentifier: !If [Has${id}Snapshot, !Ref ${id}SnapshotIdentifier, !Ref AWS::NoValue]\n      MasterUsername: !If [Has${id}Snapshot, !Ref AWS::NoValue, archive_admin]\n      MasterUserPassword: !Sub '{{resolve:secretsmanager:\${DbSecret}:SecretString:password}}'\n      DBSubnetGroupName: !Ref DbSubnetGroup\n      VPCSecurityGroups: [!GetAtt DatabaseSecurityGroup.GroupId]\n\n`,
+    )
+    .join('');
+  const insertBefore = (text: string, marker: string, addition: string) => {
+    const at = text.indexOf(marker);
+    if (at < 0) throw new Error(`The sample template has no "${marker.trim()}"`);
+    return text.slice(0, at) + addition + text.slice(at);
+  };
+  let out = insertBefore(template, '  DbDriverLayerArn:\n', parameters);
+  out = insertBefore(out, '  HasDbDriverLayer:', conditions);
+  out = insertBefore(out, '\nOutputs:\n', `\n${bucketResources}${dbResources}`.replace(/\n\n$/, '\n'));
+  return out;
+}
+
 export interface SampleSize {
   /** Objects across the two buckets (60 % uploads, 40 % reports), besides the special keys. */
   objects: number;
@@ -45,6 +88,19 @@ export interface SampleSize {
    * or deleted and written again (version, marker, version). 0: every key has one version.
    */
   historyKeys?: number;
+  /**
+   * A larger environment (both templates grow alike): this many more buckets (`DataBucket01`...),
+   * each with `objectsPerExtraBucket` objects, and this many more databases (`ArchiveDb1`...), each
+   * with two small tables. Absent: the two buckets and one database of the sample.
+   */
+  extraBuckets?: number;
+  objectsPerExtraBucket?: number;
+  extraDatabases?: number;
+  /**
+   * More tables in OrdersDb (`audit_partition_<n>`, one row each): the statistics document reports
+   * each one, so this many make it about 36 bytes × n long (28,000 ≈ 1 MB).
+   */
+  extraTables?: number;
 }
 
 export const REHEARSAL_SIZE: SampleSize = { objects: 10_000, rows: 500, largeObject: true, instances: 3 };
@@ -75,8 +131,9 @@ function rowsOf(table: string, n: number): Record<string, unknown>[] {
 /** Creates the sample environment and its artifacts (templates) in the account. */
 export function seedSampleEnvironment(account: SimAccount, size: SampleSize): void {
   account.s3.createBucket(ARTIFACTS_BUCKET);
-  const current = example('environment.yaml');
-  const target = example('environment-v1.4.0.yaml');
+  const grow = (template: string) => withExtraResources(template, size.extraBuckets ?? 0, size.extraDatabases ?? 0);
+  const current = grow(example('environment.yaml'));
+  const target = grow(example('environment-v1.4.0.yaml'));
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.current, { body: current, contentType: 'application/x-yaml' });
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.target, { body: target, contentType: 'application/x-yaml' });
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.broken, {
@@ -102,11 +159,21 @@ export function seedSampleEnvironment(account: SimAccount, size: SampleSize): vo
     if (!r) throw new Error(`The sample environment has no ${logicalId}`);
     return r.physicalId;
   };
+  const audit = Array.from({ length: size.extraTables ?? 0 }, (_, i) => [`audit_partition_${String(i + 1).padStart(5, '0')}`, rowsOf('audit', 1)] as const);
   account.rds.setTables(physical('OrdersDb'), {
     customers: rowsOf('customer', size.rows),
     orders: rowsOf('order', size.rows * 3),
     products: rowsOf('product', Math.max(1, Math.floor(size.rows / 2))),
+    ...Object.fromEntries(audit),
   });
+  for (const id of extraDatabaseIds(size.extraDatabases ?? 0)) {
+    account.rds.setTables(physical(id), { entries: rowsOf(`${id}-entry`, 3), events: rowsOf(`${id}-event`, 2) });
+  }
+  for (const id of extraBucketIds(size.extraBuckets ?? 0)) {
+    for (let i = 0; i < (size.objectsPerExtraBucket ?? 3); i += 1) {
+      account.s3.putObjectDirect(physical(id), `data/${id.toLowerCase()}/part-${i}.json`, { body: `{"bucket":"${id}","part":${i}}\n`, contentType: 'application/json' });
+    }
+  }
 
   const uploads = physical('UploadsBucket');
   const reports = physical('ReportsBucket');

@@ -5,7 +5,7 @@
 import { tempStackNameOf } from '../lambdas/shared/naming';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
 import type { SimAccount } from './sim/account';
-import { SAMPLE_STACK, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
+import { type SampleSize, SAMPLE_STACK, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
 
 export interface ScenarioContext {
   account: SimAccount;
@@ -17,6 +17,8 @@ export interface Scenario {
   name: string;
   description: string;
   input: MigrationInputRaw;
+  /** What the environment holds besides the sample's (merged over the rehearsal's size). */
+  environment?: Partial<SampleSize>;
   arm: (ctx: ScenarioContext) => void;
   /** Adds to the sample environment before its baseline is taken (data the run must carry). */
   prepare?: (account: SimAccount) => void;
@@ -97,6 +99,22 @@ export const SCENARIOS: Scenario[] = [
     input: { ...baseInput, templateUrl: templateUrl(TEMPLATE_KEYS.broken) },
     arm: () => undefined,
     expected: { outcome: 'failed', survivor: 'temp' },
+  },
+  {
+    name: 'large-statistics',
+    description: 'the statistics endpoint answers a 1 MB document (28,000 tables): it is compared in full and kept in the workflow bucket, never in the 256 KiB state',
+    input: baseInput,
+    environment: { extraTables: 28_000 },
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
+  },
+  {
+    name: 'many-resources',
+    description: 'an environment of 50 buckets and 10 databases (a few objects and rows each): every state stays bounded',
+    input: baseInput,
+    environment: { extraBuckets: 48, objectsPerExtraBucket: 3, extraDatabases: 9 },
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
 ];
 

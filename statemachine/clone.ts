@@ -27,6 +27,7 @@ import type {
   SmokeTestEvent,
   SnapshotEvent,
   SnapshotStatusEvent,
+  SourceDiscovery,
   StackStatusEvent,
   VerifyBucketEvent,
 } from '../lambdas/shared/contracts';
@@ -56,6 +57,20 @@ function sourcePhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable)
       execution: EXECUTION,
       requiredOutputs: sfn.JsonPath.listAt('$.required.outputKeys'),
     }),
+    // Everything but the template body (up to 51,200 bytes, and it would travel twice: here and in the
+    // create-stack request): create-stack reads it itself. The state stays small (256 KiB limit).
+    resultSelector: {
+      stackName: sfn.JsonPath.stringAt('$.stackName'),
+      stackId: sfn.JsonPath.stringAt('$.stackId'),
+      stackStatus: sfn.JsonPath.stringAt('$.stackStatus'),
+      parameters: sfn.JsonPath.listAt('$.parameters'),
+      outputs: sfn.JsonPath.objectAt('$.outputs'),
+      tags: sfn.JsonPath.objectAt('$.tags'),
+      autoScalingGroups: sfn.JsonPath.listAt('$.autoScalingGroups'),
+      dbInstances: sfn.JsonPath.listAt('$.dbInstances'),
+      buckets: sfn.JsonPath.listAt('$.buckets'),
+      environmentVersion: sfn.JsonPath.stringAt('$.environmentVersion'),
+    } satisfies Fields<SourceDiscovery>,
     resultPath: '$.source',
   });
   discover.next(next);
@@ -335,7 +350,9 @@ function reportPhase(scope: Construct): sfn.IChainable {
   const verdicts = project(scope, 'Collect the verdicts', 'Take the verdict', '$.verification', '$.status', '$.verdicts');
   const verifications = project(scope, 'Collect the verification results', 'Take the verification result', '$.buckets', '$.verification', '$.verification');
   const copies = project(scope, 'Collect the copy results', 'Take the copy result', '$.buckets', '$.copy', '$.copies');
-  copies.next(verifications).next(verdicts).next(tally);
+  // Once projected, the per-bucket reports would be in the state twice (256 KiB limit, 50 buckets).
+  const forget = sfn.Pass.jsonPath(scope, 'Forget the bucket reports', { result: sfn.Result.fromObject({}), resultPath: '$.buckets' });
+  copies.next(verifications).next(forget).next(verdicts).next(tally);
   return copies;
 }
 

@@ -31,7 +31,9 @@ import type {
   DeleteSnapshotsEvent,
   DeleteStackEvent,
   DiscoverEvent,
+  CloneOutput,
   MigrationOutput,
+  MigrationStatistics,
   Outcome,
   SnapshotEvent,
   StackStatusEvent,
@@ -399,7 +401,8 @@ function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable
     parameters: notice('SUCCEEDED', {
       survivor: sfn.JsonPath.stringAt('$.input.stackName'),
       statistics: sfn.JsonPath.objectAt('$.clone2.output.statistics'),
-      verification: sfn.JsonPath.listAt('$.clone2.output.verification'),
+      // No per-bucket list on success (every bucket matched, the message says so): one report per
+      // bucket would put the verification in the state a third time (256 KiB limit, 50 buckets).
       compensation: sfn.JsonPath.objectAt('$.cleanup'),
     }),
     resultPath: '$.notice',
@@ -508,7 +511,21 @@ function cloneTask(scope: Construct, props: MigrateDefinitionProps, name: string
     input: sfn.TaskInput.fromJsonPathAt(requestPath),
     // Same name on a retry: StartExecution is idempotent for a running execution with the same name and input.
     name: sfn.JsonPath.format(`{}-${phase}`, sfn.JsonPath.stringAt('$.runId')),
-    resultSelector: { output: sfn.JsonPath.objectAt('$.Output') },
+    // Everything but `copies` (one copy report per bucket, read by no later state): Migrate holds
+    // both clones' outputs at once, and the state is limited to 256 KiB.
+    resultSelector: {
+      output: {
+        outcome: sfn.JsonPath.stringAt('$.Output.outcome'),
+        sourceStackName: sfn.JsonPath.stringAt('$.Output.sourceStackName'),
+        destinationStackName: sfn.JsonPath.stringAt('$.Output.destinationStackName'),
+        destinationStackId: sfn.JsonPath.stringAt('$.Output.destinationStackId'),
+        destinationDbInstances: sfn.JsonPath.listAt('$.Output.destinationDbInstances'),
+        version: sfn.JsonPath.stringAt('$.Output.version'),
+        snapshots: sfn.JsonPath.listAt('$.Output.snapshots'),
+        verification: sfn.JsonPath.listAt('$.Output.verification'),
+        statistics: sfn.JsonPath.objectAt('$.Output.statistics'),
+      } satisfies Fields<Omit<CloneOutput, 'copies'>>,
+    },
     resultPath: requestPath,
     // validate-input keeps the waits within what this bound leaves: a clone that overruns fails this
     // task into its Catch, which compensates and notifies, before Migrate's own timeout could strike.
@@ -892,7 +909,13 @@ function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.I
       stackId: sfn.JsonPath.stringAt('$.clone2.output.destinationStackId'),
       version: sfn.JsonPath.stringAt('$.input.targetVersion'),
       previousVersion: sfn.JsonPath.stringAt('$.current.environmentVersion'),
-      statistics: sfn.JsonPath.objectAt('$.clone2.output.statistics.destination.data'),
+      // The digest and the document's place, never the document: it can exceed what a state may hold.
+      statistics: {
+        dataSha256: sfn.JsonPath.stringAt('$.clone2.output.statistics.destination.dataSha256'),
+        values: sfn.JsonPath.numberAt('$.clone2.output.statistics.destination.values'),
+        document: sfn.JsonPath.objectAt('$.clone2.output.statistics.destination.document'),
+        summary: sfn.JsonPath.stringAt('$.clone2.output.statistics.summary'),
+      } satisfies Fields<MigrationStatistics>,
       snapshotsRetained: sfn.JsonPath.listAt('$.retainedSnapshots'),
       executionArn: sfn.JsonPath.stringAt('$.execution.id'),
     } satisfies Fields<MigrationOutput>,

@@ -1,12 +1,17 @@
+import { createHash } from 'node:crypto';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { CompareStatisticsEvent, CompareStatisticsResult, EndpointReading, StatisticsDifference } from '../shared/contracts';
+import type { CompareStatisticsEvent, CompareStatisticsResult, DocumentRef, EndpointReading, StatisticsDifference } from '../shared/contracts';
+import { putJsonDocument } from '../shared/documents';
 import { httpGet, type FetchLike } from '../shared/http';
 import { describeStack } from '../shared/stacks';
 
 export interface CompareStatisticsDeps {
   cfn: CloudFormationClient;
   secrets: SecretsManagerClient;
+  /** The workflow bucket's client: both documents and the full difference list are kept there. */
+  s3: S3Client;
   fetch: FetchLike;
 }
 
@@ -14,17 +19,29 @@ export const SAME_URL_REASON = 'both stacks report the same statistics URL; refu
 
 /** Differences quoted in the one-sentence summary. */
 const SUMMARY_DIFFERENCES = 5;
-/** Differences listed in the result; the rest are counted. Each travels in the Clone and Migrate
- *  state, which Step Functions caps at 256 KiB: a huge statistics document must not fail the run. */
-export const MAX_STATISTICS_DIFFERENCES = 100;
+/**
+ * Differences listed in the result; the rest are counted and kept in a document. The result travels
+ * in the Clone and Migrate states (and the notification's input), which Step Functions caps at 256
+ * KiB with an error no Catch catches: 20 differences of 2 previews of 200 characters stay under 10 KB.
+ */
+export const MAX_STATISTICS_DIFFERENCES = 20;
+/** Characters of a differing value's JSON kept in the state; longer values are previewed. */
+export const STATISTICS_VALUE_PREVIEW_CHARS = 200;
 
 /**
  * Clone, "compare statistics", the last check before the workflow may delete anything: reads the
  * statistics URL of both stacks from their outputs, fetches each endpoint exactly once, and compares
- * the two `data` objects as canonical JSON (key order ignored, every differing path listed). Returns
- * EQUAL only when both endpoints answered usable statistics and nothing differs; an endpoint that is
- * missing, shared by both stacks, times out, fails or answers no `data` (or an empty one) makes it
- * MISMATCH with the reason. At most MAX_STATISTICS_DIFFERENCES paths are listed, all are counted. Throws only raw SDK errors (DescribeStacks, GetSecretValue).
+ * the two `data` objects as canonical JSON (key order ignored, every differing path found). Returns
+ * EQUAL only when both endpoints answered usable statistics for their own stack and nothing differs;
+ * an endpoint that is missing, shared by both stacks, times out, fails, answers no `data` (or an
+ * empty one) or says it describes another environment makes it MISMATCH with the reason.
+ *
+ * Both documents are stored in the workflow bucket (`runs/<execution>/statistics/<source>-to-
+ * <destination>/{source,destination}.json`); the result carries per side the URL, the verdict, the
+ * canonical SHA-256 of `data`, the size and the document's reference, never the document. At most
+ * MAX_STATISTICS_DIFFERENCES paths are listed (values previewed), all are counted, and the full
+ * list is stored as `differences.json` when it does not fit. Throws only raw SDK errors
+ * (DescribeStacks, GetSecretValue, PutObject) and ConfigurationMissing without WORKFLOW_BUCKET.
  */
 export async function compareStatistics(deps: CompareStatisticsDeps, event: CompareStatisticsEvent): Promise<CompareStatisticsResult> {
   const { statistics } = event;
@@ -49,23 +66,46 @@ export async function compareStatistics(deps: CompareStatisticsDeps, event: Comp
   }
 
   const timeoutMs = statistics.timeoutSeconds * 1000;
-  const [source, destination] = await Promise.all([read(deps.fetch, sourceUrl, headers, timeoutMs), read(deps.fetch, destinationUrl, headers, timeoutMs)]);
-  if (!source.ok || !destination.ok || !source.data || !destination.data) return notCompared(source, destination);
+  const [sourceAnswer, destinationAnswer] = await Promise.all([read(deps.fetch, sourceUrl, headers, timeoutMs), read(deps.fetch, destinationUrl, headers, timeoutMs)]);
+  const pairKey = `${event.sourceStackName}-to-${event.destinationStackName}`;
+  const [source, destination] = await Promise.all([
+    keep(deps.s3, event, pairKey, 'source', sourceAnswer),
+    keep(deps.s3, event, pairKey, 'destination', destinationAnswer),
+  ]);
+  if (!sourceAnswer.data || !destinationAnswer.data) return notCompared(source, destination);
 
   const differences: StatisticsDifference[] = [];
-  diff(source.data, destination.data, 'data', differences);
-  const compared = countValues(source.data);
+  diff(sourceAnswer.data, destinationAnswer.data, 'data', differences);
+  const listed = differences.slice(0, MAX_STATISTICS_DIFFERENCES).map(preview);
+  const complete = differences.length === listed.length && listed.every((d) => d.truncated === undefined);
+  const differencesDocument = complete ? undefined : await putJsonDocument(deps.s3, event.execution, ['statistics', pairKey, 'differences.json'], differences);
+  const compared = source.values ?? 0;
   return {
     status: differences.length === 0 ? 'EQUAL' : 'MISMATCH',
     source,
     destination,
-    differences: differences.slice(0, MAX_STATISTICS_DIFFERENCES),
+    differences: listed,
     differenceCount: differences.length,
+    ...(differencesDocument ? { differencesDocument } : {}),
     summary: differences.length === 0 ? `statistics equal (${compared} ${compared === 1 ? 'value' : 'values'})` : summarize(differences),
   };
 }
 
-type UrlLookup = { url: string; raw: string } | { reason: string; raw: string };
+/** What one endpoint answered: the reading without its document yet, the parsed body and `data` when usable. */
+interface Answer {
+  reading: EndpointReading;
+  body?: unknown;
+  data?: Record<string, unknown>;
+}
+
+/** Stores a usable answer's document and completes its reading with the reference. */
+async function keep(s3: S3Client, event: CompareStatisticsEvent, pairKey: string, side: 'source' | 'destination', answer: Answer): Promise<EndpointReading> {
+  if (!answer.data) return answer.reading;
+  const document: DocumentRef = await putJsonDocument(s3, event.execution, ['statistics', pairKey, `${side}.json`], answer.body);
+  return { ...answer.reading, document };
+}
+
+type UrlLookup = { url: string; raw: string; stackName: string; stackId: string } | { reason: string; raw: string };
 
 async function statisticsUrl(cfn: CloudFormationClient, stackName: string, outputKey: string): Promise<UrlLookup> {
   const stack = await describeStack(cfn, stackName);
@@ -76,29 +116,78 @@ async function statisticsUrl(cfn: CloudFormationClient, stackName: string, outpu
     const parsed = new URL(raw);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { raw, reason: `output ${outputKey} of stack ${stackName} is not an http(s) URL` };
     // Normalised (host case, default port) so that two spellings of one endpoint count as the same.
-    return { raw, url: parsed.href };
+    return { raw, url: parsed.href, stackName, stackId: stack.StackId ?? '' };
   } catch {
     return { raw, reason: `output ${outputKey} of stack ${stackName} is not a URL` };
   }
 }
 
-async function read(fetchFn: FetchLike, lookup: UrlLookup, headers: Record<string, string>, timeoutMs: number): Promise<EndpointReading> {
-  if (!('url' in lookup)) return { url: lookup.raw, ok: false, reason: lookup.reason };
+async function read(fetchFn: FetchLike, lookup: UrlLookup, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
+  const fail = (url: string, reason: string, bytes?: number): Answer => ({ reading: { url, ok: false, reason, ...(bytes === undefined ? {} : { bytes }) } });
+  if (!('url' in lookup)) return fail(lookup.raw, lookup.reason);
   const url = lookup.raw;
   const answer = await httpGet(fetchFn, url, { timeoutMs, headers });
-  if (answer.reason !== undefined) return { url, ok: false, reason: answer.reason };
-  if (answer.status < 200 || answer.status > 299) return { url, ok: false, reason: `HTTP ${answer.status}` };
+  if (answer.reason !== undefined) return fail(url, answer.reason);
+  const bytes = Buffer.byteLength(answer.body, 'utf8');
+  if (answer.status < 200 || answer.status > 299) return fail(url, `HTTP ${answer.status}`, bytes);
   let body: unknown;
   try {
     body = JSON.parse(answer.body);
   } catch {
-    return { url, ok: false, reason: 'response is not JSON' };
+    return fail(url, 'response is not JSON', bytes);
   }
   const data = isRecord(body) ? body.data : undefined;
-  if (!isRecord(data)) return { url, ok: false, reason: 'response has no "data" object' };
+  if (!isRecord(data)) return fail(url, 'response has no "data" object', bytes);
   // Two empty documents are equal and prove nothing: an endpoint that reports nothing is not a reading.
-  if (Object.keys(data).length === 0) return { url, ok: false, reason: 'response has an empty "data" object: it reports no statistics to compare' };
-  return { url, ok: true, data };
+  if (Object.keys(data).length === 0) return fail(url, 'response has an empty "data" object: it reports no statistics to compare', bytes);
+  // Two URLs can reach one backend (an output pointing at the other environment's load balancer, a
+  // DNS alias): its answers then equal themselves and prove nothing. Only the document can say which
+  // environment answered; when it does, it must be the stack the URL came from (README, "Statistics").
+  const reported = reportedEnvironment(body as Record<string, unknown>);
+  if (reported !== undefined && reported !== lookup.stackId && reported !== lookup.stackName) {
+    return fail(url, `the endpoint of ${lookup.stackName} answered for another environment (${reported}): both URLs may reach one backend, so the comparison would prove nothing`, bytes);
+  }
+  const reading: EndpointReading = { url, ok: true, dataSha256: canonicalSha256(data), values: countValues(data), bytes, ...(reported === undefined ? {} : { reportedEnvironment: reported }) };
+  return { reading, body, data };
+}
+
+/** The document's own statement of which environment it describes: `environment.stackId`, else `environment.stackName`. */
+function reportedEnvironment(body: Record<string, unknown>): string | undefined {
+  const env = body.environment;
+  if (!isRecord(env)) return undefined;
+  if (typeof env.stackId === 'string' && env.stackId) return env.stackId;
+  if (typeof env.stackName === 'string' && env.stackName) return env.stackName;
+  return undefined;
+}
+
+/** Canonical JSON: object keys sorted at every level, no whitespace; arrays in order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isRecord(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** SHA-256 (hex) of the canonical JSON of a statistics `data` object (EndpointReading.dataSha256). */
+export function canonicalSha256(data: Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson(data), 'utf8').digest('hex');
+}
+
+/** A difference as listed in the state: each value whose JSON is too long replaced by a preview. */
+function preview(d: StatisticsDifference): StatisticsDifference {
+  const cut = (value: unknown): { value: unknown; cut: boolean } => {
+    const text = JSON.stringify(value) ?? 'null';
+    if (text.length <= STATISTICS_VALUE_PREVIEW_CHARS) return { value, cut: false };
+    return { value: `${text.slice(0, STATISTICS_VALUE_PREVIEW_CHARS - 1)}…`, cut: true };
+  };
+  const source = cut(d.source);
+  const destination = cut(d.destination);
+  const truncated = source.cut && destination.cut ? 'both' : source.cut ? 'source' : destination.cut ? 'destination' : undefined;
+  return { ...d, source: source.value, destination: destination.value, ...(truncated ? { truncated } : {}) };
 }
 
 function notCompared(source: EndpointReading, destination: EndpointReading): CompareStatisticsResult {

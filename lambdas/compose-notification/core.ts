@@ -292,6 +292,8 @@ function statisticsLines(s: CompareStatisticsResult, brief: boolean): string[] {
     const more = differenceCount(s) - shown.length;
     if (more > 0) out.push(`  ... and ${more} more`);
   }
+  // The whole list (and every value in full) never travels in the state: it is a document of the run.
+  if (s.differencesDocument) out.push(`  every difference, values in full: s3://${s.differencesDocument.bucket}/${s.differencesDocument.key}`);
   return out;
 }
 
@@ -344,6 +346,7 @@ function detailsOf(e: ComposeNotificationEvent, cause: string | undefined, url: 
           source: { url: e.statistics.source.url, ok: e.statistics.source.ok, reason: e.statistics.source.reason },
           destination: { url: e.statistics.destination.url, ok: e.statistics.destination.ok, reason: e.statistics.destination.reason },
           differenceCount: differenceCount(e.statistics),
+          ...(e.statistics.differencesDocument ? { differencesDocument: `s3://${e.statistics.differencesDocument.bucket}/${e.statistics.differencesDocument.key}` } : {}),
           differences: e.statistics.differences.slice(0, maxList).map((d) => ({ path: d.path, source: sideValue(d, 'source'), destination: sideValue(d, 'destination') })),
         }
       : undefined,

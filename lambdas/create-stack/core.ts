@@ -1,5 +1,6 @@
 import {
   CreateStackCommand,
+  GetTemplateCommand,
   GetTemplateSummaryCommand,
   type CloudFormationClient,
   type Parameter,
@@ -115,15 +116,26 @@ export function stackTags(event: CreateStackEvent): Tag[] {
 }
 
 /**
+ * The source's own template as CloudFormation stored it (GetTemplate, stage Original, of the source's
+ * stack ID: the very stack discovered, even if another took its name since), unless the event
+ * carries it. Clone keeps the body out of its state (256 KiB limit) and lets this step read it.
+ */
+async function sourceTemplate(cfn: CloudFormationClient, event: CreateStackEvent): Promise<string> {
+  if (event.source.templateBody !== undefined) return event.source.templateBody;
+  const out = await cfn.send(new GetTemplateCommand({ StackName: event.source.stackId, TemplateStage: 'Original' }));
+  return out.TemplateBody ?? '';
+}
+
+/**
  * Names of the parameters the new template declares, as CloudFormation itself reads them
  * (GetTemplateSummary): from the template in S3, or from the source's own template body. A body
  * CloudFormation cannot read (ValidationError) is a problem to report, not a failure to retry.
  */
-async function declaredParameters(cfn: CloudFormationClient, event: CreateStackEvent): Promise<{ declared?: string[]; problems: string[] }> {
+async function declaredParameters(cfn: CloudFormationClient, event: CreateStackEvent, body: string | undefined): Promise<{ declared?: string[]; problems: string[] }> {
   const namesOf = (summary: { Parameters?: { ParameterKey?: string }[] }) =>
     (summary.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : []));
-  if (event.templateUrl) return { declared: namesOf(await cfn.send(new GetTemplateSummaryCommand({ TemplateURL: event.templateUrl }))), problems: [] };
-  const bytes = Buffer.byteLength(event.source.templateBody, 'utf8');
+  if (event.templateUrl || body === undefined) return { declared: namesOf(await cfn.send(new GetTemplateSummaryCommand({ TemplateURL: event.templateUrl }))), problems: [] };
+  const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > TEMPLATE_BODY_MAX_BYTES) {
     return {
       problems: [
@@ -132,7 +144,7 @@ async function declaredParameters(cfn: CloudFormationClient, event: CreateStackE
     };
   }
   try {
-    return { declared: namesOf(await cfn.send(new GetTemplateSummaryCommand({ TemplateBody: event.source.templateBody }))), problems: [] };
+    return { declared: namesOf(await cfn.send(new GetTemplateSummaryCommand({ TemplateBody: body }))), problems: [] };
   } catch (err) {
     if ((err as { name?: unknown } | undefined)?.name !== 'ValidationError') throw err;
     return { problems: [`the template of ${event.source.stackName} cannot be read: ${err instanceof Error ? err.message : String(err)}`] };
@@ -144,8 +156,8 @@ function isAlreadyExists(err: unknown): boolean {
 }
 
 /**
- * Clone step 3: starts creating the destination stack from the new template (or the source's own),
- * its databases restored from this clone's snapshots. Returns the stack ID without waiting: the
+ * Clone step 3: starts creating the destination stack from the new template (or the source's own,
+ * read with GetTemplate when the event does not carry it), its databases restored from this clone's snapshots. Returns the stack ID without waiting: the
  * state machine polls stack-status. A stack of that name already tagged with this execution is a
  * retry and counts as created (`alreadyExisted`).
  * Throws PreflightFailed (listing every problem) before any write when a database would start empty
@@ -154,7 +166,8 @@ function isAlreadyExists(err: unknown): boolean {
  * when the name is taken by a stack this execution did not create.
  */
 export async function createStack(deps: CreateStackDeps, event: CreateStackEvent): Promise<CreateStackResult> {
-  const { declared, problems: templateProblems } = await declaredParameters(deps.cfn, event);
+  const body = event.templateUrl ? undefined : await sourceTemplate(deps.cfn, event);
+  const { declared, problems: templateProblems } = await declaredParameters(deps.cfn, event, body);
   // An unreadable template declares nothing we can trust: report that alone, not every parameter as missing.
   const plan = declared ? planParameters(event, declared) : { parameters: [], problems: [] };
   const problems = [...templateProblems, ...plan.problems];
@@ -166,7 +179,7 @@ export async function createStack(deps: CreateStackDeps, event: CreateStackEvent
     const out = await deps.cfn.send(
       new CreateStackCommand({
         StackName: stackName,
-        ...(event.templateUrl ? { TemplateURL: event.templateUrl } : { TemplateBody: event.source.templateBody }),
+        ...(event.templateUrl ? { TemplateURL: event.templateUrl } : { TemplateBody: body }),
         Parameters: parameters,
         Capabilities: [...CAPABILITIES],
         ...(deps.roleArn ? { RoleARN: deps.roleArn } : {}),

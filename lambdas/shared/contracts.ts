@@ -351,9 +351,16 @@ export interface SnapshotStatusResult {
   wait: WaitState;
 }
 
+/**
+ * The source as Clone carries it: its discovery without the template body (up to 51,200 bytes,
+ * which would travel twice in the state: `$.source` and the create-stack request). create-stack
+ * reads the body itself (GetTemplate of the source's stack ID) when it needs it.
+ */
+export type SourceDiscovery = Omit<Discovery, 'templateBody'> & { templateBody?: string };
+
 /** create-stack: the destination stack from the source's template or a new one. */
 export interface CreateStackEvent {
-  source: Discovery;
+  source: SourceDiscovery;
   destinationStackName: string;
   templateUrl?: string;
   targetVersion: string;
@@ -546,28 +553,52 @@ export interface CompareStatisticsEvent {
 }
 export interface StatisticsDifference {
   path: string;
-  /** The value on each side; null where `absentOn` names that side (JSON has no undefined). */
+  /**
+   * The value on each side; null where `absentOn` names that side (JSON has no undefined). A value
+   * whose JSON is longer than STATISTICS_VALUE_PREVIEW_CHARS is replaced by a string preview of it
+   * (its JSON text, cut, ending in "…") and `truncated` names the side(s): the full values are in
+   * the result's `differencesDocument`.
+   */
   source: unknown;
   destination: unknown;
   /** The side that has no value at this path at all (as opposed to a JSON null). */
   absentOn?: 'source' | 'destination';
+  truncated?: 'source' | 'destination' | 'both';
 }
+/**
+ * What was read from one statistics endpoint. The document itself is never in the state (a
+ * statistics document can be megabytes; the state is limited to 256 KiB): it is stored in the
+ * workflow bucket and referenced by `document`, and its `data` is summed up by `dataSha256`.
+ */
 export interface EndpointReading {
   url: string;
   ok: boolean;
-  /** Present when ok: the parsed `data` object. */
-  data?: Record<string, unknown>;
-  /** Present when not ok: timeout, HTTP status, not JSON, no data. */
+  /** Present when not ok: timeout, HTTP status, not JSON, no data, the wrong environment. */
   reason?: string;
+  /** Present when ok: SHA-256 (hex) of the canonical JSON of `data` (object keys sorted at every
+   *  level, no spaces): equal for equal statistics whatever their key order, so a later reading can
+   *  be compared with this one without the document. */
+  dataSha256?: string;
+  /** Present when ok: how many leaf values `data` holds. */
+  values?: number;
+  /** Bytes of the response body as received (present when a body was received). */
+  bytes?: number;
+  /** Present when ok: the whole response document (JSON) in the workflow bucket. */
+  document?: DocumentRef;
+  /** The environment the document says it describes (its top-level `environment.stackId`, else
+   *  `environment.stackName`), when it says: it must be the stack whose output gave the URL. */
+  reportedEnvironment?: string;
 }
 export interface CompareStatisticsResult {
   status: 'EQUAL' | 'MISMATCH';
   source: EndpointReading;
   destination: EndpointReading;
-  /** The first differing paths (at most MAX_STATISTICS_DIFFERENCES: the result travels in a 256 KiB state). */
+  /** The first differing paths (at most MAX_STATISTICS_DIFFERENCES, values previewed). */
   differences: StatisticsDifference[];
-  /** How many paths differ in all, listed or not (absent: as many as listed). */
-  differenceCount?: number;
+  /** How many paths differ in all, listed or not. */
+  differenceCount: number;
+  /** Every difference with its full values, in the workflow bucket, when some are not listed or previewed. */
+  differencesDocument?: DocumentRef;
   /** One sentence an engineer can read in a notification. */
   summary: string;
 }
@@ -586,6 +617,7 @@ export interface DeleteStackEvent {
    * step throws DeletionRefused. Stacks tagged with this execution need neither.
    */
   expectedStackId?: string;
+  /** The clone's output as Migrate keeps it (Migrate's Clone tasks leave `copies` out). */
   verifiedCopy?: CloneOutput;
 }
 export interface DeleteStackResult {
@@ -657,6 +689,7 @@ export interface CloneOutput {
   destinationDbInstances: DbInstanceRef[];
   version: string;
   snapshots: SnapshotRef[];
+  /** Each bucket's copy report. Migrate's Clone tasks leave it out of their state (read by no later state). */
   copies: CopyBucketResult[];
   verification: VerifyBucketResult[];
   statistics: CompareStatisticsResult;
@@ -712,7 +745,8 @@ export interface MigrationOutput {
   stackId: string;
   version: string;
   previousVersion: string;
-  statistics: Record<string, unknown>;
+  /** The new environment's statistics, as compared with the previous one's (equal to them). */
+  statistics: MigrationStatistics;
   snapshotsRetained: string[];
   executionArn: string;
 }
@@ -775,4 +809,19 @@ export interface ChecksumJobStatusResult {
   /** The job's own progress, when S3 gives it. */
   progress?: { total: number; succeeded: number; failed: number };
   wait: WaitState;
+}
+
+/**
+ * The statistics of a migrated environment in the output: their digest and where the document is,
+ * not the document (it can exceed what a state may hold).
+ */
+export interface MigrationStatistics {
+  /** SHA-256 of the canonical JSON of the new environment's `data` (EndpointReading.dataSha256). */
+  dataSha256: string;
+  /** Leaf values compared. */
+  values: number;
+  /** The new environment's statistics document in the workflow bucket (expires with the bucket's retention). */
+  document: DocumentRef;
+  /** The comparison in one sentence ("statistics equal (57 values)"). */
+  summary: string;
 }

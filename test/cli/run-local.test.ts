@@ -23,11 +23,12 @@ afterEach(() => {
 });
 
 describe('env-migrator run-local', () => {
-  it('migrates through the default SDK configuration, publishing to the topic and locking in the table it is given', async () => {
+  it('migrates through the default SDK configuration, publishing to the topic, locking in the table and keeping documents in the bucket it is given', async () => {
     const account = new SimAccount();
     seedSampleEnvironment(account, TEST_SIZE);
     const topicArn = account.sns.createTopic('ops-alerts');
     account.dynamodb.createTable('migration-locks', 'stackName');
+    account.s3.createBucket('migration-documents');
     uninstall = installSimulatedAccount(account);
     const dir = mkdtempSync(join(tmpdir(), 'run-local-'));
     const inputFile = join(dir, 'migration.json');
@@ -36,7 +37,7 @@ describe('env-migrator run-local', () => {
     vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
 
     const code = await runOnSimulatedClock(() =>
-      runLocalCommand(['--input', inputFile, '--topic-arn', topicArn, '--lock-table', 'migration-locks', '--name', 'debug-1', '--json']),
+      runLocalCommand(['--input', inputFile, '--topic-arn', topicArn, '--lock-table', 'migration-locks', '--workflow-bucket', 'migration-documents', '--name', 'debug-1', '--json']),
     );
 
     expect(code).toBe(0);
@@ -46,13 +47,14 @@ describe('env-migrator run-local', () => {
     expect(lines.some((l) => l.includes('Delete the current environment'))).toBe(true);
     expect(account.sns.messages(topicArn)).toHaveLength(1);
     expect(account.dynamodb.items('migration-locks')).toEqual([]);
+    expect(account.s3.objectCount('migration-documents')).toBeGreaterThan(0);
     expect(account.cloudformation.stackByName(SAMPLE_STACK)?.parameters.EnvironmentVersion).toBe(TARGET_VERSION);
   });
 
-  it('refuses to start without the topic and the lock table, naming the missing options', async () => {
+  it('refuses to start without the topic, the lock table and the workflow bucket, naming the missing options', async () => {
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(String(line)));
     expect(await runLocalCommand(['--input', 'migration.json'])).toBe(2);
-    expect(errors.join('\n')).toMatch(/--topic-arn.*--lock-table/);
+    expect(errors.join('\n')).toMatch(/--topic-arn.*--lock-table.*--workflow-bucket/);
   });
 });

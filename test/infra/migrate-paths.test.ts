@@ -54,9 +54,10 @@ function cloneOutput(input: CloneInput, outcome: CloneOutput['outcome'] = 'EQUAL
     verification: [],
     statistics: {
       status,
-      source: { url: 'https://a/stats', ok: true, data: { customers: { count: 57 } } },
-      destination: { url: 'https://b/stats', ok: true, data: { customers: { count: outcome === 'EQUAL' ? 57 : 56 } } },
+      source: { url: 'https://a/stats', ok: true, dataSha256: 'a'.repeat(64), values: 1, bytes: 40, document: { bucket: 'wf', key: 'runs/x/statistics/a-to-b/source.json', bytes: 40, sha256: 'ab'.repeat(32) } },
+      destination: { url: 'https://b/stats', ok: true, dataSha256: (outcome === 'EQUAL' ? 'a' : 'b').repeat(64), values: 1, bytes: 40, document: { bucket: 'wf', key: 'runs/x/statistics/a-to-b/destination.json', bytes: 40, sha256: 'ab'.repeat(32) } },
       differences: [],
+      differenceCount: outcome === 'EQUAL' ? 0 : 1,
       summary: outcome === 'EQUAL' ? 'statistics equal (1 value)' : '1 value differs: data.customers.count 57 → 56',
     },
   };
@@ -139,7 +140,7 @@ describe('Migrate', () => {
       stackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${STACK}/c2`,
       version: '2.0.0',
       previousVersion: '1.0.0',
-      statistics: { customers: { count: 57 } },
+      statistics: { dataSha256: 'a'.repeat(64), values: 1, document: { bucket: 'wf', key: 'runs/x/statistics/a-to-b/destination.json', bytes: 40, sha256: 'ab'.repeat(32) }, summary: 'statistics equal (1 value)' },
       snapshotsRetained: [],
       executionArn: EXECUTION_ARN,
     } satisfies MigrationOutput);

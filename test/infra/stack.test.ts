@@ -6,10 +6,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { snapshotPrefix } from '../../lambdas/shared/naming';
-import { MIGRATION_TIMEOUT_SECONDS, STEPS, STEP_NAMES } from '../../lambdas/steps';
+import { MIGRATION_TIMEOUT_SECONDS, STEPS, STEP_NAMES, type StepName } from '../../lambdas/steps';
 import { samplePolicyDocument } from '../../infra/environment-role';
 import { templateBucketOf } from '../../infra/schedule-validation';
-import { SNAPSHOT_NAME_PREFIX } from '../../infra/step-permissions';
+import { DOCUMENT_STEPS, SNAPSHOT_NAME_PREFIX } from '../../infra/step-permissions';
 import { EnvironmentMigrator } from '../../infra/environment-migrator';
 import { synth, synthStack } from './synth';
 
@@ -48,6 +48,13 @@ function stepStatements(template: Template, step: string): Statement[] {
   return resourcesOf(template, 'AWS::IAM::Policy')
     .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleRef))
     .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** The key the notification topic is encrypted with. */
+function topicKeyOf(template: Template): [string, Resource] {
+  const [, topic] = resourcesOf(template, 'AWS::SNS::Topic')[0]!;
+  const keyId = (topic.Properties!.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return resourcesOf(template, 'AWS::KMS::Key').find(([id]) => id === keyId)!;
 }
 
 const actionsOf = (statements: Statement[]): string[] => [...new Set(statements.flatMap((s) => [s.Action].flat()))].sort();
@@ -101,12 +108,17 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   GetBucketEncryption: ['s3:GetEncryptionConfiguration'],
   ListObjectVersions: ['s3:ListBucketVersions'],
   GetBucketVersioning: ['s3:GetBucketVersioning'],
-  GetObject: ['s3:GetObject', 's3:GetObjectVersion'],
+  GetObject: ['s3:GetObject'],
   PutObject: ['s3:PutObject'],
   DeleteObject: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
   DeleteObjects: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
   GetSecretValue: ['secretsmanager:GetSecretValue'],
 };
+
+/** What a step that keeps documents in the workflow bucket is granted besides its own calls (infra/step-permissions.ts documentGrants). */
+const DOCUMENT_ACTIONS = ['s3:GetObject', 's3:PutObject', 'kms:Decrypt', 'kms:GenerateDataKey'];
+/** The checksum job steps use the workflow bucket's key for the manifests and reports they keep under checksum-jobs/. */
+const WORKFLOW_KEY_ACTIONS: Partial<Record<StepName, string[]>> = { 'start-checksum-job': ['kms:Decrypt'], 'checksum-job-status': ['kms:Decrypt', 'kms:GenerateDataKey'] };
 
 /** The SDK commands a step's code sends: its folder, and the lambdas/shared modules it imports, transitively. */
 function commandsOf(step: string): Set<string> {
@@ -172,6 +184,8 @@ describe('the step functions', () => {
       expect(actions, `IAM actions of ${command}, called by ${step}: add them to COMMAND_ACTIONS and to infra/step-permissions.ts`).toBeDefined();
       for (const a of actions!) expected.add(a);
     }
+    if (DOCUMENT_STEPS.includes(step)) for (const a of DOCUMENT_ACTIONS) expected.add(a);
+    for (const a of WORKFLOW_KEY_ACTIONS[step] ?? []) expected.add(a);
     // CloudFormation reads a TemplateURL with the caller's credentials: only where templates may come from S3.
     const withTemplates = step === 'create-stack' ? [...expected, 's3:GetObject'] : [...expected];
     const own = (statements: Statement[]) =>
@@ -243,9 +257,10 @@ describe('the step functions', () => {
 });
 
 describe('the permissions', () => {
-  it('grant no wildcard action in any policy: IAM policies, roles, the key policy, the topic policy, the bucket policy', () => {
+  it('grant no wildcard action in any policy: IAM policies, roles, the key policies, the topic and bucket policies', () => {
     for (const template of [synth().template, full.template]) {
-      const statements = allStatements(template);
+      // A Deny is no grant: the workflow bucket's enforceSSL statement denies s3:* without TLS.
+      const statements = allStatements(template).filter((s) => s.Effect === 'Allow');
       expect(statements.length).toBeGreaterThan(40);
       // A Deny grants nothing: the work bucket denies every S3 action without TLS (s3:*, the documented form).
       const isTlsDeny = (s: Statement) => (s as { Effect?: string }).Effect === 'Deny' && JSON.stringify(s).includes('"aws:SecureTransport":"false"');
@@ -272,6 +287,82 @@ describe('the permissions', () => {
 
   it('name the snapshots the way the snapshot ARN pattern expects', () => {
     expect(snapshotPrefix('1a2b3c4d').startsWith(SNAPSHOT_NAME_PREFIX)).toBe(true);
+  });
+});
+
+describe('the workflow bucket', () => {
+  const bucketOf = (template: Template) => {
+    const buckets = resourcesOf(template, 'AWS::S3::Bucket');
+    expect(buckets).toHaveLength(1);
+    return buckets[0]!;
+  };
+
+  it('is encrypted with a rotated key of its own, refuses requests without TLS, blocks public access and is kept when the stack is deleted', () => {
+    const t = full.template;
+    const [bucketId, bucket] = bucketOf(t);
+    const keyId = (
+      (bucket.Properties!.BucketEncryption as { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { KMSMasterKeyID: { 'Fn::GetAtt': [string, string] } } }[] })
+        .ServerSideEncryptionConfiguration[0]!.ServerSideEncryptionByDefault.KMSMasterKeyID
+    )['Fn::GetAtt'][0];
+    const [, key] = resourcesOf(t, 'AWS::KMS::Key').find(([id]) => id === keyId)!;
+    expect(key.Properties?.EnableKeyRotation).toBe(true);
+    expect(keyId).not.toBe(topicKeyOf(t)[0]);
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+    t.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it("expires the runs' documents after 90 days (or documentRetentionDays) and aborts incomplete uploads after a day", () => {
+    const rules = (template: Template) => (bucketOf(template)[1].Properties!.LifecycleConfiguration as { Rules: unknown[] }).Rules;
+    expect(rules(full.template)).toEqual([
+      expect.objectContaining({ Prefix: 'runs/', ExpirationInDays: 90, Status: 'Enabled' }),
+      expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+    ]);
+    const { template } = synthStack({ managedStackPrefixes: ['orders-'], documentRetentionDays: 30 });
+    expect(rules(template)[0]).toMatchObject({ Prefix: 'runs/', ExpirationInDays: 30 });
+    expect(() => synthStack({ managedStackPrefixes: ['orders-'], documentRetentionDays: 0 })).toThrowError(/documentRetentionDays/);
+  });
+
+  it('is named to every step function (WORKFLOW_BUCKET) and in the stack outputs', () => {
+    const t = synth().template;
+    const [bucketId] = bucketOf(t);
+    for (const step of STEP_NAMES) {
+      const vars = (functionOf(t, step)[1].Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars.WORKFLOW_BUCKET, step).toEqual({ Ref: bucketId });
+    }
+    expect(synth().json.Outputs?.WorkflowBucketName).toEqual({ Value: { Ref: bucketId } });
+  });
+
+  it('is readable and writable under runs/ only, and only by the steps that keep documents', () => {
+    const t = full.template;
+    const [bucketId] = bucketOf(t);
+    const bucketKeyId = (bucketOf(t)[1].Properties!.BucketEncryption as { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { KMSMasterKeyID: { 'Fn::GetAtt': [string, string] } } }[] })
+      .ServerSideEncryptionConfiguration[0]!.ServerSideEncryptionByDefault.KMSMasterKeyID['Fn::GetAtt'][0];
+    const mentions = (s: Statement, id: string) => JSON.stringify(s.Resource).includes(`"${id}"`);
+    for (const step of STEP_NAMES) {
+      const onBucket = stepStatements(t, step).filter((s) => mentions(s, bucketId));
+      const onKey = stepStatements(t, step).filter((s) => mentions(s, bucketKeyId));
+      if (step in WORKFLOW_KEY_ACTIONS) {
+        // The checksum job steps: their own prefix of the bucket, never runs/.
+        for (const st of onBucket) expect(JSON.stringify(st.Resource), step).toContain('/checksum-jobs/*');
+        continue;
+      }
+      if (!DOCUMENT_STEPS.includes(step)) {
+        expect([...onBucket, ...onKey], step).toEqual([]);
+        continue;
+      }
+      expect(onBucket, step).toEqual([
+        expect.objectContaining({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/runs/*']] } }),
+      ]);
+      expect(onKey, step).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [bucketKeyId, 'Arn'] } })]);
+    }
+    expect(DOCUMENT_STEPS).toContain('compare-statistics');
   });
 });
 
@@ -302,7 +393,7 @@ describe('the alerts', () => {
   it('go to a KMS-encrypted topic that refuses publishing without TLS, with one email subscription per address', () => {
     const t = full.template;
     const [topicId, topic] = resourcesOf(t, 'AWS::SNS::Topic')[0]!;
-    const [keyId, key] = resourcesOf(t, 'AWS::KMS::Key')[0]!;
+    const [keyId, key] = topicKeyOf(t);
     expect(topic.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     expect(key.Properties?.EnableKeyRotation).toBe(true);
     t.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -322,7 +413,7 @@ describe('the alerts', () => {
 
   it('let CloudWatch alarms and the Migrate state machine use the topic key', () => {
     const t = full.template;
-    const [, key] = resourcesOf(t, 'AWS::KMS::Key')[0]!;
+    const [, key] = topicKeyOf(t);
     expect((key.Properties!.KeyPolicy as { Statement: Statement[] }).Statement).toContainEqual(
       expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
     );

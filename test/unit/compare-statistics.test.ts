@@ -1,8 +1,10 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createHash } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { compareStatistics, SAME_URL_REASON } from '../../lambdas/compare-statistics/core';
+import { canonicalSha256, compareStatistics, SAME_URL_REASON } from '../../lambdas/compare-statistics/core';
 import type { CompareStatisticsEvent, StatisticsConfig } from '../../lambdas/shared/contracts';
 import type { FetchLike, HttpRequestInit } from '../../lambdas/shared/http';
 
@@ -15,8 +17,20 @@ const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stats-t
 
 const cfnMock = mockClient(CloudFormationClient);
 const secretsMock = mockClient(SecretsManagerClient);
+const s3Mock = mockClient(S3Client);
 const cfn = new CloudFormationClient({});
 const secrets = new SecretsManagerClient({});
+const s3 = new S3Client({});
+const WORKFLOW_BUCKET = 'env-migrator-workflow';
+process.env.WORKFLOW_BUCKET = WORKFLOW_BUCKET;
+
+/** The documents stored, by key: what PutObject received. */
+function stored(): Record<string, string> {
+  return Object.fromEntries(
+    s3Mock.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key!, Buffer.from(c.args[0].input.Body as Uint8Array).toString('utf8')]),
+  );
+}
+const PREFIX = `runs/run-1/statistics/${'orders-prod'}-to-${'orders-prod-tmp-1a2b3c4d'}`;
 
 type Answer = { status: number; body: string } | 'hang' | Error;
 let answers: Record<string, Answer>;
@@ -35,6 +49,7 @@ function outputs(stackName: string, values: Record<string, string>) {
     Stacks: [
       {
         StackName: stackName,
+        StackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${stackName}/0000`,
         StackStatus: 'CREATE_COMPLETE',
         CreationTime: new Date(),
         Outputs: Object.entries(values).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
@@ -56,7 +71,7 @@ function event(statistics: Partial<StatisticsConfig> = {}): CompareStatisticsEve
   };
 }
 
-const compare = (e: CompareStatisticsEvent = event()) => compareStatistics({ cfn, secrets, fetch: fakeFetch }, e);
+const compare = (e: CompareStatisticsEvent = event()) => compareStatistics({ cfn, secrets, s3, fetch: fakeFetch }, e);
 
 function fetchCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -67,6 +82,8 @@ function fetchCounts(): Record<string, number> {
 beforeEach(() => {
   cfnMock.reset();
   secretsMock.reset();
+  s3Mock.reset();
+  s3Mock.on(PutObjectCommand).resolves({});
   answers = {};
   requests = [];
   outputs(SOURCE, { StatisticsUrl: SOURCE_URL, ServiceUrl: 'https://orders.example.com' });
@@ -87,8 +104,32 @@ describe('compare-statistics', () => {
     expect(r.status).toBe('EQUAL');
     expect(r.differences).toEqual([]);
     expect(r.summary).toBe('statistics equal (3 values)');
-    expect(r.source).toEqual({ url: SOURCE_URL, ok: true, data: { customers: { count: 57, active: 50 }, orders: { count: 120 } } });
+    expect(r.source).toEqual({
+      url: SOURCE_URL,
+      ok: true,
+      dataSha256: canonicalSha256({ customers: { count: 57, active: 50 }, orders: { count: 120 } }),
+      values: 3,
+      bytes: Buffer.byteLength((answers[SOURCE_URL] as { body: string }).body),
+      document: { bucket: WORKFLOW_BUCKET, key: `${PREFIX}/source.json`, bytes: expect.any(Number), sha256: expect.any(String) },
+    });
+    // Equal data, equal digests, whatever the key order or number spelling.
+    expect(r.destination.dataSha256).toBe(r.source.dataSha256);
+    expect(r.differencesDocument).toBeUndefined();
     expect(fetchCounts()).toEqual({ [SOURCE_URL]: 1, [DESTINATION_URL]: 1 });
+  });
+
+  it('keeps both documents in the workflow bucket, each referenced by the SHA-256 and size of what was stored, and never in the result', async () => {
+    answers[SOURCE_URL] = json({ data: { customers: { count: 57 } }, generatedAt: 'a' });
+    answers[DESTINATION_URL] = json({ data: { customers: { count: 57 } }, generatedAt: 'b' });
+    const r = await compare();
+    const docs = stored();
+    expect(Object.keys(docs).sort()).toEqual([`${PREFIX}/destination.json`, `${PREFIX}/source.json`]);
+    for (const side of ['source', 'destination'] as const) {
+      const text = docs[r[side].document!.key]!;
+      expect(JSON.parse(text)).toEqual(JSON.parse((answers[side === 'source' ? SOURCE_URL : DESTINATION_URL] as { body: string }).body));
+      expect(r[side].document).toMatchObject({ bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
+    }
+    expect(JSON.stringify(r)).not.toContain('customers');
   });
 
   it('lists every differing nested path with both values, and absent values clearly', async () => {
@@ -146,15 +187,60 @@ describe('compare-statistics', () => {
     expect(r.summary).toMatch(/^statistics not compared/);
   });
 
-  it('lists at most 100 differences but counts them all, so a huge document cannot overflow the state', async () => {
-    const many = (n: number) => Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`t${i}`, { count: n }]));
-    answers[SOURCE_URL] = json({ data: many(1) });
-    answers[DESTINATION_URL] = json({ data: many(2) });
+  it('lists at most 20 differences, values previewed, counts them all and keeps the full list in a document: a 1 MB document cannot overflow the state', async () => {
+    const many = (n: number) => Object.fromEntries(Array.from({ length: 28_000 }, (_, i) => [`audit_partition_${String(i).padStart(5, '0')}`, { count: n }]));
+    answers[SOURCE_URL] = json({ data: { ...many(1), notes: { text: 'a'.repeat(5000) } } });
+    answers[DESTINATION_URL] = json({ data: { ...many(2), notes: { text: 'b'.repeat(5000) } } });
+    expect((answers[SOURCE_URL] as { body: string }).body.length).toBeGreaterThan(1_000_000);
     const r = await compare();
-    expect(r.differences).toHaveLength(100);
-    expect(r.differenceCount).toBe(5000);
-    expect(r.summary).toMatch(/^5000 values differ: /);
-    expect(Buffer.byteLength(JSON.stringify({ ...r, source: { ...r.source, data: undefined }, destination: { ...r.destination, data: undefined } }))).toBeLessThan(64 * 1024);
+    expect(r.status).toBe('MISMATCH');
+    expect(r.differences).toHaveLength(20);
+    expect(r.differenceCount).toBe(28_001);
+    expect(r.summary).toMatch(/^28001 values differ: /);
+    expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThan(16 * 1024);
+    const full = JSON.parse(stored()[r.differencesDocument!.key]!) as { path: string }[];
+    expect(r.differencesDocument!.key).toBe(`${PREFIX}/differences.json`);
+    expect(full).toHaveLength(28_001);
+    expect(full.at(-1)).toEqual({ path: 'data.notes.text', source: 'a'.repeat(5000), destination: 'b'.repeat(5000) });
+  });
+
+  it('previews a long differing value in the state and keeps it whole in the difference document', async () => {
+    answers[SOURCE_URL] = json({ data: { notes: 'a'.repeat(1000), n: 1 } });
+    answers[DESTINATION_URL] = json({ data: { notes: 'b', n: 1 } });
+    const r = await compare();
+    expect(r.differences).toEqual([{ path: 'data.notes', source: expect.stringMatching(/^"a{198}…$/), destination: 'b', truncated: 'source' }]);
+    expect(JSON.parse(stored()[r.differencesDocument!.key]!)).toEqual([{ path: 'data.notes', source: 'a'.repeat(1000), destination: 'b' }]);
+  });
+
+  it('is MISMATCH when the endpoint of one stack says it answers for the other: two URLs, one backend', async () => {
+    const sourceId = `arn:aws:cloudformation:eu-west-1:123456789012:stack/${SOURCE}/0000`;
+    answers[SOURCE_URL] = json({ environment: { stackId: sourceId }, data: { customers: { count: 57 } } });
+    answers[DESTINATION_URL] = json({ environment: { stackId: sourceId }, data: { customers: { count: 57 } } });
+    const r = await compare();
+    expect(r.status).toBe('MISMATCH');
+    expect(r.source).toMatchObject({ ok: true, reportedEnvironment: sourceId });
+    expect(r.destination).toMatchObject({ ok: false, reason: expect.stringMatching(/endpoint of orders-prod-tmp-1a2b3c4d answered for another environment .*one backend/) });
+    expect(r.summary).toMatch(/^statistics not compared: destination /);
+    expect(fetchCounts()).toEqual({ [SOURCE_URL]: 1, [DESTINATION_URL]: 1 });
+  });
+
+  it('accepts an endpoint that names its own stack, by ID or by name', async () => {
+    answers[SOURCE_URL] = json({ environment: { stackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${SOURCE}/0000` }, data: { a: 1 } });
+    answers[DESTINATION_URL] = json({ environment: { stackName: DESTINATION }, data: { a: 1 } });
+    const r = await compare();
+    expect(r.status).toBe('EQUAL');
+    expect(r.destination.reportedEnvironment).toBe(DESTINATION);
+  });
+
+  it('stores no document for an endpoint that failed, answered non-JSON or no data', async () => {
+    answers[SOURCE_URL] = json({ message: 'boom' }, 500);
+    answers[DESTINATION_URL] = { status: 200, body: '<html>' };
+    const r = await compare();
+    expect(r.status).toBe('MISMATCH');
+    expect(r.source).toMatchObject({ ok: false, reason: 'HTTP 500' });
+    expect(r.destination).toMatchObject({ ok: false, reason: 'response is not JSON' });
+    expect(r.source.document).toBeUndefined();
+    expect(stored()).toEqual({});
   });
 
   it('refuses to compare when both stacks report the same URL, fetching nothing', async () => {
@@ -221,8 +307,10 @@ describe('compare-statistics', () => {
     const r = await compare();
 
     expect(r.status).toBe('MISMATCH');
-    expect(r.source).toEqual({ url: SOURCE_URL, ok: false, reason });
-    expect(r.destination).toEqual({ url: DESTINATION_URL, ok: false, reason });
+    expect(r.source).toMatchObject({ url: SOURCE_URL, ok: false, reason });
+    expect(r.destination).toMatchObject({ url: DESTINATION_URL, ok: false, reason });
+    expect(r.source.dataSha256).toBeUndefined();
+    expect(stored()).toEqual({});
     expect(r.summary).toBe(`statistics not compared: source ${SOURCE_URL}: ${reason}; destination ${DESTINATION_URL}: ${reason}`);
     expect(fetchCounts()).toEqual({ [SOURCE_URL]: 1, [DESTINATION_URL]: 1 });
   });

@@ -21,9 +21,10 @@ const lambdaCause = (type: string, message: string) => JSON.stringify({ errorTyp
 
 const statistics = (differences: CompareStatisticsResult['differences']): CompareStatisticsResult => ({
   status: differences.length ? 'MISMATCH' : 'EQUAL',
-  source: { url: 'https://src/stats', ok: true, data: {} },
-  destination: { url: 'https://dst/stats', ok: true, data: {} },
+  source: { url: 'https://src/stats', ok: true, dataSha256: 'a'.repeat(64), values: 1 },
+  destination: { url: 'https://dst/stats', ok: true, dataSha256: 'b'.repeat(64), values: 1 },
   differences,
+  differenceCount: differences.length,
   summary: differences.length ? `${differences.length} statistics differ` : 'statistics are equal',
 });
 
@@ -183,6 +184,19 @@ describe('compose-notification', () => {
     expect(n.message).toContain('... and 10 more buckets');
     expect(n.message).toContain('WHERE THE DATA IS');
     expect(JSON.parse(n.details)).toMatchObject({ truncated: true, statistics: { differenceCount: 50_000 } });
+  });
+
+  it('points at the document holding every statistics difference when the state lists only the first', () => {
+    const listed = statistics([{ path: 'data.t1.count', source: 1, destination: 2 }]);
+    const n = composeNotification(
+      base({
+        outcome: 'PRESERVED_AFTER_FIRST_CLONE_MISMATCH',
+        statistics: { ...listed, differenceCount: 28_001, differencesDocument: { bucket: 'wf-bucket', key: 'runs/r1/statistics/a-to-b/differences.json', bytes: 9, sha256: 'c'.repeat(64) } },
+      }),
+    );
+    expect(n.message).toContain('... and 28000 more');
+    expect(n.message).toContain('s3://wf-bucket/runs/r1/statistics/a-to-b/differences.json');
+    expect(JSON.parse(n.details)).toMatchObject({ statistics: { differencesDocument: 's3://wf-bucket/runs/r1/statistics/a-to-b/differences.json' } });
   });
 
   it('shows a side with no value at all as absent, and a JSON null as null', () => {

@@ -81,9 +81,10 @@ function verifiedCopy(extra: Partial<CloneOutput> = {}): CloneOutput {
     verification: [verification('orders-data'), verification('orders-uploads')],
     statistics: {
       status: 'EQUAL',
-      source: { url: 'https://a/stats', ok: true, data: { n: 1 } },
-      destination: { url: 'https://b/stats', ok: true, data: { n: 1 } },
+      source: { url: 'https://a/stats', ok: true, dataSha256: 'a'.repeat(64), values: 1 },
+      destination: { url: 'https://b/stats', ok: true, dataSha256: 'a'.repeat(64), values: 1 },
       differences: [],
+      differenceCount: 0,
       summary: 'equal',
     },
     ...extra,

@@ -19,6 +19,11 @@ describe('Migrate, rehearsed on the simulated account', () => {
       expect(result.dataIntact).toBe(true);
       expect(result.notifications).toBe(1);
       expect(result.report.notifications[0]!.message).toContain(expectedSurvivor);
+      // Every state of Migrate and its Clones under half of Step Functions' 256 KiB (uncatchable past it).
+      expect(result.maxStateBytes, result.largestState).toBeGreaterThan(0);
+      expect(result.maxStateBytes, result.largestState).toBeLessThanOrEqual(128 * 1024);
+      // large-statistics: documents over 1 MB, compared in full, never in the state.
+      if (s.environment?.extraTables) expect((result.statisticsBefore as { bytes: number }).bytes).toBeGreaterThan(1_000_000);
     });
   }
 
