@@ -41,6 +41,8 @@ export interface PermissionScope {
   templateBucketNames: readonly string[];
   /** Secrets the statistics request header may be read from. */
   statisticsSecretArns: readonly string[];
+  /** The workflow's own bucket (documents and manifests, WORKFLOW_BUCKET). */
+  workflowBucketArn?: string;
 }
 
 /** ARN patterns of the managed environments' resources. */
@@ -97,6 +99,11 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
     why: 'tell SSE-KMS buckets (ETags are not MD5s there) from the others',
     statement: allow(['s3:GetEncryptionConfiguration'], arns.buckets),
   };
+
+  // The workflow's own bucket: manifests and documents under runs/. The shared document module both
+  // reads and writes, so a step importing it is granted both (narrowed to runs/).
+  const workflowDocuments = (why: string): Grant[] =>
+    scope.workflowBucketArn ? [{ why, statement: allow(['s3:GetObject', 's3:PutObject'], [`${scope.workflowBucketArn}/runs/*`]) }] : [];
 
   switch (step) {
     case 'validate-input':
@@ -183,8 +190,30 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
           statement: allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:ListStackResources'], arns.stacks),
         },
       ];
+    case 'inventory-buckets':
+      return [
+        {
+          why: 'count every version and delete marker of the current stack\'s buckets and read their versioning (preflight)',
+          statement: allow(['s3:ListBucketVersions', 's3:GetBucketVersioning'], arns.buckets),
+        },
+        { why: 'read the archive status of Intelligent-Tiering objects (HeadObject)', statement: allow(['s3:GetObject'], arns.objects) },
+        kmsThroughS3(['kms:Decrypt'], 'HeadObject of an SSE-KMS object'),
+      ];
+    case 'recheck-original':
+      return [
+        {
+          why: 'find the original stack, its statistics URL and its buckets',
+          statement: allow(['cloudformation:DescribeStacks', 'cloudformation:ListStackResources'], arns.stacks),
+        },
+        { why: 'list every version and delete marker of the original\'s buckets again', statement: allow(['s3:ListBucketVersions'], arns.buckets) },
+        ...workflowDocuments('read the verified manifests (to name what changed)'),
+        ...(scope.statisticsSecretArns.length
+          ? [{ why: 'read the statistics request header from its secret', statement: allow(['secretsmanager:GetSecretValue'], [...scope.statisticsSecretArns]) }]
+          : []),
+      ];
     case 'delete-stack':
       return [
+        ...workflowDocuments('read the verified manifests: the original\'s buckets are emptied only of what they name'),
         {
           why: 'check the stack is one this run may delete, list its buckets and read which ones the template retains',
           statement: allow(['cloudformation:DescribeStacks', 'cloudformation:ListStackResources', 'cloudformation:GetTemplate'], arns.stacks),

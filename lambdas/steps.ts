@@ -16,6 +16,8 @@ export const STEPS = {
   'verify-bucket': { timeoutSeconds: 900, memoryMb: 1024 },
   'smoke-test': { timeoutSeconds: 90, memoryMb: 256 },
   'compare-statistics': { timeoutSeconds: 300, memoryMb: 256 },
+  'inventory-buckets': { timeoutSeconds: 900, memoryMb: 512 },
+  'recheck-original': { timeoutSeconds: 900, memoryMb: 512 },
   'delete-stack': { timeoutSeconds: 900, memoryMb: 512 },
   'delete-snapshots': { timeoutSeconds: 60, memoryMb: 256 },
   'compose-notification': { timeoutSeconds: 10, memoryMb: 256 },
@@ -26,6 +28,9 @@ export const STEP_NAMES = Object.keys(STEPS) as StepName[];
 
 /** The copy step stops starting new copies when less than this remains of its invocation. */
 export const COPY_SAFETY_MARGIN_MS = 3 * 60 * 1000;
+
+/** The recheck of the original and the inventory stop listing (CONTINUE) when less than this remains of their invocation. */
+export const RECHECK_SAFETY_MARGIN_MS = 2 * 60 * 1000;
 
 /** State-machine-wide timeout of Migrate; also the lifetime of the environment lock (DynamoDB TTL). */
 export const MIGRATION_TIMEOUT_SECONDS = 48 * 3600;
