@@ -43,6 +43,9 @@ export class LocalHarness {
     const workflow = new LocalWorkflow(deployment, invoker, createIntegrationClients(), options.onEvent);
     account.sns.createTopic(deployment.topicArn.split(':').pop() ?? 'topic');
     account.dynamodb.createTable(deployment.lockTableName, 'stackName');
+    // BRIDGE until H3 wires the workflow bucket into the construct and this harness.
+    process.env.WORKFLOW_BUCKET ??= 'env-migrator-workflow-local';
+    if (!account.s3.bucketExists(process.env.WORKFLOW_BUCKET)) account.s3.createBucket(process.env.WORKFLOW_BUCKET);
     for (const machine of [deployment.migrate, deployment.clone]) {
       account.sfn.registerStateMachine(machine.arn, machine.name, machine.definition, (execution) => workflow.run(machine, execution));
     }

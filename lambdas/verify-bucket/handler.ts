@@ -5,6 +5,7 @@ import type { VerifyBucketEvent } from '../shared/contracts';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { verifyBucket } from './core';
+import { recordSourceManifest } from './source-manifest-bridge';
 
 const s3 = new S3Client(s3ClientConfig);
 const logger = createLogger('verify-bucket');
@@ -13,5 +14,9 @@ const options = { concurrency: positiveIntFromEnv(process.env.VERIFY_CONCURRENCY
 export const handler = stepHandler(
   logger,
   (event: VerifyBucketEvent) => ({ execution: event.execution }),
-  (event) => verifyBucket(s3, event, options),
+  async (event) => {
+    // BRIDGE (see source-manifest-bridge.ts): H2's verify-bucket returns the manifest it verified.
+    const sourceManifest = await recordSourceManifest(s3, event.pair.sourceBucket, event.execution);
+    return { ...(await verifyBucket(s3, event, options)), sourceManifest };
+  },
 );
