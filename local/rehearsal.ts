@@ -5,6 +5,7 @@
  */
 import { executionArnOf } from '../lambdas/shared/naming';
 import { runOnSimulatedClock } from './clock';
+import { taskHooks } from './faults/state-context';
 import { LocalHarness } from './harness';
 import { type InvariantReport, captureBaseline, checkInvariants } from './invariants';
 import { progressPrinter } from './progress';
@@ -61,7 +62,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     const executionArn = executionArnOf(harness.deployment.migrate.arn, executionName);
     const tempStackName = tempStackNameOf(SAMPLE_STACK, executionArn);
     const baseline = await captureBaseline(account, SAMPLE_STACK);
-    scenario.arm({ account, executionArn, tempStackName });
+    scenario.arm({ account, executionArn, tempStackName, baseline });
     const callsBefore = account.calls.length;
 
     const { execution, seconds } = await runOnSimulatedClock(async (clock) => {
@@ -103,6 +104,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       report,
     };
   } finally {
+    taskHooks.beforeTask = undefined;
     harness.dispose();
   }
 }

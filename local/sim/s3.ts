@@ -156,6 +156,11 @@ export interface SeedObjectOptions {
   multipartParts?: number;
   checksumAlgorithm?: ChecksumAlgorithm;
   checksumType?: ChecksumType;
+  /**
+   * Minimal seed option (recheck/inventory work, until H1's storage classes): the class listings
+   * report for this version. Only listings read it; reads and copies behave as STANDARD.
+   */
+  storageClass?: 'GLACIER' | 'DEEP_ARCHIVE' | 'GLACIER_IR';
 }
 
 interface VersionEntry {
@@ -621,8 +626,13 @@ export class S3Sim implements SimService {
         draft.checksum = { algorithm, type, value: `${checksumStandIn(algorithm, `composite:${partSums.join(',')}`)}-${segments.length}` };
       }
     }
-    return this.store(bucket, key, draft);
+    const record = this.store(bucket, key, draft);
+    if (opts.storageClass) this.seededStorageClass.set(record, opts.storageClass);
+    return record;
   }
+
+  /** Storage classes given by the seed option (listings only). */
+  private readonly seededStorageClass = new WeakMap<S3ObjectRecord, string>();
 
   /** Current objects of a bucket in key order. */
   listAll(bucketName: string): S3ObjectRecord[] {
@@ -849,7 +859,7 @@ export class S3Sim implements SimService {
             LastModified: e.lastModified,
             ETag: e.object.etag,
             Size: e.object.size,
-            StorageClass: 'STANDARD',
+            StorageClass: (this.seededStorageClass.get(e.object) ?? 'STANDARD') as 'STANDARD',
             ChecksumAlgorithm: [e.object.checksum.algorithm],
             ChecksumType: e.object.checksum.type,
           });
