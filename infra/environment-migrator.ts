@@ -156,6 +156,8 @@ export class EnvironmentMigrator extends Construct {
       templateBucketNames,
       statisticsSecretArns:
         props.statisticsSecretArns ?? prefixes.map((prefix) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}*`),
+      // BRIDGE until H3 adds the workflow bucket to this construct: its ARN replaces this one.
+      workflowBucketArn: `arn:${Aws.PARTITION}:s3:::env-migrator-workflow-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
     };
 
     const steps = {} as Record<StepName, StepFunction>;

@@ -24,6 +24,7 @@ export const STEP_WILDCARDS: WildcardReasons = [
   [/:kms:.*:key\/\*$/, "The keys of SSE-KMS buckets belong to the environment; they are usable only through S3 (condition kms:ViaService)."],
   [/:secretsmanager:.*:secret:[^:]+\*$/, 'Statistics header secrets named with a managed prefix (or the ARNs given in statisticsSecretArns).'],
   [/:s3:::[^/*]+\/\*$/, 'Templates read from the template buckets given in templateBucketNames.'],
+  [/:s3:::[^/*]+\/runs\/\*$/, "Documents and manifests of the workflow's own bucket, under runs/<execution name>/, named at run time."],
   [
     /^\*$/,
     'Actions with no resource-level permission: xray:PutTraceSegments/PutTelemetryRecords, autoscaling:DescribeAutoScalingGroups, cloudformation:GetTemplateSummary of a template URL, rds:DescribeDBSnapshots without an identifier (the sweep of this run\'s snapshots).',

@@ -100,10 +100,9 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
     statement: allow(['s3:GetEncryptionConfiguration'], arns.buckets),
   };
 
-  // The workflow's own bucket: manifests and documents under runs/. The shared document module both
-  // reads and writes, so a step importing it is granted both (narrowed to runs/).
+  // The workflow's own bucket: manifests and documents under runs/ (read only here).
   const workflowDocuments = (why: string): Grant[] =>
-    scope.workflowBucketArn ? [{ why, statement: allow(['s3:GetObject', 's3:PutObject'], [`${scope.workflowBucketArn}/runs/*`]) }] : [];
+    scope.workflowBucketArn ? [{ why, statement: allow(['s3:GetObject'], [`${scope.workflowBucketArn}/runs/*`]) }] : [];
 
   switch (step) {
     case 'validate-input':
