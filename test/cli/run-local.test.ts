@@ -28,6 +28,9 @@ describe('env-migrator run-local', () => {
     seedSampleEnvironment(account, TEST_SIZE);
     const topicArn = account.sns.createTopic('ops-alerts');
     account.dynamodb.createTable('migration-locks', 'stackName');
+    // BRIDGE until H3 gives run-local the workflow bucket (documents and manifests).
+    process.env.WORKFLOW_BUCKET = 'env-migrator-workflow-run-local';
+    account.s3.createBucket(process.env.WORKFLOW_BUCKET);
     uninstall = installSimulatedAccount(account);
     const dir = mkdtempSync(join(tmpdir(), 'run-local-'));
     const inputFile = join(dir, 'migration.json');

@@ -112,6 +112,7 @@ describe('validate-input', () => {
       statistics: { outputKey: 'StatisticsUrl', timeoutSeconds: 10 },
       waits: { ...DEFAULT_WAITS },
       retainOriginalSnapshots: false,
+      objectVersions: 'all',
     });
     expect(result.execution).toEqual(execution);
     const runId = createHash('sha256').update(execution.id).digest('hex').slice(0, 8);
