@@ -176,6 +176,7 @@ export class EnvironmentMigrator extends Construct {
       templateBucketNames,
       statisticsSecretArns:
         props.statisticsSecretArns ?? prefixes.map((prefix) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}*`),
+      // BRIDGE until H3 adds the workflow bucket to this construct: its ARN replaces this one.
     };
 
     const retentionDays = props.documentRetentionDays ?? DOCUMENT_RETENTION_DAYS;

@@ -34,7 +34,7 @@ export const DOCUMENT_PREFIX = 'runs';
  * run wrote. A step not listed here gets nothing on the bucket or its key. Add a step here when its
  * code starts keeping documents (the infra test compares every step's grants with its SDK calls).
  */
-export const DOCUMENT_STEPS: readonly StepName[] = ['compare-statistics', 'verify-bucket'];
+export const DOCUMENT_STEPS: readonly StepName[] = ['compare-statistics', 'verify-bucket', 'recheck-original', 'delete-stack'];
 
 /** The workflow bucket and the key that encrypts it (tokens in the construct). */
 export interface DocumentStore {
@@ -250,6 +250,26 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
           why: 'follow the stack operation; on failure, collect the failed events and resources for the notification',
           statement: allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:ListStackResources'], arns.stacks),
         },
+      ];
+    case 'inventory-buckets':
+      return [
+        {
+          why: 'count every version and delete marker of the current stack\'s buckets and read their versioning (preflight)',
+          statement: allow(['s3:ListBucketVersions', 's3:GetBucketVersioning'], arns.buckets),
+        },
+        { why: 'read the archive status of Intelligent-Tiering objects (HeadObject)', statement: allow(['s3:GetObject'], arns.objects) },
+        kmsThroughS3(['kms:Decrypt'], 'HeadObject of an SSE-KMS object'),
+      ];
+    case 'recheck-original':
+      return [
+        {
+          why: 'find the original stack, its statistics URL and its buckets',
+          statement: allow(['cloudformation:DescribeStacks', 'cloudformation:ListStackResources'], arns.stacks),
+        },
+        { why: 'list every version and delete marker of the original\'s buckets again', statement: allow(['s3:ListBucketVersions'], arns.buckets) },
+        ...(scope.statisticsSecretArns.length
+          ? [{ why: 'read the statistics request header from its secret', statement: allow(['secretsmanager:GetSecretValue'], [...scope.statisticsSecretArns]) }]
+          : []),
       ];
     case 'delete-stack':
       return [

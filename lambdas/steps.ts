@@ -16,6 +16,8 @@ export const STEPS = {
   'verify-bucket': { timeoutSeconds: 900, memoryMb: 1024 },
   'smoke-test': { timeoutSeconds: 90, memoryMb: 256 },
   'compare-statistics': { timeoutSeconds: 300, memoryMb: 256 },
+  'inventory-buckets': { timeoutSeconds: 900, memoryMb: 512 },
+  'recheck-original': { timeoutSeconds: 900, memoryMb: 512 },
   'delete-stack': { timeoutSeconds: 900, memoryMb: 512 },
   'delete-snapshots': { timeoutSeconds: 60, memoryMb: 256 },
   'compose-notification': { timeoutSeconds: 10, memoryMb: 256 },
@@ -31,6 +33,9 @@ export const STEP_NAMES = Object.keys(STEPS) as StepName[];
 export const COPY_SAFETY_MARGIN_MS = 3 * 60 * 1000;
 /** verify-bucket starts no new key with less than this left: the keys in flight (a hashed version of up to 1 GiB) finish within it. */
 export const VERIFY_SAFETY_MARGIN_MS = 3 * 60 * 1000;
+
+/** The recheck of the original and the inventory stop listing (CONTINUE) when less than this remains of their invocation. */
+export const RECHECK_SAFETY_MARGIN_MS = 2 * 60 * 1000;
 
 /** State-machine-wide timeout of Migrate; also the lifetime of the environment lock (DynamoDB TTL). */
 export const MIGRATION_TIMEOUT_SECONDS = 48 * 3600;

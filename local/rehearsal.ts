@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { executionArnOf } from '../lambdas/shared/naming';
 import { runOnSimulatedClock } from './clock';
 import type { LargestState } from './executor';
+import { taskHooks } from './faults/state-context';
 import { LocalHarness } from './harness';
 import { type InvariantReport, captureBaseline, checkInvariants } from './invariants';
 import { progressPrinter } from './progress';
@@ -72,7 +73,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     const executionArn = executionArnOf(harness.deployment.migrate.arn, executionName);
     const tempStackName = tempStackNameOf(SAMPLE_STACK, executionArn);
     const baseline = await captureBaseline(account, SAMPLE_STACK);
-    scenario.arm({ account, executionArn, tempStackName });
+    scenario.arm({ account, executionArn, tempStackName, baseline });
     const callsBefore = account.calls.length;
 
     const { execution, seconds } = await runOnSimulatedClock(async (clock) => {
@@ -117,6 +118,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       report,
     };
   } finally {
+    taskHooks.beforeTask = undefined;
     harness.dispose();
   }
 }

@@ -4,6 +4,8 @@
  */
 import { tempStackNameOf } from '../lambdas/shared/naming';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
+import type { Baseline } from './invariants';
+import { armLateWrites, lateObject } from './late-writes';
 import type { SimAccount } from './sim/account';
 import { type SampleSize, SAMPLE_STACK, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
 
@@ -11,6 +13,8 @@ export interface ScenarioContext {
   account: SimAccount;
   executionArn: string;
   tempStackName: string;
+  /** The original as it was before the run: a scenario that writes to it later records the write here. */
+  baseline?: Baseline;
 }
 
 export interface Scenario {
@@ -115,6 +119,27 @@ export const SCENARIOS: Scenario[] = [
     environment: { extraBuckets: 48, objectsPerExtraBucket: 3, extraDatabases: 9 },
     arm: () => undefined,
     expected: { outcome: 'succeeded', survivor: 'original-name' },
+  },
+  {
+    name: 'late-write',
+    description:
+      "a background job PUTs an object into the original's UploadsBucket after clone 1's verification: the original no longer equals its copy, so it is kept, back in service, the temporary copy deleted",
+    input: baseInput,
+    arm: ({ account, baseline }) => armLateWrites(account, baseline, [lateObject(SAMPLE_STACK, 'UploadsBucket', 'uploads/late/job-output.json', '{"job":"nightly-export","rows":42}\n')]),
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'archived-object',
+    description: 'an object of the original sits in Glacier Deep Archive: it cannot be copied without a restore, so the preflight refuses before the standby and nothing is touched',
+    input: baseInput,
+    arm: ({ account, baseline }) => {
+      const uploads = account.cloudformation.resourcesOf(SAMPLE_STACK).find((r) => r.logicalId === 'UploadsBucket')!.physicalId;
+      const key = 'uploads/archive/2019-ledger.csv';
+      const o = account.s3.putObjectDirect(uploads, key, { body: 'ledger 2019\n', contentType: 'text/csv', storageClass: 'DEEP_ARCHIVE' });
+      // Part of the original's data from the start: the survivor must still hold it.
+      if (baseline) baseline.data.buckets.UploadsBucket = { ...baseline.data.buckets.UploadsBucket, [key]: { size: o.size, etag: o.etag, contentHash: o.contentHash } };
+    },
+    expected: { outcome: 'failed', survivor: 'original-name' },
   },
 ];
 

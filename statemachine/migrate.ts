@@ -32,9 +32,11 @@ import type {
   DeleteStackEvent,
   DiscoverEvent,
   CloneOutput,
+  InventoryBucketEvent,
   MigrationOutput,
   MigrationStatistics,
   Outcome,
+  RecheckOriginalEvent,
   SnapshotEvent,
   StackStatusEvent,
   StandbyEnterEvent,
@@ -82,10 +84,12 @@ export function buildMigrateDefinition(scope: Construct, props: MigrateDefinitio
 
   const success = cleanUpPhase(scope, fns, tail);
   const secondClone = secondClonePhase(scope, props, { next: success, mismatch: preserveAfterSecondMismatch(scope, fns, tail), compensation: phaseB });
-  const deletion = deleteCurrentPhase(scope, fns, secondClone, phaseB);
-  const firstClone = firstClonePhase(scope, props, { next: deletion, mismatch: preserveAfterFirstMismatch(scope, fns, tail), compensation: phaseA });
+  const deletion = deleteCurrentPhase(scope, fns, secondClone, phaseB, phaseA);
+  const recheck = recheckPhase(scope, fns, deletion, phaseA);
+  const firstClone = firstClonePhase(scope, props, { next: recheck, mismatch: preserveAfterFirstMismatch(scope, fns, tail), compensation: phaseA });
   const standby = standbyPhase(scope, fns, firstClone, phaseA);
-  const discover = discoverPhase(scope, fns, standby, phaseA);
+  const inventory = inventoryPhase(scope, fns, standby, phaseA);
+  const discover = discoverPhase(scope, fns, inventory, phaseA);
   const lock = lockPhase(scope, props, discover, phaseA, tail);
   return validatePhase(scope, fns, lock, tail);
 }
@@ -226,6 +230,7 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
       stackId: sfn.JsonPath.stringAt('$.stackId'),
       environmentVersion: sfn.JsonPath.stringAt('$.environmentVersion'),
       autoScalingGroups: sfn.JsonPath.listAt('$.autoScalingGroups'),
+      buckets: sfn.JsonPath.listAt('$.buckets'),
     },
     resultPath: '$.current',
   });
@@ -237,6 +242,51 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
     { statistics: '$.input.statistics', smokeTest: '$.input.smokeTest' },
     discover,
   );
+}
+
+/**
+ * Preflight of the data (invariants 8 and 9), before anything is touched: every bucket of the
+ * current stack counted (current objects, noncurrent versions, delete markers, bytes, versioning),
+ * each in as many invocations as it needs → `$.inventory` (one small BucketInventory per bucket). A
+ * bucket holding versions in an archive storage class fails with PreflightFailed naming it (phase A:
+ * nothing to undo but the lock). With objectVersions `current`, what will not be carried is counted
+ * here and named in the output and the success notification.
+ */
+function inventoryPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
+  const item: Fields<Omit<InventoryBucketEvent, 'continuation'>> = {
+    bucket: sfn.JsonPath.objectAt('$.bucket'),
+    objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
+    execution: EXECUTION,
+  };
+  const counted = sfn.Pass.jsonPath(scope, "Keep the bucket's counts", {
+    parameters: {
+      bucket: sfn.JsonPath.objectAt('$.count.bucket'),
+      versioning: sfn.JsonPath.stringAt('$.count.versioning'),
+      counts: sfn.JsonPath.objectAt('$.count.counts'),
+      notCarried: sfn.JsonPath.numberAt('$.count.notCarried'),
+    },
+  });
+  const first = lambdaStep(scope, "Count the bucket's objects", fns, 'inventory-buckets', { payload: eventOf<InventoryBucketEvent>(item), resultPath: '$.count' });
+  const more = lambdaStep(scope, "Count more of the bucket's objects", fns, 'inventory-buckets', {
+    payload: eventOf<InventoryBucketEvent>({ ...item, continuation: sfn.JsonPath.objectAt('$.count.continuation') }),
+    resultPath: '$.count',
+  });
+  // No Default: a status other than DONE/CONTINUE is a bug and fails loudly (States.NoChoiceMatched).
+  const done = sfn.Choice.jsonPath(scope, 'Bucket counted?')
+    .when(sfn.Condition.stringEquals('$.count.status', 'CONTINUE'), more)
+    .when(sfn.Condition.stringEquals('$.count.status', 'DONE'), counted);
+  first.next(done);
+  more.next(done);
+  const eachBucket = sfn.Map.jsonPath(scope, "Count each bucket's objects", {
+    itemsPath: '$.current.buckets',
+    itemSelector: { bucket: sfn.JsonPath.objectAt('$$.Map.Item.Value'), objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'), execution: EXECUTION },
+    maxConcurrency: 8,
+    resultPath: '$.inventory',
+  });
+  eachBucket.itemProcessor(first);
+  eachBucket.next(next);
+  eachBucket.addCatch(noteFailure(scope, "Count each bucket's objects", compensation), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  return eachBucket;
 }
 
 /** The current environment's instances out of service (no writes during the copy) → `$.standby`. */
@@ -302,6 +352,37 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
 }
 
 /**
+ * Proves the current environment still equals what clone 1 verified (invariant 1), right before
+ * its deletion: writes go on during the standby (background jobs, presigned uploads, S3-triggered
+ * functions, log delivery), and a write after the verification is in no copy. Every bucket is
+ * listed again against its verified manifest's digest and the statistics read again against clone
+ * 1's, in as many invocations as the listing needs → `$.recheck`. Any difference fails with
+ * OriginalChangedAfterVerification, which undoes the migration (phase A): the original keeps the data.
+ */
+function recheckPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
+  const request: Fields<Omit<RecheckOriginalEvent, 'continuation'>> = {
+    stackName: sfn.JsonPath.stringAt('$.input.stackName'),
+    expectedStackId: sfn.JsonPath.stringAt('$.current.stackId'),
+    verifiedCopy: sfn.JsonPath.objectAt('$.clone1.output'),
+    statistics: sfn.JsonPath.objectAt('$.input.statistics'),
+    execution: EXECUTION,
+  };
+  const first = lambdaStep(scope, 'Prove the original unchanged', fns, 'recheck-original', { payload: eventOf<RecheckOriginalEvent>(request), resultPath: '$.recheck' });
+  const more = lambdaStep(scope, 'Prove more of the original unchanged', fns, 'recheck-original', {
+    payload: eventOf<RecheckOriginalEvent>({ ...request, continuation: sfn.JsonPath.objectAt('$.recheck.continuation') }),
+    resultPath: '$.recheck',
+  });
+  // No Default: CHANGED is thrown, never returned; anything else is a bug and fails loudly.
+  const proven = sfn.Choice.jsonPath(scope, 'Original proven unchanged?')
+    .when(sfn.Condition.stringEquals('$.recheck.status', 'CONTINUE'), more)
+    .when(sfn.Condition.stringEquals('$.recheck.status', 'UNCHANGED'), next);
+  first.next(proven);
+  more.next(proven);
+  catchInto([first, more], noteFailure(scope, 'Prove the original unchanged', compensation));
+  return first;
+}
+
+/**
  * Deletes the current environment now that a verified copy exists (invariant 1); delete-stack checks
  * the proof itself (verifiedCopy, expectedStackId) before emptying anything. A failed deletion is an
  * error of phase B: from here on the temporary copy may be the only complete copy.
@@ -312,7 +393,7 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
  * They start only once the deletion is under way, in phase B, where the temporary stack is never
  * deleted: its databases are never deleted while being snapshotted.
  */
-function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
+function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable, refused: sfn.IChainable): sfn.IChainable {
   const note = noteFailure(scope, 'Delete the current environment', compensation);
   const describeFailure = describeDeletionFailure(scope, 'Describe the failed deletion of the current environment', '$.currentDeletionStatus');
   describeFailure.next(note);
@@ -348,6 +429,11 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
     resultPath: '$.tempSnapshots',
   });
   deletion.next(snapshotTemp).next(loop.start);
+  // delete-stack refuses before it deletes anything (no proof, a version its manifest does not name):
+  // the original is whole, so the migration is undone (phase A) and the original returns to service.
+  const refusedNote = sfn.Pass.jsonPath(scope, 'Note the refused deletion', { result: sfn.Result.fromObject({ state: 'Delete the current environment' }), resultPath: '$.failure' });
+  refusedNote.next(refused);
+  deletion.addCatch(refusedNote, { errors: ['DeletionRefused'], resultPath: '$.error' });
   catchInto([deletion, ...loop.checks], note);
   catchInto([snapshotTemp], noteFailure(scope, 'Snapshot the temporary copy', compensation));
   return deletion;
@@ -404,6 +490,7 @@ function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable
       // No per-bucket list on success (every bucket matched, the message says so): one report per
       // bucket would put the verification in the state a third time (256 KiB limit, 50 buckets).
       compensation: sfn.JsonPath.objectAt('$.cleanup'),
+      inventory: sfn.JsonPath.listAt('$.inventory'),
     }),
     resultPath: '$.notice',
   });
@@ -918,6 +1005,8 @@ function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.I
       } satisfies Fields<MigrationStatistics>,
       snapshotsRetained: sfn.JsonPath.listAt('$.retainedSnapshots'),
       executionArn: sfn.JsonPath.stringAt('$.execution.id'),
+      objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
+      buckets: sfn.JsonPath.listAt('$.inventory'),
     } satisfies Fields<MigrationOutput>,
   });
   report.next(sfn.Succeed.jsonPath(scope, 'Migration succeeded'));

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { statisticsDigest } from '../shared/canonical-json';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -160,22 +160,9 @@ function reportedEnvironment(body: Record<string, unknown>): string | undefined 
   return undefined;
 }
 
-/** Canonical JSON: object keys sorted at every level, no whitespace; arrays in order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isRecord(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/** SHA-256 (hex) of the canonical JSON of a statistics `data` object (EndpointReading.dataSha256). */
-export function canonicalSha256(data: Record<string, unknown>): string {
-  return createHash('sha256').update(canonicalJson(data), 'utf8').digest('hex');
-}
+/** SHA-256 (hex) of the canonical JSON of a statistics `data` object (EndpointReading.dataSha256): the
+ *  same digest the recheck of the original computes before its deletion. */
+export const canonicalSha256 = (data: Record<string, unknown>): string => statisticsDigest(data);
 
 /** A difference as listed in the state: each value whose JSON is too long replaced by a preview. */
 function preview(d: StatisticsDifference): StatisticsDifference {

@@ -274,9 +274,23 @@ function whyLines(e: ComposeNotificationEvent, cause: string | undefined): strin
     }
   }
   if (e.statistics) out.push(...statisticsLines(e.statistics, e.outcome === 'SUCCEEDED'));
+  out.push(...notCarriedLines(e));
   const buckets = (e.verification ?? []).filter((v) => e.outcome === 'SUCCEEDED' || v.status === 'MISMATCH');
   if (buckets.length > 0) out.push(...bucketLines(buckets));
   return out;
+}
+
+/** What objectVersions `current` left behind, bucket by bucket: said, never silently dropped. */
+function notCarriedLines(e: ComposeNotificationEvent): string[] {
+  const dropped = (e.inventory ?? []).filter((b) => b.notCarried > 0);
+  if (dropped.length === 0) return [];
+  return [
+    'Not carried, as the input asked (objectVersions "current": current objects only):',
+    ...dropped
+      .slice(0, MAX_BUCKETS)
+      .map((b) => `  ${b.bucket.logicalId} (${b.bucket.bucketName}): ${b.counts.noncurrentVersions} noncurrent version(s) and ${b.counts.deleteMarkers} delete marker(s) were not copied`),
+    ...(dropped.length > MAX_BUCKETS ? [`  ... and ${dropped.length - MAX_BUCKETS} more buckets`] : []),
+  ];
 }
 
 function statisticsLines(s: CompareStatisticsResult, brief: boolean): string[] {
@@ -362,6 +376,7 @@ function detailsOf(e: ComposeNotificationEvent, cause: string | undefined, url: 
       differences: v.differences.slice(0, maxList),
     })),
     bucketCount: (e.verification ?? []).length,
+    notCarried: (e.inventory ?? []).filter((b) => b.notCarried > 0).slice(0, MAX_BUCKETS).map((b) => ({ bucketName: b.bucket.bucketName, noncurrentVersions: b.counts.noncurrentVersions, deleteMarkers: b.counts.deleteMarkers })),
     cleanedUp: items(e.cleanedUp, maxItems, itemChars),
     cleanedUpCount: e.cleanedUp.length,
     leftToDo: items(e.leftToDo, maxItems, itemChars),

@@ -13,9 +13,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { parseTemplate } from '../shared/cfn-template';
-import type { CloneOutput, DeleteStackEvent, DeleteStackResult } from '../shared/contracts';
+import type { CloneOutput, DeleteStackEvent, DeleteStackResult, ManifestRef } from '../shared/contracts';
 import { AwsAccessDenied, AwsRequestFailed, AwsThrottled, AwsUnavailable, DeletionRefused } from '../shared/errors';
+import { readManifest } from '../shared/manifest';
 import { describeStack, requestToken, tagMap } from '../shared/stacks';
+import { describeChange, diffListings, joinListings, listVersions } from '../shared/version-listing';
 import { TAGS } from '../steps';
 
 export interface DeleteStackDeps {
@@ -37,14 +39,20 @@ interface StackBucket {
 
 /**
  * Deletes one environment: the temporary stack after the second clone, the current stack after a
- * verified first clone, or a failed copy during compensation. Empties the stack's buckets (every
- * version and delete marker), then starts DeleteStack and returns without waiting (stack-status
+ * verified first clone, or a failed copy during compensation. Empties the stack's buckets, then
+ * starts DeleteStack and returns without waiting (stack-status
  * polls). A stack that is gone returns `deleteStarted: false`; one already DELETE_IN_PROGRESS is left
  * alone. Buckets kept by DeletionPolicy Retain (or one we cannot read) are not emptied: CloudFormation
  * leaves them and their data in place.
+ * A stack of this execution (a copy) loses every version and delete marker of its buckets. Any other
+ * stack (the original) loses only what the verified manifest of each bucket names: every bucket is
+ * first compared with its manifest (read-only), then only the manifest's versions still listed as
+ * they were verified are deleted, so a write after the verification is never deleted.
  * Throws DeletionRefused, before anything is touched, when the stack is not this execution's and no
- * verified copy of exactly this stack exists, or when termination protection is on; a named AWS
- * error when S3 reports a key it could not delete.
+ * verified copy of exactly this stack exists (with a manifest for each bucket), when one of its
+ * buckets holds a version its manifest does not name, or when termination protection is on;
+ * DocumentCorrupt when a manifest does not add up; a named AWS error when S3 reports a key it could
+ * not delete.
  */
 export async function deleteStack(deps: DeleteStackDeps, event: DeleteStackEvent): Promise<DeleteStackResult> {
   const { stackName } = event;
@@ -53,17 +61,30 @@ export async function deleteStack(deps: DeleteStackDeps, event: DeleteStackEvent
   if (stack.StackStatus === 'DELETE_IN_PROGRESS') return { stackName, bucketsEmptied: [], deleteStarted: true };
 
   const buckets = await stackBuckets(deps.cfn, stack.StackId);
-  await assertDeletable(deps.cfn, event, stack, buckets);
+  const ours = await assertDeletable(deps.cfn, event, stack, buckets);
   const retained = await retainedLogicalIds(deps.cfn, stack.StackId, buckets);
+  const emptied = buckets.filter((b) => !retained.has(b.logicalId));
+
+  // Not ours (the original): each bucket is emptied only of what its verified manifest names. Every
+  // bucket is compared with its manifest before anything is deleted, so a refusal leaves all intact.
+  const manifests = ours ? undefined : manifestsOf(event.verifiedCopy);
+  if (manifests) {
+    const problems: string[] = [];
+    for (const b of emptied) problems.push(...(await unverifiedVersions(deps.s3, b.bucketName, manifests.get(b.bucketName) as ManifestRef)));
+    if (problems.length) {
+      throw new DeletionRefused(
+        `Refusing to delete stack ${event.stackName} (${event.reason}): its buckets hold versions its verified copy does not (written after the verification; nothing was deleted): ${problems.join('; ')}`,
+      );
+    }
+  }
 
   const bucketsEmptied: DeleteStackResult['bucketsEmptied'] = [];
-  const bucketsRetained: string[] = [];
-  for (const bucket of buckets) {
-    if (retained.has(bucket.logicalId)) {
-      bucketsRetained.push(bucket.bucketName);
-      continue;
-    }
-    bucketsEmptied.push({ bucketName: bucket.bucketName, objectVersionsDeleted: await emptyBucket(deps.s3, bucket.bucketName) });
+  const bucketsRetained = buckets.filter((b) => retained.has(b.logicalId)).map((b) => b.bucketName);
+  for (const bucket of emptied) {
+    const deleted = manifests
+      ? await emptyVerifiedVersions(deps.s3, bucket.bucketName, manifests.get(bucket.bucketName) as ManifestRef)
+      : await emptyBucket(deps.s3, bucket.bucketName);
+    bucketsEmptied.push({ bucketName: bucket.bucketName, objectVersionsDeleted: deleted });
   }
 
   await deps.cfn.send(
@@ -108,7 +129,7 @@ async function stackBuckets(cfn: CloudFormationClient, stackId: string): Promise
  * is deleted only on proof that a complete, verified copy of exactly this stack exists. Every
  * reason to refuse is collected, so one refusal tells the whole story.
  */
-async function assertDeletable(cfn: CloudFormationClient, event: DeleteStackEvent, stack: Stack, buckets: StackBucket[]): Promise<void> {
+async function assertDeletable(cfn: CloudFormationClient, event: DeleteStackEvent, stack: Stack, buckets: StackBucket[]): Promise<boolean> {
   const problems: string[] = [];
   // DeleteStack would fail after the buckets were emptied: refuse while the data is still there.
   if (stack.EnableTerminationProtection) problems.push('termination protection is enabled on it');
@@ -124,6 +145,7 @@ async function assertDeletable(cfn: CloudFormationClient, event: DeleteStackEven
     const whose = ours ? '' : `it was not created by this migration (${TAGS.execution} is not ${event.execution.id}) and `;
     throw new DeletionRefused(`Refusing to delete stack ${event.stackName} (${event.reason}): ${whose}${problems.join('; ')}`);
   }
+  return ours;
 }
 
 async function verifiedCopyProblems(
@@ -144,8 +166,10 @@ async function verifiedCopyProblems(
     if (v.status !== 'EQUAL') problems.push(`bucket ${v.pair?.sourceBucket} was verified ${v.status}, not EQUAL`);
   }
   const verified = new Set(verification.filter((v) => v.status === 'EQUAL').map((v) => v.pair?.sourceBucket));
+  const manifests = manifestsOf(copy);
   for (const b of buckets) {
     if (!verified.has(b.bucketName)) problems.push(`bucket ${b.bucketName} (${b.logicalId}) has no EQUAL verification in the copy`);
+    else if (!manifests.has(b.bucketName)) problems.push(`bucket ${b.bucketName} (${b.logicalId}) has no verified manifest in the copy: what it may be emptied of is unknown`);
   }
 
   if (copy.destinationStackId === stack.StackId) problems.push('the copy is this stack itself');
@@ -161,6 +185,72 @@ async function verifiedCopyProblems(
     }
   }
   return problems;
+}
+
+/** Source bucket → the manifest of its EQUAL verification (what emptying that bucket is limited to). */
+function manifestsOf(copy: CloneOutput | undefined): Map<string, ManifestRef> {
+  const out = new Map<string, ManifestRef>();
+  for (const v of Array.isArray(copy?.verification) ? copy.verification : []) {
+    const m = v.sourceManifest;
+    if (v.status === 'EQUAL' && m && m.listedBucket === v.pair?.sourceBucket) out.set(m.listedBucket, m);
+  }
+  return out;
+}
+
+/** Versions named in a refusal, per bucket. */
+const MAX_NAMED_UNVERIFIED = 10;
+
+/**
+ * The read-only pass: the bucket's live listing merge-joined with its verified manifest (both in
+ * listing order, bounded memory). Returns one line per bucket holding anything the manifest does not
+ * name (a version added, or one whose content changed under the same version ID), naming up to
+ * MAX_NAMED_UNVERIFIED; versions of the manifest that are gone since are no reason to refuse (the
+ * copy holds them). Reads the manifest to its end, so a manifest that does not add up to its digest
+ * throws DocumentCorrupt here, before anything is deleted.
+ */
+async function unverifiedVersions(s3: S3Client, bucket: string, manifest: ManifestRef): Promise<string[]> {
+  const named: string[] = [];
+  let count = 0;
+  try {
+    for await (const c of diffListings(readManifest(s3, manifest), listVersions(s3, bucket), bucket)) {
+      if (c.change === 'REMOVED') continue;
+      if (++count <= MAX_NAMED_UNVERIFIED) named.push(describeChange(c));
+    }
+  } catch (err) {
+    if (isNoSuchBucket(err)) return [];
+    throw err;
+  }
+  return count ? [`bucket ${bucket}: ${count} version(s) not in its verified manifest: ${named.join(', ')}${count > named.length ? ', …' : ''}`] : [];
+}
+
+/**
+ * Deletes the versions and delete markers the verified manifest names that are still listed with the
+ * same identity (a second merge join): a version written since the read-only pass is never deleted,
+ * and DeleteStack then fails on the non-empty bucket with that version kept. Returns how many were
+ * deleted; a bucket that no longer exists counts as empty. Throws when S3 reports a key it did not
+ * delete, or DocumentCorrupt when the manifest no longer adds up (read again here).
+ */
+async function emptyVerifiedVersions(s3: S3Client, bucket: string, manifest: ManifestRef): Promise<number> {
+  let deleted = 0;
+  let batch: ObjectIdentifier[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    await deleteBatch(s3, bucket, batch);
+    deleted += batch.length;
+    batch = [];
+  };
+  try {
+    for await (const c of joinListings(readManifest(s3, manifest), listVersions(s3, bucket), bucket)) {
+      if (c.change !== 'SAME') continue;
+      batch.push({ Key: c.entry.key, VersionId: c.entry.versionId });
+      if (batch.length >= DELETE_BATCH) await flush();
+    }
+    await flush();
+  } catch (err) {
+    if (isNoSuchBucket(err)) return deleted;
+    throw err;
+  }
+  return deleted;
 }
 
 /**
@@ -205,9 +295,7 @@ export async function emptyBucket(s3: S3Client, bucket: string): Promise<number>
     for (let i = 0; i < ids.length; i += DELETE_BATCH) {
       const batch = ids.slice(i, i + DELETE_BATCH);
       try {
-        const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
-        // HTTP 200 does not mean every key went: per-key failures come back in Errors.
-        if (out.Errors?.length) throw deleteErrors(bucket, out.Errors);
+        await deleteBatch(s3, bucket, batch);
       } catch (err) {
         if (isNoSuchBucket(err)) return deleted;
         throw err;
@@ -225,6 +313,13 @@ export async function emptyBucket(s3: S3Client, bucket: string): Promise<number>
     keyMarker = undefined;
     versionIdMarker = undefined;
   }
+}
+
+/** One DeleteObjects request (at most DELETE_BATCH versions); throws when S3 reports any version it did not delete. */
+async function deleteBatch(s3: S3Client, bucket: string, batch: ObjectIdentifier[]): Promise<void> {
+  const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+  // HTTP 200 does not mean every key went: per-key failures come back in Errors.
+  if (out.Errors?.length) throw deleteErrors(bucket, out.Errors);
 }
 
 function isNoSuchBucket(err: unknown): boolean {

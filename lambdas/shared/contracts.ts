@@ -603,6 +603,86 @@ export interface CompareStatisticsResult {
   summary: string;
 }
 
+/** inventory-buckets: one bucket of the current stack, counted before the standby (preflight). */
+export interface InventoryBucketEvent {
+  bucket: BucketRef;
+  objectVersions: 'all' | 'current';
+  /** Absent on the first invocation; returned by the previous one otherwise. */
+  continuation?: InventoryContinuation;
+  execution: ExecutionRef;
+}
+export interface InventoryCounts {
+  currentObjects: number;
+  noncurrentVersions: number;
+  deleteMarkers: number;
+  bytes: number;
+  /** Versions in an archive storage class (or archive tier) among those that would be carried. */
+  archived: number;
+}
+export interface InventoryContinuation {
+  keyMarker?: string;
+  versionIdMarker?: string;
+  counts: InventoryCounts;
+  /** Up to 10 archived keys seen so far (named in the refusal). */
+  archivedKeys: string[];
+  /** Whether the bucket has an Intelligent-Tiering archive configuration (read once, on the first such object). */
+  intelligentTieringArchive?: boolean;
+  invocations: number;
+}
+export interface InventoryBucketResult {
+  status: 'DONE' | 'CONTINUE';
+  bucket: BucketRef;
+  /** GetBucketVersioning's Status: Enabled, Suspended, or Never (never enabled). */
+  versioning: 'Enabled' | 'Suspended' | 'Never';
+  counts: InventoryCounts;
+  /** With objectVersions `current`: what will not be carried (noncurrent versions + delete markers); 0 with `all`. */
+  notCarried: number;
+  continuation: InventoryContinuation;
+}
+
+/** One bucket's inventory as Migrate keeps it (`$.inventory`, the execution output, the success notification). */
+export type BucketInventory = Pick<InventoryBucketResult, 'bucket' | 'versioning' | 'counts' | 'notCarried'>;
+
+/** recheck-original: the original, just before its deletion, against what clone 1 verified. */
+export interface RecheckOriginalEvent {
+  stackName: string;
+  /** The original's stack ID as discovered (a stack that took the name since is refused). */
+  expectedStackId: string;
+  /** Clone 1's output: its verification (each pair's sourceManifest) and its statistics. */
+  verifiedCopy: CloneOutput;
+  statistics: StatisticsConfig;
+  /** Absent on the first invocation; returned by the previous one otherwise. */
+  continuation?: RecheckContinuation;
+  execution: ExecutionRef;
+}
+export interface RecheckedBucket {
+  bucketName: string;
+  /** Versions and delete markers the verified manifest names. */
+  verified: number;
+  /** Versions and delete markers listed now. */
+  listed: number;
+  unchanged: boolean;
+}
+export interface RecheckContinuation {
+  /** Index into the stack's buckets (sorted by name) of the bucket being listed. */
+  bucketIndex: number;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  /** The digest of the listing so far (only this is kept: bounded memory). */
+  listing?: SetDigest;
+  /** Buckets already listed in full. */
+  done: RecheckedBucket[];
+  /** The original's statistics: read once, on the first invocation. */
+  statistics?: { unchanged: boolean; reason?: string };
+  invocations: number;
+}
+export interface RecheckOriginalResult {
+  /** CONTINUE: call again with `continuation`. CHANGED is never returned: it is thrown (OriginalChangedAfterVerification). */
+  status: 'UNCHANGED' | 'CONTINUE';
+  buckets: RecheckedBucket[];
+  continuation: RecheckContinuation;
+}
+
 /** delete-stack: empty the stack's buckets, then DeleteStack. */
 export interface DeleteStackEvent {
   stackName: string;
@@ -730,6 +810,8 @@ export interface ComposeNotificationEvent {
    * into cleanedUp / leftToDo lines (a JSONPath state machine cannot build conditional lists).
    */
   compensation?: Record<string, unknown>;
+  /** The preflight inventory of the original's buckets (success): what was not carried is named. */
+  inventory?: BucketInventory[];
 }
 export interface ComposeNotificationResult {
   subject: string;
@@ -749,6 +831,10 @@ export interface MigrationOutput {
   statistics: MigrationStatistics;
   snapshotsRetained: string[];
   executionArn: string;
+  /** `all` or `current` (MigrationInput.objectVersions). */
+  objectVersions: 'all' | 'current';
+  /** The original's buckets as the preflight counted them; `notCarried` > 0 only with objectVersions `current`. */
+  buckets: BucketInventory[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -71,6 +71,15 @@ export class DocumentCorrupt extends MigratorError {
   override readonly name = 'DocumentCorrupt';
 }
 
+/**
+ * The original environment no longer equals what clone 1 verified (a write after the verification:
+ * a background job, a presigned upload, log delivery; or its statistics moved). Its deletion is
+ * refused and the migration undone: the original keeps the data. Never retried.
+ */
+export class OriginalChangedAfterVerification extends MigratorError {
+  override readonly name = 'OriginalChangedAfterVerification';
+}
+
 /** AWS throttled us (after the SDK's own retries): retried by the state machine with backoff. */
 export class AwsThrottled extends MigratorError {
   override readonly name = 'AwsThrottled';

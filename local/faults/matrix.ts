@@ -16,6 +16,7 @@ import type { CallFault, TimingProfile } from '../sim/core';
 import { BACKOFF } from '../../lambdas/shared/wait';
 import { type ArmContext, FAULT_INPUT, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, isRunning, isStandbyExit, keyOf, outsideState, runFaulted } from './runner';
 import { taskHooks } from './state-context';
+import { LATE_WRITE_ROUTES } from './late-writes';
 
 export const FAULT_KINDS = ['aws-error', 'throttle', 'timeout', 'silent-loss', 'crash'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -216,6 +217,7 @@ export const ROUTES: Route[] = [
     description: "the temporary copy's snapshots are still being taken when clone 2 starts: clone 2 waits for them",
     spec: { timing: slowWhile(LIGHT_TIMING, 'Migrate: Snapshot the temporary copy', ['snapshotFixedSeconds'], 600) },
   },
+  ...LATE_WRITE_ROUTES,
   {
     name: 'lock-held',
     description: 'another execution holds the lock: MIGRATION_IN_PROGRESS',

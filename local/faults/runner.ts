@@ -12,7 +12,7 @@ import { BACKOFF } from '../../lambdas/shared/wait';
 import type { MigrationInputRaw } from '../../lambdas/shared/contracts';
 import { runOnSimulatedClock } from '../clock';
 import { LocalHarness } from '../harness';
-import { type InvariantReport, captureBaseline, checkInvariants } from '../invariants';
+import { type Baseline, type InvariantReport, captureBaseline, checkInvariants } from '../invariants';
 import { SAMPLE_STACK, type SampleSize, TARGET_VERSION, TEMPLATE_KEYS, seedSampleEnvironment, templateUrl } from '../sample-environment';
 import type { SimAccount } from '../sim/account';
 import { type TimingProfile, ZERO_TIMING } from '../sim/core';
@@ -96,6 +96,8 @@ export interface ArmContext {
   runId: string;
   tempStackName: string;
   lockTable: string;
+  /** The original before the run (absent when nothing is seeded): a late write records itself here. */
+  baseline?: Baseline;
 }
 
 export interface RunSpec {
@@ -189,6 +191,7 @@ export async function runFaulted(spec: RunSpec): Promise<RunOutcome> {
       runId: runIdOf(executionArn),
       tempStackName: tempStackNameOf(SAMPLE_STACK, executionArn),
       lockTable: harness.deployment.lockTableName,
+      baseline,
     };
     // Records, without ever firing, which state each AWS call comes from.
     account.faults.add({

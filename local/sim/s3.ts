@@ -671,7 +671,8 @@ export class S3Sim implements SimService {
         draft.checksum = compositeChecksum(algorithm, partSums, body !== undefined);
       }
     }
-    return this.store(bucket, key, draft);
+    const record = this.store(bucket, key, draft);
+    return record;
   }
 
   /**

@@ -63,6 +63,8 @@ function cloneOutput(input: CloneInput, outcome: CloneOutput['outcome'] = 'EQUAL
   };
 }
 
+const INVENTORY_COUNTS = { currentObjects: 3, noncurrentVersions: 1, deleteMarkers: 1, bytes: 30, archived: 0 };
+
 /** A world where everything works; each test breaks one thing. */
 function world(overrides: { steps?: Stubs['steps']; integrations?: Stubs['integrations'] } = {}, input = validated()): Stubs {
   return {
@@ -78,7 +80,7 @@ function world(overrides: { steps?: Stubs['steps']; integrations?: Stubs['integr
         tags: {},
         autoScalingGroups: [{ logicalId: 'Asg', autoScalingGroupName: 'orders-asg' }],
         dbInstances: [],
-        buckets: [],
+        buckets: [{ logicalId: 'Uploads', bucketName: 'orders-uploads' }],
         environmentVersion: '1.0.0',
       }),
       'standby-enter': () => ({ groups: [{ autoScalingGroupName: 'orders-asg', originalMinSize: 2, originalDesiredCapacity: 2, instanceIds: ['i-1'], suspendedProcesses: ['Launch'] }] }),
@@ -95,6 +97,8 @@ function world(overrides: { steps?: Stubs['steps']; integrations?: Stubs['integr
       'stack-status': () => ({ status: 'READY', stackStatus: 'DELETE_COMPLETE', failures: [], wait: { nextDelaySeconds: 20, attempt: 1 } }),
       'delete-snapshots': (e) => ({ deleted: (e as unknown as DeleteSnapshotsEvent).snapshots.map((s) => s.snapshotIdentifier), alreadyGone: [], notDeletable: [] }),
       'compose-notification': (e) => ({ subject: `[env-migrator] ${String(e.outcome)}`, message: 'message', details: '{}' }),
+      'inventory-buckets': (e) => ({ status: 'DONE', bucket: e.bucket, versioning: 'Enabled', counts: INVENTORY_COUNTS, notCarried: 0, continuation: { counts: INVENTORY_COUNTS, archivedKeys: [], invocations: 1 } }),
+      'recheck-original': () => ({ status: 'UNCHANGED', buckets: [], continuation: { bucketIndex: 0, done: [], invocations: 1 } }),
       ...overrides.steps,
     },
     integrations: {
@@ -143,6 +147,8 @@ describe('Migrate', () => {
       statistics: { dataSha256: 'a'.repeat(64), values: 1, document: { bucket: 'wf', key: 'runs/x/statistics/a-to-b/destination.json', bytes: 40, sha256: 'ab'.repeat(32) }, summary: 'statistics equal (1 value)' },
       snapshotsRetained: [],
       executionArn: EXECUTION_ARN,
+      objectVersions: 'all',
+      buckets: [{ bucket: { logicalId: 'Uploads', bucketName: 'orders-uploads' }, versioning: 'Enabled', counts: INVENTORY_COUNTS, notCarried: 0 }],
     } satisfies MigrationOutput);
     expect(deletedStacks(o)).toEqual([STACK, TEMP]);
     const [c1, c2] = clonesStarted(o);
@@ -290,6 +296,61 @@ describe('Migrate', () => {
     expect(statesRun(o).indexOf('Stop the first clone')).toBeLessThan(statesRun(o).indexOf('Remove the temporary stack'));
     // A failed clone never reports its snapshots: the sweep finds them by name and tag.
     expect(callsOf(o, 'delete-snapshots').map((c) => c.input)).toEqual([{ snapshots: [], execution: { id: EXECUTION_ARN, name: 'run-1' }, runId: '1a2b3c4d' }]);
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('proves the original unchanged right before deleting it, relisting across invocations, with the verified copy and the discovered stack ID', async () => {
+    let calls = 0;
+    const o = await run(
+      world({
+        steps: {
+          'recheck-original': (e) => {
+            calls++;
+            if (calls === 1) expect(e).not.toHaveProperty('continuation');
+            else expect(e.continuation).toEqual({ bucketIndex: 0, done: [], invocations: 1 });
+            return { status: calls === 1 ? 'CONTINUE' : 'UNCHANGED', buckets: [], continuation: { bucketIndex: 0, done: [], invocations: calls } };
+          },
+        },
+      }),
+    );
+    expect(o.error).toBeUndefined();
+    const order = statesRun(o);
+    expect(order.filter((s) => s.startsWith('Prove'))).toEqual(['Prove the original unchanged', 'Prove more of the original unchanged']);
+    expect(order.indexOf('Prove more of the original unchanged')).toBe(order.indexOf('Delete the current environment') - 1);
+    expect(callsOf(o, 'recheck-original')[0]!.input).toMatchObject({
+      stackName: STACK,
+      expectedStackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${STACK}/original`,
+      verifiedCopy: { outcome: 'EQUAL', sourceStackName: STACK, destinationStackName: TEMP },
+    });
+  });
+
+  it('undoes the migration when the original changed after its verification: nothing of it deleted, back in service, one notification (phase A)', async () => {
+    const o = await run(world({ steps: { 'recheck-original': () => { throw named('OriginalChangedAfterVerification', 'orders changed: bucket orders-uploads: added "late"'); } } }));
+    expect(o.error).toEqual({ name: 'OriginalChangedAfterVerification', cause: 'orders changed: bucket orders-uploads: added "late"' });
+    expect(deletedStacks(o)).toEqual([TEMP]);
+    expect(callsOf(o, 'standby-exit')).toHaveLength(1);
+    expect(notice(o)).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: STACK, failedState: 'Prove the original unchanged', error: { Error: 'OriginalChangedAfterVerification' } });
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('undoes the migration when the deletion of the original is refused before anything was deleted (phase A, not B)', async () => {
+    const o = await run(
+      world({ steps: { 'delete-stack': (e) => { if (e.stackName === STACK) throw named('DeletionRefused', 'version not in its manifest'); return { stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }; } } }),
+    );
+    expect(o.error?.name).toBe('DeletionRefused');
+    expect(deletedStacks(o)).toEqual([STACK, TEMP]);
+    expect(callsOf(o, 'standby-exit')).toHaveLength(1);
+    expect(notice(o)).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: STACK, failedState: 'Delete the current environment' });
+    expectNotifiedAndUnlocked(o);
+  });
+
+  it('counts every bucket before the standby and refuses an archived object there, touching nothing', async () => {
+    const o = await run(world({ steps: { 'inventory-buckets': () => { throw named('PreflightFailed', 'Preflight failed: bucket orders-uploads holds 1 object version(s) in an archive storage class'); } } }));
+    expect(o.error?.name).toBe('PreflightFailed');
+    expect(callsOf(o, 'standby-enter')).toHaveLength(0);
+    expect(clonesStarted(o)).toHaveLength(0);
+    expect(callsOf(o, 'inventory-buckets')[0]!.input).toMatchObject({ bucket: { logicalId: 'Uploads', bucketName: 'orders-uploads' }, objectVersions: 'all' });
+    expect(notice(o)).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: STACK, failedState: "Count each bucket's objects" });
     expectNotifiedAndUnlocked(o);
   });
 

@@ -236,8 +236,7 @@ describe('the step functions', () => {
             for (const a of [s.Action].flat()) expect(star.has(a), `${step}: ${a} on *`).toBe(true);
             continue;
           }
-          // runs/*: the workflow's own documents (STOPGAP until the construct names that bucket).
-          if (/:cloudformation:|:s3:::|:rds:.*:db:|:autoScalingGroup:|:secretsmanager:/.test(text) && !text.includes('artifacts-bucket') && !text.includes(':s3:::*/runs/*')) {
+          if (/:cloudformation:|:s3:::|:rds:.*:db:|:autoScalingGroup:|:secretsmanager:/.test(text) && !text.includes('artifacts-bucket')) {
             expect(text, `${step}: ${text}`).toMatch(/(orders|billing)-\*/);
           }
           if (text.includes(':kms:')) expect(s.Condition?.StringEquals?.['kms:ViaService'], step).toBeDefined();

@@ -6,12 +6,13 @@ import {
   ListStackResourcesCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { DeleteObjectsCommand, ListObjectVersionsCommand, NoSuchBucket, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, NoSuchBucket, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deleteStack, type DeleteStackDeps } from '../../lambdas/delete-stack/core';
-import type { CloneOutput, DeleteStackEvent, VerifyBucketResult } from '../../lambdas/shared/contracts';
-import { AwsAccessDenied, AwsUnavailable, DeletionRefused } from '../../lambdas/shared/errors';
+import type { CloneOutput, DeleteStackEvent, ManifestEntry, ManifestRef, VerifyBucketResult } from '../../lambdas/shared/contracts';
+import { AwsAccessDenied, AwsUnavailable, DeletionRefused, DocumentCorrupt } from '../../lambdas/shared/errors';
+import { listingLine, manifestPartKey, SetDigester } from '../../lambdas/shared/manifest';
 import { TAGS } from '../../lambdas/steps';
 
 const EXECUTION = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
@@ -55,7 +56,19 @@ function bucketsOf(stackId: string, buckets: [logicalId: string, name: string][]
   });
 }
 
-function verification(sourceBucket: string, status: 'EQUAL' | 'MISMATCH' = 'EQUAL'): VerifyBucketResult {
+/** Manifest parts as the workflow bucket holds them (GetObject answers from here). */
+const stored = new Map<string, string>();
+
+/** A verified manifest of `bucket` naming `entries` (one part), stored in the fake workflow bucket. */
+function manifestRef(bucket: string, entries: ManifestEntry[] = []): ManifestRef {
+  const digest = new SetDigester();
+  for (const e of entries) digest.add(listingLine(e));
+  const prefix = `runs/run-1/manifests/${bucket}`;
+  if (entries.length) stored.set(manifestPartKey(prefix, 1), entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  return { listedBucket: bucket, bucket: 'workflow', prefix, parts: entries.length ? 1 : 0, listing: digest.value() };
+}
+
+function verification(sourceBucket: string, status: 'EQUAL' | 'MISMATCH' = 'EQUAL', entries: ManifestEntry[] = []): VerifyBucketResult {
   const manifest = { objects: 2, versions: 2, deleteMarkers: 0, bytes: 10, digest: { sum: 'd'.repeat(64), count: 2 } };
   return {
     status,
@@ -65,6 +78,7 @@ function verification(sourceBucket: string, status: 'EQUAL' | 'MISMATCH' = 'EQUA
     comparedBy: { etag: 2, checksum: 0, hashed: 0, notComparable: 0 },
     differences: [],
     differenceCount: 0,
+    sourceManifest: manifestRef(sourceBucket, entries),
   };
 }
 
@@ -111,9 +125,16 @@ beforeEach(() => {
   cfnMock.on(DeleteStackCommand).resolves({});
   cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: TEMPLATE });
   s3Mock.on(DeleteObjectsCommand).resolves({});
+  stored.clear();
+  s3Mock.on(GetObjectCommand).callsFake((i: { Key: string }) => {
+    const text = stored.get(i.Key);
+    if (text === undefined) throw Object.assign(new Error('no such key'), { name: 'NoSuchKey' });
+    return { Body: { transformToString: async () => text, transformToByteArray: async () => new Uint8Array(Buffer.from(text)) } };
+  });
 });
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
+/** `afterReading`: the refusal comes from the read-only comparison of the buckets with their manifests. */
+async function refusal(promise: Promise<unknown>, afterReading = false): Promise<string> {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
@@ -121,7 +142,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
   expect(err).toBeInstanceOf(DeletionRefused);
   // Nothing may be touched before a refusal.
   expect(s3Mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
-  expect(s3Mock.commandCalls(ListObjectVersionsCommand)).toHaveLength(0);
+  if (!afterReading) expect(s3Mock.commandCalls(ListObjectVersionsCommand)).toHaveLength(0);
   expect(cfnMock.commandCalls(DeleteStackCommand)).toHaveLength(0);
   return (err as Error).message;
 }
@@ -354,6 +375,88 @@ describe('delete-stack: a stack this execution did not create (the current envir
   it('refuses, before emptying anything, a stack with termination protection', async () => {
     currentWithVerifiedCopy({ EnableTerminationProtection: true });
     expect(await refusal(deleteStack(deps(), deleteCurrent()))).toMatch(/termination protection is enabled/);
+  });
+});
+
+describe('delete-stack: the original is emptied only of what its verified manifest names', () => {
+  const v = (key: string, versionId: string, size = 5): ManifestEntry => ({ key, versionId, size, etag: `e-${key}-${versionId}` });
+  const listed = (entries: ManifestEntry[]) => ({
+    IsTruncated: false,
+    Versions: entries.filter((e) => !e.deleteMarker).map((e) => ({ Key: e.key, VersionId: e.versionId, Size: e.size, ETag: `"${e.etag}"`, IsLatest: true })),
+    DeleteMarkers: entries.filter((e) => e.deleteMarker).map((e) => ({ Key: e.key, VersionId: e.versionId, IsLatest: true })),
+  });
+  const verifiedData = [v('a', 'a2'), v('a', 'a1'), { key: 'b', versionId: 'b2', deleteMarker: true as const }, v('b', 'b1')];
+
+  function original(dataNow: ManifestEntry[], uploadsNow: ManifestEntry[] = []) {
+    describes(CURRENT, stack(CURRENT, CURRENT_ID));
+    bucketsOf(CURRENT_ID, [
+      ['Data', 'orders-data'],
+      ['Uploads', 'orders-uploads'],
+    ]);
+    describes(TEMP, stack(TEMP, TEMP_ID, { StackStatus: 'CREATE_COMPLETE', Tags: ours }));
+    s3Mock.on(ListObjectVersionsCommand, { Bucket: 'orders-data' }).resolves(listed(dataNow));
+    s3Mock.on(ListObjectVersionsCommand, { Bucket: 'orders-uploads' }).resolves(listed(uploadsNow));
+  }
+  const copyOf = (uploads: ManifestEntry[] = []) => verifiedCopy({ verification: [verification('orders-data', 'EQUAL', verifiedData), verification('orders-uploads', 'EQUAL', uploads)] });
+  const deletedIds = () => s3Mock.commandCalls(DeleteObjectsCommand).flatMap((c) => c.args[0].input.Delete!.Objects!.map((o) => `${o.Key}@${o.VersionId}`));
+
+  it('deletes exactly the verified versions and delete markers, then the stack', async () => {
+    original(verifiedData);
+    const result = await deleteStack(deps(), deleteCurrent({ verifiedCopy: copyOf() }));
+    expect(deletedIds().sort()).toEqual(['a@a1', 'a@a2', 'b@b1', 'b@b2']);
+    expect(result.bucketsEmptied).toEqual([
+      { bucketName: 'orders-data', objectVersionsDeleted: 4 },
+      { bucketName: 'orders-uploads', objectVersionsDeleted: 0 },
+    ]);
+    expect(cfnMock.commandCalls(DeleteStackCommand)).toHaveLength(1);
+  });
+
+  it('refuses before deleting anything, in any bucket, when one holds a version written after the verification', async () => {
+    original(verifiedData, [v('late/job.json', 'null', 12)]);
+    const message = await refusal(deleteStack(deps(), deleteCurrent({ verifiedCopy: copyOf() })), true);
+    expect(message).toMatch(/its buckets hold versions its verified copy does not/);
+    expect(message).toContain('bucket orders-uploads: 1 version(s) not in its verified manifest: added "late/job.json" (version null, 12 bytes)');
+    expect(s3Mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(cfnMock.commandCalls(DeleteStackCommand)).toHaveLength(0);
+  });
+
+  it('refuses a version overwritten under the same version ID (an unversioned bucket\'s null version)', async () => {
+    original(verifiedData, [v('report.csv', 'null', 99)]);
+    const message = await refusal(deleteStack(deps(), deleteCurrent({ verifiedCopy: copyOf([v('report.csv', 'null', 12)]) })), true);
+    expect(message).toContain('changed "report.csv" (version null, 99 bytes)');
+    expect(s3Mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+  });
+
+  it('does not refuse a verified version deleted since (the copy holds it), and deletes only what is still listed', async () => {
+    original(verifiedData.slice(0, 2));
+    await deleteStack(deps(), deleteCurrent({ verifiedCopy: copyOf() }));
+    expect(deletedIds().sort()).toEqual(['a@a1', 'a@a2']);
+  });
+
+  it('refuses when a bucket of the original has no verified manifest', async () => {
+    original(verifiedData);
+    const copy = copyOf();
+    delete copy.verification[1]!.sourceManifest;
+    expect(await refusal(deleteStack(deps(), deleteCurrent({ verifiedCopy: copy })))).toMatch(/bucket orders-uploads \(Uploads\) has no verified manifest in the copy/);
+    expect(s3Mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+  });
+
+  it('deletes nothing when a manifest no longer adds up to the digest it was verified with', async () => {
+    original(verifiedData);
+    const copy = copyOf();
+    const part = manifestPartKey(copy.verification[0]!.sourceManifest!.prefix, 1);
+    stored.set(part, stored.get(part)!.replace('"a2"', '"a9"'));
+    await expect(deleteStack(deps(), deleteCurrent({ verifiedCopy: copy }))).rejects.toBeInstanceOf(DocumentCorrupt);
+    expect(s3Mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(cfnMock.commandCalls(DeleteStackCommand)).toHaveLength(0);
+  });
+
+  it('still empties a stack of this execution of every version, with no manifest', async () => {
+    describes(TEMP, stack(TEMP, TEMP_ID, { Tags: ours }));
+    bucketsOf(TEMP_ID, [['Data', 'tmp-data']]);
+    s3Mock.on(ListObjectVersionsCommand, { Bucket: 'tmp-data' }).resolves(listed([v('x', 'x1'), v('late', 'l1')]));
+    await deleteStack(deps(), deleteTemp());
+    expect(deletedIds().sort()).toEqual(['late@l1', 'x@x1']);
   });
 });
 

@@ -1,0 +1,18 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { s3ClientConfig } from '../shared/aws-config';
+import { positiveIntFromEnv } from '../shared/concurrency';
+import type { InventoryBucketEvent } from '../shared/contracts';
+import { stepHandler } from '../shared/handler';
+import { createLogger } from '../shared/logger';
+import { RECHECK_SAFETY_MARGIN_MS } from '../steps';
+import { inventoryBucket } from './core';
+
+const options = { safetyMarginMs: RECHECK_SAFETY_MARGIN_MS, concurrency: positiveIntFromEnv(process.env.INVENTORY_CONCURRENCY, 32) };
+const s3 = new S3Client({ ...s3ClientConfig, requestHandler: { httpsAgent: { maxSockets: options.concurrency } } });
+const logger = createLogger('inventory-buckets');
+
+export const handler = stepHandler(
+  logger,
+  (event: InventoryBucketEvent) => ({ execution: event.execution }),
+  (event, remainingMs) => inventoryBucket(s3, event, remainingMs, options),
+);
