@@ -56,7 +56,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
   });
   try {
     const { account } = harness;
-    seedSampleEnvironment(account, options.size ?? REHEARSAL_SIZE);
+    seedSampleEnvironment(account, options.size ?? REHEARSAL_SIZE, scenario.environment);
     const executionName = `rehearsal-${scenario.name}`;
     const executionArn = executionArnOf(harness.deployment.migrate.arn, executionName);
     const tempStackName = tempStackNameOf(SAMPLE_STACK, executionArn);

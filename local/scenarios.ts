@@ -5,7 +5,7 @@
 import { tempStackNameOf } from '../lambdas/shared/naming';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
 import type { SimAccount } from './sim/account';
-import { SAMPLE_STACK, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
+import { SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
 
 export interface ScenarioContext {
   account: SimAccount;
@@ -17,6 +17,8 @@ export interface Scenario {
   name: string;
   description: string;
   input: MigrationInputRaw;
+  /** The sample environment to seed (default: the standard one). */
+  environment?: SampleVariant;
   arm: (ctx: ScenarioContext) => void;
   expected: {
     outcome: 'succeeded' | 'failed';
@@ -75,6 +77,23 @@ export const SCENARIOS: Scenario[] = [
     input: { ...baseInput, templateUrl: templateUrl(TEMPLATE_KEYS.broken) },
     arm: () => undefined,
     expected: { outcome: 'failed', survivor: 'temp' },
+  },
+  {
+    name: 'stack-owned-kms-key',
+    description:
+      "orders-prod's database is encrypted with a KMS key of its own stack, which deleting the stack would schedule for deletion: every restored copy keeps that key, so the preflight refuses before anything is touched",
+    input: baseInput,
+    environment: 'stack-owned-kms-key',
+    arm: () => undefined,
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'retained-kms-key',
+    description: "orders-prod's database is encrypted with a key of its stack kept by DeletionPolicy Retain: the key outlives the stack, the migration succeeds",
+    input: baseInput,
+    environment: 'retained-kms-key',
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
 ];
 

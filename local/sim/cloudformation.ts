@@ -232,6 +232,8 @@ const ATTRIBUTES: Record<string, string[]> = {
   'AWS::EC2::SecurityGroup': ['GroupId', 'VpcId'],
   'AWS::EC2::LaunchTemplate': ['LaunchTemplateId', 'DefaultVersionNumber', 'LatestVersionNumber'],
   'AWS::EC2::VPCEndpoint': ['Id', 'CreationTimestamp', 'DnsEntries', 'NetworkInterfaceIds'],
+  'AWS::KMS::Key': ['Arn', 'KeyId'],
+  'AWS::KMS::Alias': [],
 };
 
 export class CloudFormationSim implements SimService {
@@ -802,6 +804,11 @@ export class CloudFormationSim implements SimService {
           stackName: stack.name,
           ...(str(p.DBInstanceClass) ? { instanceClass: str(p.DBInstanceClass) as string } : {}),
         };
+        // "If you enable the StorageEncrypted property but don't specify this property, AWS
+        // CloudFormation uses the default KMS key" (AWS::RDS::DBInstance, KmsKeyId). A restore ignores
+        // both: encryption and key are the snapshot's (RdsSim.restoreFromSnapshot).
+        const encrypted = p.StorageEncrypted === true || p.StorageEncrypted === 'true';
+        const kmsKeyId = encrypted ? (str(p.KmsKeyId) ?? 'alias/aws/rds') : undefined;
         const db = snapshotId
           ? this.account.rds.restoreFromSnapshot({ ...common, snapshotIdentifier: snapshotId, allocatedStorage: num(p.AllocatedStorage, 0), at: start })
           : this.account.rds.createInstance({
@@ -811,6 +818,7 @@ export class CloudFormationSim implements SimService {
               ...(str(p.EngineVersion) ? { engineVersion: str(p.EngineVersion) as string } : {}),
               ...(str(p.MasterUsername) ? { masterUsername: str(p.MasterUsername) as string } : {}),
               ...(str(p.DBName) ? { dbName: str(p.DBName) as string } : {}),
+              ...(kmsKeyId ? { kmsKeyId } : {}),
             });
         r.physicalId = db.identifier;
         r.attributes = {
@@ -953,6 +961,20 @@ export class CloudFormationSim implements SimService {
         r.attributes = { Id: r.physicalId };
         break;
       }
+      case 'AWS::KMS::Key': {
+        // Ref of a key is its key ID; Fn::GetAtt Arn its ARN (AWS::KMS::Key, Return values).
+        const key = this.account.kms.createKey(str(p.Description) ?? '');
+        r.physicalId = key.keyId;
+        r.attributes = { Arn: key.arn, KeyId: key.keyId };
+        break;
+      }
+      case 'AWS::KMS::Alias': {
+        // Ref of an alias is its name, e.g. alias/orders (AWS::KMS::Alias, Return values).
+        const name = str(p.AliasName) ?? '';
+        this.account.kms.createAlias(name, str(p.TargetKeyId) ?? '');
+        r.physicalId = name;
+        break;
+      }
       case 'AWS::RDS::DBSubnetGroup':
         r.physicalId = (str(p.DBSubnetGroupName) ?? this.generatedName(stack, r.logicalId, 255, 12, LOWER_ALNUM)).toLowerCase();
         break;
@@ -1035,6 +1057,24 @@ export class CloudFormationSim implements SimService {
         break;
       case 'AWS::ElasticLoadBalancingV2::ListenerRule':
         this.listenerRules.delete(r.physicalId);
+        break;
+      case 'AWS::KMS::Key':
+        // Removing a key from a stack schedules its deletion after PendingWindowInDays, the waiting period
+        // (7-30 days, default 30; AWS::KMS::Key reference, PendingWindowInDays, and KMS API reference,
+        // ScheduleKeyDeletion). DeletionPolicy Retain keeps the key (deleteStack never gets here).
+        if (this.account.kms.key(r.physicalId)?.state === 'Enabled') {
+          this.account.kms.scheduleDeletion(r.physicalId, r.properties.PendingWindowInDays === undefined ? undefined : num(r.properties.PendingWindowInDays, 30));
+        }
+        break;
+      case 'AWS::KMS::Alias':
+        this.account.kms.deleteAlias(r.physicalId);
+        break;
+      case 'AWS::KMS::Key':
+        // A key cannot be deleted at once, not even by a rollback: its deletion is scheduled.
+        if (this.account.kms.key(r.physicalId)?.state === 'Enabled') this.account.kms.scheduleDeletion(r.physicalId);
+        break;
+      case 'AWS::KMS::Alias':
+        this.account.kms.deleteAlias(r.physicalId);
         break;
       case 'AWS::Lambda::Function':
         this.functions.delete(String(r.attributes.Arn));
