@@ -218,6 +218,7 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
       stackName: sfn.JsonPath.stringAt('$.input.stackName'),
       execution: EXECUTION,
       requiredOutputs: sfn.JsonPath.listAt('$.required.outputKeys'),
+      deletesStack: true,
     }),
     resultSelector: {
       stackName: sfn.JsonPath.stringAt('$.stackName'),

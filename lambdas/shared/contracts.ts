@@ -199,6 +199,9 @@ export interface DiscoverEvent {
   pairWith?: Discovery;
   /** Stack outputs the workflow will read (statistics URL, smoke-test URL): missing ones fail the preflight. */
   requiredOutputs?: string[];
+  /** The workflow deletes this stack after copying it (Migrate's current environment): a KMS key of the
+   *  stack that encrypts its databases or buckets must outlive it (DeletionPolicy Retain), or the preflight fails. */
+  deletesStack?: boolean;
 }
 export interface Discovery {
   stackName: string;
