@@ -565,7 +565,8 @@ export interface ComposeNotificationEvent {
    * deleteTemporaryStack, exitStandby, deleteSnapshots, deleteNewStack. The composer turns entries
    * into cleanedUp / leftToDo lines (a JSONPath state machine cannot build conditional lists).
    */
-  compensation?: Record<string, unknown>;
+  compensation?: Record<string, unknown>;  /** On success: the snapshots the new stack's `<LogicalId>SnapshotIdentifier` parameters name, kept by the clean-up. */
+  snapshotsInUse?: SnapshotRef[];
 }
 export interface ComposeNotificationResult {
   subject: string;
@@ -582,6 +583,8 @@ export interface MigrationOutput {
   version: string;
   previousVersion: string;
   statistics: Record<string, unknown>;
+  /** Snapshots left in place: those the new stack restores from (its `<LogicalId>SnapshotIdentifier`
+   *  parameters name them), plus the original's with `retainOriginalSnapshots`. */
   snapshotsRetained: string[];
   executionArn: string;
 }
