@@ -172,7 +172,13 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
           why: 'read the stack, its original template and its resources (preflight)',
           statement: allow(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:ListStackResources'], arns.stacks),
         },
-        { why: 'check each database is available and not Aurora', statement: allow(['rds:DescribeDBInstances'], arns.databases) },
+        { why: 'check each database is available and not Aurora, and read its KMS key', statement: allow(['rds:DescribeDBInstances'], arns.databases) },
+        { why: "read each bucket's default encryption key (a key of the stack it is deleted with?)", statement: allow(['s3:GetEncryptionConfiguration'], arns.buckets) },
+        {
+          // DescribeKey authorizes on the key an alias resolves to; environment keys are unknown here.
+          why: "resolve a bucket's key alias to its key (DescribeKey reads metadata only: no cryptographic use)",
+          statement: allow(['kms:DescribeKey'], [`arn:${scope.partition}:kms:${scope.region}:${scope.account}:key/*`]),
+        },
       ];
     case 'standby-enter':
       return [

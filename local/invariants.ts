@@ -178,6 +178,7 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
     const comparison = sameData(baseline.data, environmentData(account, survivor));
     dataIntact = comparison.equal;
     if (!dataIntact) violations.push(`${survivor} does not hold all the data: ${comparison.differences.slice(0, 3).join('; ')}`);
+    violations.push(...unreadableLater(account, survivor));
     survivorVersion = survivorStack.parameters.EnvironmentVersion ?? null;
     survivorStatistics = await statisticsOf(account, survivor);
   }
@@ -230,4 +231,22 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
   if (lock && !leftToDo.some((line) => line.includes('lock'))) violations.push(`the lock on ${baseline.stackName} is still held by this execution`);
 
   return { survivor, survivorVersion, survivorStatistics, dataIntact, notifications, violations };
+}
+
+/**
+ * Data that is there today but not for long: a database of the survivor encrypted with a KMS key that
+ * is scheduled for deletion (or already gone) becomes unreadable when the key's waiting period ends.
+ */
+function unreadableLater(account: SimAccount, stackName: string): string[] {
+  const problems: string[] = [];
+  for (const r of account.cloudformation.resourcesOf(stackName)) {
+    if (r.type !== 'AWS::RDS::DBInstance') continue;
+    const keyId = account.rds.instance(r.physicalId)?.kmsKeyId;
+    if (!keyId) continue;
+    const key = account.kms.key(keyId);
+    if (key?.state === 'Enabled') continue;
+    const when = key?.deletionAt !== undefined ? `pending deletion, deleted on ${new Date(key.deletionAt).toISOString()}` : 'deleted';
+    problems.push(`database ${r.logicalId} of ${stackName} is encrypted with KMS key ${keyId}, ${when}: its data becomes unreadable`);
+  }
+  return problems;
 }

@@ -67,7 +67,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
   });
   try {
     const { account } = harness;
-    seedSampleEnvironment(account, { ...(options.size ?? REHEARSAL_SIZE), ...scenario.environment });
+    seedSampleEnvironment(account, { ...(options.size ?? REHEARSAL_SIZE), ...scenario.environment }, scenario.variant);
     scenario.prepare?.(account);
     const executionName = `rehearsal-${scenario.name}`;
     const executionArn = executionArnOf(harness.deployment.migrate.arn, executionName);

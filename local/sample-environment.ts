@@ -106,6 +106,43 @@ export interface SampleSize {
 export const REHEARSAL_SIZE: SampleSize = { objects: 10_000, rows: 500, largeObject: true, instances: 3 };
 export const TEST_SIZE: SampleSize = { objects: 60, rows: 20, largeObject: true, instances: 3 };
 
+/**
+ * Variants of the sample's current template, for the scenarios that need one: its database encrypted
+ * with a KMS key of its own stack (`AWS::KMS::Key` without a DeletionPolicy, so deleting the stack
+ * schedules the key's deletion), or the same key kept by `DeletionPolicy: Retain`.
+ */
+export type SampleVariant = 'standard' | 'stack-owned-kms-key' | 'retained-kms-key';
+
+/** The sample template with OrdersDb encrypted by a key of the stack (kept on deletion when `retain`). */
+export function withStackKmsKey(template: string, retain: boolean): string {
+  const key = [
+    '  # Encrypts OrdersDb. A database restored from a snapshot keeps the snapshot\'s key (KmsKeyId is',
+    '  # inherited): clones of this environment depend on this key.',
+    '  DataKey:',
+    '    Type: AWS::KMS::Key',
+    ...(retain ? ['    DeletionPolicy: Retain', '    UpdateReplacePolicy: Retain'] : []),
+    '    Properties:',
+    '      Description: Encrypts the data of OrdersDb',
+    '      EnableKeyRotation: true',
+    '      KeyPolicy:',
+    "        Version: '2012-10-17'",
+    '        Statement:',
+    '          - Sid: Enable IAM policies',
+    '            Effect: Allow',
+    "            Principal: { AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' }",
+    '            Action: kms:*',
+    "            Resource: '*'",
+    '',
+    '',
+  ].join('\n');
+  const db = '  OrdersDb:\n    Type: AWS::RDS::DBInstance\n';
+  const encrypted = '      StorageEncrypted: !If [HasOrdersDbSnapshot, !Ref AWS::NoValue, true]\n';
+  if (!template.includes(db) || !template.includes(encrypted)) throw new Error('the sample template no longer has the OrdersDb this variant edits');
+  return template
+    .replace(db, `${key}${db}`)
+    .replace(encrypted, `${encrypted}      KmsKeyId: !If [HasOrdersDbSnapshot, !Ref AWS::NoValue, !GetAtt DataKey.Arn]\n`);
+}
+
 /** Keys that break a copy that does not URL-encode CopySource, or that decodes '+' as a space. */
 export const SPECIAL_KEYS = [
   'invoices/2026/march report.pdf',
@@ -129,10 +166,11 @@ function rowsOf(table: string, n: number): Record<string, unknown>[] {
 }
 
 /** Creates the sample environment and its artifacts (templates) in the account. */
-export function seedSampleEnvironment(account: SimAccount, size: SampleSize): void {
+export function seedSampleEnvironment(account: SimAccount, size: SampleSize, variant: SampleVariant = 'standard'): void {
   account.s3.createBucket(ARTIFACTS_BUCKET);
   const grow = (template: string) => withExtraResources(template, size.extraBuckets ?? 0, size.extraDatabases ?? 0);
-  const current = grow(example('environment.yaml'));
+  const standard = example('environment.yaml');
+  const current = grow(variant === 'standard' ? standard : withStackKmsKey(standard, variant === 'retained-kms-key'));
   const target = grow(example('environment-v1.4.0.yaml'));
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.current, { body: current, contentType: 'application/x-yaml' });
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.target, { body: target, contentType: 'application/x-yaml' });

@@ -7,7 +7,7 @@ import type { MigrationInputRaw } from '../lambdas/shared/contracts';
 import type { Baseline } from './invariants';
 import { armLateWrites, lateObject } from './late-writes';
 import type { SimAccount } from './sim/account';
-import { type SampleSize, SAMPLE_STACK, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
+import { type SampleSize, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
 
 export interface ScenarioContext {
   account: SimAccount;
@@ -23,6 +23,8 @@ export interface Scenario {
   input: MigrationInputRaw;
   /** What the environment holds besides the sample's (merged over the rehearsal's size). */
   environment?: Partial<SampleSize>;
+  /** The sample environment's template variant (default: the standard one). */
+  variant?: SampleVariant;
   arm: (ctx: ScenarioContext) => void;
   /** Adds to the sample environment before its baseline is taken (data the run must carry). */
   prepare?: (account: SimAccount) => void;
@@ -140,6 +142,23 @@ export const SCENARIOS: Scenario[] = [
       if (baseline) baseline.data.buckets.UploadsBucket = { ...baseline.data.buckets.UploadsBucket, [key]: { size: o.size, etag: o.etag, contentHash: o.contentHash } };
     },
     expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'stack-owned-kms-key',
+    description:
+      "orders-prod's database is encrypted with a KMS key of its own stack, which deleting the stack would schedule for deletion: every restored copy keeps that key, so the preflight refuses before anything is touched",
+    input: baseInput,
+    variant: 'stack-owned-kms-key',
+    arm: () => undefined,
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'retained-kms-key',
+    description: "orders-prod's database is encrypted with a key of its stack kept by DeletionPolicy Retain: the key outlives the stack, the migration succeeds",
+    input: baseInput,
+    variant: 'retained-kms-key',
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
 ];
 

@@ -224,6 +224,7 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
       stackName: sfn.JsonPath.stringAt('$.input.stackName'),
       execution: EXECUTION,
       requiredOutputs: sfn.JsonPath.listAt('$.required.outputKeys'),
+      deletesStack: true,
     }),
     resultSelector: {
       stackName: sfn.JsonPath.stringAt('$.stackName'),
@@ -491,6 +492,7 @@ function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable
       // bucket would put the verification in the state a third time (256 KiB limit, 50 buckets).
       compensation: sfn.JsonPath.objectAt('$.cleanup'),
       inventory: sfn.JsonPath.listAt('$.inventory'),
+      snapshotsInUse: sfn.JsonPath.listAt('$.clone2.output.snapshots'),
     }),
     resultPath: '$.notice',
   });
@@ -521,10 +523,11 @@ function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable
   });
   listRetained.itemProcessor(sfn.Pass.jsonPath(scope, 'Take the snapshot identifier', { inputPath: '$.snapshotIdentifier' }));
   const keepOriginals = sfn.Pass.jsonPath(scope, 'Keep the original snapshots as a backup', { inputPath: '$.clone1.output.snapshots', resultPath: '$.keepSnapshots' });
-  listRetained.next(keepOriginals).next(deleteSnapshots);
+  const referenced = keepReferencedSnapshots(scope, deleteSnapshots);
+  listRetained.next(keepOriginals).next(referenced);
   const retainNone = sfn.Pass.jsonPath(scope, 'Retain no snapshot', { result: sfn.Result.fromArray([]), resultPath: '$.retainedSnapshots' });
   const keepNone = sfn.Pass.jsonPath(scope, 'Keep no snapshot', { result: sfn.Result.fromArray([]), resultPath: '$.keepSnapshots' });
-  retainNone.next(keepNone).next(deleteSnapshots);
+  retainNone.next(keepNone).next(referenced);
   const retained = sfn.Choice.jsonPath(scope, 'Keep the original snapshots?')
     .when(sfn.Condition.booleanEquals('$.input.retainOriginalSnapshots', true), listRetained)
     .otherwise(retainNone);
@@ -547,6 +550,28 @@ function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable
     }),
   );
   return start;
+}
+
+/**
+ * Adds clone 2's snapshots to `$.keepSnapshots` and lists every kept one in `$.retainedSnapshots`:
+ * the new stack's `<LogicalId>SnapshotIdentifier` parameters name them, and CloudFormation restores
+ * a replaced database from that snapshot on a later update, or replaces it with an EMPTY one if the
+ * parameter changes (AWS::RDS::DBInstance, DBSnapshotIdentifier). They stay while the stack
+ * references them. The flattening path needs a non-empty list: an environment without databases
+ * has nothing to add.
+ */
+function keepReferencedSnapshots(scope: Construct, next: sfn.IChainable): sfn.IChainable {
+  const gather = sfn.Pass.jsonPath(scope, 'Gather the snapshots to keep', {
+    parameters: { groups: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.keepSnapshots'), sfn.JsonPath.stringAt('$.clone2.output.snapshots')) },
+    resultPath: '$.keepGroups',
+  });
+  const flatten = sfn.Pass.jsonPath(scope, 'Keep the snapshots the new stack restores from', { inputPath: '$.keepGroups.groups[*][*]', resultPath: '$.keepSnapshots' });
+  const list = sfn.Map.jsonPath(scope, 'List the kept snapshots', { itemsPath: '$.keepSnapshots', resultPath: '$.retainedSnapshots' });
+  list.itemProcessor(sfn.Pass.jsonPath(scope, 'Take the kept snapshot identifier', { inputPath: '$.snapshotIdentifier' }));
+  gather.next(flatten).next(list).next(next);
+  return sfn.Choice.jsonPath(scope, 'Does the new stack restore from snapshots?')
+    .when(sfn.Condition.isPresent('$.clone2.output.snapshots[0]'), gather)
+    .otherwise(next);
 }
 
 /** Name of the success path's snapshot clean-up (also the failed state a notification names). */

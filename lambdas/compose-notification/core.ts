@@ -87,7 +87,9 @@ export function compensationLines(e: ComposeNotificationEvent): { cleanedUp: str
         const prefix = snapshotPrefix(runIdOf(e.execution.id));
         const ids = (key: string): string[] => (Array.isArray(entry[key]) ? (entry[key] as unknown[]).flatMap((v) => (str(v) ? [str(v) as string] : [])) : []);
         const deleted = ids('deleted');
-        const kept = ids('kept');
+        // Snapshots the new stack restores from are reported on their own (snapshotsInUseLines).
+        const inUse = new Set((e.snapshotsInUse ?? []).map((r) => r.snapshotIdentifier.toLowerCase()));
+        const kept = ids('kept').filter((id) => !inUse.has(id.toLowerCase()));
         if (error) leftToDo.push(`delete this migration's DB snapshots (${prefix}*) by hand; their deletion failed (${why})`);
         else if (deleted.length > 0) cleanedUp.push(`deleted this migration's DB snapshots: ${listed(deleted)}`);
         else cleanedUp.push(`found no DB snapshot of this migration left to delete (${prefix}*)`);
@@ -246,11 +248,30 @@ function messageOf(e: ComposeNotificationEvent, cause: string | undefined, url: 
   const why = whyLines(e, cause);
   if (why.length > 0) section(e.outcome === 'SUCCEEDED' ? 'CHECKS' : 'WHY', why);
   section('WHERE THE DATA IS', [whereTheDataIs(e)]);
+  const inUse = snapshotsInUseLines(e);
+  if (inUse.length > 0) section('SNAPSHOTS KEPT FOR THE NEW STACK', inUse);
   section('CLEANED UP', bullets(e.cleanedUp));
   section('LEFT TO DO BY HAND', bullets(e.leftToDo));
   section('EXECUTION', [e.execution.id, url]);
 
   return capBytes(lines.join('\n') + '\n', MESSAGE_MAX_BYTES, '\n[message truncated: see the execution in the console for the rest]\n');
+}
+
+/**
+ * On success: the snapshots the new stack's `<LogicalId>SnapshotIdentifier` parameters name, which the
+ * clean-up kept. CloudFormation needs them as long as the stack references them: a later update that
+ * changes or drops the parameter replaces the database (with an EMPTY one when dropped), and any update
+ * that replaces the database restores it from this snapshot (AWS::RDS::DBInstance, DBSnapshotIdentifier).
+ */
+function snapshotsInUseLines(e: ComposeNotificationEvent): string[] {
+  if (e.outcome !== 'SUCCEEDED' || !e.snapshotsInUse?.length) return [];
+  const stack = e.stackName || '(unknown stack)';
+  const parameters = e.snapshotsInUse.map((r) => `${r.logicalId}SnapshotIdentifier`);
+  return [
+    ...e.snapshotsInUse.map((r) => `- ${r.snapshotIdentifier}: ${stack} restored ${r.logicalId} from it (parameter ${r.logicalId}SnapshotIdentifier)`),
+    `Keep them while the stack references them. A future update of ${stack} must keep ${listed(parameters)} unchanged (UsePreviousValue): ` +
+      'CloudFormation replaces a database whose DBSnapshotIdentifier changes, with an EMPTY one when it is removed, and restores any replacement of the database from the snapshot it names, which fails if the snapshot is gone.',
+  ];
 }
 
 function whereItStopped(e: ComposeNotificationEvent): string {
@@ -352,6 +373,7 @@ function detailsOf(e: ComposeNotificationEvent, cause: string | undefined, url: 
     region,
     consoleUrl: url,
     failedState: e.failedState,
+    ...(e.outcome === 'SUCCEEDED' && e.snapshotsInUse?.length ? { snapshotsInUse: e.snapshotsInUse.map((r) => r.snapshotIdentifier) } : {}),
     error: e.error ? { error: e.error.Error, cause: truncate(cause ?? '', maxCause) } : undefined,
     statistics: e.statistics
       ? {

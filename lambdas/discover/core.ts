@@ -4,7 +4,9 @@ import {
   type CloudFormationClient,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
+import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
+import { GetBucketEncryptionCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AsgRef, BucketPair, BucketRef, DbInstanceRef, DiscoverEvent, Discovery } from '../shared/contracts';
 import { PreflightFailed } from '../shared/errors';
 import { describeStack } from '../shared/stacks';
@@ -13,6 +15,10 @@ import { parseTemplate, type CfnTemplate } from '../shared/cfn-template';
 export interface DiscoverClients {
   cfn: CloudFormationClient;
   rds: RDSClient;
+  /** Bucket default encryption, read only when the stack owns a KMS key that deleting it would delete. */
+  s3: S3Client;
+  /** Resolves a bucket's key given as an alias (DescribeKey), only in that same case. */
+  kms: KMSClient;
 }
 
 /** The template contract: the parameter that carries the environment's version. */
@@ -23,6 +29,7 @@ export const snapshotParameterOf = (dbLogicalId: string): string => `${dbLogical
 const ASG = 'AWS::AutoScaling::AutoScalingGroup';
 const DB = 'AWS::RDS::DBInstance';
 const BUCKET = 'AWS::S3::Bucket';
+const KMS_KEY = 'AWS::KMS::Key';
 
 /**
  * Discover + preflight, run on the current stack before anything changes, and on a clone's
@@ -53,8 +60,10 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
   const autoScalingGroups: AsgRef[] = [];
   const buckets: BucketRef[] = [];
   const dbResources: { logicalId: string; physicalId: string }[] = [];
+  const keyResources: { logicalId: string; keyId: string }[] = [];
   for (const r of resources) {
     if (r.ResourceStatus === 'DELETE_COMPLETE') continue;
+    if (r.ResourceType === KMS_KEY && r.PhysicalResourceId) keyResources.push({ logicalId: r.LogicalResourceId ?? '', keyId: r.PhysicalResourceId });
     if (r.ResourceType !== ASG && r.ResourceType !== DB && r.ResourceType !== BUCKET) continue;
     const logicalId = r.LogicalResourceId ?? '';
     const physicalId = r.PhysicalResourceId;
@@ -68,6 +77,8 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
   }
 
   const dbInstances: DbInstanceRef[] = [];
+  /** logical ID → the KMS key (ARN, as RDS gives it) encrypting the database's storage. */
+  const dbKeys = new Map<string, string>();
   for (const db of dbResources) {
     const instance = await describeDbInstance(clients.rds, db.physicalId);
     if (!instance) {
@@ -81,6 +92,7 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
       // CreateDBSnapshot does not apply to Aurora instances: the cluster volume holds the data.
       problems.push(`database ${db.logicalId} (${db.physicalId}) belongs to Aurora cluster ${instance.DBClusterIdentifier}: only DB instance snapshots are supported`);
     }
+    if (instance.KmsKeyId) dbKeys.set(db.logicalId, instance.KmsKeyId);
     dbInstances.push({
       logicalId: db.logicalId,
       dbInstanceIdentifier: db.physicalId,
@@ -111,6 +123,11 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
   // A fixed physical name makes a clone beside the original impossible (bucket and DB names are
   // unique). A destination is not cloned here, so only a source is held to this.
   if (template && !event.pairWith) problems.push(...fixedNameProblems(stackName, template));
+
+  if (event.deletesStack) {
+    const doomed = keyResources.filter((k) => !retainedByTemplate(template, k.logicalId));
+    if (doomed.length) problems.push(...(await doomedKeyProblems(clients, stackName, stack.StackId ?? '', doomed, dbInstances, dbKeys, buckets)));
+  }
 
   let bucketPairs: BucketPair[] | undefined;
   if (event.pairWith) {
@@ -154,6 +171,94 @@ export function checkStackStatus(stackName: string, status: string, reason?: str
   if (status === 'ROLLBACK_COMPLETE') return `stack ${stackName} is ROLLBACK_COMPLETE: its creation failed, there is no environment to migrate${why}`;
   if (!status.endsWith('_COMPLETE')) return `stack ${stackName} is ${status}: only a stack whose last operation completed can be migrated${why}`;
   return undefined;
+}
+
+/**
+ * A key CloudFormation keeps when it deletes the stack: DeletionPolicy Retain or RetainExceptOnCreate
+ * (the stack was created, so the latter retains too). A policy the template does not state as one of
+ * these (absent, Delete, an intrinsic function, an unreadable template) counts as deleted: at worst a
+ * refusal, never a key lost.
+ */
+function retainedByTemplate(template: CfnTemplate | undefined, logicalId: string): boolean {
+  const policy: unknown = template?.Resources[logicalId]?.DeletionPolicy;
+  return policy === 'Retain' || policy === 'RetainExceptOnCreate';
+}
+
+/**
+ * Item 3 of the preflight: keys of this stack that deleting it will schedule for deletion (the
+ * AWS::KMS::Key's PendingWindowInDays, 7 to 30 days), and the databases and buckets encrypted with
+ * them. A database restored from a snapshot keeps the snapshot's key ("the specified KmsKeyId property
+ * is also inherited from the snapshot", AWS::RDS::DBInstance reference, KmsKeyId), so every copy the
+ * migration makes depends on the key, and its data becomes unrecoverable once the key is deleted (RDS
+ * puts the instance in inaccessible-encryption-credentials). A bucket's SSE-KMS default key is named by
+ * key ID, key ARN, alias name or alias ARN (S3 API reference, ServerSideEncryptionByDefault,
+ * KMSMasterKeyID); aliases are resolved with DescribeKey. One problem per key, naming its users and
+ * the remedy.
+ */
+async function doomedKeyProblems(
+  clients: DiscoverClients,
+  stackName: string,
+  stackId: string,
+  keys: { logicalId: string; keyId: string }[],
+  dbInstances: DbInstanceRef[],
+  dbKeys: Map<string, string>,
+  buckets: BucketRef[],
+): Promise<string[]> {
+  // Ref of an AWS::KMS::Key is its key ID; its ARN is built in the stack's partition, region and account.
+  const [, partition = 'aws', , region = '', account = ''] = stackId.split(':');
+  const arnOf = (keyId: string) => `arn:${partition}:kms:${region}:${account}:key/${keyId}`;
+  const users = new Map<string, string[]>(keys.map((k) => [k.keyId, []]));
+  for (const db of dbInstances) {
+    const keyId = await keyIdOf(clients.kms, dbKeys.get(db.logicalId));
+    if (keyId && users.has(keyId)) users.get(keyId)?.push(`database ${db.logicalId} (${db.dbInstanceIdentifier})`);
+  }
+  for (const b of buckets) {
+    const keyId = await keyIdOf(clients.kms, await bucketKeyOf(clients.s3, b.bucketName));
+    if (keyId && users.has(keyId)) users.get(keyId)?.push(`bucket ${b.logicalId} (${b.bucketName}, SSE-KMS default encryption)`);
+  }
+  const problems: string[] = [];
+  for (const k of keys) {
+    const used = users.get(k.keyId) ?? [];
+    if (!used.length) continue;
+    problems.push(
+      `KMS key ${k.logicalId} (${arnOf(k.keyId)}) belongs to stack ${stackName} and encrypts ${used.join(' and ')}; ` +
+        `deleting ${stackName} would schedule the key for deletion, and every copy the migration restores keeps that key, ` +
+        `so the migrated data would become unreadable when the key's waiting period ends. ` +
+        `Set DeletionPolicy: Retain and UpdateReplacePolicy: Retain on ${k.logicalId} (and update the stack), ` +
+        `or move the key out of the environment's stack, then run the migration again`,
+    );
+  }
+  return problems;
+}
+
+/** The key ID a key reference names: a key ARN or key ID directly, an alias (name or ARN) through DescribeKey; undefined when it names no existing key. */
+async function keyIdOf(kms: KMSClient, ref: string | undefined): Promise<string | undefined> {
+  if (!ref) return undefined;
+  const keyArn = /^arn:[^:]+:kms:[^:]*:[^:]*:key\/(.+)$/.exec(ref);
+  if (keyArn) return keyArn[1];
+  if (!ref.startsWith('alias/') && !ref.startsWith('arn:')) return ref;
+  try {
+    const out = await kms.send(new DescribeKeyCommand({ KeyId: ref }));
+    return out.KeyMetadata?.KeyId;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'NotFoundException') return undefined;
+    throw err;
+  }
+}
+
+/** The KMS key of a bucket's SSE-KMS default encryption; undefined for SSE-S3, none, or the AWS managed key (no KMSMasterKeyID). */
+async function bucketKeyOf(s3: S3Client, bucket: string): Promise<string | undefined> {
+  try {
+    const out = await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+    for (const rule of out.ServerSideEncryptionConfiguration?.Rules ?? []) {
+      const byDefault = rule.ApplyServerSideEncryptionByDefault;
+      if (byDefault?.SSEAlgorithm?.startsWith('aws:kms') && byDefault.KMSMasterKeyID) return byDefault.KMSMasterKeyID;
+    }
+    return undefined;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ServerSideEncryptionConfigurationNotFoundError') return undefined;
+    throw err;
+  }
 }
 
 function fixedNameProblems(stackName: string, template: CfnTemplate): string[] {

@@ -260,6 +260,9 @@ export interface DiscoverEvent {
   pairWith?: Discovery;
   /** Stack outputs the workflow will read (statistics URL, smoke-test URL): missing ones fail the preflight. */
   requiredOutputs?: string[];
+  /** The workflow deletes this stack after copying it (Migrate's current environment): a KMS key of the
+   *  stack that encrypts its databases or buckets must outlive it (DeletionPolicy Retain), or the preflight fails. */
+  deletesStack?: boolean;
 }
 export interface Discovery {
   stackName: string;
@@ -812,6 +815,8 @@ export interface ComposeNotificationEvent {
   compensation?: Record<string, unknown>;
   /** The preflight inventory of the original's buckets (success): what was not carried is named. */
   inventory?: BucketInventory[];
+  /** On success: the snapshots the new stack's `<LogicalId>SnapshotIdentifier` parameters name, kept by the clean-up. */
+  snapshotsInUse?: SnapshotRef[];
 }
 export interface ComposeNotificationResult {
   subject: string;
@@ -829,6 +834,8 @@ export interface MigrationOutput {
   previousVersion: string;
   /** The new environment's statistics, as compared with the previous one's (equal to them). */
   statistics: MigrationStatistics;
+  /** Snapshots left in place: those the new stack restores from (its `<LogicalId>SnapshotIdentifier`
+   *  parameters name them), plus the original's with `retainOriginalSnapshots`. */
   snapshotsRetained: string[];
   executionArn: string;
   /** `all` or `current` (MigrationInput.objectVersions). */

@@ -7,6 +7,7 @@ import { AutoScalingSim } from './autoscaling';
 import { CloudFormationSim } from './cloudformation';
 import { type CallRecord, DEFAULT_TIMING, FaultInjector, type OpInput, SimServiceError, type SimService, type TimingProfile, faultError, sleep } from './core';
 import { DynamoDbSim } from './dynamodb';
+import { KmsSim } from './kms';
 import { RdsSim } from './rds';
 import { S3Sim } from './s3';
 import { S3ControlSim } from './s3-control';
@@ -40,6 +41,7 @@ export class SimAccount {
   readonly dynamodb: DynamoDbSim;
   readonly secrets: SecretsManagerSim;
   readonly sfn: SfnSim;
+  readonly kms: KmsSim;
   private readonly services = new Map<string, SimService>();
   private latest = 0;
 
@@ -56,6 +58,7 @@ export class SimAccount {
     this.dynamodb = this.register(new DynamoDbSim(this));
     this.secrets = this.register(new SecretsManagerSim(this));
     this.sfn = this.register(new SfnSim(this));
+    this.kms = this.register(new KmsSim(this));
   }
 
   private register<T extends SimService>(service: T): T {

@@ -33,6 +33,8 @@ import type {
   Output,
   ResourceStatus,
   Stack,
+  UpdateStackCommandInput,
+  UpdateStackCommandOutput,
   StackEvent,
   StackStatus,
   Tag,
@@ -67,6 +69,51 @@ const REQUEST_TOKEN = /^[a-zA-Z0-9][-a-zA-Z0-9]*$/;
 const PAGE = 100;
 
 type Policy = 'Delete' | 'Retain' | 'Snapshot' | 'RetainExceptOnCreate';
+
+/**
+ * Properties whose change replaces the resource (a new physical resource, then the old one deleted per
+ * its UpdateReplacePolicy) rather than updating it in place: those marked "Update requires:
+ * Replacement" in each type's page of the CloudFormation template reference. A type not listed
+ * replaces on a change of its name property only; everything else is updated in place.
+ */
+const REPLACEMENT_PROPERTIES: Record<string, string[]> = {
+  // "if you update the Engine property of an AWS::RDS::DBInstance ... CloudFormation creates a new
+  // resource" (UpdateReplacePolicy attribute); DBSnapshotIdentifier per its own entry (see updateStack).
+  'AWS::RDS::DBInstance': ['DBSnapshotIdentifier', 'DBInstanceIdentifier', 'DBName', 'Engine', 'MasterUsername', 'KmsKeyId', 'StorageEncrypted', 'CharacterSetName', 'DBClusterIdentifier', 'SourceDBInstanceIdentifier', 'Timezone'],
+  'AWS::RDS::DBSubnetGroup': ['DBSubnetGroupName'],
+  'AWS::S3::Bucket': ['BucketName'],
+  'AWS::KMS::Key': ['KeySpec', 'KeyUsage', 'MultiRegion'],
+  'AWS::KMS::Alias': ['AliasName'],
+  'AWS::AutoScaling::AutoScalingGroup': ['AutoScalingGroupName'],
+  'AWS::EC2::SecurityGroup': ['GroupDescription', 'GroupName', 'VpcId'],
+  'AWS::EC2::LaunchTemplate': ['LaunchTemplateName'],
+  'AWS::EC2::VPCEndpoint': ['ServiceName', 'VpcEndpointType', 'VpcId'],
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': ['Name', 'Scheme'],
+  'AWS::ElasticLoadBalancingV2::TargetGroup': ['Name', 'Port', 'Protocol', 'TargetType', 'VpcId'],
+  'AWS::ElasticLoadBalancingV2::Listener': ['LoadBalancerArn'],
+  'AWS::ElasticLoadBalancingV2::ListenerRule': ['ListenerArn'],
+  'AWS::Lambda::Function': ['FunctionName'],
+  'AWS::Lambda::Permission': ['Action', 'FunctionName', 'Principal', 'SourceArn', 'SourceAccount'],
+  'AWS::IAM::Role': ['RoleName', 'Path'],
+  'AWS::SecretsManager::Secret': ['Name'],
+};
+
+/** The property holding a custom physical name, per type: a replacement that keeps it cannot be made (the name is taken). */
+const NAME_PROPERTIES: Record<string, string> = {
+  'AWS::RDS::DBInstance': 'DBInstanceIdentifier',
+  'AWS::S3::Bucket': 'BucketName',
+  'AWS::AutoScaling::AutoScalingGroup': 'AutoScalingGroupName',
+  'AWS::RDS::DBSubnetGroup': 'DBSubnetGroupName',
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': 'Name',
+  'AWS::ElasticLoadBalancingV2::TargetGroup': 'Name',
+  'AWS::Lambda::Function': 'FunctionName',
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::SecretsManager::Secret': 'Name',
+  'AWS::EC2::LaunchTemplate': 'LaunchTemplateName',
+};
+
+/** Statuses from which UpdateStack is accepted (API_UpdateStack: a stack whose last operation completed, and not a failed creation). */
+const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 
 /** A load balancer created by a stack; its DNS name is a host the account answers. */
 export interface LoadBalancerRecord {
@@ -140,6 +187,8 @@ interface ResourceRecord {
   attributes: Record<string, unknown>;
   /** The thing itself is alive in its service (created and not yet deleted or retained). */
   exists: boolean;
+  /** UpdateReplacePolicy: what happens to it when an update replaces it (default Delete). */
+  replacePolicy?: Policy;
 }
 
 interface EventRecord {
@@ -232,6 +281,8 @@ const ATTRIBUTES: Record<string, string[]> = {
   'AWS::EC2::SecurityGroup': ['GroupId', 'VpcId'],
   'AWS::EC2::LaunchTemplate': ['LaunchTemplateId', 'DefaultVersionNumber', 'LatestVersionNumber'],
   'AWS::EC2::VPCEndpoint': ['Id', 'CreationTimestamp', 'DnsEntries', 'NetworkInterfaceIds'],
+  'AWS::KMS::Key': ['Arn', 'KeyId'],
+  'AWS::KMS::Alias': [],
 };
 
 export class CloudFormationSim implements SimService {
@@ -258,6 +309,7 @@ export class CloudFormationSim implements SimService {
       GetTemplate: (i) => this.getTemplate(i),
       GetTemplateSummary: (i) => this.getTemplateSummary(i),
       DeleteStack: (i) => this.deleteStackOp(i),
+      UpdateStack: (i) => this.updateStackOp(i),
       ListStacks: (i) => this.listStacks(i),
     };
   }
@@ -397,6 +449,44 @@ export class CloudFormationSim implements SimService {
     };
   }
 
+  /**
+   * UpdateStack (API_UpdateStack): the new template (TemplateBody, TemplateURL or UsePreviousTemplate)
+   * and parameters, each either a value or UsePreviousValue ("use the existing parameter value that
+   * the stack is using"; API reference, Parameter). An omitted parameter takes its default, as at
+   * creation. Nothing to change is the ValidationError "No updates are to be performed.".
+   */
+  private async updateStackOp(raw: OpInput): Promise<Omit<UpdateStackCommandOutput, '$metadata'>> {
+    const input = raw as unknown as UpdateStackCommandInput;
+    const stack = this.resolve(input.StackName);
+    const status = this.status(stack);
+    if (!UPDATABLE.has(status)) throw validation(`Stack:${stack.id} is in ${status} state and can not be updated.`);
+    const sources = [input.TemplateBody, input.TemplateURL, input.UsePreviousTemplate ? true : undefined].filter((v) => v !== undefined).length;
+    if (sources !== 1) throw validation('Exactly one of TemplateBody, TemplateURL or UsePreviousTemplate must be specified');
+    const body = input.UsePreviousTemplate ? stack.templateBody : await this.templateBodyOf(input.TemplateBody, input.TemplateURL);
+    const previous = new Map(stack.parameters.map((p) => [p.key, p.value]));
+    const given = (input.Parameters ?? []).map((p) => {
+      if (!p.UsePreviousValue) return { ParameterKey: p.ParameterKey, ParameterValue: p.ParameterValue };
+      if (p.ParameterValue !== undefined) throw validation(`Invalid input for parameter key ${p.ParameterKey}. Cannot specify usePreviousValue as true and non empty value for a parameter`);
+      if (!previous.has(p.ParameterKey ?? '')) throw validation(`Invalid input for parameter key ${p.ParameterKey}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`);
+      return { ParameterKey: p.ParameterKey, ParameterValue: previous.get(p.ParameterKey ?? '') };
+    });
+    const template = this.parse(body);
+    let compiled: ReturnType<CloudFormationSim['compile']>;
+    try {
+      compiled = this.compile(stack.name, stack.id, template, given);
+    } catch (err) {
+      if (err instanceof TemplateValidationError) throw validation(err.message);
+      throw err;
+    }
+    const capabilities: string[] = input.Capabilities ?? [];
+    const needed = requiredCapabilities(template).filter((c) => !capabilities.includes(c) && !(c === 'CAPABILITY_IAM' && capabilities.includes('CAPABILITY_NAMED_IAM')));
+    if (needed.length) throw new SimServiceError('InsufficientCapabilitiesException', `Requires capabilities : [${needed.join(', ')}]`, 400);
+    const sameParameters = compiled.parameters.every((p) => previous.get(p.key) === p.value) && compiled.parameters.length === stack.parameters.length;
+    if (body === stack.templateBody && sameParameters && input.Tags === undefined) throw validation('No updates are to be performed.');
+    this.updateStack(stack, { body, template, ...compiled, capabilities: [...capabilities], ...(input.Tags ? { tags: input.Tags } : {}), ...(input.ClientRequestToken ? { token: input.ClientRequestToken } : {}) });
+    return { StackId: stack.id };
+  }
+
   private deleteStackOp(raw: OpInput): Record<string, never> {
     const input = raw as unknown as DeleteStackCommandInput;
     const nameOrId = String(input.StackName ?? '');
@@ -503,6 +593,212 @@ export class CloudFormationSim implements SimService {
   // ---------------------------------------------------------------------------------------------
   // Stack lifecycle
   // ---------------------------------------------------------------------------------------------
+
+  /** Parameters, conditions and resource order of a template for stack `name`; throws TemplateValidationError. */
+  private compile(name: string, id: string, template: CfnTemplate, given: NonNullable<CreateStackCommandInput['Parameters']>) {
+    const parameters = resolveParameters(template, given, (parameter, type) => this.ssmValue(parameter, type));
+    const conditions = evaluateConditions(template, this.baseScope(name, id, parameters, template));
+    const graph = dependencyGraph(template, conditions);
+    const order = creationOrder(graph);
+    this.checkAttributes(template, graph);
+    return { parameters, conditions, graph, order };
+  }
+
+  /**
+   * Applies an update, in the new template's dependency order: a new resource is created; a changed
+   * one is updated in place, or replaced when a changed property is one of REPLACEMENT_PROPERTIES
+   * (the replacement is created first, other resources then refer to it); the old physical resources
+   * of replaced and removed resources are deleted at the end (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS),
+   * per UpdateReplacePolicy and DeletionPolicy (UpdateReplacePolicy attribute: "CloudFormation creates
+   * the replacement resource first, and then changes references from other dependent resources to
+   * point to the replacement resource. By default, CloudFormation then deletes the old resource").
+   *
+   * AWS::RDS::DBInstance, DBSnapshotIdentifier ("After you restore a DB instance with a
+   * DBSnapshotIdentifier property, you must specify the same DBSnapshotIdentifier property for any
+   * future updates to the DB instance. When you specify this property for an update, the DB instance
+   * is not restored from the DB snapshot again, and the data in the database is not changed. However,
+   * if you don't specify the DBSnapshotIdentifier property, an empty DB instance is created, and the
+   * original DB instance is deleted. If you specify a property that is different from the previous
+   * snapshot restore property, a new DB instance is restored from the specified DBSnapshotIdentifier
+   * property, and the original DB instance is deleted."): unchanged, it is no change at all; changed
+   * or removed, it replaces the instance, restored from the new snapshot or empty; any replacement
+   * restores from the snapshot the template names, and fails when it no longer exists.
+   *
+   * A resource that fails stops the update: what it created is removed, the previous template,
+   * parameters, resources and outputs are back (UPDATE_ROLLBACK_COMPLETE), nothing old was deleted.
+   * Side effects happen at once; the events carry the simulated times at which they are seen.
+   */
+  private updateStack(
+    stack: StackRecord,
+    next: {
+      body: string;
+      template: CfnTemplate;
+      parameters: ResolvedParameter[];
+      conditions: Record<string, boolean>;
+      graph: Map<string, Set<string>>;
+      order: string[];
+      capabilities: string[];
+      tags?: Tag[];
+      token?: string;
+    },
+  ): void {
+    const before = {
+      templateBody: stack.templateBody,
+      template: stack.template,
+      parameters: stack.parameters,
+      conditions: stack.conditions,
+      graph: stack.graph,
+      order: stack.order,
+      resources: stack.resources,
+      outputs: stack.outputs,
+      description: stack.description,
+    };
+    const t0 = this.account.now();
+    const timing = this.account.timing;
+    this.addEvent(stack, t0, stack.name, 'UPDATE_IN_PROGRESS', 'User Initiated', stack.id, STACK_TYPE, undefined, next.token);
+    stack.templateBody = next.body;
+    stack.template = next.template;
+    stack.parameters = next.parameters;
+    stack.conditions = next.conditions;
+    stack.graph = next.graph;
+    stack.order = next.order;
+    stack.capabilities = next.capabilities;
+    if (next.template.Description) stack.description = next.template.Description;
+    const tagsBefore = stack.tags;
+    if (next.tags) stack.tags = next.tags.map((t) => ({ Key: t.Key, Value: t.Value ?? '' }));
+    stack.resources = new Map();
+    const scope = this.scopeFor(stack);
+    const unitMs = Math.floor((timing.stackCreateSeconds * 1000) / Math.max(1, next.order.length));
+    const created: ResourceRecord[] = [];
+    const replaced: ResourceRecord[] = [];
+    let cursor = t0;
+    let failure: { logicalId: string; reason: string; type: string } | undefined;
+
+    for (const logicalId of next.order) {
+      const def = next.template.Resources[logicalId] as CfnTemplate['Resources'][string];
+      const old = before.resources.get(logicalId);
+      const policies = { policy: this.policyOf(def), replacePolicy: this.replacePolicyOf(def) };
+      try {
+        const evaluated = evaluate(def.Properties ?? {}, scope);
+        const properties = evaluated === NO_VALUE ? {} : (evaluated as Record<string, unknown>);
+        if (!old || !old.exists) {
+          const record: ResourceRecord = { logicalId, type: def.Type, ...policies, physicalId: '', properties, attributes: {}, exists: false };
+          stack.resources.set(logicalId, record);
+          const end = cursor + this.stepMs(record, unitMs);
+          this.addEvent(stack, cursor, logicalId, 'CREATE_IN_PROGRESS', undefined, '', record.type);
+          this.createResource(stack, record, cursor, end, false);
+          created.push(record);
+          this.addEvent(stack, end, logicalId, 'CREATE_COMPLETE', undefined, record.physicalId, record.type, properties);
+          cursor = end;
+          continue;
+        }
+        const changed = [...new Set([...Object.keys(old.properties), ...Object.keys(properties)])].filter(
+          (k) => JSON.stringify(old.properties[k]) !== JSON.stringify(properties[k]),
+        );
+        if (old.type === def.Type && changed.length === 0) {
+          stack.resources.set(logicalId, { ...old, ...policies });
+          continue;
+        }
+        const replacement = old.type !== def.Type || changed.some((k) => (REPLACEMENT_PROPERTIES[def.Type] ?? []).includes(k));
+        if (!replacement) {
+          stack.resources.set(logicalId, { ...old, ...policies, properties });
+          this.addEvent(stack, cursor, logicalId, 'UPDATE_IN_PROGRESS', undefined, old.physicalId, old.type);
+          cursor += unitMs;
+          this.addEvent(stack, cursor, logicalId, 'UPDATE_COMPLETE', undefined, old.physicalId, old.type, properties);
+          continue;
+        }
+        const nameProperty = NAME_PROPERTIES[def.Type];
+        if (nameProperty && properties[nameProperty] !== undefined && properties[nameProperty] === old.properties[nameProperty]) {
+          throw new Error(`CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename ${String(properties[nameProperty])} and update the stack again.`);
+        }
+        const record: ResourceRecord = { logicalId, type: def.Type, ...policies, physicalId: '', properties, attributes: {}, exists: false };
+        stack.resources.set(logicalId, record);
+        const end = cursor + this.stepMs(record, unitMs);
+        this.addEvent(stack, cursor, logicalId, 'UPDATE_IN_PROGRESS', 'Requested update requires the creation of a new physical resource; hence creating one.', old.physicalId, def.Type);
+        this.createResource(stack, record, cursor, end, false);
+        created.push(record);
+        replaced.push(old);
+        this.addEvent(stack, end, logicalId, 'UPDATE_COMPLETE', undefined, record.physicalId, record.type, properties);
+        cursor = end;
+      } catch (err) {
+        failure = { logicalId, type: def.Type, reason: this.handlerMessage(def.Type, err) };
+        const failed = stack.resources.get(logicalId);
+        this.addEvent(stack, cursor, logicalId, 'UPDATE_FAILED', failure.reason, failed?.physicalId || old?.physicalId || '', def.Type);
+        break;
+      }
+    }
+
+    if (!failure) {
+      try {
+        stack.outputs = this.evaluateOutputs(stack, scope);
+      } catch (err) {
+        failure = { logicalId: stack.name, type: STACK_TYPE, reason: err instanceof Error ? err.message : String(err) };
+      }
+    }
+
+    if (failure) {
+      // Rollback: the new physical resources go, the previous ones were never touched.
+      const reason = failure.logicalId === stack.name ? failure.reason : `The following resource(s) failed to update: [${failure.logicalId}]. `;
+      this.addEvent(stack, cursor, stack.name, 'UPDATE_ROLLBACK_IN_PROGRESS', reason.trimEnd(), stack.id, STACK_TYPE, undefined, next.token);
+      for (const r of created.reverse()) {
+        this.addEvent(stack, cursor, r.logicalId, 'DELETE_IN_PROGRESS', undefined, r.physicalId, r.type);
+        this.undoResource(r);
+        cursor += unitMs;
+        this.addEvent(stack, cursor, r.logicalId, 'DELETE_COMPLETE', undefined, r.physicalId, r.type);
+      }
+      Object.assign(stack, {
+        templateBody: before.templateBody,
+        template: before.template,
+        parameters: before.parameters,
+        conditions: before.conditions,
+        graph: before.graph,
+        order: before.order,
+        resources: before.resources,
+        outputs: before.outputs,
+        tags: tagsBefore,
+      });
+      if (before.description !== undefined) stack.description = before.description;
+      cursor += timing.stackCreateSeconds * 1000;
+      this.addEvent(stack, cursor, stack.name, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', undefined, stack.id, STACK_TYPE, undefined, next.token);
+      this.addEvent(stack, cursor, stack.name, 'UPDATE_ROLLBACK_COMPLETE', undefined, stack.id, STACK_TYPE, undefined, next.token);
+      return;
+    }
+
+    // Cleanup: old physical resources of replaced ones (UpdateReplacePolicy), resources no longer in the template (DeletionPolicy).
+    cursor = Math.max(cursor, t0 + timing.stackCreateSeconds * 1000);
+    this.addEvent(stack, cursor, stack.name, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', undefined, stack.id, STACK_TYPE, undefined, next.token);
+    const removed = [...before.resources.values()].filter((r) => r.exists && !stack.resources.has(r.logicalId));
+    const doomed = [...replaced.map((r) => ({ r, policy: r.replacePolicy ?? 'Delete' })), ...removed.map((r) => ({ r, policy: r.policy }))];
+    for (const { r, policy } of doomed) {
+      if (policy === 'Retain' || policy === 'RetainExceptOnCreate') {
+        r.exists = false;
+        continue;
+      }
+      this.addEvent(stack, cursor, r.logicalId, 'DELETE_IN_PROGRESS', undefined, r.physicalId, r.type);
+      cursor += unitMs + (r.type === 'AWS::RDS::DBInstance' ? timing.dbDeleteSeconds * 1000 : 0);
+      try {
+        this.deleteResource(stack, { ...r, policy });
+        r.exists = false;
+        this.addEvent(stack, cursor, r.logicalId, 'DELETE_COMPLETE', undefined, r.physicalId, r.type);
+      } catch (err) {
+        // A cleanup failure does not fail the update: the old resource is left behind, outside the stack.
+        r.exists = false;
+        this.addEvent(stack, cursor, r.logicalId, 'DELETE_FAILED', this.handlerMessage(r.type, err), r.physicalId, r.type);
+      }
+    }
+    this.addEvent(stack, cursor, stack.name, 'UPDATE_COMPLETE', undefined, stack.id, STACK_TYPE, undefined, next.token);
+  }
+
+  /** How long creating (or replacing) a resource takes within an update: a database its restore or create time. */
+  private stepMs(r: ResourceRecord, unitMs: number): number {
+    return r.type === 'AWS::RDS::DBInstance' ? Math.round(this.dbSeconds(r.properties) * 1000) : unitMs;
+  }
+
+  /** UpdateReplacePolicy of a resource: "By default, CloudFormation then deletes the old resource" (UpdateReplacePolicy attribute). */
+  private replacePolicyOf(def: CfnTemplate['Resources'][string]): Policy {
+    const policy = (def as { UpdateReplacePolicy?: unknown }).UpdateReplacePolicy;
+    return typeof policy === 'string' ? (policy as Policy) : 'Delete';
+  }
 
   private prepare(
     name: string,
@@ -802,6 +1098,11 @@ export class CloudFormationSim implements SimService {
           stackName: stack.name,
           ...(str(p.DBInstanceClass) ? { instanceClass: str(p.DBInstanceClass) as string } : {}),
         };
+        // "If you enable the StorageEncrypted property but don't specify this property, AWS
+        // CloudFormation uses the default KMS key" (AWS::RDS::DBInstance, KmsKeyId). A restore ignores
+        // both: encryption and key are the snapshot's (RdsSim.restoreFromSnapshot).
+        const encrypted = p.StorageEncrypted === true || p.StorageEncrypted === 'true';
+        const kmsKeyId = encrypted ? (str(p.KmsKeyId) ?? 'alias/aws/rds') : undefined;
         const db = snapshotId
           ? this.account.rds.restoreFromSnapshot({ ...common, snapshotIdentifier: snapshotId, allocatedStorage: num(p.AllocatedStorage, 0), at: start })
           : this.account.rds.createInstance({
@@ -811,6 +1112,7 @@ export class CloudFormationSim implements SimService {
               ...(str(p.EngineVersion) ? { engineVersion: str(p.EngineVersion) as string } : {}),
               ...(str(p.MasterUsername) ? { masterUsername: str(p.MasterUsername) as string } : {}),
               ...(str(p.DBName) ? { dbName: str(p.DBName) as string } : {}),
+              ...(kmsKeyId ? { kmsKeyId } : {}),
             });
         r.physicalId = db.identifier;
         r.attributes = {
@@ -953,6 +1255,20 @@ export class CloudFormationSim implements SimService {
         r.attributes = { Id: r.physicalId };
         break;
       }
+      case 'AWS::KMS::Key': {
+        // Ref of a key is its key ID; Fn::GetAtt Arn its ARN (AWS::KMS::Key, Return values).
+        const key = this.account.kms.createKey(str(p.Description) ?? '');
+        r.physicalId = key.keyId;
+        r.attributes = { Arn: key.arn, KeyId: key.keyId };
+        break;
+      }
+      case 'AWS::KMS::Alias': {
+        // Ref of an alias is its name, e.g. alias/orders (AWS::KMS::Alias, Return values).
+        const name = str(p.AliasName) ?? '';
+        this.account.kms.createAlias(name, str(p.TargetKeyId) ?? '');
+        r.physicalId = name;
+        break;
+      }
       case 'AWS::RDS::DBSubnetGroup':
         r.physicalId = (str(p.DBSubnetGroupName) ?? this.generatedName(stack, r.logicalId, 255, 12, LOWER_ALNUM)).toLowerCase();
         break;
@@ -1035,6 +1351,24 @@ export class CloudFormationSim implements SimService {
         break;
       case 'AWS::ElasticLoadBalancingV2::ListenerRule':
         this.listenerRules.delete(r.physicalId);
+        break;
+      case 'AWS::KMS::Key':
+        // Removing a key from a stack schedules its deletion after PendingWindowInDays, the waiting period
+        // (7-30 days, default 30; AWS::KMS::Key reference, PendingWindowInDays, and KMS API reference,
+        // ScheduleKeyDeletion). DeletionPolicy Retain keeps the key (deleteStack never gets here).
+        if (this.account.kms.key(r.physicalId)?.state === 'Enabled') {
+          this.account.kms.scheduleDeletion(r.physicalId, r.properties.PendingWindowInDays === undefined ? undefined : num(r.properties.PendingWindowInDays, 30));
+        }
+        break;
+      case 'AWS::KMS::Alias':
+        this.account.kms.deleteAlias(r.physicalId);
+        break;
+      case 'AWS::KMS::Key':
+        // A key cannot be deleted at once, not even by a rollback: its deletion is scheduled.
+        if (this.account.kms.key(r.physicalId)?.state === 'Enabled') this.account.kms.scheduleDeletion(r.physicalId);
+        break;
+      case 'AWS::KMS::Alias':
+        this.account.kms.deleteAlias(r.physicalId);
         break;
       case 'AWS::Lambda::Function':
         this.functions.delete(String(r.attributes.Arn));
@@ -1312,7 +1646,9 @@ export class CloudFormationSim implements SimService {
   private toStack(stack: StackRecord): Stack {
     const status = this.status(stack);
     const last = this.lastStackEvent(stack);
-    const showOutputs = ['CREATE_COMPLETE', 'DELETE_IN_PROGRESS', 'DELETE_FAILED'].includes(status) && stack.outputs.length > 0;
+    const showOutputs =
+      ['CREATE_COMPLETE', 'DELETE_IN_PROGRESS', 'DELETE_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'].includes(status) &&
+      stack.outputs.length > 0;
     return {
       StackId: stack.id,
       StackName: stack.name,

@@ -10,6 +10,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
@@ -18,7 +19,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SimAccount } from './account';
 
-const CLIENTS = [AutoScalingClient, CloudFormationClient, DynamoDBClient, RDSClient, S3Client, S3ControlClient, SecretsManagerClient, SFNClient, SNSClient];
+const CLIENTS = [AutoScalingClient, CloudFormationClient, DynamoDBClient, KMSClient, RDSClient, S3Client, S3ControlClient, SecretsManagerClient, SFNClient, SNSClient];
 const MIDDLEWARE_NAME = 'envMigratorSimulatedAccount';
 
 interface PatchableClient {

@@ -32,7 +32,10 @@ export type Row = Record<string, unknown>;
 /** A database's content: table name → rows. Never mutated in place: replace it with setTables. */
 export type Tables = Record<string, ReadonlyArray<Row>>;
 
-export type DbInstanceStatus = 'creating' | 'available' | 'deleting';
+// 'inaccessible-encryption-credentials': the instance's KMS key is gone; "If the AWS KMS key is deleted
+// or lost, then the data is unrecoverable" (AWS re:Post knowledge center, "How do I resolve an Amazon
+// RDS instance or Amazon Aurora cluster that's in an inaccessible encryption state?").
+export type DbInstanceStatus = 'creating' | 'available' | 'deleting' | 'inaccessible-encryption-credentials';
 export type DbSnapshotStatus = 'creating' | 'available';
 
 interface InstanceRecord {
@@ -53,6 +56,8 @@ interface InstanceRecord {
   deletedAt?: number;
   tables: Tables;
   tags: Tag[];
+  /** ARN of the KMS key encrypting its storage; undefined: not encrypted. */
+  kmsKeyId?: string;
   /** The stack whose template created it (for the restoreDropsRows fault's filter). */
   stackName?: string;
   restoredFrom?: string;
@@ -75,6 +80,8 @@ interface SnapshotRecord {
   /** Captured when the snapshot was requested: later writes to the instance are not in it. */
   tables: Tables;
   tags: Tag[];
+  /** The instance's key: a snapshot is encrypted with the key of its instance. */
+  kmsKeyId?: string;
 }
 
 /** An instance as seen now (status derived from the clock). */
@@ -90,6 +97,7 @@ export interface DbInstanceView {
   stackName?: string;
   restoredFrom?: string;
   readyAt: number;
+  kmsKeyId?: string;
 }
 
 /** A snapshot as seen now. */
@@ -103,6 +111,7 @@ export interface DbSnapshotView {
   tags: Tag[];
   readyAt: number;
   type: 'manual' | 'automated';
+  kmsKeyId?: string;
 }
 
 export interface CreateInstanceOptions {
@@ -118,6 +127,8 @@ export interface CreateInstanceOptions {
   /** When the instance becomes 'available' (default: now + the fixed restore time, a fresh DB's create time). */
   readyAt?: number;
   stackName?: string;
+  /** Storage encrypted with this KMS key (key ID, key ARN, alias name or alias ARN); undefined: not encrypted. */
+  kmsKeyId?: string;
 }
 
 export interface RestoreOptions {
@@ -332,6 +343,17 @@ export class RdsSim implements SimService {
     this.assertFreeIdentifier(identifier);
     const engine = options.engine ?? 'postgres';
     const now = this.account.now();
+    let kmsKeyArn: string | undefined;
+    if (options.kmsKeyId !== undefined) {
+      // CreateDBInstance / RestoreDBInstanceFromDBSnapshot need the key usable (RDS creates a grant on
+      // it); a key pending deletion "can't be used in any cryptographic operations" (KMS API reference,
+      // ScheduleKeyDeletion), so the call fails with KMSKeyNotAccessibleFault.
+      const key = this.account.kms.key(options.kmsKeyId);
+      if (!key || key.state !== 'Enabled') {
+        throw new SimServiceError('KMSKeyNotAccessibleFault', `The specified KMS key [${options.kmsKeyId}] does not exist, is not enabled or you do not have permissions to access it.`, 400);
+      }
+      kmsKeyArn = key.arn;
+    }
     const record: InstanceRecord = {
       identifier,
       arn: this.account.arn('rds', `db:${identifier}`),
@@ -349,6 +371,7 @@ export class RdsSim implements SimService {
       tables: copyTables(options.tables ?? {}),
       tags: (options.tags ?? []).map((t) => ({ ...t })),
       ...(options.stackName ? { stackName: options.stackName } : {}),
+      ...(kmsKeyArn ? { kmsKeyId: kmsKeyArn } : {}),
     };
     this.instances.set(identifier, record);
     return this.view(record);
@@ -356,7 +379,11 @@ export class RdsSim implements SimService {
 
   /**
    * Restores a new instance from a snapshot (RestoreDBInstanceFromDBSnapshot, as CloudFormation does for
-   * DBSnapshotIdentifier). The data is the snapshot's, captured when the snapshot was taken. Throws
+   * DBSnapshotIdentifier). The data is the snapshot's, captured when the snapshot was taken, and so is
+   * its encryption: "If you specify the DBSnapshotIdentifier property ... the StorageEncrypted property
+   * value is inherited from the snapshot. If the DB instance is encrypted, the specified KmsKeyId
+   * property is also inherited from the snapshot" (AWS::RDS::DBInstance reference, KmsKeyId); a
+   * snapshot whose key is not usable cannot be restored (KMSKeyNotAccessibleFault). Throws
    * DBSnapshotNotFoundFault when it does not exist, InvalidDBSnapshotStateFault when it is not yet available.
    */
   restoreFromSnapshot(options: RestoreOptions): DbInstanceView {
@@ -377,6 +404,7 @@ export class RdsSim implements SimService {
       ...(options.tags ? { tags: options.tags } : {}),
       readyAt: options.readyAt ?? this.account.now() + this.restoreSeconds(allocatedStorage) * 1000,
       ...(options.stackName ? { stackName: options.stackName } : {}),
+      ...(snapshot.kmsKeyId ? { kmsKeyId: snapshot.kmsKeyId } : {}),
     });
     const record = this.instances.get(view.identifier);
     if (record) record.restoredFrom = snapshot.identifier;
@@ -424,6 +452,7 @@ export class RdsSim implements SimService {
           tags: record.tags.map((t) => ({ ...t })),
           readyAt: record.readyAt,
           type: record.type,
+          ...(record.kmsKeyId ? { kmsKeyId: record.kmsKeyId } : {}),
         }
       : undefined;
   }
@@ -468,6 +497,7 @@ export class RdsSim implements SimService {
       readyAt: now + (t.snapshotFixedSeconds + t.snapshotSecondsPerGb * instance.allocatedStorage) * 1000,
       tables: copyTables(instance.tables),
       tags: tags.map((tag) => ({ Key: tag.Key, Value: tag.Value ?? '' })),
+      ...(instance.kmsKeyId ? { kmsKeyId: instance.kmsKeyId } : {}),
     };
     this.snapshots.set(snapshotId, record);
     return record;
@@ -516,7 +546,13 @@ export class RdsSim implements SimService {
 
   private instanceStatus(record: InstanceRecord): DbInstanceStatus {
     if (record.deleteStartedAt !== undefined) return 'deleting';
-    return this.account.now() < record.readyAt ? 'creating' : 'available';
+    if (this.account.now() < record.readyAt) return 'creating';
+    // A running instance keeps its data key in memory: "resources encrypted with data keys protected by
+    // the KMS key are not affected until the KMS key is used again" (KMS developer guide, "Enable and
+    // disable keys"), so it stays available while its key is pending deletion. Once the key is deleted
+    // its data can never be decrypted again.
+    if (record.kmsKeyId !== undefined && !this.account.kms.key(record.kmsKeyId)) return 'inaccessible-encryption-credentials';
+    return 'available';
   }
 
   private snapshotStatus(record: SnapshotRecord): DbSnapshotStatus {
@@ -531,11 +567,13 @@ export class RdsSim implements SimService {
       engine: record.engine,
       allocatedStorage: record.allocatedStorage,
       endpoint: { address: record.address, port: record.port },
-      tables: record.tables,
+      // An instance whose key is gone has no readable data.
+      tables: this.instanceStatus(record) === 'inaccessible-encryption-credentials' ? {} : record.tables,
       tags: record.tags.map((t) => ({ ...t })),
       readyAt: record.readyAt,
       ...(record.stackName ? { stackName: record.stackName } : {}),
       ...(record.restoredFrom ? { restoredFrom: record.restoredFrom } : {}),
+      ...(record.kmsKeyId ? { kmsKeyId: record.kmsKeyId } : {}),
     };
   }
 
@@ -555,7 +593,8 @@ export class RdsSim implements SimService {
       ...(status === 'creating' ? {} : { Endpoint: { Address: record.address, Port: record.port, HostedZoneId: 'Z2R2ITUGPM61AM' } }),
       AllocatedStorage: record.allocatedStorage,
       StorageType: 'gp3',
-      StorageEncrypted: true,
+      StorageEncrypted: record.kmsKeyId !== undefined,
+      ...(record.kmsKeyId ? { KmsKeyId: record.kmsKeyId } : {}),
       MultiAZ: false,
       AvailabilityZone: `${this.account.region}a`,
       InstanceCreateTime: new Date(record.createdAt),
@@ -587,7 +626,8 @@ export class RdsSim implements SimService {
       SnapshotType: record.type,
       PercentProgress: progress,
       StorageType: 'gp3',
-      Encrypted: true,
+      Encrypted: record.kmsKeyId !== undefined,
+      ...(record.kmsKeyId ? { KmsKeyId: record.kmsKeyId } : {}),
       TagList: record.tags.map((t) => ({ ...t })),
     };
   }

@@ -145,11 +145,16 @@ describe('Migrate', () => {
       version: '2.0.0',
       previousVersion: '1.0.0',
       statistics: { dataSha256: 'a'.repeat(64), values: 1, document: { bucket: 'wf', key: 'runs/x/statistics/a-to-b/destination.json', bytes: 40, sha256: 'ab'.repeat(32) }, summary: 'statistics equal (1 value)' },
-      snapshotsRetained: [],
+      // The new stack's DbSnapshotIdentifier names clone 2's snapshot: kept while the stack references it.
+      snapshotsRetained: ['em-1a2b3c4d-c2-db'],
       executionArn: EXECUTION_ARN,
       objectVersions: 'all',
       buckets: [{ bucket: { logicalId: 'Uploads', bucketName: 'orders-uploads' }, versioning: 'Enabled', counts: INVENTORY_COUNTS, notCarried: 0 }],
     } satisfies MigrationOutput);
+    expect(callsOf(o, 'delete-snapshots').map((c) => (c.input as unknown as DeleteSnapshotsEvent).keep)).toEqual([
+      [{ logicalId: 'Db', dbInstanceIdentifier: 'db', snapshotIdentifier: 'em-1a2b3c4d-c2-db' }],
+    ]);
+    expect(notice(o)).toMatchObject({ outcome: 'SUCCEEDED', snapshotsInUse: [{ logicalId: 'Db', snapshotIdentifier: 'em-1a2b3c4d-c2-db' }] });
     expect(deletedStacks(o)).toEqual([STACK, TEMP]);
     const [c1, c2] = clonesStarted(o);
     expect(c1).toEqual({
@@ -169,8 +174,10 @@ describe('Migrate', () => {
     expect(c2!.snapshots).toEqual([{ logicalId: 'Db', dbInstanceIdentifier: 'db-c1', snapshotIdentifier: 'em-1a2b3c4d-c2-db' }]);
     expect(c2).not.toHaveProperty('templateUrl');
     expect(c2).not.toHaveProperty('smokeTest');
-    // One sweep by name and tag finds both clones' snapshots; none is kept.
-    expect(callsOf(o, 'delete-snapshots').map((c) => c.input)).toEqual([{ snapshots: [], execution: { id: EXECUTION_ARN, name: 'run-1' }, runId: '1a2b3c4d', keep: [] }]);
+    // One sweep by name and tag finds both clones' snapshots; only the one the new stack restores from is kept.
+    expect(callsOf(o, 'delete-snapshots').map((c) => c.input)).toEqual([
+      { snapshots: [], execution: { id: EXECUTION_ARN, name: 'run-1' }, runId: '1a2b3c4d', keep: [{ logicalId: 'Db', dbInstanceIdentifier: 'db', snapshotIdentifier: 'em-1a2b3c4d-c2-db' }] },
+    ]);
     expect(notice(o)).toMatchObject({ outcome: 'SUCCEEDED', stackName: STACK, survivor: STACK, version: '2.0.0' });
     expectNotifiedAndUnlocked(o);
   });
@@ -223,9 +230,12 @@ describe('Migrate', () => {
   it('keeps the original snapshots when asked, and reports them for pipelines', async () => {
     const o = await run(world({}, validated({ retainOriginalSnapshots: true })));
     expect(callsOf(o, 'delete-snapshots').map((c) => (c.input as unknown as DeleteSnapshotsEvent).keep)).toEqual([
-      [{ logicalId: 'Db', dbInstanceIdentifier: 'db', snapshotIdentifier: 'em-1a2b3c4d-c1-db' }],
+      [
+        { logicalId: 'Db', dbInstanceIdentifier: 'db', snapshotIdentifier: 'em-1a2b3c4d-c1-db' },
+        { logicalId: 'Db', dbInstanceIdentifier: 'db', snapshotIdentifier: 'em-1a2b3c4d-c2-db' },
+      ],
     ]);
-    expect((o.output as MigrationOutput).snapshotsRetained).toEqual(['em-1a2b3c4d-c1-db']);
+    expect((o.output as MigrationOutput).snapshotsRetained).toEqual(['em-1a2b3c4d-c1-db', 'em-1a2b3c4d-c2-db']);
   });
 
   it('rejects a bad input before any AWS call, notifies naming the stack, and leaves the lock alone', async () => {

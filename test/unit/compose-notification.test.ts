@@ -292,3 +292,22 @@ describe('compose-notification', () => {
     });
   });
 });
+
+describe('compose-notification: snapshots the new stack restores from', () => {
+  const inUse = [{ logicalId: 'OrdersDb', dbInstanceIdentifier: 'tmp-db', snapshotIdentifier: 'em-1a2b3c4d-c2-ordersdb' }];
+  const sweep = { deleteSnapshots: { deleted: ['em-1a2b3c4d-c1-ordersdb'], alreadyGone: [], notDeletable: [], kept: ['em-1a2b3c4d-c2-ordersdb'] } };
+
+  it('on success, lists them with their parameter and says to keep them and the parameter unchanged, not as a pre-migration backup', () => {
+    const n = composeNotification(base({ outcome: 'SUCCEEDED', version: '1.4.0', snapshotsInUse: inUse, compensation: sweep }));
+    expect(n.message).toContain('SNAPSHOTS KEPT FOR THE NEW STACK\n- em-1a2b3c4d-c2-ordersdb: orders-prod restored OrdersDb from it (parameter OrdersDbSnapshotIdentifier)');
+    expect(n.message).toContain('Keep them while the stack references them. A future update of orders-prod must keep OrdersDbSnapshotIdentifier unchanged');
+    expect(n.message).not.toMatch(/em-1a2b3c4d-c2-ordersdb were kept on purpose: they back up/);
+    expect(JSON.parse(n.details).snapshotsInUse).toEqual(['em-1a2b3c4d-c2-ordersdb']);
+  });
+
+  it('still reports the original snapshots kept as a backup (retainOriginalSnapshots) as such', () => {
+    const withBackup = { deleteSnapshots: { ...sweep.deleteSnapshots, deleted: [], kept: ['em-1a2b3c4d-c1-ordersdb', 'em-1a2b3c4d-c2-ordersdb'] } };
+    const n = composeNotification(base({ outcome: 'SUCCEEDED', version: '1.4.0', snapshotsInUse: inUse, compensation: withBackup }));
+    expect(n.message).toContain('the DB snapshots em-1a2b3c4d-c1-ordersdb were kept on purpose');
+  });
+});

@@ -8,7 +8,9 @@ import {
   type StackResourceSummary,
   type StackStatus,
 } from '@aws-sdk/client-cloudformation';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { GetBucketEncryptionCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkStackStatus, discover } from '../../lambdas/discover/core';
@@ -17,7 +19,14 @@ import { PreflightFailed } from '../../lambdas/shared/errors';
 
 const cfnMock = mockClient(CloudFormationClient);
 const rdsMock = mockClient(RDSClient);
-const clients = { cfn: new CloudFormationClient({ region: 'eu-west-1' }), rds: new RDSClient({ region: 'eu-west-1' }) };
+const s3Mock = mockClient(S3Client);
+const kmsMock = mockClient(KMSClient);
+const clients = {
+  cfn: new CloudFormationClient({ region: 'eu-west-1' }),
+  rds: new RDSClient({ region: 'eu-west-1' }),
+  s3: new S3Client({ region: 'eu-west-1' }),
+  kms: new KMSClient({ region: 'eu-west-1' }),
+};
 const execution = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
 
 const TEMPLATE = `
@@ -102,6 +111,8 @@ async function problemsOf(promise: Promise<unknown>): Promise<string[]> {
 beforeEach(() => {
   cfnMock.reset();
   rdsMock.reset();
+  s3Mock.reset();
+  kmsMock.reset();
 });
 
 describe('discover', () => {
@@ -271,5 +282,58 @@ describe('discover', () => {
       const problems = await problemsOf(discover(clients, { stackName: 'other', execution, pairWith: source() }));
       expect(problems.join('\n')).toMatch(/same bucket orders-prod-uploads-1/);
     });
+  });
+});
+
+describe('discover: KMS keys of a stack the migration deletes', () => {
+  const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+  const KEY_ARN = `arn:aws:kms:eu-west-1:123456789012:key/${KEY_ID}`;
+  const withKey = (policy?: string) =>
+    TEMPLATE.replace('Resources:\n', `Resources:\n  DataKey:\n    Type: AWS::KMS::Key\n${policy ? `    DeletionPolicy: ${policy}\n` : ''}    Properties: {}\n`);
+  const keyResources = [...RESOURCES, resource('DataKey', 'AWS::KMS::Key', KEY_ID)];
+  const noEncryption = () =>
+    s3Mock.on(GetBucketEncryptionCommand).rejects(
+      new S3ServiceException({ name: 'ServerSideEncryptionConfigurationNotFoundError', $fault: 'client', $metadata: {}, message: 'not found' }),
+    );
+
+  it('refuses a key of the stack without DeletionPolicy Retain that encrypts a database, naming key, ARN, database and remedy', async () => {
+    given({ template: withKey(), resources: keyResources, db: dbInstance({ KmsKeyId: KEY_ARN, StorageEncrypted: true }) });
+    noEncryption();
+    const problems = await problemsOf(discover(clients, { stackName: 'orders-prod', execution, deletesStack: true }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`KMS key DataKey (${KEY_ARN}) belongs to stack orders-prod`);
+    expect(problems[0]).toContain('database Database (orders-prod-database-1)');
+    expect(problems[0]).toContain('Set DeletionPolicy: Retain and UpdateReplacePolicy: Retain on DataKey');
+    expect(problems[0]).toContain("move the key out of the environment's stack");
+  });
+
+  it('refuses a key of the stack that is a bucket default key given by alias (resolved with DescribeKey)', async () => {
+    given({ template: withKey('Delete'), resources: keyResources });
+    s3Mock.on(GetBucketEncryptionCommand).resolves({
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/orders-data' } }] },
+    });
+    kmsMock.on(DescribeKeyCommand, { KeyId: 'alias/orders-data' }).resolves({ KeyMetadata: { KeyId: KEY_ID, Arn: KEY_ARN } });
+    const problems = await problemsOf(discover(clients, { stackName: 'orders-prod', execution, deletesStack: true }));
+    expect(problems.join('\n')).toContain('bucket Uploads (orders-prod-uploads-1, SSE-KMS default encryption)');
+  });
+
+  it('accepts a key kept by DeletionPolicy Retain (RetainExceptOnCreate too) without reading any bucket', async () => {
+    for (const policy of ['Retain', 'RetainExceptOnCreate']) {
+      given({ template: withKey(policy), resources: keyResources, db: dbInstance({ KmsKeyId: KEY_ARN, StorageEncrypted: true }) });
+      await expect(discover(clients, { stackName: 'orders-prod', execution, deletesStack: true })).resolves.toMatchObject({ stackName: 'orders-prod' });
+    }
+    expect(s3Mock.commandCalls(GetBucketEncryptionCommand)).toHaveLength(0);
+  });
+
+  it('accepts a key of the stack that encrypts none of its databases and buckets, and keys of other stacks', async () => {
+    given({ template: withKey(), resources: keyResources, db: dbInstance({ KmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/other-key', StorageEncrypted: true }) });
+    noEncryption();
+    await expect(discover(clients, { stackName: 'orders-prod', execution, deletesStack: true })).resolves.toMatchObject({ stackName: 'orders-prod' });
+  });
+
+  it('does not judge keys of a stack the workflow does not delete (a clone source or destination)', async () => {
+    given({ template: withKey(), resources: keyResources, db: dbInstance({ KmsKeyId: KEY_ARN, StorageEncrypted: true }) });
+    await expect(discover(clients, { stackName: 'orders-prod', execution })).resolves.toMatchObject({ stackName: 'orders-prod' });
+    expect(s3Mock.commandCalls(GetBucketEncryptionCommand)).toHaveLength(0);
   });
 });

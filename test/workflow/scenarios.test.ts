@@ -48,4 +48,14 @@ describe('Migrate, rehearsed on the simulated account', () => {
     expect(message!.message).toMatch(/customers\.count/);
     expect(result.error).toBe('StatisticsMismatch');
   });
+
+  it('stack-owned-kms-key: the preflight refuses before the standby, naming the key, its ARN, the database and the remedy', async () => {
+    const result = await rehearse(scenario('stack-owned-kms-key'), { size: TEST_SIZE });
+    expect(result.error).toBe('PreflightFailed');
+    expect(result.snapshotsMade).toBe(0);
+    const [message] = result.report.notifications;
+    expect(message!.message).toContain('Failed at state: "Discover the environment"');
+    expect(message!.message).toMatch(/KMS key DataKey \(arn:aws:kms:[^)]+:key\/[0-9a-f-]+\) belongs to stack orders-prod and encrypts database OrdersDb/);
+    expect(message!.message).toContain('Set DeletionPolicy: Retain and UpdateReplacePolicy: Retain on DataKey');
+  });
 });
