@@ -17,8 +17,8 @@ export const TARGET_SCORE = 90;
 const USAGE = `Usage: npm run mutants -- [--json] [--named-only | --stryker-only] [--only ID,...] [--check-anchors]
 
   --json           end with the figures as one JSON object on the last line
-  --named-only     only the named mutants against the end-to-end checks (about 6 minutes)
-  --stryker-only   only Stryker over the safety cores (about 15 minutes)
+  --named-only     only the named mutants against the end-to-end checks (about 9 minutes idle)
+  --stryker-only   only Stryker over the safety cores (about 20 minutes idle)
   --only           named mutants whose id contains one of these (implies the named part)
   --check-anchors  only check that every named mutant's anchors are found once; run nothing
 
