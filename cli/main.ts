@@ -12,6 +12,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   states: async () => (await import('./states')).statesCommand(),
   bench: async (argv) => (await import('./bench')).benchCommand(argv),
   faults: async (argv) => (await import('./faults')).faultsCommand(argv),
+  mutants: async (argv) => (await import('./mutants')).mutantsCommand(argv),
 };
 
 const USAGE = `Usage: env-migrator <command> [options]
@@ -25,6 +26,7 @@ Commands:
   states       list every state of the synthesized Migrate and Clone definitions
   bench        measure the reference migration's downtime, cost and copy speed against the original script
   faults       run the fault matrix, randomized fault schedules and bad inputs on the simulated account
+  mutants      mutation testing: how well the tests guard the safety cores, and which named bugs the end-to-end checks catch
 
 Run "env-migrator <command> --help" for a command's options.`;
 

@@ -1,0 +1,27 @@
+// Mutation testing of the safety cores (`npm run mutants`, bench/mutants/run.ts): the code that
+// decides whether anything may be deleted, copied or trusted. See README "Mutation testing".
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutants.config.ts', related: false },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'lambdas/delete-stack/core.ts',
+    'lambdas/verify-bucket/core.ts',
+    'lambdas/compare-statistics/core.ts',
+    'lambdas/copy-bucket/core.ts',
+    'lambdas/delete-snapshots/core.ts',
+    'lambdas/shared/s3-objects.ts',
+  ],
+  // Two cores: two vitest instances, each single-worker (the runner forces it).
+  concurrency: 2,
+  // Module-level constants are covered at import by every test; running the whole set for each is
+  // what would make the run take an hour. They are listed as Ignored in the report.
+  ignoreStatic: true,
+  reporters: ['json', 'clear-text', 'progress'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+  timeoutMS: 10000,
+};
