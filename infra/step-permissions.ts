@@ -263,7 +263,7 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
           why: 'count every version and delete marker of the current stack\'s buckets and read their versioning (preflight)',
           statement: allow(['s3:ListBucketVersions', 's3:GetBucketVersioning'], arns.buckets),
         },
-        { why: 'read the archive status of Intelligent-Tiering objects (HeadObject)', statement: allow(['s3:GetObject'], arns.objects) },
+        { why: 'read the archive status of Intelligent-Tiering objects and versions (HeadObject)', statement: allow(['s3:GetObject', 's3:GetObjectVersion'], arns.objects) },
         kmsThroughS3(['kms:Decrypt'], 'HeadObject of an SSE-KMS object'),
       ];
     case 'recheck-original':

@@ -190,19 +190,25 @@ describe('environment data helpers', () => {
       orders: [{ customer: 3, id: 'o2' }, { customer: 1, id: 'o1' }],
       customers: [{ id: 3 }, { id: 1 }, { id: 2 }],
     });
-    account.s3.putObjectDirect(physical('orders-tmp', 'UploadsBucket'), 'big/video.mp4', { size: 6 * 1024 ** 3, seedId: 'video', multipartParts: 8 });
+    replaceObject(physical('orders-tmp', 'UploadsBucket'), 'big/video.mp4', { size: 6 * 1024 ** 3, seedId: 'video', multipartParts: 8 });
     const original = environmentData(account, 'orders');
     const copy = environmentData(account, 'orders-tmp');
     expect(copy.buckets.UploadsBucket?.['big/video.mp4']?.etag).not.toBe(original.buckets.UploadsBucket?.['big/video.mp4']?.etag);
     expect(sameData(original, copy)).toEqual({ equal: true, differences: [] });
   });
 
+  /** The one version of `key` written again differently (UploadsBucket is versioned: a plain PUT would add a version). */
+  function replaceObject(bucket: string, key: string, opts: Parameters<typeof account.s3.putObjectDirect>[2]): void {
+    account.s3.deleteObjectDirect(bucket, key, account.s3.getObjectRecord(bucket, key)!.versionId);
+    account.s3.putObjectDirect(bucket, key, opts);
+  }
+
   it('name every missing row, missing object and changed object', () => {
     setUp();
     seedEnvironment('orders');
     seedEnvironment('orders-tmp');
     account.rds.setTables(physical('orders-tmp', 'OrdersDb'), { customers: [{ id: 1 }, { id: 2 }], orders: [{ id: 'o1', customer: 1 }, { id: 'o2', customer: 3 }] });
-    account.s3.putObjectDirect(physical('orders-tmp', 'UploadsBucket'), 'a.png', { body: 'png-b' });
+    replaceObject(physical('orders-tmp', 'UploadsBucket'), 'a.png', { body: 'png-b' });
     account.s3.putObjectDirect(physical('orders-tmp', 'ReportsBucket'), 'extra.csv', { body: 'x' });
     const result = sameData(environmentData(account, 'orders'), environmentData(account, 'orders-tmp'));
     expect(result.equal).toBe(false);
@@ -210,6 +216,9 @@ describe('environment data helpers', () => {
       'databases.OrdersDb.customers: 1 row(s) missing, e.g. {"id":3}',
       'buckets.UploadsBucket/a.png: content differs',
       'buckets.ReportsBucket/extra.csv: extra object',
+      // The history check says the same per version.
+      'buckets.UploadsBucket/a.png: version 1 of 1: content differs',
+      'buckets.ReportsBucket/extra.csv: extra history (1 version(s))',
     ]);
     const contained = sameData(environmentData(account, 'orders'), environmentData(account, 'orders-tmp'), { allowExtra: true });
     expect(contained.differences).not.toContain('buckets.ReportsBucket/extra.csv: extra object');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -5,7 +6,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { recheckOriginal, type RecheckOriginalDeps } from '../../lambdas/recheck-original/core';
 import { canonicalJson, statisticsDigest } from '../../lambdas/shared/canonical-json';
-import type { CloneOutput, ManifestEntry, ManifestRef, RecheckOriginalEvent, VerifyBucketResult } from '../../lambdas/shared/contracts';
+import type {
+  DocumentRef, CloneOutput, ManifestEntry, ManifestRef, RecheckOriginalEvent, VerifyBucketResult } from '../../lambdas/shared/contracts';
 import { OriginalChangedAfterVerification } from '../../lambdas/shared/errors';
 import { listingLine, manifestPartKey, SetDigester } from '../../lambdas/shared/manifest';
 
@@ -59,6 +61,14 @@ function verification(bucket: string, entries: ManifestEntry[]): VerifyBucketRes
 const DATA = [v('a', 'a2'), v('a', 'a1'), { key: 'b', versionId: 'b2', deleteMarker: true as const }, v('b', 'b1')];
 const UPLOADS = [v('u/1', 'null', 10)];
 
+/** The statistics response clone 1 kept in the workflow bucket (compare-statistics' document). */
+function statisticsDocument(body: unknown): DocumentRef {
+  const text = JSON.stringify(body);
+  const key = 'runs/run-1/statistics/source.json';
+  stored.set(key, text);
+  return { bucket: 'workflow', key, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') };
+}
+
 function event(extra: Partial<RecheckOriginalEvent> = {}, copyExtra: Partial<CloneOutput> = {}): RecheckOriginalEvent {
   const data = { customers: { count: 57 }, orders: { count: 9 } };
   return {
@@ -78,7 +88,7 @@ function event(extra: Partial<RecheckOriginalEvent> = {}, copyExtra: Partial<Clo
       verification: [verification('orders-data', DATA), verification('orders-uploads', UPLOADS)],
       statistics: {
         status: 'EQUAL',
-        source: { url: STATS_URL, ok: true, dataSha256: statisticsDigest(data) },
+        source: { url: STATS_URL, ok: true, dataSha256: statisticsDigest(data), document: statisticsDocument({ data }) },
         destination: { url: 'https://tmp/stats', ok: true, dataSha256: statisticsDigest(data) },
         differences: [],
         differenceCount: 0,
@@ -129,7 +139,7 @@ beforeEach(() => {
   s3Mock.on(GetObjectCommand).callsFake((i: { Key: string }) => {
     const text = stored.get(i.Key);
     if (text === undefined) throw Object.assign(new Error('no such key'), { name: 'NoSuchKey' });
-    return { Body: { transformToString: async () => text } };
+    return { Body: { transformToString: async () => text, transformToByteArray: async () => new Uint8Array(Buffer.from(text)) } };
   });
   lists('orders-data', DATA);
   lists('orders-uploads', UPLOADS);
