@@ -7,6 +7,7 @@
  * against, so "the survivor holds all the data" includes the late write.
  */
 import type { Baseline } from './invariants';
+import { recordKey } from './sim/environment-data';
 import type { SimAccount } from './sim/account';
 import { type RunningState, taskHooks } from './faults/state-context';
 import type { Row } from './sim/rds';
@@ -29,8 +30,9 @@ function physicalId(account: SimAccount, stackName: string, logicalId: string): 
 export function lateObject(stackName: string, bucketLogicalId: string, key: string, body: string): LateWrite {
   return {
     apply(account, baseline) {
-      const o = account.s3.putObjectDirect(physicalId(account, stackName, bucketLogicalId), key, { body, contentType: 'application/json' });
-      if (baseline) baseline.data.buckets[bucketLogicalId] = { ...baseline.data.buckets[bucketLogicalId], [key]: { size: o.size, etag: o.etag, contentHash: o.contentHash } };
+      const bucket = physicalId(account, stackName, bucketLogicalId);
+      account.s3.putObjectDirect(bucket, key, { body, contentType: 'application/json' });
+      if (baseline) recordKey(account, baseline.data, bucketLogicalId, bucket, key);
     },
   };
 }

@@ -2,6 +2,7 @@
  * Rehearsal scenarios: the sample migration, and the ways it can go wrong that the workflow must
  * survive. Each scenario arms faults in the simulated account and says how it must end.
  */
+import { recordKey } from './sim/environment-data';
 import { tempStackNameOf } from '../lambdas/shared/naming';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
 import type { Baseline } from './invariants';
@@ -137,9 +138,9 @@ export const SCENARIOS: Scenario[] = [
     arm: ({ account, baseline }) => {
       const uploads = account.cloudformation.resourcesOf(SAMPLE_STACK).find((r) => r.logicalId === 'UploadsBucket')!.physicalId;
       const key = 'uploads/archive/2019-ledger.csv';
-      const o = account.s3.putObjectDirect(uploads, key, { body: 'ledger 2019\n', contentType: 'text/csv', storageClass: 'DEEP_ARCHIVE' });
+      account.s3.putObjectDirect(uploads, key, { body: 'ledger 2019\n', contentType: 'text/csv', storageClass: 'DEEP_ARCHIVE' });
       // Part of the original's data from the start: the survivor must still hold it.
-      if (baseline) baseline.data.buckets.UploadsBucket = { ...baseline.data.buckets.UploadsBucket, [key]: { size: o.size, etag: o.etag, contentHash: o.contentHash } };
+      if (baseline) recordKey(account, baseline.data, 'UploadsBucket', uploads, key);
     },
     expected: { outcome: 'failed', survivor: 'original-name' },
   },

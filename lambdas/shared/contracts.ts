@@ -772,8 +772,8 @@ export interface CloneOutput {
   destinationDbInstances: DbInstanceRef[];
   version: string;
   snapshots: SnapshotRef[];
-  /** Each bucket's copy report. Migrate's Clone tasks leave it out of their state (read by no later state). */
-  copies: CopyBucketResult[];
+  /** Each bucket's copy totals, in the order of `verification`. */
+  copies: CopyTotals[];
   verification: VerifyBucketResult[];
   statistics: CompareStatisticsResult;
 }

@@ -6,6 +6,7 @@
  * kept, back in service, the temporary copy deleted and one notification naming what changed; the
  * invariants check that the survivor holds the late write too (local/late-writes.ts amends the baseline).
  */
+import { recordKey } from '../sim/environment-data';
 import { armLateWrites, lateObject, lateRow } from '../late-writes';
 import { SAMPLE_STACK } from '../sample-environment';
 import type { TimingProfile } from '../sim/core';
@@ -56,9 +57,8 @@ export const LATE_WRITE_ROUTES: Route[] = [
       // of the original from the start, so part of its baseline too.
       const uploads = account.cloudformation.resourcesOf(SAMPLE_STACK).find((r) => r.logicalId === 'UploadsBucket')!.physicalId;
       const key = 'uploads/log/rolling.txt';
-      let o;
-      for (let i = 0; i <= 1000; i++) o = account.s3.putObjectDirect(uploads, key, { body: `line ${i}\n` });
-      if (baseline && o) baseline.data.buckets.UploadsBucket = { ...baseline.data.buckets.UploadsBucket, [key]: { size: o.size, etag: o.etag, contentHash: o.contentHash } };
+      for (let i = 0; i <= 1000; i++) account.s3.putObjectDirect(uploads, key, { body: `line ${i}\n` });
+      if (baseline) recordKey(account, baseline.data, 'UploadsBucket', uploads, key);
     },
   },
 ];

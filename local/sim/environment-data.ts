@@ -78,6 +78,22 @@ export function environmentData(account: SimAccount, stackName: string): Environ
   return data;
 }
 
+/**
+ * Records in `data` (a baseline) one key of a bucket as the account holds it now, current object and
+ * whole history: a write the original received on purpose during a scenario is part of its data.
+ */
+export function recordKey(account: SimAccount, data: EnvironmentData, bucketLogicalId: string, bucketName: string, key: string): void {
+  const current = account.s3.getObjectRecord(bucketName, key);
+  const buckets = { ...data.buckets[bucketLogicalId] };
+  if (current) buckets[key] = { size: current.size, etag: current.etag, contentHash: current.contentHash };
+  else delete buckets[key];
+  data.buckets[bucketLogicalId] = buckets;
+  const history = historiesOf(account, bucketName)[key];
+  const histories = { ...data.histories[bucketLogicalId] };
+  if (history) histories[key] = history;
+  data.histories[bucketLogicalId] = histories;
+}
+
 /** JSON with object keys sorted, so equal rows compare equal whatever their key order. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
