@@ -328,7 +328,7 @@ function reportPhase(scope: Construct): sfn.IChainable {
     version: sfn.JsonPath.stringAt('$.targetVersion'),
     snapshots: sfn.JsonPath.listAt('$.snapshot.snapshots'),
     copies: sfn.JsonPath.listAt('$.copies'),
-    verification: sfn.JsonPath.listAt('$.verification'),
+    verification: sfn.JsonPath.listAt('$.buckets'),
     statistics: sfn.JsonPath.objectAt('$.statistics'),
   });
   const identical = sfn.Pass.jsonPath(scope, 'Report an identical copy', { parameters: output('EQUAL') });
@@ -348,12 +348,12 @@ function reportPhase(scope: Construct): sfn.IChainable {
   });
   tally.next(verdict);
 
-  const verdicts = project(scope, 'Collect the verdicts', 'Take the verdict', '$.verification', '$.status', '$.verdicts');
-  const verifications = project(scope, 'Collect the verification results', 'Take the verification result', '$.buckets', '$.verification', '$.verification');
+  const verdicts = project(scope, 'Collect the verdicts', 'Take the verdict', '$.buckets', '$.status', '$.verdicts');
+  // The verification results replace the per-bucket reports in place (`$.buckets` becomes the list of
+  // VerifyBucketResult): never held twice in the state (256 KiB limit, 50 buckets).
+  const verifications = project(scope, 'Collect the verification results', 'Take the verification result', '$.buckets', '$.verification', '$.buckets');
   const copies = project(scope, 'Collect the copy results', 'Take the copy result', '$.buckets', '$.copy', '$.copies');
-  // Once projected, the per-bucket reports would be in the state twice (256 KiB limit, 50 buckets).
-  const forget = sfn.Pass.jsonPath(scope, 'Forget the bucket reports', { result: sfn.Result.fromObject({}), resultPath: '$.buckets' });
-  copies.next(verifications).next(forget).next(verdicts).next(tally);
+  copies.next(verifications).next(verdicts).next(tally);
   return copies;
 }
 

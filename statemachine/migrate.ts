@@ -84,7 +84,11 @@ export function buildMigrateDefinition(scope: Construct, props: MigrateDefinitio
 
   const success = cleanUpPhase(scope, fns, tail);
   const secondClone = secondClonePhase(scope, props, { next: success, mismatch: preserveAfterSecondMismatch(scope, fns, tail), compensation: phaseB });
-  const deletion = deleteCurrentPhase(scope, fns, secondClone, phaseB, phaseA);
+  // Once the original is gone its bucket reports have served (the recheck and the emptying read them):
+  // the state keeps only what later states read, so fifty buckets' reports are not carried twice.
+  const forgetReports = sfn.Pass.jsonPath(scope, "Forget the first clone's bucket reports", { result: sfn.Result.fromArray([]), resultPath: '$.clone1.output.verification' });
+  forgetReports.next(secondClone);
+  const deletion = deleteCurrentPhase(scope, fns, forgetReports, phaseB, phaseA);
   const recheck = recheckPhase(scope, fns, deletion, phaseA);
   const firstClone = firstClonePhase(scope, props, { next: recheck, mismatch: preserveAfterFirstMismatch(scope, fns, tail), compensation: phaseA });
   const standby = standbyPhase(scope, fns, firstClone, phaseA);
