@@ -11,6 +11,7 @@ import { runLocalCommand } from '../../cli/run-local';
 import { runOnSimulatedClock } from '../../local/clock';
 import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, seedSampleEnvironment, templateUrl } from '../../local/sample-environment';
 import { SimAccount } from '../../local/sim/account';
+import { ensureWorkflowBucket } from '../../local/workflow-bucket';
 import { installSimulatedAccount } from '../../local/sim/install';
 
 // The steps' own logs (Powertools, JSON on stdout) are for CloudWatch; keep the test output readable.
@@ -28,6 +29,8 @@ describe('env-migrator run-local', () => {
     seedSampleEnvironment(account, TEST_SIZE);
     const topicArn = account.sns.createTopic('ops-alerts');
     account.dynamodb.createTable('migration-locks', 'stackName');
+    // The workflow's bucket for manifests (STOPGAP: run-local will take it as an option once the construct has it).
+    ensureWorkflowBucket(account);
     uninstall = installSimulatedAccount(account);
     const dir = mkdtempSync(join(tmpdir(), 'run-local-'));
     const inputFile = join(dir, 'migration.json');
