@@ -306,12 +306,8 @@ export async function emptyBucket(s3: S3Client, bucket: string): Promise<number>
     if (page.NextKeyMarker === undefined && page.NextVersionIdMarker === undefined) {
       throw new AwsRequestFailed(`ListObjectVersions of ${bucket} is truncated but gave no marker to continue from`);
     }
-    // Everything listed so far is deleted: the next page is the listing's start again. Markers would
-    // name versions that no longer exist, and where S3 resumes after a deleted version is not
-    // documented (the simulated S3 skips the rest of that key, which left a key of 1,200 versions
-    // half-emptied and the bucket undeletable).
-    keyMarker = undefined;
-    versionIdMarker = undefined;
+    keyMarker = page.NextKeyMarker;
+    versionIdMarker = page.NextVersionIdMarker;
   }
 }
 

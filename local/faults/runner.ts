@@ -162,6 +162,8 @@ const SIMULATED_LIMIT_MS = 20 * 24 * 3600 * 1000;
  */
 function limitCopyConcurrency(): void {
   process.env.COPY_CONCURRENCY ??= '4';
+  // Likewise the verification's requests in flight, so that slow reads make it continue too.
+  process.env.VERIFY_CONCURRENCY ??= '4';
 }
 
 /** Runs one migration as `spec` says and checks the invariants. Never throws for what the workflow does. */

@@ -204,7 +204,7 @@ function historyDifference(mine: VersionFingerprint[], theirs: VersionFingerprin
   for (let i = 0; i < Math.max(mine.length, theirs.length); i++) {
     const a = mine[i];
     const b = theirs[i];
-    const at = `version ${i + 1} of ${mine.length}`;
+    const at = i < mine.length ? `version ${i + 1} of ${mine.length}` : `version ${i + 1}`;
     if (!a || !b || a.deleteMarker !== b.deleteMarker) return `${at}: ${describeEntry(a)} became ${describeEntry(b)} (history of ${mine.length} became ${theirs.length})`;
     if (a.deleteMarker || b.deleteMarker) continue;
     if (a.size !== b.size) return `${at}: size ${a.size} vs ${b.size}`;

@@ -126,6 +126,21 @@ describe('copy-bucket and verify-bucket on versioned buckets', () => {
     expect(verified.sourceManifest?.listing.count).toBe(9);
   });
 
+  it('carries a key whose history spans listing pages (1,100 versions and 4 delete markers), proven EQUAL', async () => {
+    const { account, s3 } = setUp();
+    for (let v = 1; v <= 1100; v++) {
+      account.s3.putObjectDirect(PAIR.sourceBucket, 'ledger', { body: `revision ${v}`, metadata: { revision: String(v) } });
+      if (v % 250 === 0) void account.s3.operations.DeleteObject!({ Bucket: PAIR.sourceBucket, Key: 'ledger' });
+    }
+    account.s3.putObjectDirect(PAIR.sourceBucket, 'm-after', { body: 'after' });
+
+    const copied = await copyBucket(s3, copyEvent(), PLENTY, COPY);
+    expect(copied.continuation.totals).toMatchObject({ objectsCopied: 1101, deleteMarkersCopied: 4 });
+    expect(historyOf(account, PAIR.destinationBucket, 'ledger')).toEqual(historyOf(account, PAIR.sourceBucket, 'ledger'));
+    const verified = await verifyBucket(s3, { pair: PAIR, execution: EXECUTION }, PLENTY, VERIFY);
+    expect(verified).toMatchObject({ status: 'EQUAL', source: { objects: 2, versions: 1101, deleteMarkers: 4 } });
+  });
+
   it('verifies across invocations, resuming after the last key compared, with the same verdict and digests as in one go', async () => {
     const { s3 } = setUp();
     await seedHistory(s3);
