@@ -63,7 +63,17 @@ export const NAMED_MUTANTS: NamedMutant[] = [
     id: 'verify-bucket/first-page-only',
     title: 'verify-bucket reads only the first page',
     file: VERIFY_BUCKET,
-    edits: [{ find: 'token = page.IsTruncated ? page.NextContinuationToken : undefined;', replace: 'token = undefined;' }],
+    edits: [
+      // Both listings end with their first page (the reader is told no page follows).
+      {
+        find: 'const sourceReader = new HistoryReader(list, pair.sourceBucket, prior?.lastKey);',
+        replace: 'const sourceReader = new HistoryReader((i) => list(i).then((p) => ({ ...p, IsTruncated: false })), pair.sourceBucket, prior?.lastKey);',
+      },
+      {
+        find: 'const destinationReader = new HistoryReader(list, pair.destinationBucket, prior?.lastKey);',
+        replace: 'const destinationReader = new HistoryReader((i) => list(i).then((p) => ({ ...p, IsTruncated: false })), pair.destinationBucket, prior?.lastKey);',
+      },
+    ],
   },
   {
     // Sizes and keys still compared; neither the ETag nor the checksum rule, nor the digest, looks at content.
@@ -71,9 +81,8 @@ export const NAMED_MUTANTS: NamedMutant[] = [
     title: 'verify-bucket ignores content',
     file: VERIFY_BUCKET,
     edits: [
-      { find: "source.etag !== destination.etag ? 'CONTENT_DIFFERS' : undefined", replace: 'undefined' },
-      { find: "common.source !== common.destination ? 'CONTENT_DIFFERS' : undefined", replace: 'undefined' },
-      { find: 'return `${o.key}\\t${o.size}\\t${fingerprint}`;', replace: 'return `${o.key}\\t${o.size}`;' },
+      { find: "else if (fingerprints[0] !== fingerprints[1]) problems.push({ problem: 'CONTENT_DIFFERS', detail: `by ${rule}` });", replace: '' },
+      { find: "JSON.stringify([key, position, 'V', e.size, fingerprint, sha(", replace: "JSON.stringify([key, position, 'V', e.size, fingerprint.length >= 0 ? '' : fingerprint, sha(" },
     ],
   },
   {
@@ -82,11 +91,8 @@ export const NAMED_MUTANTS: NamedMutant[] = [
     title: 'verify-bucket ignores extra destination objects',
     file: VERIFY_BUCKET,
     edits: [
-      {
-        find: 'const etagsAreMd5 = !sourceKms && !destinationKms;',
-        replace:
-          'const etagsAreMd5 = !sourceKms && !destinationKms; { const keys = new Set(sourceObjects.map((o) => o.key)); const kept = destinationObjects.filter((o) => keys.has(o.key)); destinationObjects.length = 0; destinationObjects.push(...kept); }',
-      },
+      // Keys only the destination holds are neither reported nor counted.
+      { find: 'const found = destinationHistory?.entries ?? [];', replace: 'const found = sourceHistory ? (destinationHistory?.entries ?? []) : [];' },
     ],
   },
   {
@@ -95,9 +101,7 @@ export const NAMED_MUTANTS: NamedMutant[] = [
     title: 'verify-bucket passes NOT_COMPARABLE objects',
     file: VERIFY_BUCKET,
     edits: [
-      { find: "problem: sizeDiffers ? 'SIZE_DIFFERS' : 'NOT_COMPARABLE',", replace: "problem: sizeDiffers ? 'SIZE_DIFFERS' : undefined," },
-      { find: 'sourceFingerprint: `not-comparable:${source.etag}`,', replace: "sourceFingerprint: 'not-comparable'," },
-      { find: 'destinationFingerprint: `not-comparable:${destination.etag}`,', replace: "destinationFingerprint: 'not-comparable'," },
+      { find: "if (rule === 'notComparable') problems.push({ problem: 'NOT_COMPARABLE', detail: fingerprints[0].slice('not-comparable:'.length) });", replace: "if (rule === 'notComparable') fingerprints = ['not-comparable', 'not-comparable'];" },
     ],
   },
   {
@@ -106,8 +110,8 @@ export const NAMED_MUTANTS: NamedMutant[] = [
     file: COMPARE_STATISTICS,
     edits: [
       {
-        find: 'if (!source.ok || !destination.ok || !source.data || !destination.data) return notCompared(source, destination);',
-        replace: "if (!source.ok || !destination.ok || !source.data || !destination.data) return { ...notCompared(source, destination), status: 'EQUAL' };",
+        find: 'if (!sourceAnswer.data || !destinationAnswer.data) return notCompared(source, destination);',
+        replace: "if (!sourceAnswer.data || !destinationAnswer.data) return { ...notCompared(source, destination), status: 'EQUAL' };",
       },
     ],
   },
