@@ -16,7 +16,7 @@ import type { RemainingTime } from '../shared/handler';
 import { EMPTY_SET_DIGEST, ManifestWriter, SetDigester, sameSetDigest } from '../shared/manifest';
 import { bucketUsesKms, commonChecksum, compareKeys, fullObjectChecksums, isMultipartEtag } from '../shared/s3-objects';
 import { HistoryReader, type ListedEntry, wantedEntries } from '../shared/versions';
-import { computeChecksum } from './object-hash';
+import { computeChecksum } from '../shared/object-hash';
 
 /** Differences kept in the state (Step Functions payloads are limited); all are counted and stored in the workflow's bucket. */
 export const MAX_DIFFERENCES = 20;
@@ -336,7 +336,7 @@ class VersionJudge {
     if (!written) why = 'the copy has no CRC64NVME';
     else if (s.size > this.hashMaxBytes) why = `${s.size} bytes, over the ${this.hashMaxBytes} read in the step`;
     else {
-      const computed = await this.limit(() => computeChecksum(this.s3, this.sourceBucket, s.key, versionOf(s).VersionId, 'CRC64NVME'));
+      const { value: computed } = await this.limit(() => computeChecksum(this.s3, this.sourceBucket, s.key, versionOf(s).VersionId, 'CRC64NVME'));
       return { rule: 'hashed', fingerprints: [`CRC64NVME:${computed}`, `CRC64NVME:${written}`] };
     }
     // Marked per side so that even equal ETags never make the two digests equal by accident.
