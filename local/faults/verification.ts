@@ -81,6 +81,16 @@ export const VERIFICATION_ATTACKS: VerificationAttack[] = [
       account.s3.putObjectDirect(bucket, record.key, { body: record.body!, tags: record.tags });
     },
   },
+  {
+    name: 'tags-lost',
+    description: 'one copied report lost its tags (a copy with TaggingDirective REPLACE and none given); content and metadata intact',
+    expectedProblem: 'TAGS_DIFFERS',
+    damage: (account, bucketOf) => {
+      const bucket = bucketOf('ReportsBucket');
+      const record = account.s3.listAll(bucket).find((o) => o.body !== undefined && Object.keys(o.tags).length > 0)!;
+      account.s3.putObjectDirect(bucket, record.key, { body: record.body!, contentType: record.contentType, metadata: record.metadata });
+    },
+  },
 ];
 
 export interface VerificationAttackResult {

@@ -976,6 +976,9 @@ export class S3Sim implements SimService {
       ContentLength: range.end - range.start,
       ContentRange: range.contentRange,
       PartsCount: input.PartNumber !== undefined ? (record.partSizes?.length ?? 1) : undefined,
+      // HeadObject reference, x-amz-tagging-count: "The number of tags, if any, on the object, when you
+      // have the relevant permission to read object tags" (absent for none, as GetObject answers).
+      TagCount: Object.keys(record.tags).length || undefined,
     };
   }
 
