@@ -71,6 +71,24 @@ export const SCENARIOS: Scenario[] = [
     expected: { outcome: 'failed', survivor: 'original-name' },
   },
   {
+    name: 'statistics-endpoint-error',
+    description: "the temporary copy's statistics endpoint answers HTTP 500: an endpoint that cannot be read is never a match, the original is kept and back in service",
+    input: baseInput,
+    arm: ({ account, tempStackName }) => {
+      account.faults.silent.statisticsErrorForStack = tempStackName;
+    },
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'statistics-empty-document',
+    description: "the temporary copy's statistics endpoint answers an empty document: nothing counted is never a match, the original is kept and back in service",
+    input: baseInput,
+    arm: ({ account, tempStackName }) => {
+      account.faults.silent.emptyStatisticsForStack = tempStackName;
+    },
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
     name: 'stats-mismatch-second-clone',
     description: 'the new environment restores with rows missing after the original was deleted: the temporary copy, the only complete one, is kept',
     input: baseInput,

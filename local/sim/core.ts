@@ -66,6 +66,10 @@ export interface SilentFaults {
   copySkipsKey?: (key: string) => boolean;
   /** The statistics endpoint of this stack answers the numbers cached before its database was restored (stale zeros). */
   staleStatisticsForStack?: string;
+  /** The statistics endpoint of this stack answers HTTP 500 (an application error behind a healthy load balancer). */
+  statisticsErrorForStack?: string;
+  /** The statistics endpoint of this stack answers 200 with an empty document (`{"data":{}}`): nothing counted. */
+  emptyStatisticsForStack?: string;
 }
 
 interface ArmedFault extends CallFault {

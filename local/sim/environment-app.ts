@@ -56,6 +56,8 @@ async function abortable(ms: number, signal: AbortSignal): Promise<void> {
 export function statisticsResponse(account: SimAccount, stackId: string): Response {
   const stack = account.cloudformation.stackById(stackId);
   if (!stack) return unavailable('no such stack');
+  if (account.faults.silent.statisticsErrorForStack === stack.stackName) return json(500, { message: 'internal error' });
+  if (account.faults.silent.emptyStatisticsForStack === stack.stackName) return json(200, { data: {} });
   const resources = account.cloudformation.resourcesOf(stackId);
   const databases = resources.filter((r) => r.type === 'AWS::RDS::DBInstance');
   const buckets = resources.filter((r) => r.type === 'AWS::S3::Bucket');
