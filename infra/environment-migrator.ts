@@ -133,6 +133,20 @@ const KEY_ACCOUNT_ACTIONS = [
   'kms:GenerateDataKey',
 ];
 
+/**
+ * The key policy statement both of the construct's keys start with, written out instead of CDK's
+ * default (`kms:*` for the account): the account's IAM policies may administer the key and use it,
+ * with every action named.
+ */
+function accountKeyStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AccountAdministersAndUsesTheKey',
+    principals: [new iam.AccountRootPrincipal()],
+    actions: KEY_ACCOUNT_ACTIONS,
+    resources: ['*'],
+  });
+}
+
 /** Steps that start or follow S3 Batch Operations checksum jobs (env CHECKSUM_JOB_ROLE_ARN). */
 const CHECKSUM_JOB_STEPS: readonly StepName[] = ['start-checksum-job', 'checksum-job-status'];
 
@@ -189,12 +203,7 @@ export class EnvironmentMigrator extends Construct {
       enableKeyRotation: true,
       policy: new iam.PolicyDocument({
         statements: [
-          new iam.PolicyStatement({
-            sid: 'AccountAdministersAndUsesTheKey',
-            principals: [new iam.AccountRootPrincipal()],
-            actions: KEY_ACCOUNT_ACTIONS,
-            resources: ['*'],
-          }),
+          accountKeyStatement(),
         ],
       }),
     });
@@ -245,12 +254,7 @@ export class EnvironmentMigrator extends Construct {
       enableKeyRotation: true,
       policy: new iam.PolicyDocument({
         statements: [
-          new iam.PolicyStatement({
-            sid: 'AccountAdministersAndUsesTheKey',
-            principals: [new iam.AccountRootPrincipal()],
-            actions: KEY_ACCOUNT_ACTIONS,
-            resources: ['*'],
-          }),
+          accountKeyStatement(),
           new iam.PolicyStatement({
             sid: 'CloudWatchAlarmsPublish',
             principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
