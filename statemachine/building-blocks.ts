@@ -240,3 +240,35 @@ export function listRequiredOutputs(
   statisticsOnly.next(next);
   return sfn.Choice.jsonPath(scope, names.question).when(sfn.Condition.isPresent(paths.smokeTest), both).otherwise(statisticsOnly);
 }
+
+export interface ContinuationLoopProps {
+  /** Names of the first call, the calls after it and the Choice between them ("Copy objects", "Copy more objects", "All objects copied?"). */
+  first: string;
+  more: string;
+  question: string;
+  step: StepName;
+  /** The step's event without `continuation`; the calls after the first add the previous result's. */
+  event: Record<string, unknown>;
+  resultPath: string;
+  /** Each final status and the state it leads to; CONTINUE always loops. */
+  done: Record<string, sfn.IChainable>;
+}
+
+/**
+ * A step that works in several invocations (a bucket copied, verified, counted or listed again): the
+ * first call, then calls with the previous result's `continuation` while the status is CONTINUE. No
+ * Default: a status other than CONTINUE and the listed ones is a bug and fails loudly
+ * (States.NoChoiceMatched). Returns both calls (for Catch) and the first.
+ */
+export function continuationLoop(scope: Construct, fns: StepFunctions, p: ContinuationLoopProps): { start: tasks.LambdaInvoke; calls: tasks.LambdaInvoke[] } {
+  const first = lambdaStep(scope, p.first, fns, p.step, { payload: sfn.TaskInput.fromObject(p.event), resultPath: p.resultPath });
+  const more = lambdaStep(scope, p.more, fns, p.step, {
+    payload: sfn.TaskInput.fromObject({ ...p.event, continuation: sfn.JsonPath.objectAt(`${p.resultPath}.continuation`) }),
+    resultPath: p.resultPath,
+  });
+  const choice = sfn.Choice.jsonPath(scope, p.question).when(sfn.Condition.stringEquals(`${p.resultPath}.status`, 'CONTINUE'), more);
+  for (const [status, next] of Object.entries(p.done)) choice.when(sfn.Condition.stringEquals(`${p.resultPath}.status`, status), next);
+  first.next(choice);
+  more.next(choice);
+  return { start: first, calls: [first, more] };
+}

@@ -31,7 +31,7 @@ import type {
   StackStatusEvent,
   VerifyBucketEvent,
 } from '../lambdas/shared/contracts';
-import { EXECUTION, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, waitLoop, type Fields, type StepFunctions } from './building-blocks';
+import { EXECUTION, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, waitLoop, type Fields, type StepFunctions } from './building-blocks';
 
 /** Bucket pairs copied at once: each copy already runs many requests in parallel. */
 export const BUCKET_COPY_CONCURRENCY = 8;
@@ -227,36 +227,24 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
       verification: sfn.JsonPath.objectAt('$.verification'),
     },
   });
-  const verifyFirst = lambdaStep(scope, 'Verify the bucket copy', fns, 'verify-bucket', {
-    payload: eventOf<VerifyBucketEvent>(item),
+  const verify = continuationLoop(scope, fns, {
+    first: 'Verify the bucket copy',
+    more: 'Verify more of the bucket copy',
+    question: 'All of the bucket verified?',
+    step: 'verify-bucket',
+    event: item,
     resultPath: '$.verification',
+    done: { EQUAL: reportBucket, MISMATCH: reportBucket },
   });
-  const verifyMore = lambdaStep(scope, 'Verify more of the bucket copy', fns, 'verify-bucket', {
-    payload: eventOf<VerifyBucketEvent>({ ...item, continuation: sfn.JsonPath.objectAt('$.verification.continuation') }),
-    resultPath: '$.verification',
-  });
-  // No Default: a status other than these is a bug and fails loudly (States.NoChoiceMatched).
-  const allVerified = sfn.Choice.jsonPath(scope, 'All of the bucket verified?')
-    .when(sfn.Condition.stringEquals('$.verification.status', 'CONTINUE'), verifyMore)
-    .when(sfn.Condition.stringEquals('$.verification.status', 'EQUAL'), reportBucket)
-    .when(sfn.Condition.stringEquals('$.verification.status', 'MISMATCH'), reportBucket);
-  verifyFirst.next(allVerified);
-  verifyMore.next(allVerified);
-
-  const copyFirst = lambdaStep(scope, 'Copy objects', fns, 'copy-bucket', {
-    payload: eventOf<CopyBucketEvent>(copyEvent),
+  const copy = continuationLoop(scope, fns, {
+    first: 'Copy objects',
+    more: 'Copy more objects',
+    question: 'All objects copied?',
+    step: 'copy-bucket',
+    event: copyEvent,
     resultPath: '$.copy',
+    done: { DONE: verify.start },
   });
-  const copyMore = lambdaStep(scope, 'Copy more objects', fns, 'copy-bucket', {
-    payload: eventOf<CopyBucketEvent>({ ...copyEvent, continuation: sfn.JsonPath.objectAt('$.copy.continuation') }),
-    resultPath: '$.copy',
-  });
-  // No Default: a status other than DONE/CONTINUE is a bug and fails loudly (States.NoChoiceMatched).
-  const allCopied = sfn.Choice.jsonPath(scope, 'All objects copied?')
-    .when(sfn.Condition.stringEquals('$.copy.status', 'CONTINUE'), copyMore)
-    .when(sfn.Condition.stringEquals('$.copy.status', 'DONE'), verifyFirst);
-  copyFirst.next(allCopied);
-  copyMore.next(allCopied);
 
   const eachBucket = sfn.Map.jsonPath(scope, 'Copy each bucket', {
     itemsPath: '$.destination.bucketPairs',
@@ -269,7 +257,7 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
     maxConcurrency: BUCKET_COPY_CONCURRENCY,
     resultPath: '$.buckets',
   });
-  eachBucket.itemProcessor(copyFirst);
+  eachBucket.itemProcessor(copy.start);
   eachBucket.next(next);
 
   // A Clone started on its own may leave objectVersions out: every version is copied.

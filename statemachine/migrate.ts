@@ -47,6 +47,7 @@ import type {
 import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
 import {
   EXECUTION,
+  continuationLoop,
   catchInto,
   copyIfPresent,
   eventOf,
@@ -271,24 +272,22 @@ function inventoryPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainab
       notCarried: sfn.JsonPath.numberAt('$.count.notCarried'),
     },
   });
-  const first = lambdaStep(scope, "Count the bucket's objects", fns, 'inventory-buckets', { payload: eventOf<InventoryBucketEvent>(item), resultPath: '$.count' });
-  const more = lambdaStep(scope, "Count more of the bucket's objects", fns, 'inventory-buckets', {
-    payload: eventOf<InventoryBucketEvent>({ ...item, continuation: sfn.JsonPath.objectAt('$.count.continuation') }),
+  const count = continuationLoop(scope, fns, {
+    first: "Count the bucket's objects",
+    more: "Count more of the bucket's objects",
+    question: 'Bucket counted?',
+    step: 'inventory-buckets',
+    event: item,
     resultPath: '$.count',
+    done: { DONE: counted },
   });
-  // No Default: a status other than DONE/CONTINUE is a bug and fails loudly (States.NoChoiceMatched).
-  const done = sfn.Choice.jsonPath(scope, 'Bucket counted?')
-    .when(sfn.Condition.stringEquals('$.count.status', 'CONTINUE'), more)
-    .when(sfn.Condition.stringEquals('$.count.status', 'DONE'), counted);
-  first.next(done);
-  more.next(done);
   const eachBucket = sfn.Map.jsonPath(scope, "Count each bucket's objects", {
     itemsPath: '$.current.buckets',
     itemSelector: { bucket: sfn.JsonPath.objectAt('$$.Map.Item.Value'), objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'), execution: EXECUTION },
     maxConcurrency: 8,
     resultPath: '$.inventory',
   });
-  eachBucket.itemProcessor(first);
+  eachBucket.itemProcessor(count.start);
   eachBucket.next(next);
   eachBucket.addCatch(noteFailure(scope, "Count each bucket's objects", compensation), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
   return eachBucket;
@@ -372,19 +371,18 @@ function recheckPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable
     statistics: sfn.JsonPath.objectAt('$.input.statistics'),
     execution: EXECUTION,
   };
-  const first = lambdaStep(scope, 'Prove the original unchanged', fns, 'recheck-original', { payload: eventOf<RecheckOriginalEvent>(request), resultPath: '$.recheck' });
-  const more = lambdaStep(scope, 'Prove more of the original unchanged', fns, 'recheck-original', {
-    payload: eventOf<RecheckOriginalEvent>({ ...request, continuation: sfn.JsonPath.objectAt('$.recheck.continuation') }),
+  // CHANGED is thrown, never returned.
+  const recheck = continuationLoop(scope, fns, {
+    first: 'Prove the original unchanged',
+    more: 'Prove more of the original unchanged',
+    question: 'Original proven unchanged?',
+    step: 'recheck-original',
+    event: request,
     resultPath: '$.recheck',
+    done: { UNCHANGED: next },
   });
-  // No Default: CHANGED is thrown, never returned; anything else is a bug and fails loudly.
-  const proven = sfn.Choice.jsonPath(scope, 'Original proven unchanged?')
-    .when(sfn.Condition.stringEquals('$.recheck.status', 'CONTINUE'), more)
-    .when(sfn.Condition.stringEquals('$.recheck.status', 'UNCHANGED'), next);
-  first.next(proven);
-  more.next(proven);
-  catchInto([first, more], noteFailure(scope, 'Prove the original unchanged', compensation));
-  return first;
+  catchInto(recheck.calls, noteFailure(scope, 'Prove the original unchanged', compensation));
+  return recheck.start;
 }
 
 /**
