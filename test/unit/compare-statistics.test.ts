@@ -4,7 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { createHash } from 'node:crypto';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { canonicalSha256, compareStatistics, SAME_URL_REASON } from '../../lambdas/compare-statistics/core';
+import { canonicalSha256, compareStatistics, SAME_URL_REASON, STATISTICS_VALUE_PREVIEW_CHARS } from '../../lambdas/compare-statistics/core';
 import type { CompareStatisticsEvent, StatisticsConfig } from '../../lambdas/shared/contracts';
 import type { FetchLike, HttpRequestInit } from '../../lambdas/shared/http';
 
@@ -342,5 +342,106 @@ describe('compare-statistics', () => {
     await compare();
     expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
     expect(requests.map((r) => r.init.headers)).toEqual([{ accept: 'application/json' }, { accept: 'application/json' }]);
+  });
+});
+
+describe('compare-statistics: every refusal says what it saw', () => {
+  it('reports each missing output as its own problem, not as one shared URL, when neither stack has the output', async () => {
+    outputs(SOURCE, {});
+    outputs(DESTINATION, {});
+    const r = await compare(event({ header: { name: 'X-Stats-Token', secretArn: SECRET_ARN } }));
+    expect(r.status).toBe('MISMATCH');
+    expect(r.differences).toEqual([]);
+    expect(r.summary).toBe(`statistics not compared: source (no URL): stack ${SOURCE} has no output StatisticsUrl; destination (no URL): stack ${DESTINATION} has no output StatisticsUrl`);
+    // Nothing to fetch: the header's secret is not read either.
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(requests).toEqual([]);
+  });
+
+  it('lists no differences when it refuses one URL for both stacks', async () => {
+    outputs(DESTINATION, { StatisticsUrl: SOURCE_URL });
+    const r = await compare();
+    expect(r).toMatchObject({ status: 'MISMATCH', differences: [], differenceCount: 0 });
+  });
+
+  it('still reads the header secret when only one stack has a URL, and sends it there', async () => {
+    outputs(DESTINATION, {});
+    secretsMock.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: 'tok' });
+    answers[SOURCE_URL] = json({ data: { a: 1 } });
+    const r = await compare(event({ header: { name: 'X-Stats-Token', secretArn: SECRET_ARN } }));
+    expect(r.status).toBe('MISMATCH');
+    expect(r.summary).toBe(`statistics not compared: destination (no URL): stack ${DESTINATION} has no output StatisticsUrl`);
+    expect(requests.map((q) => q.init.headers['X-Stats-Token'])).toEqual(['tok']);
+  });
+
+  it('names the secret and the header, on both sides, when the secret holds no string', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1]) });
+    const r = await compare(event({ header: { name: 'X-Stats-Token', secretArn: SECRET_ARN } }));
+    const reason = `secret ${SECRET_ARN} holds no SecretString for header X-Stats-Token`;
+    expect(r.source).toEqual({ url: SOURCE_URL, ok: false, reason });
+    expect(r.destination).toEqual({ url: DESTINATION_URL, ok: false, reason });
+  });
+
+  it('says "not compared" when only one side answered, instead of listing its values as differences', async () => {
+    answers[SOURCE_URL] = json({ data: { a: 1 } });
+    answers[DESTINATION_URL] = json({ data: { a: 1 } }, 500);
+    const r = await compare();
+    expect(r).toMatchObject({ status: 'MISMATCH', differences: [], differenceCount: 0 });
+    expect(r.summary).toBe(`statistics not compared: destination ${DESTINATION_URL}: HTTP 500`);
+    expect(r.destination.bytes).toBe(Buffer.byteLength(JSON.stringify({ data: { a: 1 } })));
+  });
+
+  it('counts a single equal value in the singular', async () => {
+    answers[SOURCE_URL] = json({ data: { a: 1 } });
+    answers[DESTINATION_URL] = json({ data: { a: 1 } });
+    expect((await compare()).summary).toBe('statistics equal (1 value)');
+  });
+
+  it.each([
+    ['ftp://orders.example.com/stats', 'is not an http(s) URL'],
+    ['not a url', 'is not a URL'],
+  ])('refuses the output %s: it %s', async (raw, what) => {
+    outputs(DESTINATION, { StatisticsUrl: raw });
+    answers[SOURCE_URL] = json({ data: { a: 1 } });
+    const r = await compare();
+    expect(r.destination).toEqual({ url: raw, ok: false, reason: `output StatisticsUrl of stack ${DESTINATION} ${what}` });
+    expect(fetchCounts()).toEqual({ [SOURCE_URL]: 1 });
+  });
+
+  it('falls back to the stack name a document reports when its stackId is empty or not a string', async () => {
+    for (const stackId of ['', 42]) {
+      answers[SOURCE_URL] = json({ environment: { stackId, stackName: DESTINATION }, data: { a: 1 } });
+      answers[DESTINATION_URL] = json({ data: { a: 1 } });
+      const r = await compare();
+      expect(r.source).toMatchObject({ ok: false });
+      expect(r.source.reason).toContain(`answered for another environment (${DESTINATION})`);
+    }
+    answers[SOURCE_URL] = json({ environment: { stackName: '' }, data: { a: 1 } });
+    const unnamed = await compare();
+    expect(unnamed.status).toBe('EQUAL');
+    expect(unnamed.source.reportedEnvironment).toBeUndefined();
+  });
+
+  it('names which side of a difference was cut short in the state', async () => {
+    const long = 'x'.repeat(STATISTICS_VALUE_PREVIEW_CHARS + 10);
+    answers[SOURCE_URL] = json({ data: { a: long, b: 1 } });
+    answers[DESTINATION_URL] = json({ data: { a: 1, b: long } });
+    const r = await compare();
+    expect(r.differences.map((d) => [d.path, d.truncated])).toEqual([
+      ['data.a', 'source'],
+      ['data.b', 'destination'],
+    ]);
+    // The summary shows at most 37 characters of a long value.
+    expect(r.summary).toBe(`2 values differ: data.a ${JSON.stringify(long).slice(0, 37)}... → 1, data.b 1 → ${JSON.stringify(long).slice(0, 37)}...`);
+  });
+
+  it('reports an empty container present on one side only as a difference', async () => {
+    answers[SOURCE_URL] = json({ data: { a: 1, list: [], map: {} } });
+    answers[DESTINATION_URL] = json({ data: { a: 1 } });
+    const r = await compare();
+    expect(r.differences).toEqual([
+      { path: 'data.list', source: [], destination: null, absentOn: 'destination' },
+      { path: 'data.map', source: {}, destination: null, absentOn: 'destination' },
+    ]);
   });
 });

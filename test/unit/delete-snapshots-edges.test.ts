@@ -78,4 +78,20 @@ describe('delete-snapshots, edges', () => {
     rdsMock.on(DeleteDBSnapshotCommand).rejects(Object.assign(new Error('not in a deletable state'), { name: 'InvalidDBSnapshotStateFault' }));
     await expect(deleteSnapshots(rds, { snapshots: [ref('a')], execution })).rejects.toThrow(/not in a deletable state/);
   });
+  it("names every snapshot it refuses, in the plural, and deletes none of them: never someone else's backup", async () => {
+    const foreign = (id: string): DBSnapshot => ({ DBSnapshotIdentifier: id, Status: 'available', TagList: [] });
+    account([foreign('a'), foreign('b'), ours('c')]);
+    await expect(deleteSnapshots(rds, { snapshots: [ref('a'), ref('b'), ref('c')], execution })).rejects.toThrow(
+      "snapshots a, b not made by this execution: never deleting someone else's backup",
+    );
+    await expect(deleteSnapshots(rds, { snapshots: [ref('a')], execution })).rejects.toThrow("snapshot a not made by this execution: never deleting someone else's backup");
+    expect(deletedIds()).toEqual([]);
+  });
+
+  it('reports a snapshot RDS gives no status for as not deletable, status unknown', async () => {
+    account([{ DBSnapshotIdentifier: 'a', TagList: [{ Key: TAGS.execution, Value: execution.id }] }]);
+    const r = await deleteSnapshots(rds, { snapshots: [ref('a')], execution });
+    expect(r.notDeletable).toEqual([{ snapshotIdentifier: 'a', status: 'unknown' }]);
+    expect(deletedIds()).toEqual([]);
+  });
 });
