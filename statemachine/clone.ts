@@ -140,15 +140,21 @@ function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
     next: describeFailure,
     onFailed: describeFailure,
   });
-  const deleteFailed = lambdaStep(scope, 'Delete the failed stack', fns, 'delete-stack', {
-    payload: eventOf<DeleteStackEvent>({
-      stackName: sfn.JsonPath.stringAt('$.destinationStackName'),
-      execution: EXECUTION,
-      reason: sfn.JsonPath.format('its creation failed ({})', sfn.JsonPath.stringAt('$.createdStatus.stackStatus')),
-    }),
+  const deletionEvent: Fields<Pick<DeleteStackEvent, 'stackName' | 'execution' | 'reason'>> = {
+    stackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+    execution: EXECUTION,
+    reason: sfn.JsonPath.format('its creation failed ({})', sfn.JsonPath.stringAt('$.createdStatus.stackStatus')),
+  };
+  // Like every deletion, in as many invocations as its buckets need.
+  const deleteFailed = continuationLoop(scope, fns, {
+    first: 'Delete the failed stack',
+    more: 'Empty more of the failed stack',
+    question: 'Failed stack emptied?',
+    step: 'delete-stack',
+    event: deletionEvent,
     resultPath: '$.failedStackDeletion',
-  });
-  deleteFailed.next(deletionLoop.start);
+    done: { DONE: deletionLoop.start },
+  }).start;
 
   const creationLoop = waitLoop<StackStatusEvent>(scope, fns, {
     check: 'Check the destination stack',

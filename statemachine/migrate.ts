@@ -411,16 +411,13 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
     next,
     onFailed: describeFailure,
   });
-  const deletion = lambdaStep(scope, 'Delete the current environment', fns, 'delete-stack', {
-    payload: eventOf<DeleteStackEvent>({
-      stackName: sfn.JsonPath.stringAt('$.input.stackName'),
-      execution: EXECUTION,
-      reason: sfn.JsonPath.format('replaced by the new version: its verified copy {} holds all of its data', sfn.JsonPath.stringAt('$.tempStackName')),
-      expectedStackId: sfn.JsonPath.stringAt('$.current.stackId'),
-      verifiedCopy: sfn.JsonPath.objectAt('$.clone1.output'),
-    }),
-    resultPath: '$.currentDeletion',
-  });
+  const deletionEvent: Fields<Omit<DeleteStackEvent, 'continuation'>> = {
+    stackName: sfn.JsonPath.stringAt('$.input.stackName'),
+    execution: EXECUTION,
+    reason: sfn.JsonPath.format('replaced by the new version: its verified copy {} holds all of its data', sfn.JsonPath.stringAt('$.tempStackName')),
+    expectedStackId: sfn.JsonPath.stringAt('$.current.stackId'),
+    verifiedCopy: sfn.JsonPath.objectAt('$.clone1.output'),
+  };
   const snapshotTemp = lambdaStep(scope, 'Snapshot the temporary copy', fns, 'snapshot', {
     payload: eventOf<SnapshotEvent>({
       sourceStackName: sfn.JsonPath.stringAt('$.tempStackName'),
@@ -431,15 +428,26 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
     }),
     resultPath: '$.tempSnapshots',
   });
-  deletion.next(snapshotTemp).next(loop.start);
-  // delete-stack refuses before it deletes anything (no proof, a version its manifest does not name):
+  snapshotTemp.next(loop.start);
+  // Buckets of millions of versions are compared, then emptied, in as many invocations as they need.
+  const deletion = continuationLoop(scope, fns, {
+    first: 'Delete the current environment',
+    more: 'Empty more of the current environment',
+    question: 'Current environment emptied?',
+    step: 'delete-stack',
+    event: deletionEvent,
+    resultPath: '$.currentDeletion',
+    done: { DONE: snapshotTemp },
+  });
+  // delete-stack refuses before it deletes anything (no proof, a version its manifest does not name),
+  // in any of its invocations (once deleting has begun it throws DeletionInterrupted instead):
   // the original is whole, so the migration is undone (phase A) and the original returns to service.
   const refusedNote = sfn.Pass.jsonPath(scope, 'Note the refused deletion', { result: sfn.Result.fromObject({ state: 'Delete the current environment' }), resultPath: '$.failure' });
   refusedNote.next(refused);
-  deletion.addCatch(refusedNote, { errors: ['DeletionRefused'], resultPath: '$.error' });
-  catchInto([deletion, ...loop.checks], note);
+  for (const call of deletion.calls) call.addCatch(refusedNote, { errors: ['DeletionRefused'], resultPath: '$.error' });
+  catchInto([...deletion.calls, ...loop.checks], note);
   catchInto([snapshotTemp], noteFailure(scope, 'Snapshot the temporary copy', compensation));
-  return deletion;
+  return deletion.start;
 }
 
 /** Clone 2: temporary stack → the environment's own name, at the target version (and template) → `$.clone2.output`. */
@@ -914,14 +922,25 @@ function undoStackDeletion(scope: Construct, fns: StepFunctions, p: UndoStackPro
     next: p.next,
     onFailed: failed,
   });
-  const deletion = lambdaStep(scope, p.names.delete, fns, 'delete-stack', {
-    payload: eventOf<DeleteStackEvent>({ stackName: sfn.JsonPath.stringAt(p.stackNamePath), execution: EXECUTION, reason: p.reason }),
-    resultSelector: { status: 'DONE', target: sfn.JsonPath.stringAt('$.stackName') },
+  // The deletion started (DONE): recorded as `{status, target}` for the notification, then waited for.
+  const started = sfn.Pass.jsonPath(scope, `${p.names.delete}: deletion started`, {
+    parameters: { status: 'DONE', target: sfn.JsonPath.stringAt(`$.undo.${p.key}.stackName`) },
     resultPath: notePath,
   });
-  deletion.next(loop.start);
-  for (const s of [deletion, ...loop.checks]) s.addCatch(p.next, { errors: [sfn.Errors.ALL], resultPath: notePath });
-  return deletion;
+  started.next(loop.start);
+  const event: Fields<Pick<DeleteStackEvent, 'stackName' | 'execution' | 'reason'>> = { stackName: sfn.JsonPath.stringAt(p.stackNamePath), execution: EXECUTION, reason: p.reason };
+  // A copy of millions of versions is emptied in as many invocations as it needs.
+  const deletion = continuationLoop(scope, fns, {
+    first: p.names.delete,
+    more: `${p.names.delete}: empty more buckets`,
+    question: `${p.names.delete}: buckets emptied?`,
+    step: 'delete-stack',
+    event,
+    resultPath: `$.undo.${p.key}`,
+    done: { DONE: started },
+  });
+  for (const s of [...deletion.calls, ...loop.checks]) s.addCatch(p.next, { errors: [sfn.Errors.ALL], resultPath: notePath });
+  return deletion.start;
 }
 
 interface UndoStandbyNames {

@@ -19,8 +19,7 @@ import { DeleteObjectsCommand, GetObjectCommand, type _Error as S3Error, type Ob
 import type { EmptyingPosition, ManifestEntry, ManifestPosition, ManifestRef } from '../shared/contracts';
 import { AwsAccessDenied, AwsRequestFailed, AwsThrottled, AwsUnavailable, DocumentCorrupt } from '../shared/errors';
 import { EMPTY_SET_DIGEST, listingLine, manifestPartKey, sameSetDigest, SetDigester } from '../shared/manifest';
-import { compareKeys } from '../shared/s3-objects';
-import { describeChange, type ListingChange, type ListingJoin, listVersionsPage } from '../shared/version-listing';
+import { compareKeys, describeChange, type ListingChange, type ListingJoin, listVersionsPage } from '../shared/version-listing';
 
 /** DeleteObjects takes at most 1,000 keys per request (S3 API reference, DeleteObjects). */
 export const DELETE_BATCH = 1000;
