@@ -31,7 +31,7 @@ import type {
   StackStatusEvent,
   VerifyBucketEvent,
 } from '../lambdas/shared/contracts';
-import { EXECUTION, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, waitLoop, type Fields, type StepFunctions } from './building-blocks';
+import { EXECUTION, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
 
 /** Bucket pairs copied at once: each copy already runs many requests in parallel. */
 export const BUCKET_COPY_CONCURRENCY = 8;
@@ -146,9 +146,9 @@ function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
     reason: sfn.JsonPath.format('its creation failed ({})', sfn.JsonPath.stringAt('$.createdStatus.stackStatus')),
   };
   // Like every deletion, in as many invocations as its buckets need.
-  const deleteFailed = continuationLoop(scope, fns, {
-    first: 'Delete the failed stack',
-    more: 'Empty more of the failed stack',
+  const deleteFailed = resumableStep(scope, fns, {
+    begin: 'Begin deleting the failed stack',
+    call: 'Delete the failed stack',
     question: 'Failed stack emptied?',
     step: 'delete-stack',
     event: deletionEvent,

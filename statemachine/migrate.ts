@@ -48,6 +48,7 @@ import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS } from '../lambdas/ste
 import {
   EXECUTION,
   continuationLoop,
+  resumableStep,
   catchInto,
   copyIfPresent,
   eventOf,
@@ -429,10 +430,11 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
     resultPath: '$.tempSnapshots',
   });
   snapshotTemp.next(loop.start);
-  // Buckets of millions of versions are compared, then emptied, in as many invocations as they need.
-  const deletion = continuationLoop(scope, fns, {
-    first: 'Delete the current environment',
-    more: 'Empty more of the current environment',
+  // Buckets of millions of versions are compared, then emptied, in as many invocations as they need
+  // (the same state again: every call has the same Catch, and the fault matrix reaches it on every route).
+  const deletion = resumableStep(scope, fns, {
+    begin: 'Begin deleting the current environment',
+    call: 'Delete the current environment',
     question: 'Current environment emptied?',
     step: 'delete-stack',
     event: deletionEvent,
@@ -444,8 +446,8 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
   // the original is whole, so the migration is undone (phase A) and the original returns to service.
   const refusedNote = sfn.Pass.jsonPath(scope, 'Note the refused deletion', { result: sfn.Result.fromObject({ state: 'Delete the current environment' }), resultPath: '$.failure' });
   refusedNote.next(refused);
-  for (const call of deletion.calls) call.addCatch(refusedNote, { errors: ['DeletionRefused'], resultPath: '$.error' });
-  catchInto([...deletion.calls, ...loop.checks], note);
+  deletion.call.addCatch(refusedNote, { errors: ['DeletionRefused'], resultPath: '$.error' });
+  catchInto([deletion.call, ...loop.checks], note);
   catchInto([snapshotTemp], noteFailure(scope, 'Snapshot the temporary copy', compensation));
   return deletion.start;
 }
@@ -929,17 +931,17 @@ function undoStackDeletion(scope: Construct, fns: StepFunctions, p: UndoStackPro
   });
   started.next(loop.start);
   const event: Fields<Pick<DeleteStackEvent, 'stackName' | 'execution' | 'reason'>> = { stackName: sfn.JsonPath.stringAt(p.stackNamePath), execution: EXECUTION, reason: p.reason };
-  // A copy of millions of versions is emptied in as many invocations as it needs.
-  const deletion = continuationLoop(scope, fns, {
-    first: p.names.delete,
-    more: `${p.names.delete}: empty more buckets`,
+  // A copy of millions of versions is emptied in as many invocations as it needs (the same state again).
+  const deletion = resumableStep(scope, fns, {
+    begin: `${p.names.delete}: begin`,
+    call: p.names.delete,
     question: `${p.names.delete}: buckets emptied?`,
     step: 'delete-stack',
     event,
     resultPath: `$.undo.${p.key}`,
     done: { DONE: started },
   });
-  for (const s of [...deletion.calls, ...loop.checks]) s.addCatch(p.next, { errors: [sfn.Errors.ALL], resultPath: notePath });
+  for (const s of [deletion.call, ...loop.checks]) s.addCatch(p.next, { errors: [sfn.Errors.ALL], resultPath: notePath });
   return deletion.start;
 }
 

@@ -86,9 +86,12 @@ export async function deleteStack(
   c.invocations++;
   const shouldStop = () => remainingMs() < options.safetyMarginMs;
   const more = (): DeleteStackResult => ({ status: 'CONTINUE', stackName, bucketsEmptied: c.bucketsEmptied, deleteStarted: false, continuation: c });
+  // A bucket finished in this invocation is progress: the next one starts only with time left for it.
+  let progressed = false;
 
   if (manifests && c.phase === 'CHECK') {
     while (c.bucketIndex < emptied.length) {
+      if (progressed && shouldStop()) return more();
       const bucket = emptied[c.bucketIndex] as StackBucket;
       const known = c.unverified.find((u) => u.bucketName === bucket.bucketName);
       const found = { count: known?.count ?? 0, named: [...(known?.named ?? [])] };
@@ -103,6 +106,7 @@ export async function deleteStack(
       c.checked.push(bucket.bucketName);
       c.bucketIndex++;
       delete c.position;
+      progressed = true;
     }
     if (c.unverified.length) {
       const problems = c.unverified.map(
@@ -122,6 +126,7 @@ export async function deleteStack(
   }
 
   while (c.bucketIndex < emptied.length) {
+    if (progressed && shouldStop()) return more();
     const bucket = emptied[c.bucketIndex] as StackBucket;
     const done = c.bucketsEmptied.find((b) => b.bucketName === bucket.bucketName);
     const deleted = { count: done?.objectVersionsDeleted ?? 0 };
@@ -139,6 +144,7 @@ export async function deleteStack(
     }
     c.bucketIndex++;
     delete c.position;
+    progressed = true;
   }
   const bucketsEmptied = c.bucketsEmptied;
 

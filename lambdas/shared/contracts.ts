@@ -702,8 +702,8 @@ export interface DeleteStackEvent {
   expectedStackId?: string;
   /** The clone's output as Migrate keeps it (Migrate's Clone tasks leave `copies` out). */
   verifiedCopy?: CloneOutput;
-  /** Absent on the first invocation; the previous result's otherwise (buckets too large for one invocation). */
-  continuation?: DeleteStackContinuation;
+  /** Absent or null on the first invocation; the previous result's otherwise (buckets too large for one invocation). */
+  continuation?: DeleteStackContinuation | null;
 }
 /** Where a read of a verified manifest resumes (bounded: one part is read at a time). */
 export interface ManifestPosition {
