@@ -44,6 +44,8 @@ export interface BenchOptions {
   initImports?: number;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /** Measure each step's peak heap (full collections around every invocation); on unless false. */
+  measureHeap?: boolean;
 }
 
 export interface ModeFigures {
@@ -135,7 +137,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
   const timing = options.timing ?? loadTimingProfile().timing;
 
   log(`workflow: seeding ${size.objectsPerBucket.toLocaleString('en-US')} objects per bucket, migrating on the simulated clock…`);
-  const workflow = await runWorkflow(size, timing);
+  const workflow = await runWorkflow(size, timing, options.measureHeap ?? true);
   log(`workflow: ${workflow.figures.succeeded ? 'succeeded' : 'FAILED'} in ${hms(workflow.figures.totalSeconds)} simulated (${secondsSince(started)} s real)`);
 
   log('baseline: the script on the same model…');
@@ -171,12 +173,12 @@ function secondsSince(start: number): number {
 // The workflow
 // ---------------------------------------------------------------------------------------------
 
-async function runWorkflow(size: ReferenceSize, timing: TimingProfile): Promise<{ figures: BenchResult['workflow']; environment: ReferenceEnvironment }> {
+async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHeap: boolean): Promise<{ figures: BenchResult['workflow']; environment: ReferenceEnvironment }> {
   let recorder: Recorder | undefined;
   const harness = await LocalHarness.create({ timing, onEvent: (e) => recorder?.onEvent(e) });
   const { account } = harness;
   recorder = new Recorder(account);
-  const stops = [recorder.watchAccount(), recorder.watchInvoker(harness.invoker, timing.lambdaColdStartMs), shortcutS3(account), pollChildrenEverySecond(), sampleHeapOnEveryCall(harness)];
+  const stops = [recorder.watchAccount(), recorder.watchInvoker(harness.invoker, timing.lambdaColdStartMs), shortcutS3(account), pollChildrenEverySecond(), ...(measureHeap ? [sampleHeapOnEveryCall(harness)] : [])];
   try {
     const environment = seedReferenceEnvironment(account, size);
     const executionArn = executionArnOf(harness.deployment.migrate.arn, BENCH_EXECUTION);
