@@ -4,7 +4,7 @@
  */
 import { STEP_NAMES } from '../lambdas/steps';
 import type { BenchResult } from './run';
-import { hms } from './run';
+import { hms, MAX_HEAP_PERCENT } from './run';
 import { contentProofLines, contentProofRows } from './content-proof';
 import type { CriticalPath } from './metrics';
 
@@ -34,6 +34,7 @@ export function targets(r: BenchResult): Target[] {
     list.push({ name: 'slowest init', value: `${s.maxInitMs} ms`, goal: '≤ 150 ms', met: s.maxInitMs <= 150 });
   }
   list.push({ name: 'safety invariants', value: r.workflow.invariantsHeld ? 'held' : 'VIOLATED', goal: 'held', met: r.workflow.invariantsHeld });
+  list.push({ name: 'peak heap of a step vs its memory', value: `${s.maxHeapPercent.toFixed(1)} %`, goal: `≤ ${MAX_HEAP_PERCENT} %`, met: s.maxHeapPercent <= MAX_HEAP_PERCENT });
   return list;
 }
 
@@ -114,12 +115,16 @@ export function formatReport(r: BenchResult): string {
   );
   lines.push('');
   const initSamples = r.bundles[0]?.initSamples ?? 0;
-  lines.push(`Lambdas: invocations and GB-s in the migration${r.bundles.length > 0 ? `; bundle as CDK deploys it (esbuild) and init time (median of ${initSamples} fresh imports here)` : ''}`);
+  lines.push(
+    `Lambdas: invocations, GB-s and peak heap of one invocation (of its memory) in the migration${r.bundles.length > 0 ? `; bundle as CDK deploys it (esbuild) and init time (median of ${initSamples} fresh imports here)` : ''}`,
+  );
   for (const step of STEP_NAMES) {
     const use = w.usage.lambdaByStep[step];
     const bundle = r.bundles.find((x) => x.step === step);
+    const heap = w.heap.find((h) => h.step === step);
     lines.push(
       `  ${pad(step, 22)}${lpad(num(use?.invocations ?? 0), 6)}${lpad(`${num(use?.gbSeconds ?? 0, 1)} GB-s`, 14)}` +
+        `${lpad(heap ? `${num(heap.peakMb, 1)} of ${num(heap.memoryMb)} MB (${num(heap.percent, 1)} %)` : '', 28)}` +
         (bundle ? `${lpad(`${bundle.kb.toFixed(1)} KB`, 12)}${lpad(`${bundle.initMs.toFixed(1)} ms`, 11)}   ${bundle.clients.join(', ') || '(no AWS client)'}` : ''),
     );
   }

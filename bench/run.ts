@@ -6,6 +6,7 @@
 import type { CopyBucketEvent, CopyBucketResult } from '../lambdas/shared/contracts';
 import { positiveIntFromEnv } from '../lambdas/shared/concurrency';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
+import { STEPS, type StepName } from '../lambdas/steps';
 import { tempStackNameOf, executionArnOf } from '../lambdas/shared/naming';
 import { DEFAULT_COPY_CONCURRENCY } from '../lambdas/copy-bucket/core';
 import { runOnSimulatedClock } from '../local/clock';
@@ -43,6 +44,8 @@ export interface BenchOptions {
   initImports?: number;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
+  /** Measure each step's peak heap (full collections around every invocation); on unless false. */
+  measureHeap?: boolean;
 }
 
 export interface ModeFigures {
@@ -59,7 +62,7 @@ export interface ModeFigures {
 export interface BenchResult {
   size: ReferenceSize;
   environment: ReferenceEnvironment;
-  workflow: ModeFigures & { invariantsHeld: boolean; violations: string[]; rerun: Rerun };
+  workflow: ModeFigures & { invariantsHeld: boolean; violations: string[]; rerun: Rerun; heap: StepHeap[] };
   baseline: ModeFigures;
   bundles: BundleFigure[];
   /** The JSON line of `npm run bench -- --json` (issue 5's fields). */
@@ -68,6 +71,19 @@ export interface BenchResult {
   /** CPU time of this process (user + system), the bundles' child processes not included. */
   cpuSeconds: number;
 }
+
+/** The highest heap one invocation of a step held, against the memory its function is given. */
+export interface StepHeap {
+  step: StepName;
+  invocations: number;
+  peakMb: number;
+  memoryMb: number;
+  /** peakMb ÷ memoryMb, in percent. */
+  percent: number;
+}
+
+/** A step's heap may use at most this share of its function's memory (issue 10, item 6). */
+export const MAX_HEAP_PERCENT = 50;
 
 export interface Rerun {
   objects: number;
@@ -99,6 +115,8 @@ export interface BenchSummary {
   maxBundleKb: number;
   maxInitMs: number;
   invariantsHeld: boolean;
+  /** The highest peak heap of any step, in percent of its function's memory. */
+  maxHeapPercent: number;
 }
 
 const BENCH_EXECUTION = 'bench-reference';
@@ -119,7 +137,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
   const timing = options.timing ?? loadTimingProfile().timing;
 
   log(`workflow: seeding ${size.objectsPerBucket.toLocaleString('en-US')} objects per bucket, migrating on the simulated clock…`);
-  const workflow = await runWorkflow(size, timing);
+  const workflow = await runWorkflow(size, timing, options.measureHeap ?? true);
   log(`workflow: ${workflow.figures.succeeded ? 'succeeded' : 'FAILED'} in ${hms(workflow.figures.totalSeconds)} simulated (${secondsSince(started)} s real)`);
 
   log('baseline: the script on the same model…');
@@ -155,12 +173,12 @@ function secondsSince(start: number): number {
 // The workflow
 // ---------------------------------------------------------------------------------------------
 
-async function runWorkflow(size: ReferenceSize, timing: TimingProfile): Promise<{ figures: BenchResult['workflow']; environment: ReferenceEnvironment }> {
+async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHeap: boolean): Promise<{ figures: BenchResult['workflow']; environment: ReferenceEnvironment }> {
   let recorder: Recorder | undefined;
   const harness = await LocalHarness.create({ timing, onEvent: (e) => recorder?.onEvent(e) });
   const { account } = harness;
   recorder = new Recorder(account);
-  const stops = [recorder.watchAccount(), recorder.watchInvoker(harness.invoker, timing.lambdaColdStartMs), shortcutS3(account), pollChildrenEverySecond()];
+  const stops = [recorder.watchAccount(), recorder.watchInvoker(harness.invoker, timing.lambdaColdStartMs), shortcutS3(account), pollChildrenEverySecond(), ...(measureHeap ? [sampleHeapOnEveryCall(harness)] : [])];
   try {
     const environment = seedReferenceEnvironment(account, size);
     const executionArn = executionArnOf(harness.deployment.migrate.arn, BENCH_EXECUTION);
@@ -211,12 +229,44 @@ async function runWorkflow(size: ReferenceSize, timing: TimingProfile): Promise<
       invariantsHeld: report.violations.length === 0,
       violations: report.violations,
       rerun,
+      heap: stepHeaps(harness),
     };
     return { figures, environment };
   } finally {
     for (const stop of stops.reverse()) stop();
     harness.dispose();
   }
+}
+
+/**
+ * Each invocation's peak heap (LambdaInvoker.measureHeap), sampled on every AWS call the account
+ * answers: the simulated account's own objects are not counted as the handlers'.
+ */
+function sampleHeapOnEveryCall(harness: LocalHarness): () => void {
+  const { account, invoker } = harness;
+  invoker.measureHeap({ storedObjects: () => account.s3.storedKeyCount() });
+  const original = account.dispatch;
+  const dispatch = original.bind(account);
+  account.dispatch = async (service, operation, input) => {
+    invoker.sampleHeap();
+    try {
+      return await dispatch(service, operation, input);
+    } finally {
+      invoker.sampleHeap();
+    }
+  };
+  return () => {
+    account.dispatch = original;
+  };
+}
+
+function stepHeaps(harness: LocalHarness): StepHeap[] {
+  const { stats, memorySizes } = harness.invoker;
+  return [...stats.peakHeapBytes.entries()].map(([step, bytes]) => {
+    const memoryMb = memorySizes.get(step) ?? STEPS[step].memoryMb;
+    const peakMb = bytes / (1024 * 1024);
+    return { step, invocations: stats.invocationsByStep.get(step) ?? 0, peakMb: round(peakMb, 1), memoryMb, percent: round((100 * peakMb) / memoryMb, 1) };
+  });
 }
 
 /**
@@ -382,6 +432,7 @@ function summarize(workflow: BenchResult['workflow'], baseline: ModeFigures, bun
     maxBundleKb: bundles.reduce((n, b) => Math.max(n, b.kb), 0),
     maxInitMs: bundles.reduce((n, b) => Math.max(n, b.initMs), 0),
     invariantsHeld: workflow.invariantsHeld,
+    maxHeapPercent: workflow.heap.reduce((n, h) => Math.max(n, h.percent), 0),
   };
 }
 

@@ -37,6 +37,9 @@ export const VERIFY_SAFETY_MARGIN_MS = 3 * 60 * 1000;
 /** The recheck of the original and the inventory stop listing (CONTINUE) when less than this remains of their invocation. */
 export const RECHECK_SAFETY_MARGIN_MS = 2 * 60 * 1000;
 
+/** delete-stack stops comparing or emptying a bucket (CONTINUE) when less than this remains: a DeleteObjects of 1,000 versions in flight finishes within it. */
+export const DELETE_SAFETY_MARGIN_MS = 2 * 60 * 1000;
+
 /** State-machine-wide timeout of Migrate; also the lifetime of the environment lock (DynamoDB TTL). */
 export const MIGRATION_TIMEOUT_SECONDS = 48 * 3600;
 

@@ -30,6 +30,8 @@ export interface LocalDeployment {
   functions: Map<string, StepName>;
   /** Step → Lambda timeout in seconds (from the template, as deployed). */
   timeouts: Map<StepName, number>;
+  /** Step → Lambda memory size in MB (from the template, as deployed). */
+  memorySizes: Map<StepName, number>;
   topicArn: string;
   lockTableName: string;
   /** The workflow's bucket (documents kept out of the execution state): the steps' WORKFLOW_BUCKET. */
@@ -128,6 +130,7 @@ export function localDeployment(template: SynthesizedTemplate, id: AccountIdenti
   };
   const functions = new Map<string, StepName>();
   const timeouts = new Map<StepName, number>();
+  const memorySizes = new Map<StepName, number>();
   for (const [logicalId, r] of Object.entries(template.Resources)) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
     const env = (r.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables;
@@ -135,12 +138,15 @@ export function localDeployment(template: SynthesizedTemplate, id: AccountIdenti
     if (!step) continue;
     functions.set(arnFor(r.Type, logicalId, id).arn, step);
     timeouts.set(step, Number(r.Properties?.Timeout ?? 3));
+    // Lambda's default when MemorySize is absent.
+    memorySizes.set(step, Number(r.Properties?.MemorySize ?? 128));
   }
   return {
     migrate: machine(/^Migrate/i),
     clone: machine(/^Clone/i),
     functions,
     timeouts,
+    memorySizes,
     topicArn: named[topic] ?? arnFor('AWS::SNS::Topic', topic, id).arn,
     lockTableName: named[table] ?? table,
     workflowBucketName: overrides.workflowBucketName ?? localBucketName(bucket),

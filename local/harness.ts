@@ -38,7 +38,7 @@ export class LocalHarness {
     process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
     const account = new SimAccount({ timing: options.timing });
     const deployment = localDeployment(await synthesizeTemplate(), account);
-    const invoker = new LambdaInvoker(deployment.timeouts, account.timing.lambdaColdStartMs);
+    const invoker = new LambdaInvoker(deployment.timeouts, account.timing.lambdaColdStartMs, deployment.memorySizes);
     await invoker.load();
     const uninstall = installSimulatedAccount(account);
     const workflow = new LocalWorkflow(deployment, invoker, createIntegrationClients(), options.onEvent);

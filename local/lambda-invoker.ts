@@ -5,6 +5,8 @@
  * Functions as Lambda reports it (Error = the error's name, Cause = {"errorType","errorMessage",...}).
  */
 import { randomUUID } from 'node:crypto';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { StepName } from '../lambdas/steps';
 import { STEP_NAMES } from '../lambdas/steps';
 
@@ -31,6 +33,40 @@ export interface InvocationStats {
   /** Simulated ms spent inside handlers, per step. */
   durationMs: Map<StepName, number>;
   invocationsByStep: Map<StepName, number>;
+  /** Highest heap any one invocation of the step held, in bytes (only while `measureHeap` is on). */
+  peakHeapBytes: Map<StepName, number>;
+}
+
+/**
+ * How the heap of an invocation is told apart from the rest of the process: the handlers run in
+ * the same process as the simulated account, whose data grows and shrinks with the copies and
+ * deletions, and whose garbage is V8's to collect whenever it likes.
+ */
+export interface HeapMeasure {
+  /** Objects the simulated account stores: its growth during an invocation is not the handler's. */
+  storedObjects: () => number;
+}
+
+/** One invocation being measured. */
+interface Measured {
+  step: StepName;
+  /** Live heap at the start (after a full collection) and the objects stored then. */
+  base: number;
+  objects: number;
+  /** Heap level above which the next sample collects first. */
+  next: number;
+  /** Highest heap sampled (an upper bound of the live heap) per thousand objects the account gained or lost. */
+  highest: Map<number, { heap: number; objects: number }>;
+}
+
+/** A full, synchronous garbage collection (V8's own, exposed at run time). */
+let collectGarbage: (() => void) | undefined;
+function fullGc(): void {
+  if (!collectGarbage) {
+    setFlagsFromString('--expose-gc');
+    collectGarbage = runInNewContext('gc') as () => void;
+  }
+  collectGarbage();
 }
 
 class LambdaError extends Error {
@@ -44,12 +80,83 @@ export class LambdaInvoker {
   private readonly handlers = new Map<StepName, Handler>();
   private readonly warm = new Set<StepName>();
   readonly faults: (LambdaFault & { seen: number; fired: number })[] = [];
-  readonly stats: InvocationStats = { invocations: 0, durationMs: new Map(), invocationsByStep: new Map() };
+  readonly stats: InvocationStats = { invocations: 0, durationMs: new Map(), invocationsByStep: new Map(), peakHeapBytes: new Map() };
+  private heap: HeapMeasure | undefined;
+  private readonly measured = new Set<Measured>();
 
   constructor(
     private readonly timeouts: Map<StepName, number>,
     private readonly coldStartMs: number,
+    /** Step → memory size in MB, as the construct configures it. */
+    readonly memorySizes: Map<StepName, number> = new Map(),
   ) {}
+
+  /**
+   * Measures each invocation's peak heap from now on (stats.peakHeapBytes). A full collection at the
+   * invocation's start gives its base; every sample (`sampleHeap`, e.g. on each AWS call) reads the
+   * heap, an upper bound of what is live, and collects first whenever the heap has grown by an eighth
+   * of the function's memory since the last collection, so that garbage never inflates a sample by
+   * more than that. The simulated account's own growth is taken out: at the end (after a collection),
+   * what stayed live is divided by the objects the account gained or lost meanwhile, and each sample
+   * loses that much per object gained by then. The figure is an upper bound at the sampled moments;
+   * overlapping invocations (a Map's iterations) count each other's heap too: it errs high, not low.
+   * Costly (full collections): for the benchmark, not for every test.
+   */
+  measureHeap(measure: HeapMeasure): void {
+    this.heap = measure;
+  }
+
+  /** A moment inside the running invocations (see measureHeap): cheap unless a collection is due. */
+  sampleHeap(): void {
+    if (!this.heap || this.measured.size === 0) return;
+    let heap = getHeapStatistics().used_heap_size;
+    let collected = false;
+    for (const m of this.measured) {
+      if (heap > m.next && !collected) {
+        fullGc();
+        heap = getHeapStatistics().used_heap_size;
+        collected = true;
+      }
+    }
+    const objects = this.heap.storedObjects();
+    for (const m of this.measured) {
+      if (collected) m.next = heap + this.stepBytes(m.step);
+      const at = Math.round((objects - m.objects) / 1000);
+      const known = m.highest.get(at);
+      if (!known || heap > known.heap) m.highest.set(at, { heap, objects });
+    }
+  }
+
+  private stepBytes(step: StepName): number {
+    return ((this.memorySizes.get(step) ?? 128) * 1024 * 1024) / 8;
+  }
+
+  private startMeasuring(step: StepName): Measured | undefined {
+    if (!this.heap) return undefined;
+    fullGc();
+    const base = getHeapStatistics().used_heap_size;
+    const m: Measured = { step, base, objects: this.heap.storedObjects(), next: base + this.stepBytes(step), highest: new Map() };
+    this.measured.add(m);
+    return m;
+  }
+
+  private stopMeasuring(m: Measured | undefined): void {
+    if (!m || !this.heap) return;
+    this.measured.delete(m);
+    fullGc();
+    const end = { heap: getHeapStatistics().used_heap_size, objects: this.heap.storedObjects() };
+    // What the account kept (or freed) per object it gained (or lost) during the invocation.
+    const grown = end.objects - m.objects;
+    const perObject = Math.abs(grown) >= 1000 ? Math.max(0, (end.heap - m.base) / grown) : 0;
+    let peak = 0;
+    for (const s of [...m.highest.values(), end]) peak = Math.max(peak, s.heap - m.base - (s.objects - m.objects) * perObject);
+    this.stats.peakHeapBytes.set(m.step, Math.max(this.stats.peakHeapBytes.get(m.step) ?? 0, Math.round(peak)));
+  }
+
+  /** Answers a step with this handler instead of the one `load` imports (tools, tests). */
+  register(step: StepName, handler: Handler): void {
+    this.handlers.set(step, handler);
+  }
 
   /** Imports every step's handler up front (module loading is real I/O and must not race the fake clock). */
   async load(): Promise<void> {
@@ -81,6 +188,7 @@ export class LambdaInvoker {
     };
     this.stats.invocations += 1;
     this.stats.invocationsByStep.set(step, (this.stats.invocationsByStep.get(step) ?? 0) + 1);
+    const measuring = this.startMeasuring(step);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timedOut = new Promise<never>((_, reject) => {
@@ -102,6 +210,7 @@ export class LambdaInvoker {
       throw new LambdaError(e.name || 'Error', e.message, e.stack);
     } finally {
       clearTimeout(timer);
+      this.stopMeasuring(measuring);
       this.stats.durationMs.set(step, (this.stats.durationMs.get(step) ?? 0) + (Date.now() - started));
     }
   }

@@ -272,3 +272,36 @@ export function continuationLoop(scope: Construct, fns: StepFunctions, p: Contin
   more.next(choice);
   return { start: first, calls: [first, more] };
 }
+
+export interface ResumableStepProps {
+  /** Names of the Pass that starts without a continuation, of the call, and of the Choice after it. */
+  begin: string;
+  call: string;
+  question: string;
+  step: StepName;
+  /** The step's event without `continuation`; each call adds the previous result's (null on the first). */
+  event: Record<string, unknown>;
+  resultPath: string;
+  /** Each final status and the state it leads to; CONTINUE calls again. */
+  done: Record<string, sfn.IChainable>;
+}
+
+/**
+ * continuationLoop with one Task state instead of two: a Pass puts `{continuation: null}` at
+ * `resultPath`, and the one call, given `<resultPath>.continuation`, is entered again while its
+ * status is CONTINUE. For a step whose calls all share one Catch and whose first and later calls
+ * are the same state for the fault matrix (delete-stack in the compensations). No Default, as in
+ * continuationLoop. Returns the Pass (the entry) and the call (for Catch).
+ */
+export function resumableStep(scope: Construct, fns: StepFunctions, p: ResumableStepProps): { start: sfn.Pass; call: tasks.LambdaInvoke } {
+  const begin = sfn.Pass.jsonPath(scope, p.begin, { result: sfn.Result.fromObject({ continuation: null }), resultPath: p.resultPath });
+  const call = lambdaStep(scope, p.call, fns, p.step, {
+    payload: sfn.TaskInput.fromObject({ ...p.event, continuation: sfn.JsonPath.objectAt(`${p.resultPath}.continuation`) }),
+    resultPath: p.resultPath,
+  });
+  const choice = sfn.Choice.jsonPath(scope, p.question).when(sfn.Condition.stringEquals(`${p.resultPath}.status`, 'CONTINUE'), call);
+  for (const [status, next] of Object.entries(p.done)) choice.when(sfn.Condition.stringEquals(`${p.resultPath}.status`, status), next);
+  begin.next(call);
+  call.next(choice);
+  return { start: begin, call };
+}

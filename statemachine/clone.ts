@@ -31,7 +31,7 @@ import type {
   StackStatusEvent,
   VerifyBucketEvent,
 } from '../lambdas/shared/contracts';
-import { EXECUTION, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, waitLoop, type Fields, type StepFunctions } from './building-blocks';
+import { EXECUTION, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
 
 /** Bucket pairs copied at once: each copy already runs many requests in parallel. */
 export const BUCKET_COPY_CONCURRENCY = 8;
@@ -140,15 +140,21 @@ function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
     next: describeFailure,
     onFailed: describeFailure,
   });
-  const deleteFailed = lambdaStep(scope, 'Delete the failed stack', fns, 'delete-stack', {
-    payload: eventOf<DeleteStackEvent>({
-      stackName: sfn.JsonPath.stringAt('$.destinationStackName'),
-      execution: EXECUTION,
-      reason: sfn.JsonPath.format('its creation failed ({})', sfn.JsonPath.stringAt('$.createdStatus.stackStatus')),
-    }),
+  const deletionEvent: Fields<Pick<DeleteStackEvent, 'stackName' | 'execution' | 'reason'>> = {
+    stackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+    execution: EXECUTION,
+    reason: sfn.JsonPath.format('its creation failed ({})', sfn.JsonPath.stringAt('$.createdStatus.stackStatus')),
+  };
+  // Like every deletion, in as many invocations as its buckets need.
+  const deleteFailed = resumableStep(scope, fns, {
+    begin: 'Begin deleting the failed stack',
+    call: 'Delete the failed stack',
+    question: 'Failed stack emptied?',
+    step: 'delete-stack',
+    event: deletionEvent,
     resultPath: '$.failedStackDeletion',
-  });
-  deleteFailed.next(deletionLoop.start);
+    done: { DONE: deletionLoop.start },
+  }).start;
 
   const creationLoop = waitLoop<StackStatusEvent>(scope, fns, {
     check: 'Check the destination stack',

@@ -48,6 +48,7 @@ import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS } from '../lambdas/ste
 import {
   EXECUTION,
   continuationLoop,
+  resumableStep,
   catchInto,
   copyIfPresent,
   eventOf,
@@ -411,16 +412,13 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
     next,
     onFailed: describeFailure,
   });
-  const deletion = lambdaStep(scope, 'Delete the current environment', fns, 'delete-stack', {
-    payload: eventOf<DeleteStackEvent>({
-      stackName: sfn.JsonPath.stringAt('$.input.stackName'),
-      execution: EXECUTION,
-      reason: sfn.JsonPath.format('replaced by the new version: its verified copy {} holds all of its data', sfn.JsonPath.stringAt('$.tempStackName')),
-      expectedStackId: sfn.JsonPath.stringAt('$.current.stackId'),
-      verifiedCopy: sfn.JsonPath.objectAt('$.clone1.output'),
-    }),
-    resultPath: '$.currentDeletion',
-  });
+  const deletionEvent: Fields<Omit<DeleteStackEvent, 'continuation'>> = {
+    stackName: sfn.JsonPath.stringAt('$.input.stackName'),
+    execution: EXECUTION,
+    reason: sfn.JsonPath.format('replaced by the new version: its verified copy {} holds all of its data', sfn.JsonPath.stringAt('$.tempStackName')),
+    expectedStackId: sfn.JsonPath.stringAt('$.current.stackId'),
+    verifiedCopy: sfn.JsonPath.objectAt('$.clone1.output'),
+  };
   const snapshotTemp = lambdaStep(scope, 'Snapshot the temporary copy', fns, 'snapshot', {
     payload: eventOf<SnapshotEvent>({
       sourceStackName: sfn.JsonPath.stringAt('$.tempStackName'),
@@ -431,15 +429,27 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
     }),
     resultPath: '$.tempSnapshots',
   });
-  deletion.next(snapshotTemp).next(loop.start);
-  // delete-stack refuses before it deletes anything (no proof, a version its manifest does not name):
+  snapshotTemp.next(loop.start);
+  // Buckets of millions of versions are compared, then emptied, in as many invocations as they need
+  // (the same state again: every call has the same Catch, and the fault matrix reaches it on every route).
+  const deletion = resumableStep(scope, fns, {
+    begin: 'Begin deleting the current environment',
+    call: 'Delete the current environment',
+    question: 'Current environment emptied?',
+    step: 'delete-stack',
+    event: deletionEvent,
+    resultPath: '$.currentDeletion',
+    done: { DONE: snapshotTemp },
+  });
+  // delete-stack refuses before it deletes anything (no proof, a version its manifest does not name),
+  // in any of its invocations (once deleting has begun it throws DeletionInterrupted instead):
   // the original is whole, so the migration is undone (phase A) and the original returns to service.
   const refusedNote = sfn.Pass.jsonPath(scope, 'Note the refused deletion', { result: sfn.Result.fromObject({ state: 'Delete the current environment' }), resultPath: '$.failure' });
   refusedNote.next(refused);
-  deletion.addCatch(refusedNote, { errors: ['DeletionRefused'], resultPath: '$.error' });
-  catchInto([deletion, ...loop.checks], note);
+  deletion.call.addCatch(refusedNote, { errors: ['DeletionRefused'], resultPath: '$.error' });
+  catchInto([deletion.call, ...loop.checks], note);
   catchInto([snapshotTemp], noteFailure(scope, 'Snapshot the temporary copy', compensation));
-  return deletion;
+  return deletion.start;
 }
 
 /** Clone 2: temporary stack → the environment's own name, at the target version (and template) → `$.clone2.output`. */
@@ -914,14 +924,25 @@ function undoStackDeletion(scope: Construct, fns: StepFunctions, p: UndoStackPro
     next: p.next,
     onFailed: failed,
   });
-  const deletion = lambdaStep(scope, p.names.delete, fns, 'delete-stack', {
-    payload: eventOf<DeleteStackEvent>({ stackName: sfn.JsonPath.stringAt(p.stackNamePath), execution: EXECUTION, reason: p.reason }),
-    resultSelector: { status: 'DONE', target: sfn.JsonPath.stringAt('$.stackName') },
+  // The deletion started (DONE): recorded as `{status, target}` for the notification, then waited for.
+  const started = sfn.Pass.jsonPath(scope, `${p.names.delete}: deletion started`, {
+    parameters: { status: 'DONE', target: sfn.JsonPath.stringAt(`$.undo.${p.key}.stackName`) },
     resultPath: notePath,
   });
-  deletion.next(loop.start);
-  for (const s of [deletion, ...loop.checks]) s.addCatch(p.next, { errors: [sfn.Errors.ALL], resultPath: notePath });
-  return deletion;
+  started.next(loop.start);
+  const event: Fields<Pick<DeleteStackEvent, 'stackName' | 'execution' | 'reason'>> = { stackName: sfn.JsonPath.stringAt(p.stackNamePath), execution: EXECUTION, reason: p.reason };
+  // A copy of millions of versions is emptied in as many invocations as it needs (the same state again).
+  const deletion = resumableStep(scope, fns, {
+    begin: `${p.names.delete}: begin`,
+    call: p.names.delete,
+    question: `${p.names.delete}: buckets emptied?`,
+    step: 'delete-stack',
+    event,
+    resultPath: `$.undo.${p.key}`,
+    done: { DONE: started },
+  });
+  for (const s of [deletion.call, ...loop.checks]) s.addCatch(p.next, { errors: [sfn.Errors.ALL], resultPath: notePath });
+  return deletion.start;
 }
 
 interface UndoStandbyNames {

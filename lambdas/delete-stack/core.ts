@@ -5,20 +5,16 @@ import {
   type CloudFormationClient,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import {
-  DeleteObjectsCommand,
-  ListObjectVersionsCommand,
-  type _Error as S3Error,
-  type ObjectIdentifier,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { parseTemplate } from '../shared/cfn-template';
-import type { CloneOutput, DeleteStackEvent, DeleteStackResult, ManifestRef } from '../shared/contracts';
-import { AwsAccessDenied, AwsRequestFailed, AwsThrottled, AwsUnavailable, DeletionRefused } from '../shared/errors';
-import { readManifest } from '../shared/manifest';
+import type { CloneOutput, DeleteStackContinuation, DeleteStackEvent, DeleteStackResult, ManifestRef } from '../shared/contracts';
+import { DeletionInterrupted, DeletionRefused } from '../shared/errors';
+import type { RemainingTime } from '../shared/handler';
 import { describeStack, requestToken, tagMap } from '../shared/stacks';
-import { describeChange, diffListings, joinListings, listVersions } from '../shared/version-listing';
 import { TAGS } from '../steps';
+import { checkAgainstManifest, deleteEverything, deleteVerified, type PassOutcome } from './emptying';
+
+export { DELETE_BATCH } from './emptying';
 
 export interface DeleteStackDeps {
   cfn: CloudFormationClient;
@@ -27,8 +23,6 @@ export interface DeleteStackDeps {
   roleArn?: string;
 }
 
-/** DeleteObjects takes at most 1,000 keys per request (S3 API reference, DeleteObjects). */
-export const DELETE_BATCH = 1000;
 /** States a verified copy's stack may be in: complete, and not being replaced or rolled back. */
 const COMPLETE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE']);
 
@@ -37,55 +31,122 @@ interface StackBucket {
   bucketName: string;
 }
 
+export interface DeleteOptions {
+  /** No new key or page is started with less than this left of the invocation (DELETE_SAFETY_MARGIN_MS). */
+  safetyMarginMs: number;
+}
+
+const NO_DEADLINE: RemainingTime = () => Number.POSITIVE_INFINITY;
+
 /**
  * Deletes one environment: the temporary stack after the second clone, the current stack after a
  * verified first clone, or a failed copy during compensation. Empties the stack's buckets, then
- * starts DeleteStack and returns without waiting (stack-status
- * polls). A stack that is gone returns `deleteStarted: false`; one already DELETE_IN_PROGRESS is left
- * alone. Buckets kept by DeletionPolicy Retain (or one we cannot read) are not emptied: CloudFormation
- * leaves them and their data in place.
+ * starts DeleteStack and returns DONE without waiting (stack-status polls). Emptying takes as many
+ * invocations as the buckets need: CONTINUE with a continuation when the invocation's time runs short
+ * (bounded memory: one listing page, one manifest part, the key at hand). A stack that is gone returns
+ * `deleteStarted: false`; one already DELETE_IN_PROGRESS is left alone. Buckets kept by DeletionPolicy
+ * Retain (or one we cannot read) are not emptied: CloudFormation leaves them and their data in place.
  * A stack of this execution (a copy) loses every version and delete marker of its buckets. Any other
  * stack (the original) loses only what the verified manifest of each bucket names: every bucket is
- * first compared with its manifest (read-only), then only the manifest's versions still listed as
- * they were verified are deleted, so a write after the verification is never deleted.
+ * first compared with its manifest (read-only, phase CHECK, in as many invocations as it takes), then
+ * only the manifest's versions still listed as they were verified are deleted (phase EMPTY), so a
+ * write after the verification is never deleted. The checks of the proof are made again on every
+ * invocation.
  * Throws DeletionRefused, before anything is touched, when the stack is not this execution's and no
  * verified copy of exactly this stack exists (with a manifest for each bucket), when one of its
  * buckets holds a version its manifest does not name, or when termination protection is on;
+ * DeletionInterrupted when such a check fails once deleting has begun (some data may be gone);
  * DocumentCorrupt when a manifest does not add up; a named AWS error when S3 reports a key it could
  * not delete.
  */
-export async function deleteStack(deps: DeleteStackDeps, event: DeleteStackEvent): Promise<DeleteStackResult> {
+export async function deleteStack(
+  deps: DeleteStackDeps,
+  event: DeleteStackEvent,
+  remainingMs: RemainingTime = NO_DEADLINE,
+  options: DeleteOptions = { safetyMarginMs: 0 },
+): Promise<DeleteStackResult> {
   const { stackName } = event;
   const stack = await describeStack(deps.cfn, stackName);
-  if (!stack?.StackId || stack.StackStatus === 'DELETE_COMPLETE') return { stackName, bucketsEmptied: [], deleteStarted: false };
-  if (stack.StackStatus === 'DELETE_IN_PROGRESS') return { stackName, bucketsEmptied: [], deleteStarted: true };
+  if (!stack?.StackId || stack.StackStatus === 'DELETE_COMPLETE') return { status: 'DONE', stackName, bucketsEmptied: event.continuation?.bucketsEmptied ?? [], deleteStarted: false };
+  if (stack.StackStatus === 'DELETE_IN_PROGRESS') return { status: 'DONE', stackName, bucketsEmptied: event.continuation?.bucketsEmptied ?? [], deleteStarted: true };
 
+  // Once an invocation has deleted something, a failed check no longer means "nothing was touched".
+  const deleting = event.continuation?.phase === 'EMPTY';
   const buckets = await stackBuckets(deps.cfn, stack.StackId);
-  const ours = await assertDeletable(deps.cfn, event, stack, buckets);
+  const ours = await assertDeletable(deps.cfn, event, stack, buckets, deleting);
   const retained = await retainedLogicalIds(deps.cfn, stack.StackId, buckets);
-  const emptied = buckets.filter((b) => !retained.has(b.logicalId));
+  // Sorted by name (bucket names are lower-case ASCII): the order the continuation counts in.
+  const emptied = buckets.filter((b) => !retained.has(b.logicalId)).sort((a, b) => (a.bucketName < b.bucketName ? -1 : a.bucketName > b.bucketName ? 1 : 0));
+  const bucketsRetained = buckets.filter((b) => retained.has(b.logicalId)).map((b) => b.bucketName);
 
   // Not ours (the original): each bucket is emptied only of what its verified manifest names. Every
   // bucket is compared with its manifest before anything is deleted, so a refusal leaves all intact.
   const manifests = ours ? undefined : manifestsOf(event.verifiedCopy);
-  if (manifests) {
-    const problems: string[] = [];
-    for (const b of emptied) problems.push(...(await unverifiedVersions(deps.s3, b.bucketName, manifests.get(b.bucketName) as ManifestRef)));
-    if (problems.length) {
+  const c = continuationFor(event, stack.StackId, ours, deleting);
+  c.invocations++;
+  const shouldStop = () => remainingMs() < options.safetyMarginMs;
+  const more = (): DeleteStackResult => ({ status: 'CONTINUE', stackName, bucketsEmptied: c.bucketsEmptied, deleteStarted: false, continuation: c });
+  // A bucket finished in this invocation is progress: the next one starts only with time left for it.
+  let progressed = false;
+
+  if (manifests && c.phase === 'CHECK') {
+    while (c.bucketIndex < emptied.length) {
+      if (progressed && shouldStop()) return more();
+      const bucket = emptied[c.bucketIndex] as StackBucket;
+      const known = c.unverified.find((u) => u.bucketName === bucket.bucketName);
+      const found = { count: known?.count ?? 0, named: [...(known?.named ?? [])] };
+      const outcome = await passOrGone(
+        () => checkAgainstManifest(deps.s3, bucket.bucketName, manifests.get(bucket.bucketName) as ManifestRef, c.position, found, shouldStop),
+      );
+      if (found.count) c.unverified = [...c.unverified.filter((u) => u.bucketName !== bucket.bucketName), { bucketName: bucket.bucketName, ...found }];
+      if (!outcome.finished) {
+        c.position = outcome.position;
+        return more();
+      }
+      c.checked.push(bucket.bucketName);
+      c.bucketIndex++;
+      delete c.position;
+      progressed = true;
+    }
+    if (c.unverified.length) {
+      const problems = c.unverified.map(
+        (u) => `bucket ${u.bucketName}: ${u.count} version(s) not in its verified manifest: ${u.named.join(', ')}${u.count > u.named.length ? ', …' : ''}`,
+      );
       throw new DeletionRefused(
         `Refusing to delete stack ${event.stackName} (${event.reason}): its buckets hold versions its verified copy does not (written after the verification; nothing was deleted): ${problems.join('; ')}`,
       );
     }
+    Object.assign(c, { phase: 'EMPTY', bucketIndex: 0 });
+  }
+  if (manifests) {
+    const unchecked = emptied.filter((b) => !c.checked.includes(b.bucketName));
+    if (unchecked.length) {
+      throw new DeletionInterrupted(`Stopped emptying stack ${event.stackName}: bucket(s) ${unchecked.map((b) => b.bucketName).join(', ')} were not compared with their verified manifests`);
+    }
   }
 
-  const bucketsEmptied: DeleteStackResult['bucketsEmptied'] = [];
-  const bucketsRetained = buckets.filter((b) => retained.has(b.logicalId)).map((b) => b.bucketName);
-  for (const bucket of emptied) {
-    const deleted = manifests
-      ? await emptyVerifiedVersions(deps.s3, bucket.bucketName, manifests.get(bucket.bucketName) as ManifestRef)
-      : await emptyBucket(deps.s3, bucket.bucketName);
-    bucketsEmptied.push({ bucketName: bucket.bucketName, objectVersionsDeleted: deleted });
+  while (c.bucketIndex < emptied.length) {
+    if (progressed && shouldStop()) return more();
+    const bucket = emptied[c.bucketIndex] as StackBucket;
+    const done = c.bucketsEmptied.find((b) => b.bucketName === bucket.bucketName);
+    const deleted = { count: done?.objectVersionsDeleted ?? 0 };
+    const outcome = await passOrGone(() =>
+      manifests
+        ? deleteVerified(deps.s3, bucket.bucketName, manifests.get(bucket.bucketName) as ManifestRef, c.position, deleted, shouldStop)
+        : deleteEverything(deps.s3, bucket.bucketName, c.position, deleted, shouldStop),
+    ).finally(() => {
+      // Counted even when a batch failed: what was deleted is gone.
+      c.bucketsEmptied = [...c.bucketsEmptied.filter((b) => b.bucketName !== bucket.bucketName), { bucketName: bucket.bucketName, objectVersionsDeleted: deleted.count }];
+    });
+    if (!outcome.finished) {
+      c.position = outcome.position;
+      return more();
+    }
+    c.bucketIndex++;
+    delete c.position;
+    progressed = true;
   }
+  const bucketsEmptied = c.bucketsEmptied;
 
   await deps.cfn.send(
     new DeleteStackCommand({
@@ -104,7 +165,31 @@ export async function deleteStack(deps: DeleteStackDeps, event: DeleteStackEvent
       ),
     }),
   );
-  return { stackName, bucketsEmptied, deleteStarted: true, ...(bucketsRetained.length ? { bucketsRetained } : {}) };
+  return { status: 'DONE', stackName, bucketsEmptied, deleteStarted: true, ...(bucketsRetained.length ? { bucketsRetained } : {}) };
+}
+
+/**
+ * The previous invocation's continuation, or a fresh one. A continuation of another stack (one that
+ * took the name since) is never applied to this one.
+ */
+function continuationFor(event: DeleteStackEvent, stackId: string, ours: boolean, deleting: boolean): DeleteStackContinuation {
+  const prior = event.continuation;
+  if (!prior) return { stackId, phase: ours ? 'EMPTY' : 'CHECK', bucketIndex: 0, checked: [], unverified: [], bucketsEmptied: [], invocations: 0 };
+  if (prior.stackId !== stackId) {
+    const message = `Refusing to go on deleting stack ${event.stackName} (${event.reason}): it is now ${stackId}, not ${prior.stackId} whose deletion began`;
+    throw deleting ? new DeletionInterrupted(message) : new DeletionRefused(message);
+  }
+  return structuredClone(prior);
+}
+
+/** A pass over a bucket that no longer exists: nothing left to do in it. */
+async function passOrGone(pass: () => Promise<PassOutcome>): Promise<PassOutcome> {
+  try {
+    return await pass();
+  } catch (err) {
+    if (isNoSuchBucket(err)) return { finished: true };
+    throw err;
+  }
 }
 
 function isoTime(t: Date | string | undefined): string {
@@ -127,9 +212,10 @@ async function stackBuckets(cfn: CloudFormationClient, stackId: string): Promise
 /**
  * Invariant 1, enforced here as well as in the state machine: a stack this execution did not create
  * is deleted only on proof that a complete, verified copy of exactly this stack exists. Every
- * reason to refuse is collected, so one refusal tells the whole story.
+ * reason to refuse is collected, so one refusal tells the whole story. Checked on every invocation:
+ * once deleting has begun (`deleting`), a failed check throws DeletionInterrupted instead.
  */
-async function assertDeletable(cfn: CloudFormationClient, event: DeleteStackEvent, stack: Stack, buckets: StackBucket[]): Promise<boolean> {
+async function assertDeletable(cfn: CloudFormationClient, event: DeleteStackEvent, stack: Stack, buckets: StackBucket[], deleting: boolean): Promise<boolean> {
   const problems: string[] = [];
   // DeleteStack would fail after the buckets were emptied: refuse while the data is still there.
   if (stack.EnableTerminationProtection) problems.push('termination protection is enabled on it');
@@ -143,7 +229,8 @@ async function assertDeletable(cfn: CloudFormationClient, event: DeleteStackEven
   }
   if (problems.length) {
     const whose = ours ? '' : `it was not created by this migration (${TAGS.execution} is not ${event.execution.id}) and `;
-    throw new DeletionRefused(`Refusing to delete stack ${event.stackName} (${event.reason}): ${whose}${problems.join('; ')}`);
+    const message = `Refusing to ${deleting ? 'go on deleting' : 'delete'} stack ${event.stackName} (${event.reason}): ${whose}${problems.join('; ')}`;
+    throw deleting ? new DeletionInterrupted(message) : new DeletionRefused(message);
   }
   return ours;
 }
@@ -197,62 +284,6 @@ function manifestsOf(copy: CloneOutput | undefined): Map<string, ManifestRef> {
   return out;
 }
 
-/** Versions named in a refusal, per bucket. */
-const MAX_NAMED_UNVERIFIED = 10;
-
-/**
- * The read-only pass: the bucket's live listing merge-joined with its verified manifest (both in
- * listing order, bounded memory). Returns one line per bucket holding anything the manifest does not
- * name (a version added, or one whose content changed under the same version ID), naming up to
- * MAX_NAMED_UNVERIFIED; versions of the manifest that are gone since are no reason to refuse (the
- * copy holds them). Reads the manifest to its end, so a manifest that does not add up to its digest
- * throws DocumentCorrupt here, before anything is deleted.
- */
-async function unverifiedVersions(s3: S3Client, bucket: string, manifest: ManifestRef): Promise<string[]> {
-  const named: string[] = [];
-  let count = 0;
-  try {
-    for await (const c of diffListings(readManifest(s3, manifest), listVersions(s3, bucket), bucket)) {
-      if (c.change === 'REMOVED') continue;
-      if (++count <= MAX_NAMED_UNVERIFIED) named.push(describeChange(c));
-    }
-  } catch (err) {
-    if (isNoSuchBucket(err)) return [];
-    throw err;
-  }
-  return count ? [`bucket ${bucket}: ${count} version(s) not in its verified manifest: ${named.join(', ')}${count > named.length ? ', …' : ''}`] : [];
-}
-
-/**
- * Deletes the versions and delete markers the verified manifest names that are still listed with the
- * same identity (a second merge join): a version written since the read-only pass is never deleted,
- * and DeleteStack then fails on the non-empty bucket with that version kept. Returns how many were
- * deleted; a bucket that no longer exists counts as empty. Throws when S3 reports a key it did not
- * delete, or DocumentCorrupt when the manifest no longer adds up (read again here).
- */
-async function emptyVerifiedVersions(s3: S3Client, bucket: string, manifest: ManifestRef): Promise<number> {
-  let deleted = 0;
-  let batch: ObjectIdentifier[] = [];
-  const flush = async () => {
-    if (!batch.length) return;
-    await deleteBatch(s3, bucket, batch);
-    deleted += batch.length;
-    batch = [];
-  };
-  try {
-    for await (const c of joinListings(readManifest(s3, manifest), listVersions(s3, bucket), bucket)) {
-      if (c.change !== 'SAME') continue;
-      batch.push({ Key: c.entry.key, VersionId: c.entry.versionId });
-      if (batch.length >= DELETE_BATCH) await flush();
-    }
-    await flush();
-  } catch (err) {
-    if (isNoSuchBucket(err)) return deleted;
-    throw err;
-  }
-  return deleted;
-}
-
 /**
  * Logical IDs of buckets CloudFormation will keep: DeletionPolicy Retain or RetainExceptOnCreate.
  * Emptying them would destroy data the template chose to keep. A policy given by an intrinsic
@@ -272,66 +303,6 @@ async function retainedLogicalIds(cfn: CloudFormationClient, stackId: string, bu
   return retained;
 }
 
-/**
- * Deletes every object version and delete marker of a bucket, so CloudFormation can delete it (it
- * cannot delete a non-empty bucket). Returns how many were deleted; a bucket that no longer exists
- * counts as empty. Throws when S3 reports any key it did not delete.
- */
-export async function emptyBucket(s3: S3Client, bucket: string): Promise<number> {
-  let deleted = 0;
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  for (;;) {
-    let page;
-    try {
-      page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
-    } catch (err) {
-      if (isNoSuchBucket(err)) return deleted;
-      throw err;
-    }
-    const ids: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].flatMap((v) =>
-      v.Key === undefined ? [] : [{ Key: v.Key, VersionId: v.VersionId }],
-    );
-    for (let i = 0; i < ids.length; i += DELETE_BATCH) {
-      const batch = ids.slice(i, i + DELETE_BATCH);
-      try {
-        await deleteBatch(s3, bucket, batch);
-      } catch (err) {
-        if (isNoSuchBucket(err)) return deleted;
-        throw err;
-      }
-      deleted += batch.length;
-    }
-    if (!page.IsTruncated) return deleted;
-    if (page.NextKeyMarker === undefined && page.NextVersionIdMarker === undefined) {
-      throw new AwsRequestFailed(`ListObjectVersions of ${bucket} is truncated but gave no marker to continue from`);
-    }
-    keyMarker = page.NextKeyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
-  }
-}
-
-/** One DeleteObjects request (at most DELETE_BATCH versions); throws when S3 reports any version it did not delete. */
-async function deleteBatch(s3: S3Client, bucket: string, batch: ObjectIdentifier[]): Promise<void> {
-  const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
-  // HTTP 200 does not mean every key went: per-key failures come back in Errors.
-  if (out.Errors?.length) throw deleteErrors(bucket, out.Errors);
-}
-
 function isNoSuchBucket(err: unknown): boolean {
   return !!err && typeof err === 'object' && (err as { name?: unknown }).name === 'NoSuchBucket';
-}
-
-/** One error for a DeleteObjects response with per-key failures, named so the state machine retries what is transient. */
-function deleteErrors(bucket: string, errors: S3Error[]): Error {
-  const shown = errors
-    .slice(0, 10)
-    .map((e) => `${e.Key}${e.VersionId ? ` (version ${e.VersionId})` : ''}: ${e.Code} ${e.Message ?? ''}`.trim())
-    .join('; ');
-  const message = `DeleteObjects left ${errors.length} object version(s) in ${bucket}: ${shown}`;
-  const codes = new Set(errors.map((e) => e.Code));
-  if (codes.has('AccessDenied')) return new AwsAccessDenied(message);
-  if (codes.has('SlowDown')) return new AwsThrottled(message);
-  if ([...codes].every((c) => c === 'InternalError' || c === 'ServiceUnavailable')) return new AwsUnavailable(message);
-  return new AwsRequestFailed(message);
 }

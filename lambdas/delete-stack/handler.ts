@@ -4,6 +4,7 @@ import { clientConfig, s3ClientConfig } from '../shared/aws-config';
 import type { DeleteStackEvent } from '../shared/contracts';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
+import { DELETE_SAFETY_MARGIN_MS } from '../steps';
 import { deleteStack } from './core';
 
 const cfn = new CloudFormationClient(clientConfig);
@@ -13,8 +14,8 @@ const logger = createLogger('delete-stack');
 export const handler = stepHandler(
   logger,
   (event: DeleteStackEvent) => ({ execution: event.execution, stackName: event.stackName }),
-  (event) => {
-    logger.info('deleting stack', { reason: event.reason });
-    return deleteStack({ cfn, s3, roleArn: process.env.CFN_ROLE_ARN || undefined }, event);
+  (event, remainingMs) => {
+    logger.info('deleting stack', { reason: event.reason, invocation: (event.continuation?.invocations ?? 0) + 1, phase: event.continuation?.phase });
+    return deleteStack({ cfn, s3, roleArn: process.env.CFN_ROLE_ARN || undefined }, event, remainingMs, { safetyMarginMs: DELETE_SAFETY_MARGIN_MS });
   },
 );

@@ -702,8 +702,50 @@ export interface DeleteStackEvent {
   expectedStackId?: string;
   /** The clone's output as Migrate keeps it (Migrate's Clone tasks leave `copies` out). */
   verifiedCopy?: CloneOutput;
+  /** Absent or null on the first invocation; the previous result's otherwise (buckets too large for one invocation). */
+  continuation?: DeleteStackContinuation | null;
+}
+/** Where a read of a verified manifest resumes (bounded: one part is read at a time). */
+export interface ManifestPosition {
+  /** The part at hand (from 1). */
+  part: number;
+  /** Entries of that part already consumed. */
+  index: number;
+  /** Digest of the parts before it, and of the part itself (read again, it must be the same). */
+  before: SetDigest;
+  partDigest: SetDigest;
+}
+/** Where the emptying of one bucket resumes. */
+export interface EmptyingPosition {
+  /** The original's buckets: every key up to this one is done, in the listing and in the manifest. */
+  lastKey?: string;
+  manifest?: ManifestPosition;
+  /** A copy's buckets: the listing's markers of the next page. */
+  keyMarker?: string;
+  versionIdMarker?: string;
+}
+export interface DeleteStackContinuation {
+  /** The stack being emptied: a continuation applies to this stack only. */
+  stackId: string;
+  /**
+   * CHECK: the original's buckets compared read-only with their verified manifests (all of them
+   * before anything is deleted); EMPTY: deleting.
+   */
+  phase: 'CHECK' | 'EMPTY';
+  /** Index into the buckets being emptied (sorted by name) of the bucket at hand. */
+  bucketIndex: number;
+  position?: EmptyingPosition;
+  /** The original's buckets compared in full with their manifests. */
+  checked: string[];
+  /** What the comparison found that the manifests do not name (a refusal once every bucket is compared). */
+  unverified: { bucketName: string; count: number; named: string[] }[];
+  bucketsEmptied: { bucketName: string; objectVersionsDeleted: number }[];
+  invocations: number;
 }
 export interface DeleteStackResult {
+  /** CONTINUE: call again with `continuation`; DONE: finished (`deleteStarted` says whether DeleteStack was called). */
+  status: 'DONE' | 'CONTINUE';
+  continuation?: DeleteStackContinuation;
   stackName: string;
   bucketsEmptied: { bucketName: string; objectVersionsDeleted: number }[];
   /** False when the stack did not exist (already deleted counts as done). */

@@ -42,6 +42,15 @@ export class DeletionRefused extends MigratorError {
   override readonly name = 'DeletionRefused';
 }
 
+/**
+ * A stack's emptying, begun in an earlier invocation, stopped because what allowed it no longer
+ * holds (the verified copy's stack changed, another stack took the name...). Unlike DeletionRefused,
+ * some of the stack's data may already be gone: never a reason to treat the stack as whole.
+ */
+export class DeletionInterrupted extends MigratorError {
+  override readonly name = 'DeletionInterrupted';
+}
+
 /** Instances of ours are still moving into Standby, so they cannot be moved back yet (ExitStandby
  *  accepts only instances in Standby). Transient: the state machine retries it with a delay. */
 export class StandbyInTransition extends MigratorError {

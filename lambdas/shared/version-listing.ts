@@ -14,6 +14,9 @@ import { AwsRequestFailed, DocumentCorrupt } from './errors';
 import { listingLine } from './manifest';
 import { compareKeys, plainEtag } from './s3-objects';
 
+/** Listing order (UTF-8 binary), for the readers that merge a listing with a manifest. */
+export { compareKeys };
+
 export interface VersionPage {
   /** The page's versions and delete markers, in key order. */
   entries: ManifestEntry[];

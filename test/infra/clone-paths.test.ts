@@ -96,7 +96,7 @@ function world(o: WorldOptions = {}): Stubs {
       },
       'smoke-test': () => ({ status: 'READY', probe: { url: 'https://new/health', httpStatus: 200 }, wait: waitState }),
       'compare-statistics': () => ({ status: o.statistics ?? 'EQUAL', source: { url: 'a', ok: true }, destination: { url: 'b', ok: true }, differences: [], summary: 's' }),
-      'delete-stack': (e) => ({ stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }),
+      'delete-stack': (e) => ({ status: 'DONE', stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }),
       ...o.steps,
     },
     integrations: {},

@@ -86,7 +86,7 @@ function world(overrides: { steps?: Stubs['steps']; integrations?: Stubs['integr
       'standby-enter': () => ({ groups: [{ autoScalingGroupName: 'orders-asg', originalMinSize: 2, originalDesiredCapacity: 2, instanceIds: ['i-1'], suspendedProcesses: ['Launch'] }] }),
       'standby-status': () => ({ status: 'READY', wait: { label: 'x', startedAt: '2025-01-01T00:00:00Z', timeoutSeconds: 600, elapsedSeconds: 0, nextDelaySeconds: 5, attempt: 1 } }),
       'standby-exit': (e) => ({ groups: [], standby: (e as unknown as StandbyExitEvent).standby ?? { groups: [] } }),
-      'delete-stack': (e) => ({ stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }),
+      'delete-stack': (e) => ({ status: 'DONE', stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }),
       snapshot: (e) => ({
         snapshots: (e as unknown as SnapshotEvent).dbInstances.map((d) => ({
           logicalId: d.logicalId,
@@ -345,7 +345,7 @@ describe('Migrate', () => {
 
   it('undoes the migration when the deletion of the original is refused before anything was deleted (phase A, not B)', async () => {
     const o = await run(
-      world({ steps: { 'delete-stack': (e) => { if (e.stackName === STACK) throw named('DeletionRefused', 'version not in its manifest'); return { stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }; } } }),
+      world({ steps: { 'delete-stack': (e) => { if (e.stackName === STACK) throw named('DeletionRefused', 'version not in its manifest'); return { status: 'DONE', stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }; } } }),
     );
     expect(o.error?.name).toBe('DeletionRefused');
     expect(deletedStacks(o)).toEqual([STACK, TEMP]);
@@ -424,7 +424,7 @@ describe('Migrate', () => {
   });
 
   it('lists what is left to do by hand when the clean-up fails after a verified migration (phase C)', async () => {
-    const o = await run(world({ steps: { 'delete-stack': (e) => { if (e.stackName === TEMP) throw named('AwsAccessDenied', 'denied'); return { stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }; } } }));
+    const o = await run(world({ steps: { 'delete-stack': (e) => { if (e.stackName === TEMP) throw named('AwsAccessDenied', 'denied'); return { status: 'DONE', stackName: e.stackName, bucketsEmptied: [], deleteStarted: true }; } } }));
     expect(o.error?.name).toBe('AwsAccessDenied');
     const n = notice(o);
     expect(n).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: STACK, failedState: 'Delete the temporary stack' });

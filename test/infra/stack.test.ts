@@ -131,6 +131,8 @@ function commandsOf(step: string): Set<string> {
     const text = readFileSync(new URL(`../../lambdas/${file}`, import.meta.url), 'utf8');
     for (const m of text.matchAll(/new (\w+)Command\(|paginate(\w+)\(/g)) commands.add((m[1] ?? m[2])!);
     for (const m of text.matchAll(/from '\.\.?\/(?:\.\.\/)?shared\/([\w-]+)'/g)) visit(`shared/${m[1]}.ts`);
+    // A step's own modules beside its core (lambdas/<step>/<module>.ts).
+    if (!file.startsWith('shared/')) for (const m of text.matchAll(/from '\.\/([\w-]+)'/g)) visit(`${step}/${m[1]}.ts`);
   };
   for (const file of ['core.ts', 'handler.ts']) visit(`${step}/${file}`);
   return commands;

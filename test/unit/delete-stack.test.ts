@@ -150,13 +150,13 @@ async function refusal(promise: Promise<unknown>, afterReading = false): Promise
 describe('delete-stack: what is already done', () => {
   it('counts a stack that does not exist as already deleted and touches nothing', async () => {
     describes(TEMP, undefined);
-    expect(await deleteStack(deps(), deleteTemp())).toEqual({ stackName: TEMP, bucketsEmptied: [], deleteStarted: false });
+    expect(await deleteStack(deps(), deleteTemp())).toEqual({ status: 'DONE', stackName: TEMP, bucketsEmptied: [], deleteStarted: false });
     expect(cfnMock.commandCalls(DeleteStackCommand)).toHaveLength(0);
   });
 
   it('leaves a stack already DELETE_IN_PROGRESS alone', async () => {
     describes(TEMP, stack(TEMP, TEMP_ID, { StackStatus: 'DELETE_IN_PROGRESS', Tags: ours }));
-    expect(await deleteStack(deps(), deleteTemp())).toEqual({ stackName: TEMP, bucketsEmptied: [], deleteStarted: true });
+    expect(await deleteStack(deps(), deleteTemp())).toEqual({ status: 'DONE', stackName: TEMP, bucketsEmptied: [], deleteStarted: true });
     expect(cfnMock.commandCalls(DeleteStackCommand)).toHaveLength(0);
     expect(s3Mock.calls()).toHaveLength(0);
   });
@@ -180,6 +180,7 @@ describe("delete-stack: this execution's own stack", () => {
     const result = await deleteStack(deps({ roleArn: 'arn:aws:iam::123456789012:role/cfn' }), deleteTemp());
 
     expect(result).toEqual({
+      status: 'DONE',
       stackName: TEMP,
       deleteStarted: true,
       bucketsEmptied: [
