@@ -18,6 +18,9 @@ function printSummary(s: RehearsalSummary, write: (line: string) => void): void 
   write(`scenario            ${s.scenario}`);
   write(`environment         ${s.stackName}`);
   write(`outcome             ${s.outcome}${s.error ? ` (${s.error})` : ''}`);
+  for (const [i, m] of (s.migrations ?? []).entries()) {
+    write(`migration ${i + 1}         ${m.outcome}${m.error ? ` (${m.error})` : ''} → version ${m.survivorVersion ?? '?'}, invariants ${m.violations.length ? 'BROKEN' : 'held'}, ${formatDuration(m.simulatedSeconds)} simulated`);
+  }
   write(`data is in          ${s.survivor ?? 'nowhere named'}${s.survivorVersion ? ` (version ${s.survivorVersion})` : ''}`);
   write(`data intact         ${mark(s.dataIntact)}`);
   write(`invariants held     ${mark(s.invariantsHeld)}${s.violations.length ? `: ${s.violations.join('; ')}` : ''}`);

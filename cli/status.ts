@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, type ExecutionStatus, SFNClient } from '@aws-sdk/client-sfn';
+import { unwrapChildError } from '../lambdas/shared/child-error';
 import type { MigrationOutput } from '../lambdas/shared/contracts';
 import { summarizeCause } from '../local/progress';
 import { EXIT, EXIT_CODE_HELP, type ExitCode, exitCodeFor } from './exit-codes';
@@ -65,11 +66,16 @@ export interface ExecutionSummary {
 export function summaryOf(d: DescribeExecutionCommandOutput): ExecutionSummary {
   const output = parseJson(d.output);
   const stackName = (output as Partial<MigrationOutput> | undefined)?.stackName;
+  // An execution that ended on a Clone's States.TaskFailed (its notification could not be composed) is
+  // reported with the Clone's own error, as the notification would have named it.
+  const given = d.error !== undefined ? { Error: d.error, Cause: d.cause ?? '' } : undefined;
+  const found = given && unwrapChildError(given);
+  const unwrapped = found !== undefined && found !== given;
   return {
     executionArn: d.executionArn,
     status: d.status ?? 'FAILED',
-    error: d.error,
-    cause: d.cause,
+    error: unwrapped ? found.Error : d.error,
+    cause: unwrapped ? found.Cause : d.cause,
     output,
     survivor: d.status === 'SUCCEEDED' && typeof stackName === 'string' ? stackName : undefined,
     startDate: d.startDate?.toISOString(),

@@ -4,6 +4,7 @@
  * error and cause. Polls GetExecutionHistory newest-first and reads only the events it has not seen,
  * so a two-day migration costs a page per poll, not the whole history each time.
  */
+import { unwrapChildError } from '../lambdas/shared/child-error';
 import { executionArnOf } from '../lambdas/shared/naming';
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
@@ -114,9 +115,18 @@ function toProgress(e: HistoryEvent, f: Followed): ProgressEvent | undefined {
     return { ...base, type: `State${state[2]}`, stateType: state[1], stateName };
   }
   const failure = e.taskFailedEventDetails ?? e.lambdaFunctionFailedEventDetails ?? e.taskTimedOutEventDetails ?? e.lambdaFunctionTimedOutEventDetails;
-  if (failure) return { ...base, type: 'StateFailed', stateName: f.lastState, error: failure.error, cause: failure.cause };
+  if (failure) {
+    // A Clone task's States.TaskFailed wraps the Clone's own error: show that one.
+    const given = { Error: failure.error ?? '', Cause: failure.cause ?? '' };
+    const found = unwrapChildError(given);
+    return { ...base, type: 'StateFailed', stateName: f.lastState, ...(found === given ? { error: failure.error, cause: failure.cause } : { error: found.Error, cause: found.Cause }) };
+  }
   if (type === 'ExecutionStarted' || type === 'ExecutionSucceeded') return { ...base, type };
-  if (type === 'ExecutionFailed') return { ...base, type, error: e.executionFailedEventDetails?.error, cause: e.executionFailedEventDetails?.cause };
+  if (type === 'ExecutionFailed') {
+    const given = { Error: e.executionFailedEventDetails?.error ?? '', Cause: e.executionFailedEventDetails?.cause ?? '' };
+    const found = unwrapChildError(given);
+    return found === given ? { ...base, type, error: e.executionFailedEventDetails?.error, cause: e.executionFailedEventDetails?.cause } : { ...base, type, error: found.Error, cause: found.Cause };
+  }
   return undefined;
 }
 

@@ -184,6 +184,12 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
       return [
         describeGroups,
         {
+          // A group's env-migrator:execution tag may name any execution that ever created its stack
+          // (Migrate's, or a Clone started on its own): only their ARNs, unknown until run time, are known.
+          why: "is the execution whose tag is on a group still running? (a claim of one that has ended is taken over)",
+          statement: allow(['states:DescribeExecution'], [`arn:${scope.partition}:states:${scope.region}:${scope.account}:execution:*:*`]),
+        },
+        {
           why: 'suspend scaling, lower the min size, put the instances in Standby and record what was changed as group tags',
           statement: allow(
             ['autoscaling:SuspendProcesses', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:EnterStandby', 'autoscaling:CreateOrUpdateTags'],

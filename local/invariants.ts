@@ -139,13 +139,15 @@ export interface RunFacts {
    * the notification says so and what to do by hand.
    */
   standbyExitMayFail?: boolean;
+  /** Notifications already on the topic before this execution (an earlier migration's): not this one's. */
+  notificationsBefore?: number;
 }
 
 /** Checks every invariant of DESIGN.md on the account's final state. */
 export async function checkInvariants(account: SimAccount, baseline: Baseline, facts: RunFacts): Promise<InvariantReport> {
   const violations: string[] = [];
   const { execution } = facts;
-  const notifications = account.sns.messages(facts.topicArn);
+  const notifications = account.sns.messages(facts.topicArn).slice(facts.notificationsBefore ?? 0);
 
   // 4. Every outcome sends exactly one notification (success included: the team hears either way).
   const distinct = new Set(notifications.map((n) => `${n.subject ?? ''}\n${n.message}\n${n.attributes.details?.StringValue ?? ''}`));

@@ -9,7 +9,9 @@ import { runOnSimulatedClock } from './clock';
 import type { LargestState } from './executor';
 import { taskHooks } from './faults/state-context';
 import { LocalHarness } from './harness';
-import { type InvariantReport, captureBaseline, checkInvariants } from './invariants';
+import { type Baseline, type InvariantReport, captureBaseline, checkInvariants } from './invariants';
+import { environmentData, sameData } from './sim/environment-data';
+import type { SimExecution } from './sim/sfn';
 import { progressPrinter } from './progress';
 import { REHEARSAL_SIZE, SAMPLE_STACK, type SampleSize, seedSampleEnvironment } from './sample-environment';
 import { type Scenario, tempStackNameOf } from './scenarios';
@@ -49,6 +51,17 @@ export interface RehearsalSummary {
   maxStateBytes: number;
   /** Where it was: `<machine> / <state> (<what>)`. */
   largestState: string;
+  /** Scenarios of several migrations in a row (Scenario.then): each one, in order. */
+  migrations?: MigrationSummary[];
+}
+
+export interface MigrationSummary {
+  executionArn: string;
+  outcome: 'succeeded' | 'failed';
+  error?: string;
+  survivorVersion: string | null;
+  violations: string[];
+  simulatedSeconds: number;
 }
 
 export interface RehearsalOptions {
@@ -76,25 +89,44 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     scenario.arm({ account, executionArn, tempStackName, baseline });
     const callsBefore = account.calls.length;
 
-    const { execution, seconds } = await runOnSimulatedClock(async (clock) => {
-      const arn = await harness.startMigration(scenario.input, executionName);
-      const e = await harness.finished(arn);
-      return { execution: e, seconds: Math.round(clock.elapsedMs() / 1000) };
-    });
+    let { execution, seconds, report } = await migrateOnce(harness, scenario.input, executionName, baseline, tempStackName);
+    const migrations: MigrationSummary[] = [summaryOf(execution, report, seconds)];
+    let failed = execution.status === 'SUCCEEDED' ? undefined : execution;
+    // Each later migration starts from the environment the one before left, once that one succeeded.
+    for (const [i, input] of (scenario.then ?? []).entries()) {
+      if (failed) break;
+      write('');
+      write(`── Migration ${i + 2} of ${1 + (scenario.then ?? []).length}: to ${input.targetVersion} ─────────────────────────────`);
+      const name = `${executionName}-${i + 2}`;
+      const again = await captureBaseline(account, SAMPLE_STACK);
+      const run = await migrateOnce(harness, input, name, again, tempStackNameOf(SAMPLE_STACK, executionArnOf(harness.deployment.migrate.arn, name)));
+      migrations.push(summaryOf(run.execution, run.report, run.seconds));
+      ({ execution, report } = run);
+      seconds += run.seconds;
+      if (execution.status !== 'SUCCEEDED') failed = execution;
+    }
+    if (migrations.length > 1) {
+      // Each run's own check compares it with the environment it started from; this one with the very first.
+      const last = report.survivor ? account.cloudformation.stackByName(report.survivor) : undefined;
+      const overall = last ? sameData(baseline.data, environmentData(account, report.survivor as string)) : { equal: false, differences: ['no survivor'] };
+      report = {
+        ...report,
+        dataIntact: report.dataIntact && overall.equal,
+        violations: [
+          ...migrations.flatMap((m, i) => m.violations.map((v) => `migration ${i + 1}: ${v}`)),
+          ...(overall.equal ? [] : [`the data of the environment before the first migration is not all in ${report.survivor}: ${overall.differences.slice(0, 3).join('; ')}`]),
+        ],
+      };
+    }
+    if (failed) execution = failed;
 
-    const report = await checkInvariants(account, baseline, {
-      execution,
-      tempStackName,
-      lockTable: harness.deployment.lockTableName,
-      topicArn: harness.deployment.topicArn,
-    });
     const copies = account.calls.slice(callsBefore).filter((c) => c.service === 'S3' && (c.operation === 'CopyObject' || c.operation === 'CompleteMultipartUpload') && !c.error);
     const largest = [...harness.workflow.largestStates.values()].reduce<LargestState | undefined>((max, l) => (!max || l.bytes > max.bytes ? l : max), undefined);
     const snapshots = account.calls.slice(callsBefore).filter((c) => c.service === 'RDS' && c.operation === 'CreateDBSnapshot' && !c.error);
     return {
       scenario: scenario.name,
       stackName: SAMPLE_STACK,
-      outcome: execution.status === 'SUCCEEDED' ? 'succeeded' : 'failed',
+      outcome: failed ? 'failed' : 'succeeded',
       survivor: report.survivor,
       survivorVersion: report.survivorVersion,
       dataIntact: report.dataIntact,
@@ -112,7 +144,8 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       lambdaInvocations: harness.invoker.stats.invocations,
       awsCalls: account.calls.length - callsBefore,
       simulatedSeconds: seconds,
-      executionArn: execution.executionArn,
+      executionArn: migrations.length > 1 ? (migrations.at(-1)?.executionArn ?? execution.executionArn) : execution.executionArn,
+      ...(migrations.length > 1 ? { migrations } : {}),
       maxStateBytes: largest?.bytes ?? 0,
       largestState: largest ? `${largest.machine.replace(/[0-9A-F]{8}$/, '')} / ${largest.state} (${largest.what})` : '',
       report,
@@ -121,6 +154,37 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     taskHooks.beforeTask = undefined;
     harness.dispose();
   }
+}
+
+/** One Migrate execution of the sample environment on the simulated clock, then its invariants against `baseline`. */
+async function migrateOnce(harness: LocalHarness, input: Scenario['input'], executionName: string, baseline: Baseline, tempStackName: string) {
+  // Earlier migrations' notifications are theirs: each run is held to exactly one of its own.
+  const notificationsBefore = harness.account.sns.messages(harness.deployment.topicArn).length;
+  const { execution, seconds } = await runOnSimulatedClock(async (clock) => {
+    const arn = await harness.startMigration(input, executionName);
+    const e = await harness.finished(arn);
+    return { execution: e, seconds: Math.round(clock.elapsedMs() / 1000) };
+    // The account's time only moves forward: a later migration starts where the previous one ended.
+  }, harness.account.now());
+  const report = await checkInvariants(harness.account, baseline, {
+    execution,
+    tempStackName,
+    lockTable: harness.deployment.lockTableName,
+    topicArn: harness.deployment.topicArn,
+    notificationsBefore,
+  });
+  return { execution, seconds, report };
+}
+
+function summaryOf(execution: SimExecution, report: InvariantReport, seconds: number): MigrationSummary {
+  return {
+    executionArn: execution.executionArn,
+    outcome: execution.status === 'SUCCEEDED' ? 'succeeded' : 'failed',
+    ...(execution.error ? { error: execution.error } : {}),
+    survivorVersion: report.survivorVersion,
+    violations: report.violations,
+    simulatedSeconds: seconds,
+  };
 }
 
 /** Statistics as the summary shows them: as they are, or their size and SHA-256 when too long to print. */

@@ -8,7 +8,7 @@ import type { MigrationInputRaw } from '../lambdas/shared/contracts';
 import type { Baseline } from './invariants';
 import { armLateWrites, lateObject } from './late-writes';
 import type { SimAccount } from './sim/account';
-import { type SampleSize, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
+import { ARTIFACTS_BUCKET, type SampleSize, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
 
 export interface ScenarioContext {
   account: SimAccount;
@@ -29,10 +29,18 @@ export interface Scenario {
   arm: (ctx: ScenarioContext) => void;
   /** Adds to the sample environment before its baseline is taken (data the run must carry). */
   prepare?: (account: SimAccount) => void;
+  /**
+   * Migrations of the same environment after the first, each started when the one before it ended
+   * and held to `expected` with every invariant (its baseline: the environment as the one before
+   * left it); the first baseline's data must be in the last survivor.
+   */
+  then?: MigrationInputRaw[];
   expected: {
     outcome: 'succeeded' | 'failed';
     /** Which stack must hold the data at the end. */
     survivor: 'original-name' | 'temp';
+    /** The error the execution must end with, where the scenario is about what it names. */
+    error?: string;
   };
 }
 
@@ -128,7 +136,8 @@ export const SCENARIOS: Scenario[] = [
     description: 'the 1.4.0 template fails to create after the original was deleted: the failed stack is removed, the temporary copy keeps the data',
     input: { ...baseInput, templateUrl: templateUrl(TEMPLATE_KEYS.broken) },
     arm: () => undefined,
-    expected: { outcome: 'failed', survivor: 'temp' },
+    // Clone's own error, not the States.TaskFailed its .sync task wraps it in.
+    expected: { outcome: 'failed', survivor: 'temp', error: 'StackCreateFailed' },
   },
   {
     name: 'large-statistics',
@@ -185,6 +194,32 @@ export const SCENARIOS: Scenario[] = [
     expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
 ];
+
+/** A 1.5.0 template for migrate-three-times: the 1.4.0 one, described as 1.5.0. */
+export const TEMPLATE_1_5_0_KEY = 'templates/environment-1.5.0.yaml';
+
+function seedTemplate150(account: SimAccount): void {
+  const target = account.s3.getObjectRecord(ARTIFACTS_BUCKET, TEMPLATE_KEYS.target)?.body;
+  if (!target) throw new Error(`The artifacts bucket has no ${TEMPLATE_KEYS.target}`);
+  const body = target.toString('utf8').replace('env-migrator sample environment 1.4.0', 'env-migrator sample environment 1.5.0');
+  account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_1_5_0_KEY, { body, contentType: 'application/x-yaml' });
+}
+
+SCENARIOS.push({
+  name: 'migrate-three-times',
+  description:
+    'orders-prod migrated 1.3.0 → 1.4.0, then 1.4.0 → 1.5.0, then 1.5.0 → 1.5.0 again (the monthly rebuild): the tags each run leaves on the stack it created never block the next one',
+  input: baseInput,
+  // Three migrations: few objects keep it quick; what it shows does not grow with the data.
+  environment: { objects: 60 },
+  prepare: seedTemplate150,
+  then: [
+    { ...baseInput, targetVersion: '1.5.0', templateUrl: templateUrl(TEMPLATE_1_5_0_KEY) },
+    { ...baseInput, targetVersion: '1.5.0', templateUrl: templateUrl(TEMPLATE_1_5_0_KEY) },
+  ],
+  arm: () => undefined,
+  expected: { outcome: 'succeeded', survivor: 'original-name' },
+});
 
 export function scenario(name: string): Scenario {
   const found = SCENARIOS.find((s) => s.name === name);

@@ -1136,7 +1136,16 @@ function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.I
   plain.next(publish);
   const touched = sfn.Choice.jsonPath(scope, 'Was the input accepted?').when(outcomeIs('REJECTED_INPUT'), nothingToCheck).otherwise(plainFacts);
   compose.addCatch(touched, { errors: [sfn.Errors.ALL], resultPath: '$.notificationError' });
-  compose.next(publish);
+  // The execution ends with the error the notification names, which says what was found: a failed
+  // Clone's own error (not the States.TaskFailed that wraps it), BucketsDiffer (compose-notification).
+  const nameFound = sfn.Pass.jsonPath(scope, 'Name the error that was found', {
+    parameters: { Error: sfn.JsonPath.stringAt('$.notification.error.Error'), Cause: sfn.JsonPath.stringAt('$.notification.error.Cause') },
+    resultPath: '$.notice.error',
+  });
+  nameFound.next(publish);
+  compose.next(
+    sfn.Choice.jsonPath(scope, 'Does the notification name an error?').when(sfn.Condition.isPresent('$.notification.error'), nameFound).otherwise(publish),
+  );
 
   const release = tasks.DynamoDeleteItem.jsonPath(scope, 'Release the lock', {
     table: props.lockTable,

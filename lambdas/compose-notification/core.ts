@@ -7,6 +7,7 @@ import type {
   VerifyBucketResult,
 } from '../shared/contracts';
 import { runIdOf, snapshotPrefix, tempStackNameOf } from '../shared/naming';
+import { errorFound } from './error-found';
 
 /** SNS: a subject must be under 100 characters, without line breaks or control characters; we also keep it ASCII. */
 export const SUBJECT_MAX = 99;
@@ -26,20 +27,28 @@ const PREFIX = '[env-migrator]';
 /**
  * Compose the notification, the last step of every outcome (invariant 4): what happened, where,
  * why, where the data is, what was cleaned up and what is left to do, as a phone-readable subject,
- * a text message and the same facts as JSON. Makes no AWS call and throws nothing of its own:
- * a notification must always be sendable.
+ * a text message and the same facts as JSON, and the error the execution ends with (errorFound).
+ * Makes no AWS call and throws nothing of its own: a notification must always be sendable.
  */
 export function composeNotification(event: ComposeNotificationEvent): ComposeNotificationResult {
   const region = event.region ?? regionOf(event.execution.id);
   const url = consoleUrl(event.execution.id, region);
-  const cause = event.error ? causeText(event.error.Cause) : undefined;
+  // The error named is what was found (a failed Clone's own, BucketsDiffer), and Migrate ends with it.
+  const error = errorFound(event);
+  const cause = error ? causeText(error.Cause) : undefined;
   const undone = compensationLines(event);
   // What the compensation chain recorded joins what the state machine listed itself.
-  const e: ComposeNotificationEvent = { ...event, cleanedUp: [...(event.cleanedUp ?? []), ...undone.cleanedUp], leftToDo: [...(event.leftToDo ?? []), ...undone.leftToDo] };
+  const e: ComposeNotificationEvent = {
+    ...event,
+    ...(error ? { error } : {}),
+    cleanedUp: [...(event.cleanedUp ?? []), ...undone.cleanedUp],
+    leftToDo: [...(event.leftToDo ?? []), ...undone.leftToDo],
+  };
   return {
     subject: subjectOf(e),
     message: messageOf(e, cause, url),
     details: detailsOf(e, cause, url, region),
+    ...(error ? { error } : {}),
   };
 }
 

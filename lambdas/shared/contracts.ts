@@ -865,6 +865,12 @@ export interface ComposeNotificationResult {
   message: string;
   /** The same facts as JSON, for the SNS message attribute `details`. */
   details: string;
+  /**
+   * The error the execution ends with, as the notification names it: the event's, made precise (a
+   * failed Clone's own error unwrapped from States.TaskFailed, BucketsDiffer when only the bucket
+   * verification found a difference). Absent when the event has no error.
+   */
+  error?: { Error: string; Cause: string };
 }
 
 /** Output of a successful Migrate execution, for pipelines to chain on. */

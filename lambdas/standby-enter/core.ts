@@ -6,6 +6,9 @@ import {
   type AutoScalingClient,
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { claimStatus } from '../shared/claims';
+import type { WarnLogger } from '../shared/logger';
 import { batches, describeGroup, groupTag, parseList, parseMinSize, PROCESSES_TO_SUSPEND, STANDBY_BATCH, tagsOf } from '../shared/standby';
 import type { StandbyEnterEvent, StandbyGroupRecord, StandbyRecord } from '../shared/contracts';
 import { PreflightFailed, ResourceConflict } from '../shared/errors';
@@ -17,25 +20,36 @@ import { TAGS } from '../steps';
  * this execution (first, so a retry recognizes its own work), suspends the scaling processes not
  * already suspended, lowers MinSize when EnterStandby would otherwise take desired capacity below
  * it, and moves the InService instances to Standby. Returns what it changed, which standby-exit
- * undoes. Throws ResourceConflict when another execution's tag is on a group, PreflightFailed when
- * a group no longer exists.
+ * undoes. Another execution's tag on a group is a claim only while that execution runs (see
+ * shared/claims.ts): the tag of one that has ended (the stack-level tag of the migration that created
+ * this stack, propagated to its group) is taken over like an untagged group. Throws ResourceConflict
+ * when another execution that still runs (or cannot be read) has claimed a group, PreflightFailed
+ * when a group no longer exists.
  */
-export async function standbyEnter(asg: AutoScalingClient, event: StandbyEnterEvent): Promise<StandbyRecord> {
+export async function standbyEnter(asg: AutoScalingClient, event: StandbyEnterEvent, sfn: SFNClient, log: WarnLogger): Promise<StandbyRecord> {
   const groups: StandbyGroupRecord[] = [];
   for (const ref of event.autoScalingGroups) {
     const group = await describeGroup(asg, ref.autoScalingGroupName);
     if (!group) throw new PreflightFailed([`auto scaling group ${ref.autoScalingGroupName} (${ref.logicalId}) does not exist`]);
-    groups.push(await enterGroup(asg, group, event.execution.id));
+    groups.push(await enterGroup(asg, group, event.execution.id, sfn, log));
   }
   return { groups };
 }
 
-async function enterGroup(asg: AutoScalingClient, group: AutoScalingGroup, executionId: string): Promise<StandbyGroupRecord> {
+async function enterGroup(asg: AutoScalingClient, group: AutoScalingGroup, executionId: string, sfn: SFNClient, log: WarnLogger): Promise<StandbyGroupRecord> {
   const name = group.AutoScalingGroupName ?? '';
   const tags = tagsOf(group);
   const owner = tags.get(TAGS.execution);
   if (owner !== undefined && owner !== executionId) {
-    throw new ResourceConflict(`auto scaling group ${name} is held in standby by another migration (${owner}); it must be released before this one can proceed`);
+    const claim = await claimStatus(sfn, owner);
+    if (claim.held) {
+      throw new ResourceConflict(
+        `auto scaling group ${name} is held in standby by another migration (${owner}, ${claim.status}); it must end and release the group before this one can proceed`,
+      );
+    }
+    // Ended: its tag is history. What it recorded (min size, processes) describes the group before
+    // that run, not now: this run records the group as it finds it, like an untagged one.
+    log.warn('taking over a group tagged by an execution that has ended', { autoScalingGroupName: name, previousExecution: owner, previousStatus: claim.status });
   }
   const rerun = owner === executionId;
   const instances = group.Instances ?? [];

@@ -16,6 +16,11 @@ export interface VerificationAttack {
   description: string;
   /** The problem the verification must name in the notification. */
   expectedProblem: string;
+  /**
+   * The error Migrate must end with: BucketsDiffer when only the bucket verification can see the
+   * damage (the statistics count the same objects), StatisticsMismatch when the counts differ too.
+   */
+  expectedError: 'BucketsDiffer' | 'StatisticsMismatch';
   size?: SampleSize;
   /** Damages the copy; `bucketOf(logicalId)` names the temporary copy's bucket. */
   damage: (account: SimAccount, bucketOf: (logicalId: string) => string) => void;
@@ -35,6 +40,7 @@ export const VERIFICATION_ATTACKS: VerificationAttack[] = [
     name: 'same-size-corruption',
     description: 'one copied report holds other bytes of the same size',
     expectedProblem: 'CONTENT_DIFFERS',
+    expectedError: 'BucketsDiffer',
     damage: (account, bucketOf) => {
       const bucket = bucketOf('ReportsBucket');
       const record = account.s3.listAll(bucket).find((o) => o.body !== undefined)!;
@@ -47,12 +53,14 @@ export const VERIFICATION_ATTACKS: VerificationAttack[] = [
     name: 'extra-object',
     description: 'the copy holds an object the original does not',
     expectedProblem: 'EXTRA_AT_DESTINATION',
+    expectedError: 'StatisticsMismatch',
     damage: (account, bucketOf) => void account.s3.putObjectDirect(bucketOf('ReportsBucket'), 'reports/zz-not-in-the-original.csv', { body: 'stray\n' }),
   },
   {
     name: 'missing-beyond-first-page',
     description: 'an object past the first 1,000 of the listing never arrived',
     expectedProblem: 'MISSING_AT_DESTINATION',
+    expectedError: 'StatisticsMismatch',
     // 40 % of the objects go to ReportsBucket: over 1,000 keys there.
     size: { ...TINY_SIZE, objects: 2_600, largeObject: false },
     damage: (account, bucketOf) => {
@@ -65,6 +73,7 @@ export const VERIFICATION_ATTACKS: VerificationAttack[] = [
     name: 'missing-noncurrent-version',
     description: 'a noncurrent version of an overwritten upload is missing from the copy',
     expectedProblem: 'VERSION_MISSING',
+    expectedError: 'BucketsDiffer',
     damage: (account, bucketOf) => {
       const bucket = bucketOf('UploadsBucket');
       const [key, versions] = [...keysOf(account, bucket)].find(([, v]) => v.length > 1 && !v[0]!.deleteMarker)!;
@@ -75,6 +84,7 @@ export const VERIFICATION_ATTACKS: VerificationAttack[] = [
     name: 'metadata-lost',
     description: "one copied report lost its content type and user metadata (a copy with MetadataDirective REPLACE and nothing given)",
     expectedProblem: 'METADATA_DIFFERS',
+    expectedError: 'BucketsDiffer',
     damage: (account, bucketOf) => {
       const bucket = bucketOf('ReportsBucket');
       const record = account.s3.listAll(bucket).find((o) => o.body !== undefined && Object.keys(o.metadata).length > 0)!;
@@ -85,6 +95,7 @@ export const VERIFICATION_ATTACKS: VerificationAttack[] = [
     name: 'tags-lost',
     description: 'one copied report lost its tags (a copy with TaggingDirective REPLACE and none given); content and metadata intact',
     expectedProblem: 'TAGS_DIFFERS',
+    expectedError: 'BucketsDiffer',
     damage: (account, bucketOf) => {
       const bucket = bucketOf('ReportsBucket');
       const record = account.s3.listAll(bucket).find((o) => o.body !== undefined && Object.keys(o.tags).length > 0)!;
@@ -127,6 +138,8 @@ export async function runVerificationAttack(attack: VerificationAttack): Promise
   const message = outcome.report?.notifications[0]?.message ?? '';
   if (outcome.report?.survivor !== SAMPLE_STACK) problems.push(`the data is said to be in ${outcome.report?.survivor ?? 'no stack'}, not in the original`);
   if (!message.includes(attack.expectedProblem)) problems.push(`the notification does not name ${attack.expectedProblem}`);
+  if (outcome.execution.error !== attack.expectedError) problems.push(`it ended with ${outcome.execution.error ?? 'no error'}, not ${attack.expectedError}`);
+  if (!message.includes(`Error: ${attack.expectedError}`)) problems.push(`the notification does not give the error as ${attack.expectedError}`);
   return { name: attack.name, description: attack.description, held: problems.length === 0, problems, outcome };
 }
 

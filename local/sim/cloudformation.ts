@@ -1044,7 +1044,15 @@ export class CloudFormationSim implements SimService {
     return arn ? (arn[1] as string) : raw;
   }
 
-  /** The tags CloudFormation puts on what it creates: the stack's own, then its aws:cloudformation:* tags. */
+  /**
+   * The tags CloudFormation puts on what it creates: the stack's own, then its aws:cloudformation:* tags.
+   * "CloudFormation automatically creates the following stack-level tags ... The propagation of
+   * stack-level tags to resources ... varies by resource type" (CloudFormation User Guide, "Resource
+   * tag", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html);
+   * buckets, DB instances and Auto Scaling groups receive them. So a stack the workflow tags with its
+   * execution hands that tag to its group, where standby-enter looks for a claim: the next migration
+   * of the environment meets it (issue 10, item 5; scenario migrate-three-times).
+   */
   private propagatedTags(stack: StackRecord, logicalId: string): { Key: string; Value: string }[] {
     return [
       ...stack.tags.map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' })),
@@ -1136,6 +1144,11 @@ export class CloudFormationSim implements SimService {
         const template = lt ? [...stack.resources.values()].find((x) => x.type === 'AWS::EC2::LaunchTemplate' && x.physicalId === lt.LaunchTemplateId) : undefined;
         const instanceType = str((template?.properties.LaunchTemplateData as { InstanceType?: unknown } | undefined)?.InstanceType) ?? 't3.micro';
         const zones = Array.isArray(p.VPCZoneIdentifier) ? p.VPCZoneIdentifier.map(String) : [];
+        // Stack-level tags land on the group as tags that also go to its instances: "stack-level tags are
+        // automatically applied to EC2 instances regardless of the PropagateAtLaunch setting" (Resource
+        // tag, above), and "CloudFormation adds the following tags to all Auto Scaling groups and
+        // associated instances: aws:cloudformation:stack-name, -stack-id, -logical-id"
+        // (AWS::AutoScaling::AutoScalingGroup TagProperty, CloudFormation Template Reference).
         const groupTags = [...this.propagatedTags(stack, r.logicalId).map((t) => ({ ...t, PropagateAtLaunch: true })), ...tagList(p.Tags)];
         this.account.autoscaling.createGroup({
           name,

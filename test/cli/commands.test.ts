@@ -91,6 +91,30 @@ describe('env-migrator watch', () => {
     expect(t.out).toContain('● Migration timed out');
   });
 
+  it("shows a failed Clone task by the Clone's own error and cause, not States.TaskFailed, in its line and in the summary", async () => {
+    const child = JSON.stringify({
+      ExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Clone20871BCF-x1Y2z3:1a2b3c4d-c1',
+      Status: 'FAILED',
+      Error: 'CopyFailed',
+      Cause: JSON.stringify({ errorType: 'CopyFailed', errorMessage: 'AccessDenied copying uploads/a.bin', trace: [] }),
+    });
+    const events: HistoryEvent[] = [
+      { id: 1, type: 'ExecutionStarted', timestamp: new Date(0) },
+      { id: 2, type: 'TaskStateEntered', timestamp: new Date(1000), stateEnteredEventDetails: { name: 'Clone the environment to a temporary stack' } },
+      { id: 3, type: 'TaskFailed', timestamp: new Date(2000), taskFailedEventDetails: { resourceType: 'states', resource: 'startExecution.sync:2', error: 'States.TaskFailed', cause: child } },
+      { id: 4, type: 'ExecutionFailed', timestamp: new Date(3000), executionFailedEventDetails: { error: 'States.TaskFailed', cause: child } },
+    ];
+    // As DescribeExecution reports an execution whose notification could not be composed.
+    sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, status: 'FAILED', error: 'States.TaskFailed', cause: child });
+    sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [...events].reverse() });
+    const t = terminal();
+    expect(await watchCommand([EXECUTION, '--json'], t.deps)).toBe(EXIT.FAILED);
+    const found = 'AccessDenied copying uploads/a.bin (in the Clone execution 1a2b3c4d-c1)';
+    expect(t.out).toContain(`[+00:00:02]   ✗ Clone the environment to a temporary stack: CopyFailed ${found}`);
+    expect(t.json()).toMatchObject({ status: 'FAILED', error: 'CopyFailed', cause: found });
+    expect(t.out.join('\n')).not.toContain('States.TaskFailed');
+  });
+
   it('reads the history newest first and stops paging at the first event it has already printed', async () => {
     const history: HistoryEvent[] = Array.from({ length: 250 }, (_, i) => ({
       id: i + 1,

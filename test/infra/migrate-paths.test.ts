@@ -444,6 +444,23 @@ describe('Migrate', () => {
     expect(p.error?.name).toBe('PreflightFailed');
   });
 
+  it('ends with the error the composed notification names (what was found), and with the given one when the composer names none', async () => {
+    const clone = (): never => {
+      throw named('States.TaskFailed', '{"ExecutionArn":"arn:aws:states:eu-west-1:123456789012:execution:Clone:1a2b3c4d-c1","Status":"FAILED","Error":"CopyFailed"}');
+    };
+    const found = { Error: 'CopyFailed', Cause: 'copy of uploads/a.bin failed (in the Clone execution 1a2b3c4d-c1)' };
+    const o = await run(
+      world({
+        integrations: { 'states:startExecution.sync:2': clone },
+        steps: { 'compose-notification': () => ({ subject: 's', message: 'm', details: '{}', error: found }) },
+      }),
+    );
+    expect(o.error).toEqual({ name: 'CopyFailed', cause: found.Cause });
+    expect(callsOf(o, 'sns:publish')).toHaveLength(1);
+    const plain = await run(world({ integrations: { 'states:startExecution.sync:2': clone } }));
+    expect(plain.error?.name).toBe('States.TaskFailed');
+  });
+
   it('still releases the lock and fails with the original error when the notification cannot be sent', async () => {
     const o = await run(
       world({

@@ -114,6 +114,7 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   DeleteObject: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
   DeleteObjects: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
   GetSecretValue: ['secretsmanager:GetSecretValue'],
+  DescribeExecution: ['states:DescribeExecution'],
 };
 
 /** What a step that keeps documents in the workflow bucket is granted besides its own calls (infra/step-permissions.ts documentGrants). */

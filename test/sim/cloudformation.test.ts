@@ -113,6 +113,21 @@ describe('CloudFormation stack creation', () => {
     expect(account.autoscaling.group(resource('orders', 'Asg'))?.desiredCapacity).toBe(3);
   });
 
+  it('hands the stack-level tags to the Auto Scaling group (propagated at launch), its database and its buckets, beside the aws:cloudformation:* tags', async () => {
+    setUp();
+    await createEnvironment('orders', [], { Tags: [{ Key: 'env-migrator:execution', Value: 'arn:aws:states:us-east-1:123456789012:execution:Migrate:run-1' }] });
+    const { AutoScalingClient, DescribeAutoScalingGroupsCommand } = await import('@aws-sdk/client-auto-scaling');
+    const asg = resource('orders', 'Asg');
+    const groups = await new AutoScalingClient({ maxAttempts: 1 }).send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asg] }));
+    const tags = groups.AutoScalingGroups?.[0]?.Tags ?? [];
+    expect(tags).toContainEqual(
+      expect.objectContaining({ Key: 'env-migrator:execution', Value: 'arn:aws:states:us-east-1:123456789012:execution:Migrate:run-1', PropagateAtLaunch: true, ResourceId: asg }),
+    );
+    expect(tags).toContainEqual(expect.objectContaining({ Key: 'aws:cloudformation:logical-id', Value: 'Asg' }));
+    expect(account.rds.instance(resource('orders', 'OrdersDb'))?.tags).toContainEqual({ Key: 'env-migrator:execution', Value: 'arn:aws:states:us-east-1:123456789012:execution:Migrate:run-1' });
+    expect(account.s3.bucketTags(resource('orders', 'UploadsBucket'))['env-migrator:execution']).toBe('arn:aws:states:us-east-1:123456789012:execution:Migrate:run-1');
+  });
+
   it('restores a database from the snapshot parameter, taking the restore time for its storage', async () => {
     setUp(TIMED);
     account.cloudformation.createStackNow('orders', ENVIRONMENT, { VpcId: 'vpc-1', SubnetIds: 'subnet-a,subnet-b', EnvironmentVersion: '1.3.0' });

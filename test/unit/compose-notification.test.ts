@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { causeText, compensationLines, composeNotification, consoleUrl, MESSAGE_MAX_BYTES, DETAILS_MAX_BYTES } from '../../lambdas/compose-notification/core';
-import { runIdOf } from '../../lambdas/shared/naming';
+import { runIdOf, tempStackNameOf } from '../../lambdas/shared/naming';
 import type { CompareStatisticsResult, ComposeNotificationEvent, VerifyBucketResult } from '../../lambdas/shared/contracts';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1';
@@ -289,6 +289,86 @@ describe('compose-notification', () => {
     it('tolerates an empty or odd record', () => {
       expect(compensationLines(base({ compensation: {} }))).toEqual({ cleanedUp: [], leftToDo: [] });
       expect(compensationLines(base({ compensation: { weird: 'x', other: { status: 'DONE' } } }))).toEqual({ cleanedUp: ['other: done'], leftToDo: [] });
+    });
+  });
+});
+
+/** The cause Step Functions gives a startExecution.sync task whose child failed: the child's description. */
+const childFailed = (error: string | undefined, cause: string | undefined, status = 'FAILED') =>
+  JSON.stringify({
+    ExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Clone20871BCF-x1Y2z3:1a2b3c4d-c1',
+    Input: {},
+    Name: '1a2b3c4d-c1',
+    StartDate: 1,
+    StateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:Clone20871BCF-x1Y2z3',
+    Status: status,
+    StopDate: 2,
+    ...(error ? { Error: error } : {}),
+    ...(cause ? { Cause: cause } : {}),
+  });
+
+describe('compose-notification: the error named is what was found', () => {
+  // The copy as Migrate named it: derived from the execution, like the composer does.
+  const copy = tempStackNameOf('orders-prod', ARN);
+  const cloneFailure = (error: string | undefined, cause: string | undefined, status?: string) =>
+    composeNotification(base({ failedState: 'Clone the environment to a temporary stack', error: { Error: 'States.TaskFailed', Cause: childFailed(error, cause, status) } }));
+
+  it("surfaces a failed Clone's own error and cause, not the States.TaskFailed that wraps them, in the message, the details and the error Migrate ends with", () => {
+    const n = cloneFailure('CopyFailed', lambdaCause('CopyFailed', 'AccessDenied copying uploads/a.bin'));
+    expect(n.error).toEqual({ Error: 'CopyFailed', Cause: 'AccessDenied copying uploads/a.bin (in the Clone execution 1a2b3c4d-c1)' });
+    expect(n.message).toContain('Error: CopyFailed\nCause: AccessDenied copying uploads/a.bin (in the Clone execution 1a2b3c4d-c1)');
+    expect(n.message).not.toContain('States.TaskFailed');
+    expect(JSON.parse(n.details).error).toEqual({ error: 'CopyFailed', cause: 'AccessDenied copying uploads/a.bin (in the Clone execution 1a2b3c4d-c1)' });
+  });
+
+  it("reads a Clone's failed stack creation (its stack events) as sentences under the Clone's error name", () => {
+    const events = JSON.stringify([{ logicalId: 'OrdersDb', resourceType: 'AWS::RDS::DBInstance', status: 'CREATE_FAILED', reason: 'DBSnapshot not found' }]);
+    const n = cloneFailure('StackCreateFailed', events);
+    expect(n.error).toEqual({ Error: 'StackCreateFailed', Cause: 'OrdersDb (AWS::RDS::DBInstance) CREATE_FAILED: DBSnapshot not found (in the Clone execution 1a2b3c4d-c1)' });
+  });
+
+  it('keeps States.TaskFailed for a Clone that ended without an error of its own, saying how it ended; other errors stay as they came', () => {
+    expect(cloneFailure(undefined, undefined, 'ABORTED').error).toEqual({ Error: 'States.TaskFailed', Cause: 'the Clone execution 1a2b3c4d-c1 ended ABORTED' });
+    const plain = { Error: 'States.TaskFailed', Cause: 'clone failed' };
+    expect(composeNotification(base({ error: plain })).error).toBe(plain);
+    const own = { Error: 'ResourceConflict', Cause: lambdaCause('ResourceConflict', 'taken') };
+    expect(composeNotification(base({ error: own })).error).toBe(own);
+    expect(composeNotification(base({ outcome: 'SUCCEEDED' })).error).toBeUndefined();
+  });
+
+  it('names a difference only the bucket verification found BucketsDiffer, with each bucket and its first problems, never StatisticsMismatch with "statistics are equal"', () => {
+    const n = composeNotification(
+      base({
+        outcome: 'PRESERVED_AFTER_FIRST_CLONE_MISMATCH',
+        error: { Error: 'StatisticsMismatch', Cause: `the temporary copy ${TEMP} differs from orders-prod: statistics are equal` },
+        statistics: statistics([]),
+        verification: [verification({ status: 'EQUAL', differences: [], differenceCount: 0 }), verification({ differenceCount: 7 })],
+      }),
+    );
+    expect(n.error?.Error).toBe('BucketsDiffer');
+    expect(n.error?.Cause).toBe(
+      `the temporary copy ${copy} differs from orders-prod in 1 bucket (the statistics are equal: statistics are equal): Uploads (orders-prod-uploads-1 → tmp-uploads-1): 7 differences: MISSING_AT_DESTINATION invoices/2024/01.pdf and 6 more`,
+    );
+    expect(n.message).toContain('Error: BucketsDiffer');
+    expect(n.message).not.toContain('StatisticsMismatch');
+  });
+
+  it('says which side is the copy after clone 2, and keeps StatisticsMismatch when the statistics differ as well, naming the buckets too', () => {
+    const second = composeNotification(
+      base({ outcome: 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH', survivor: TEMP, error: { Error: 'StatisticsMismatch', Cause: 'x' }, statistics: statistics([]), verification: [verification()] }),
+    );
+    expect(second.error?.Cause).toMatch(new RegExp(`^the new environment orders-prod differs from the temporary copy ${copy} in 1 bucket`));
+    const both = composeNotification(
+      base({
+        outcome: 'PRESERVED_AFTER_FIRST_CLONE_MISMATCH',
+        error: { Error: 'StatisticsMismatch', Cause: 'the temporary copy differs: 1 statistics differ' },
+        statistics: statistics([{ path: 'data.customers.count', source: 57, destination: 56 }]),
+        verification: [verification()],
+      }),
+    );
+    expect(both.error).toEqual({
+      Error: 'StatisticsMismatch',
+      Cause: 'the temporary copy differs: 1 statistics differ; the buckets differ too: Uploads (orders-prod-uploads-1 → tmp-uploads-1): 1 difference: MISSING_AT_DESTINATION invoices/2024/01.pdf',
     });
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { standbyEnter } from '../../lambdas/standby-enter/core';
+import type { StandbyEnterEvent } from '../../lambdas/shared/contracts';
 import { standbyExit } from '../../lambdas/standby-exit/core';
 import type { StandbyRecord } from '../../lambdas/shared/contracts';
 import { ResourceConflict, StandbyInTransition } from '../../lambdas/shared/errors';
@@ -12,13 +14,17 @@ const ASG = 'orders-prod-Asg-1';
 const groups = [{ logicalId: 'Asg', autoScalingGroupName: ASG }];
 const log = () => ({ warn: vi.fn() });
 
+const sfn = new SFNClient({ region: 'eu-west-1' });
+/** standby-enter with the fake group API; claims by other executions are read from `sfn`. */
+const enter = (event: StandbyEnterEvent) => standbyEnter(fake.client, event, sfn, { warn: () => undefined });
+
 beforeEach(() => fake.reset());
 afterAll(() => fake.mock.restore());
 
 async function entered(opts: Parameters<FakeAutoScaling['addGroup']>[1]): Promise<{ record: StandbyRecord; original: ReturnType<FakeAutoScaling['snapshot']> }> {
   fake.addGroup(ASG, opts);
   const original = fake.snapshot(ASG);
-  const record = await standbyEnter(fake.client, { autoScalingGroups: groups, execution });
+  const record = await enter({ autoScalingGroups: groups, execution });
   fake.calls.length = 0;
   return { record, original };
 }
@@ -90,7 +96,7 @@ describe('standby-exit', () => {
   it('recovers a group from its tags when standby-enter failed before returning a record', async () => {
     fake.addGroup(ASG, { min: 2, max: 6, inService: 3, standby: 1 });
     fake.failOnce('EnterStandby');
-    await expect(standbyEnter(fake.client, { autoScalingGroups: groups, execution })).rejects.toMatchObject({ name: 'InternalFailure' });
+    await expect(enter({ autoScalingGroups: groups, execution })).rejects.toMatchObject({ name: 'InternalFailure' });
     expect(fake.snapshot(ASG).suspended).toHaveLength(5);
 
     const logger = log();

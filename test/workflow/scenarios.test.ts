@@ -19,6 +19,11 @@ describe('Migrate, rehearsed on the simulated account', () => {
       expect(result.dataIntact).toBe(true);
       expect(result.notifications).toBe(1);
       expect(result.report.notifications[0]!.message).toContain(expectedSurvivor);
+      // Errors say what was found: a Clone's own error, never the States.TaskFailed wrapping it; never a
+      // StatisticsMismatch whose cause says the statistics are equal.
+      if (s.expected.error) expect(result.error).toBe(s.expected.error);
+      expect(result.error).not.toBe('States.TaskFailed');
+      if (result.error === 'StatisticsMismatch') expect(result.cause).not.toMatch(/: statistics equal/);
       // Every state of Migrate and its Clones under half of Step Functions' 256 KiB (uncatchable past it).
       expect(result.maxStateBytes, result.largestState).toBeGreaterThan(0);
       expect(result.maxStateBytes, result.largestState).toBeLessThanOrEqual(128 * 1024);
