@@ -8,7 +8,7 @@ import type { MigrationInputRaw } from '../lambdas/shared/contracts';
 import type { Baseline } from './invariants';
 import { armLateWrites, lateObject } from './late-writes';
 import type { SimAccount } from './sim/account';
-import { type SampleSize, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
+import { ARTIFACTS_BUCKET, NOECHO_PARAMETER, NOECHO_SECRET_ARN, type SampleSize, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
 
 export interface ScenarioContext {
   account: SimAccount;
@@ -185,6 +185,63 @@ export const SCENARIOS: Scenario[] = [
     expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
 ];
+
+/**
+ * Publishes an edited copy of the sample's 1.4.0 template beside it in the artifacts bucket, under
+ * `key`: what an operator's build would have published as the new version.
+ */
+function publishTarget(account: SimAccount, key: string, edit: (template: string) => string): void {
+  const target = account.s3.getObjectRecord(ARTIFACTS_BUCKET, TEMPLATE_KEYS.target)?.body?.toString('utf8');
+  if (!target) throw new Error('The sample environment has no 1.4.0 template');
+  const edited = edit(target);
+  if (edited === target) throw new Error(`the edit for ${key} changed nothing in the 1.4.0 template`);
+  account.s3.putObjectDirect(ARTIFACTS_BUCKET, key, { body: edited, contentType: 'application/x-yaml' });
+}
+
+/** Issue 10 items 1 and 4: the new template checked before the standby, NoEcho parameters, templates over 51,200 bytes. */
+export const RENAMED_BUCKET_TEMPLATE_KEY = 'templates/environment-1.4.0-renamed-bucket.yaml';
+export const MISSING_PARAMETER_TEMPLATE_KEY = 'templates/environment-1.4.0-alert-email.yaml';
+/** The parameter the 1.4.0-alert-email template adds, without a default. */
+export const NEW_REQUIRED_PARAMETER = 'AlertEmail';
+
+SCENARIOS.push(
+  {
+    name: 'new-template-renamed-bucket',
+    description:
+      "the 1.4.0 template renames ReportsBucket to ReportArchiveBucket: the bucket's data would have no partner in the new stack, so the preflight refuses before the standby, naming it, and nothing is touched",
+    input: { ...baseInput, templateUrl: templateUrl(RENAMED_BUCKET_TEMPLATE_KEY) },
+    prepare: (account) => publishTarget(account, RENAMED_BUCKET_TEMPLATE_KEY, (t) => t.replaceAll('ReportsBucket', 'ReportArchiveBucket')),
+    arm: () => undefined,
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'new-template-missing-parameter',
+    description: `the 1.4.0 template adds a parameter ${NEW_REQUIRED_PARAMETER} without a default and the input gives it no value: the preflight refuses before the standby, naming it, and nothing is touched`,
+    input: { ...baseInput, templateUrl: templateUrl(MISSING_PARAMETER_TEMPLATE_KEY) },
+    prepare: (account) =>
+      publishTarget(account, MISSING_PARAMETER_TEMPLATE_KEY, (t) =>
+        t.replace('Parameters:\n', `Parameters:\n  ${NEW_REQUIRED_PARAMETER}:\n    Type: String\n    Description: Where the 1.4.0 alarms send their email\n`),
+      ),
+    arm: () => undefined,
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'noecho-parameter',
+    description: `both templates declare ${NOECHO_PARAMETER}, NoEcho without a default: CloudFormation shows it as ****, so both clones read it from the Secrets Manager secret the input names (secretParameters); the migration succeeds`,
+    input: { ...baseInput, secretParameters: { [NOECHO_PARAMETER]: NOECHO_SECRET_ARN } },
+    variant: 'noecho-parameter',
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
+  },
+  {
+    name: 'large-template',
+    description: 'both templates are over the 51,200 bytes CreateStack takes as TemplateBody: clone 1 creates the copy from the current template through the workflow bucket (TemplateURL), clone 2 from the new template\'s URL; the migration succeeds',
+    input: baseInput,
+    variant: 'large-template',
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
+  },
+);
 
 export function scenario(name: string): Scenario {
   const found = SCENARIOS.find((s) => s.name === name);

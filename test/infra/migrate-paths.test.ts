@@ -27,6 +27,7 @@ function validated(overrides: Partial<ValidateInputResult['input']> = {}): Valid
       stackName: STACK,
       targetVersion: '2.0.0',
       parameters: { InstanceType: 't4g.small' },
+      secretParameters: {},
       statistics: { outputKey: 'StatisticsUrl', timeoutSeconds: 10 },
       waits: { snapshotSeconds: 7200, stackCreateSeconds: 3600, stackDeleteSeconds: 3600, standbySeconds: 600, smokeTestSeconds: 600 },
       retainOriginalSnapshots: false,
