@@ -5,10 +5,11 @@
 import { recordKey } from './sim/environment-data';
 import { tempStackNameOf } from '../lambdas/shared/naming';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
+import { templateKey, WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import type { Baseline } from './invariants';
 import { armLateWrites, lateObject } from './late-writes';
 import type { SimAccount } from './sim/account';
-import { ARTIFACTS_BUCKET, NOECHO_PARAMETER, NOECHO_SECRET_ARN, type SampleSize, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
+import { ARTIFACTS_BUCKET, NOECHO_PARAMETER, NOECHO_SECRET_ARN, NOECHO_VALUE, type SampleSize, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
 
 export interface ScenarioContext {
   account: SimAccount;
@@ -29,6 +30,8 @@ export interface Scenario {
   arm: (ctx: ScenarioContext) => void;
   /** Adds to the sample environment before its baseline is taken (data the run must carry). */
   prepare?: (account: SimAccount) => void;
+  /** Checks of this scenario beyond the invariants, on the account after the run: each problem found, [] when none. */
+  verify?: (ctx: ScenarioContext) => string[];
   expected: {
     outcome: 'succeeded' | 'failed';
     /** Which stack must hold the data at the end. */
@@ -231,6 +234,17 @@ SCENARIOS.push(
     input: { ...baseInput, secretParameters: { [NOECHO_PARAMETER]: NOECHO_SECRET_ARN } },
     variant: 'noecho-parameter',
     arm: () => undefined,
+    verify: ({ account }) => {
+      const problems: string[] = [];
+      // The value CloudFormation holds (the simulator's own record, never shown by DescribeStacks).
+      const value = account.cloudformation.stackByName(SAMPLE_STACK)?.parameters[NOECHO_PARAMETER];
+      if (value !== NOECHO_VALUE) problems.push(`the migrated stack's ${NOECHO_PARAMETER} is not the secret's value`);
+      // Never in any execution's input, states' outputs, task parameters or output, nor in a notification.
+      const executions = [...account.sfn.executions.values()].map((e) => JSON.stringify(e)).join('\n');
+      if (executions.includes(NOECHO_VALUE)) problems.push(`the value of ${NOECHO_PARAMETER} appears in the executions' state`);
+      if (JSON.stringify(account.sns.messages()).includes(NOECHO_VALUE)) problems.push(`the value of ${NOECHO_PARAMETER} appears in a notification`);
+      return problems;
+    },
     expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
   {
@@ -239,6 +253,12 @@ SCENARIOS.push(
     input: baseInput,
     variant: 'large-template',
     arm: () => undefined,
+    verify: ({ account, executionArn, tempStackName }) => {
+      // Clone 1's template went through the workflow bucket (the harness sets WORKFLOW_BUCKET as the construct does).
+      const key = templateKey({ id: executionArn, name: executionArn.split(':').pop() ?? '' }, `${tempStackName}.template`);
+      const stored = account.s3.getObjectRecord(process.env[WORKFLOW_BUCKET_ENV] ?? '', key);
+      return stored && stored.size > 51_200 ? [] : [`the temporary copy's template is not in the workflow bucket under ${key}`];
+    },
     expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
 );
