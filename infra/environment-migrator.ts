@@ -30,7 +30,7 @@ import { environmentRoleStatements } from './environment-role';
 import { StepFunction } from './lambda-step';
 import { acknowledge, acknowledgeWildcards, ENVIRONMENT_ROLE_WILDCARDS, GENERATED_WILDCARDS, STEP_WILDCARDS, WORKFLOW_BUCKET_ACCESS_LOGS_REASON } from './nag-acknowledgments';
 import { validateSchedule } from './schedule-validation';
-import { CHECKSUM_JOB_PREFIX, DOCUMENT_PREFIX, documentGrants, resourcePatterns, stepGrants, type PermissionScope } from './step-permissions';
+import { CHECKSUM_JOB_PREFIX, DOCUMENT_PREFIX, TEMPLATE_OBJECT_PREFIX, documentGrants, resourcePatterns, stepGrants, type PermissionScope } from './step-permissions';
 
 /** A migration started on a schedule by EventBridge Scheduler. */
 export interface MigrationSchedule {
@@ -90,6 +90,12 @@ export interface EnvironmentMigratorProps {
    */
   readonly statisticsSecretArns?: string[];
   /**
+   * Secrets `secretParameters` may name (the values of NoEcho parameters): the preflight may describe
+   * them and create-stack read them, nothing else. Default: the secrets of this account and region
+   * whose names start with a managed prefix (e.g. `orders-prod/db-password` for the prefix `orders-`).
+   */
+  readonly parameterSecretArns?: string[];
+  /**
    * Log each state's input and output in the state machines' logs. They hold stack outputs, parameter
    * values and statistics: off by default.
    */
@@ -101,6 +107,9 @@ export interface EnvironmentMigratorProps {
    */
   readonly documentRetentionDays?: number;
 }
+
+/** Days a template put in the workflow bucket for CreateStack (templates/) is kept. */
+export const TEMPLATE_RETENTION_DAYS = 2;
 
 /** Default of documentRetentionDays. */
 export const DOCUMENT_RETENTION_DAYS = 90;
@@ -190,6 +199,8 @@ export class EnvironmentMigrator extends Construct {
       templateBucketNames,
       statisticsSecretArns:
         props.statisticsSecretArns ?? prefixes.map((prefix) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}*`),
+      parameterSecretArns:
+        props.parameterSecretArns ?? prefixes.map((prefix) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}*`),
       // BRIDGE until H3 adds the workflow bucket to this construct: its ARN replaces this one.
     };
 
@@ -219,10 +230,14 @@ export class EnvironmentMigrator extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         { id: 'ExpireRunDocuments', prefix: `${DOCUMENT_PREFIX}/`, expiration: Duration.days(retentionDays) },
+        // Templates over 51,200 bytes that create-stack handed to CloudFormation by TemplateURL: needed
+        // only while CreateStack reads them (a retry puts them again); two days outlast Migrate's 48 hours.
+        { id: 'ExpireLargeTemplates', prefix: TEMPLATE_OBJECT_PREFIX, expiration: Duration.days(TEMPLATE_RETENTION_DAYS) },
         { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
     const documents = { bucketArn: this.workflowBucket.bucketArn, keyArn: this.workflowBucketKey.keyArn };
+    permissionScope.templateStore = documents;
     // Checksum jobs keep their manifests and reports in the same bucket, under their own prefix.
     const checksumJobs = this.checksumJobResources(prefixes, this.workflowBucket, this.workflowBucketKey);
     permissionScope.checksumJobs = { workBucketArn: this.workflowBucket.bucketArn, roleArn: checksumJobs.role.roleArn, keyArn: this.workflowBucketKey.keyArn };

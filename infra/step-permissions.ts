@@ -75,6 +75,13 @@ export interface PermissionScope {
   templateBucketNames: readonly string[];
   /** Secrets the statistics request header may be read from. */
   statisticsSecretArns: readonly string[];
+  /** Secrets `secretParameters` may name (NoEcho parameter values): DescribeSecret in the preflight, GetSecretValue in create-stack. */
+  parameterSecretArns?: readonly string[];
+  /**
+   * The workflow bucket and its key, where create-stack puts a template too large for TemplateBody
+   * (under TEMPLATE_OBJECT_PREFIX) for CloudFormation to read by TemplateURL with create-stack's credentials.
+   */
+  templateStore?: { bucketArn: string; keyArn: string };
   /**
    * S3 Batch Operations checksum jobs (start-checksum-job, checksum-job-status): the workflow's bucket
    * that holds their manifests, reports and result documents under CHECKSUM_JOB_PREFIX, and the role
@@ -82,6 +89,9 @@ export interface PermissionScope {
    */
   checksumJobs?: { workBucketArn: string; roleArn: string; keyArn: string };
 }
+
+/** Where create-stack puts templates over 51,200 bytes in the workflow bucket (lambdas/shared/documents.ts TEMPLATE_PREFIX). */
+export const TEMPLATE_OBJECT_PREFIX = 'templates/';
 
 /** Where checksum jobs' manifests, completion reports and result documents live in the work bucket. */
 export const CHECKSUM_JOB_PREFIX = 'checksum-jobs/';
@@ -179,6 +189,17 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
           why: "resolve a bucket's key alias to its key (DescribeKey reads metadata only: no cryptographic use)",
           statement: allow(['kms:DescribeKey'], [`arn:${scope.partition}:kms:${scope.region}:${scope.account}:key/*`]),
         },
+        {
+          // Service Authorization Reference (CloudFormation): neither supports a resource-level permission.
+          why: 'read the new template as CloudFormation does (ValidateTemplate, GetTemplateSummary of its TemplateURL) before the standby',
+          statement: allow(['cloudformation:ValidateTemplate', 'cloudformation:GetTemplateSummary'], ['*']),
+        },
+        ...(arns.templateObjects.length
+          ? [{ why: "CloudFormation reads the new template's TemplateURL with the caller's credentials", statement: allow(['s3:GetObject'], arns.templateObjects) }]
+          : []),
+        ...(scope.parameterSecretArns?.length
+          ? [{ why: 'prove each secretParameters secret exists (DescribeSecret: metadata, never the value)', statement: allow(['secretsmanager:DescribeSecret'], [...scope.parameterSecretArns]) }]
+          : []),
       ];
     case 'standby-enter':
       return [
@@ -254,6 +275,20 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
         passRole,
         ...(arns.templateObjects.length
           ? [{ why: 'CloudFormation reads TemplateURL with the caller\'s credentials', statement: allow(['s3:GetObject'], arns.templateObjects) }]
+          : []),
+        ...(scope.parameterSecretArns?.length
+          ? [{ why: 'read the values of the secretParameters (NoEcho parameters) into CreateStack, and nowhere else', statement: allow(['secretsmanager:GetSecretValue'], [...scope.parameterSecretArns]) }]
+          : []),
+        ...(scope.templateStore
+          ? [
+              {
+                // CloudFormation reads a TemplateURL with the caller's credentials (AWS re:Post knowledge
+                // center, "cfn-s3-access-denied-error": the CreateStack identity needs s3:GetObject).
+                why: 'put a template over 51,200 bytes in the workflow bucket under templates/, where CloudFormation reads it back as TemplateURL with these credentials',
+                statement: allow(['s3:PutObject', 's3:GetObject'], [`${scope.templateStore.bucketArn}/${TEMPLATE_OBJECT_PREFIX}*`]),
+              },
+              { why: "encrypt and decrypt that template (SSE-KMS with the workflow bucket's key)", statement: allow(['kms:Decrypt', 'kms:GenerateDataKey'], [scope.templateStore.keyArn]) },
+            ]
           : []),
       ];
     case 'stack-status':

@@ -120,6 +120,8 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     }
     if (failed) execution = failed;
 
+    // The scenario's own checks count as violations of what it promises.
+    report.violations.push(...(scenario.verify?.({ account, executionArn, tempStackName, baseline }) ?? []));
     const copies = account.calls.slice(callsBefore).filter((c) => c.service === 'S3' && (c.operation === 'CopyObject' || c.operation === 'CompleteMultipartUpload') && !c.error);
     const largest = [...harness.workflow.largestStates.values()].reduce<LargestState | undefined>((max, l) => (!max || l.bytes > max.bytes ? l : max), undefined);
     const snapshots = account.calls.slice(callsBefore).filter((c) => c.service === 'RDS' && c.operation === 'CreateDBSnapshot' && !c.error);

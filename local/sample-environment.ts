@@ -111,7 +111,47 @@ export const TEST_SIZE: SampleSize = { objects: 60, rows: 20, largeObject: true,
  * with a KMS key of its own stack (`AWS::KMS::Key` without a DeletionPolicy, so deleting the stack
  * schedules the key's deletion), or the same key kept by `DeletionPolicy: Retain`.
  */
-export type SampleVariant = 'standard' | 'stack-owned-kms-key' | 'retained-kms-key';
+export type SampleVariant = 'standard' | 'stack-owned-kms-key' | 'retained-kms-key' | 'noecho-parameter' | 'large-template';
+
+/**
+ * Variant `noecho-parameter` (issue 10 item 4): both templates declare `ApiToken`, NoEcho and without
+ * a default, which the statistics function receives. CloudFormation never shows its value again
+ * (DescribeStacks masks it), so a clone can only get it from the Secrets Manager secret named here.
+ */
+export const NOECHO_PARAMETER = 'ApiToken';
+export const NOECHO_VALUE = 'tok-3f9a1c77e2b4-orders';
+export const NOECHO_SECRET_NAME = 'orders-prod/api-token';
+/** The secret's partial ARN (without the random suffix), as an operator may write it in `secretParameters`. */
+export const NOECHO_SECRET_ARN = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${NOECHO_SECRET_NAME}`;
+
+/** The sample template with the NoEcho parameter ApiToken (variant `noecho-parameter`). */
+export function withNoEchoParameter(template: string): string {
+  const parameters = 'Parameters:\n';
+  const variable = '          DB_NAME: orders\n';
+  if (!template.includes(parameters) || !template.includes(variable)) throw new Error('the sample template no longer has what the noecho variant edits');
+  return template
+    .replace(parameters, `${parameters}  ${NOECHO_PARAMETER}:\n    Type: String\n    NoEcho: true\n    Description: Token the statistics function presents to the reporting API (never shown again)\n`)
+    .replace(variable, `${variable}          API_TOKEN: !Ref ${NOECHO_PARAMETER}\n`);
+}
+
+/** Bytes the `large-template` variant's templates exceed CreateStack's 51,200-byte TemplateBody by, at least. */
+export const LARGE_TEMPLATE_BYTES = 64_000;
+
+/**
+ * The sample template grown past the 51,200 bytes CreateStack accepts as TemplateBody (variant
+ * `large-template`), as real templates grow: a long Metadata section (here a runbook of 700 steps).
+ */
+export function withLargeMetadata(template: string, atLeast = LARGE_TEMPLATE_BYTES): string {
+  const resources = '\nResources:\n';
+  if (!template.includes(resources)) throw new Error('the sample template has no Resources section');
+  const lines = ['', 'Metadata:', '  Runbook:', '    Steps:'];
+  let body = template;
+  for (let i = 1; Buffer.byteLength(body, 'utf8') + lines.join('\n').length < atLeast; i++) {
+    lines.push(`      - "Step ${String(i).padStart(3, '0')}: check the orders service dashboard, the load balancer's 5xx rate and the database's free storage before going on"`);
+  }
+  body = template.replace(resources, `${lines.join('\n')}\n${resources}`);
+  return body;
+}
 
 /** The sample template with OrdersDb encrypted by a key of the stack (kept on deletion when `retain`). */
 export function withStackKmsKey(template: string, retain: boolean): string {
@@ -170,8 +210,11 @@ export function seedSampleEnvironment(account: SimAccount, size: SampleSize, var
   account.s3.createBucket(ARTIFACTS_BUCKET);
   const grow = (template: string) => withExtraResources(template, size.extraBuckets ?? 0, size.extraDatabases ?? 0);
   const standard = example('environment.yaml');
-  const current = grow(variant === 'standard' ? standard : withStackKmsKey(standard, variant === 'retained-kms-key'));
-  const target = grow(example('environment-v1.4.0.yaml'));
+  const kmsVariant = variant === 'stack-owned-kms-key' || variant === 'retained-kms-key';
+  // The noecho and large variants change both versions alike (an environment keeps its parameters and size).
+  const both = (t: string) => (variant === 'noecho-parameter' ? withNoEchoParameter(t) : variant === 'large-template' ? withLargeMetadata(t) : t);
+  const current = both(grow(kmsVariant ? withStackKmsKey(standard, variant === 'retained-kms-key') : standard));
+  const target = both(grow(example('environment-v1.4.0.yaml')));
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.current, { body: current, contentType: 'application/x-yaml' });
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.target, { body: target, contentType: 'application/x-yaml' });
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.broken, {
@@ -188,9 +231,11 @@ export function seedSampleEnvironment(account: SimAccount, size: SampleSize, var
       EnvironmentVersion: SAMPLE_VERSION,
       DesiredCapacity: String(size.instances),
       OrdersDbSnapshotIdentifier: '',
+      ...(variant === 'noecho-parameter' ? { [NOECHO_PARAMETER]: NOECHO_VALUE } : {}),
     },
     { team: 'orders', 'cost-center': 'cc-4711' },
   );
+  if (variant === 'noecho-parameter') account.secrets.createSecret(NOECHO_SECRET_NAME, NOECHO_VALUE);
   const resources = account.cloudformation.resourcesOf(SAMPLE_STACK);
   const physical = (logicalId: string) => {
     const r = resources.find((x) => x.logicalId === logicalId);

@@ -5,10 +5,11 @@
 import { recordKey } from './sim/environment-data';
 import { tempStackNameOf } from '../lambdas/shared/naming';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
+import { templateKey, WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import type { Baseline } from './invariants';
 import { armLateWrites, lateObject } from './late-writes';
 import type { SimAccount } from './sim/account';
-import { ARTIFACTS_BUCKET, type SampleSize, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
+import { ARTIFACTS_BUCKET, NOECHO_PARAMETER, NOECHO_SECRET_ARN, NOECHO_VALUE, type SampleSize, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
 
 export interface ScenarioContext {
   account: SimAccount;
@@ -35,6 +36,8 @@ export interface Scenario {
    * left it); the first baseline's data must be in the last survivor.
    */
   then?: MigrationInputRaw[];
+  /** Checks of this scenario beyond the invariants, on the account after the run: each problem found, [] when none. */
+  verify?: (ctx: ScenarioContext) => string[];
   expected: {
     outcome: 'succeeded' | 'failed';
     /** Which stack must hold the data at the end. */
@@ -220,6 +223,79 @@ SCENARIOS.push({
   arm: () => undefined,
   expected: { outcome: 'succeeded', survivor: 'original-name' },
 });
+/**
+ * Publishes an edited copy of the sample's 1.4.0 template beside it in the artifacts bucket, under
+ * `key`: what an operator's build would have published as the new version.
+ */
+function publishTarget(account: SimAccount, key: string, edit: (template: string) => string): void {
+  const target = account.s3.getObjectRecord(ARTIFACTS_BUCKET, TEMPLATE_KEYS.target)?.body?.toString('utf8');
+  if (!target) throw new Error('The sample environment has no 1.4.0 template');
+  const edited = edit(target);
+  if (edited === target) throw new Error(`the edit for ${key} changed nothing in the 1.4.0 template`);
+  account.s3.putObjectDirect(ARTIFACTS_BUCKET, key, { body: edited, contentType: 'application/x-yaml' });
+}
+
+/** Issue 10 items 1 and 4: the new template checked before the standby, NoEcho parameters, templates over 51,200 bytes. */
+export const RENAMED_BUCKET_TEMPLATE_KEY = 'templates/environment-1.4.0-renamed-bucket.yaml';
+export const MISSING_PARAMETER_TEMPLATE_KEY = 'templates/environment-1.4.0-alert-email.yaml';
+/** The parameter the 1.4.0-alert-email template adds, without a default. */
+export const NEW_REQUIRED_PARAMETER = 'AlertEmail';
+
+SCENARIOS.push(
+  {
+    name: 'new-template-renamed-bucket',
+    description:
+      "the 1.4.0 template renames ReportsBucket to ReportArchiveBucket: the bucket's data would have no partner in the new stack, so the preflight refuses before the standby, naming it, and nothing is touched",
+    input: { ...baseInput, templateUrl: templateUrl(RENAMED_BUCKET_TEMPLATE_KEY) },
+    prepare: (account) => publishTarget(account, RENAMED_BUCKET_TEMPLATE_KEY, (t) => t.replaceAll('ReportsBucket', 'ReportArchiveBucket')),
+    arm: () => undefined,
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'new-template-missing-parameter',
+    description: `the 1.4.0 template adds a parameter ${NEW_REQUIRED_PARAMETER} without a default and the input gives it no value: the preflight refuses before the standby, naming it, and nothing is touched`,
+    input: { ...baseInput, templateUrl: templateUrl(MISSING_PARAMETER_TEMPLATE_KEY) },
+    prepare: (account) =>
+      publishTarget(account, MISSING_PARAMETER_TEMPLATE_KEY, (t) =>
+        t.replace('Parameters:\n', `Parameters:\n  ${NEW_REQUIRED_PARAMETER}:\n    Type: String\n    Description: Where the 1.4.0 alarms send their email\n`),
+      ),
+    arm: () => undefined,
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'noecho-parameter',
+    description: `both templates declare ${NOECHO_PARAMETER}, NoEcho without a default: CloudFormation shows it as ****, so both clones read it from the Secrets Manager secret the input names (secretParameters); the migration succeeds`,
+    input: { ...baseInput, secretParameters: { [NOECHO_PARAMETER]: NOECHO_SECRET_ARN } },
+    variant: 'noecho-parameter',
+    arm: () => undefined,
+    verify: ({ account }) => {
+      const problems: string[] = [];
+      // The value CloudFormation holds (the simulator's own record, never shown by DescribeStacks).
+      const value = account.cloudformation.stackByName(SAMPLE_STACK)?.parameters[NOECHO_PARAMETER];
+      if (value !== NOECHO_VALUE) problems.push(`the migrated stack's ${NOECHO_PARAMETER} is not the secret's value`);
+      // Never in any execution's input, states' outputs, task parameters or output, nor in a notification.
+      const executions = [...account.sfn.executions.values()].map((e) => JSON.stringify(e)).join('\n');
+      if (executions.includes(NOECHO_VALUE)) problems.push(`the value of ${NOECHO_PARAMETER} appears in the executions' state`);
+      if (JSON.stringify(account.sns.messages()).includes(NOECHO_VALUE)) problems.push(`the value of ${NOECHO_PARAMETER} appears in a notification`);
+      return problems;
+    },
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
+  },
+  {
+    name: 'large-template',
+    description: 'both templates are over the 51,200 bytes CreateStack takes as TemplateBody: clone 1 creates the copy from the current template through the workflow bucket (TemplateURL), clone 2 from the new template\'s URL; the migration succeeds',
+    input: baseInput,
+    variant: 'large-template',
+    arm: () => undefined,
+    verify: ({ account, executionArn, tempStackName }) => {
+      // Clone 1's template went through the workflow bucket (the harness sets WORKFLOW_BUCKET as the construct does).
+      const key = templateKey({ id: executionArn, name: executionArn.split(':').pop() ?? '' }, `${tempStackName}.template`);
+      const stored = account.s3.getObjectRecord(process.env[WORKFLOW_BUCKET_ENV] ?? '', key);
+      return stored && stored.size > 51_200 ? [] : [`the temporary copy's template is not in the workflow bucket under ${key}`];
+    },
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
+  },
+);
 
 export function scenario(name: string): Scenario {
   const found = SCENARIOS.find((s) => s.name === name);

@@ -173,7 +173,7 @@ function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
   });
   create.next(creationLoop.start);
 
-  const request: Fields<Omit<CreateStackEvent, 'templateUrl'>> = {
+  const request: Fields<Omit<CreateStackEvent, 'templateUrl' | 'secretParameters'>> = {
     source: sfn.JsonPath.objectAt('$.source'),
     destinationStackName: sfn.JsonPath.stringAt('$.destinationStackName'),
     targetVersion: sfn.JsonPath.stringAt('$.targetVersion'),
@@ -185,7 +185,9 @@ function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
     parameters: request,
     resultPath: '$.created',
   });
-  prepare.next(copyIfPresent(scope, { question: 'Is a template given?', copy: 'Use the given template' }, '$.templateUrl', '$.created.templateUrl', create));
+  // Secret parameters are optional in a Clone run alone: copied only when given (ARNs; create-stack reads the values).
+  const withSecrets = copyIfPresent(scope, { question: 'Are secret parameters given?', copy: 'Use the given secret parameters' }, '$.secretParameters', '$.created.secretParameters', create);
+  prepare.next(copyIfPresent(scope, { question: 'Is a template given?', copy: 'Use the given template' }, '$.templateUrl', '$.created.templateUrl', withSecrets));
   return prepare;
 }
 

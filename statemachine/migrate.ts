@@ -231,6 +231,8 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
       execution: EXECUTION,
       requiredOutputs: sfn.JsonPath.listAt('$.required.outputKeys'),
       deletesStack: true,
+      // The new template and the parameters both clones will be created with, checked before the standby.
+      newTemplate: sfn.JsonPath.objectAt('$.input'),
     }),
     resultSelector: {
       stackName: sfn.JsonPath.stringAt('$.stackName'),
@@ -342,6 +344,8 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
     destinationStackName: sfn.JsonPath.stringAt('$.tempStackName'),
     targetVersion: sfn.JsonPath.stringAt('$.current.environmentVersion'),
     parameters: {},
+    // The current template's NoEcho values cannot be carried over: create-stack reads them from their secrets.
+    secretParameters: sfn.JsonPath.objectAt('$.input.secretParameters'),
     statistics: sfn.JsonPath.objectAt('$.input.statistics'),
     waits: sfn.JsonPath.objectAt('$.input.waits'),
     objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
@@ -466,6 +470,7 @@ function secondClonePhase(scope: Construct, props: MigrateDefinitionProps, targe
     destinationStackName: sfn.JsonPath.stringAt('$.input.stackName'),
     targetVersion: sfn.JsonPath.stringAt('$.input.targetVersion'),
     parameters: sfn.JsonPath.objectAt('$.input.parameters'),
+    secretParameters: sfn.JsonPath.objectAt('$.input.secretParameters'),
     statistics: sfn.JsonPath.objectAt('$.input.statistics'),
     waits: sfn.JsonPath.objectAt('$.input.waits'),
     objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),

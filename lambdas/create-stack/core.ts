@@ -6,7 +6,10 @@ import {
   type Parameter,
   type Tag,
 } from '@aws-sdk/client-cloudformation';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CreateStackEvent, CreateStackResult } from '../shared/contracts';
+import { putDocument, templateKey } from '../shared/documents';
 import { PreflightFailed, ResourceConflict } from '../shared/errors';
 import { describeStack, requestToken, tagMap } from '../shared/stacks';
 import { TAGS } from '../steps';
@@ -15,6 +18,12 @@ export interface CreateStackDeps {
   cfn: CloudFormationClient;
   /** Service role CloudFormation assumes (env CFN_ROLE_ARN); absent: the caller's own credentials. */
   roleArn?: string;
+  /** GetSecretValue of the event's secretParameters: values go into CreateStack's request only. */
+  secrets: SecretsManagerClient;
+  /** PutObject of a template too large for TemplateBody, into `templateBucket` (the workflow bucket). */
+  s3: S3Client;
+  /** The workflow bucket's name (WORKFLOW_BUCKET), read only when a template needs it. */
+  templateBucket: () => string;
 }
 
 /** The template contract: every environment template declares its version as this parameter. */
@@ -35,7 +44,7 @@ export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILI
  * whose logical ID prefixes `SnapshotIdentifier`; the target version; the source stack's value;
  * else nothing (CloudFormation applies the template default).
  */
-export function planParameters(event: CreateStackEvent, declared: string[]): { parameters: Parameter[]; problems: string[] } {
+export function planParameters(event: CreateStackEvent, declared: string[]): { parameters: Parameter[]; problems: string[]; secrets: { key: string; secretArn: string }[] } {
   const problems: string[] = [];
   const declaredSet = new Set(declared);
   const sourceValues = new Map(event.source.parameters.map((p) => [p.key, p.value]));
@@ -64,18 +73,24 @@ export function planParameters(event: CreateStackEvent, declared: string[]): { p
   }
 
   const parameters: Parameter[] = [];
+  const secrets: { key: string; secretArn: string }[] = [];
   for (const key of declared) {
     const value = resolveParameter(key, event, snapshotByParameter, sourceValues);
     if (value === undefined) continue;
+    if (value.from === 'secret') {
+      // Read by createStack just before CreateStack: the value is never part of a plan that could be logged.
+      secrets.push({ key, secretArn: value.value });
+      continue;
+    }
     if (value.from === 'source' && value.value === MASKED_VALUE) {
       problems.push(
-        `parameter ${key} of ${event.source.stackName} is NoEcho (CloudFormation shows it as ${MASKED_VALUE}) and cannot be copied: pass its value in parameters`,
+        `parameter ${key} of ${event.source.stackName} is NoEcho (CloudFormation shows it as ${MASKED_VALUE}) and cannot be copied: name a Secrets Manager secret holding it in secretParameters`,
       );
       continue;
     }
     parameters.push({ ParameterKey: key, ParameterValue: value.value });
   }
-  return { parameters, problems };
+  return { parameters, problems, secrets };
 }
 
 function resolveParameter(
@@ -83,9 +98,12 @@ function resolveParameter(
   event: CreateStackEvent,
   snapshotByParameter: Map<string, { snapshotIdentifier: string }>,
   sourceValues: Map<string, string>,
-): { value: string; from: 'override' | 'snapshot' | 'version' | 'source' } | undefined {
+): { value: string; from: 'override' | 'secret' | 'snapshot' | 'version' | 'source' } | undefined {
   const override = event.parameterOverrides[key];
   if (override !== undefined) return { value: override, from: 'override' };
+  // The secret's ARN, not its value: createStack reads it.
+  const secretArn = event.secretParameters?.[key];
+  if (secretArn !== undefined) return { value: secretArn, from: 'secret' };
   const snapshot = snapshotByParameter.get(key);
   if (snapshot) return { value: snapshot.snapshotIdentifier, from: 'snapshot' };
   if (key === VERSION_PARAMETER) return { value: event.targetVersion, from: 'version' };
@@ -131,24 +149,58 @@ async function sourceTemplate(cfn: CloudFormationClient, event: CreateStackEvent
  * (GetTemplateSummary): from the template in S3, or from the source's own template body. A body
  * CloudFormation cannot read (ValidationError) is a problem to report, not a failure to retry.
  */
-async function declaredParameters(cfn: CloudFormationClient, event: CreateStackEvent, body: string | undefined): Promise<{ declared?: string[]; problems: string[] }> {
+async function declaredParameters(cfn: CloudFormationClient, event: CreateStackEvent, template: TemplateSource): Promise<{ declared?: string[]; problems: string[] }> {
   const namesOf = (summary: { Parameters?: { ParameterKey?: string }[] }) =>
     (summary.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [p.ParameterKey] : []));
-  if (event.templateUrl || body === undefined) return { declared: namesOf(await cfn.send(new GetTemplateSummaryCommand({ TemplateURL: event.templateUrl }))), problems: [] };
-  const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > TEMPLATE_BODY_MAX_BYTES) {
-    return {
-      problems: [
-        `the template of ${event.source.stackName} is ${bytes} bytes, over the ${TEMPLATE_BODY_MAX_BYTES}-byte limit of CreateStack's TemplateBody: pass templateUrl`,
-      ],
-    };
-  }
   try {
-    return { declared: namesOf(await cfn.send(new GetTemplateSummaryCommand({ TemplateBody: body }))), problems: [] };
+    return { declared: namesOf(await cfn.send(new GetTemplateSummaryCommand(template))), problems: [] };
   } catch (err) {
     if ((err as { name?: unknown } | undefined)?.name !== 'ValidationError') throw err;
-    return { problems: [`the template of ${event.source.stackName} cannot be read: ${err instanceof Error ? err.message : String(err)}`] };
+    const which = event.templateUrl ? `the template ${event.templateUrl}` : `the template of ${event.source.stackName}`;
+    return { problems: [`${which} cannot be read: ${err instanceof Error ? err.message : String(err)}`] };
   }
+}
+
+/** How CreateStack (and GetTemplateSummary) is given the template: one of the two. */
+type TemplateSource = { TemplateURL: string; TemplateBody?: undefined } | { TemplateBody: string; TemplateURL?: undefined };
+
+/**
+ * The template as CreateStack takes it: the given URL; the source's body when it fits TemplateBody
+ * (51,200 bytes); else the body put in the workflow bucket under `templates/` (a lifecycle rule
+ * expires it) and given as TemplateURL, which takes up to 1 MB (API_CreateStack). CloudFormation reads
+ * a TemplateURL with the caller's credentials, so this step may read that prefix too (infra).
+ */
+async function templateSource(deps: CreateStackDeps, event: CreateStackEvent): Promise<TemplateSource> {
+  if (event.templateUrl) return { TemplateURL: event.templateUrl };
+  const body = await sourceTemplate(deps.cfn, event);
+  if (Buffer.byteLength(body, 'utf8') <= TEMPLATE_BODY_MAX_BYTES) return { TemplateBody: body };
+  const bucket = deps.templateBucket();
+  const key = templateKey(event.execution, `${event.destinationStackName}.template`);
+  await putDocument(deps.s3, bucket, key, body, 'text/plain');
+  const region = await deps.s3.config.region();
+  // Virtual-hosted style, the form CloudFormation documents for TemplateURL; the key holds only URL-safe characters.
+  return { TemplateURL: `https://${bucket}.s3.${region}.amazonaws.com/${key}` };
+}
+
+/**
+ * The values of the secret parameters, read with GetSecretValue (SecretString) right before
+ * CreateStack: they exist only in this request, never in the step's result, the state or a log line.
+ * A secret that does not exist or holds no string is a problem naming the parameter, not the value.
+ */
+async function secretValues(secrets: SecretsManagerClient, wanted: { key: string; secretArn: string }[]): Promise<{ parameters: Parameter[]; problems: string[] }> {
+  const parameters: Parameter[] = [];
+  const problems: string[] = [];
+  for (const { key, secretArn } of wanted) {
+    try {
+      const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+      if (out.SecretString === undefined) problems.push(`secret ${secretArn} of parameter ${key} holds no SecretString (a binary secret cannot be a parameter value)`);
+      else parameters.push({ ParameterKey: key, ParameterValue: out.SecretString });
+    } catch (err) {
+      if ((err as { name?: unknown } | undefined)?.name !== 'ResourceNotFoundException') throw err;
+      problems.push(`secret ${secretArn} of parameter ${key} does not exist`);
+    }
+  }
+  return { parameters, problems };
 }
 
 function isAlreadyExists(err: unknown): boolean {
@@ -166,20 +218,22 @@ function isAlreadyExists(err: unknown): boolean {
  * when the name is taken by a stack this execution did not create.
  */
 export async function createStack(deps: CreateStackDeps, event: CreateStackEvent): Promise<CreateStackResult> {
-  const body = event.templateUrl ? undefined : await sourceTemplate(deps.cfn, event);
-  const { declared, problems: templateProblems } = await declaredParameters(deps.cfn, event, body);
+  const template = await templateSource(deps, event);
+  const { declared, problems: templateProblems } = await declaredParameters(deps.cfn, event, template);
   // An unreadable template declares nothing we can trust: report that alone, not every parameter as missing.
-  const plan = declared ? planParameters(event, declared) : { parameters: [], problems: [] };
+  const plan = declared ? planParameters(event, declared) : { parameters: [], problems: [], secrets: [] };
   const problems = [...templateProblems, ...plan.problems];
   if (problems.length) throw new PreflightFailed(problems);
-  const parameters = plan.parameters;
+  const secret = await secretValues(deps.secrets, plan.secrets);
+  if (secret.problems.length) throw new PreflightFailed(secret.problems);
+  const parameters = [...plan.parameters, ...secret.parameters];
 
   const stackName = event.destinationStackName;
   try {
     const out = await deps.cfn.send(
       new CreateStackCommand({
         StackName: stackName,
-        ...(event.templateUrl ? { TemplateURL: event.templateUrl } : { TemplateBody: body }),
+        ...template,
         Parameters: parameters,
         Capabilities: [...CAPABILITIES],
         ...(deps.roleArn ? { RoleARN: deps.roleArn } : {}),

@@ -7,10 +7,12 @@ import {
 import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketEncryptionCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AsgRef, BucketPair, BucketRef, DbInstanceRef, DiscoverEvent, Discovery } from '../shared/contracts';
 import { PreflightFailed } from '../shared/errors';
 import { describeStack } from '../shared/stacks';
 import { parseTemplate, type CfnTemplate } from '../shared/cfn-template';
+import { newTemplateProblems } from './new-template';
 
 export interface DiscoverClients {
   cfn: CloudFormationClient;
@@ -19,6 +21,8 @@ export interface DiscoverClients {
   s3: S3Client;
   /** Resolves a bucket's key given as an alias (DescribeKey), only in that same case. */
   kms: KMSClient;
+  /** DescribeSecret of each `secretParameters` secret (never its value), only with `newTemplate`. */
+  secrets: SecretsManagerClient;
 }
 
 /** The template contract: the parameter that carries the environment's version. */
@@ -26,6 +30,8 @@ export const VERSION_PARAMETER = 'EnvironmentVersion';
 /** The template contract: a DB with logical id X restores from the snapshot given in parameter `XSnapshotIdentifier`. */
 export const snapshotParameterOf = (dbLogicalId: string): string => `${dbLogicalId}SnapshotIdentifier`;
 
+/** CreateStack's TemplateBody limit (API_CreateStack): a larger body is not returned in the Discovery. */
+const TEMPLATE_BODY_MAX_BYTES = 51_200;
 const ASG = 'AWS::AutoScaling::AutoScalingGroup';
 const DB = 'AWS::RDS::DBInstance';
 const BUCKET = 'AWS::S3::Bucket';
@@ -136,6 +142,9 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
     bucketPairs = paired.bucketPairs;
   }
 
+  // Migrate's current environment: both clones' templates and parameters, before the standby (issue 10 items 1, 4).
+  if (event.newTemplate) problems.push(...(await newTemplateProblems(clients, { stackName, template, parameters: stackParameters, buckets, dbLogicalIds: dbResources.map((d) => d.logicalId) }, event.newTemplate)));
+
   if (problems.length > 0) throw new PreflightFailed(problems);
 
   const versionParameter = (stack.Parameters ?? []).find((p) => p.ParameterKey === VERSION_PARAMETER);
@@ -146,7 +155,8 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
     stackName,
     stackId: stack.StackId ?? '',
     stackStatus: status,
-    templateBody,
+    // A body over CreateStack's TemplateBody limit stays out of the step's result (create-stack reads it).
+    ...(Buffer.byteLength(templateBody, 'utf8') <= TEMPLATE_BODY_MAX_BYTES ? { templateBody } : {}),
     parameters: stackParameters,
     outputs,
     tags,

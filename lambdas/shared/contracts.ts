@@ -70,6 +70,11 @@ export const SmokeTestConfigSchema = z.strictObject({
 
 const parameterKey = matching(/^[A-Za-z0-9]{1,255}$/, 'must be a CloudFormation parameter name');
 
+/** A Secrets Manager secret ARN, full or partial (without the random suffix): what GetSecretValue's SecretId accepts. */
+export const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+/** Most parameters `secretParameters` may name (each is one GetSecretValue in each clone's create-stack). */
+export const MAX_SECRET_PARAMETERS = 20;
+
 export const MigrationInputSchema = z.strictObject({
   stackName: z
     .string()
@@ -93,6 +98,17 @@ export const MigrationInputSchema = z.strictObject({
   ),
   parameters: z._default(
     z.record(parameterKey, z.string().check(z.maxLength(4096))).check(z.refine((p) => Object.keys(p).length <= 200, 'at most 200 parameters')),
+    {},
+  ),
+  /**
+   * Parameters whose value is read from a Secrets Manager secret (its SecretString) by the step that
+   * creates each clone, never carried in the execution state: NoEcho parameters, which CloudFormation
+   * never shows again (DescribeStacks masks them), so they cannot be carried over. Name → secret ARN.
+   */
+  secretParameters: z._default(
+    z
+      .record(parameterKey, matching(SECRET_ARN_PATTERN, 'must be a Secrets Manager secret ARN'))
+      .check(z.refine((p) => Object.keys(p).length <= MAX_SECRET_PARAMETERS, `at most ${MAX_SECRET_PARAMETERS} secret parameters`)),
     {},
   ),
   statistics: z._default(StatisticsConfigSchema, StatisticsConfigSchema.parse({})),
@@ -263,13 +279,22 @@ export interface DiscoverEvent {
   /** The workflow deletes this stack after copying it (Migrate's current environment): a KMS key of the
    *  stack that encrypts its databases or buckets must outlive it (DeletionPolicy Retain), or the preflight fails. */
   deletesStack?: boolean;
+  /**
+   * The migration this stack is the current environment of (Migrate passes its whole input): the
+   * preflight then reads the new template (its `templateUrl`, else the stack's own) and checks, before
+   * the standby, that both clones can be created from what the input gives (lambdas/discover/new-template.ts).
+   */
+  newTemplate?: NewTemplateCheck;
 }
+/** What the new-template preflight reads of the migration input. */
+export type NewTemplateCheck = Pick<MigrationInput, 'targetVersion' | 'templateUrl' | 'parameters' | 'secretParameters'>;
 export interface Discovery {
   stackName: string;
   stackId: string;
   stackStatus: string;
-  /** Template body of the current stack (used when no templateUrl is given), stored as-is. */
-  templateBody: string;
+  /** Template body of the current stack, stored as-is; absent when over CreateStack's 51,200-byte
+   *  TemplateBody limit (a step result must stay small: create-stack reads it itself then). */
+  templateBody?: string;
   parameters: StackParameter[];
   outputs: Record<string, string>;
   tags: Record<string, string>;
@@ -368,6 +393,8 @@ export interface CreateStackEvent {
   templateUrl?: string;
   targetVersion: string;
   parameterOverrides: Record<string, string>;
+  /** Parameters read from Secrets Manager (name → secret ARN), by this step only: values never enter the state. */
+  secretParameters?: Record<string, string>;
   snapshots: SnapshotRef[];
   execution: ExecutionRef;
 }
@@ -787,6 +814,8 @@ export interface CloneInput {
   targetVersion: string;
   templateUrl?: string;
   parameters: Record<string, string>;
+  /** Parameters whose values create-stack reads from Secrets Manager (MigrationInput.secretParameters). */
+  secretParameters?: Record<string, string>;
   statistics: StatisticsConfig;
   smokeTest?: SmokeTestConfig;
   waits: Waits;

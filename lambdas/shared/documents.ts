@@ -31,6 +31,17 @@ export function documentKey(execution: ExecutionRef, ...parts: string[]): string
 }
 
 /**
+ * Where create-stack puts a template too large for CreateStack's TemplateBody (51,200 bytes), for
+ * CloudFormation to read by TemplateURL: `templates/<execution name>/<parts...>`. A prefix of its own,
+ * expired by a lifecycle rule of its own (the construct's): a template is needed only while its
+ * CreateStack call reads it.
+ */
+export const TEMPLATE_PREFIX = 'templates';
+export function templateKey(execution: ExecutionRef, ...parts: string[]): string {
+  return [TEMPLATE_PREFIX, ...documentKey(execution, ...parts).split('/').slice(1)].join('/');
+}
+
+/**
  * Stores a document (PutObject; the same key and bytes again is a harmless overwrite, so a retried
  * step writes the same document) and returns its reference. S3 checks the bytes against the SHA-256
  * sent with them (x-amz-checksum-sha256), so what is stored is what was hashed.

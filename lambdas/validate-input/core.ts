@@ -30,6 +30,10 @@ export function validateInput(event: ValidateInputEvent, now: Date = new Date())
   if (!parsed.success) throw new InputInvalid(describeIssues(parsed.error.issues, event.input));
   const problem = waitsProblem(parsed.data.waits);
   if (problem) throw new InputInvalid([{ field: 'waits', problem }]);
+  const twice = Object.keys(parsed.data.secretParameters).filter((key) => Object.prototype.hasOwnProperty.call(parsed.data.parameters, key));
+  if (twice.length) {
+    throw new InputInvalid(twice.map((key) => ({ field: `secretParameters.${key}`, problem: `also given in parameters: a parameter takes its value from one place` })));
+  }
 
   const runId = runIdOf(event.execution.id);
   return {

@@ -84,7 +84,7 @@ const PARAMETER_TYPES = new Set([
   ...AWS_TYPES.filter((t) => t !== 'AWS::EC2::KeyPair::KeyName').map((t) => `List<${t}>`),
 ]);
 
-function knownParameterType(type: string): boolean {
+export function knownParameterType(type: string): boolean {
   if (PARAMETER_TYPES.has(type)) return true;
   const ssm = /^AWS::SSM::Parameter::Value<(.+)>$/.exec(type);
   return !!ssm && (PARAMETER_TYPES.has(ssm[1] as string) || ssm[1] === 'AWS::SSM::Parameter::Name');

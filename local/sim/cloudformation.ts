@@ -35,6 +35,8 @@ import type {
   Stack,
   UpdateStackCommandInput,
   UpdateStackCommandOutput,
+  ValidateTemplateCommandInput,
+  ValidateTemplateCommandOutput,
   StackEvent,
   StackStatus,
   Tag,
@@ -51,6 +53,7 @@ import {
   dependents,
   evaluate,
   evaluateConditions,
+  knownParameterType,
   parameterDefinitions,
   requiredCapabilities,
   resolveParameters,
@@ -308,6 +311,7 @@ export class CloudFormationSim implements SimService {
       ListStackResources: (i) => this.listStackResources(i),
       GetTemplate: (i) => this.getTemplate(i),
       GetTemplateSummary: (i) => this.getTemplateSummary(i),
+      ValidateTemplate: (i) => this.validateTemplate(i),
       DeleteStack: (i) => this.deleteStackOp(i),
       UpdateStack: (i) => this.updateStackOp(i),
       ListStacks: (i) => this.listStacks(i),
@@ -444,7 +448,44 @@ export class CloudFormationSim implements SimService {
           }
         : {}),
       ResourceTypes: [...new Set(Object.values(template.Resources).map((r) => r.Type))],
+      ResourceIdentifierSummaries: resourceIdentifierSummaries(template),
       Version: template.AWSTemplateFormatVersion ?? '2010-09-09',
+      DeclaredTransforms: [],
+    };
+  }
+
+  /**
+   * ValidateTemplate (API_ValidateTemplate): "CloudFormation first checks if the template is valid
+   * JSON. If it isn't, CloudFormation checks if the template is valid YAML. If both these checks fail,
+   * CloudFormation returns a template validation error." TemplateBody (at most 51,200 bytes) or
+   * TemplateURL (an S3 object, at most 1 MB); "If both are passed, only TemplateBody is used." Answers
+   * the declared parameters (key, default, NoEcho, description), the description and the capabilities.
+   * Like AWS it validates the template's form, not the parameters' values: missing values show at CreateStack.
+   */
+  private async validateTemplate(raw: OpInput): Promise<Omit<ValidateTemplateCommandOutput, '$metadata'>> {
+    const input = raw as unknown as ValidateTemplateCommandInput;
+    const body = input.TemplateBody !== undefined ? await this.templateBodyOf(input.TemplateBody, undefined) : await this.templateBodyOf(undefined, input.TemplateURL);
+    const template = this.parse(body);
+    const defs = parameterDefinitions(template);
+    for (const def of Object.values(defs)) {
+      // An unknown parameter type is a template error at validation already, as at CreateStack.
+      if (!knownParameterType(String(def?.Type))) throw validation(`Template format error: Unrecognized parameter type: ${String(def?.Type)}`);
+    }
+    const capabilities = requiredCapabilities(template);
+    return {
+      Parameters: Object.entries(defs).map(([key, def]) => ({
+        ParameterKey: key,
+        ...(def.Default !== undefined ? { DefaultValue: String(def.Default) } : {}),
+        NoEcho: def.NoEcho === true || def.NoEcho === 'true',
+        ...(def.Description ? { Description: def.Description } : {}),
+      })),
+      ...(template.Description ? { Description: template.Description } : {}),
+      ...(capabilities.length
+        ? {
+            Capabilities: capabilities as NonNullable<ValidateTemplateCommandOutput['Capabilities']>,
+            CapabilitiesReason: `The following resource(s) require capabilities: [${[...new Set(Object.values(template.Resources).map((r) => r.Type).filter((t) => t.startsWith('AWS::IAM::')))].join(', ')}]`,
+          }
+        : {}),
       DeclaredTransforms: [],
     };
   }
@@ -1426,8 +1467,13 @@ export class CloudFormationSim implements SimService {
   private async templateBodyOf(body: string | undefined, url: string | undefined): Promise<string> {
     if ((body === undefined) === (url === undefined)) throw validation('Either Template URL or Template Body must be specified.');
     if (body !== undefined) {
+      // The API's own constraint error, which quotes the whole body as the rejected value (as reported
+      // in widdix/aws-cf-templates#169 and aws/aws-extensions-for-dotnet-cli#50: "1 validation error
+      // detected: Value '…' at 'templateBody' failed to satisfy constraint: Member must have length less
+      // than or equal to 51200"); the limit is TemplateBody's in API_CreateStack, API_ValidateTemplate
+      // and API_GetTemplateSummary ("a maximum length of 51,200 bytes").
       if (Buffer.byteLength(body, 'utf8') > TEMPLATE_BODY_MAX) {
-        throw validation(`1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${TEMPLATE_BODY_MAX}`);
+        throw validation(`1 validation error detected: Value '${body}' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${TEMPLATE_BODY_MAX}`);
       }
       return body;
     }
@@ -1666,7 +1712,10 @@ export class CloudFormationSim implements SimService {
       StackId: stack.id,
       StackName: stack.name,
       ...(stack.description ? { Description: stack.description } : {}),
-      // NoEcho values are never shown: DescribeStacks masks them as asterisks.
+      // NoEcho values are never shown again: "the parameter value is masked with asterisks (*****) for
+      // any calls that describe the stack" (CloudFormation User Guide, Parameters section, NoEcho;
+      // TemplateParameter.NoEcho in the API reference). Four, as DescribeStacks answers them.
+      // ResolvedValue exists only for SSM parameter types, which cannot be NoEcho here.
       Parameters: stack.parameters.map((p) => ({
         ParameterKey: p.key,
         ParameterValue: p.noEcho ? '****' : p.value,
@@ -1709,4 +1758,30 @@ export class CloudFormationSim implements SimService {
     const slice = items.slice(start, start + PAGE);
     return start + PAGE < items.length ? { items: slice, next: Buffer.from(String(start + PAGE)).toString('base64') } : { items: slice };
   }
+}
+
+/**
+ * Resource types whose logical IDs GetTemplateSummary lists in ResourceIdentifierSummaries, with
+ * their identifier properties: the types that support resource import ("Resource type support",
+ * CloudFormation User Guide; API_GetTemplateSummary ResourceIdentifierSummaries, API_ResourceIdentifierSummary).
+ * Only types the environments use and that support import are listed; a type left out is never
+ * reported, which only makes a pairing by these summaries stricter.
+ */
+const IMPORT_IDENTIFIERS: Record<string, string[]> = {
+  'AWS::S3::Bucket': ['BucketName'],
+  'AWS::RDS::DBInstance': ['DBInstanceIdentifier'],
+  'AWS::AutoScaling::AutoScalingGroup': ['AutoScalingGroupName'],
+  'AWS::Lambda::Function': ['FunctionName'],
+  'AWS::IAM::Role': ['RoleName'],
+  'AWS::KMS::Key': ['KeyId'],
+};
+
+/** GetTemplateSummary's ResourceIdentifierSummaries: per importable type, the template's logical IDs of that type. */
+function resourceIdentifierSummaries(template: CfnTemplate): NonNullable<GetTemplateSummaryCommandOutput['ResourceIdentifierSummaries']> {
+  const byType = new Map<string, string[]>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (!IMPORT_IDENTIFIERS[resource.Type]) continue;
+    byType.set(resource.Type, [...(byType.get(resource.Type) ?? []), logicalId]);
+  }
+  return [...byType].map(([type, ids]) => ({ ResourceType: type, LogicalResourceIds: ids, ResourceIdentifiers: IMPORT_IDENTIFIERS[type] }));
 }

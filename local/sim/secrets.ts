@@ -6,6 +6,8 @@
 import type {
   CreateSecretCommandInput,
   CreateSecretCommandOutput,
+  DescribeSecretCommandInput,
+  DescribeSecretCommandOutput,
   GetSecretValueCommandInput,
   GetSecretValueCommandOutput,
 } from '@aws-sdk/client-secrets-manager';
@@ -43,6 +45,7 @@ export class SecretsManagerSim implements SimService {
     this.operations = {
       CreateSecret: (i) => this.opCreateSecret(i),
       GetSecretValue: (i) => this.opGetSecretValue(i),
+      DescribeSecret: (i) => this.opDescribeSecret(i),
     };
   }
 
@@ -112,6 +115,21 @@ export class SecretsManagerSim implements SimService {
       SecretBinary: version.secretBinary,
       VersionStages: [...version.stages],
       CreatedDate: version.createdAt,
+    };
+  }
+
+  /**
+   * DescribeSecret (API reference): the secret's details without its value, found like GetSecretValue
+   * finds it; VersionIdsToStages maps each version to its staging labels.
+   */
+  private opDescribeSecret(i: OpInput): Out<DescribeSecretCommandOutput> {
+    const input = i as unknown as DescribeSecretCommandInput;
+    const secret = this.find(input.SecretId);
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      CreatedDate: secret.createdAt,
+      VersionIdsToStages: Object.fromEntries(secret.versions.map((v) => [v.versionId, [...v.stages]])),
     };
   }
 

@@ -27,6 +27,7 @@ function validated(overrides: Partial<ValidateInputResult['input']> = {}): Valid
       stackName: STACK,
       targetVersion: '2.0.0',
       parameters: { InstanceType: 't4g.small' },
+      secretParameters: {},
       statistics: { outputKey: 'StatisticsUrl', timeoutSeconds: 10 },
       waits: { snapshotSeconds: 7200, stackCreateSeconds: 3600, stackDeleteSeconds: 3600, standbySeconds: 600, smokeTestSeconds: 600 },
       retainOriginalSnapshots: false,
@@ -162,6 +163,8 @@ describe('Migrate', () => {
       destinationStackName: TEMP,
       targetVersion: '1.0.0',
       parameters: {},
+      // Both clones get the secret parameters (ARNs): the current template's NoEcho values cannot be carried over.
+      secretParameters: {},
       statistics: validated().input.statistics,
       waits: validated().input.waits,
       objectVersions: 'all',
@@ -169,7 +172,7 @@ describe('Migrate', () => {
       runId: '1a2b3c4d',
       execution: { id: EXECUTION_ARN, name: 'run-1' },
     });
-    expect(c2).toMatchObject({ sourceStackName: TEMP, destinationStackName: STACK, targetVersion: '2.0.0', parameters: { InstanceType: 't4g.small' }, phase: 'c2' });
+    expect(c2).toMatchObject({ sourceStackName: TEMP, destinationStackName: STACK, targetVersion: '2.0.0', parameters: { InstanceType: 't4g.small' }, secretParameters: {}, phase: 'c2' });
     // Clone 2 waits for the snapshots of the temporary copy taken while the current one was deleted.
     expect(c2!.snapshots).toEqual([{ logicalId: 'Db', dbInstanceIdentifier: 'db-c1', snapshotIdentifier: 'em-1a2b3c4d-c2-db' }]);
     expect(c2).not.toHaveProperty('templateUrl');

@@ -79,6 +79,8 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   ListStackResources: ['cloudformation:ListStackResources'],
   GetTemplate: ['cloudformation:GetTemplate'],
   GetTemplateSummary: ['cloudformation:GetTemplateSummary'],
+  ValidateTemplate: ['cloudformation:ValidateTemplate'],
+  DescribeSecret: ['secretsmanager:DescribeSecret'],
   CreateStack: ['cloudformation:CreateStack', 'cloudformation:TagResource', 'iam:PassRole'],
   DeleteStack: ['cloudformation:DeleteStack', 'iam:PassRole'],
   DescribeStackEvents: ['cloudformation:DescribeStackEvents'],
@@ -120,7 +122,12 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
 /** What a step that keeps documents in the workflow bucket is granted besides its own calls (infra/step-permissions.ts documentGrants). */
 const DOCUMENT_ACTIONS = ['s3:GetObject', 's3:PutObject', 'kms:Decrypt', 'kms:GenerateDataKey'];
 /** The checksum job steps use the workflow bucket's key for the manifests and reports they keep under checksum-jobs/. */
-const WORKFLOW_KEY_ACTIONS: Partial<Record<StepName, string[]>> = { 'start-checksum-job': ['kms:Decrypt'], 'checksum-job-status': ['kms:Decrypt', 'kms:GenerateDataKey'] };
+const WORKFLOW_KEY_ACTIONS: Partial<Record<StepName, string[]>> = {
+  'start-checksum-job': ['kms:Decrypt'],
+  'checksum-job-status': ['kms:Decrypt', 'kms:GenerateDataKey'],
+  // A template over 51,200 bytes, put under templates/ and read back by CloudFormation with create-stack's credentials.
+  'create-stack': ['kms:Decrypt', 'kms:GenerateDataKey'],
+};
 
 /** The SDK commands a step's code sends: its folder, and the lambdas/shared modules it imports, transitively. */
 function commandsOf(step: string): Set<string> {
@@ -191,7 +198,7 @@ describe('the step functions', () => {
     if (DOCUMENT_STEPS.includes(step)) for (const a of DOCUMENT_ACTIONS) expected.add(a);
     for (const a of WORKFLOW_KEY_ACTIONS[step] ?? []) expected.add(a);
     // CloudFormation reads a TemplateURL with the caller's credentials: only where templates may come from S3.
-    const withTemplates = step === 'create-stack' ? [...expected, 's3:GetObject'] : [...expected];
+    const withTemplates = step === 'create-stack' || step === 'discover' ? [...expected, 's3:GetObject'] : [...expected];
     const own = (statements: Statement[]) =>
       actionsOf(statements).filter((a) => !['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a));
     expect(own(stepStatements(synth().template, step))).toEqual([...expected].sort());
@@ -230,7 +237,7 @@ describe('the step functions', () => {
   });
 
   it('reach environments only through ARN patterns of the managed prefixes, except where AWS has no resource-level permission', () => {
-    const star = new Set(['s3:CreateJob', 'autoscaling:DescribeAutoScalingGroups', 'cloudformation:GetTemplateSummary', 'rds:DescribeDBSnapshots', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    const star = new Set(['s3:CreateJob', 'autoscaling:DescribeAutoScalingGroups', 'cloudformation:GetTemplateSummary', 'cloudformation:ValidateTemplate', 'rds:DescribeDBSnapshots', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
     const join = (r: unknown) => JSON.stringify(r);
     for (const step of STEP_NAMES) {
       for (const s of stepStatements(full.template, step)) {
@@ -327,6 +334,7 @@ describe('the workflow bucket', () => {
     const rules = (template: Template) => (bucketOf(template)[1].Properties!.LifecycleConfiguration as { Rules: unknown[] }).Rules;
     expect(rules(full.template)).toEqual([
       expect.objectContaining({ Prefix: 'runs/', ExpirationInDays: 90, Status: 'Enabled' }),
+      expect.objectContaining({ Prefix: 'templates/', ExpirationInDays: 2, Status: 'Enabled' }),
       expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
     ]);
     const { template } = synthStack({ managedStackPrefixes: ['orders-'], documentRetentionDays: 30 });
@@ -354,8 +362,8 @@ describe('the workflow bucket', () => {
       const onBucket = stepStatements(t, step).filter((s) => mentions(s, bucketId));
       const onKey = stepStatements(t, step).filter((s) => mentions(s, bucketKeyId));
       if (step in WORKFLOW_KEY_ACTIONS) {
-        // The checksum job steps: their own prefix of the bucket, never runs/.
-        for (const st of onBucket) expect(JSON.stringify(st.Resource), step).toContain('/checksum-jobs/*');
+        // The checksum job steps and create-stack (large templates): their own prefix of the bucket, never runs/.
+        for (const st of onBucket) expect(JSON.stringify(st.Resource), step).toContain(step === 'create-stack' ? '/templates/*' : '/checksum-jobs/*');
         continue;
       }
       if (!DOCUMENT_STEPS.includes(step)) {

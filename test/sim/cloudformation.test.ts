@@ -8,6 +8,7 @@ import {
   DescribeStacksCommand,
   GetTemplateCommand,
   GetTemplateSummaryCommand,
+  ValidateTemplateCommand,
   ListStackResourcesCommand,
   ListStacksCommand,
   type Parameter,
@@ -420,5 +421,65 @@ Resources:
     await cfn.send(new CreateStackCommand({ StackName: 'guarded', TemplateBody: BUCKET_ONLY, EnableTerminationProtection: true }));
     const err = await errorOf(cfn.send(new DeleteStackCommand({ StackName: 'guarded' })));
     expect(err).toEqual({ name: 'ValidationError', message: 'Stack [guarded] cannot be deleted while TerminationProtection is enabled' });
+  });
+});
+
+describe('CloudFormation reading a template before any stack (issue 10 items 1 and 4)', () => {
+  const NOECHO = `Parameters:
+  Token: { Type: String, NoEcho: true }
+  Size: { Type: String, Default: small }
+Resources:
+  Uploads: { Type: AWS::S3::Bucket }
+  Reports: { Type: AWS::S3::Bucket }
+  Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, DBInstanceClass: db.t4g.micro, AllocatedStorage: '20', MasterUsername: u, MasterUserPassword: !Ref Token } }
+`;
+
+  it('ValidateTemplate and GetTemplateSummary read a TemplateURL: parameters with defaults and NoEcho, and the logical IDs of importable resources by type', async () => {
+    setUp();
+    account.s3.createBucket('templates');
+    account.s3.putObjectDirect('templates', 'env.yaml', { body: NOECHO });
+    const url = 'https://templates.s3.us-east-1.amazonaws.com/env.yaml';
+    const validated = await cfn.send(new ValidateTemplateCommand({ TemplateURL: url }));
+    expect(validated.Parameters).toEqual([
+      { ParameterKey: 'Token', NoEcho: true },
+      { ParameterKey: 'Size', DefaultValue: 'small', NoEcho: false },
+    ]);
+    const summary = await cfn.send(new GetTemplateSummaryCommand({ TemplateURL: url }));
+    expect(summary.ResourceIdentifierSummaries).toEqual([
+      { ResourceType: 'AWS::S3::Bucket', LogicalResourceIds: ['Uploads', 'Reports'], ResourceIdentifiers: ['BucketName'] },
+      { ResourceType: 'AWS::RDS::DBInstance', LogicalResourceIds: ['Db'], ResourceIdentifiers: ['DBInstanceIdentifier'] },
+    ]);
+    const malformed = 'Resources: [not, a, map';
+    account.s3.putObjectDirect('templates', 'bad.yaml', { body: malformed });
+    const bad = await errorOf(cfn.send(new ValidateTemplateCommand({ TemplateURL: 'https://templates.s3.us-east-1.amazonaws.com/bad.yaml' })));
+    expect(bad?.name).toBe('ValidationError');
+    expect(bad?.message).toMatch(/^Template format error/);
+  });
+
+  it('refuses a TemplateBody over 51,200 bytes with the API constraint error, at CreateStack, ValidateTemplate and GetTemplateSummary alike, and takes it by TemplateURL', async () => {
+    setUp();
+    const big = `${NOECHO}# ${'x'.repeat(51_200)}\n`;
+    for (const call of [
+      cfn.send(new CreateStackCommand({ StackName: 'big', TemplateBody: big, Parameters: [{ ParameterKey: 'Token', ParameterValue: 't' }] })),
+      cfn.send(new ValidateTemplateCommand({ TemplateBody: big })),
+      cfn.send(new GetTemplateSummaryCommand({ TemplateBody: big })),
+    ]) {
+      const err = await errorOf(call);
+      expect(err?.name).toBe('ValidationError');
+      expect(err?.message).toMatch(/^1 validation error detected: Value '.*' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to 51200$/s);
+    }
+    account.s3.createBucket('templates');
+    account.s3.putObjectDirect('templates', 'big.yaml', { body: big });
+    await cfn.send(new CreateStackCommand({ StackName: 'big', TemplateURL: 'https://templates.s3.amazonaws.com/big.yaml', Parameters: [{ ParameterKey: 'Token', ParameterValue: 't' }] }));
+    expect(await status('big')).toBe('CREATE_COMPLETE');
+  });
+
+  it('masks a NoEcho value as **** in DescribeStacks while the stack keeps the real value', async () => {
+    setUp();
+    await cfn.send(new CreateStackCommand({ StackName: 'secret', TemplateBody: NOECHO, Parameters: [{ ParameterKey: 'Token', ParameterValue: 'real-token' }] }));
+    const [stack] = (await cfn.send(new DescribeStacksCommand({ StackName: 'secret' }))).Stacks ?? [];
+    expect(stack?.Parameters?.find((p) => p.ParameterKey === 'Token')?.ParameterValue).toBe('****');
+    expect(JSON.stringify(stack)).not.toContain('real-token');
+    expect(account.cloudformation.stackByName('secret')?.parameters.Token).toBe('real-token');
   });
 });

@@ -1,4 +1,4 @@
-import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimAccount } from '../../local/sim/account';
 import { ZERO_TIMING } from '../../local/sim/core';
@@ -47,5 +47,17 @@ describe('simulated Secrets Manager', () => {
   it('fails for a secret created without a value', async () => {
     await sm.send(new CreateSecretCommand({ Name: 'empty' }));
     await expect(sm.send(new GetSecretValueCommand({ SecretId: 'empty' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+});
+
+describe('simulated Secrets Manager DescribeSecret', () => {
+  it('describes a secret by full or partial ARN without its value, and answers ResourceNotFoundException for an unknown one', async () => {
+    const arn = account.secrets.createSecret('orders-prod/api-token', 'tok-123');
+    for (const id of [arn, arn.slice(0, -7)]) {
+      const d = await sm.send(new DescribeSecretCommand({ SecretId: id }));
+      expect(d).toMatchObject({ ARN: arn, Name: 'orders-prod/api-token' });
+      expect(JSON.stringify(d)).not.toContain('tok-123');
+    }
+    await expect(sm.send(new DescribeSecretCommand({ SecretId: `${arn.slice(0, -7)}-other` }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });

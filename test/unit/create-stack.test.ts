@@ -5,6 +5,8 @@ import {
   DescribeStacksCommand,
   GetTemplateSummaryCommand,
 } from '@aws-sdk/client-cloudformation';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createStack, type CreateStackDeps } from '../../lambdas/create-stack/core';
@@ -65,7 +67,16 @@ function event(overrides: Partial<CreateStackEvent> = {}): CreateStackEvent {
 }
 
 const cfnMock = mockClient(CloudFormationClient);
-const deps = (extra: Partial<CreateStackDeps> = {}): CreateStackDeps => ({ cfn: new CloudFormationClient({}), ...extra });
+const secretsMock = mockClient(SecretsManagerClient);
+const s3Mock = mockClient(S3Client);
+const deps = (extra: Partial<CreateStackDeps> = {}): CreateStackDeps => ({
+  cfn: new CloudFormationClient({}),
+  secrets: new SecretsManagerClient({}),
+  s3: new S3Client({ region: 'eu-west-1' }),
+  templateBucket: () => 'envmigrator-workflowdocuments',
+  ...extra,
+});
+const DB_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-prod/db-password-AbCdEf';
 
 function createInput() {
   const calls = cfnMock.commandCalls(CreateStackCommand);
@@ -84,6 +95,9 @@ async function preflightProblems(promise: Promise<unknown>): Promise<string[]> {
 
 beforeEach(() => {
   cfnMock.reset();
+  secretsMock.reset();
+  s3Mock.reset();
+  s3Mock.on(PutObjectCommand).resolves({});
   cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
   // CloudFormation reads the source's own template for its declared parameters.
   cfnMock.on(GetTemplateSummaryCommand, { TemplateBody: TEMPLATE }).resolves({
@@ -198,10 +212,38 @@ describe('create-stack', () => {
     expect(params.DbPassword).toBe('from-caller');
   });
 
-  it('refuses a source template too large to pass as TemplateBody', async () => {
+  it('creates from a source template too large for TemplateBody through the workflow bucket, as TemplateURL under templates/', async () => {
     const big = `${TEMPLATE}\n# ${'x'.repeat(52_000)}\n`;
-    const problems = await preflightProblems(createStack(deps(), event({ source: source({ templateBody: big }) })));
-    expect(problems.join('\n')).toMatch(/over the 51200-byte limit .* pass templateUrl/);
+    const url = 'https://envmigrator-workflowdocuments.s3.eu-west-1.amazonaws.com/templates/run-1/orders-prod-tmp-1a2b3c4d.template';
+    cfnMock.on(GetTemplateSummaryCommand, { TemplateURL: url }).resolves({ Parameters: [{ ParameterKey: 'EnvironmentVersion' }, { ParameterKey: 'OrdersDbSnapshotIdentifier' }] });
+    await createStack(deps(), event({ source: source({ templateBody: big }) }));
+    const [put] = s3Mock.commandCalls(PutObjectCommand);
+    expect(put!.args[0].input).toMatchObject({ Bucket: 'envmigrator-workflowdocuments', Key: 'templates/run-1/orders-prod-tmp-1a2b3c4d.template' });
+    expect(Buffer.from(put!.args[0].input.Body as Uint8Array).toString('utf8')).toBe(big);
+    expect(createInput()).toMatchObject({ TemplateURL: url });
+    expect(createInput().TemplateBody).toBeUndefined();
+  });
+
+  it('keeps a source template that fits TemplateBody out of the bucket', async () => {
+    await createStack(deps(), event());
+    expect(createInput().TemplateBody).toBe(TEMPLATE);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it("reads a NoEcho parameter's value from its secret (secretParameters) and passes it to CreateStack only", async () => {
+    secretsMock.on(GetSecretValueCommand, { SecretId: DB_SECRET }).resolves({ SecretString: 's3cr3t-value' });
+    const src = source({ parameters: [{ key: 'DbPassword', value: '****' }] });
+    const result = await createStack(deps(), event({ source: src, secretParameters: { DbPassword: DB_SECRET } }));
+    const params = Object.fromEntries((createInput().Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
+    expect(params.DbPassword).toBe('s3cr3t-value');
+    expect(JSON.stringify(result)).not.toContain('s3cr3t-value');
+  });
+
+  it('refuses, before creating anything, a secret parameter whose secret does not exist, naming the parameter', async () => {
+    secretsMock.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
+    const src = source({ parameters: [{ key: 'DbPassword', value: '****' }] });
+    const problems = await preflightProblems(createStack(deps(), event({ source: src, secretParameters: { DbPassword: DB_SECRET } })));
+    expect(problems).toEqual([`secret ${DB_SECRET} of parameter DbPassword does not exist`]);
     expect(cfnMock.commandCalls(CreateStackCommand)).toHaveLength(0);
   });
 

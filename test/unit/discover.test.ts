@@ -11,6 +11,7 @@ import {
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { GetBucketEncryptionCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkStackStatus, discover } from '../../lambdas/discover/core';
@@ -26,6 +27,7 @@ const clients = {
   rds: new RDSClient({ region: 'eu-west-1' }),
   s3: new S3Client({ region: 'eu-west-1' }),
   kms: new KMSClient({ region: 'eu-west-1' }),
+  secrets: new SecretsManagerClient({ region: 'eu-west-1' }),
 };
 const execution = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
 

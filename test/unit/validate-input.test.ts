@@ -109,6 +109,7 @@ describe('validate-input', () => {
       stackName: 'orders-prod',
       targetVersion: '1.4.0',
       parameters: {},
+      secretParameters: {},
       statistics: { outputKey: 'StatisticsUrl', timeoutSeconds: 10 },
       waits: { ...DEFAULT_WAITS },
       retainOriginalSnapshots: false,
@@ -157,6 +158,23 @@ describe('validate-input', () => {
     const b = validateInput({ input: valid, execution: { id: `${execution.id}-2`, name: 'run-2' } });
     expect(a.runId).not.toBe(b.runId);
     expect(validateInput({ input: valid, execution }).tempStackName).toBe(a.tempStackName);
+  });
+
+  it('accepts secretParameters as parameter name → secret ARN, full or partial', () => {
+    const secretParameters = { DbPassword: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db-AbCdEf', ApiToken: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/api' };
+    expect(validateInput({ input: { ...valid, secretParameters }, execution }).input.secretParameters).toEqual(secretParameters);
+  });
+
+  it('rejects malformed secretParameters naming the field, never quoting the value', () => {
+    expect(issuesOf({ ...valid, secretParameters: { DbPassword: 'hunter2' } })).toEqual([{ field: 'secretParameters.DbPassword', problem: 'must be a Secrets Manager secret ARN' }]);
+    expect(issuesOf({ ...valid, secretParameters: ['DbPassword'] }).map((i) => i.field)).toEqual(['secretParameters']);
+    expect(issuesOf({ ...valid, secretParameters: { 'Db Password': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x' } }).map((i) => i.field)).toEqual(['secretParameters.Db Password']);
+    expect(JSON.stringify(issuesOf({ ...valid, secretParameters: { DbPassword: 'hunter2' } }))).not.toContain('hunter2');
+  });
+
+  it('rejects a parameter given both in parameters and in secretParameters, naming it', () => {
+    const input = { ...valid, parameters: { DbPassword: 'x' }, secretParameters: { DbPassword: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db-AbCdEf' } };
+    expect(issuesOf(input)).toEqual([{ field: 'secretParameters.DbPassword', problem: 'also given in parameters: a parameter takes its value from one place' }]);
   });
 
   it('rejects waits that could not all be honoured before the execution itself times out, naming waits', () => {

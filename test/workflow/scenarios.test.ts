@@ -64,3 +64,19 @@ describe('Migrate, rehearsed on the simulated account', () => {
     expect(message!.message).toContain('Set DeletionPolicy: Retain and UpdateReplacePolicy: Retain on DataKey');
   });
 });
+
+describe('the new template, checked before the standby (issue 10 items 1 and 4)', () => {
+  it('new-template-renamed-bucket and new-template-missing-parameter: refused at discovery, before any snapshot or standby, the notification naming the bucket or the parameter', async () => {
+    for (const [name, expected] of [
+      ['new-template-renamed-bucket', /bucket ReportsBucket \(AWS::S3::Bucket\) of orders-prod has no partner in the new template [^ ]+renamed-bucket\.yaml \(its buckets not in orders-prod: ReportArchiveBucket/],
+      ['new-template-missing-parameter', /parameter AlertEmail of the new template [^ ]+alert-email\.yaml has no default and gets no value: give it in parameters/],
+    ] as const) {
+      const result = await rehearse(scenario(name), { size: TEST_SIZE });
+      expect(result.error, name).toBe('PreflightFailed');
+      expect(result.snapshotsMade, name).toBe(0);
+      const [message] = result.report.notifications;
+      expect(message!.message, name).toContain('Failed at state: "Discover the environment"');
+      expect(message!.message, name).toMatch(expected);
+    }
+  });
+});
