@@ -51,6 +51,8 @@ interface AslState {
   Type: string;
   Resource?: string;
   Next?: string;
+  Default?: string;
+  Choices?: { Next?: string }[];
   ItemProcessor?: { States: Record<string, AslState> };
   Iterator?: { States: Record<string, AslState> };
   Branches?: { States: Record<string, AslState> }[];
@@ -96,6 +98,24 @@ function slowdownFor(check: StepName, initiator: StepName | undefined): { knobs:
   }
 }
 
+/**
+ * The Task state a path reaches `name` from, back through the Choice and Pass states between them
+ * (a step that continues across invocations answers a Choice, "More to delete?", before the check).
+ */
+function taskBefore(states: [string, AslState][], name: string): [string, AslState] | undefined {
+  const seen = new Set<string>();
+  let targets = [name];
+  while (targets.length > 0) {
+    const leadsTo = ([n, s]: [string, AslState]) => !seen.has(n) && [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next)].some((t) => t !== undefined && targets.includes(t));
+    const before = states.filter(leadsTo);
+    const task = before.find(([, s]) => s.Type === 'Task');
+    if (task) return task;
+    for (const [n] of before) seen.add(n);
+    targets = before.filter(([, s]) => s.Type === 'Choice' || s.Type === 'Pass').map(([n]) => n);
+  }
+  return undefined;
+}
+
 /** Every Task state of both machines, read from the synthesized definitions (Clone's twice: c1 and c2). */
 export function taskStates(deployment: LocalDeployment): TaskState[] {
   const out: TaskState[] = [];
@@ -117,11 +137,8 @@ export function taskStates(deployment: LocalDeployment): TaskState[] {
           // that start something else (Migrate snapshots the temporary copy between requesting the
           // current stack's deletion and checking it).
           const starts = INITIATORS[step];
-          let starter = tasks.find(([, t]) => t.Next === first);
-          while (starts && starter && !starts.includes(stepOf(starter[1]) as StepName)) {
-            const previous: string = starter[0];
-            starter = tasks.find(([, t]) => t.Next === previous);
-          }
+          let starter = taskBefore(states, first);
+          while (starts && starter && !starts.includes(stepOf(starter[1]) as StepName)) starter = taskBefore(states, starter[0]);
           if (clone === 'c2' && step === 'snapshot-status') {
             // Clone 2 waits for the snapshots Migrate started while deleting the current environment:
             // slower still by that deletion's wait, which passes before clone 2's first check.
