@@ -323,6 +323,9 @@ export class S3ControlSim implements SimService {
   private runTask(task: Task, algorithm: ChecksumAlgorithm, type: ChecksumType): TaskResult {
     try {
       const key = decodeManifestKey(task.encodedKey);
+      // A task S3 Batch Operations could not run for this object: "Tracking job status and completion
+      // reports" — a failed task is a report row with its HTTP status and error code; the job goes on.
+      if (this.account.faults.silent.checksumTaskFails?.(task.bucket, key)) throw new SimServiceError('AccessDenied', 'Access Denied', 403);
       const c = this.account.s3.checksumAtRest(task.bucket, key, task.versionId || undefined, algorithm, type);
       const message = {
         checksum_base64: c.value,
