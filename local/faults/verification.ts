@@ -6,7 +6,7 @@
  */
 import type { SimAccount } from '../sim/account';
 import { type ArmContext, type RunOutcome, TINY_SIZE, isRunning, runFaulted } from './runner';
-import { SAMPLE_STACK } from '../sample-environment';
+import { LARGE_OBJECT_KEY, SAMPLE_STACK } from '../sample-environment';
 import type { SampleSize } from '../sample-environment';
 
 const VERIFY_STATE = 'Clone c1: Verify the bucket copy';
@@ -16,6 +16,8 @@ export interface VerificationAttack {
   description: string;
   /** The problem the verification must name in the notification. */
   expectedProblem: string;
+  /** Words the notification must hold too (which check found it). */
+  expectedDetail?: string;
   size?: SampleSize;
   /** Damages the copy; `bucketOf(logicalId)` names the temporary copy's bucket. */
   damage: (account: SimAccount, bucketOf: (logicalId: string) => string) => void;
@@ -91,6 +93,18 @@ export const VERIFICATION_ATTACKS: VerificationAttack[] = [
       account.s3.putObjectDirect(bucket, record.key, { body: record.body!, contentType: record.contentType, metadata: record.metadata });
     },
   },
+  {
+    name: 'checksum-task-failed',
+    description:
+      "the 6 GiB video has no checksum and a multipart ETag, so S3 Batch Operations must prove its copy; the job's task on it fails (AccessDenied: the job's role may not read it) while the job completes",
+    expectedProblem: 'NOT_COMPARABLE',
+    // Named by the second pass, from the job's report (not by the step giving up on the object).
+    expectedDetail: "the checksum job's task failed (AccessDenied, HTTP 403)",
+    size: { ...TINY_SIZE, largeObject: true, largeObjectWithoutChecksum: true },
+    damage: (account) => {
+      account.faults.silent.checksumTaskFails = (_bucket, key) => key === LARGE_OBJECT_KEY;
+    },
+  },
 ];
 
 export interface VerificationAttackResult {
@@ -127,6 +141,7 @@ export async function runVerificationAttack(attack: VerificationAttack): Promise
   const message = outcome.report?.notifications[0]?.message ?? '';
   if (outcome.report?.survivor !== SAMPLE_STACK) problems.push(`the data is said to be in ${outcome.report?.survivor ?? 'no stack'}, not in the original`);
   if (!message.includes(attack.expectedProblem)) problems.push(`the notification does not name ${attack.expectedProblem}`);
+  if (attack.expectedDetail && !message.includes(attack.expectedDetail)) problems.push(`the notification does not say "${attack.expectedDetail}"`);
   return { name: attack.name, description: attack.description, held: problems.length === 0, problems, outcome };
 }
 
