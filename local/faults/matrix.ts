@@ -236,6 +236,10 @@ export const ROUTES: Route[] = [
     name: 'batch-proof',
     description: 'the object over 5 GB has no checksum and a multipart ETag: clone 1 proves its copy with a Compute checksum job per side',
     spec: { size: { ...TINY_SIZE, largeObject: true, largeObjectWithoutChecksum: true } },
+    // The destination's job ends ten minutes after the source's: its wait loop checks again too.
+    arm: ({ account, tempStackName }) => {
+      account.s3control.extraPrepareSeconds = (input) => (input.Description?.includes(tempStackName.toLowerCase()) ? 600 : 0);
+    },
   },
   ...LATE_WRITE_ROUTES,
   {
