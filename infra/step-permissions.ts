@@ -358,6 +358,10 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
           statement: allow(['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'], arns.objects),
         },
         kmsThroughS3(['kms:Decrypt'], 'HeadObject with ChecksumMode on an SSE-KMS object needs kms:Decrypt'),
+        // The workflow bucket's key is granted with the documents (DOCUMENT_STEPS).
+        ...(jobObjects.length
+          ? [{ why: "write the checksum jobs' manifests of versions it cannot prove itself, and read the jobs' results", statement: allow(['s3:GetObject', 's3:PutObject'], jobObjects) }]
+          : []),
       ];
     case 'smoke-test':
       return [describeStacks("read the copy's service URL from its outputs")];

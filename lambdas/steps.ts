@@ -39,6 +39,12 @@ export const RECHECK_SAFETY_MARGIN_MS = 2 * 60 * 1000;
 
 /** delete-stack stops comparing or emptying a bucket (CONTINUE) when less than this remains: a DeleteObjects of 1,000 versions in flight finishes within it. */
 export const DELETE_SAFETY_MARGIN_MS = 2 * 60 * 1000;
+/**
+ * How long Clone waits for one S3 Batch Operations checksum job (checksum-job-status throws
+ * WaitTimedOut past it, which fails the clone like any wait). At the pace assumed in
+ * lambdas/shared/content-proof.ts, 6 hours is about 20 million versions or 40 TiB.
+ */
+export const CHECKSUM_JOB_TIMEOUT_SECONDS = 6 * 3600;
 
 /** State-machine-wide timeout of Migrate; also the lifetime of the environment lock (DynamoDB TTL). */
 export const MIGRATION_TIMEOUT_SECONDS = 48 * 3600;

@@ -36,6 +36,8 @@ export interface LocalDeployment {
   lockTableName: string;
   /** The workflow's bucket (documents kept out of the execution state): the steps' WORKFLOW_BUCKET. */
   workflowBucketName: string;
+  /** The role S3 Batch Operations checksum jobs run as: the checksum steps' CHECKSUM_JOB_ROLE_ARN. */
+  checksumJobRoleArn: string;
 }
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -118,6 +120,7 @@ export function localDeployment(template: SynthesizedTemplate, id: AccountIdenti
   const topic = findOne(template, 'AWS::SNS::Topic', /./);
   const table = findOne(template, 'AWS::DynamoDB::Table', /./);
   const bucket = findOne(template, 'AWS::S3::Bucket', /WorkflowDocuments/);
+  const jobRole = findOne(template, 'AWS::IAM::Role', /ChecksumJobRole/);
   const named: Record<string, string> = {};
   if (overrides.topicArn) named[topic] = overrides.topicArn;
   if (overrides.lockTableName) named[table] = overrides.lockTableName;
@@ -150,5 +153,7 @@ export function localDeployment(template: SynthesizedTemplate, id: AccountIdenti
     topicArn: named[topic] ?? arnFor('AWS::SNS::Topic', topic, id).arn,
     lockTableName: named[table] ?? table,
     workflowBucketName: overrides.workflowBucketName ?? localBucketName(bucket),
+    // IAM names the role after its logical ID here; the construct passes its real ARN.
+    checksumJobRoleArn: `arn:aws:iam::${id.accountId}:role/${jobRole}`,
   };
 }

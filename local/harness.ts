@@ -38,6 +38,8 @@ export class LocalHarness {
     process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
     const account = new SimAccount({ timing: options.timing });
     const deployment = localDeployment(await synthesizeTemplate(), account);
+    // The construct gives the checksum job steps CHECKSUM_JOB_ROLE_ARN; read when their modules load.
+    process.env.CHECKSUM_JOB_ROLE_ARN = deployment.checksumJobRoleArn;
     const invoker = new LambdaInvoker(deployment.timeouts, account.timing.lambdaColdStartMs, deployment.memorySizes);
     await invoker.load();
     const uninstall = installSimulatedAccount(account);

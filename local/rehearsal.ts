@@ -15,6 +15,8 @@ import type { SimExecution } from './sim/sfn';
 import { progressPrinter } from './progress';
 import { REHEARSAL_SIZE, SAMPLE_STACK, type SampleSize, seedSampleEnvironment } from './sample-environment';
 import { type Scenario, tempStackNameOf } from './scenarios';
+import type { ComparedBy } from '../lambdas/shared/contracts';
+import type { SimAccount } from './sim/account';
 import type { TimingProfile } from './sim/core';
 
 export interface RehearsalSummary {
@@ -37,6 +39,8 @@ export interface RehearsalSummary {
   statisticsBefore: unknown;
   statisticsAfter: unknown;
   objectsCopied: number;
+  /** Versions each content rule proved, over every clone's bucket verifications (`batch`: S3 Batch Operations Compute checksum jobs). */
+  comparedBy: Required<ComparedBy>;
   snapshotsMade: number;
   statesExecuted: number;
   lambdaInvocations: number;
@@ -141,6 +145,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       statisticsBefore: compact(baseline.statistics),
       statisticsAfter: compact(report.survivorStatistics),
       objectsCopied: copies.length,
+      comparedBy: comparedByClones(account),
       snapshotsMade: snapshots.length,
       statesExecuted: printer.statesExecuted(),
       lambdaInvocations: harness.invoker.stats.invocations,
@@ -187,6 +192,17 @@ function summaryOf(execution: SimExecution, report: InvariantReport, seconds: nu
     violations: report.violations,
     simulatedSeconds: seconds,
   };
+}
+
+/** The content rules' counts summed over every Clone execution's output (its per-bucket verification results). */
+function comparedByClones(account: SimAccount): Required<ComparedBy> {
+  const total: Required<ComparedBy> = { etag: 0, checksum: 0, hashed: 0, batch: 0, notComparable: 0 };
+  for (const x of account.sfn.executions.values()) {
+    if (!/:stateMachine:Clone/.test(x.stateMachineArn) || !x.output) continue;
+    const output = JSON.parse(x.output) as { verification?: { comparedBy?: ComparedBy }[] };
+    for (const v of output.verification ?? []) for (const rule of Object.keys(total) as (keyof ComparedBy)[]) total[rule] += v.comparedBy?.[rule] ?? 0;
+  }
+  return total;
 }
 
 /** Statistics as the summary shows them: as they are, or their size and SHA-256 when too long to print. */

@@ -78,6 +78,12 @@ export interface SampleSize {
   rows: number;
   /** Include one modelled object over 5 GB. */
   largeObject: boolean;
+  /**
+   * That object was uploaded in parts before S3 gave new objects a checksum: no checksum, a multipart
+   * ETag, over the size the verification reads itself (VERIFY_HASH_MAX_BYTES): only S3 Batch
+   * Operations Compute checksum can prove its copy.
+   */
+  largeObjectWithoutChecksum?: boolean;
   /** Instances in the Auto Scaling group. */
   instances: number;
   /** How many of SPECIAL_KEYS to add (all when absent). */
@@ -290,7 +296,13 @@ export function seedSampleEnvironment(account: SimAccount, size: SampleSize, var
   }
   seedHistory(account, uploads, uploadCount, size.historyKeys);
   if (size.largeObject) {
-    account.s3.putObjectDirect(uploads, LARGE_OBJECT_KEY, { size: LARGE_OBJECT_SIZE, contentType: 'video/mp4', metadata: { duration: '3600' }, multipartParts: 13 });
+    account.s3.putObjectDirect(uploads, LARGE_OBJECT_KEY, {
+      size: LARGE_OBJECT_SIZE,
+      contentType: 'video/mp4',
+      metadata: { duration: '3600' },
+      multipartParts: 13,
+      ...(size.largeObjectWithoutChecksum ? { checksumAlgorithm: null } : {}),
+    });
   }
 }
 

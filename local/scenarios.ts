@@ -119,6 +119,15 @@ export const SCENARIOS: Scenario[] = [
     expected: { outcome: 'failed', survivor: 'original-name' },
   },
   {
+    name: 'batch-proof',
+    description:
+      "orders-prod's 6 GiB video was uploaded in parts before S3 gave objects checksums: no checksum, a multipart ETag, over what the verification reads itself; both clones prove its copy with S3 Batch Operations Compute checksum jobs (one per side) and the migration succeeds",
+    input: baseInput,
+    environment: { largeObject: true, largeObjectWithoutChecksum: true },
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
+  },
+  {
     name: 'versioned-history',
     description:
       "orders-prod's versioned UploadsBucket holds a long history: one key with 900 versions and delete markers among them, soft-deleted and restored keys; every version and delete marker must be in the survivor, in order, with metadata and tags",

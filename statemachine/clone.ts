@@ -18,6 +18,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type {
+  ChecksumJobStatusEvent,
   CloneOutput,
   CompareStatisticsEvent,
   CopyBucketEvent,
@@ -29,8 +30,10 @@ import type {
   SnapshotStatusEvent,
   SourceDiscovery,
   StackStatusEvent,
+  StartChecksumJobEvent,
   VerifyBucketEvent,
 } from '../lambdas/shared/contracts';
+import { CHECKSUM_JOB_TIMEOUT_SECONDS } from '../lambdas/steps';
 import { EXECUTION, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
 
 /** Bucket pairs copied at once: each copy already runs many requests in parallel. */
@@ -220,6 +223,8 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
     phase: sfn.JsonPath.stringAt('$.phase'),
     execution: EXECUTION,
+    // The copy's totals: how big the bucket is decides how versions that need reading are proven.
+    bucketTotals: sfn.JsonPath.objectAt('$.copy.continuation.totals'),
   };
   const copyEvent: Fields<Omit<CopyBucketEvent, 'continuation'>> = {
     pair: sfn.JsonPath.objectAt('$.pair'),
@@ -242,7 +247,7 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
     step: 'verify-bucket',
     event: item,
     resultPath: '$.verification',
-    done: { EQUAL: reportBucket, MISMATCH: reportBucket },
+    done: { EQUAL: reportBucket, MISMATCH: reportBucket, PROOF_NEEDED: proofPhase(scope, fns, item, reportBucket) },
   });
   const copy = continuationLoop(scope, fns, {
     first: 'Copy objects',
@@ -261,6 +266,7 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
       objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
       phase: sfn.JsonPath.stringAt('$.phase'),
       execution: EXECUTION,
+      checksumJobSeconds: CHECKSUM_JOB_TIMEOUT_SECONDS,
     },
     maxConcurrency: BUCKET_COPY_CONCURRENCY,
     resultPath: '$.buckets',
@@ -272,6 +278,65 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
   const allVersions = sfn.Pass.jsonPath(scope, 'Copy every version', { result: sfn.Result.fromString('all'), resultPath: '$.objectVersions' });
   allVersions.next(eachBucket);
   return sfn.Choice.jsonPath(scope, 'Are the versions to copy given?').when(sfn.Condition.isPresent('$.objectVersions'), eachBucket).otherwise(allVersions);
+}
+
+/**
+ * Versions the verification could not prove itself (PROOF_NEEDED): an S3 Batch Operations Compute
+ * checksum job on each side, waited for (`$.proof.source`, `$.proof.destination`: READY with the
+ * result document, or FAILED), then the verification's second pass compares the two checksums per
+ * version: EQUAL or MISMATCH. A failed job is not an error here: its versions are NOT_COMPARABLE, a
+ * mismatch. Errors (CreateJob refused, a wait past CHECKSUM_JOB_TIMEOUT_SECONDS) fail the clone like
+ * any other step's.
+ */
+function proofPhase(scope: Construct, fns: StepFunctions, item: Record<string, unknown>, next: sfn.IChainable): sfn.IChainable {
+  const prove = lambdaStep(scope, 'Verify the bucket copy with the checksums', fns, 'verify-bucket', {
+    payload: sfn.TaskInput.fromObject({
+      ...item,
+      continuation: sfn.JsonPath.objectAt('$.verification.continuation'),
+      proofResults: { source: sfn.JsonPath.objectAt('$.proof.source'), destination: sfn.JsonPath.objectAt('$.proof.destination') },
+    }),
+    resultPath: '$.verification',
+  });
+  // No Default: the second pass answers EQUAL or MISMATCH; anything else is a bug and fails loudly.
+  prove.next(
+    sfn.Choice.jsonPath(scope, 'Checksums compared?')
+      .when(sfn.Condition.stringEquals('$.verification.status', 'EQUAL'), next)
+      .when(sfn.Condition.stringEquals('$.verification.status', 'MISMATCH'), next),
+  );
+  const side = (name: 'source' | 'destination', title: string, afterwards: sfn.IChainable) => {
+    const wait = waitLoop<ChecksumJobStatusEvent>(scope, fns, {
+      check: `Check the ${name} checksum job`,
+      ready: `${title} checksums computed?`,
+      wait: `Wait for the ${name} checksum job`,
+      step: 'checksum-job-status',
+      payload: {
+        execution: EXECUTION,
+        jobId: sfn.JsonPath.stringAt(`$.proofJobs.${name}.jobId`),
+        reportBucket: sfn.JsonPath.stringAt(`$.verification.proof.manifests.${name}.bucket`),
+        reportPrefix: sfn.JsonPath.stringAt(`$.verification.proof.reportPrefixes.${name}`),
+      },
+      timeoutPath: '$.checksumJobSeconds',
+      resultPath: `$.proof.${name}`,
+      next: afterwards,
+      onFailed: afterwards,
+    });
+    const start = lambdaStep(scope, `Start the ${name} checksum job`, fns, 'start-checksum-job', {
+      payload: eventOf<StartChecksumJobEvent>({
+        execution: EXECUTION,
+        bucket: sfn.JsonPath.stringAt(name === 'source' ? '$.pair.sourceBucket' : '$.pair.destinationBucket'),
+        manifest: sfn.JsonPath.objectAt(`$.verification.proof.manifests.${name}`),
+        reportPrefix: sfn.JsonPath.stringAt(`$.verification.proof.reportPrefixes.${name}`),
+      }),
+      resultPath: `$.proofJobs.${name}`,
+    });
+    return { start, wait: wait.start };
+  };
+  // Both jobs run at once in S3: start both, then wait for one and the other.
+  const destination = side('destination', 'Destination', prove);
+  const source = side('source', 'Source', destination.wait);
+  source.start.next(destination.start);
+  destination.start.next(source.wait);
+  return source.start;
 }
 
 /** When configured, probe the destination until it answers as expected (or the wait times out). */

@@ -346,7 +346,7 @@ function bucketLines(results: VerifyBucketResult[]): string[] {
   for (const v of results.slice(0, MAX_BUCKETS)) {
     const { pair, source: src, destination: dst, comparedBy: by } = v;
     out.push(
-      `  ${pair.logicalId} (${pair.sourceBucket} → ${pair.destinationBucket}): ${v.status}; objects ${src.objects} → ${dst.objects}, versions ${src.versions} → ${dst.versions}, delete markers ${src.deleteMarkers} → ${dst.deleteMarkers}, bytes ${src.bytes} → ${dst.bytes}; compared by ETag ${by.etag}, by checksum ${by.checksum}, hashed ${by.hashed ?? 0}, not comparable ${by.notComparable}`,
+      `  ${pair.logicalId} (${pair.sourceBucket} → ${pair.destinationBucket}): ${v.status}; objects ${src.objects} → ${dst.objects}, versions ${src.versions} → ${dst.versions}, delete markers ${src.deleteMarkers} → ${dst.deleteMarkers}, bytes ${src.bytes} → ${dst.bytes}; compared by ETag ${by.etag}, by checksum ${by.checksum}, hashed ${by.hashed ?? 0}, by batch ${by.batch ?? 0}, not comparable ${by.notComparable}`,
     );
     for (const d of v.differences.slice(0, MAX_OBJECT_LINES)) {
       const where = d.version !== undefined ? ` (version ${d.version})` : '';

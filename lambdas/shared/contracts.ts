@@ -480,6 +480,29 @@ export interface VerifyBucketEvent {
   /** Absent on the first invocation; returned by the previous one otherwise. */
   continuation?: VerifyContinuation;
   execution: ExecutionRef;
+  /**
+   * The bucket's size as the copy counted it (CopyTotals): chooseContentProof decides from it whether
+   * versions that need reading are hashed in the step or proven by a Compute checksum job.
+   */
+  bucketTotals?: CopyTotals;
+  /**
+   * The second pass after PROOF_NEEDED (with that result's `continuation`): each side's checksum job
+   * as checksum-job-status last saw it (READY with its result document, or FAILED with why).
+   */
+  proofResults?: { source: ChecksumJobStatusResult; destination: ChecksumJobStatusResult };
+}
+/**
+ * What verify-bucket hands to the state machine when versions need S3 Batch Operations Compute
+ * checksum (PROOF_NEEDED): one CSV manifest per side in the workflow bucket (under checksum-jobs/),
+ * where each job's report goes, and counts. The version pairs themselves are in documents.
+ */
+export interface ProofRequest {
+  /** Version pairs to prove. */
+  versions: number;
+  /** Their bytes (one side). */
+  bytes: number;
+  manifests: { source: ObjectRef; destination: ObjectRef };
+  reportPrefixes: { source: string; destination: string };
 }
 /** What one side of a verified pair holds, and the digest of its history. */
 export interface BucketSide {
@@ -504,6 +527,11 @@ export interface ComparedBy {
   checksum: number;
   /** The source version was read and its CRC64NVME computed, against the destination's (written by the copy). */
   hashed: number;
+  /**
+   * Both versions' CRC64NVME computed by S3 Batch Operations Compute checksum jobs (one per side) and
+   * compared (the second verification pass, after PROOF_NEEDED). Absent in results written before it existed.
+   */
+  batch?: number;
   /** None could: counted, and a mismatch. */
   notComparable: number;
 }
@@ -539,10 +567,19 @@ export interface VerifyContinuation {
   /** The source's manifest so far. */
   manifest: ManifestRef;
   invocations: number;
+  /**
+   * Version pairs no rule of the step could prove, kept for Compute checksum jobs: NDJSON parts in the
+   * workflow bucket (one line per pair), and how many. Absent when there are none.
+   */
+  pendingProof?: { parts: DocumentRef[]; versions: number; bytes: number };
 }
 export interface VerifyBucketResult {
-  /** CONTINUE: call again with `continuation`; EQUAL / MISMATCH once both listings are exhausted. */
-  status: 'EQUAL' | 'MISMATCH' | 'CONTINUE';
+  /**
+   * CONTINUE: call again with `continuation`; EQUAL / MISMATCH once both listings are exhausted;
+   * PROOF_NEEDED: run the checksum jobs `proof` describes, then call again with `continuation` and
+   * their results (`proofResults`), which answers EQUAL or MISMATCH.
+   */
+  status: 'EQUAL' | 'MISMATCH' | 'CONTINUE' | 'PROOF_NEEDED';
   pair: BucketPair;
   source: BucketSide;
   destination: BucketSide;
@@ -557,8 +594,10 @@ export interface VerifyBucketResult {
    * What the recheck before deletion and the emptying of the original compare with. Present once DONE.
    */
   sourceManifest?: ManifestRef;
-  /** Present with CONTINUE. */
+  /** Present with CONTINUE and PROOF_NEEDED. */
   continuation?: VerifyContinuation;
+  /** Present with PROOF_NEEDED. */
+  proof?: ProofRequest;
 }
 
 /** smoke-test: one probe of the destination environment. */

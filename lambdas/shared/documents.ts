@@ -42,6 +42,15 @@ export function templateKey(execution: ExecutionRef, ...parts: string[]): string
 }
 
 /**
+ * The key of an S3 Batch Operations checksum job's file of one execution (its manifest, its report
+ * prefix): `checksum-jobs/<execution name>/<parts...>`, the one prefix the jobs' role may read and
+ * write (infra/step-permissions.ts CHECKSUM_JOB_PREFIX). Parts are made safe as in documentKey.
+ */
+export function checksumJobKey(execution: ExecutionRef, ...parts: string[]): string {
+  return documentKey(execution, ...parts).replace(/^runs\//, 'checksum-jobs/');
+}
+
+/**
  * Stores a document (PutObject; the same key and bytes again is a harmless overwrite, so a retried
  * step writes the same document) and returns its reference. S3 checks the bytes against the SHA-256
  * sent with them (x-amz-checksum-sha256), so what is stored is what was hashed.

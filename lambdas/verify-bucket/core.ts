@@ -1,17 +1,21 @@
 import { createHash } from 'node:crypto';
-import { GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectCommandOutput, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectCommandOutput, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createLimiter, mapConcurrent } from '../shared/concurrency';
+import { manifestCsv } from '../shared/checksum-job';
+import { chooseContentProof } from '../shared/content-proof';
 import type {
   BucketSide,
+  ChecksumJobStatusResult,
   ComparedBy,
   DifferenceProblem,
   DocumentRef,
   ObjectDifference,
+  ProofRequest,
   VerifyBucketEvent,
   VerifyBucketResult,
   VerifyContinuation,
 } from '../shared/contracts';
-import { documentKey, putDocument, workflowBucket } from '../shared/documents';
+import { checksumJobKey, documentKey, getDocument, putDocument, workflowBucket } from '../shared/documents';
 import type { RemainingTime } from '../shared/handler';
 import { EMPTY_SET_DIGEST, ManifestWriter, SetDigester, sameSetDigest } from '../shared/manifest';
 import { bucketUsesKms, commonChecksum, compareKeys, fullObjectChecksums, isMultipartEtag } from '../shared/s3-objects';
@@ -42,7 +46,25 @@ export interface VerifyOptions {
 type Rule = keyof ComparedBy;
 
 const EMPTY_SIDE: BucketSide = { objects: 0, versions: 0, deleteMarkers: 0, bytes: 0, digest: EMPTY_SET_DIGEST };
-const EMPTY_COMPARED: ComparedBy = { etag: 0, checksum: 0, hashed: 0, notComparable: 0 };
+const EMPTY_COMPARED: ComparedBy = { etag: 0, checksum: 0, hashed: 0, batch: 0, notComparable: 0 };
+
+/**
+ * A version pair no rule of the step could prove, kept for the checksum jobs (one NDJSON line): the
+ * key, its position, the size, each side's version ID as the job's manifest addresses it ('' for an
+ * unversioned bucket's object), each side's listed ETag (the job's report must name the same) and
+ * each side's metadata-and-tags digest (for the digest lines written once the content is proven).
+ */
+interface PendingPair {
+  k: string;
+  p: number;
+  size: number;
+  sv: string;
+  dv: string;
+  se: string;
+  de: string;
+  sm: string;
+  dm: string;
+}
 
 /** What one version pair's comparison found. */
 interface VersionVerdict {
@@ -50,6 +72,8 @@ interface VersionVerdict {
   sourceLine: string;
   destinationLine: string;
   problems: { problem: DifferenceProblem; detail?: string }[];
+  /** Content left to the checksum jobs: no rule, no digest lines yet. */
+  pending?: PendingPair;
 }
 
 /** One side's running counts and digest. */
@@ -96,7 +120,9 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
   const objectVersions = event.objectVersions ?? 'all';
   const prior = event.continuation;
   const limit = createLimiter(options.concurrency);
-  const list = (input: ConstructorParameters<typeof ListObjectVersionsCommand>[0]) => limit(() => s3.send(new ListObjectVersionsCommand(input)));
+  // The second pass (the checksum jobs' results) lists nothing: the first pass compared everything else.
+  const list = (input: ConstructorParameters<typeof ListObjectVersionsCommand>[0]) =>
+    event.proofResults ? Promise.resolve({ $metadata: {} }) : limit(() => s3.send(new ListObjectVersionsCommand(input)));
   const [sourceKms, destinationKms] = await Promise.all([bucketUsesKms(s3, pair.sourceBucket), bucketUsesKms(s3, pair.destinationBucket)]);
 
   const store = workflowBucket();
@@ -118,6 +144,18 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
     differenceCount++;
     pending.push(d);
   };
+  const pendingParts: DocumentRef[] = [...(prior?.pendingProof?.parts ?? [])];
+  let pendingVersions = prior?.pendingProof?.versions ?? 0;
+  let pendingBytes = prior?.pendingProof?.bytes ?? 0;
+  let pendingLines: string[] = [];
+  const flushPending = async () => {
+    if (!pendingLines.length) return;
+    const n = pendingParts.length + 1;
+    const key = documentKey(execution, 'proofs', ...phase, pair.sourceBucket, `part-${String(n).padStart(6, '0')}.ndjson`);
+    pendingParts.push(await putDocument(s3, store, key, `${pendingLines.join('\n')}\n`, 'application/x-ndjson'));
+    pendingLines = [];
+  };
+  const pendingState = () => (pendingVersions > 0 ? { pendingProof: { parts: pendingParts, versions: pendingVersions, bytes: pendingBytes } } : {});
   const flushDifferences = async () => {
     if (!pending.length) return;
     pending.sort((a, b) => compareKeys(a.key, b.key) || (a.version ?? 0) - (b.version ?? 0));
@@ -129,7 +167,11 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
     pending = [];
   };
 
-  const judge = new VersionJudge(s3, limit, pair.sourceBucket, pair.destinationBucket, !sourceKms && !destinationKms, options.hashMaxBytes);
+  // The bucket's size decides whether reading versions in the step or a Compute checksum job is the
+  // faster proof (lambdas/shared/content-proof.ts); a version over the hash bound always goes to a job.
+  const totals = event.bucketTotals;
+  const engine = totals ? chooseContentProof({ objects: totals.objectsCopied + totals.objectsSkipped, bytes: totals.bytesCopied }) : 'hash';
+  const judge = new VersionJudge(s3, limit, pair.sourceBucket, pair.destinationBucket, !sourceKms && !destinationKms, options.hashMaxBytes, engine);
   const sourceReader = new HistoryReader(list, pair.sourceBucket, prior?.lastKey);
   const destinationReader = new HistoryReader(list, pair.destinationBucket, prior?.lastKey);
   let s = await sourceReader.next();
@@ -172,7 +214,12 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
       .compareKey(key, wanted, found)
       .then((verdicts) => {
         for (const v of verdicts) {
-          if (v.rule) comparedBy[v.rule]++;
+          if (v.pending) {
+            pendingLines.push(JSON.stringify(v.pending));
+            pendingVersions++;
+            pendingBytes += v.pending.size;
+          }
+          if (v.rule) comparedBy[v.rule] = (comparedBy[v.rule] ?? 0) + 1;
           if (v.sourceLine) source.digest.add(v.sourceLine);
           if (v.destinationLine) destination.digest.add(v.destinationLine);
         }
@@ -188,11 +235,43 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
         wake?.();
       });
     if (pending.length >= FLUSH_EVERY) await flushDifferences();
+    if (pendingLines.length >= FLUSH_EVERY) await flushPending();
   }
   while (inFlight > 0) await new Promise<void>((resolve) => (freed = resolve));
   if (failure) throw failure.error;
   await manifest.flush();
   await flushDifferences();
+  await flushPending();
+
+  if (!s && !d && pendingVersions > 0) {
+    if (!event.proofResults && differenceCount === 0) {
+      const proof = await writeJobManifests(s3, event, pendingParts, pendingVersions, pendingBytes);
+      const continuation: VerifyContinuation = {
+        source: source.value(),
+        destination: destination.value(),
+        comparedBy,
+        differences,
+        differenceCount,
+        differenceParts,
+        manifest: manifest.state(),
+        invocations,
+        ...pendingState(),
+      };
+      return { status: 'PROOF_NEEDED', pair, source: continuation.source, destination: continuation.destination, comparedBy, differences, differenceCount, continuation, proof };
+    }
+    // The jobs' results; or, when the copy differs already, no job (it could not make the bucket
+    // equal): every pending version is then not comparable, as it would be without Batch Operations.
+    const notRun: ChecksumJobStatusResult = { status: 'FAILED', reason: 'no checksum job was run: the copy differs already', wait: { label: 'no checksum job', startedAt: new Date(0).toISOString(), timeoutSeconds: 0, elapsedSeconds: 0, nextDelaySeconds: 0, attempt: 0 } };
+    const results = event.proofResults ?? { source: notRun, destination: notRun };
+    await provePending(s3, pair, pendingParts, results, (p, rule, found) => {
+      const { fingerprints, problems } = contentProblems(rule, found);
+      comparedBy[rule] = (comparedBy[rule] ?? 0) + 1;
+      source.digest.add(JSON.stringify([p.k, p.p, 'V', p.size, fingerprints[0], p.sm]));
+      destination.digest.add(JSON.stringify([p.k, p.p, 'V', p.size, fingerprints[1], p.dm]));
+      for (const problem of problems) differ({ key: p.k, version: p.p, ...problem });
+    });
+    await flushDifferences();
+  }
 
   const finished = !s && !d;
   const sides = { source: source.value(), destination: destination.value() };
@@ -206,6 +285,7 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
       manifest: manifest.state(),
       invocations,
       ...(lastKey !== undefined ? { lastKey } : {}),
+      ...pendingState(),
     };
     return { status: 'CONTINUE', pair, ...sides, comparedBy, differences, differenceCount, continuation };
   }
@@ -279,6 +359,8 @@ class VersionJudge {
     /** Neither bucket's default encryption is KMS (an object's own encryption is checked too). */
     private readonly bucketsMd5: boolean,
     private readonly hashMaxBytes: number,
+    /** Whether versions that need reading are hashed here or left to the checksum jobs (chooseContentProof). */
+    private readonly engine: 'hash' | 'batch',
   ) {}
 
   /** One verdict per position present on both sides (fewer when one side is longer). */
@@ -301,16 +383,17 @@ class VersionJudge {
     const [a, b] = await Promise.all([this.head(this.sourceBucket, s), this.head(this.destinationBucket, d)]);
     const [tagsA, tagsB] = await Promise.all([this.tags(this.sourceBucket, s, a), this.tags(this.destinationBucket, d, b)]);
     const problems: VersionVerdict['problems'] = [];
-    let rule: Rule;
-    let fingerprints: [string, string];
+    let rule: Rule = 'notComparable';
+    let fingerprints: [string, string] = ['', ''];
+    let pendingPair = false;
     if (s.size !== d.size) {
       problems.push({ problem: 'SIZE_DIFFERS', detail: `${s.size} → ${d.size} bytes` });
       rule = 'etag';
       fingerprints = [s.etag, d.etag];
     } else {
-      ({ rule, fingerprints } = await this.content(s, d, a, b));
-      if (rule === 'notComparable') problems.push({ problem: 'NOT_COMPARABLE', detail: fingerprints[0].slice('not-comparable:'.length) });
-      else if (fingerprints[0] !== fingerprints[1]) problems.push({ problem: 'CONTENT_DIFFERS', detail: `by ${rule}` });
+      const content = await this.content(s, d, a, b);
+      if (content === 'pending') pendingPair = true;
+      else ({ rule, fingerprints } = contentProblems(content.rule, content.fingerprints, problems));
     }
     const metaA = metadataOf(a);
     const metaB = metadataOf(b);
@@ -319,28 +402,34 @@ class VersionJudge {
       problems.push({ problem: 'METADATA_DIFFERS', detail: fields.join(', ') });
     }
     if (sortedJson(tagsA) !== sortedJson(tagsB)) problems.push({ problem: 'TAGS_DIFFERS', detail: `${Object.keys(tagsA).length} → ${Object.keys(tagsB).length} tags` });
+    const metaDigest = (meta: Record<string, string>, tags: Record<string, string>) => sha(`${sortedJson(meta)}\n${sortedJson(tags)}`);
+    if (pendingPair) {
+      // Counted and put in the digests once the checksum jobs have proven (or failed to prove) the content.
+      const pending: PendingPair = { k: key, p: position, size: s.size, sv: versionOf(s).VersionId ?? '', dv: versionOf(d).VersionId ?? '', se: s.etag, de: d.etag, sm: metaDigest(metaA, tagsA), dm: metaDigest(metaB, tagsB) };
+      return { sourceLine: '', destinationLine: '', problems, pending };
+    }
     const line = (e: ListedEntry, fingerprint: string, meta: Record<string, string>, tags: Record<string, string>) =>
       JSON.stringify([key, position, 'V', e.size, fingerprint, sha(`${sortedJson(meta)}\n${sortedJson(tags)}`)]);
     return { rule, sourceLine: line(s, fingerprints[0], metaA, tagsA), destinationLine: line(d, fingerprints[1], metaB, tagsB), problems };
   }
 
-  /** The first rule that can compare the two contents, and each side's fingerprint under it. */
-  private async content(s: ListedEntry, d: ListedEntry, a: HeadObjectCommandOutput, b: HeadObjectCommandOutput): Promise<{ rule: Rule; fingerprints: [string, string] }> {
+  /**
+   * The first rule that can compare the two contents, and each side's fingerprint under it; 'pending'
+   * for a pair only the checksum jobs can prove (no comparable ETag or checksum, and either no
+   * CRC64NVME on the copy, a version over the hash bound, or a bucket the jobs prove faster).
+   */
+  private async content(s: ListedEntry, d: ListedEntry, a: HeadObjectCommandOutput, b: HeadObjectCommandOutput): Promise<{ rule: Rule; fingerprints: [string, string] } | 'pending'> {
     const kms = (h: HeadObjectCommandOutput) => h.ServerSideEncryption === 'aws:kms' || h.ServerSideEncryption === 'aws:kms:dsse';
     if (this.bucketsMd5 && !kms(a) && !kms(b) && !isMultipartEtag(s.etag) && !isMultipartEtag(d.etag)) return { rule: 'etag', fingerprints: [s.etag, d.etag] };
     const common = commonChecksum(a, b);
     if (common) return { rule: 'checksum', fingerprints: [`${common.algorithm}:${common.source}`, `${common.algorithm}:${common.destination}`] };
     // The copy asked S3 for a CRC64NVME over the bytes it wrote: the same algorithm over the source's bytes proves them equal.
     const written = fullObjectChecksums(b).get('CRC64NVME');
-    let why: string;
-    if (!written) why = 'the copy has no CRC64NVME';
-    else if (s.size > this.hashMaxBytes) why = `${s.size} bytes, over the ${this.hashMaxBytes} read in the step`;
-    else {
+    if (written && s.size <= this.hashMaxBytes && this.engine === 'hash') {
       const { value: computed } = await this.limit(() => computeChecksum(this.s3, this.sourceBucket, s.key, versionOf(s).VersionId, 'CRC64NVME'));
       return { rule: 'hashed', fingerprints: [`CRC64NVME:${computed}`, `CRC64NVME:${written}`] };
     }
-    // Marked per side so that even equal ETags never make the two digests equal by accident.
-    return { rule: 'notComparable', fingerprints: [`not-comparable:${why}`, `not-comparable:destination:${d.etag}`] };
+    return 'pending';
   }
 
   private head(bucket: string, e: ListedEntry): Promise<HeadObjectCommandOutput> {
@@ -371,4 +460,110 @@ function listedLine(key: string, position: number, e: ListedEntry): string {
  */
 function versionOf(e: ListedEntry): { VersionId?: string } {
   return e.versionId === 'null' && e.isLatest ? {} : { VersionId: e.versionId };
+}
+
+/**
+ * The content problem of one version pair under the rule that compared it, in either pass: not
+ * comparable is a difference (never a pass), and so are fingerprints that differ.
+ */
+function contentProblems(rule: Rule, found: [string, string], problems: VersionVerdict['problems'] = []): { rule: Rule; fingerprints: [string, string]; problems: VersionVerdict['problems'] } {
+  let fingerprints = found;
+  if (rule === 'notComparable') problems.push({ problem: 'NOT_COMPARABLE', detail: fingerprints[0].slice('not-comparable:'.length) });
+  else if (fingerprints[0] !== fingerprints[1]) problems.push({ problem: 'CONTENT_DIFFERS', detail: `by ${rule}` });
+  return { rule, fingerprints, problems };
+}
+
+/** Reads the NDJSON parts of the pending pairs, one pair at a time. */
+async function* pendingPairs(s3: S3Client, parts: DocumentRef[]): AsyncGenerator<PendingPair> {
+  for (const part of parts) {
+    for (const line of (await getDocument(s3, part)).toString('utf8').split('\n')) if (line.trim()) yield JSON.parse(line) as PendingPair;
+  }
+}
+
+/**
+ * One CSV manifest per side for the checksum jobs (bucket,key,versionId rows, keys URL-encoded), in
+ * the workflow bucket under checksum-jobs/, and where each job's report goes.
+ */
+async function writeJobManifests(s3: S3Client, event: VerifyBucketEvent, parts: DocumentRef[], versions: number, bytes: number): Promise<ProofRequest> {
+  const { pair, execution } = event;
+  const sourceRows: { bucket: string; key: string; versionId: string }[] = [];
+  const destinationRows: { bucket: string; key: string; versionId: string }[] = [];
+  for await (const p of pendingPairs(s3, parts)) {
+    sourceRows.push({ bucket: pair.sourceBucket, key: p.k, versionId: p.sv });
+    destinationRows.push({ bucket: pair.destinationBucket, key: p.k, versionId: p.dv });
+  }
+  const store = workflowBucket();
+  const at = (...rest: string[]) => checksumJobKey(execution, ...(event.phase ? [event.phase] : []), pair.sourceBucket, ...rest);
+  const [source, destination] = await Promise.all([
+    putDocument(s3, store, at('source.csv'), manifestCsv(sourceRows), 'text/csv'),
+    putDocument(s3, store, at('destination.csv'), manifestCsv(destinationRows), 'text/csv'),
+  ]);
+  return {
+    versions,
+    bytes,
+    manifests: { source: { bucket: source.bucket, key: source.key }, destination: { bucket: destination.bucket, key: destination.key } },
+    reportPrefixes: { source: at('source-report'), destination: at('destination-report') },
+  };
+}
+
+/** One row of a checksum job's result document (checksum-job-status). */
+interface JobRow {
+  bucket: string;
+  key: string;
+  versionId: string;
+  checksum?: string;
+  algorithm?: string;
+  type?: string;
+  etag?: string;
+  error?: string;
+  httpStatus?: number;
+}
+
+const rowKey = (bucket: string, key: string, versionId: string) => `${bucket}\n${key}\n${versionId}`;
+const unquoted = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
+
+/** Each side's job rows by version, or why the whole side proves nothing (a failed job). */
+async function jobRows(s3: S3Client, side: string, status: ChecksumJobStatusResult): Promise<Map<string, JobRow> | string> {
+  if (status.status !== 'READY' || !status.result) return `${side} checksum job ${status.status === 'FAILED' ? 'failed' : 'has no result'}: ${status.reason ?? 'no reason given'}`;
+  const out = await s3.send(new GetObjectCommand({ Bucket: status.result.bucket, Key: status.result.key }));
+  const rows = new Map<string, JobRow>();
+  for (const line of ((await out.Body?.transformToString('utf8')) ?? '').split('\n')) {
+    if (!line.trim()) continue;
+    const row = JSON.parse(line) as JobRow;
+    rows.set(rowKey(row.bucket, row.key, row.versionId ?? ''), row);
+  }
+  return rows;
+}
+
+/** A version's CRC64NVME from its side's job, or why there is none. */
+function provenChecksum(side: string, rows: Map<string, JobRow> | string, bucket: string, key: string, versionId: string, listedEtag: string): { value: string } | { why: string } {
+  if (typeof rows === 'string') return { why: rows };
+  const row = rows.get(rowKey(bucket, key, versionId));
+  if (!row) return { why: `${side}: no row for this version in the checksum job's report` };
+  if (row.error !== undefined || !row.checksum) return { why: `${side}: the checksum job's task failed (${row.error ?? 'no checksum'}${row.httpStatus ? `, HTTP ${row.httpStatus}` : ''})` };
+  if ((row.algorithm ?? 'CRC64NVME') !== 'CRC64NVME' || (row.type ?? 'FULL_OBJECT') !== 'FULL_OBJECT') return { why: `${side}: the job computed ${row.algorithm} ${row.type}, not CRC64NVME FULL_OBJECT` };
+  // An unversioned key written again after the listing would be another object than the one verified.
+  if (row.etag !== undefined && unquoted(row.etag) !== unquoted(listedEtag)) return { why: `${side}: the object changed after it was listed (ETag ${row.etag})` };
+  return { value: row.checksum };
+}
+
+/**
+ * The second pass: every pending pair proven by both sides' job results (rule `batch`), or not
+ * comparable with the reason (a failed job, a failed task, a missing row, another object).
+ */
+async function provePending(
+  s3: S3Client,
+  pair: VerifyBucketEvent['pair'],
+  parts: DocumentRef[],
+  results: { source: ChecksumJobStatusResult; destination: ChecksumJobStatusResult },
+  judged: (p: PendingPair, rule: Rule, fingerprints: [string, string]) => void,
+): Promise<void> {
+  const [sourceRows, destinationRows] = await Promise.all([jobRows(s3, 'source', results.source), jobRows(s3, 'destination', results.destination)]);
+  for await (const p of pendingPairs(s3, parts)) {
+    const a = provenChecksum('source', sourceRows, pair.sourceBucket, p.k, p.sv, p.se);
+    const b = provenChecksum('destination', destinationRows, pair.destinationBucket, p.k, p.dv, p.de);
+    if ('value' in a && 'value' in b) judged(p, 'batch', [`CRC64NVME:${a.value}`, `CRC64NVME:${b.value}`]);
+    // Marked per side so that even equal ETags never make the two digests equal by accident.
+    else judged(p, 'notComparable', [`not-comparable:${'why' in a ? a.why : (b as { why: string }).why}`, `not-comparable:destination:${p.de}`]);
+  }
 }

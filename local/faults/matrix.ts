@@ -175,6 +175,17 @@ function denyFirstCall(key: StateKey): CallFault {
   return { kind: 'error', match: () => isRunning(key), times: 1, error: accessDenied };
 }
 
+/** Clone's states that prove content with S3 Batch Operations (statemachine/clone.ts proofPhase). */
+export const PROOF_STATES = [
+  'Start the source checksum job',
+  'Start the destination checksum job',
+  'Check the source checksum job',
+  'Check the source checksum job again',
+  'Check the destination checksum job',
+  'Check the destination checksum job again',
+  'Verify the bucket copy with the checksums',
+];
+
 /** The routes, in order of preference: a state's cells use the first route that enters it. */
 export const ROUTES: Route[] = [
   { name: 'happy', description: 'the migration succeeds', spec: {} },
@@ -237,6 +248,15 @@ export const ROUTES: Route[] = [
     name: 'second-snapshot-slow',
     description: "the temporary copy's snapshots are still being taken when clone 2 starts: clone 2 waits for them",
     spec: { timing: slowWhile(LIGHT_TIMING, 'Migrate: Snapshot the temporary copy', ['snapshotFixedSeconds'], 600) },
+  },
+  {
+    name: 'batch-proof',
+    description: 'the object over 5 GB has no checksum and a multipart ETag: clone 1 proves its copy with a Compute checksum job per side',
+    spec: { size: { ...TINY_SIZE, largeObject: true, largeObjectWithoutChecksum: true } },
+    // The destination's job ends ten minutes after the source's: its wait loop checks again too.
+    arm: ({ account, tempStackName }) => {
+      account.s3control.extraPrepareSeconds = (input) => (input.Description?.includes(tempStackName.toLowerCase()) ? 600 : 0);
+    },
   },
   ...LATE_WRITE_ROUTES,
   {
@@ -313,6 +333,12 @@ const SILENT: Record<string, (ctx: ArmContext, clone: 'c1' | 'c2', hit: () => vo
 /** Task states a migration never runs, and why: no fault can reach them there. */
 export const NEVER_RUN: Partial<Record<StateKey, string>> = {
   'Clone c2: Snapshot the source databases': 'clone 2 is given the snapshots Migrate took while deleting the current environment',
+  ...Object.fromEntries(
+    PROOF_STATES.map((state) => [
+      `Clone c2: ${state}`,
+      "clone 2's source versions were all written by clone 1's copy, which asks S3 for their CRC64NVME: the checksum rule proves every one, no checksum job is needed",
+    ]),
+  ),
 };
 
 /** Why `kind` does not apply to `t`, or undefined when it does. `calls`: whether the state made AWS calls on its route. */

@@ -6,7 +6,7 @@
  */
 import type { SimAccount } from '../sim/account';
 import { type ArmContext, type RunOutcome, TINY_SIZE, isRunning, runFaulted } from './runner';
-import { SAMPLE_STACK } from '../sample-environment';
+import { LARGE_OBJECT_KEY, SAMPLE_STACK } from '../sample-environment';
 import type { SampleSize } from '../sample-environment';
 
 const VERIFY_STATE = 'Clone c1: Verify the bucket copy';
@@ -21,6 +21,8 @@ export interface VerificationAttack {
    * damage (the statistics count the same objects), StatisticsMismatch when the counts differ too.
    */
   expectedError: 'BucketsDiffer' | 'StatisticsMismatch';
+  /** Words the notification must hold too (which check found it). */
+  expectedDetail?: string;
   size?: SampleSize;
   /** Damages the copy; `bucketOf(logicalId)` names the temporary copy's bucket. */
   damage: (account: SimAccount, bucketOf: (logicalId: string) => string) => void;
@@ -102,6 +104,19 @@ export const VERIFICATION_ATTACKS: VerificationAttack[] = [
       account.s3.putObjectDirect(bucket, record.key, { body: record.body!, contentType: record.contentType, metadata: record.metadata });
     },
   },
+  {
+    name: 'checksum-task-failed',
+    description:
+      "the 6 GiB video has no checksum and a multipart ETag, so S3 Batch Operations must prove its copy; the job's task on it fails (AccessDenied: the job's role may not read it) while the job completes",
+    expectedProblem: 'NOT_COMPARABLE',
+    expectedError: 'BucketsDiffer',
+    // Named by the second pass, from the job's report (not by the step giving up on the object).
+    expectedDetail: "the checksum job's task failed (AccessDenied, HTTP 403)",
+    size: { ...TINY_SIZE, largeObject: true, largeObjectWithoutChecksum: true },
+    damage: (account) => {
+      account.faults.silent.checksumTaskFails = (_bucket, key) => key === LARGE_OBJECT_KEY;
+    },
+  },
 ];
 
 export interface VerificationAttackResult {
@@ -140,6 +155,7 @@ export async function runVerificationAttack(attack: VerificationAttack): Promise
   if (!message.includes(attack.expectedProblem)) problems.push(`the notification does not name ${attack.expectedProblem}`);
   if (outcome.execution.error !== attack.expectedError) problems.push(`it ended with ${outcome.execution.error ?? 'no error'}, not ${attack.expectedError}`);
   if (!message.includes(`Error: ${attack.expectedError}`)) problems.push(`the notification does not give the error as ${attack.expectedError}`);
+  if (attack.expectedDetail && !message.includes(attack.expectedDetail)) problems.push(`the notification does not say "${attack.expectedDetail}"`);
   return { name: attack.name, description: attack.description, held: problems.length === 0, problems, outcome };
 }
 

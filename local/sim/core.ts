@@ -70,6 +70,11 @@ export interface SilentFaults {
   statisticsErrorForStack?: string;
   /** The statistics endpoint of this stack answers 200 with an empty document (`{"data":{}}`): nothing counted. */
   emptyStatisticsForStack?: string;
+  /**
+   * An S3 Batch Operations task on this object fails (403 AccessDenied: the job's role may not read it,
+   * e.g. a KMS key policy that leaves the role out); the job still completes and reports the failed task.
+   */
+  checksumTaskFails?: (bucket: string, key: string) => boolean;
 }
 
 interface ArmedFault extends CallFault {

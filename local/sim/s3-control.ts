@@ -126,6 +126,11 @@ export class S3ControlSim implements SimService {
   readonly operations: Record<string, OpHandler>;
   /** Tests and the benchmark may replace it. */
   timing: BatchJobTiming = DEFAULT_BATCH_TIMING;
+  /**
+   * Seconds one job spends Preparing beyond `timing` (S3 queues and prepares jobs at its own pace;
+   * two jobs created together need not end together). Tests set it to make one side's job the slower.
+   */
+  extraPrepareSeconds: (input: CreateJobCommandInput) => number = () => 0;
 
   private readonly jobs = new Map<string, JobState>();
   private readonly byToken = new Map<string, string>();
@@ -218,7 +223,7 @@ export class S3ControlSim implements SimService {
     } else {
       if (!job.tasks && !job.failure) this.prepare(job);
       const rows = job.tasks?.length ?? 0;
-      const prepareSeconds = t.prepareFixedSeconds + rows / t.manifestRowsPerSecond;
+      const prepareSeconds = t.prepareFixedSeconds + rows / t.manifestRowsPerSecond + this.extraPrepareSeconds(job.input);
       const activeAt = prepareSeconds + t.readySeconds;
       const runSeconds = rows / t.objectsPerSecond + job.totalBytes / t.bytesPerSecond;
       if (job.failure && elapsed >= prepareSeconds) {
@@ -323,6 +328,9 @@ export class S3ControlSim implements SimService {
   private runTask(task: Task, algorithm: ChecksumAlgorithm, type: ChecksumType): TaskResult {
     try {
       const key = decodeManifestKey(task.encodedKey);
+      // A task S3 Batch Operations could not run for this object: "Tracking job status and completion
+      // reports" — a failed task is a report row with its HTTP status and error code; the job goes on.
+      if (this.account.faults.silent.checksumTaskFails?.(task.bucket, key)) throw new SimServiceError('AccessDenied', 'Access Denied', 403);
       const c = this.account.s3.checksumAtRest(task.bucket, key, task.versionId || undefined, algorithm, type);
       const message = {
         checksum_base64: c.value,

@@ -1,6 +1,6 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { STEPS } from '../../lambdas/steps';
+import { CHECKSUM_JOB_TIMEOUT_SECONDS, STEPS } from '../../lambdas/steps';
 import { TASK_TIMEOUT_MARGIN_SECONDS } from '../../statemachine/building-blocks';
 import { allStates, synth, type AslDefinition, type AslState } from './synth';
 
@@ -86,6 +86,35 @@ describe('state machine definitions', () => {
         'Is the copy identical?',
       ]),
     );
+  });
+
+  it('prove with S3 Batch Operations what the verification cannot: PROOF_NEEDED → both jobs started → Wait → status → Choice loops → the second pass, which may only answer EQUAL or MISMATCH', () => {
+    const states = new Map(allStates(synth().clone));
+    const get = (n: string) => {
+      const s = states.get(n);
+      if (!s) throw new Error(`Clone has no state "${n}"`);
+      return s;
+    };
+    const choices = (n: string) => (get(n).Choices ?? []) as { Variable: string; StringEquals: string; Next: string }[];
+    expect(choices('All of the bucket verified?')).toContainEqual(expect.objectContaining({ Variable: '$.verification.status', StringEquals: 'PROOF_NEEDED', Next: 'Start the source checksum job' }));
+    expect(get('Start the source checksum job').Next).toBe('Start the destination checksum job');
+    expect(get('Start the destination checksum job').Next).toBe('Check the source checksum job');
+    for (const [side, title, after] of [['source', 'Source', 'Check the destination checksum job'], ['destination', 'Destination', 'Verify the bucket copy with the checksums']] as const) {
+      const ready = choices(`${title} checksums computed?`);
+      // READY and FAILED both go on: a failed job makes its versions NOT_COMPARABLE in the second pass.
+      expect(ready.map((c) => [c.StringEquals, c.Next])).toEqual([['READY', after], ['FAILED', after]]);
+      expect(get(`${title} checksums computed?`).Default).toBe(`Wait for the ${side} checksum job`);
+      expect(get(`Wait for the ${side} checksum job`)).toMatchObject({ Type: 'Wait', SecondsPath: `$.proof.${side}.wait.nextDelaySeconds`, Next: `Check the ${side} checksum job again` });
+      expect((get(`Check the ${side} checksum job`).Parameters as Record<string, unknown>)['timeoutSeconds.$']).toBe('$.checksumJobSeconds');
+    }
+    const prove = get('Verify the bucket copy with the checksums');
+    expect(prove.Parameters).toMatchObject({ 'continuation.$': '$.verification.continuation', proofResults: { 'source.$': '$.proof.source', 'destination.$': '$.proof.destination' } });
+    expect(prove.Next).toBe('Checksums compared?');
+    expect(choices('Checksums compared?').map((c) => c.StringEquals)).toEqual(['EQUAL', 'MISMATCH']);
+    expect(get('Checksums compared?').Default).toBeUndefined();
+    // The Map gives every item the bound of one job's wait.
+    const map = get('Copy each bucket');
+    expect((map.ItemSelector as Record<string, unknown>).checksumJobSeconds).toBe(CHECKSUM_JOB_TIMEOUT_SECONDS);
   });
 
   it('keep state names within the 80 characters Step Functions allows', () => {

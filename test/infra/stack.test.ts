@@ -352,7 +352,7 @@ describe('the workflow bucket', () => {
     expect(synth().json.Outputs?.WorkflowBucketName).toEqual({ Value: { Ref: bucketId } });
   });
 
-  it('is readable and writable under runs/ only, and only by the steps that keep documents', () => {
+  it('is readable and writable under runs/ only, and only by the steps that keep documents (verify-bucket and the checksum job steps under checksum-jobs/ too)', () => {
     const t = full.template;
     const [bucketId] = bucketOf(t);
     const bucketKeyId = (bucketOf(t)[1].Properties!.BucketEncryption as { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { KMSMasterKeyID: { 'Fn::GetAtt': [string, string] } } }[] })
@@ -370,9 +370,10 @@ describe('the workflow bucket', () => {
         expect([...onBucket, ...onKey], step).toEqual([]);
         continue;
       }
-      expect(onBucket, step).toEqual([
-        expect.objectContaining({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/runs/*']] } }),
-      ]);
+      const prefixOf = (p: string) =>
+        expect.objectContaining({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, p]] } });
+      // verify-bucket also writes the checksum jobs' manifests and reads their results, under checksum-jobs/ only.
+      expect(onBucket, step).toEqual(step === 'verify-bucket' ? [prefixOf('/checksum-jobs/*'), prefixOf('/runs/*')] : [prefixOf('/runs/*')]);
       expect(onKey, step).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [bucketKeyId, 'Arn'] } })]);
     }
     expect(DOCUMENT_STEPS).toContain('compare-statistics');

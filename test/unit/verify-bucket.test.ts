@@ -1,6 +1,6 @@
 import { GetBucketEncryptionCommand, HeadObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { VerifyBucketEvent } from '../../lambdas/shared/contracts';
+import type { ChecksumJobStatusResult, VerifyBucketEvent } from '../../lambdas/shared/contracts';
 import { MAX_DIFFERENCES, verifyBucket } from '../../lambdas/verify-bucket/core';
 import { awsError, FakeS3, putObject, type FakeObject } from '../fixtures/fake-s3';
 
@@ -37,7 +37,7 @@ describe('verify-bucket', () => {
     const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
 
     expect(r.status).toBe('EQUAL');
-    expect(r.comparedBy).toEqual({ etag: 10, checksum: 0, notComparable: 0, hashed: 0 });
+    expect(r.comparedBy).toEqual({ etag: 10, checksum: 0, notComparable: 0, hashed: 0, batch: 0 });
     expect(r.source).toEqual(r.destination);
     expect(r.source.objects).toBe(10);
     expect(r.source.bytes).toBe(Array.from({ length: 10 }, (_, i) => 100 + i).reduce((a, b) => a + b));
@@ -84,7 +84,7 @@ describe('verify-bucket', () => {
     const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
 
     expect(r.status).toBe('EQUAL');
-    expect(r.comparedBy).toEqual({ etag: 1, checksum: 1, notComparable: 0, hashed: 0 });
+    expect(r.comparedBy).toEqual({ etag: 1, checksum: 1, notComparable: 0, hashed: 0, batch: 0 });
     expect(r.source.digest).toEqual(r.destination.digest);
     for (const call of s3.mock.commandCalls(HeadObjectCommand)) expect(call.args[0].input).toMatchObject({ ChecksumMode: 'ENABLED' });
   });
@@ -109,7 +109,7 @@ describe('verify-bucket', () => {
     const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
 
     expect(r.status).toBe('EQUAL');
-    expect(r.comparedBy).toEqual({ etag: 0, checksum: 2, notComparable: 0, hashed: 0 });
+    expect(r.comparedBy).toEqual({ etag: 0, checksum: 2, notComparable: 0, hashed: 0, batch: 0 });
   });
 
   it('treats a bucket without an encryption configuration as not using KMS', async () => {
@@ -128,19 +128,96 @@ describe('verify-bucket', () => {
     await expect(verifyBucket(s3.client, EVENT, PLENTY, OPTIONS)).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
-  it('counts an object no rule can compare as NOT_COMPARABLE and is MISMATCH, never EQUAL', async () => {
-    // A multipart source whose only checksum is composite (`<sha256>-N`): nothing matches the copy's CRC64NVME.
+  /** A multipart source whose only checksum is composite, and a copy with no CRC64NVME: no rule of the step can compare them. */
+  function uncomparable(): void {
     const composite = multipart('legacy', 50, { checksums: { SHA256: 'c2hhMjU2c3VtPQ==-7' }, checksumType: 'COMPOSITE' });
     s3.bucket(PAIR.sourceBucket, { legacy: composite, fine: putObject('f') });
-    // ... and a copy that carries no CRC64NVME either (nothing to hash the source against).
     s3.bucket(PAIR.destinationBucket, { legacy: { ...putObject('legacy', 50), checksums: {} }, fine: putObject('f') });
+  }
+  const WAIT = { label: 'checksum job', startedAt: '2026-01-01T00:00:00Z', timeoutSeconds: 21600, elapsedSeconds: 600, nextDelaySeconds: 0, attempt: 3 };
+  /** A READY checksum-job-status with a result document holding these rows. */
+  function jobResult(name: string, rows: object[]): ChecksumJobStatusResult {
+    const key = `checksum-jobs/run-1/${name}/checksums.jsonl`;
+    s3.documents.set(`env-migrator-workflow/${key}`, rows.map((r) => JSON.stringify(r)).join('\n'));
+    return { status: 'READY', result: { bucket: 'env-migrator-workflow', key, objects: rows.length, succeeded: rows.length, failed: 0 }, wait: WAIT };
+  }
 
+  it('hands a version no rule of the step can compare to the checksum jobs (PROOF_NEEDED): both sides\' manifests under checksum-jobs/, nothing counted yet', async () => {
+    uncomparable();
     const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
+    expect(r.status).toBe('PROOF_NEEDED');
+    expect(r.comparedBy).toEqual({ etag: 1, checksum: 0, notComparable: 0, hashed: 0, batch: 0 });
+    expect(r.differenceCount).toBe(0);
+    expect(r.proof).toMatchObject({ versions: 1, bytes: 50, manifests: { source: { key: 'checksum-jobs/run-1/orders-prod-uploads/source.csv' } } });
+    expect(s3.documents.get('env-migrator-workflow/checksum-jobs/run-1/orders-prod-uploads/source.csv')).toBe('orders-prod-uploads,legacy,\n');
+    expect(s3.documents.get('env-migrator-workflow/checksum-jobs/run-1/orders-prod-uploads/destination.csv')).toBe('orders-prod-tmp-uploads,legacy,\n');
+    expect(r.continuation?.pendingProof?.versions).toBe(1);
+  });
 
+  it('is EQUAL with the version counted as proven by batch when both jobs report the same CRC64NVME for it', async () => {
+    uncomparable();
+    const first = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
+    const row = (bucket: string) => ({ bucket, key: 'legacy', versionId: '', checksum: 'AAAAAAAAAAA=', algorithm: 'CRC64NVME', type: 'FULL_OBJECT' });
+    const proofResults = { source: jobResult('s', [row(PAIR.sourceBucket)]), destination: jobResult('d', [row(PAIR.destinationBucket)]) };
+    const r = await verifyBucket(s3.client, { ...EVENT, continuation: first.continuation, proofResults }, PLENTY, OPTIONS);
+    expect(r.status).toBe('EQUAL');
+    expect(r.comparedBy).toEqual({ etag: 1, checksum: 0, notComparable: 0, hashed: 0, batch: 1 });
+    expect(s3.mock.commandCalls(ListObjectVersionsCommand)).toHaveLength(2);
+  });
+
+  it('is MISMATCH (CONTENT_DIFFERS by batch) when the two jobs report different checksums', async () => {
+    uncomparable();
+    const first = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
+    const row = (bucket: string, checksum: string) => ({ bucket, key: 'legacy', versionId: '', checksum, algorithm: 'CRC64NVME', type: 'FULL_OBJECT' });
+    const proofResults = { source: jobResult('s', [row(PAIR.sourceBucket, 'AAAAAAAAAAA=')]), destination: jobResult('d', [row(PAIR.destinationBucket, 'AQAAAAAAAAA=')]) };
+    const r = await verifyBucket(s3.client, { ...EVENT, continuation: first.continuation, proofResults }, PLENTY, OPTIONS);
     expect(r.status).toBe('MISMATCH');
-    expect(r.comparedBy).toEqual({ etag: 1, checksum: 0, notComparable: 1, hashed: 0 });
+    expect(r.differences).toMatchObject([{ key: 'legacy', problem: 'CONTENT_DIFFERS', detail: 'by batch' }]);
+  });
+
+  it.each([
+    ['a failed task', (b: string) => [{ bucket: b, key: 'legacy', versionId: '', error: 'AccessDenied', httpStatus: 403 }], /task failed \(AccessDenied, HTTP 403\)/],
+    ['a missing row', () => [], /no row for this version/],
+    ['another object than the one listed', (b: string) => [{ bucket: b, key: 'legacy', versionId: '', checksum: 'AAAAAAAAAAA=', algorithm: 'CRC64NVME', type: 'FULL_OBJECT', etag: 'other' }], /changed after it was listed/],
+  ])('counts the version NOT_COMPARABLE and is MISMATCH, never EQUAL, for %s in the source job\'s report', async (_what, rows, detail) => {
+    uncomparable();
+    const first = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
+    const ok = { bucket: PAIR.destinationBucket, key: 'legacy', versionId: '', checksum: 'AAAAAAAAAAA=', algorithm: 'CRC64NVME', type: 'FULL_OBJECT' };
+    const proofResults = { source: jobResult('s', rows(PAIR.sourceBucket)), destination: jobResult('d', [ok]) };
+    const r = await verifyBucket(s3.client, { ...EVENT, continuation: first.continuation, proofResults }, PLENTY, OPTIONS);
+    expect(r.status).toBe('MISMATCH');
+    expect(r.comparedBy).toMatchObject({ notComparable: 1, batch: 0 });
+    expect(r.differences).toMatchObject([{ key: 'legacy', version: 1, problem: 'NOT_COMPARABLE' }]);
+    expect(r.differences[0]?.detail).toMatch(detail);
+  });
+
+  it('counts the version NOT_COMPARABLE and is MISMATCH when a job failed', async () => {
+    uncomparable();
+    const first = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
+    const failed: ChecksumJobStatusResult = { status: 'FAILED', reason: 'checksum job j is Failed: ManifestNotFound', wait: WAIT };
+    const r = await verifyBucket(s3.client, { ...EVENT, continuation: first.continuation, proofResults: { source: failed, destination: failed } }, PLENTY, OPTIONS);
+    expect(r.status).toBe('MISMATCH');
     expect(r.differences).toMatchObject([{ key: 'legacy', problem: 'NOT_COMPARABLE' }]);
-    expect(r.differenceCount).toBe(1);
+    expect(r.differences[0]?.detail).toContain('source checksum job failed');
+  });
+
+  it('runs no job for a bucket that differs already: its unproven versions are NOT_COMPARABLE at once', async () => {
+    uncomparable();
+    s3.objects(PAIR.destinationBucket).delete('fine');
+    const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
+    expect(r.status).toBe('MISMATCH');
+    expect(r.proof).toBeUndefined();
+    expect(r.differences.map((d) => d.problem).sort()).toEqual(['MISSING_AT_DESTINATION', 'NOT_COMPARABLE']);
+  });
+
+  it('leaves versions that would be read in the step to the jobs when the bucket is one the jobs prove faster (chooseContentProof)', async () => {
+    const a: FakeObject = { ...multipart('x', 10), checksums: { CRC64NVME: 'AAAAAAAAAAA=' } };
+    s3.bucket(PAIR.sourceBucket, { a: { ...a, checksums: {} } });
+    s3.bucket(PAIR.destinationBucket, { a });
+    const bucketTotals = { objectsCopied: 5_000_000, objectsSkipped: 0, bytesCopied: 5e12, multipartObjects: 0, deleteMarkersCopied: 0, versionsCleared: 0, requests: 0 };
+    const r = await verifyBucket(s3.client, { ...EVENT, bucketTotals }, PLENTY, OPTIONS);
+    expect(r.status).toBe('PROOF_NEEDED');
+    expect(r.comparedBy.hashed).toBe(0);
   });
 
   it('uses a SHA-256 full-object checksum when both sides have one and no CRC64NVME', async () => {
@@ -169,7 +246,7 @@ describe('verify-bucket', () => {
     s3.bucket(PAIR.sourceBucket);
     s3.bucket(PAIR.destinationBucket);
     const r = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
-    expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { etag: 0, checksum: 0, notComparable: 0, hashed: 0 }, differenceCount: 0 });
+    expect(r).toMatchObject({ status: 'EQUAL', comparedBy: { etag: 0, checksum: 0, notComparable: 0, hashed: 0, batch: 0 }, differenceCount: 0 });
   });
 
   it('pairs unicode and mixed-case keys correctly across pages', async () => {

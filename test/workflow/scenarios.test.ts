@@ -54,6 +54,13 @@ describe('Migrate, rehearsed on the simulated account', () => {
     expect(result.error).toBe('StatisticsMismatch');
   });
 
+  it('batch-proof: the object no rule of the step can prove is proven by Compute checksum jobs on both sides, and the run succeeds', async () => {
+    const result = await rehearse(scenario('batch-proof'), { size: TEST_SIZE });
+    expect(result.outcome).toBe('succeeded');
+    // Clone 1 proves the video by batch; clone 2 by the CRC64NVME the first copy wrote on both sides. Nothing left not comparable.
+    expect(result.comparedBy).toMatchObject({ batch: 1, checksum: 1, notComparable: 0 });
+  });
+
   it('stack-owned-kms-key: the preflight refuses before the standby, naming the key, its ARN, the database and the remedy', async () => {
     const result = await rehearse(scenario('stack-owned-kms-key'), { size: TEST_SIZE });
     expect(result.error).toBe('PreflightFailed');
