@@ -55,6 +55,7 @@ import {
   listRequiredOutputs,
   noteFailure,
   serviceRetry,
+  TRANSIENT_RETRY,
   waitLoop,
   type Fields,
   type StepFunctions,
@@ -432,11 +433,14 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
     resultPath: '$.tempSnapshots',
   });
   deletion.next(snapshotTemp).next(loop.start);
-  // delete-stack refuses before it deletes anything (no proof, a version its manifest does not name):
-  // the original is whole, so the migration is undone (phase A) and the original returns to service.
+  // delete-stack refuses before it deletes anything (no proof, a version its manifest does not name),
+  // or fails before it deleted anything and proves it (DeletionNotStarted*: no delete request sent,
+  // every verified version still there): the original is whole, so the migration is undone (phase A)
+  // and the original returns to service. Any other failure may follow a deletion: phase B.
   const refusedNote = sfn.Pass.jsonPath(scope, 'Note the refused deletion', { result: sfn.Result.fromObject({ state: 'Delete the current environment' }), resultPath: '$.failure' });
   refusedNote.next(refused);
-  deletion.addCatch(refusedNote, { errors: ['DeletionRefused'], resultPath: '$.error' });
+  deletion.addRetry({ ...TRANSIENT_RETRY, errors: ['DeletionNotStartedTransient'] });
+  deletion.addCatch(refusedNote, { errors: ['DeletionRefused', 'DeletionNotStarted', 'DeletionNotStartedTransient'], resultPath: '$.error' });
   catchInto([deletion, ...loop.checks], note);
   catchInto([snapshotTemp], noteFailure(scope, 'Snapshot the temporary copy', compensation));
   return deletion;

@@ -5,6 +5,7 @@ import type { DeleteStackEvent } from '../shared/contracts';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { deleteStack } from './core';
+import { deleteReportingProgress } from './deletion-progress';
 
 const cfn = new CloudFormationClient(clientConfig);
 const s3 = new S3Client(s3ClientConfig);
@@ -15,6 +16,6 @@ export const handler = stepHandler(
   (event: DeleteStackEvent) => ({ execution: event.execution, stackName: event.stackName }),
   (event) => {
     logger.info('deleting stack', { reason: event.reason });
-    return deleteStack({ cfn, s3, roleArn: process.env.CFN_ROLE_ARN || undefined }, event);
+    return deleteReportingProgress(deleteStack, { cfn, s3, roleArn: process.env.CFN_ROLE_ARN || undefined }, event);
   },
 );
