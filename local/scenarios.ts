@@ -184,6 +184,16 @@ export const SCENARIOS: Scenario[] = [
     arm: () => undefined,
     expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
+  {
+    name: 'termination-protected',
+    description:
+      "orders-prod has stack termination protection on: DeleteStack would refuse it after the copy, with the instances already in standby, so the preflight refuses before the standby and nothing is touched",
+    input: baseInput,
+    arm: ({ account }) => {
+      void account.cloudformation.operations.UpdateTerminationProtection!({ StackName: SAMPLE_STACK, EnableTerminationProtection: true });
+    },
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
 ];
 
 export function scenario(name: string): Scenario {

@@ -231,6 +231,7 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
       execution: EXECUTION,
       requiredOutputs: sfn.JsonPath.listAt('$.required.outputKeys'),
       deletesStack: true,
+      acceptUncopiedResources: sfn.JsonPath.listAt('$.input.acceptUncopiedResources'),
     }),
     resultSelector: {
       stackName: sfn.JsonPath.stringAt('$.stackName'),
@@ -238,6 +239,7 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
       environmentVersion: sfn.JsonPath.stringAt('$.environmentVersion'),
       autoScalingGroups: sfn.JsonPath.listAt('$.autoScalingGroups'),
       buckets: sfn.JsonPath.listAt('$.buckets'),
+      deletionPlan: sfn.JsonPath.listAt('$.deletionPlan'),
     },
     resultPath: '$.current',
   });
@@ -499,6 +501,7 @@ function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable
       compensation: sfn.JsonPath.objectAt('$.cleanup'),
       inventory: sfn.JsonPath.listAt('$.inventory'),
       snapshotsInUse: sfn.JsonPath.listAt('$.clone2.output.snapshots'),
+      deletionPlan: sfn.JsonPath.listAt('$.current.deletionPlan'),
     }),
     resultPath: '$.notice',
   });
@@ -1038,6 +1041,7 @@ function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.I
       executionArn: sfn.JsonPath.stringAt('$.execution.id'),
       objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
       buckets: sfn.JsonPath.listAt('$.inventory'),
+      deletionPlan: sfn.JsonPath.listAt('$.current.deletionPlan'),
     } satisfies Fields<MigrationOutput>,
   });
   report.next(sfn.Succeed.jsonPath(scope, 'Migration succeeded'));
