@@ -111,7 +111,25 @@ export const TEST_SIZE: SampleSize = { objects: 60, rows: 20, largeObject: true,
  * with a KMS key of its own stack (`AWS::KMS::Key` without a DeletionPolicy, so deleting the stack
  * schedules the key's deletion), or the same key kept by `DeletionPolicy: Retain`.
  */
-export type SampleVariant = 'standard' | 'stack-owned-kms-key' | 'retained-kms-key';
+export type SampleVariant = 'standard' | 'stack-owned-kms-key' | 'retained-kms-key' | 'dynamodb-table';
+
+/** The sample template with a DynamoDB table of sessions: stateful, and not copied by the workflow. */
+export function withDynamoDbTable(template: string): string {
+  const table = [
+    '  # Sessions of the application: data the workflow does not copy.',
+    '  SessionsTable:',
+    '    Type: AWS::DynamoDB::Table',
+    '    Properties:',
+    '      BillingMode: PAY_PER_REQUEST',
+    '      AttributeDefinitions: [{ AttributeName: id, AttributeType: S }]',
+    '      KeySchema: [{ AttributeName: id, KeyType: HASH }]',
+    '',
+    '',
+  ].join('\n');
+  const db = '  OrdersDb:\n    Type: AWS::RDS::DBInstance\n';
+  if (!template.includes(db)) throw new Error('the sample template no longer has the OrdersDb this variant inserts before');
+  return template.replace(db, `${table}${db}`);
+}
 
 /** The sample template with OrdersDb encrypted by a key of the stack (kept on deletion when `retain`). */
 export function withStackKmsKey(template: string, retain: boolean): string {
@@ -170,7 +188,9 @@ export function seedSampleEnvironment(account: SimAccount, size: SampleSize, var
   account.s3.createBucket(ARTIFACTS_BUCKET);
   const grow = (template: string) => withExtraResources(template, size.extraBuckets ?? 0, size.extraDatabases ?? 0);
   const standard = example('environment.yaml');
-  const current = grow(variant === 'standard' ? standard : withStackKmsKey(standard, variant === 'retained-kms-key'));
+  const current = grow(
+    variant === 'standard' ? standard : variant === 'dynamodb-table' ? withDynamoDbTable(standard) : withStackKmsKey(standard, variant === 'retained-kms-key'),
+  );
   const target = grow(example('environment-v1.4.0.yaml'));
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.current, { body: current, contentType: 'application/x-yaml' });
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.target, { body: target, contentType: 'application/x-yaml' });

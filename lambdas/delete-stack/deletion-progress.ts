@@ -1,12 +1,11 @@
 /**
  * How far a deletion got when it failed (issue 10, item 2). Migrate routes a failure of "Delete the
  * current environment" by it: a failure before anything of the original was deleted returns the
- * original to service (phase A, the temporary copy deleted); a failure once its emptying may have
- * started keeps the temporary copy (phase B: it may hold the only complete copy). Routing a partial
+ * original to service (phase A, the temporary copy deleted); a failure once its emptying or its
+ * DeleteStack may have started keeps the temporary copy (phase B: it may hold the only complete copy). Routing a partial
  * deletion to phase A would delete that copy, so "nothing was deleted" is asserted only on proof.
  */
 import { DeleteStackCommand, paginateListStackResources, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DeleteStackEvent, DeleteStackResult, ManifestRef } from '../shared/contracts';
 import { AwsThrottled, AwsUnavailable, DeletionNotStarted, DeletionNotStartedTransient, DeletionRefused, classifyAwsError } from '../shared/errors';
 import { readManifest } from '../shared/manifest';
@@ -19,10 +18,12 @@ import type { DeleteStackDeps } from './core';
  * Only a deletion of a stack this execution did not create (the original: `expectedStackId` given)
  * is told apart; every other failure is thrown as it came.
  *
- * Nothing of the original was deleted when both hold: this invocation sent no DeleteObjects and no
- * DeleteStack (watched on the clients), and every bucket of the stack still lists every version its
- * verified manifest names (an earlier attempt, retried after a throttle or a crash, may have emptied
- * part of a bucket before failing). Then the failure is thrown as DeletionRefused (kept),
+ * Nothing of the original was deleted when both hold: this invocation sent no DeleteStack (watched on
+ * the client: a request whose answer was lost may have been accepted), and the stack is not being
+ * deleted and every one of its buckets still lists every version its verified manifest names. The
+ * listing, not the requests sent, decides for the emptying: a DeleteObjects refused as a whole (MFA
+ * delete) deleted nothing, one refused key by key may have deleted the rest, and an earlier attempt,
+ * retried after a throttle or a crash, may have emptied part of a bucket before failing. Then the failure is thrown as DeletionRefused (kept),
  * DeletionNotStartedTransient (a throttle or an outage: retried by the state machine) or
  * DeletionNotStarted (anything else), each saying that nothing was deleted. Otherwise, or when the
  * proof itself cannot be read, the error is thrown as it came, its message saying that the deletion
@@ -33,16 +34,16 @@ export async function deleteReportingProgress(
   deps: DeleteStackDeps,
   event: DeleteStackEvent,
 ): Promise<DeleteStackResult> {
-  const sent = { deletion: false };
+  const sent = { deleteStack: false };
   try {
-    return await deleteStack({ ...deps, cfn: watched(deps.cfn, sent), s3: watched(deps.s3, sent) }, event);
+    return await deleteStack({ ...deps, cfn: watched(deps.cfn, sent) }, event);
   } catch (err) {
     const named = classifyAwsError(err);
     if (event.expectedStackId === undefined) throw named;
-    if (sent.deletion) throw annotated(named, `the deletion of ${event.stackName} had started: object versions of its buckets may already be deleted`);
+    if (sent.deleteStack) throw annotated(named, `DeleteStack of ${event.stackName} was requested: its deletion may have started`);
     const unproven = await whyNotProvenIntact(deps, event).catch((e: unknown) => `its buckets could not be compared with their verified manifests (${classifyAwsError(e).message})`);
     if (unproven !== undefined) throw annotated(named, `the deletion of ${event.stackName} may have started: ${unproven}`);
-    const nothing = `nothing of stack ${event.stackName} was deleted (no delete request was sent, and its buckets still hold every version their verified manifests name)`;
+    const nothing = `nothing of stack ${event.stackName} was deleted (DeleteStack was not requested, and its buckets still hold every version their verified manifests name)`;
     if (named instanceof DeletionRefused) throw annotated(named, nothing);
     const message = `${nothing}: ${named.name}: ${named.message}`;
     if (named instanceof AwsThrottled || named instanceof AwsUnavailable) throw new DeletionNotStartedTransient(message);
@@ -50,14 +51,14 @@ export async function deleteReportingProgress(
   }
 }
 
-/** The client, with every DeleteObjects and DeleteStack it sends recorded before it leaves. */
-function watched<C extends CloudFormationClient | S3Client>(client: C, sent: { deletion: boolean }): C {
+/** The client, with every DeleteStack it sends recorded before it leaves. */
+function watched(client: CloudFormationClient, sent: { deleteStack: boolean }): CloudFormationClient {
   return new Proxy(client, {
     get(target, property, receiver) {
       if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
       return (command: unknown, ...rest: unknown[]) => {
-        // Recorded before sending: a request whose answer is lost may still have deleted.
-        if (command instanceof DeleteObjectsCommand || command instanceof DeleteStackCommand) sent.deletion = true;
+        // Recorded before sending: a request whose answer is lost may still have been accepted.
+        if (command instanceof DeleteStackCommand) sent.deleteStack = true;
         return (target.send as (c: unknown, ...r: unknown[]) => Promise<unknown>)(command, ...rest);
       };
     },

@@ -817,6 +817,17 @@ export class S3Sim implements SimService {
     return { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', ...(retention ? { Rule: { DefaultRetention: { Mode: retention.mode, Days: retention.days } } } : {}) } };
   }
 
+  /**
+   * Object Lock on an existing versioned bucket with a default retention, as PutObjectLockConfiguration
+   * allows (S3 user guide, "Configuring S3 Object Lock"); the retention applies to versions already
+   * there from their last-modified time here (in S3 only to new versions: stricter, never kinder).
+   */
+  setObjectLock(name: string, defaultRetention: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number }): void {
+    const bucket = this.bucket(name);
+    if (bucket.versioning !== 'Enabled') throw err('InvalidBucketState', 'Versioning must be Enabled on the bucket to apply a Object Lock configuration', 409);
+    bucket.objectLock = { defaultRetention };
+  }
+
   /** MFA delete on or off, as the root user's PutBucketVersioning with MFADelete does (seeding scenarios). */
   setMfaDelete(name: string, enabled: boolean): void {
     this.bucket(name).mfaDelete = enabled;
