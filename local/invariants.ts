@@ -193,7 +193,11 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
   // named: a refusal before any deletion returns it to service (invariant 9), never leaves it in standby.
   const original = account.cloudformation.stackById(baseline.stackId);
   const originalLive = !!original && !original.status.startsWith('DELETE_');
-  const originalWhole = originalLive && sameData(baseline.data, environmentData(account, baseline.stackName)).equal;
+  // Unless the workflow said it could not tell: delete-stack could not prove nothing was deleted (its
+  // proof unreadable: throttled, denied) and says the deletion "may have started"; keeping the copy
+  // is then the safe choice, and the error says why.
+  const undetermined = /deletion (of \S+ )?may have started/.test(`${execution.cause ?? ''}\n${notifications.at(-1)?.message ?? ''}`);
+  const originalWhole = originalLive && !undetermined && sameData(baseline.data, environmentData(account, baseline.stackName)).equal;
   if (originalWhole && survivor !== baseline.stackName) {
     violations.push(`${baseline.stackName} still holds all of its data (nothing of it was deleted), yet ${survivor ?? 'no stack'} is named as holding the data`);
   }
