@@ -185,6 +185,12 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
         { why: 'check each database is available and not Aurora, and read its KMS key', statement: allow(['rds:DescribeDBInstances'], arns.databases) },
         { why: "read each bucket's default encryption key (a key of the stack it is deleted with?)", statement: allow(['s3:GetEncryptionConfiguration'], arns.buckets) },
         {
+          why: 'deletion preflight: Object Lock and MFA delete would stop the emptying of a bucket half-way',
+          statement: allow(['s3:GetBucketObjectLockConfiguration', 's3:GetBucketVersioning'], arns.buckets),
+        },
+        // DescribeAccountAttributes has no resource-level permission (Service Authorization Reference, Amazon RDS).
+        { why: 'deletion preflight: room in the manual DB snapshot quota for both clones', statement: allow(['rds:DescribeAccountAttributes'], ['*']) },
+        {
           // DescribeKey authorizes on the key an alias resolves to; environment keys are unknown here.
           why: "resolve a bucket's key alias to its key (DescribeKey reads metadata only: no cryptographic use)",
           statement: allow(['kms:DescribeKey'], [`arn:${scope.partition}:kms:${scope.region}:${scope.account}:key/*`]),

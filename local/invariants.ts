@@ -190,11 +190,22 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
 
   // 3. If the original environment still exists and is named as holding the data, it is available
   // again. Once its deletion may have started, the temporary copy is named instead and the original,
-  // possibly emptied, is left out of service (the notification says so).
+  // possibly emptied, is left out of service (the notification says so). But an original that still
+  // holds every row and object it had (nothing of it was deleted) must be back in service whoever is
+  // named: a refusal before any deletion returns it to service (invariant 9), never leaves it in standby.
   const original = account.cloudformation.stackById(baseline.stackId);
+  const originalLive = !!original && !original.status.startsWith('DELETE_');
+  // Unless the workflow said it could not tell: delete-stack could not prove nothing was deleted (its
+  // proof unreadable: throttled, denied) and says the deletion "may have started"; keeping the copy
+  // is then the safe choice, and the error says why.
+  const undetermined = /deletion (of \S+ )?may have started/.test(`${execution.cause ?? ''}\n${notifications.at(-1)?.message ?? ''}`);
+  const originalWhole = originalLive && !undetermined && sameData(baseline.data, environmentData(account, baseline.stackName)).equal;
+  if (originalWhole && survivor !== baseline.stackName) {
+    violations.push(`${baseline.stackName} still holds all of its data (nothing of it was deleted), yet ${survivor ?? 'no stack'} is named as holding the data`);
+  }
   // What could not be put back (the Auto Scaling API refusing past every retry) must be listed as left to do.
   const serviceLeftToDo = !!facts.standbyExitMayFail && leftToDo.some((line) => line.includes(`instances of ${baseline.stackName}`) && line.includes('back in service'));
-  if (original && !original.status.startsWith('DELETE_') && survivor === baseline.stackName && !serviceLeftToDo) {
+  if (originalLive && (survivor === baseline.stackName || originalWhole) && !serviceLeftToDo) {
     const now = groupsOf(account, baseline.stackName);
     for (const before of baseline.groups) {
       const after = now.find((g) => g.logicalId === before.logicalId);

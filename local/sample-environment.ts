@@ -117,7 +117,7 @@ export const TEST_SIZE: SampleSize = { objects: 60, rows: 20, largeObject: true,
  * with a KMS key of its own stack (`AWS::KMS::Key` without a DeletionPolicy, so deleting the stack
  * schedules the key's deletion), or the same key kept by `DeletionPolicy: Retain`.
  */
-export type SampleVariant = 'standard' | 'stack-owned-kms-key' | 'retained-kms-key' | 'noecho-parameter' | 'large-template';
+export type SampleVariant = 'standard' | 'stack-owned-kms-key' | 'retained-kms-key' | 'noecho-parameter' | 'large-template' | 'dynamodb-table';
 
 /**
  * Variant `noecho-parameter` (issue 10 item 4): both templates declare `ApiToken`, NoEcho and without
@@ -157,6 +157,24 @@ export function withLargeMetadata(template: string, atLeast = LARGE_TEMPLATE_BYT
   }
   body = template.replace(resources, `${lines.join('\n')}\n${resources}`);
   return body;
+}
+
+/** The sample template with a DynamoDB table of sessions: stateful, and not copied by the workflow. */
+export function withDynamoDbTable(template: string): string {
+  const table = [
+    '  # Sessions of the application: data the workflow does not copy.',
+    '  SessionsTable:',
+    '    Type: AWS::DynamoDB::Table',
+    '    Properties:',
+    '      BillingMode: PAY_PER_REQUEST',
+    '      AttributeDefinitions: [{ AttributeName: id, AttributeType: S }]',
+    '      KeySchema: [{ AttributeName: id, KeyType: HASH }]',
+    '',
+    '',
+  ].join('\n');
+  const db = '  OrdersDb:\n    Type: AWS::RDS::DBInstance\n';
+  if (!template.includes(db)) throw new Error('the sample template no longer has the OrdersDb this variant inserts before');
+  return template.replace(db, `${table}${db}`);
 }
 
 /** The sample template with OrdersDb encrypted by a key of the stack (kept on deletion when `retain`). */
@@ -219,7 +237,7 @@ export function seedSampleEnvironment(account: SimAccount, size: SampleSize, var
   const kmsVariant = variant === 'stack-owned-kms-key' || variant === 'retained-kms-key';
   // The noecho and large variants change both versions alike (an environment keeps its parameters and size).
   const both = (t: string) => (variant === 'noecho-parameter' ? withNoEchoParameter(t) : variant === 'large-template' ? withLargeMetadata(t) : t);
-  const current = both(grow(kmsVariant ? withStackKmsKey(standard, variant === 'retained-kms-key') : standard));
+  const current = both(grow(variant === 'dynamodb-table' ? withDynamoDbTable(standard) : kmsVariant ? withStackKmsKey(standard, variant === 'retained-kms-key') : standard));
   const target = both(grow(example('environment-v1.4.0.yaml')));
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.current, { body: current, contentType: 'application/x-yaml' });
   account.s3.putObjectDirect(ARTIFACTS_BUCKET, TEMPLATE_KEYS.target, { body: target, contentType: 'application/x-yaml' });

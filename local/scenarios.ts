@@ -205,6 +205,61 @@ export const SCENARIOS: Scenario[] = [
     arm: () => undefined,
     expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
+  {
+    name: 'termination-protected',
+    description:
+      "orders-prod has stack termination protection on: DeleteStack would refuse it after the copy, with the instances already in standby, so the preflight refuses before the standby and nothing is touched",
+    input: baseInput,
+    arm: ({ account }) => {
+      void account.cloudformation.operations.UpdateTerminationProtection!({ StackName: SAMPLE_STACK, EnableTerminationProtection: true });
+    },
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'deletion-protected',
+    description:
+      "orders-prod's database has RDS deletion protection: CloudFormation's deletion would fail on it after the buckets were emptied, so the preflight refuses before the standby and nothing is touched",
+    input: baseInput,
+    arm: ({ account }) => account.rds.setDeletionProtection(physicalIdOf(account, 'OrdersDb'), true),
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'object-locked',
+    description: "orders-prod's UploadsBucket has S3 Object Lock: its locked versions could never be emptied, so the preflight refuses before the standby and nothing is touched",
+    input: baseInput,
+    arm: ({ account }) => account.s3.setObjectLock(physicalIdOf(account, 'UploadsBucket'), { mode: 'COMPLIANCE', days: 365 }),
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'mfa-delete',
+    description: "orders-prod's UploadsBucket has MFA delete: only the root user could empty it, so the preflight refuses before the standby and nothing is touched",
+    input: baseInput,
+    arm: ({ account }) => account.s3.setMfaDelete(physicalIdOf(account, 'UploadsBucket'), true),
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'snapshot-quota-full',
+    description: 'the account has room for one more manual DB snapshot, the migration needs two: the preflight refuses before the standby and nothing is touched',
+    input: baseInput,
+    arm: ({ account }) => void (account.rds.manualSnapshotQuota = 1),
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'uncopied-table',
+    description: 'orders-prod holds a DynamoDB table the workflow does not copy: the preflight refuses before the standby, naming it and the option that accepts it',
+    input: baseInput,
+    variant: 'dynamodb-table',
+    arm: () => undefined,
+    expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'uncopied-table-accepted',
+    description: 'the same table, accepted with acceptUncopiedResources: the migration succeeds and names the table, not copied, in its output and notification',
+    input: { ...baseInput, acceptUncopiedResources: ['SessionsTable'] },
+    variant: 'dynamodb-table',
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
+  },
 ];
 
 /** A 1.5.0 template for migrate-three-times: the 1.4.0 one, described as 1.5.0. */
@@ -305,6 +360,12 @@ SCENARIOS.push(
     expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
 );
+
+function physicalIdOf(account: SimAccount, logicalId: string): string {
+  const r = account.cloudformation.resourcesOf(SAMPLE_STACK).find((x) => x.logicalId === logicalId);
+  if (!r) throw new Error(`The sample environment has no ${logicalId}`);
+  return r.physicalId;
+}
 
 export function scenario(name: string): Scenario {
   const found = SCENARIOS.find((s) => s.name === name);

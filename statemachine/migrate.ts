@@ -56,6 +56,7 @@ import {
   listRequiredOutputs,
   noteFailure,
   serviceRetry,
+  TRANSIENT_RETRY,
   waitLoop,
   type Fields,
   type StepFunctions,
@@ -233,6 +234,7 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
       deletesStack: true,
       // The new template and the parameters both clones will be created with, checked before the standby.
       newTemplate: sfn.JsonPath.objectAt('$.input'),
+      acceptUncopiedResources: sfn.JsonPath.listAt('$.input.acceptUncopiedResources'),
     }),
     resultSelector: {
       stackName: sfn.JsonPath.stringAt('$.stackName'),
@@ -240,6 +242,7 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
       environmentVersion: sfn.JsonPath.stringAt('$.environmentVersion'),
       autoScalingGroups: sfn.JsonPath.listAt('$.autoScalingGroups'),
       buckets: sfn.JsonPath.listAt('$.buckets'),
+      deletionPlan: sfn.JsonPath.listAt('$.deletionPlan'),
     },
     resultPath: '$.current',
   });
@@ -450,7 +453,10 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
   // the original is whole, so the migration is undone (phase A) and the original returns to service.
   const refusedNote = sfn.Pass.jsonPath(scope, 'Note the refused deletion', { result: sfn.Result.fromObject({ state: 'Delete the current environment' }), resultPath: '$.failure' });
   refusedNote.next(refused);
-  deletion.call.addCatch(refusedNote, { errors: ['DeletionRefused'], resultPath: '$.error' });
+  // A failure before anything was deleted, proven (DeletionNotStarted*: no delete request sent, every
+  // verified version still there), is undone the same way; any other failure may follow a deletion: phase B.
+  deletion.call.addRetry({ ...TRANSIENT_RETRY, errors: ['DeletionNotStartedTransient'] });
+  deletion.call.addCatch(refusedNote, { errors: ['DeletionRefused', 'DeletionNotStarted', 'DeletionNotStartedTransient'], resultPath: '$.error' });
   catchInto([deletion.call, ...loop.checks], note);
   catchInto([snapshotTemp], noteFailure(scope, 'Snapshot the temporary copy', compensation));
   return deletion.start;
@@ -510,6 +516,7 @@ function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable
       compensation: sfn.JsonPath.objectAt('$.cleanup'),
       inventory: sfn.JsonPath.listAt('$.inventory'),
       snapshotsInUse: sfn.JsonPath.listAt('$.clone2.output.snapshots'),
+      deletionPlan: sfn.JsonPath.listAt('$.current.deletionPlan'),
     }),
     resultPath: '$.notice',
   });
@@ -1060,6 +1067,7 @@ function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.I
       executionArn: sfn.JsonPath.stringAt('$.execution.id'),
       objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
       buckets: sfn.JsonPath.listAt('$.inventory'),
+      deletionPlan: sfn.JsonPath.listAt('$.current.deletionPlan'),
     } satisfies Fields<MigrationOutput>,
   });
   report.next(sfn.Succeed.jsonPath(scope, 'Migration succeeded'));

@@ -305,6 +305,7 @@ function whyLines(e: ComposeNotificationEvent, cause: string | undefined): strin
   }
   if (e.statistics) out.push(...statisticsLines(e.statistics, e.outcome === 'SUCCEEDED'));
   out.push(...notCarriedLines(e));
+  out.push(...deletionPlanLines(e));
   const buckets = (e.verification ?? []).filter((v) => e.outcome === 'SUCCEEDED' || v.status === 'MISMATCH');
   if (buckets.length > 0) out.push(...bucketLines(buckets));
   return out;
@@ -320,6 +321,18 @@ function notCarriedLines(e: ComposeNotificationEvent): string[] {
       .slice(0, MAX_BUCKETS)
       .map((b) => `  ${b.bucket.logicalId} (${b.bucket.bucketName}): ${b.counts.noncurrentVersions} noncurrent version(s) and ${b.counts.deleteMarkers} delete marker(s) were not copied`),
     ...(dropped.length > MAX_BUCKETS ? [`  ... and ${dropped.length - MAX_BUCKETS} more buckets`] : []),
+  ];
+}
+
+/** What the original's deletion left behind, snapshotted or did not copy (the preflight's plan): said, never silent. */
+function deletionPlanLines(e: ComposeNotificationEvent): string[] {
+  const plan = e.deletionPlan ?? [];
+  if (plan.length === 0) return [];
+  const titles = { NOT_COPIED: 'NOT COPIED', RETAINED: 'left behind', FINAL_SNAPSHOT: 'final snapshot' } as const;
+  return [
+    'Beyond the copy, the deletion of the original:',
+    ...plan.slice(0, MAX_BUCKETS).map((p) => `  ${titles[p.kind]}: ${p.logicalId} (${p.resourceType}, ${p.physicalId}): ${p.fate}`),
+    ...(plan.length > MAX_BUCKETS ? [`  ... and ${plan.length - MAX_BUCKETS} more resources`] : []),
   ];
 }
 
@@ -408,6 +421,7 @@ function detailsOf(e: ComposeNotificationEvent, cause: string | undefined, url: 
     })),
     bucketCount: (e.verification ?? []).length,
     notCarried: (e.inventory ?? []).filter((b) => b.notCarried > 0).slice(0, MAX_BUCKETS).map((b) => ({ bucketName: b.bucket.bucketName, noncurrentVersions: b.counts.noncurrentVersions, deleteMarkers: b.counts.deleteMarkers })),
+    deletionPlan: (e.deletionPlan ?? []).slice(0, MAX_BUCKETS).map((p) => ({ kind: p.kind, logicalId: p.logicalId, resourceType: p.resourceType, physicalId: p.physicalId })),
     cleanedUp: items(e.cleanedUp, maxItems, itemChars),
     cleanedUpCount: e.cleanedUp.length,
     leftToDo: items(e.leftToDo, maxItems, itemChars),

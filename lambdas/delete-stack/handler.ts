@@ -6,6 +6,7 @@ import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { DELETE_SAFETY_MARGIN_MS } from '../steps';
 import { deleteStack } from './core';
+import { deleteReportingProgress } from './deletion-progress';
 
 const cfn = new CloudFormationClient(clientConfig);
 const s3 = new S3Client(s3ClientConfig);
@@ -16,6 +17,7 @@ export const handler = stepHandler(
   (event: DeleteStackEvent) => ({ execution: event.execution, stackName: event.stackName }),
   (event, remainingMs) => {
     logger.info('deleting stack', { reason: event.reason, invocation: (event.continuation?.invocations ?? 0) + 1, phase: event.continuation?.phase });
-    return deleteStack({ cfn, s3, roleArn: process.env.CFN_ROLE_ARN || undefined }, event, remainingMs, { safetyMarginMs: DELETE_SAFETY_MARGIN_MS });
+    // A failure says how far the deletion got (phase A or B in Migrate): deletion-progress.ts.
+    return deleteReportingProgress((deps, e) => deleteStack(deps, e, remainingMs, { safetyMarginMs: DELETE_SAFETY_MARGIN_MS }), { cfn, s3, roleArn: process.env.CFN_ROLE_ARN || undefined }, event);
   },
 );

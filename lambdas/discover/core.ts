@@ -13,6 +13,7 @@ import { PreflightFailed } from '../shared/errors';
 import { describeStack } from '../shared/stacks';
 import { parseTemplate, type CfnTemplate } from '../shared/cfn-template';
 import { newTemplateProblems } from './new-template';
+import { deletionPreflight } from './deletion-preflight';
 
 export interface DiscoverClients {
   cfn: CloudFormationClient;
@@ -134,6 +135,9 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
     const doomed = keyResources.filter((k) => !retainedByTemplate(template, k.logicalId));
     if (doomed.length) problems.push(...(await doomedKeyProblems(clients, stackName, stack.StackId ?? '', doomed, dbInstances, dbKeys, buckets)));
   }
+  // Everything that would make the stack's deletion fail half-way, or leave data behind silently.
+  const deletion = event.deletesStack ? await deletionPreflight(clients, { stack, template, resources, accepted: event.acceptUncopiedResources ?? [] }) : undefined;
+  problems.push(...(deletion?.problems ?? []));
 
   let bucketPairs: BucketPair[] | undefined;
   if (event.pairWith) {
@@ -166,6 +170,7 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
     // An SSM-typed parameter holds the SSM key; its value is the resolved one.
     environmentVersion: versionParameter?.ResolvedValue ?? versionParameter?.ParameterValue ?? '',
     ...(bucketPairs ? { bucketPairs } : {}),
+    ...(deletion ? { deletionPlan: deletion.plan } : {}),
   };
 }
 

@@ -122,6 +122,16 @@ export const MigrationInputSchema = z.strictObject({
    * counted by the preflight and not carried).
    */
   objectVersions: z._default(z.enum(['all', 'current']), 'all'),
+  /**
+   * Logical IDs of stateful resources of the stack the workflow does not copy (a DynamoDB table, an EFS
+   * file system, an Aurora cluster...) that may be migrated WITHOUT their data: the new environment gets
+   * new, empty ones. Any such resource not listed here fails the preflight; the listed ones are named in
+   * the output (`deletionPlan`) and the success notification.
+   */
+  acceptUncopiedResources: z._default(
+    z.array(matching(/^[A-Za-z0-9]{1,255}$/, 'must be a CloudFormation logical ID (letters and digits)')).check(z.maxLength(200, 'at most 200 logical IDs')),
+    [],
+  ),
 });
 
 /** What the caller writes (defaults optional). */
@@ -285,9 +295,28 @@ export interface DiscoverEvent {
    * the standby, that both clones can be created from what the input gives (lambdas/discover/new-template.ts).
    */
   newTemplate?: NewTemplateCheck;
+  /** With `deletesStack`: uncopied stateful resources the input accepts to leave behind (MigrationInput.acceptUncopiedResources). */
+  acceptUncopiedResources?: string[];
 }
 /** What the new-template preflight reads of the migration input. */
 export type NewTemplateCheck = Pick<MigrationInput, 'targetVersion' | 'templateUrl' | 'parameters' | 'secretParameters'>;
+
+/**
+ * What deleting the current stack does to one of its resources beyond the copy, as the preflight
+ * finds it (lambdas/discover/deletion-preflight.ts): RETAINED (DeletionPolicy Retain: left behind with
+ * its data, not deleted), FINAL_SNAPSHOT (DeletionPolicy Snapshot: CloudFormation takes a final
+ * snapshot, then deletes it), NOT_COPIED (a stateful resource the workflow does not copy, accepted by
+ * acceptUncopiedResources: the new environment starts without its data).
+ */
+export interface DeletionPlanItem {
+  kind: 'RETAINED' | 'FINAL_SNAPSHOT' | 'NOT_COPIED';
+  logicalId: string;
+  resourceType: string;
+  physicalId: string;
+  /** What happens to it, in words. */
+  fate: string;
+}
+
 export interface Discovery {
   stackName: string;
   stackId: string;
@@ -304,6 +333,8 @@ export interface Discovery {
   environmentVersion: string;
   /** Present when `pairWith` was given: each source bucket with its destination partner. */
   bucketPairs?: BucketPair[];
+  /** Present with `deletesStack`: what deleting the stack does beyond the copy (empty when nothing). */
+  deletionPlan?: DeletionPlanItem[];
 }
 
 /** standby-enter / standby-exit / standby-status operate on the current stack's groups. */
@@ -927,6 +958,8 @@ export interface ComposeNotificationEvent {
   inventory?: BucketInventory[];
   /** On success: the snapshots the new stack's `<LogicalId>SnapshotIdentifier` parameters name, kept by the clean-up. */
   snapshotsInUse?: SnapshotRef[];
+  /** On success: what the original's deletion left behind, snapshotted or did not copy (the preflight's plan). */
+  deletionPlan?: DeletionPlanItem[];
 }
 export interface ComposeNotificationResult {
   subject: string;
@@ -958,6 +991,8 @@ export interface MigrationOutput {
   objectVersions: 'all' | 'current';
   /** The original's buckets as the preflight counted them; `notCarried` > 0 only with objectVersions `current`. */
   buckets: BucketInventory[];
+  /** What the original's deletion left behind (Retain), snapshotted (Snapshot) or did not copy (acceptUncopiedResources). */
+  deletionPlan: DeletionPlanItem[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -51,6 +51,20 @@ export class DeletionInterrupted extends MigratorError {
   override readonly name = 'DeletionInterrupted';
 }
 
+/**
+ * Deleting the original failed before anything of it was deleted (no delete request sent, every
+ * verified version still in its buckets): Migrate returns the original to service (phase A). The
+ * message names the failure underneath. Never retried.
+ */
+export class DeletionNotStarted extends MigratorError {
+  override readonly name = 'DeletionNotStarted';
+}
+
+/** DeletionNotStarted for a throttle or an outage: retried by the state machine like them, then phase A. */
+export class DeletionNotStartedTransient extends MigratorError {
+  override readonly name = 'DeletionNotStartedTransient';
+}
+
 /** Instances of ours are still moving into Standby, so they cannot be moved back yet (ExitStandby
  *  accepts only instances in Standby). Transient: the state machine retries it with a delay. */
 export class StandbyInTransition extends MigratorError {

@@ -17,6 +17,7 @@ import { BACKOFF } from '../../lambdas/shared/wait';
 import { type ArmContext, FAULT_INPUT, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, isRunning, isStandbyExit, keyOf, outsideState, runFaulted } from './runner';
 import { taskHooks } from './state-context';
 import { LATE_WRITE_ROUTES } from './late-writes';
+import { DELETION_ROUTES } from './deletion-routes';
 
 export const FAULT_KINDS = ['aws-error', 'throttle', 'timeout', 'silent-loss', 'crash'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -259,6 +260,7 @@ export const ROUTES: Route[] = [
     },
   },
   ...LATE_WRITE_ROUTES,
+  ...DELETION_ROUTES,
   {
     name: 'lock-held',
     description: 'another execution holds the lock: MIGRATION_IN_PROGRESS',

@@ -315,6 +315,7 @@ export class CloudFormationSim implements SimService {
       DeleteStack: (i) => this.deleteStackOp(i),
       UpdateStack: (i) => this.updateStackOp(i),
       ListStacks: (i) => this.listStacks(i),
+      UpdateTerminationProtection: (i) => this.updateTerminationProtection(i),
     };
   }
 
@@ -539,12 +540,29 @@ export class CloudFormationSim implements SimService {
     if (input.RetainResources?.length && status !== 'DELETE_FAILED') {
       throw validation(`Invalid operation on stack [${stack.id}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state`);
     }
+    // "If a user attempts to delete a stack with termination protection enabled, the operation fails and
+    // the stack remains unchanged" (API_UpdateTerminationProtection); the error, as AWS words it, is the
+    // ValidationError below (quoted in floci-io/floci#1692, rackspace/runway#199).
     if (stack.terminationProtection && status !== 'DELETE_COMPLETE') {
       throw validation(`Stack [${stack.name}] cannot be deleted while TerminationProtection is enabled`);
     }
     if (input.ClientRequestToken !== undefined) stack.deleteTokens.add(input.ClientRequestToken);
     this.deleteStack(stack, input.RetainResources ?? [], input.ClientRequestToken);
     return {};
+  }
+
+  /**
+   * UpdateTerminationProtection (API_UpdateTerminationProtection): turns the protection on or off; while
+   * it is on, DeleteStack fails with "Stack [<name>] cannot be deleted while TerminationProtection is
+   * enabled" (ValidationError, 400: the error AWS returns, quoted in floci-io/floci#1692 and
+   * rackspace/runway#199) and the stack stays as it is.
+   */
+  private updateTerminationProtection(raw: OpInput): { StackId: string } {
+    const input = raw as unknown as { StackName?: string; EnableTerminationProtection?: boolean };
+    if (typeof input.EnableTerminationProtection !== 'boolean') throw validation('EnableTerminationProtection must be specified');
+    const stack = this.resolve(String(input.StackName ?? ''));
+    stack.terminationProtection = input.EnableTerminationProtection;
+    return { StackId: stack.id };
   }
 
   private listStacks(raw: OpInput): Omit<ListStacksCommandOutput, '$metadata'> {
@@ -1125,7 +1143,13 @@ export class CloudFormationSim implements SimService {
           | undefined;
         const kms = rule?.ServerSideEncryptionByDefault?.SSEAlgorithm?.startsWith('aws:kms') ? (rule.ServerSideEncryptionByDefault.KMSMasterKeyID ?? 'alias/aws/s3') : undefined;
         const tags = Object.fromEntries([...this.propagatedTags(stack, r.logicalId), ...tagList(p.Tags)].map((t) => [t.Key, t.Value]));
-        this.account.s3.createBucket(name, { tags, versioning, ...(kms ? { kmsKeyId: kms } : {}) });
+        // ObjectLockEnabled / ObjectLockConfiguration.Rule.DefaultRetention (AWS::S3::Bucket reference).
+        const lock = p.ObjectLockEnabled === true || p.ObjectLockEnabled === 'true';
+        const retention = (p.ObjectLockConfiguration as { Rule?: { DefaultRetention?: { Mode?: string; Days?: unknown; Years?: unknown } } } | undefined)?.Rule?.DefaultRetention;
+        const objectLock = lock
+          ? { ...(retention ? { defaultRetention: { mode: retention.Mode === 'COMPLIANCE' ? ('COMPLIANCE' as const) : ('GOVERNANCE' as const), days: num(retention.Days, 0) || num(retention.Years, 0) * 365 } } : {}) }
+          : undefined;
+        this.account.s3.createBucket(name, { tags, versioning, ...(kms ? { kmsKeyId: kms } : {}), ...(objectLock ? { objectLock } : {}) });
         r.physicalId = name;
         r.attributes = {
           Arn: `arn:aws:s3:::${name}`,
@@ -1146,6 +1170,8 @@ export class CloudFormationSim implements SimService {
           readyAt: end,
           stackName: stack.name,
           ...(str(p.DBInstanceClass) ? { instanceClass: str(p.DBInstanceClass) as string } : {}),
+          // DeletionProtection (AWS::RDS::DBInstance): the stack's deletion then fails on this instance.
+          ...(p.DeletionProtection === true || p.DeletionProtection === 'true' ? { deletionProtection: true } : {}),
         };
         // "If you enable the StorageEncrypted property but don't specify this property, AWS
         // CloudFormation uses the default KMS key" (AWS::RDS::DBInstance, KmsKeyId). A restore ignores

@@ -61,6 +61,8 @@ interface InstanceRecord {
   /** The stack whose template created it (for the restoreDropsRows fault's filter). */
   stackName?: string;
   restoredFrom?: string;
+  /** DeletionProtection: DeleteDBInstance refuses the instance while it is on. */
+  deletionProtection?: boolean;
 }
 
 interface SnapshotRecord {
@@ -129,10 +131,14 @@ export interface CreateInstanceOptions {
   stackName?: string;
   /** Storage encrypted with this KMS key (key ID, key ARN, alias name or alias ARN); undefined: not encrypted. */
   kmsKeyId?: string;
+  /** DeletionProtection (AWS::RDS::DBInstance property of that name). */
+  deletionProtection?: boolean;
 }
 
 export interface RestoreOptions {
   identifier: string;
+  /** DeletionProtection of the restored instance (not inherited from the snapshot). */
+  deletionProtection?: boolean;
   snapshotIdentifier: string;
   /** Restored instances get at least the snapshot's storage (RDS cannot restore onto less). */
   allocatedStorage?: number;
@@ -194,6 +200,11 @@ export class RdsSim implements SimService {
   readonly operations: Record<string, OpHandler>;
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly snapshots = new Map<string, SnapshotRecord>();
+  /**
+   * The account's "Manual DB instance snapshots" quota: 100 by default (RDS user guide, "Quotas in
+   * Amazon RDS"), raised on request. DescribeAccountAttributes reports it as ManualSnapshots.
+   */
+  manualSnapshotQuota = 100;
   private readonly ids = new IdSource('rds');
   /** RDS endpoints look like `<id>.<12 chars fixed per account and region>.<region>.rds.amazonaws.com`. */
   private readonly endpointInfix: string;
@@ -208,6 +219,7 @@ export class RdsSim implements SimService {
       AddTagsToResource: (i) => this.addTagsToResource(i),
       RemoveTagsFromResource: (i) => this.removeTagsFromResource(i),
       ListTagsForResource: (i) => this.listTagsForResource(i),
+      DescribeAccountAttributes: () => this.describeAccountAttributes(),
     };
   }
 
@@ -235,6 +247,21 @@ export class RdsSim implements SimService {
     }
     const snapshot = this.takeSnapshot(instance, snapshotId, input.Tags ?? []);
     return { DBSnapshot: this.toDbSnapshot(snapshot) };
+  }
+
+  /**
+   * DescribeAccountAttributes: "Amazon RDS quotas for the account ... the quota name, current usage
+   * toward that quota, and the quota's maximum value" (RDS API reference, DescribeAccountAttributes);
+   * ManualSnapshots counts the manual DB instance snapshots.
+   */
+  private describeAccountAttributes(): { AccountQuotas: { AccountQuotaName: string; Used: number; Max: number }[] } {
+    this.purgeDeleted();
+    return {
+      AccountQuotas: [
+        { AccountQuotaName: 'DBInstances', Used: this.instances.size, Max: 40 },
+        { AccountQuotaName: 'ManualSnapshots', Used: [...this.snapshots.values()].filter((x) => x.type === 'manual').length, Max: this.manualSnapshotQuota },
+      ],
+    };
   }
 
   private describeDbSnapshots(raw: OpInput): Omit<DescribeDBSnapshotsCommandOutput, '$metadata'> {
@@ -372,6 +399,7 @@ export class RdsSim implements SimService {
       tags: (options.tags ?? []).map((t) => ({ ...t })),
       ...(options.stackName ? { stackName: options.stackName } : {}),
       ...(kmsKeyArn ? { kmsKeyId: kmsKeyArn } : {}),
+      ...(options.deletionProtection ? { deletionProtection: true } : {}),
     };
     this.instances.set(identifier, record);
     return this.view(record);
@@ -405,6 +433,7 @@ export class RdsSim implements SimService {
       readyAt: options.readyAt ?? this.account.now() + this.restoreSeconds(allocatedStorage) * 1000,
       ...(options.stackName ? { stackName: options.stackName } : {}),
       ...(snapshot.kmsKeyId ? { kmsKeyId: snapshot.kmsKeyId } : {}),
+      ...(options.deletionProtection ? { deletionProtection: true } : {}),
     });
     const record = this.instances.get(view.identifier);
     if (record) record.restoredFrom = snapshot.identifier;
@@ -419,6 +448,13 @@ export class RdsSim implements SimService {
   deleteInstance(identifier: string, options: { finalSnapshotIdentifier?: string; deleteSeconds?: number } = {}): void {
     const record = this.requireInstance(identifier);
     if (record.deleteStartedAt !== undefined) return;
+    // "The database can't be deleted when deletion protection is enabled" (ModifyDBInstance,
+    // DeletionProtection); DeleteDBInstance answers InvalidParameterCombination "Cannot delete protected
+    // DB Instance, please disable deletion protection and try again." (quoted in
+    // hashicorp/terraform-provider-aws#26233), and a stack deleting it ends DELETE_FAILED.
+    if (record.deletionProtection) {
+      throw new SimServiceError('InvalidParameterCombination', 'Cannot delete protected DB Instance, please disable deletion protection and try again.', 400);
+    }
     if (options.finalSnapshotIdentifier) {
       const snapshotId = checkIdentifier('FinalDBSnapshotIdentifier', options.finalSnapshotIdentifier, MAX_SNAPSHOT_ID);
       if (!this.snapshotRecord(snapshotId)) this.takeSnapshot(record, snapshotId, []);
@@ -426,6 +462,11 @@ export class RdsSim implements SimService {
     const now = this.account.now();
     record.deleteStartedAt = now;
     record.deletedAt = now + (options.deleteSeconds ?? this.account.timing.dbDeleteSeconds) * 1000;
+  }
+
+  /** Turns DeletionProtection on or off, as ModifyDBInstance does (seeding scenarios). */
+  setDeletionProtection(identifier: string, enabled: boolean): void {
+    this.requireInstance(identifier).deletionProtection = enabled;
   }
 
   /** Removes an instance at once, as if it never existed (a rolled-back create that never finished). */
@@ -478,6 +519,13 @@ export class RdsSim implements SimService {
   // ---------------------------------------------------------------------------------------------
 
   private takeSnapshot(instance: InstanceRecord, snapshotId: string, tags: Tag[]): SnapshotRecord {
+    // A manual snapshot beyond the account's quota is refused: CreateDBSnapshot (and a final snapshot
+    // of DeleteDBInstance) fail with SnapshotQuotaExceeded, "The request would result in the user
+    // exceeding the allowed number of DB snapshots" (RDS API reference, CreateDBSnapshot, Errors).
+    const used = [...this.snapshots.values()].filter((x) => x.type === 'manual').length;
+    if (used >= this.manualSnapshotQuota) {
+      throw new SimServiceError('SnapshotQuotaExceededFault', 'The request would result in the user exceeding the allowed number of DB snapshots.', 400);
+    }
     const now = this.account.now();
     const t = this.account.timing;
     const record: SnapshotRecord = {
@@ -594,6 +642,7 @@ export class RdsSim implements SimService {
       AllocatedStorage: record.allocatedStorage,
       StorageType: 'gp3',
       StorageEncrypted: record.kmsKeyId !== undefined,
+      DeletionProtection: record.deletionProtection === true,
       ...(record.kmsKeyId ? { KmsKeyId: record.kmsKeyId } : {}),
       MultiAZ: false,
       AvailabilityZone: `${this.account.region}a`,

@@ -205,6 +205,10 @@ interface BucketState {
   createdAt: Date;
   tags?: Record<string, string>;
   versioning?: 'Enabled' | 'Suspended';
+  /** MFA delete on: permanently deleting a version needs the x-amz-mfa header (never sent by the workflow). */
+  mfaDelete?: boolean;
+  /** Object Lock enabled (only at creation); versions written while a default retention applies are locked until it ends. */
+  objectLock?: { defaultRetention?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number } };
   encryption: ObjectEncryption & { bucketKeyEnabled: boolean };
   /** Versions of each key, oldest first; the last entry is the current version. */
   keys: Map<string, VersionEntry[]>;
@@ -546,6 +550,7 @@ export class S3Sim implements SimService {
       GetBucketEncryption: (i) => this.opGetBucketEncryption(i),
       PutBucketEncryption: (i) => this.opPutBucketEncryption(i),
       GetBucketVersioning: (i) => this.opGetBucketVersioning(i),
+      GetObjectLockConfiguration: (i) => this.opGetObjectLockConfiguration(i),
       PutBucketVersioning: (i) => this.opPutBucketVersioning(i),
       GetBucketTagging: (i) => this.opGetBucketTagging(i),
       PutBucketTagging: (i) => this.opPutBucketTagging(i),
@@ -560,7 +565,10 @@ export class S3Sim implements SimService {
    * Creates a bucket, failing like CreateBucket: BucketAlreadyOwnedByYou / BucketAlreadyExists for a
    * taken name, OperationAborted for a name deleted less than an hour ago, InvalidBucketName.
    */
-  createBucket(name: string, opts: { tags?: Record<string, string>; versioning?: boolean; kmsKeyId?: string } = {}): void {
+  createBucket(
+    name: string,
+    opts: { tags?: Record<string, string>; versioning?: boolean; kmsKeyId?: string; objectLock?: { defaultRetention?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number } } } = {},
+  ): void {
     if (!validBucketName(name)) throw err('InvalidBucketName', 'The specified bucket is not valid.', 400);
     if (this.buckets.has(name)) {
       throw err('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409);
@@ -582,7 +590,10 @@ export class S3Sim implements SimService {
       name,
       createdAt: new Date(this.account.now()),
       tags: opts.tags && Object.keys(opts.tags).length > 0 ? { ...opts.tags } : undefined,
-      versioning: opts.versioning ? 'Enabled' : undefined,
+      // "When you create a bucket with S3 Object Lock enabled, Amazon S3 automatically enables versioning
+      // for the bucket" (S3 user guide, "Configuring S3 Object Lock").
+      versioning: opts.versioning || opts.objectLock ? 'Enabled' : undefined,
+      ...(opts.objectLock ? { objectLock: { ...opts.objectLock } } : {}),
       // Every bucket has SSE-S3 default encryption since January 2023 (S3 user guide, "Setting default server-side encryption behavior").
       encryption: opts.kmsKeyId
         ? { algorithm: 'aws:kms', kmsKeyId: opts.kmsKeyId, bucketKeyEnabled: false }
@@ -791,8 +802,55 @@ export class S3Sim implements SimService {
 
   private opGetBucketVersioning(i: OpInput): Out<GetBucketVersioningCommandOutput> {
     const bucket = this.bucket((i as unknown as GetBucketVersioningCommandInput).Bucket);
-    // A bucket that never had versioning enabled has no Status at all.
-    return bucket.versioning ? { Status: bucket.versioning } : {};
+    // A bucket that never had versioning enabled has no Status at all; MFADelete is reported once configured.
+    return { ...(bucket.versioning ? { Status: bucket.versioning } : {}), ...(bucket.mfaDelete ? { MFADelete: 'Enabled' as const } : {}) };
+  }
+
+  /**
+   * GetObjectLockConfiguration: the bucket's Object Lock setting and default retention;
+   * ObjectLockConfigurationNotFoundError (404) for a bucket created without Object Lock.
+   */
+  private opGetObjectLockConfiguration(i: OpInput): { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled'; Rule?: { DefaultRetention: { Mode: 'GOVERNANCE' | 'COMPLIANCE'; Days: number } } } } {
+    const bucket = this.bucket((i as unknown as { Bucket?: string }).Bucket);
+    if (!bucket.objectLock) throw err('ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket', 404);
+    const retention = bucket.objectLock.defaultRetention;
+    return { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', ...(retention ? { Rule: { DefaultRetention: { Mode: retention.mode, Days: retention.days } } } : {}) } };
+  }
+
+  /**
+   * Object Lock on an existing versioned bucket with a default retention, as PutObjectLockConfiguration
+   * allows (S3 user guide, "Configuring S3 Object Lock"); the retention applies to versions already
+   * there from their last-modified time here (in S3 only to new versions: stricter, never kinder).
+   */
+  setObjectLock(name: string, defaultRetention: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number }): void {
+    const bucket = this.bucket(name);
+    if (bucket.versioning !== 'Enabled') throw err('InvalidBucketState', 'Versioning must be Enabled on the bucket to apply a Object Lock configuration', 409);
+    bucket.objectLock = { defaultRetention };
+  }
+
+  /** MFA delete on or off, as the root user's PutBucketVersioning with MFADelete does (seeding scenarios). */
+  setMfaDelete(name: string, enabled: boolean): void {
+    this.bucket(name).mfaDelete = enabled;
+  }
+
+  /**
+   * Why deleting this version permanently is refused, or undefined. MFA delete: "If a bucket's
+   * versioning configuration is MFA delete enabled, the bucket owner must include the x-amz-mfa request
+   * header in requests to permanently delete an object version ... If you don't include this request
+   * header, the request fails" (S3 user guide, "Deleting an object from an MFA delete-enabled bucket").
+   * Object Lock: a version inside its retention period cannot be deleted (S3 user guide, "Locking
+   * objects with Object Lock"); S3 answers AccessDenied, "Access Denied because object protected by
+   * object lock." Delete markers are never locked. The workflow sends neither MFA nor a governance bypass.
+   */
+  private deletionRefusal(bucket: BucketState, key: string, versionId: string | undefined): { code: string; message: string } | undefined {
+    if (versionId === undefined) return undefined;
+    if (bucket.mfaDelete) return { code: 'AccessDenied', message: 'Mfa Authentication must be used for this request' };
+    const retention = bucket.objectLock?.defaultRetention;
+    if (!retention) return undefined;
+    const entry = bucket.keys.get(key)?.find((e) => e.versionId === versionId);
+    if (!entry || entry.deleteMarker) return undefined;
+    if (entry.lastModified.getTime() + retention.days * 86_400_000 > this.account.now()) return { code: 'AccessDenied', message: 'Access Denied because object protected by object lock.' };
+    return undefined;
   }
 
   private opPutBucketVersioning(i: OpInput): Record<string, never> {
@@ -1113,6 +1171,8 @@ export class S3Sim implements SimService {
   private opDeleteObject(i: OpInput): Out<DeleteObjectCommandOutput> {
     const input = i as unknown as DeleteObjectCommandInput;
     const bucket = this.bucket(input.Bucket);
+    const refusal = this.deletionRefusal(bucket, required(input.Key, 'Key'), input.VersionId);
+    if (refusal) throw err(refusal.code, refusal.message, 403);
     const result = this.deleteEntry(bucket, required(input.Key, 'Key'), input.VersionId);
     return { VersionId: result.versionId, DeleteMarker: result.deleteMarker };
   }
@@ -1123,11 +1183,19 @@ export class S3Sim implements SimService {
     const objects = input.Delete?.Objects ?? [];
     // DeleteObjects reference: "The request can contain a list of up to 1,000 keys".
     if (objects.length === 0 || objects.length > MAX_PAGE) throw malformedXml();
+    // MFA delete fails the whole request: "If you do not provide one, the entire request will fail, even
+    // if there are non-versioned objects you are trying to delete" (S3 API reference, DeleteObjects).
+    if (bucket.mfaDelete && objects.some((o) => o.VersionId !== undefined)) throw err('AccessDenied', 'Mfa Authentication must be used for this request', 403);
     const deleted: DeletedObject[] = [];
     const errors: _Error[] = [];
     for (const o of objects) {
       if (!o.Key) {
         errors.push({ Key: o.Key, VersionId: o.VersionId, Code: 'InvalidArgument', Message: 'Invalid key' });
+        continue;
+      }
+      const refusal = this.deletionRefusal(bucket, o.Key, o.VersionId);
+      if (refusal) {
+        errors.push({ Key: o.Key, VersionId: o.VersionId, Code: refusal.code, Message: refusal.message });
         continue;
       }
       const r = this.deleteEntry(bucket, o.Key, o.VersionId);

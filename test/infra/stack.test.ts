@@ -111,6 +111,8 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   DescribeKey: ['kms:DescribeKey'],
   ListObjectVersions: ['s3:ListBucketVersions'],
   GetBucketVersioning: ['s3:GetBucketVersioning'],
+  GetObjectLockConfiguration: ['s3:GetBucketObjectLockConfiguration'],
+  DescribeAccountAttributes: ['rds:DescribeAccountAttributes'],
   GetObject: ['s3:GetObject'],
   PutObject: ['s3:PutObject'],
   DeleteObject: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
@@ -129,7 +131,7 @@ const WORKFLOW_KEY_ACTIONS: Partial<Record<StepName, string[]>> = {
   'create-stack': ['kms:Decrypt', 'kms:GenerateDataKey'],
 };
 
-/** The SDK commands a step's code sends: its folder, and the lambdas/shared modules it imports, transitively. */
+/** The SDK commands a step's code sends: its core, handler and the modules they import (its folder's, lambdas/shared), transitively. */
 function commandsOf(step: string): Set<string> {
   const commands = new Set<string>();
   const seen = new Set<string>();
@@ -139,8 +141,8 @@ function commandsOf(step: string): Set<string> {
     const text = readFileSync(new URL(`../../lambdas/${file}`, import.meta.url), 'utf8');
     for (const m of text.matchAll(/new (\w+)Command\(|paginate(\w+)\(/g)) commands.add((m[1] ?? m[2])!);
     for (const m of text.matchAll(/from '\.\.?\/(?:\.\.\/)?shared\/([\w-]+)'/g)) visit(`shared/${m[1]}.ts`);
-    // A step's own modules beside its core (lambdas/<step>/<module>.ts).
-    if (!file.startsWith('shared/')) for (const m of text.matchAll(/from '\.\/([\w-]+)'/g)) visit(`${step}/${m[1]}.ts`);
+    // A step's own modules beside its core (lambdas/discover/deletion-preflight.ts...).
+    if (!file.startsWith('shared/')) for (const m of text.matchAll(/from '\.\/([\w-]+)'/g)) visit(`${file.slice(0, file.lastIndexOf('/'))}/${m[1]}.ts`);
   };
   for (const file of ['core.ts', 'handler.ts']) visit(`${step}/${file}`);
   return commands;
@@ -237,7 +239,7 @@ describe('the step functions', () => {
   });
 
   it('reach environments only through ARN patterns of the managed prefixes, except where AWS has no resource-level permission', () => {
-    const star = new Set(['s3:CreateJob', 'autoscaling:DescribeAutoScalingGroups', 'cloudformation:GetTemplateSummary', 'cloudformation:ValidateTemplate', 'rds:DescribeDBSnapshots', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    const star = new Set(['s3:CreateJob', 'autoscaling:DescribeAutoScalingGroups', 'cloudformation:GetTemplateSummary', 'cloudformation:ValidateTemplate', 'rds:DescribeDBSnapshots', 'rds:DescribeAccountAttributes', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
     const join = (r: unknown) => JSON.stringify(r);
     for (const step of STEP_NAMES) {
       for (const s of stepStatements(full.template, step)) {

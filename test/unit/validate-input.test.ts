@@ -114,6 +114,7 @@ describe('validate-input', () => {
       waits: { ...DEFAULT_WAITS },
       retainOriginalSnapshots: false,
       objectVersions: 'all',
+      acceptUncopiedResources: [],
     });
     expect(result.execution).toEqual(execution);
     const runId = createHash('sha256').update(execution.id).digest('hex').slice(0, 8);
@@ -200,5 +201,19 @@ describe('validate-input handler', () => {
   it('returns the normalized input', async () => {
     const { handler } = await import('../../lambdas/validate-input/handler');
     await expect(handler({ input: valid, execution })).resolves.toMatchObject({ input: { stackName: 'orders-prod' } });
+  });
+});
+
+describe('validateInput: acceptUncopiedResources', () => {
+  const execution = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
+  it('keeps the logical IDs of uncopied resources the input accepts to leave without their data', () => {
+    const out = validateInput({ input: { stackName: 'orders-prod', targetVersion: '1.4.0', acceptUncopiedResources: ['SessionsTable', 'SharedFiles'] }, execution });
+    expect(out.input.acceptUncopiedResources).toEqual(['SessionsTable', 'SharedFiles']);
+  });
+  it('rejects an entry that is no logical ID, or a list that is not one, naming the field', () => {
+    expect(() => validateInput({ input: { stackName: 'orders-prod', targetVersion: '1.4.0', acceptUncopiedResources: ['Sessions-Table'] }, execution })).toThrow(
+      /acceptUncopiedResources\.0: must be a CloudFormation logical ID/,
+    );
+    expect(() => validateInput({ input: { stackName: 'orders-prod', targetVersion: '1.4.0', acceptUncopiedResources: 'SessionsTable' }, execution })).toThrow(/acceptUncopiedResources: expected array, got string/);
   });
 });

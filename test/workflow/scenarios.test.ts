@@ -8,6 +8,19 @@ import { rehearse } from '../../local/rehearsal';
 import { SAMPLE_STACK, TARGET_VERSION, TEST_SIZE } from '../../local/sample-environment';
 import { SCENARIOS, scenario, tempStackNameOf } from '../../local/scenarios';
 
+/**
+ * What the preflight refusals of issue 10 (item 3) must say, checked on the scenario's own run: refused
+ * at discovery, before the standby (no snapshot taken), naming the problem and its remedy.
+ */
+const REFUSED_BEFORE_STANDBY: Record<string, RegExp[]> = {
+  'termination-protected': [/termination protection enabled/, /update-termination-protection --no-enable-termination-protection --stack-name orders-prod/],
+  'deletion-protected': [/database OrdersDb \([a-z0-9-]+\) of stack orders-prod has deletion protection enabled on the instance/, /--no-deletion-protection/],
+  'object-locked': [/bucket UploadsBucket \([^)]+\) of stack orders-prod has S3 Object Lock enabled/, /Move the bucket out of the environment's stack/],
+  'mfa-delete': [/bucket UploadsBucket \([^)]+\) of stack orders-prod has MFA delete enabled/, /MFADelete=Disabled/],
+  'snapshot-quota-full': [/manual DB snapshot quota is too small: 0 of 1 used, and the migration needs 2 more/, /Delete manual snapshots no longer needed/],
+  'uncopied-table': [/resource SessionsTable of stack orders-prod \(AWS::DynamoDB::Table, [^)]+\) holds data the migration does not copy/, /"acceptUncopiedResources": \["SessionsTable"\]/],
+};
+
 describe('Migrate, rehearsed on the simulated account', () => {
   for (const s of SCENARIOS) {
     it(`${s.name}: ends ${s.expected.outcome} with the data in the ${s.expected.survivor === 'temp' ? 'temporary stack' : 'stack named orders-prod'} and every invariant held`, async () => {
@@ -29,6 +42,15 @@ describe('Migrate, rehearsed on the simulated account', () => {
       expect(result.maxStateBytes, result.largestState).toBeLessThanOrEqual(128 * 1024);
       // large-statistics: documents over 1 MB, compared in full, never in the state.
       if (s.environment?.extraTables) expect((result.statisticsBefore as { bytes: number }).bytes).toBeGreaterThan(1_000_000);
+      const refusal = REFUSED_BEFORE_STANDBY[s.name];
+      if (refusal) {
+        expect(result.error).toBe('PreflightFailed');
+        expect(result.snapshotsMade).toBe(0);
+        expect(result.report.notifications[0]!.message).toContain('Failed at state: "Discover the environment"');
+        for (const pattern of refusal) expect(result.report.notifications[0]!.message).toMatch(pattern);
+      }
+      // Accepted, the uncopied table is named in the success notification, never dropped silently.
+      if (s.name === 'uncopied-table-accepted') expect(result.report.notifications[0]!.message).toMatch(/NOT COPIED: SessionsTable \(AWS::DynamoDB::Table, [^)]+\): not copied \(acceptUncopiedResources\)/);
     });
   }
 
