@@ -434,6 +434,7 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
   deletion.next(snapshotTemp).next(loop.start);
   // delete-stack refuses before it deletes anything (no proof, a version its manifest does not name):
   // the original is whole, so the migration is undone (phase A) and the original returns to service.
+  // OriginalReplaced (another stack took the name: the original is gone) is not such a refusal: phase B keeps the copy.
   const refusedNote = sfn.Pass.jsonPath(scope, 'Note the refused deletion', { result: sfn.Result.fromObject({ state: 'Delete the current environment' }), resultPath: '$.failure' });
   refusedNote.next(refused);
   deletion.addCatch(refusedNote, { errors: ['DeletionRefused'], resultPath: '$.error' });

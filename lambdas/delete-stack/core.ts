@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { parseTemplate } from '../shared/cfn-template';
 import type { CloneOutput, DeleteStackEvent, DeleteStackResult, ManifestRef } from '../shared/contracts';
-import { AwsAccessDenied, AwsRequestFailed, AwsThrottled, AwsUnavailable, DeletionRefused } from '../shared/errors';
+import { AwsAccessDenied, AwsRequestFailed, AwsThrottled, AwsUnavailable, DeletionRefused, OriginalReplaced } from '../shared/errors';
 import { readManifest } from '../shared/manifest';
 import { describeStack, requestToken, tagMap } from '../shared/stacks';
 import { describeChange, diffListings, joinListings, listVersions } from '../shared/version-listing';
@@ -51,6 +51,8 @@ interface StackBucket {
  * Throws DeletionRefused, before anything is touched, when the stack is not this execution's and no
  * verified copy of exactly this stack exists (with a manifest for each bucket), when one of its
  * buckets holds a version its manifest does not name, or when termination protection is on;
+ * OriginalReplaced instead when the stack under the name is not the expected one (the verified
+ * original is gone: its copy must be kept);
  * DocumentCorrupt when a manifest does not add up; a named AWS error when S3 reports a key it could
  * not delete.
  */
@@ -131,9 +133,11 @@ async function stackBuckets(cfn: CloudFormationClient, stackId: string): Promise
  */
 async function assertDeletable(cfn: CloudFormationClient, event: DeleteStackEvent, stack: Stack, buckets: StackBucket[]): Promise<boolean> {
   const problems: string[] = [];
+  let replaced = false;
   // DeleteStack would fail after the buckets were emptied: refuse while the data is still there.
   if (stack.EnableTerminationProtection) problems.push('termination protection is enabled on it');
   if (event.expectedStackId !== undefined && event.expectedStackId !== stack.StackId) {
+    replaced = true;
     problems.push(`its stack ID is ${stack.StackId}, not the expected ${event.expectedStackId} (another stack has taken the name)`);
   }
   const ours = tagMap(stack.Tags)[TAGS.execution] === event.execution.id;
@@ -143,7 +147,11 @@ async function assertDeletable(cfn: CloudFormationClient, event: DeleteStackEven
   }
   if (problems.length) {
     const whose = ours ? '' : `it was not created by this migration (${TAGS.execution} is not ${event.execution.id}) and `;
-    throw new DeletionRefused(`Refusing to delete stack ${event.stackName} (${event.reason}): ${whose}${problems.join('; ')}`);
+    const message = `Refusing to delete stack ${event.stackName} (${event.reason}): ${whose}${problems.join('; ')}`;
+    // A name is taken only once its stack is DELETE_COMPLETE: the original verified was deleted by
+    // someone else, and a refusal that undoes the migration would delete the copy that holds its data.
+    if (replaced) throw new OriginalReplaced(`${message}. The stack verified no longer exists: its verified copy is kept`);
+    throw new DeletionRefused(message);
   }
   return ours;
 }

@@ -7,20 +7,23 @@
  *
  * - right at the entry of "Delete the current environment" (after "Prove the original unchanged"):
  *   the temporary copy is deleted, orders-prod is re-created under its name around the same
- *   resources (a new stack ID), or termination protection is switched on;
+ *   resources (a new stack ID) or replaced by a new empty stack of that name, or termination
+ *   protection is switched on;
  * - right before clone 1's "Compare the statistics": both stacks report one statistics URL, or the
  *   copy's URL is served by the original's backend (each with a copy that lacks a row, which only a
  *   real comparison would show), or the copy's endpoint errors or answers an empty document.
  *
- * Each must end with the holder of the data preserved (the original kept and back in service: phase
- * A, nothing of it deleted) and one notification naming why; the invariants (local/invariants.ts)
+ * Each must end with the holder of the data preserved and one notification naming why: the original
+ * kept and back in service (phase A) when nothing of it was deleted; the verified copy kept (phase
+ * B) when the stack verified no longer exists under its name. The invariants (local/invariants.ts)
  * detect the loss when a guard is missing (bench/mutants/named.ts).
  */
 import type { SimAccount } from '../sim/account';
 import { SAMPLE_STACK } from '../sample-environment';
 import { SAME_URL_REASON } from '../../lambdas/compare-statistics/core';
 import { taskHooks } from './state-context';
-import { type ArmContext, type RunOutcome, type StateKey, keyOf, outsideState, runFaulted } from './runner';
+import type { TimingProfile } from '../sim/core';
+import { type ArmContext, LIGHT_TIMING, type RunOutcome, type StateKey, keyOf, outsideState, runFaulted } from './runner';
 
 const DELETE_CURRENT: StateKey = 'Migrate: Delete the current environment';
 const COMPARE_C1: StateKey = 'Clone c1: Compare the statistics';
@@ -32,6 +35,9 @@ export interface GuardAttack {
   at: StateKey;
   /** What the one notification must say (why the original was kept). */
   expectedProblem: string;
+  /** Who must hold the data at the end: the stack under the original's name (default), or the temporary copy. */
+  survivor?: 'original-name' | 'temp';
+  timing?: TimingProfile;
   /** Arms what is armed from the start (a copy that lacks a row), and returns the change made at `at`. */
   arm: (ctx: ArmContext) => (account: SimAccount) => void | Promise<void>;
 }
@@ -41,6 +47,15 @@ function versionsOf(account: SimAccount, bucket: string): [string, string][] {
   const keys: Map<string, { versionId: string }[]> = (account.s3 as unknown as { buckets: Map<string, { keys: Map<string, { versionId: string }[]> }> }).buckets.get(bucket)?.keys ?? new Map();
   return [...keys].flatMap(([key, versions]) => versions.map((v): [string, string] => [key, v.versionId]));
 }
+
+/** Set while someone else deletes and re-creates orders-prod: both happen at once. */
+let instantStacks = false;
+const INSTANT_STACKS: TimingProfile = new Proxy(LIGHT_TIMING, {
+  get(target, property, receiver) {
+    if (instantStacks && (property === 'stackDeleteSeconds' || property === 'dbDeleteSeconds' || property === 'stackCreateSeconds')) return 0;
+    return Reflect.get(target, property, receiver) as unknown;
+  },
+});
 
 /** The copy restores with a row missing: a difference only a real comparison of the statistics shows. */
 function copyLacksARow({ account, tempStackName }: ArmContext): void {
@@ -69,7 +84,36 @@ export const GUARD_ATTACKS: GuardAttack[] = [
       'orders-prod is re-created under its name around the same resources (retained, then imported into a new stack: a refactoring) after it was proven unchanged: the stack under that name is not the one verified',
     at: DELETE_CURRENT,
     expectedProblem: 'another stack has taken the name',
+    // The stack verified is gone (by its ID): whether the new one holds its data is not known, the copy is.
+    survivor: 'temp',
     arm: () => (account) => void account.cloudformation.recreateAroundResources(SAMPLE_STACK),
+  },
+  {
+    name: 'original-replaced-by-another-stack',
+    description:
+      'orders-prod is emptied and deleted by someone else, and a new empty orders-prod created from its template, after it was proven unchanged: the verified copy is the only one left (seen: phase A deleted it)',
+    at: DELETE_CURRENT,
+    expectedProblem: 'another stack has taken the name',
+    survivor: 'temp',
+    timing: INSTANT_STACKS,
+    arm:
+      () =>
+      async (account) => {
+        const cfn = account.cloudformation;
+        const { TemplateBody } = (await account.dispatch('CloudFormation', 'GetTemplate', { StackName: SAMPLE_STACK })) as { TemplateBody: string };
+        const parameters = cfn.stackByName(SAMPLE_STACK)!.parameters;
+        for (const r of cfn.resourcesOf(SAMPLE_STACK)) {
+          if (r.type !== 'AWS::S3::Bucket') continue;
+          for (const [key, versionId] of versionsOf(account, r.physicalId)) account.s3.deleteObjectDirect(r.physicalId, key, versionId);
+        }
+        instantStacks = true;
+        try {
+          cfn.deleteStackNow(SAMPLE_STACK);
+          cfn.createStackNow(SAMPLE_STACK, TemplateBody, parameters);
+        } finally {
+          instantStacks = false;
+        }
+      },
   },
   {
     name: 'termination-protection-switched-on',
@@ -143,10 +187,12 @@ export interface GuardAttackResult {
   outcome: RunOutcome;
 }
 
-/** Runs one attack: the migration must fail with the original (under its name) holding the data, in service, and the problem named. */
+/** Runs one attack: the migration must fail with the expected survivor holding the data (the original back in service), and the problem named. */
 export async function runGuardAttack(attack: GuardAttack): Promise<GuardAttackResult> {
   let fired = false;
+  let tempStackName = '';
   const arm = (ctx: ArmContext) => {
+    tempStackName = ctx.tempStackName;
     const change = attack.arm(ctx);
     const previous = taskHooks.beforeTask;
     taskHooks.beforeTask = async (s) => {
@@ -157,16 +203,17 @@ export async function runGuardAttack(attack: GuardAttack): Promise<GuardAttackRe
       await outsideState(() => change(ctx.account));
     };
   };
-  const outcome = await runFaulted({ name: `guard attack ${attack.name}`, arm });
+  const outcome = await runFaulted({ name: `guard attack ${attack.name}`, arm, ...(attack.timing ? { timing: attack.timing } : {}) });
+  const survivor = attack.survivor === 'temp' ? tempStackName : SAMPLE_STACK;
   const problems = [...outcome.violations];
   if (!fired) problems.push(`the change was never made (${attack.at} was not reached)`);
   if (outcome.execution.status === 'SUCCEEDED') problems.push('the migration succeeded');
-  if (outcome.report?.survivor !== SAMPLE_STACK) problems.push(`the data is said to be in ${outcome.report?.survivor ?? 'no stack'}, not in ${SAMPLE_STACK}`);
+  if (outcome.report?.survivor !== survivor) problems.push(`the data is said to be in ${outcome.report?.survivor ?? 'no stack'}, not in ${survivor}`);
   const message = outcome.report?.notifications[0]?.message ?? '';
   if (!message.includes(attack.expectedProblem)) problems.push(`the notification does not say "${attack.expectedProblem}"`);
   // The invariants check the original's return to service by its stack ID; under its name here, so a
   // re-created original (a new ID around the same groups) is checked too.
-  for (const r of outcome.account.cloudformation.resourcesOf(SAMPLE_STACK)) {
+  for (const r of survivor === SAMPLE_STACK ? outcome.account.cloudformation.resourcesOf(SAMPLE_STACK) : []) {
     if (r.type !== 'AWS::AutoScaling::AutoScalingGroup') continue;
     const g = outcome.account.autoscaling.group(r.physicalId);
     const out = g?.instances.filter((i) => i.state !== 'InService').length ?? 0;
