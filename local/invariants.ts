@@ -225,16 +225,17 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
     if (stack.tags[TAGS.execution] === execution.executionArn) continue;
     violations.push(`stack ${stack.stackName} (${stack.stackId}) is ${stack.status}: neither the original that was verified nor a stack of this execution`);
   }
-  // 1 and 9 (no deletion that fails half-way): an original whose deletion never started still holds all of its data.
-  // (Checked above already when it is the survivor.)
-  if (original && !original.status.startsWith('DELETE_') && survivor !== baseline.stackName) {
+  // 9 (what would make a deletion fail half-way is checked before anything is deleted): an original
+  // under termination protection, whose DeleteStack can only fail, still holds all of its data. (An
+  // original emptied and then refused for a reason nobody could know, an AWS error, is phase B's.)
+  if (original && !original.status.startsWith('DELETE_') && original.terminationProtection && survivor !== baseline.stackName) {
     let differences: string[];
     try {
       differences = sameData(baseline.data, environmentData(account, baseline.stackName)).differences;
     } catch (err) {
       differences = [err instanceof Error ? err.message : String(err)];
     }
-    if (differences.length) violations.push(`${baseline.stackName} was never deleted, yet it no longer holds all of its data (emptied for a deletion that never started): ${differences.slice(0, 3).join('; ')}`);
+    if (differences.length) violations.push(`${baseline.stackName} is under termination protection, never deleted, yet it no longer holds all of its data (emptied for a deletion bound to fail): ${differences.slice(0, 3).join('; ')}`);
   }
 
   // No leftover of this execution other than the survivor, unless the notification lists it as left to do by hand.

@@ -170,6 +170,8 @@ export interface StackSummaryView {
   parameters: Record<string, string>;
   outputs: Record<string, string>;
   tags: Record<string, string>;
+  /** EnableTerminationProtection. */
+  terminationProtection?: boolean;
 }
 
 /** One resource of a stack, as seeding code and assertions read it. */
@@ -1717,6 +1719,7 @@ export class CloudFormationSim implements SimService {
       parameters: Object.fromEntries(stack.parameters.map((p) => [p.key, p.value])),
       outputs: Object.fromEntries((described.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? ''])),
       tags: Object.fromEntries(stack.tags.map((t) => [t.Key ?? '', t.Value ?? ''])),
+      terminationProtection: stack.terminationProtection,
     };
   }
 
