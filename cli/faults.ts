@@ -10,10 +10,11 @@ import { FAULT_KINDS, FAULT_KIND_TITLES, type MatrixResult, runMatrix } from '..
 import { DEFAULT_SEED, type RandomResult, runRandomSchedules } from '../local/faults/random';
 import { allHeld, matrixTable, summarize } from '../local/faults/report';
 import { type VerificationAttackResult, runVerificationAttacks } from '../local/faults/verification';
+import { type GuardAttackResult, runGuardAttacks } from '../local/faults/guards';
 
-const USAGE = `Usage: npm run faults -- [--json] [--only matrix,random,bad,verification] [--runs N] [--seed N] [--filter TEXT]
+const USAGE = `Usage: npm run faults -- [--json] [--only matrix,random,bad,verification,guards] [--runs N] [--seed N] [--filter TEXT]
 
-  --only     run only these parts (default: all four)
+  --only     run only these parts (default: all five)
   --runs     randomized fault schedules to run (default 1000)
   --seed     seed of the randomized schedules (default ${DEFAULT_SEED})
   --filter   matrix rows whose state contains TEXT only
@@ -27,7 +28,7 @@ export async function faultsCommand(argv: string[]): Promise<number> {
     args: argv,
     options: {
       json: { type: 'boolean', default: false },
-      only: { type: 'string', default: 'matrix,random,bad,verification' },
+      only: { type: 'string', default: 'matrix,random,bad,verification,guards' },
       runs: { type: 'string', default: '1000' },
       seed: { type: 'string', default: String(DEFAULT_SEED) },
       filter: { type: 'string' },
@@ -40,7 +41,7 @@ export async function faultsCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const parts = new Set(values.only.split(',').map((p) => p.trim()));
-  const unknown = [...parts].filter((p) => !['matrix', 'random', 'bad', 'verification'].includes(p));
+  const unknown = [...parts].filter((p) => !['matrix', 'random', 'bad', 'verification', 'guards'].includes(p));
   const runs = Number(values.runs);
   const seed = Number(values.seed);
   if (unknown.length || !Number.isInteger(runs) || runs < 0 || !Number.isInteger(seed)) {
@@ -88,11 +89,19 @@ export async function faultsCommand(argv: string[]): Promise<number> {
     write('');
   }
 
-  const summary = summarize(matrix, random, bad, attacks);
+  let guards: GuardAttackResult[] | undefined;
+  if (parts.has('guards')) {
+    write('Faults that change the world under the last guards: each must end with the original keeping the data, in service, and the reason named');
+    guards = await runGuardAttacks((r) => write(`  ${r.held ? 'held' : 'BROKE'}  ${r.name}: ${r.description}${r.held ? '' : ` — ${r.problems.join('; ')}`}`));
+    write('');
+  }
+
+  const summary = summarize(matrix, random, bad, attacks, guards);
   write(`Matrix scenarios: ${summary.passed} of ${summary.scenarios} held (${summary.notApplicable} cells do not apply)`);
   write(`Randomized schedules: ${summary.randomizedPassed} of ${summary.randomized} held`);
   write(`Bad inputs: ${summary.badInputsRejected} of ${summary.badInputs} rejected`);
   write(`Verification attacks: ${summary.verificationAttacksHeld} of ${summary.verificationAttacks} held`);
+  write(`Guard attacks: ${summary.guardAttacksHeld} of ${summary.guardAttacks} held`);
   write(`Took ${Math.round((Date.now() - started) / 1000)} s`);
   const ok = allHeld(summary);
   write(ok ? 'Every invariant held.' : `NOT EVERYTHING HELD:\n${summary.failures.map((f) => `  ${f}`).join('\n')}`);

@@ -27,6 +27,8 @@ export interface Baseline {
   data: EnvironmentData;
   statistics: unknown;
   groups: GroupBaseline[];
+  /** Stacks already deleted (or being deleted) before the run, by ID: not the run's doing. */
+  deletedBefore?: string[];
 }
 
 export interface InvariantReport {
@@ -43,7 +45,8 @@ export interface InvariantReport {
 async function statisticsOf(account: SimAccount, stackName: string): Promise<unknown> {
   const url = account.cloudformation.stackByName(stackName)?.outputs.StatisticsUrl;
   if (!url) return null;
-  const response = await account.fetch(new Request(url));
+  // A load balancer deleted with its stack no longer resolves: fetch rejects.
+  const response = await account.fetch(new Request(url)).catch(() => undefined);
   if (!response?.ok) return { unavailable: response?.status ?? 'no such host' };
   return ((await response.json()) as { data?: unknown }).data ?? null;
 }
@@ -77,6 +80,7 @@ export async function captureBaseline(account: SimAccount, stackName: string): P
     data: environmentData(account, stackName),
     statistics: await statisticsOf(account, stackName),
     groups: groupsOf(account, stackName),
+    deletedBefore: account.cloudformation.allStacks().filter((s) => s.status.startsWith('DELETE_')).map((s) => s.stackId),
   };
 }
 
@@ -224,6 +228,27 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
   // 1 (in effect): if the original is gone, a complete copy must hold the data (checked above).
   if ((!original || original.status.startsWith('DELETE_COMPLETE')) && !dataIntact) {
     violations.push('the original environment was deleted without a complete copy surviving');
+  }
+
+  // 1 (the stack verified, and only it): the workflow deletes the original it verified, by its stack
+  // ID, and stacks it created; never another stack that has taken a name (delete-stack's stack ID check).
+  const deletedBefore = new Set(baseline.deletedBefore ?? []);
+  for (const stack of account.cloudformation.allStacks()) {
+    if (!stack.status.startsWith('DELETE_') || stack.stackId === baseline.stackId || deletedBefore.has(stack.stackId)) continue;
+    if (stack.tags[TAGS.execution] === execution.executionArn) continue;
+    violations.push(`stack ${stack.stackName} (${stack.stackId}) is ${stack.status}: neither the original that was verified nor a stack of this execution`);
+  }
+  // 9 (what would make a deletion fail half-way is checked before anything is deleted): an original
+  // under termination protection, whose DeleteStack can only fail, still holds all of its data. (An
+  // original emptied and then refused for a reason nobody could know, an AWS error, is phase B's.)
+  if (original && !original.status.startsWith('DELETE_') && original.terminationProtection && survivor !== baseline.stackName) {
+    let differences: string[];
+    try {
+      differences = sameData(baseline.data, environmentData(account, baseline.stackName)).differences;
+    } catch (err) {
+      differences = [err instanceof Error ? err.message : String(err)];
+    }
+    if (differences.length) violations.push(`${baseline.stackName} is under termination protection, never deleted, yet it no longer holds all of its data (emptied for a deletion bound to fail): ${differences.slice(0, 3).join('; ')}`);
   }
 
   // No leftover of this execution other than the survivor, unless the notification lists it as left to do by hand.

@@ -451,6 +451,7 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
   // delete-stack refuses before it deletes anything (no proof, a version its manifest does not name),
   // in any of its invocations (once deleting has begun it throws DeletionInterrupted instead):
   // the original is whole, so the migration is undone (phase A) and the original returns to service.
+  // OriginalReplaced (another stack took the name: the original is gone) is not such a refusal: phase B keeps the copy.
   const refusedNote = sfn.Pass.jsonPath(scope, 'Note the refused deletion', { result: sfn.Result.fromObject({ state: 'Delete the current environment' }), resultPath: '$.failure' });
   refusedNote.next(refused);
   // A failure before anything was deleted, proven (DeletionNotStarted*: no delete request sent, every

@@ -8,7 +8,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { parseTemplate } from '../shared/cfn-template';
 import type { CloneOutput, DeleteStackContinuation, DeleteStackEvent, DeleteStackResult, ManifestRef } from '../shared/contracts';
-import { DeletionInterrupted, DeletionRefused } from '../shared/errors';
+import { DeletionInterrupted, DeletionRefused, OriginalReplaced } from '../shared/errors';
 import type { RemainingTime } from '../shared/handler';
 import { describeStack, requestToken, tagMap } from '../shared/stacks';
 import { TAGS } from '../steps';
@@ -55,6 +55,8 @@ const NO_DEADLINE: RemainingTime = () => Number.POSITIVE_INFINITY;
  * Throws DeletionRefused, before anything is touched, when the stack is not this execution's and no
  * verified copy of exactly this stack exists (with a manifest for each bucket), when one of its
  * buckets holds a version its manifest does not name, or when termination protection is on;
+ * OriginalReplaced instead when the stack under the name is not the expected one (the verified
+ * original is gone: its copy must be kept);
  * DeletionInterrupted when such a check fails once deleting has begun (some data may be gone);
  * DocumentCorrupt when a manifest does not add up; a named AWS error when S3 reports a key it could
  * not delete.
@@ -217,9 +219,11 @@ async function stackBuckets(cfn: CloudFormationClient, stackId: string): Promise
  */
 async function assertDeletable(cfn: CloudFormationClient, event: DeleteStackEvent, stack: Stack, buckets: StackBucket[], deleting: boolean): Promise<boolean> {
   const problems: string[] = [];
+  let replaced = false;
   // DeleteStack would fail after the buckets were emptied: refuse while the data is still there.
   if (stack.EnableTerminationProtection) problems.push('termination protection is enabled on it');
   if (event.expectedStackId !== undefined && event.expectedStackId !== stack.StackId) {
+    replaced = true;
     problems.push(`its stack ID is ${stack.StackId}, not the expected ${event.expectedStackId} (another stack has taken the name)`);
   }
   const ours = tagMap(stack.Tags)[TAGS.execution] === event.execution.id;
@@ -230,6 +234,9 @@ async function assertDeletable(cfn: CloudFormationClient, event: DeleteStackEven
   if (problems.length) {
     const whose = ours ? '' : `it was not created by this migration (${TAGS.execution} is not ${event.execution.id}) and `;
     const message = `Refusing to ${deleting ? 'go on deleting' : 'delete'} stack ${event.stackName} (${event.reason}): ${whose}${problems.join('; ')}`;
+    // A name is taken only once its stack is DELETE_COMPLETE: the original verified was deleted by
+    // someone else, and a refusal that undoes the migration would delete the copy that holds its data.
+    if (replaced) throw new OriginalReplaced(`${message}. The stack verified no longer exists: its verified copy is kept`);
     throw deleting ? new DeletionInterrupted(message) : new DeletionRefused(message);
   }
   return ours;

@@ -65,6 +65,16 @@ export class DeletionNotStartedTransient extends MigratorError {
   override readonly name = 'DeletionNotStartedTransient';
 }
 
+/**
+ * A deletion refused because another stack has taken the name of the one verified: that stack (by
+ * its ID) is gone, deleted by someone else with whatever it held, so the verified copy may be the
+ * only one. Unlike DeletionRefused (the original whole: undo the migration, deleting the copy), the
+ * workflow keeps the copy (phase B). Never retried.
+ */
+export class OriginalReplaced extends MigratorError {
+  override readonly name = 'OriginalReplaced';
+}
+
 /** Instances of ours are still moving into Standby, so they cannot be moved back yet (ExitStandby
  *  accepts only instances in Standby). Transient: the state machine retries it with a delay. */
 export class StandbyInTransition extends MigratorError {

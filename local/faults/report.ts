@@ -6,6 +6,7 @@ import type { BadInputResult } from './bad-inputs';
 import { FAULT_KINDS, type CellResult, type FaultKind, type MatrixResult } from './matrix';
 import type { RandomResult } from './random';
 import type { VerificationAttackResult } from './verification';
+import type { GuardAttackResult } from './guards';
 
 const HEADERS: Record<FaultKind, string> = {
   'aws-error': 'AWS error',
@@ -51,11 +52,14 @@ export interface FaultsSummary {
   /** Faults that attack the verification (local/faults/verification.ts), and how many held. */
   verificationAttacks: number;
   verificationAttacksHeld: number;
+  /** Faults that change the world under the last guards (local/faults/guards.ts), and how many held. */
+  guardAttacks: number;
+  guardAttacksHeld: number;
   /** What did not hold, one line each. */
   failures: string[];
 }
 
-export function summarize(m: MatrixResult | undefined, r: RandomResult | undefined, bad: BadInputResult[] | undefined, attacks?: VerificationAttackResult[]): FaultsSummary {
+export function summarize(m: MatrixResult | undefined, r: RandomResult | undefined, bad: BadInputResult[] | undefined, attacks?: VerificationAttackResult[], guards?: GuardAttackResult[]): FaultsSummary {
   const applicable = m ? m.cells.filter((c) => c.status !== 'n/a') : [];
   const failures: string[] = [];
   for (const route of m?.routes ?? []) if (route.outcome.violations.length) failures.push(`route ${route.route.name}: ${route.outcome.violations.join('; ')}`);
@@ -63,6 +67,7 @@ export function summarize(m: MatrixResult | undefined, r: RandomResult | undefin
   if (r?.failure) failures.push(r.failure.message.replace(/\n/g, ' | '));
   for (const b of bad ?? []) if (!b.rejected) failures.push(`bad input "${b.input.name}": ${b.problems.join('; ')}`);
   for (const a of attacks ?? []) if (!a.held) failures.push(`verification attack ${a.name}: ${a.problems.join('; ')}`);
+  for (const g of guards ?? []) if (!g.held) failures.push(`guard attack ${g.name}: ${g.problems.join('; ')}`);
   return {
     scenarios: (m?.routes.length ?? 0) + applicable.length,
     passed: (m?.routes.filter((x) => x.outcome.violations.length === 0).length ?? 0) + applicable.filter((c) => c.status === 'held').length,
@@ -74,11 +79,13 @@ export function summarize(m: MatrixResult | undefined, r: RandomResult | undefin
     badInputsRejected: bad?.filter((b) => b.rejected).length ?? 0,
     verificationAttacks: attacks?.length ?? 0,
     verificationAttacksHeld: attacks?.filter((a) => a.held).length ?? 0,
+    guardAttacks: guards?.length ?? 0,
+    guardAttacksHeld: guards?.filter((g) => g.held).length ?? 0,
     failures,
   };
 }
 
 /** True when every scenario, schedule and bad input held (or was rejected) and something was run. */
 export function allHeld(s: FaultsSummary): boolean {
-  return s.failures.length === 0 && s.passed === s.scenarios && s.randomizedPassed === s.randomized && s.badInputsRejected === s.badInputs && s.verificationAttacksHeld === s.verificationAttacks && s.scenarios + s.randomized + s.badInputs + s.verificationAttacks > 0;
+  return s.failures.length === 0 && s.passed === s.scenarios && s.randomizedPassed === s.randomized && s.badInputsRejected === s.badInputs && s.verificationAttacksHeld === s.verificationAttacks && s.guardAttacksHeld === s.guardAttacks && s.scenarios + s.randomized + s.badInputs + s.verificationAttacks + s.guardAttacks > 0;
 }

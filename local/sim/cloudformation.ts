@@ -37,6 +37,8 @@ import type {
   UpdateStackCommandOutput,
   ValidateTemplateCommandInput,
   ValidateTemplateCommandOutput,
+  UpdateTerminationProtectionCommandInput,
+  UpdateTerminationProtectionCommandOutput,
   StackEvent,
   StackStatus,
   Tag,
@@ -171,6 +173,8 @@ export interface StackSummaryView {
   parameters: Record<string, string>;
   outputs: Record<string, string>;
   tags: Record<string, string>;
+  /** EnableTerminationProtection. */
+  terminationProtection?: boolean;
 }
 
 /** One resource of a stack, as seeding code and assertions read it. */
@@ -552,15 +556,15 @@ export class CloudFormationSim implements SimService {
   }
 
   /**
-   * UpdateTerminationProtection (API_UpdateTerminationProtection): turns the protection on or off; while
-   * it is on, DeleteStack fails with "Stack [<name>] cannot be deleted while TerminationProtection is
-   * enabled" (ValidationError, 400: the error AWS returns, quoted in floci-io/floci#1692 and
-   * rackspace/runway#199) and the stack stays as it is.
+   * UpdateTerminationProtection (API_UpdateTerminationProtection): "If a user attempts to delete a
+   * stack with termination protection enabled, the operation fails and the stack remains unchanged"
+   * (deleteStackOp refuses). By name (live stacks) or unique ID; answers the StackId.
    */
-  private updateTerminationProtection(raw: OpInput): { StackId: string } {
-    const input = raw as unknown as { StackName?: string; EnableTerminationProtection?: boolean };
-    if (typeof input.EnableTerminationProtection !== 'boolean') throw validation('EnableTerminationProtection must be specified');
-    const stack = this.resolve(String(input.StackName ?? ''));
+  private updateTerminationProtection(raw: OpInput): Omit<UpdateTerminationProtectionCommandOutput, '$metadata'> {
+    const input = raw as unknown as UpdateTerminationProtectionCommandInput;
+    if (typeof input.EnableTerminationProtection !== 'boolean') throw validation('1 validation error detected: Value null at \'enableTerminationProtection\' failed to satisfy constraint: Member must not be null');
+    const stack = this.resolve(input.StackName);
+    if (this.status(stack) === 'DELETE_COMPLETE') throw missingStack(String(input.StackName));
     stack.terminationProtection = input.EnableTerminationProtection;
     return { StackId: stack.id };
   }
@@ -637,6 +641,66 @@ export class CloudFormationSim implements SimService {
   /** Every stack that is not DELETE_COMPLETE, oldest first. */
   liveStacks(): StackSummaryView[] {
     return this.stacks.filter((s) => this.status(s) !== 'DELETE_COMPLETE').map((s) => this.summary(s));
+  }
+
+  /** Every stack, deleted ones included, oldest first (ListStacks keeps deleted stacks for 90 days). */
+  allStacks(): StackSummaryView[] {
+    return this.stacks.map((s) => this.summary(s));
+  }
+
+  /**
+   * Sets one output of a stack (by name or ID) to `value`, as a template whose output is a fixed
+   * value or parameter would have it (fault injection: two stacks reporting one statistics URL).
+   */
+  setOutput(nameOrId: string, key: string, value: string): void {
+    const stack = this.resolve(nameOrId);
+    const output = stack.outputs.find((o) => o.OutputKey === key);
+    if (!output) throw new Error(`stack ${stack.name} has no output ${key}`);
+    output.OutputValue = value;
+  }
+
+  /**
+   * The stack re-created under its own name around the same resources, as an operator refactoring
+   * it would ("Moving resources between stacks", CloudFormation User Guide: every resource given
+   * DeletionPolicy Retain, the stack deleted, the resources imported into a new stack of the same
+   * name, which an update then completes with its outputs and deletion policies). The old stack ends DELETE_COMPLETE, each
+   * resource DELETE_SKIPPED; the new one, UPDATE_COMPLETE, has a new stack ID and the same physical
+   * resources (its load balancer, target groups and functions now answer for it). Returns the new ID.
+   */
+  recreateAroundResources(name: string): { stackId: string } {
+    const old = this.liveByName(name);
+    if (!old) throw missingStack(name);
+    const now = this.account.now();
+    this.addEvent(old, now, old.name, 'DELETE_IN_PROGRESS', 'User Initiated', old.id, STACK_TYPE);
+    for (const r of old.resources.values()) if (r.exists) this.addEvent(old, now, r.logicalId, 'DELETE_SKIPPED', undefined, r.physicalId, r.type);
+    this.addEvent(old, now, old.name, 'DELETE_COMPLETE', undefined, old.id, STACK_TYPE);
+    old.deletionTime = now;
+    const id = `arn:aws:cloudformation:${this.account.region}:${this.account.accountId}:stack/${name}/${this.ids.uuid()}`;
+    const stack: StackRecord = {
+      ...old,
+      id,
+      createdAt: now,
+      deleteTokens: new Set(),
+      events: [],
+      resources: new Map([...old.resources].map(([k, r]) => [k, { ...r }])),
+      outputs: old.outputs.map((o) => ({ ...o })),
+      terminationProtection: false,
+    };
+    delete stack.createToken;
+    delete stack.deletionTime;
+    for (const r of old.resources.values()) r.exists = false;
+    this.stacks.push(stack);
+    this.addEvent(stack, now, name, 'IMPORT_IN_PROGRESS', 'User Initiated', id, STACK_TYPE);
+    for (const r of stack.resources.values()) if (r.exists) this.addEvent(stack, now, r.logicalId, 'IMPORT_COMPLETE', undefined, r.physicalId, r.type);
+    this.addEvent(stack, now, name, 'IMPORT_COMPLETE', undefined, id, STACK_TYPE);
+    this.addEvent(stack, now, name, 'UPDATE_IN_PROGRESS', 'User Initiated', id, STACK_TYPE);
+    this.addEvent(stack, now, name, 'UPDATE_COMPLETE', undefined, id, STACK_TYPE);
+    for (const records of [this.loadBalancers, this.targetGroups, this.listeners, this.listenerRules, this.functions] as Map<string, { stackId: string }>[]) {
+      for (const record of records.values()) if (record.stackId === old.id) record.stackId = id;
+    }
+    // The completing update resolves `!Ref AWS::StackId` in function environments to the new ID.
+    for (const fn of this.functions.values()) if (fn.stackId === id && fn.environment.STACK_ID === old.id) fn.environment.STACK_ID = id;
+    return { stackId: id };
   }
 
   /** Resources of a stack (by name or ID) that exist in their services now. */
@@ -1725,6 +1789,7 @@ export class CloudFormationSim implements SimService {
       parameters: Object.fromEntries(stack.parameters.map((p) => [p.key, p.value])),
       outputs: Object.fromEntries((described.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? ''])),
       tags: Object.fromEntries(stack.tags.map((t) => [t.Key ?? '', t.Value ?? ''])),
+      terminationProtection: stack.terminationProtection,
     };
   }
 

@@ -7,7 +7,10 @@
  *
  * The statistics function reports, like examples/environment.yaml's StatisticsFunction, the row count
  * of every table of the stack's databases and the object count of its buckets:
- * `{"data": {"<table>": {"count": n}, ..., "objects": {"<BucketLogicalId>": {"count": n}}}}`.
+ * `{"environment": {"stackId": "<its stack's ID>"}, "data": {"<table>": {"count": n}, ..., "objects": {"<BucketLogicalId>": {"count": n}}}}`.
+ * Like the sample's function, it reports the stack it belongs to when its environment holds
+ * STACK_ID (the sample passes `!Ref AWS::StackId`; an application that does not is modelled by a
+ * function without it), so a URL that reaches another stack's backend says so.
  */
 import type { HttpHandler, SimAccount } from './account';
 import type { ListenerAction } from './cloudformation';
@@ -52,8 +55,11 @@ async function abortable(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The statistics of one stack, as its statistics function computes them; 503 while a database is not available. */
-export function statisticsResponse(account: SimAccount, stackId: string): Response {
+/**
+ * The statistics of one stack, as its statistics function computes them; 503 while a database is not
+ * available. `reportedStackId`: what the function says it describes (its STACK_ID), when it says.
+ */
+export function statisticsResponse(account: SimAccount, stackId: string, reportedStackId?: string): Response {
   const stack = account.cloudformation.stackById(stackId);
   if (!stack) return unavailable('no such stack');
   if (account.faults.silent.statisticsErrorForStack === stack.stackName) return json(500, { message: 'internal error' });
@@ -78,7 +84,7 @@ export function statisticsResponse(account: SimAccount, stackId: string): Respon
       buckets.map((b) => [b.logicalId, { count: stale || !account.s3.bucketExists(b.physicalId) ? 0 : account.s3.objectCount(b.physicalId) }]),
     );
   }
-  return json(200, { data });
+  return json(200, { ...(reportedStackId ? { environment: { stackId: reportedStackId } } : {}), data });
 }
 
 /** The application on the instances: /health answers the environment's version. */
@@ -104,7 +110,7 @@ function forward(account: SimAccount, actions: ListenerAction[], url: URL, metho
     const fn = targetGroup.targets.map((arn) => cfn.functions.get(arn)).find((f) => f !== undefined);
     // An ALB answers 502 when its Lambda target cannot be invoked.
     if (!fn) return new Response('<html><body><h1>502 Bad Gateway</h1></body></html>', { status: 502, headers: { 'content-type': 'text/html' } });
-    return statisticsResponse(account, fn.stackId);
+    return statisticsResponse(account, fn.stackId, fn.environment.STACK_ID);
   }
   const groups = account.autoscaling.groupsInTargetGroup(targetGroup.arn);
   const inService = groups.flatMap((g) => g.instances).filter((i) => i.state === 'InService');

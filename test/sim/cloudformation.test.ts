@@ -11,6 +11,7 @@ import {
   ValidateTemplateCommand,
   ListStackResourcesCommand,
   ListStacksCommand,
+  UpdateTerminationProtectionCommand,
   type Parameter,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
@@ -421,6 +422,17 @@ Resources:
     await cfn.send(new CreateStackCommand({ StackName: 'guarded', TemplateBody: BUCKET_ONLY, EnableTerminationProtection: true }));
     const err = await errorOf(cfn.send(new DeleteStackCommand({ StackName: 'guarded' })));
     expect(err).toEqual({ name: 'ValidationError', message: 'Stack [guarded] cannot be deleted while TerminationProtection is enabled' });
+  });
+
+  it('switches termination protection on and off with UpdateTerminationProtection (by name or ID), answering the StackId', async () => {
+    setUp();
+    const { StackId } = await cfn.send(new CreateStackCommand({ StackName: 'later', TemplateBody: BUCKET_ONLY }));
+    expect(await cfn.send(new UpdateTerminationProtectionCommand({ StackName: 'later', EnableTerminationProtection: true }))).toMatchObject({ StackId });
+    expect((await cfn.send(new DescribeStacksCommand({ StackName: 'later' }))).Stacks?.[0]?.EnableTerminationProtection).toBe(true);
+    expect(await errorOf(cfn.send(new DeleteStackCommand({ StackName: 'later' })))).toEqual({ name: 'ValidationError', message: 'Stack [later] cannot be deleted while TerminationProtection is enabled' });
+    await cfn.send(new UpdateTerminationProtectionCommand({ StackName: StackId, EnableTerminationProtection: false }));
+    await cfn.send(new DeleteStackCommand({ StackName: 'later' }));
+    expect(await errorOf(cfn.send(new UpdateTerminationProtectionCommand({ StackName: 'nothing', EnableTerminationProtection: true })))).toEqual({ name: 'ValidationError', message: 'Stack with id nothing does not exist' });
   });
 });
 

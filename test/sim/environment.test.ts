@@ -59,14 +59,31 @@ async function getJson(url: string): Promise<{ status: number; body: unknown }> 
 }
 
 describe('environment endpoints', () => {
-  it('serve statistics from the statistics function: rows per table and objects per bucket', async () => {
+  it('serve statistics from the statistics function: rows per table and objects per bucket, and the stack they describe', async () => {
     setUp();
     seedEnvironment();
     const stats = await getJson(output('orders', 'StatisticsUrl'));
     expect(stats).toEqual({
       status: 200,
-      body: { data: { customers: { count: 3 }, orders: { count: 2 }, objects: { UploadsBucket: { count: 2 }, ReportsBucket: { count: 1 } } } },
+      body: {
+        environment: { stackId: account.cloudformation.stackByName('orders')!.stackId },
+        data: { customers: { count: 3 }, orders: { count: 2 }, objects: { UploadsBucket: { count: 2 }, ReportsBucket: { count: 1 } } },
+      },
     });
+  });
+
+  it('answer statistics for the stack whose function answers, naming it: a copy whose target group reaches the original names the original', async () => {
+    setUp();
+    seedEnvironment('orders');
+    seedEnvironment('orders-copy');
+    const cfn = account.cloudformation;
+    const [originalId, copyId] = [cfn.stackByName('orders')!.stackId, cfn.stackByName('orders-copy')!.stackId];
+    const original = [...cfn.functions.values()].find((f) => f.stackId === originalId)!;
+    for (const tg of cfn.targetGroups.values()) if (tg.stackId === copyId && tg.targetType === 'lambda') tg.targets = [original.arn];
+    expect(((await getJson(output('orders-copy', 'StatisticsUrl'))).body as { environment: unknown }).environment).toEqual({ stackId: originalId });
+    // A function without STACK_ID (an application that does not say) answers the data alone.
+    delete original.environment.STACK_ID;
+    expect(Object.keys((await getJson(output('orders-copy', 'StatisticsUrl'))).body as object)).toEqual(['data']);
   });
 
   it('answer /health with the environment version while instances are InService, and 503 once all are in Standby', async () => {
@@ -111,7 +128,7 @@ describe('environment endpoints', () => {
     expect(account.cloudformation.stackByName('orders-tmp')?.status).toBe('CREATE_COMPLETE');
     expect(await getJson(output('orders-tmp', 'StatisticsUrl'))).toEqual({
       status: 200,
-      body: { data: { customers: { count: 3 }, orders: { count: 2 }, objects: { UploadsBucket: { count: 0 }, ReportsBucket: { count: 0 } } } },
+      body: { environment: { stackId: tmpStackId }, data: { customers: { count: 3 }, orders: { count: 2 }, objects: { UploadsBucket: { count: 0 }, ReportsBucket: { count: 0 } } } },
     });
     expect((await getJson(`${output('orders-tmp', 'ServiceUrl')}/health`)).status).toBe(200);
   });
@@ -122,7 +139,7 @@ describe('environment endpoints', () => {
     seedEnvironment('orders-tmp');
     account.faults.silent.staleStatisticsForStack = 'orders-tmp';
     const stale = await getJson(output('orders-tmp', 'StatisticsUrl'));
-    expect(stale.body).toEqual({ data: { customers: { count: 0 }, orders: { count: 0 }, objects: { UploadsBucket: { count: 0 }, ReportsBucket: { count: 0 } } } });
+    expect(stale.body).toMatchObject({ data: { customers: { count: 0 }, orders: { count: 0 }, objects: { UploadsBucket: { count: 0 }, ReportsBucket: { count: 0 } } } });
     expect((await getJson(output('orders', 'StatisticsUrl'))).body).toMatchObject({ data: { customers: { count: 3 } } });
   });
 

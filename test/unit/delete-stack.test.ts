@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deleteStack, type DeleteStackDeps } from '../../lambdas/delete-stack/core';
 import type { CloneOutput, DeleteStackEvent, ManifestEntry, ManifestRef, VerifyBucketResult } from '../../lambdas/shared/contracts';
-import { AwsAccessDenied, AwsUnavailable, DeletionRefused, DocumentCorrupt } from '../../lambdas/shared/errors';
+import { AwsAccessDenied, AwsUnavailable, DeletionRefused, OriginalReplaced, DocumentCorrupt } from '../../lambdas/shared/errors';
 import { listingLine, manifestPartKey, SetDigester } from '../../lambdas/shared/manifest';
 import { TAGS } from '../../lambdas/steps';
 
@@ -134,12 +134,12 @@ beforeEach(() => {
 });
 
 /** `afterReading`: the refusal comes from the read-only comparison of the buckets with their manifests. */
-async function refusal(promise: Promise<unknown>, afterReading = false): Promise<string> {
+async function refusal(promise: Promise<unknown>, afterReading = false, kind: abstract new (...args: never[]) => Error = DeletionRefused): Promise<string> {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(DeletionRefused);
+  expect(err).toBeInstanceOf(kind);
   // Nothing may be touched before a refusal.
   expect(s3Mock.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
   if (!afterReading) expect(s3Mock.commandCalls(ListObjectVersionsCommand)).toHaveLength(0);
@@ -266,10 +266,10 @@ describe("delete-stack: this execution's own stack", () => {
     expect(tokens[2]).not.toBe(tokens[0]);
   });
 
-  it('refuses a stack of ours whose ID is not the expected one', async () => {
+  it('refuses a stack of ours whose ID is not the expected one, as OriginalReplaced', async () => {
     describes(TEMP, stack(TEMP, `${TEMP_ID}-other`, { Tags: ours }));
     bucketsOf(`${TEMP_ID}-other`, []);
-    expect(await refusal(deleteStack(deps(), deleteTemp({ expectedStackId: TEMP_ID })))).toMatch(/not the expected/);
+    expect(await refusal(deleteStack(deps(), deleteTemp({ expectedStackId: TEMP_ID })), false, OriginalReplaced)).toMatch(/not the expected/);
   });
 });
 
@@ -310,10 +310,10 @@ describe('delete-stack: a stack this execution did not create (the current envir
     expect(await refusal(deleteStack(deps(), deleteCurrent({ expectedStackId: undefined })))).toMatch(/no expected stack ID was given/);
   });
 
-  it('refuses when another stack has taken the name (stack ID differs)', async () => {
+  it('refuses when another stack has taken the name (stack ID differs) with OriginalReplaced, not DeletionRefused: the copy must then be kept', async () => {
     currentWithVerifiedCopy({ StackId: `${CURRENT_ID}-new` });
     bucketsOf(`${CURRENT_ID}-new`, []);
-    expect(await refusal(deleteStack(deps(), deleteCurrent()))).toMatch(/another stack has taken the name/);
+    expect(await refusal(deleteStack(deps(), deleteCurrent()), false, OriginalReplaced)).toMatch(/another stack has taken the name.*its verified copy is kept/);
   });
 
   it('refuses when the copy did not come out EQUAL', async () => {
