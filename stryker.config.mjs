@@ -7,6 +7,8 @@ export default {
   coverageAnalysis: 'perTest',
   mutate: [
     'lambdas/delete-stack/core.ts',
+    'lambdas/delete-stack/emptying.ts',
+    'lambdas/delete-stack/deletion-progress.ts',
     'lambdas/verify-bucket/core.ts',
     'lambdas/compare-statistics/core.ts',
     'lambdas/copy-bucket/core.ts',
