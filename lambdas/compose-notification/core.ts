@@ -6,6 +6,7 @@ import type {
   StatisticsDifference,
   VerifyBucketResult,
 } from '../shared/contracts';
+import { stackEventsText } from '../shared/child-error';
 import { runIdOf, snapshotPrefix, tempStackNameOf } from '../shared/naming';
 import { errorFound } from './error-found';
 
@@ -467,12 +468,8 @@ export function causeText(cause: string | undefined, depth = 0): string {
   } catch {
     return cause;
   }
-  if (Array.isArray(parsed)) {
-    // The stack events behind a failed stack operation: [{logicalId, resourceType, status, reason}].
-    const lines = parsed.filter((f): f is Record<string, unknown> => !!f && typeof f === 'object' && 'logicalId' in f);
-    if (lines.length === 0) return cause;
-    return lines.map((f) => `${String(f.logicalId)} (${String(f.resourceType ?? '?')}) ${String(f.status ?? '')}: ${String(f.reason ?? '')}`).join('; ');
-  }
+  // The stack events behind a failed stack operation: [{logicalId, resourceType, status, reason}].
+  if (Array.isArray(parsed)) return stackEventsText(parsed) ?? cause;
   if (!parsed || typeof parsed !== 'object' || depth > 3) return cause;
   const o = parsed as Record<string, unknown>;
   if (typeof o.errorMessage === 'string') return o.errorMessage;

@@ -51,11 +51,7 @@ export function readableCause(cause: string): string {
   } catch {
     return cause;
   }
-  if (Array.isArray(parsed)) {
-    const events = parsed.filter((f): f is Record<string, unknown> => !!f && typeof f === 'object' && 'logicalId' in f);
-    if (events.length === 0) return cause;
-    return events.map((f) => `${String(f.logicalId)} (${String(f.resourceType ?? '?')}) ${String(f.status ?? '')}: ${String(f.reason ?? '')}`).join('; ');
-  }
+  if (Array.isArray(parsed)) return stackEventsText(parsed) ?? cause;
   const o = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
   return o && typeof o.errorMessage === 'string' ? o.errorMessage : cause;
 }
@@ -78,4 +74,14 @@ export function unwrapChildError(error: StepError, depth = 0): StepError {
   // A child that itself waited on a child: unwrap that one as well.
   const inner = unwrapChildError({ Error: child.Error, Cause: typeof child.Cause === 'string' ? child.Cause : '' }, depth + 1);
   return { Error: inner.Error, Cause: `${readableCause(inner.Cause)} (in the ${where})` };
+}
+
+/**
+ * The stack events behind a failed stack operation (`[{logicalId, resourceType, status, reason}]`),
+ * one per `;`; undefined when the array holds none.
+ */
+export function stackEventsText(parsed: unknown[]): string | undefined {
+  const events = parsed.filter((f): f is Record<string, unknown> => !!f && typeof f === 'object' && 'logicalId' in f);
+  if (events.length === 0) return undefined;
+  return events.map((f) => `${String(f.logicalId)} (${String(f.resourceType ?? '?')}) ${String(f.status ?? '')}: ${String(f.reason ?? '')}`).join('; ');
 }

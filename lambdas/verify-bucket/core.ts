@@ -243,20 +243,22 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
   await flushDifferences();
   await flushPending();
 
+  /** What the next invocation resumes from: both sides as read so far, and everything counted. */
+  const continuationOf = (at: Pick<VerifyContinuation, 'source' | 'destination' | 'lastKey'>): VerifyContinuation => ({
+    ...at,
+    comparedBy,
+    differences,
+    differenceCount,
+    differenceParts,
+    manifest: manifest.state(),
+    invocations,
+    ...pendingState(),
+  });
+
   if (!s && !d && pendingVersions > 0) {
     if (!event.proofResults && differenceCount === 0) {
       const proof = await writeJobManifests(s3, event, pendingParts, pendingVersions, pendingBytes);
-      const continuation: VerifyContinuation = {
-        source: source.value(),
-        destination: destination.value(),
-        comparedBy,
-        differences,
-        differenceCount,
-        differenceParts,
-        manifest: manifest.state(),
-        invocations,
-        ...pendingState(),
-      };
+      const continuation = continuationOf({ source: source.value(), destination: destination.value() });
       return { status: 'PROOF_NEEDED', pair, source: continuation.source, destination: continuation.destination, comparedBy, differences, differenceCount, continuation, proof };
     }
     // The jobs' results; or, when the copy differs already, no job (it could not make the bucket
@@ -276,17 +278,7 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
   const finished = !s && !d;
   const sides = { source: source.value(), destination: destination.value() };
   if (!finished) {
-    const continuation: VerifyContinuation = {
-      ...sides,
-      comparedBy,
-      differences,
-      differenceCount,
-      differenceParts,
-      manifest: manifest.state(),
-      invocations,
-      ...(lastKey !== undefined ? { lastKey } : {}),
-      ...pendingState(),
-    };
+    const continuation = continuationOf({ ...sides, ...(lastKey !== undefined ? { lastKey } : {}) });
     return { status: 'CONTINUE', pair, ...sides, comparedBy, differences, differenceCount, continuation };
   }
   const equal = differenceCount === 0 && sameSetDigest(sides.source.digest, sides.destination.digest);
