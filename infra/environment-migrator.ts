@@ -6,12 +6,14 @@
  * the workflow's bucket for the documents that must not travel in the execution state, and, when
  * asked, the EventBridge Scheduler schedule that starts Migrate.
  */
-import { Aws, Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -27,8 +29,16 @@ import type { StepFunctions } from '../statemachine/building-blocks';
 import { buildCloneDefinition } from '../statemachine/clone';
 import { buildMigrateDefinition } from '../statemachine/migrate';
 import { environmentRoleStatements } from './environment-role';
-import { StepFunction } from './lambda-step';
-import { acknowledge, acknowledgeWildcards, ENVIRONMENT_ROLE_WILDCARDS, GENERATED_WILDCARDS, STEP_WILDCARDS, WORKFLOW_BUCKET_ACCESS_LOGS_REASON } from './nag-acknowledgments';
+import { StepFunction, type StepFunctionProps } from './lambda-step';
+import {
+  acknowledge,
+  acknowledgeWildcards,
+  ENVIRONMENT_ROLE_WILDCARDS,
+  GENERATED_WILDCARDS,
+  STEP_WILDCARDS,
+  VPC_STEP_WILDCARDS,
+  WORKFLOW_BUCKET_ACCESS_LOGS_REASON,
+} from './nag-acknowledgments';
 import { validateSchedule } from './schedule-validation';
 import { CHECKSUM_JOB_PREFIX, DOCUMENT_PREFIX, TEMPLATE_OBJECT_PREFIX, documentGrants, resourcePatterns, stepGrants, type PermissionScope } from './step-permissions';
 
@@ -39,16 +49,28 @@ export interface MigrationSchedule {
    * `at(yyyy-mm-ddThh:mm:ss)`, as EventBridge Scheduler reads them.
    */
   readonly expression: string;
-  /** IANA time zone the expression is read in, e.g. `Europe/Paris` (default UTC). */
+  /**
+   * IANA time zone the expression is read in, e.g. `Europe/Paris`.
+   *
+   * @default - UTC
+   */
   readonly timeZone?: string;
   /**
    * The execution input, exactly what you would pass to StartExecution. It is validated at synth time
    * with the workflow's own validation, so a bad input fails `cdk synth`, not the scheduled run.
    */
   readonly input: MigrationInputRaw;
-  /** Create the schedule disabled (default: enabled). */
+  /**
+   * Whether the schedule is enabled (false: defined, but it starts nothing until enabled).
+   *
+   * @default true
+   */
   readonly enabled?: boolean;
-  /** A description shown in the Scheduler console. */
+  /**
+   * A description shown in the Scheduler console.
+   *
+   * @default - `env-migrator: migrate <stackName> to <targetVersion>`
+   */
   readonly description?: string;
 }
 
@@ -59,54 +81,159 @@ export interface EnvironmentMigratorProps {
    * resources whose names start with one of them (their temporary copies share the prefix).
    */
   readonly managedStackPrefixes: string[];
-  /** Email addresses subscribed to the notification topic (each must confirm the subscription). */
+  /**
+   * Email addresses subscribed to the notification topic (each must confirm the subscription). With
+   * `notificationTopic`, these are subscribed to that topic; nothing else is.
+   *
+   * @default - no subscription: add your own to the topic (`topic` property, NotificationTopicArn output)
+   */
   readonly notificationEmails?: string[];
-  /** Start Migrate on a schedule (default: none). */
+  /**
+   * An existing topic for the workflow's notifications and the alarms, instead of one the construct
+   * defines. Migrate is granted sns:Publish on it, and kms:Decrypt and kms:GenerateDataKey on its
+   * `masterKey` when the topic names one (import an encrypted topic with
+   * `sns.Topic.fromTopicAttributes(this, 'Topic', { topicArn, keyArn })`). The alarms publish to it too:
+   * CloudWatch needs the key policy of an encrypted topic to let `cloudwatch.amazonaws.com` use the key;
+   * the construct adds that statement to a key defined in the same app, and warns at synth otherwise.
+   * Nothing is subscribed to it unless `notificationEmails` says so.
+   *
+   * @default - a topic the construct defines, encrypted with `encryptionKey` or a key of its own,
+   * refusing publications without TLS
+   */
+  readonly notificationTopic?: sns.ITopic;
+  /**
+   * The KMS key that encrypts the workflow bucket and the notification topic the construct defines
+   * (not a `notificationTopic` of yours, which keeps its own). Its key policy must let this account's
+   * IAM policies use it (the default key policy does): the steps, the checksum jobs' role and Migrate
+   * are granted what they use, on this key only. For the topic's alarms, its policy must also let
+   * `cloudwatch.amazonaws.com` use it: added to a key defined in the same app, a synth warning otherwise.
+   * The lock table keeps DynamoDB's AWS owned key either way.
+   *
+   * @default - two keys the construct defines, rotated yearly: one for the workflow bucket, one for
+   * the notification topic
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * What happens to what holds state when it leaves the stack (the stack deleted, or the construct
+   * removed): the workflow bucket, the lock table, the log groups of the steps and the state machines,
+   * and the KMS keys the construct defines (never a key or topic of yours). `RemovalPolicy.DESTROY`
+   * deletes them with the stack, except a workflow bucket that still holds documents: CloudFormation
+   * cannot delete a bucket that is not empty. `RemovalPolicy.SNAPSHOT` is refused (none of them can
+   * be snapshotted).
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The VPC to run the steps that call an environment's own endpoints in (its statistics URL and its
+   * smoke test URL: compare-statistics, smoke-test and recheck-original), so they can reach an
+   * internal load balancer. Those steps call AWS APIs as well (CloudFormation, S3, Secrets Manager,
+   * KMS through S3, X-Ray): their subnets need a route to them, a NAT gateway or VPC endpoints.
+   * Their roles are given the network interface actions Lambda needs. Every other step runs outside
+   * any VPC.
+   *
+   * @default - no VPC: every step runs in Lambda's own network and reaches public endpoints only
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The subnets of `vpc` those steps run in.
+   *
+   * @default - the VPC's private subnets (CDK's default placement of a Lambda function)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the steps in `vpc`. Let them reach the endpoints (e.g.
+   * `loadBalancer.connections.allowFrom(migrator, ec2.Port.tcp(443))`: the construct is IConnectable).
+   *
+   * @default - one security group the construct defines for the three steps, all outbound traffic allowed
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Start Migrate on a schedule.
+   *
+   * @default - no schedule
+   */
   readonly schedule?: MigrationSchedule;
   /**
    * Keep the original environment's snapshots after a successful scheduled migration as a backup
-   * (sets `retainOriginalSnapshots` in the schedule's input when the input does not say). Default false:
-   * the migration deletes every snapshot it made once the new environment is verified.
+   * (sets `retainOriginalSnapshots` in the schedule's input when the input does not say).
+   *
+   * @default false - the migration deletes every snapshot it made once the new environment is verified
    */
   readonly retainOriginalSnapshots?: boolean;
-  /** Retention of every log group: the step functions' and the state machines' (default one month). */
+  /**
+   * Retention of every log group: the step functions' and the state machines'.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
   readonly logRetention?: logs.RetentionDays;
   /**
    * The role CloudFormation assumes to create and delete environments (CreateStack/DeleteStack
    * RoleARN). The step functions may only pass this role; they hold none of the permissions of the
-   * resources in your template. Default: a role for environments like examples/environment.yaml
-   * (examples/cloudformation-role-policy.json), limited to the managed prefixes.
+   * resources in your template.
+   *
+   * @default - a role for environments like examples/environment.yaml
+   * (examples/cloudformation-role-policy.json), limited to the managed prefixes
    */
   readonly cloudFormationRole?: iam.IRole;
   /**
    * Buckets the new templates (`templateUrl`) are read from. CloudFormation reads a TemplateURL with
-   * the caller's credentials, so create-stack is granted s3:GetObject on these only. Default: none
-   * (migrations keep the current template unless this is set).
+   * the caller's credentials, so create-stack is granted s3:GetObject on these only.
+   *
+   * @default - none: no template can be read from S3, migrations keep the current template
    */
   readonly templateBucketNames?: string[];
   /**
-   * Secrets the statistics request header may come from (`statistics.header.secretArn`). Default:
-   * the secrets of this account and region whose names start with a managed prefix.
+   * Secrets the statistics request header may come from (`statistics.header.secretArn`).
+   *
+   * @default - the secrets of this account and region whose names start with a managed prefix
    */
   readonly statisticsSecretArns?: string[];
   /**
    * Secrets `secretParameters` may name (the values of NoEcho parameters): the preflight may describe
-   * them and create-stack read them, nothing else. Default: the secrets of this account and region
-   * whose names start with a managed prefix (e.g. `orders-prod/db-password` for the prefix `orders-`).
+   * them and create-stack read them, nothing else.
+   *
+   * @default - the secrets of this account and region whose names start with a managed prefix
+   * (e.g. `orders-prod/db-password` for the prefix `orders-`)
    */
   readonly parameterSecretArns?: string[];
   /**
    * Log each state's input and output in the state machines' logs. They hold stack outputs, parameter
-   * values and statistics: off by default.
+   * values and statistics.
+   *
+   * @default false
    */
   readonly includeExecutionDataInLogs?: boolean;
   /**
    * Days the workflow's documents (statistics documents, difference lists, bucket manifests, under
-   * `runs/<execution>/` of the workflow bucket) are kept before S3 expires them (default 90: long
-   * enough to investigate a migration after the fact, well beyond Migrate's 48-hour timeout).
+   * `runs/<execution>/` of the workflow bucket) are kept before S3 expires them: long enough to
+   * investigate a migration after the fact, well beyond Migrate's 48-hour timeout.
+   *
+   * @default 90
    */
   readonly documentRetentionDays?: number;
 }
+
+/**
+ * Steps that call an environment's own endpoints over HTTP (lambdas/shared/http.ts: the statistics
+ * URL, the smoke test URL): the only ones placed in `vpc`.
+ */
+export const ENDPOINT_STEPS: readonly StepName[] = ['smoke-test', 'compare-statistics', 'recheck-original'];
+
+/**
+ * What Lambda needs to attach a function to a VPC ("Configuring a Lambda function to access resources
+ * in a VPC", Lambda developer guide: "ec2:DescribeNetworkInterfaces – This action only works if it's
+ * allowed on all resources"; the same actions as the AWSLambdaVPCAccessExecutionRole managed policy,
+ * which the steps' own roles do not carry).
+ */
+const VPC_ACCESS_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
 
 /** Days a template put in the workflow bucket for CreateStack (templates/) is kept. */
 export const TEMPLATE_RETENTION_DAYS = 2;
@@ -156,28 +283,66 @@ function accountKeyStatement(): iam.PolicyStatement {
   });
 }
 
+/**
+ * The key policy statement that lets CloudWatch alarms publish to a topic encrypted with the key
+ * ("Encryption at rest", Amazon SNS developer guide), limited to this account's alarms.
+ */
+function alarmsUseKeyStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'CloudWatchAlarmsPublish',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+  });
+}
+
 /** Steps that start or follow S3 Batch Operations checksum jobs (env CHECKSUM_JOB_ROLE_ARN). */
 const CHECKSUM_JOB_STEPS: readonly StepName[] = ['start-checksum-job', 'checksum-job-status'];
 
 /** Steps that call CreateStack / DeleteStack and pass the CloudFormation role (env CFN_ROLE_ARN). */
 const STACK_STEPS: readonly StepName[] = ['create-stack', 'delete-stack'];
 
-export class EnvironmentMigrator extends Construct {
-  readonly migrateStateMachine: sfn.StateMachine;
-  readonly cloneStateMachine: sfn.StateMachine;
-  readonly topic: sns.Topic;
-  readonly topicKey: kms.Key;
+/**
+ * The migrator: its public surface is made of interfaces (IStateMachine, ITopic, IBucket, ITable,
+ * IKey…), so what a user may bring (a topic, a key) and what the construct defines look the same.
+ * Permissions for people and pipelines: grantStartMigration and grantRead. In a VPC (`vpc`), the
+ * construct is IConnectable: its `connections` are the security groups of the steps that call the
+ * environments' endpoints.
+ */
+export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
+  /** The Migrate state machine: one execution is one migration (see README "Execution input"). */
+  readonly migrateStateMachine: sfn.IStateMachine;
+  /** The Clone state machine, started by Migrate twice per migration and usable alone. */
+  readonly cloneStateMachine: sfn.IStateMachine;
+  /** Where every outcome other than success and every alarm is sent: the construct's, or `notificationTopic`. */
+  readonly topic: sns.ITopic;
+  /** The key the topic is encrypted with, when known (a `notificationTopic` imported without its key leaves it undefined). */
+  readonly topicKey?: kms.IKey;
   /**
    * The workflow's own bucket: documents too large for the 256 KiB execution state, referenced from
-   * it by key (DESIGN.md invariant 10). Each step that reads or writes them sees `runs/*` only.
+   * it by key (docs/design.md invariant 10). Each step that reads or writes them sees `runs/*` only.
    */
-  readonly workflowBucket: s3.Bucket;
-  readonly workflowBucketKey: kms.Key;
-  readonly lockTable: dynamodb.Table;
-  readonly steps: Record<StepName, StepFunction>;
+  readonly workflowBucket: s3.IBucket;
+  /** The key of the workflow bucket: the construct's, or `encryptionKey`. */
+  readonly workflowBucketKey: kms.IKey;
+  /** One item per environment being migrated (DESIGN invariant 6). */
+  readonly lockTable: dynamodb.ITable;
+  /** Each step's Lambda function, by step name (lambdas/steps.ts). */
+  readonly functions: Readonly<Record<StepName, lambda.IFunction>>;
+  /** The role CloudFormation creates and deletes environments with: the construct's, or `cloudFormationRole`. */
   readonly cloudFormationRole: iam.IRole;
-  readonly alarms: cloudwatch.Alarm[] = [];
-  readonly schedule?: scheduler.Schedule;
+  /** Every alarm the construct defines (Migrate failed, timed out, aborted; one per step's errors), all sending to `topic`. */
+  readonly alarms: cloudwatch.IAlarm[] = [];
+  /** The schedule that starts Migrate, when `schedule` was given. */
+  readonly schedule?: scheduler.ISchedule;
+
+  /** The concrete state machines: their names make the execution ARNs of grantRead. */
+  private readonly migrate: sfn.StateMachine;
+  private readonly clone: sfn.StateMachine;
+  /** The steps' functions with their roles and log groups (infra/lambda-step.ts): internal. */
+  private readonly steps: Record<StepName, StepFunction>;
+  private readonly endpointConnections?: ec2.Connections;
 
   constructor(scope: Construct, id: string, props: EnvironmentMigratorProps) {
     super(scope, id);
@@ -188,6 +353,9 @@ export class EnvironmentMigrator extends Construct {
     const templateBucketNames = props.templateBucketNames ?? [];
     if (props.schedule) validateSchedule(props.schedule, { prefixes, templateBucketNames });
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const removalPolicy = checkRemovalPolicy(props.removalPolicy);
+    const network = this.endpointNetwork(props);
+    if (network) this.endpointConnections = new ec2.Connections({ securityGroups: network.securityGroups });
 
     this.cloudFormationRole = props.cloudFormationRole ?? this.defaultCloudFormationRole(prefixes);
     const permissionScope: PermissionScope = {
@@ -209,25 +377,29 @@ export class EnvironmentMigrator extends Construct {
       throw new Error(`EnvironmentMigrator: documentRetentionDays must be a whole number of days, at least 1 (got ${retentionDays})`);
     }
     // Encrypted like the topic, with a customer managed key whose policy names every action.
-    this.workflowBucketKey = new kms.Key(this, 'WorkflowDocumentsKey', {
-      description: "Encrypts the env-migrator workflow's documents (statistics, difference lists, bucket manifests)",
-      enableKeyRotation: true,
-      policy: new iam.PolicyDocument({
-        statements: [
-          accountKeyStatement(),
-        ],
-      }),
-    });
-    // Kept on stack deletion like the lock table and the keys: it may hold the only record of what a
-    // failed migration compared. Versioning is off: a document is written once per key and run.
-    this.workflowBucket = new s3.Bucket(this, 'WorkflowDocuments', {
+    this.workflowBucketKey =
+      props.encryptionKey ??
+      new kms.Key(this, 'WorkflowDocumentsKey', {
+        description: "Encrypts the env-migrator workflow's documents (statistics, difference lists, bucket manifests)",
+        enableKeyRotation: true,
+        removalPolicy,
+        policy: new iam.PolicyDocument({
+          statements: [
+            accountKeyStatement(),
+          ],
+        }),
+      });
+    // Kept on stack deletion like the lock table and the keys (unless removalPolicy says otherwise): it
+    // may hold the only record of what a failed migration compared. Versioning is off: a document is
+    // written once per key and run.
+    const workflowBucket = new s3.Bucket(this, 'WorkflowDocuments', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.workflowBucketKey,
       bucketKeyEnabled: true,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
       lifecycleRules: [
         { id: 'ExpireRunDocuments', prefix: `${DOCUMENT_PREFIX}/`, expiration: Duration.days(retentionDays) },
         // Templates over 51,200 bytes that create-stack handed to CloudFormation by TemplateURL: needed
@@ -236,67 +408,57 @@ export class EnvironmentMigrator extends Construct {
         { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
-    const documents = { bucketArn: this.workflowBucket.bucketArn, keyArn: this.workflowBucketKey.keyArn };
+    this.workflowBucket = workflowBucket;
+    const documents = { bucketArn: workflowBucket.bucketArn, keyArn: this.workflowBucketKey.keyArn };
     permissionScope.templateStore = documents;
     // Checksum jobs keep their manifests and reports in the same bucket, under their own prefix.
-    const checksumJobs = this.checksumJobResources(prefixes, this.workflowBucket, this.workflowBucketKey);
-    permissionScope.checksumJobs = { workBucketArn: this.workflowBucket.bucketArn, roleArn: checksumJobs.role.roleArn, keyArn: this.workflowBucketKey.keyArn };
+    const checksumJobs = this.checksumJobResources(prefixes, workflowBucket, this.workflowBucketKey);
+    permissionScope.checksumJobs = { workBucketArn: workflowBucket.bucketArn, roleArn: checksumJobs.role.roleArn, keyArn: this.workflowBucketKey.keyArn };
 
     const steps = {} as Record<StepName, StepFunction>;
     const fns = {} as StepFunctions;
     for (const step of STEP_NAMES) {
+      const inVpc = network !== undefined && ENDPOINT_STEPS.includes(step);
       const fn = new StepFunction(this, `Step-${step}`, {
         step,
         logRetention,
         environment: {
-          [WORKFLOW_BUCKET_ENV]: this.workflowBucket.bucketName,
+          [WORKFLOW_BUCKET_ENV]: workflowBucket.bucketName,
           ...(STACK_STEPS.includes(step) ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn } : {}),
           ...(CHECKSUM_JOB_STEPS.includes(step) ? { CHECKSUM_JOB_ROLE_ARN: checksumJobs.role.roleArn } : {}),
         },
+        ...(inVpc ? network : {}),
       });
       for (const grant of [...stepGrants(step, permissionScope), ...documentGrants(step, documents)]) fn.role.addToPolicy(grant.statement);
+      // The role is passed to the function, so CDK adds no VPC policy of its own; the function depends
+      // on the role and its policy, so the actions are there when Lambda checks them at creation.
+      if (inVpc) fn.role.addToPolicy(new iam.PolicyStatement({ actions: VPC_ACCESS_ACTIONS, resources: ['*'] }));
+      if (props.removalPolicy !== undefined) fn.logGroup.applyRemovalPolicy(removalPolicy);
       steps[step] = fn;
       fns[step] = fn.function;
     }
     this.steps = steps;
+    this.functions = fns;
 
-    // Customer managed, so its key policy can let CloudWatch alarms publish (an AWS managed key
-    // cannot be shared with them: "Encryption at rest", Amazon SNS developer guide). The policy is
-    // written out instead of CDK's default (`kms:*` for the account): the account's IAM policies may
-    // administer the key and use it, with every action named.
-    this.topicKey = new kms.Key(this, 'NotificationsKey', {
-      description: 'Encrypts the env-migrator notification topic',
-      enableKeyRotation: true,
-      policy: new iam.PolicyDocument({
-        statements: [
-          accountKeyStatement(),
-          new iam.PolicyStatement({
-            sid: 'CloudWatchAlarmsPublish',
-            principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            resources: ['*'],
-            conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-          }),
-        ],
-      }),
-    });
-    this.topic = new sns.Topic(this, 'Notifications', { displayName: 'env-migrator', enforceSSL: true, masterKey: this.topicKey });
-    for (const email of emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    const { topic, key: topicKey } = this.notificationTopic(props, emails, removalPolicy);
+    this.topic = topic;
+    this.topicKey = topicKey;
 
     this.lockTable = new dynamodb.Table(this, 'EnvironmentLocks', {
       partitionKey: { name: 'stackName', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
     });
 
     const timeout = Duration.seconds(MIGRATION_TIMEOUT_SECONDS);
     const machineLogs = (name: string): sfn.LogOptions => ({
-      destination: new logs.LogGroup(this, `${name}Logs`, { retention: logRetention }),
+      destination: new logs.LogGroup(this, `${name}Logs`, { retention: logRetention, removalPolicy }),
       level: sfn.LogLevel.ALL,
       includeExecutionData: props.includeExecutionDataInLogs ?? false,
     });
-    this.cloneStateMachine = new sfn.StateMachine(this, 'Clone', {
+    this.clone = new sfn.StateMachine(this, 'Clone', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(buildCloneDefinition(new Construct(this, 'CloneStates'), fns)),
       timeout,
@@ -304,12 +466,12 @@ export class EnvironmentMigrator extends Construct {
       logs: machineLogs('Clone'),
       comment: 'Copies an environment (stack, databases, buckets) into a new stack and verifies the copy',
     });
-    this.migrateStateMachine = new sfn.StateMachine(this, 'Migrate', {
+    this.migrate = new sfn.StateMachine(this, 'Migrate', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(
         buildMigrateDefinition(new Construct(this, 'MigrateStates'), {
           fns,
-          cloneStateMachine: this.cloneStateMachine,
+          cloneStateMachine: this.clone,
           lockTable: this.lockTable,
           topic: this.topic,
         }),
@@ -319,12 +481,125 @@ export class EnvironmentMigrator extends Construct {
       logs: machineLogs('Migrate'),
       comment: 'Migrates an environment to a new template version without losing data (double clone)',
     });
+    this.cloneStateMachine = this.clone;
+    this.migrateStateMachine = this.migrate;
     // Publishing to an encrypted topic: SNS encrypts with the key on the publisher's behalf.
-    this.topicKey.grant(this.migrateStateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.topicKey?.grant(this.migrate, 'kms:Decrypt', 'kms:GenerateDataKey');
 
     this.addAlarms(steps);
     if (props.schedule) this.schedule = this.addSchedule(props.schedule, props.retainOriginalSnapshots ?? false);
-    this.suppressJustifiedFindings();
+    this.suppressJustifiedFindings(network !== undefined);
+  }
+
+  /**
+   * The network of the steps that call the environments' endpoints, with `vpc`: the security groups
+   * given, or one the construct defines for the three of them.
+   */
+  private endpointNetwork(props: EnvironmentMigratorProps): Required<Pick<StepFunctionProps, 'vpc' | 'securityGroups'>> & Pick<StepFunctionProps, 'vpcSubnets'> | undefined {
+    if (!props.vpc) {
+      if (props.vpcSubnets || props.securityGroups) {
+        throw new Error('EnvironmentMigrator: vpcSubnets and securityGroups place the endpoint steps in a VPC: give the vpc too');
+      }
+      return undefined;
+    }
+    if (props.securityGroups && props.securityGroups.length === 0) {
+      throw new Error('EnvironmentMigrator: securityGroups is empty: give at least one security group, or leave it out for one the construct defines');
+    }
+    const securityGroups = props.securityGroups ?? [
+      new ec2.SecurityGroup(this, 'EndpointStepsSecurityGroup', {
+        vpc: props.vpc,
+        description: "env-migrator steps that call the environments' statistics and smoke test endpoints",
+        allowAllOutbound: true,
+      }),
+    ];
+    return { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups };
+  }
+
+  /**
+   * The topic every notification and alarm goes to, and its key when known. The construct's own:
+   * encrypted with `encryptionKey` or a key of its own whose policy lets CloudWatch alarms use it (an
+   * AWS managed key cannot be shared with them: "Encryption at rest", Amazon SNS developer guide).
+   * A topic of the user's: used as is, only the emails asked for subscribed.
+   */
+  private notificationTopic(props: EnvironmentMigratorProps, emails: string[], removalPolicy: RemovalPolicy): { topic: sns.ITopic; key?: kms.IKey } {
+    let topic: sns.ITopic;
+    let key: kms.IKey | undefined;
+    if (props.notificationTopic) {
+      topic = props.notificationTopic;
+      key = topic.masterKey;
+      if (key) this.allowAlarmsToUse(key);
+    } else {
+      if (props.encryptionKey) {
+        key = props.encryptionKey;
+        this.allowAlarmsToUse(key);
+      } else {
+        // The policy is written out instead of CDK's default (`kms:*` for the account): the account's
+        // IAM policies may administer the key and use it, with every action named.
+        key = new kms.Key(this, 'NotificationsKey', {
+          description: 'Encrypts the env-migrator notification topic',
+          enableKeyRotation: true,
+          removalPolicy,
+          policy: new iam.PolicyDocument({ statements: [accountKeyStatement(), alarmsUseKeyStatement()] }),
+        });
+      }
+      topic = new sns.Topic(this, 'Notifications', { displayName: 'env-migrator', enforceSSL: true, masterKey: key });
+    }
+    for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return { topic, key };
+  }
+
+  /** The key policy statement CloudWatch alarms need to publish to a topic encrypted with `key`, or a warning where it cannot be added. */
+  private allowAlarmsToUse(key: kms.IKey): void {
+    const { statementAdded } = key.addToResourcePolicy(alarmsUseKeyStatement(), true);
+    if (!statementAdded) {
+      Annotations.of(this).addWarningV2(
+        'env-migrator:alarm-key-policy',
+        `the notification topic's key (${key.node.path}) is not defined in this app: its key policy must let the service principal cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey, or the alarms cannot publish to the topic`,
+      );
+    }
+  }
+
+  /**
+   * Lets `grantee` start migrations: states:StartExecution on Migrate, and cloudformation:DescribeStacks
+   * on this construct's stack, where `env-migrator start --migrator-stack` reads the
+   * MigrateStateMachineArn output (the standalone stack has it). Following the execution is grantRead.
+   */
+  grantStartMigration(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const readOutputs = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudformation:DescribeStacks'],
+      resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
+    });
+    return this.migrate.grantStartExecution(grantee).combine(readOutputs);
+  }
+
+  /**
+   * Lets `grantee` describe and follow the executions of Migrate and of the Clone executions it starts
+   * (`env-migrator watch`, `status`, `start --wait`, the console): states:DescribeExecution and
+   * states:GetExecutionHistory on their executions, states:ListExecutions and
+   * states:DescribeStateMachine on both state machines. Nothing that starts or stops anything.
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    const machines = [this.migrate, this.clone];
+    const stack = Stack.of(this);
+    const executions = machines.map((m) =>
+      stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${m.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+    return iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resourceArns: executions }).combine(
+      iam.Grant.addToPrincipal({ grantee, actions: ['states:ListExecutions', 'states:DescribeStateMachine'], resourceArns: machines.map((m) => m.stateMachineArn) }),
+    );
+  }
+
+  /**
+   * The security groups of the steps that call the environments' endpoints, to open the way to them:
+   * `loadBalancer.connections.allowFrom(migrator, ec2.Port.tcp(443))`. Only with `vpc`.
+   */
+  get connections(): ec2.Connections {
+    if (!this.endpointConnections) {
+      throw new Error('EnvironmentMigrator: connections exist only when a vpc is given (the endpoint steps run outside any VPC otherwise)');
+    }
+    return this.endpointConnections;
   }
 
   private defaultCloudFormationRole(prefixes: string[]): iam.Role {
@@ -357,7 +632,7 @@ export class EnvironmentMigrator extends Construct {
       this.alarms.push(a);
     };
     const sum = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
-    const migrate = this.migrateStateMachine;
+    const migrate = this.migrate;
     alarm('MigrateFailedAlarm', migrate.metricFailed(sum), 'A migration failed: the notification says where the data is.');
     alarm(
       'MigrateTimedOutAlarm',
@@ -378,7 +653,7 @@ export class EnvironmentMigrator extends Construct {
     const input: MigrationInputRaw = { retainOriginalSnapshots, ...schedule.input };
     return new scheduler.Schedule(this, 'Schedule', {
       schedule: scheduler.ScheduleExpression.expression(schedule.expression, schedule.timeZone ? TimeZone.of(schedule.timeZone) : undefined),
-      target: new schedulerTargets.StepFunctionsStartExecution(this.migrateStateMachine, {
+      target: new schedulerTargets.StepFunctionsStartExecution(this.migrate, {
         input: scheduler.ScheduleTargetInput.fromObject(input),
         // A migration that cannot start within the hour waits for the next occurrence rather than
         // starting at an unplanned time.
@@ -433,21 +708,31 @@ export class EnvironmentMigrator extends Construct {
   }
 
   /** cdk-nag AwsSolutions findings that are the design, on the narrowest construct, with their reasons. */
-  private suppressJustifiedFindings(): void {
+  private suppressJustifiedFindings(endpointStepsInVpc: boolean): void {
     for (const step of STEP_NAMES) {
       acknowledge(
         this.steps[step].function,
         'AwsSolutions-L1',
         'Node.js 22 is the runtime the steps are built and tested with (package.json engines and the node devDependency); moving on is a tested change, not a default.',
       );
-      acknowledgeWildcards(this.steps[step].role, STEP_WILDCARDS);
+      const inVpc = endpointStepsInVpc && ENDPOINT_STEPS.includes(step);
+      acknowledgeWildcards(this.steps[step].role, inVpc ? [...VPC_STEP_WILDCARDS, ...STEP_WILDCARDS] : STEP_WILDCARDS);
     }
-    acknowledgeWildcards(this.migrateStateMachine, GENERATED_WILDCARDS);
-    acknowledgeWildcards(this.cloneStateMachine, GENERATED_WILDCARDS);
+    acknowledgeWildcards(this.migrate, GENERATED_WILDCARDS);
+    acknowledgeWildcards(this.clone, GENERATED_WILDCARDS);
     acknowledge(this.workflowBucket, 'AwsSolutions-S1', WORKFLOW_BUCKET_ACCESS_LOGS_REASON);
     const deployPolicy = this.node.tryFindChild('EnvironmentDeployPolicy');
     if (deployPolicy) acknowledgeWildcards(deployPolicy, ENVIRONMENT_ROLE_WILDCARDS);
   }
+}
+
+function checkRemovalPolicy(policy: RemovalPolicy | undefined): RemovalPolicy {
+  if (policy === RemovalPolicy.SNAPSHOT) {
+    throw new Error(
+      'EnvironmentMigrator: removalPolicy: RemovalPolicy.SNAPSHOT cannot apply to the workflow bucket, the lock table, the log groups or the keys: use RETAIN (the default), RETAIN_ON_UPDATE_OR_DELETE or DESTROY',
+    );
+  }
+  return policy ?? RemovalPolicy.RETAIN;
 }
 
 function checkPrefixes(prefixes: string[] | undefined): string[] {

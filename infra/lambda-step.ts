@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -72,6 +73,15 @@ export interface StepFunctionProps {
   logRetention?: logs.RetentionDays;
   /** Powertools log level (default INFO). */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * The VPC to run the function in (the steps that call an environment's endpoints, which may sit behind
+   * an internal load balancer). The role needs the network interface actions: the construct adds them.
+   */
+  vpc?: ec2.IVpc;
+  /** Subnets of `vpc` (default: CDK's choice for a Lambda function, the private subnets). */
+  vpcSubnets?: ec2.SubnetSelection;
+  /** Security groups of the function in `vpc` (default: one CDK defines, all outbound traffic allowed). */
+  securityGroups?: ec2.ISecurityGroup[];
 }
 
 /** The Lambda function of one workflow step. */
@@ -105,6 +115,9 @@ export class StepFunction extends Construct {
       role: this.role,
       tracing: lambda.Tracing.ACTIVE,
       description: `env-migrator step ${props.step}`,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'env-migrator',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',

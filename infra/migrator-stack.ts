@@ -9,22 +9,23 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { StepName } from '../lambdas/steps';
 import { EnvironmentMigrator, type EnvironmentMigratorProps } from './environment-migrator';
-import type { StepFunction } from './lambda-step';
 
 export interface EnvironmentMigratorStackProps extends StackProps, EnvironmentMigratorProps {
-  /** The CloudFormation service role by ARN (the standalone app's context value); cloudFormationRole wins. */
+  /**
+   * The CloudFormation service role by ARN (the standalone app's context value); cloudFormationRole wins.
+   *
+   * @default - the construct's own role (see EnvironmentMigratorProps.cloudFormationRole)
+   */
   readonly cloudFormationRoleArn?: string;
 }
 
 export class EnvironmentMigratorStack extends Stack {
   readonly migrator: EnvironmentMigrator;
-  readonly migrateStateMachine: sfn.StateMachine;
-  readonly cloneStateMachine: sfn.StateMachine;
-  readonly topic: sns.Topic;
-  readonly lockTable: dynamodb.Table;
-  readonly steps: Record<StepName, StepFunction>;
+  readonly migrateStateMachine: sfn.IStateMachine;
+  readonly cloneStateMachine: sfn.IStateMachine;
+  readonly topic: sns.ITopic;
+  readonly lockTable: dynamodb.ITable;
 
   constructor(scope: Construct, id: string, props: EnvironmentMigratorStackProps) {
     super(scope, id, props);
@@ -38,7 +39,6 @@ export class EnvironmentMigratorStack extends Stack {
     this.cloneStateMachine = this.migrator.cloneStateMachine;
     this.topic = this.migrator.topic;
     this.lockTable = this.migrator.lockTable;
-    this.steps = this.migrator.steps;
 
     new CfnOutput(this, 'MigrateStateMachineArn', { value: this.migrateStateMachine.stateMachineArn });
     new CfnOutput(this, 'CloneStateMachineArn', { value: this.cloneStateMachine.stateMachineArn });

@@ -36,6 +36,17 @@ export const STEP_WILDCARDS: WildcardReasons = [
 ];
 
 /**
+ * The wildcard of the steps placed in a VPC (EnvironmentMigratorProps.vpc): one finding per policy
+ * for `*`, so its reason names both the network interface actions and the step's own.
+ */
+export const VPC_STEP_WILDCARDS: WildcardReasons = [
+  [
+    /^\*$/,
+    "Network interface actions Lambda needs to run the step in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses: the Lambda developer guide says DescribeNetworkInterfaces works only on *; the actions of AWSLambdaVPCAccessExecutionRole), and the step's actions with no resource-level permission (X-Ray, cloudformation:GetTemplateSummary of a URL).",
+  ],
+];
+
+/**
  * AwsSolutions-S1 (server access logs) on the workflow bucket. Logging it would need a second bucket
  * (itself unlogged) for objects only the workflow's own functions touch.
  */
