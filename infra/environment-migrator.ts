@@ -508,7 +508,8 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     const securityGroups = props.securityGroups ?? [
       new ec2.SecurityGroup(this, 'EndpointStepsSecurityGroup', {
         vpc: props.vpc,
-        description: "env-migrator steps that call the environments' statistics and smoke test endpoints",
+        // CloudFormation refuses an apostrophe in a security group description.
+        description: 'env-migrator steps that call the statistics and smoke test endpoints of environments',
         allowAllOutbound: true,
       }),
     ];

@@ -36,13 +36,14 @@ export const STEP_WILDCARDS: WildcardReasons = [
 ];
 
 /**
- * The wildcard of the steps placed in a VPC (EnvironmentMigratorProps.vpc): one finding per policy
- * for `*`, so its reason names both the network interface actions and the step's own.
+ * The wildcard of the steps placed in a VPC (EnvironmentMigratorProps.vpc: ENDPOINT_STEPS): one finding
+ * per policy for `*`, so its reason names both the network interface actions and X-Ray's, the only
+ * other `*` of those steps.
  */
 export const VPC_STEP_WILDCARDS: WildcardReasons = [
   [
     /^\*$/,
-    "Network interface actions Lambda needs to run the step in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses: the Lambda developer guide says DescribeNetworkInterfaces works only on *; the actions of AWSLambdaVPCAccessExecutionRole), and the step's actions with no resource-level permission (X-Ray, cloudformation:GetTemplateSummary of a URL).",
+    "Network interface actions Lambda needs to run the step in the VPC (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses: the Lambda developer guide says DescribeNetworkInterfaces works only on *; the actions of AWSLambdaVPCAccessExecutionRole), and X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords), which supports no resource-level permission.",
   ],
 ];
 
