@@ -326,7 +326,7 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
   readonly workflowBucket: s3.IBucket;
   /** The key of the workflow bucket: the construct's, or `encryptionKey`. */
   readonly workflowBucketKey: kms.IKey;
-  /** One item per environment being migrated (DESIGN invariant 6). */
+  /** One item per environment being migrated (docs/design.md invariant 6). */
   readonly lockTable: dynamodb.ITable;
   /** Each step's Lambda function, by step name (lambdas/steps.ts). */
   readonly functions: Readonly<Record<StepName, lambda.IFunction>>;
