@@ -90,7 +90,7 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
 
   command('start', 'start a migration (--stack, --target-version); --wait follows it to its end')
     .description(
-      `Starts a migration of a stack to a template version. The input is validated here first, with the same rules as the workflow's first state: a bad field fails before any AWS call. Flags override the same fields of --input. The state machine is the first found of --state-machine-arn, the ${STATE_MACHINE_ARN_ENV} variable, and the output ${STATE_MACHINE_OUTPUT} of the deployed stack --migrator-stack.`,
+      `Starts a migration of a stack to a template version. The input is validated here first, with the same rules as the workflow's first state: a bad field fails before any AWS call. Flags override the same fields of --input. The state machine is the first found of --state-machine-arn, the ${STATE_MACHINE_ARN_ENV} variable, and the output ${STATE_MACHINE_OUTPUT} of the deployed stack --migrator-stack. --version, the former name of --target-version, still works but is deprecated.`,
     )
     .option('--stack <name>', "the environment's CloudFormation stack (stackName)")
     .option('--target-version <version>', 'the target version (targetVersion)')
