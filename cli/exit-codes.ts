@@ -10,7 +10,8 @@ export const EXIT = {
   SUCCEEDED: 0,
   /** The execution failed: the workflow compensated and notified (the error names why). */
   FAILED: 1,
-  /** Bad command line: unknown option, missing argument, unreadable --input file. */
+  /** Bad command line: unknown command or option, missing argument or required option, bad value (a malformed ARN
+   *  included), unreadable --input file. One line on stderr; under --json, a USAGE_ERROR result on stdout. */
   USAGE: 2,
   /** The input was rejected, locally before any AWS call or by the execution's first state (InputInvalid). */
   INPUT_REJECTED: 3,
@@ -28,6 +29,10 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** The error name the Migrate definition ends with when its first state rejects the input. */
 export const INPUT_INVALID = 'InputInvalid';
+
+/** The process's exit code for a bug of the CLI itself (an exception that is neither a usage nor an AWS
+ *  error): its stack goes to stderr. 70 is EX_SOFTWARE of sysexits.h. */
+export const EXIT_BUG = 70;
 
 /** The exit code for an execution's status (DescribeExecution) and error name. */
 export function exitCodeFor(status: ExecutionStatus | string | undefined, error?: string): ExitCode {
@@ -52,7 +57,7 @@ export function exitCodeFor(status: ExecutionStatus | string | undefined, error?
 export const EXIT_CODE_HELP = `Exit codes:
   0  the execution succeeded
   1  the execution failed (the workflow compensated and sent a notification)
-  2  usage error (unknown option, missing argument, unreadable --input file)
+  2  usage error (unknown option, missing argument, bad value or ARN, unreadable --input file)
   3  input rejected (locally before any AWS call, or InputInvalid from the execution)
   4  the execution timed out
   5  the execution was aborted (stopped by someone; no compensation ran)

@@ -4,51 +4,34 @@
  * table and the totals; with --json, one JSON object on the last line. Exit code 0 only when every
  * invariant held in every scenario and schedule and every bad input was rejected.
  */
-import { parseArgs } from 'node:util';
 import { type BadInputResult, runBadInputs } from '../local/faults/bad-inputs';
 import { FAULT_KINDS, FAULT_KIND_TITLES, type MatrixResult, runMatrix } from '../local/faults/matrix';
 import { DEFAULT_SEED, type RandomResult, runRandomSchedules } from '../local/faults/random';
 import { allHeld, matrixTable, summarize } from '../local/faults/report';
 import { type VerificationAttackResult, runVerificationAttacks } from '../local/faults/verification';
 import { type GuardAttackResult, runGuardAttacks } from '../local/faults/guards';
+import { EXIT, type ExitCode } from './exit-codes';
+import { type Io, humanOf } from './io';
 
-const USAGE = `Usage: npm run faults -- [--json] [--only matrix,random,bad,verification,guards] [--runs N] [--seed N] [--filter TEXT]
+/** The defaults that live with the fault catalogue, for `faults --help` (loaded only when help is asked for). */
+export function faultsHelp(): string {
+  return `Default seed: ${DEFAULT_SEED}\n\nFault kinds of the matrix:\n${FAULT_KINDS.map((k) => `  ${k.padEnd(12)} ${FAULT_KIND_TITLES[k]}`).join('\n')}`;
+}
 
-  --only     run only these parts (default: all five)
-  --runs     randomized fault schedules to run (default 1000)
-  --seed     seed of the randomized schedules (default ${DEFAULT_SEED})
-  --filter   matrix rows whose state contains TEXT only
-  --json     print the totals as one JSON object on the last line
+export interface FaultsOptions {
+  json: boolean;
+  only: string[];
+  runs: number;
+  seed?: number;
+  filter?: string;
+}
 
-Fault kinds of the matrix:
-${FAULT_KINDS.map((k) => `  ${k.padEnd(12)} ${FAULT_KIND_TITLES[k]}`).join('\n')}`;
-
-export async function faultsCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean', default: false },
-      only: { type: 'string', default: 'matrix,random,bad,verification,guards' },
-      runs: { type: 'string', default: '1000' },
-      seed: { type: 'string', default: String(DEFAULT_SEED) },
-      filter: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const parts = new Set(values.only.split(',').map((p) => p.trim()));
-  const unknown = [...parts].filter((p) => !['matrix', 'random', 'bad', 'verification', 'guards'].includes(p));
-  const runs = Number(values.runs);
-  const seed = Number(values.seed);
-  if (unknown.length || !Number.isInteger(runs) || runs < 0 || !Number.isInteger(seed)) {
-    console.error(`${unknown.length ? `Unknown part ${unknown.join(', ')}. ` : ''}${USAGE}`);
-    return 2;
-  }
-  const write = (line: string) => console.log(line);
+/** Runs the chosen parts of the fault catalogue. Exit code 0 only when every invariant held everywhere. */
+export async function faultsCommand(io: Io, values: FaultsOptions): Promise<ExitCode> {
+  const parts = new Set(values.only);
+  const runs = values.runs;
+  const seed = values.seed ?? DEFAULT_SEED;
+  const write = humanOf(io, values.json);
   const started = Date.now();
 
   let matrix: MatrixResult | undefined;
@@ -58,7 +41,7 @@ export async function faultsCommand(argv: string[]): Promise<number> {
     matrix = await runMatrix({
       filter: values.filter ? (t) => t.key.includes(values.filter ?? '') : undefined,
       onResult: (c) => {
-        if (c.status !== 'n/a' && ++done % 25 === 0) process.stderr.write(`  ${done} cells run\n`);
+        if (c.status !== 'n/a' && ++done % 25 === 0) io.err(`  ${done} cells run`);
       },
     });
     write('');
@@ -70,7 +53,7 @@ export async function faultsCommand(argv: string[]): Promise<number> {
   if (parts.has('random') && runs > 0) {
     write(`Randomized fault schedules: ${runs} migrations, seed ${seed}`);
     let done = 0;
-    random = await runRandomSchedules({ seed, runs, onRun: () => void (++done % 100 === 0 && process.stderr.write(`  ${done} schedules run\n`)) });
+    random = await runRandomSchedules({ seed, runs, onRun: () => void (++done % 100 === 0 && io.err(`  ${done} schedules run`)) });
     write(random.failure ? random.failure.message : `  every invariant held in all ${random.runs} schedules`);
     write('');
   }
@@ -105,6 +88,6 @@ export async function faultsCommand(argv: string[]): Promise<number> {
   write(`Took ${Math.round((Date.now() - started) / 1000)} s`);
   const ok = allHeld(summary);
   write(ok ? 'Every invariant held.' : `NOT EVERYTHING HELD:\n${summary.failures.map((f) => `  ${f}`).join('\n')}`);
-  if (values.json) console.log(JSON.stringify(summary));
-  return ok ? 0 : 1;
+  if (values.json) io.out(JSON.stringify(summary));
+  return ok ? EXIT.SUCCEEDED : EXIT.FAILED;
 }

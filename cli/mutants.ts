@@ -6,63 +6,45 @@
  * testing"). `--json` ends the output with one JSON line. Exit code 0 only when the score is at
  * least 90 % and every named mutant was killed end to end.
  */
-import { parseArgs } from 'node:util';
 import { type NamedResult, type NamedRun, checkAnchors, runNamedMutants } from '../bench/mutants/named-run';
 import { NAMED_MUTANTS } from '../bench/mutants/named';
 import { STRYKER_REPORT, type StrykerSummary, readStrykerReport, runStryker } from '../bench/mutants/stryker';
+import type { ExitCode } from './exit-codes';
+import { type Io, humanOf } from './io';
+import { UsageError } from './result';
 
 /** Issue 9's bar for the safety cores. */
 export const TARGET_SCORE = 90;
 
-const USAGE = `Usage: npm run mutants -- [--json] [--named-only | --stryker-only] [--only ID,...] [--check-anchors]
+/** The named mutants, for `mutants --help` (loaded only when help is asked for). */
+export function mutantsHelp(): string {
+  return `Named mutants:\n${NAMED_MUTANTS.map((m) => `  ${m.id.padEnd(48)} ${m.title}`).join('\n')}`;
+}
 
-  --json           end with the figures as one JSON object on the last line
-  --named-only     only the named mutants against the end-to-end checks (about 9 minutes idle)
-  --stryker-only   only Stryker over the safety cores (about 20 minutes idle)
-  --only           named mutants whose id contains one of these (implies the named part)
-  --check-anchors  only check that every named mutant's anchors are found once; run nothing
+export interface MutantsOptions {
+  json: boolean;
+  namedOnly: boolean;
+  strykerOnly: boolean;
+  only?: string;
+  checkAnchors: boolean;
+}
 
-Named mutants:
-${NAMED_MUTANTS.map((m) => `  ${m.id.padEnd(48)} ${m.title}`).join('\n')}`;
-
-export async function mutantsCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean', default: false },
-      'named-only': { type: 'boolean', default: false },
-      'stryker-only': { type: 'boolean', default: false },
-      only: { type: 'string' },
-      'check-anchors': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (values['named-only'] && values['stryker-only']) {
-    console.error(`--named-only and --stryker-only exclude each other.\n\n${USAGE}`);
-    return 2;
-  }
+/** Runs Stryker and/or the named mutants. Exit code 0 only when every target is met. Throws UsageError when --only matches no named mutant. */
+export async function mutantsCommand(io: Io, values: MutantsOptions): Promise<ExitCode> {
   const root = process.cwd();
-  const write = (line: string) => console.log(line);
-  const log = (line: string) => console.error(line);
+  const write = humanOf(io, values.json);
+  const log = io.err;
 
   const anchorProblems = checkAnchors(root);
-  if (values['check-anchors']) {
+  if (values.checkAnchors) {
     write(anchorProblems.length ? `ANCHORS BROKEN:\n${anchorProblems.map((p) => `  ${p}`).join('\n')}` : `All ${NAMED_MUTANTS.length} named mutants' anchors found once.`);
     return anchorProblems.length ? 1 : 0;
   }
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const named = only ? NAMED_MUTANTS.filter((m) => only.some((o) => m.id.includes(o))) : NAMED_MUTANTS;
-  if (only && named.length === 0) {
-    console.error(`No named mutant matches ${values.only}.\n\n${USAGE}`);
-    return 2;
-  }
-  const runStrykerPart = !values['named-only'] && !only;
-  const runNamedPart = !values['stryker-only'];
+  if (only && named.length === 0) throw new UsageError(`option '--only <ids>' argument '${values.only}' matches no named mutant (see "env-migrator mutants --help").`);
+  const runStrykerPart = !values.namedOnly && !only;
+  const runNamedPart = !values.strykerOnly;
   const started = Date.now();
 
   let stryker: (StrykerSummary & { seconds: number }) | undefined;
@@ -71,7 +53,7 @@ export async function mutantsCommand(argv: string[]): Promise<number> {
     const t0 = Date.now();
     const code = await runStryker(root);
     if (code !== 0) {
-      console.error(`Stryker exited with code ${code}; see its output above.`);
+      io.err(`Stryker exited with code ${code}; see its output above.`);
       return 1;
     }
     stryker = { ...readStrykerReport(root), seconds: (Date.now() - t0) / 1000 };
@@ -110,7 +92,7 @@ export async function mutantsCommand(argv: string[]): Promise<number> {
 
   if (values.json) {
     const t = stryker?.total;
-    console.log(
+    io.out(
       JSON.stringify({
         mutants: t ? t.killed + t.timedOut + t.survived + t.noCoverage : null,
         killed: t ? t.killed + t.timedOut : null,

@@ -2,14 +2,21 @@
  * `env-migrator rehearse`: a full migration of the sample environment against the simulated AWS
  * account, printed state by state, ending with a summary. Exit code 0 only when it succeeded.
  */
-import { parseArgs } from 'node:util';
 import { rehearse, type RehearsalSummary } from '../local/rehearsal';
-import { SCENARIOS, scenario } from '../local/scenarios';
+import { SCENARIOS } from '../local/scenarios';
+import { EXIT, type ExitCode } from './exit-codes';
+import { type Io, humanOf } from './io';
+import { type CliResult, UsageError, resultLine } from './result';
 
-const USAGE = `Usage: npm run rehearse -- [--scenario <name>] [--json]
+/** The scenarios, for `rehearse --help` (loaded only when help is asked for). */
+export function rehearseHelp(): string {
+  return `Scenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(28)} ${s.description}`).join('\n')}`;
+}
 
-Scenarios:
-${SCENARIOS.map((s) => `  ${s.name.padEnd(28)} ${s.description}`).join('\n')}`;
+export interface RehearseOptions {
+  scenario: string;
+  json: boolean;
+}
 
 function printSummary(s: RehearsalSummary, write: (line: string) => void): void {
   const mark = (ok: boolean) => (ok ? 'yes' : 'NO');
@@ -43,18 +50,27 @@ function formatDuration(seconds: number): string {
   return `${h} h ${String(m).padStart(2, '0')} min ${String(sec).padStart(2, '0')} s`;
 }
 
-export async function rehearseCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { scenario: { type: 'string', default: 'happy' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const chosen = scenario(values.scenario);
-  const write = (line: string) => console.log(line);
+/** The rehearsal's summary as the shared JSON result: its figures kept, the verdict in the schema's keys. */
+export function rehearsalResult(s: RehearsalSummary, exitCode: ExitCode): CliResult {
+  const { outcome, error, cause, survivor, executionArn, ...figures } = s;
+  return {
+    outcome: outcome === 'succeeded' ? 'SUCCEEDED' : 'FAILED',
+    exitCode,
+    survivor,
+    error: error ? { name: error, cause: cause ?? '' } : null,
+    executionArn,
+    ...figures,
+  };
+}
+
+/**
+ * `env-migrator rehearse`: one scenario on the simulated account, printed state by state, then the
+ * summary. Exit code 0 only when the migration succeeded. Throws UsageError for an unknown scenario.
+ */
+export async function rehearseCommand(io: Io, options: RehearseOptions): Promise<ExitCode> {
+  const chosen = SCENARIOS.find((s) => s.name === options.scenario);
+  if (!chosen) throw new UsageError(`option '--scenario <name>' argument '${options.scenario}' is invalid. Expected one of: ${SCENARIOS.map((s) => s.name).join(', ')}.`);
+  const write = humanOf(io, options.json);
   write(`Rehearsing "${chosen.name}": ${chosen.description}`);
   write('');
   const { report, ...summary } = await rehearse(chosen, { write });
@@ -66,6 +82,7 @@ export async function rehearseCommand(argv: string[]): Promise<number> {
     for (const line of notice.message.split('\n')) write(`  ${line}`);
   }
   printSummary(summary, write);
-  if (values.json) console.log(JSON.stringify(summary));
-  return summary.outcome === 'succeeded' ? 0 : 1;
+  const code = summary.outcome === 'succeeded' ? EXIT.SUCCEEDED : EXIT.FAILED;
+  if (options.json) io.out(resultLine(rehearsalResult(summary, code)));
+  return code;
 }

@@ -6,7 +6,6 @@
  * really wait. Clone executions started by Migrate run locally too.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -19,60 +18,52 @@ import { SimAccount } from '../local/sim/account';
 import { ZERO_TIMING } from '../local/sim/core';
 import { answerClientFrom } from '../local/sim/install';
 import { synthesizeTemplate } from '../local/synth';
+import { EXIT, type ExitCode } from './exit-codes';
+import { type Io, humanOf } from './io';
+import { UsageError } from './result';
 
-const USAGE = `Usage: npm run run-local -- --input <file.json> --topic-arn <sns topic arn> --lock-table <dynamodb table> --workflow-bucket <s3 bucket> [--clone] [--name <execution name>] [--json]
+export interface RunLocalOptions {
+  input: string;
+  topicArn: string;
+  /** Not needed by Clone alone. */
+  lockTable?: string;
+  workflowBucket: string;
+  clone: boolean;
+  name?: string;
+  json: boolean;
+}
 
-Runs the Migrate definition (or Clone with --clone) locally against the account of the default AWS SDK
-configuration. Set AWS_REGION / AWS_PROFILE as usual; AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> for
-other endpoints; S3_FORCE_PATH_STYLE=true for S3-compatible endpoints that need path-style addressing.
-The lock table needs a string partition key "stackName". The workflow bucket (the WorkflowBucketName output of a
-deployed EnvMigrator, or any bucket you may write to) receives the run's documents under runs/<execution name>/;
-the steps read it from WORKFLOW_BUCKET, which --workflow-bucket sets.`;
-
-export async function runLocalCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      input: { type: 'string' },
-      'topic-arn': { type: 'string' },
-      'lock-table': { type: 'string' },
-      'workflow-bucket': { type: 'string' },
-      clone: { type: 'boolean', default: false },
-      name: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
+/**
+ * Runs Migrate (or Clone) through the local executor against the account of the default AWS SDK
+ * configuration. Exit code 0 only when the execution succeeded. Throws UsageError for an --input
+ * file that cannot be read or is not JSON.
+ */
+export async function runLocalCommand(io: Io, values: RunLocalOptions): Promise<ExitCode> {
+  let input: string;
+  try {
+    input = readFileSync(values.input, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --input ${values.input}: ${(err as Error).message}`);
   }
-  const missing = (['input', 'topic-arn', 'lock-table', 'workflow-bucket'] as const).filter((k) => !values[k] && !(k === 'lock-table' && values.clone));
-  if (missing.length > 0) {
-    console.error(`Missing ${missing.map((m) => `--${m}`).join(', ')}.\n\n${USAGE}`);
-    return 2;
-  }
-  const input = readFileSync(String(values.input), 'utf8');
   try {
     JSON.parse(input);
   } catch (err) {
-    console.error(`--input ${values.input} is not JSON: ${(err as Error).message}`);
-    return 2;
+    throw new UsageError(`--input ${values.input} is not JSON: ${(err as Error).message}`);
   }
+  const write = humanOf(io, values.json);
 
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   // A local stand-in for the Step Functions service: it only runs these two definitions.
   const local = new SimAccount({ timing: ZERO_TIMING, region });
   const deployment = localDeployment(await synthesizeTemplate(), local, {
-    topicArn: values['topic-arn'],
-    lockTableName: values['lock-table'],
-    workflowBucketName: values['workflow-bucket'],
+    topicArn: values.topicArn,
+    lockTableName: values.lockTable,
+    workflowBucketName: values.workflowBucket,
   });
   process.env[WORKFLOW_BUCKET_ENV] = deployment.workflowBucketName;
   const invoker = new LambdaInvoker(deployment.timeouts, 0);
   await invoker.load();
-  const printer = progressPrinter((line) => console.log(line), 'Migrate');
+  const printer = progressPrinter(write, 'Migrate');
   const sfn = answerClientFrom(new SFNClient({ region }), local);
   const workflow = new LocalWorkflow(deployment, invoker, { sns: new SNSClient({}), dynamodb: new DynamoDBClient({}), sfn }, (e) =>
     printer({ ...e, machine: e.machine.startsWith(values.clone ? 'Clone' : 'Migrate') ? 'Migrate' : 'Clone' }),
@@ -93,11 +84,11 @@ export async function runLocalCommand(argv: string[]): Promise<number> {
     lambdaInvocations: invoker.stats.invocations,
     statesExecuted: printer.statesExecuted(),
   };
-  console.log('');
-  console.log(`status              ${summary.status}${summary.error ? ` (${summary.error}: ${summarizeCause(summary.cause)})` : ''}`);
-  console.log(`states executed     ${summary.statesExecuted}`);
-  console.log(`Lambda invocations  ${summary.lambdaInvocations}`);
-  if (summary.output) console.log(`output              ${JSON.stringify(summary.output)}`);
-  if (values.json) console.log(JSON.stringify(summary));
-  return summary.status === 'SUCCEEDED' ? 0 : 1;
+  write('');
+  write(`status              ${summary.status}${summary.error ? ` (${summary.error}: ${summarizeCause(summary.cause)})` : ''}`);
+  write(`states executed     ${summary.statesExecuted}`);
+  write(`Lambda invocations  ${summary.lambdaInvocations}`);
+  if (summary.output) write(`output              ${JSON.stringify(summary.output)}`);
+  if (values.json) io.out(JSON.stringify(summary));
+  return summary.status === 'SUCCEEDED' ? EXIT.SUCCEEDED : EXIT.FAILED;
 }

@@ -4,6 +4,8 @@
  */
 import { localDeployment } from '../local/definitions';
 import { synthesizeTemplate } from '../local/synth';
+import { EXIT, type ExitCode } from './exit-codes';
+import type { Io } from './io';
 
 interface State {
   Type: string;
@@ -21,14 +23,15 @@ function list(states: Record<string, State>, indent: string, out: string[]): voi
   }
 }
 
-export async function statesCommand(): Promise<number> {
+/** Prints both definitions' states. Exit code 0. */
+export async function statesCommand(io: Io): Promise<ExitCode> {
   const deployment = localDeployment(await synthesizeTemplate(), { region: 'us-east-1', accountId: '123456789012' });
   for (const machine of [deployment.migrate, deployment.clone]) {
     const lines: string[] = [];
     list((JSON.parse(machine.definition) as { States: Record<string, State> }).States, '  ', lines);
-    console.log(`${machine.name.replace(/[0-9A-F]{8}$/, '')} (${lines.length} states)`);
-    for (const line of lines) console.log(line);
-    console.log('');
+    io.out(`${machine.name.replace(/[0-9A-F]{8}$/, '')} (${lines.length} states)`);
+    for (const line of lines) io.out(line);
+    io.out('');
   }
-  return 0;
+  return EXIT.SUCCEEDED;
 }

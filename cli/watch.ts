@@ -6,16 +6,16 @@
  */
 import { unwrapChildError } from '../lambdas/shared/child-error';
 import { executionArnOf } from '../lambdas/shared/naming';
-import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ProgressEvent } from '../local/executor';
 import { progressPrinter } from '../local/progress';
-import { EXIT, EXIT_CODE_HELP } from './exit-codes';
-import { type CliDeps, type ExecutionSummary, type Io, awsCall, awsFailure, finish, ioOf, parseCommandLine, summaryOf } from './status';
+import type { ExecutionArn } from './arn';
+import type { ExitCode } from './exit-codes';
+import { DEFAULT_POLL_SECONDS } from './options';
+import { type Io, awsCall, humanOf } from './io';
+import { type ExecutionSummary, awsFailure, finish, summaryOf } from './result';
 
-/** Seconds between polls. GetExecutionHistory's quota is a bucket of 250 refilled at 5 per second
- *  (Step Functions quotas, API action throttling): one watcher at this pace is far below it. */
-export const DEFAULT_POLL_SECONDS = 5;
+export { DEFAULT_POLL_SECONDS } from './options';
 const PAGE_SIZE = 100;
 
 interface Followed {
@@ -32,6 +32,8 @@ interface Followed {
 
 export interface WatchOptions {
   pollSeconds?: number;
+  /** Where the progress lines go (default: standard output). */
+  write?: (line: string) => void;
 }
 
 /** Where the data is, as the Migrate definition last recorded it (`$.notice` of the top execution's state output). */
@@ -146,12 +148,15 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * and returns its summary: status, error, cause, output, and the surviving stack when the history
  * names it. Throws AwsCallFailed when a Step Functions call fails.
  */
-export async function watchExecution(io: Io, executionArn: string, options: WatchOptions = {}): Promise<ExecutionSummary> {
-  const sfn = io.sfn();
+export async function watchExecution(io: Io, execution: ExecutionArn, options: WatchOptions = {}): Promise<ExecutionSummary> {
+  const { arn: executionArn } = execution;
+  // The Clone executions it starts live in the same region.
+  const sfn = io.sfn(execution.region);
+  const write = options.write ?? io.out;
   const pollMs = Math.max(0, (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000);
   const root = follow(executionArn);
   const followed = [root];
-  const printer = progressPrinter(io.out, root.machine);
+  const printer = progressPrinter(write, root.machine);
   let notice: Notice | undefined;
   let described: DescribeExecutionCommandOutput;
   for (;;) {
@@ -177,7 +182,7 @@ export async function watchExecution(io: Io, executionArn: string, options: Watc
       const progress = toProgress(e, f);
       if (progress) printer(progress);
       else if (e.type === 'ExecutionAborted' || e.type === 'ExecutionTimedOut') {
-        io.out(`${f === root ? '● Migration' : `    └ ${f.machine}`} ${e.type === 'ExecutionAborted' ? 'aborted' : 'timed out'}`);
+        write(`${f === root ? '● Migration' : `    └ ${f.machine}`} ${e.type === 'ExecutionAborted' ? 'aborted' : 'timed out'}`);
       }
     }
     if (described.status !== 'RUNNING') break;
@@ -191,53 +196,25 @@ export async function watchExecution(io: Io, executionArn: string, options: Watc
   return summary;
 }
 
-const USAGE = `Usage: env-migrator watch <executionArn> [--interval <seconds>] [--json]
-
-Follows the execution state by state until it ends (Clone executions nested under Migrate), then prints
-the outcome, the stack that holds the data, and the error and cause. --interval: seconds between polls
-(default ${DEFAULT_POLL_SECONDS}). Ctrl-C stops watching, not the migration; watch again at any time.
-
-${EXIT_CODE_HELP}`;
-
-/** Parses --interval; undefined when it is not a number of seconds. */
-export function pollSecondsOf(text: string | undefined): number | undefined {
-  if (text === undefined) return DEFAULT_POLL_SECONDS;
-  const n = Number(text);
-  return Number.isFinite(n) && n >= 1 && n <= 3600 ? n : undefined;
+export interface WatchCommandOptions {
+  interval: number;
+  json: boolean;
 }
 
-export async function watchCommand(argv: string[], deps?: CliDeps): Promise<number> {
-  const io = ioOf(deps);
-  const args = parseCommandLine(io, USAGE, () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { interval: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-    }),
-  );
-  if (!args) return EXIT.USAGE;
-  if (args.values.help) {
-    io.out(USAGE);
-    return EXIT.SUCCEEDED;
-  }
-  const [executionArn, ...extra] = args.positionals;
-  const pollSeconds = pollSecondsOf(args.values.interval);
-  if (!executionArn || extra.length > 0 || pollSeconds === undefined) {
-    io.err(`${pollSeconds === undefined ? '--interval must be a number of seconds from 1 to 3600' : 'Give exactly one execution ARN.'}\n\n${USAGE}`);
-    return EXIT.USAGE;
-  }
-  return watchAndFinish(io, executionArn, pollSeconds, args.values.json);
+/** `env-migrator watch`: follows the execution to its end. Exit code: the execution's, 6 when a call fails. */
+export async function watchCommand(io: Io, execution: ExecutionArn, options: WatchCommandOptions): Promise<ExitCode> {
+  return watchAndFinish(io, execution, options.interval, options.json);
 }
 
 /** watch, then the summary; an AWS error of a call on the way is exit 6. Shared with `start --wait`. */
-export async function watchAndFinish(io: Io, executionArn: string, pollSeconds: number, json: boolean): Promise<number> {
+export async function watchAndFinish(io: Io, execution: ExecutionArn, pollSeconds: number, json: boolean): Promise<ExitCode> {
+  const say = humanOf(io, json);
   let summary: ExecutionSummary;
   try {
-    summary = await watchExecution(io, executionArn, { pollSeconds });
+    summary = await watchExecution(io, execution, { pollSeconds, write: say });
   } catch (err) {
-    return awsFailure(io, err, json, executionArn);
+    return awsFailure(io, err, json, execution.arn);
   }
-  io.out('');
+  say('');
   return finish(io, summary, json);
 }

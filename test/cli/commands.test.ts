@@ -3,19 +3,17 @@
  * is built and checked, how a watcher pages the history, and how every status maps to an exit code
  * (TIMED_OUT included, which the synthesized Migrate reaches only after 48 hours).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor } from '../../cli/exit-codes';
-import { STATE_MACHINE_ARN_ENV, defaultExecutionName, startCommand } from '../../cli/start';
-import { statusCommand } from '../../cli/status';
-import { watchCommand } from '../../cli/watch';
+import { runCli } from '../../cli/program';
+import { cliResultSchema } from '../../cli/result';
+import { STATE_MACHINE_ARN_ENV, defaultExecutionName } from '../../cli/start';
 
 const sfnMock = mockClient(SFNClient);
 const cfnMock = mockClient(CloudFormationClient);
@@ -34,9 +32,17 @@ function terminal(env: Record<string, string | undefined> = {}) {
     out,
     err,
     deps: { sfn: new SFNClient({ region: 'eu-west-1' }), cloudformation: new CloudFormationClient({ region: 'eu-west-1' }), out: (l: string) => out.push(l), err: (l: string) => err.push(l), env },
-    json: () => JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>,
+    /** The JSON result: alone on stdout, in the shared schema. */
+    json: () => {
+      expect(out).toHaveLength(1);
+      return cliResultSchema.parse(JSON.parse(out[0] ?? '{}'));
+    },
   };
 }
+
+const statusCommand = (argv: string[], deps: Parameters<typeof runCli>[1]) => runCli(['status', ...argv], deps);
+const watchCommand = (argv: string[], deps: Parameters<typeof runCli>[1]) => runCli(['watch', ...argv], deps);
+const startCommand = (argv: string[], deps: Parameters<typeof runCli>[1]) => runCli(['start', ...argv], deps);
 
 const startedInput = () => JSON.parse(String(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input.input)) as Record<string, unknown>;
 
@@ -57,7 +63,7 @@ describe('env-migrator status', () => {
     sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, status: 'TIMED_OUT', error: 'States.Timeout', startDate: new Date(0), stopDate: new Date(1000) });
     const t = terminal();
     expect(await statusCommand([EXECUTION, '--json'], t.deps)).toBe(EXIT.TIMED_OUT);
-    expect(t.json()).toMatchObject({ executionArn: EXECUTION, status: 'TIMED_OUT', error: 'States.Timeout', exitCode: 4 });
+    expect(t.json()).toMatchObject({ outcome: 'TIMED_OUT', executionArn: EXECUTION, status: 'TIMED_OUT', error: { name: 'States.Timeout', cause: '' }, exitCode: 4, survivor: null });
   });
 
   it('exits 8 while the execution runs, and 6 when DescribeExecution fails', async () => {
@@ -66,7 +72,7 @@ describe('env-migrator status', () => {
     const t = terminal();
     expect(await statusCommand([EXECUTION, '--json'], t.deps)).toBe(EXIT.AWS_ERROR);
     expect(t.err[0]).toContain('ExecutionDoesNotExist');
-    expect(t.json()).toMatchObject({ status: 'UNKNOWN', error: 'ExecutionDoesNotExist', exitCode: 6 });
+    expect(t.json()).toMatchObject({ outcome: 'AWS_ERROR', status: 'UNKNOWN', error: { name: 'ExecutionDoesNotExist', cause: 'no such execution' }, exitCode: 6 });
   });
 
   it('exits 2 without an execution ARN or with an unknown option', async () => {
@@ -77,7 +83,7 @@ describe('env-migrator status', () => {
 });
 
 describe('env-migrator watch', () => {
-  it('exits 4 when the execution times out, after printing its states', async () => {
+  it('exits 4 when the execution times out, printing its states on stderr under --json and only the result on stdout', async () => {
     const events: HistoryEvent[] = [
       { id: 1, type: 'ExecutionStarted', timestamp: new Date(0) },
       { id: 2, type: 'TaskStateEntered', timestamp: new Date(1000), stateEnteredEventDetails: { name: 'Validate the input' } },
@@ -87,8 +93,9 @@ describe('env-migrator watch', () => {
     sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [...events].reverse() });
     const t = terminal();
     expect(await watchCommand([EXECUTION, '--json'], t.deps)).toBe(EXIT.TIMED_OUT);
-    expect(t.out).toContain('[+00:00:01] ▶ Validate the input');
-    expect(t.out).toContain('● Migration timed out');
+    expect(t.err).toContain('[+00:00:01] ▶ Validate the input');
+    expect(t.err).toContain('● Migration timed out');
+    expect(t.json()).toMatchObject({ outcome: 'TIMED_OUT', exitCode: 4 });
   });
 
   it("shows a failed Clone task by the Clone's own error and cause, not States.TaskFailed, in its line and in the summary", async () => {
@@ -110,9 +117,9 @@ describe('env-migrator watch', () => {
     const t = terminal();
     expect(await watchCommand([EXECUTION, '--json'], t.deps)).toBe(EXIT.FAILED);
     const found = 'AccessDenied copying uploads/a.bin (in the Clone execution 1a2b3c4d-c1)';
-    expect(t.out).toContain(`[+00:00:02]   ✗ Clone the environment to a temporary stack: CopyFailed ${found}`);
-    expect(t.json()).toMatchObject({ status: 'FAILED', error: 'CopyFailed', cause: found });
-    expect(t.out.join('\n')).not.toContain('States.TaskFailed');
+    expect(t.err).toContain(`[+00:00:02]   ✗ Clone the environment to a temporary stack: CopyFailed ${found}`);
+    expect(t.json()).toMatchObject({ status: 'FAILED', error: { name: 'CopyFailed', cause: found } });
+    expect([...t.out, ...t.err].join('\n')).not.toContain('States.TaskFailed');
   });
 
   it('reads the history newest first and stops paging at the first event it has already printed', async () => {
@@ -153,7 +160,7 @@ describe('env-migrator start', () => {
     cfnMock.on(DescribeStacksCommand, { StackName: 'OpsMigrator' }).resolves({
       Stacks: [{ StackName: 'OpsMigrator', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'MigrateStateMachineArn', OutputValue: `${MACHINE}-from-stack` }] }],
     });
-    const base = ['--stack', 'orders-prod', '--version', '1.4.0'];
+    const base = ['--stack', 'orders-prod', '--target-version', '1.4.0'];
     expect(await startCommand([...base, '--state-machine-arn', MACHINE], terminal({ [STATE_MACHINE_ARN_ENV]: `${MACHINE}-env` }).deps)).toBe(0);
     expect(await startCommand(base, terminal({ [STATE_MACHINE_ARN_ENV]: `${MACHINE}-env` }).deps)).toBe(0);
     expect(await startCommand([...base, '--migrator-stack', 'OpsMigrator'], terminal().deps)).toBe(0);
@@ -163,13 +170,13 @@ describe('env-migrator start', () => {
   it('exits 6 when the migrator stack has no state machine output, or StartExecution is refused', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'EnvMigrator', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }] });
     const t = terminal();
-    expect(await startCommand(['--stack', 'orders-prod', '--version', '1.4.0', '--json'], t.deps)).toBe(EXIT.AWS_ERROR);
+    expect(await startCommand(['--stack', 'orders-prod', '--target-version', '1.4.0', '--json'], t.deps)).toBe(EXIT.AWS_ERROR);
     expect(t.err[0]).toMatch(/EnvMigrator has no output MigrateStateMachineArn/);
-    expect(t.json()).toMatchObject({ status: 'NOT_STARTED', exitCode: 6 });
+    expect(t.json()).toMatchObject({ outcome: 'AWS_ERROR', status: 'NOT_STARTED', exitCode: 6, executionArn: null });
 
     sfnMock.on(StartExecutionCommand).rejects(Object.assign(new Error('Execution Already Exists'), { name: 'ExecutionAlreadyExists', $metadata: {} }));
     const again = terminal();
-    expect(await startCommand(['--stack', 'orders-prod', '--version', '1.4.0', '--state-machine-arn', MACHINE, '--name', 'x'], again.deps)).toBe(EXIT.AWS_ERROR);
+    expect(await startCommand(['--stack', 'orders-prod', '--target-version', '1.4.0', '--state-machine-arn', MACHINE, '--name', 'x'], again.deps)).toBe(EXIT.AWS_ERROR);
     expect(again.err[0]).toContain('ExecutionAlreadyExists');
   });
 
@@ -179,10 +186,11 @@ describe('env-migrator start', () => {
     const file = join(dir, 'input.json');
     writeFileSync(file, JSON.stringify({ stackName: 'orders-staging', targetVersion: '1.3.9', parameters: { InstanceType: 't3.small', KeyName: 'ops' }, retainOriginalSnapshots: true }));
     const t = terminal();
-    const code = await startCommand(['--input', file, '--stack', 'orders-prod', '--version', '1.4.0', '--parameter', 'InstanceType=t3.medium', '--state-machine-arn', MACHINE, '--json'], t.deps);
+    const code = await startCommand(['--input', file, '--stack', 'orders-prod', '--target-version', '1.4.0', '--parameter', 'InstanceType=t3.medium', '--state-machine-arn', MACHINE, '--json'], t.deps);
     expect(code).toBe(0);
     expect(startedInput()).toEqual({ stackName: 'orders-prod', targetVersion: '1.4.0', parameters: { InstanceType: 't3.medium', KeyName: 'ops' }, retainOriginalSnapshots: true });
-    expect(t.json()).toMatchObject({ executionArn: EXECUTION, status: 'RUNNING', exitCode: 0 });
+    expect(t.json()).toMatchObject({ outcome: 'STARTED', executionArn: EXECUTION, status: 'RUNNING', exitCode: 0, error: null });
+    expect(t.err[0]).toBe(`Started ${EXECUTION}`);
   });
 
   it('exits 3 naming every bad field of the input file before any AWS call', async () => {
@@ -199,7 +207,8 @@ describe('env-migrator start', () => {
   it('exits 2 for a bad command line: unknown option, unreadable file, malformed --parameter', async () => {
     expect(await startCommand(['--stack', 'orders-prod', '--versoin', '1.4.0'], terminal().deps)).toBe(EXIT.USAGE);
     expect(await startCommand(['--input', '/nonexistent/input.json'], terminal().deps)).toBe(EXIT.USAGE);
-    expect(await startCommand(['--stack', 'orders-prod', '--version', '1.4.0', '--parameter', 'NoEquals'], terminal().deps)).toBe(EXIT.USAGE);
+    expect(await startCommand(['--stack', 'orders-prod', '--target-version', '1.4.0', '--parameter', 'NoEquals'], terminal().deps)).toBe(EXIT.USAGE);
+    expect(await startCommand(['--stack', 'orders-prod', '--target-version', '1.4.0', '--state-machine-arn', 'Migrate'], terminal().deps)).toBe(EXIT.USAGE);
     expect(sfnMock.calls()).toHaveLength(0);
   });
 
@@ -207,18 +216,5 @@ describe('env-migrator start', () => {
     const name = defaultExecutionName('orders-prod', '1.4.0+build.7', new Date('2026-03-01T12:34:56.789Z'));
     expect(name).toBe('orders-prod-1-4-0-build-7-20260301T123456Z');
     expect(defaultExecutionName('a'.repeat(100), '1.4.0', new Date())).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
-  });
-});
-
-describe('the env-migrator bin', () => {
-  it('runs as a command and exits 3 for rejected input without touching AWS', () => {
-    const bin = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
-    const run = spawnSync(process.execPath, [bin, 'start', '--stack', 'orders prod', '--version', '1.4.0', '--json'], {
-      encoding: 'utf8',
-      // No credentials, no region: a call to AWS would fail with exit 6, not 3.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-    });
-    expect(run.stderr).toContain('stackName: must be a CloudFormation stack name');
-    expect(run.status).toBe(EXIT.INPUT_REJECTED);
   });
 });

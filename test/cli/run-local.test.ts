@@ -6,8 +6,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runLocalCommand } from '../../cli/run-local';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/program';
 import { runOnSimulatedClock } from '../../local/clock';
 import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, seedSampleEnvironment, templateUrl } from '../../local/sample-environment';
 import { SimAccount } from '../../local/sim/account';
@@ -19,7 +19,6 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 let uninstall: (() => void) | undefined;
 afterEach(() => {
   uninstall?.();
-  vi.restoreAllMocks();
 });
 
 describe('env-migrator run-local', () => {
@@ -33,18 +32,23 @@ describe('env-migrator run-local', () => {
     const dir = mkdtempSync(join(tmpdir(), 'run-local-'));
     const inputFile = join(dir, 'migration.json');
     writeFileSync(inputFile, JSON.stringify({ stackName: SAMPLE_STACK, targetVersion: TARGET_VERSION, templateUrl: templateUrl(TEMPLATE_KEYS.target) }));
-    const lines: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    const out: string[] = [];
+    const err: string[] = [];
 
     const code = await runOnSimulatedClock(() =>
-      runLocalCommand(['--input', inputFile, '--topic-arn', topicArn, '--lock-table', 'migration-locks', '--workflow-bucket', 'migration-documents', '--name', 'debug-1', '--json']),
+      runCli(['run-local', '--input', inputFile, '--topic-arn', topicArn, '--lock-table', 'migration-locks', '--workflow-bucket', 'migration-documents', '--name', 'debug-1', '--json'], {
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+      }),
     );
 
     expect(code).toBe(0);
-    const summary = JSON.parse(lines.at(-1)!) as { status: string; output: { stackName: string; version: string } };
+    // Under --json the progress is on stderr and the summary alone on stdout.
+    expect(out).toHaveLength(1);
+    const summary = JSON.parse(out[0]!) as { status: string; output: { stackName: string; version: string } };
     expect(summary.status).toBe('SUCCEEDED');
     expect(summary.output).toMatchObject({ stackName: SAMPLE_STACK, version: TARGET_VERSION });
-    expect(lines.some((l) => l.includes('Delete the current environment'))).toBe(true);
+    expect(err.some((l) => l.includes('Delete the current environment'))).toBe(true);
     expect(account.sns.messages(topicArn)).toHaveLength(1);
     expect(account.dynamodb.items('migration-locks')).toEqual([]);
     expect(account.s3.objectCount('migration-documents')).toBeGreaterThan(0);
@@ -53,8 +57,7 @@ describe('env-migrator run-local', () => {
 
   it('refuses to start without the topic, the lock table and the workflow bucket, naming the missing options', async () => {
     const errors: string[] = [];
-    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(String(line)));
-    expect(await runLocalCommand(['--input', 'migration.json'])).toBe(2);
+    expect(await runCli(['run-local', '--input', 'migration.json'], { out: () => undefined, err: (l) => errors.push(l) })).toBe(2);
     expect(errors.join('\n')).toMatch(/--topic-arn.*--lock-table.*--workflow-bucket/);
   });
 });

@@ -6,9 +6,8 @@
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes';
-import { startCommand } from '../../cli/start';
-import { statusCommand } from '../../cli/status';
-import { watchCommand } from '../../cli/watch';
+import { runCli } from '../../cli/program';
+import { cliResultSchema } from '../../cli/result';
 import { runOnSimulatedClock } from '../../local/clock';
 import { LocalHarness } from '../../local/harness';
 import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, seedSampleEnvironment, templateUrl } from '../../local/sample-environment';
@@ -26,7 +25,10 @@ async function localAccount(): Promise<LocalHarness> {
   return harness;
 }
 
-/** Captures what a command prints; `onLine` lets a test act on a progress line as an operator would. */
+/**
+ * Captures what a command prints: under --json, the lines for people on stderr (`err`) and the JSON
+ * result alone on stdout. `onLine` lets a test act on a progress line as an operator would.
+ */
 function terminal(onLine: (line: string) => void = () => undefined) {
   const out: string[] = [];
   const err: string[] = [];
@@ -35,21 +37,29 @@ function terminal(onLine: (line: string) => void = () => undefined) {
     err,
     deps: {
       sfn: new SFNClient({}),
-      out: (line: string) => {
-        out.push(line);
+      out: (line: string) => out.push(line),
+      err: (line: string) => {
+        err.push(line);
         onLine(line);
       },
-      err: (line: string) => err.push(line),
       env: {},
     },
-    json: () => JSON.parse(out[out.length - 1] ?? '{}') as Record<string, unknown>,
+    /** The JSON result: alone on stdout, in the shared schema. */
+    json: () => {
+      expect(out).toHaveLength(1);
+      return cliResultSchema.parse(JSON.parse(out[0] ?? '{}'));
+    },
   };
 }
+
+const startCommand = (argv: string[], deps: Parameters<typeof runCli>[1]) => runCli(['start', ...argv], deps);
+const statusCommand = (argv: string[], deps: Parameters<typeof runCli>[1]) => runCli(['status', ...argv], deps);
+const watchCommand = (argv: string[], deps: Parameters<typeof runCli>[1]) => runCli(['watch', ...argv], deps);
 
 const migrateArgs = (h: LocalHarness, name: string, extra: string[] = []) => [
   '--stack',
   SAMPLE_STACK,
-  '--version',
+  '--target-version',
   TARGET_VERSION,
   '--template-url',
   templateUrl(TEMPLATE_KEYS.target),
@@ -73,17 +83,18 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     expect(result).toMatchObject({ status: 'SUCCEEDED', survivor: SAMPLE_STACK, exitCode: 0 });
     expect(result.output).toMatchObject({ outcome: 'SUCCEEDED', stackName: SAMPLE_STACK, version: TARGET_VERSION, previousVersion: '1.3.0' });
     // The history is read incrementally: no state line is printed twice.
-    expect(t.out.filter((l) => l.includes('● Migration started'))).toHaveLength(1);
-    expect(t.out.filter((l) => /▶ Validate the input$/.test(l))).toHaveLength(1);
+    expect(t.err.filter((l) => l.includes('● Migration started'))).toHaveLength(1);
+    expect(t.err.filter((l) => /▶ Validate the input$/.test(l))).toHaveLength(1);
     // Both Clone executions were found through the parent's history and followed.
-    expect(t.out.filter((l) => /│ ┌ Clone started/.test(l))).toHaveLength(2);
-    expect(t.out.some((l) => /│ .*▶ Snapshot/.test(l))).toBe(true);
-    expect(t.out).toContain(`data is in  ${SAMPLE_STACK}`);
+    expect(t.err.filter((l) => /│ ┌ Clone started/.test(l))).toHaveLength(2);
+    expect(t.err.some((l) => /│ .*▶ Snapshot/.test(l))).toBe(true);
+    expect(t.err).toContain(`data is in  ${SAMPLE_STACK}`);
+    expect(result).toMatchObject({ outcome: 'SUCCEEDED', error: null, executionArn: expect.stringContaining(':execution:') });
 
     // status: one DescribeExecution, same verdict.
     const s = terminal();
     expect(await statusCommand([String(result.executionArn), '--json'], s.deps)).toBe(EXIT.SUCCEEDED);
-    expect(s.json()).toMatchObject({ status: 'SUCCEEDED', output: { stackName: SAMPLE_STACK } });
+    expect(s.json()).toMatchObject({ outcome: 'SUCCEEDED', status: 'SUCCEEDED', survivor: SAMPLE_STACK, output: { stackName: SAMPLE_STACK } });
   });
 
   it('exits 1 when the new environment differs, naming the error, the statistics that differ and the temporary stack that keeps the data', async () => {
@@ -95,21 +106,21 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     expect(code).toBe(EXIT.FAILED);
     const result = t.json();
     const temp = tempStackNameOf(SAMPLE_STACK, String(result.executionArn));
-    expect(result).toMatchObject({ status: 'FAILED', error: 'StatisticsMismatch', outcome: 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH', survivor: temp });
-    expect(t.out).toContain(`data is in  ${temp}`);
-    expect(t.out.find((l) => l.startsWith('cause'))).toMatch(/customers\.count 20 → 18/);
+    expect(result).toMatchObject({ status: 'FAILED', error: { name: 'StatisticsMismatch' }, outcome: 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH', survivor: temp, exitCode: 1 });
+    expect(t.err).toContain(`data is in  ${temp}`);
+    expect(t.err.find((l) => l.startsWith('cause'))).toMatch(/customers\.count 20 → 18/);
   });
 
   it('exits 3 without any AWS call when the input is bad, naming every bad field', async () => {
     const h = await localAccount();
     const t = terminal();
-    const code = await startCommand(['--stack', 'orders prod', '--version', '', '--parameter', 'Bad Key=1', '--state-machine-arn', h.deployment.migrate.arn, '--json'], t.deps);
+    const code = await startCommand(['--stack', 'orders prod', '--target-version', '', '--parameter', 'Bad Key=1', '--state-machine-arn', h.deployment.migrate.arn, '--json'], t.deps);
 
     expect(code).toBe(EXIT.INPUT_REJECTED);
     expect(t.err).toEqual(
       expect.arrayContaining([expect.stringMatching(/^ {2}stackName: /), expect.stringMatching(/^ {2}targetVersion: /), expect.stringMatching(/^ {2}parameters\.Bad Key: /)]),
     );
-    expect(t.json()).toMatchObject({ status: 'NOT_STARTED', error: 'InputInvalid', exitCode: 3 });
+    expect(t.json()).toMatchObject({ outcome: 'REJECTED_INPUT', status: 'NOT_STARTED', error: { name: 'InputInvalid' }, exitCode: 3 });
     expect(h.account.calls).toEqual([]);
   });
 
@@ -123,8 +134,8 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     });
 
     expect(code).toBe(EXIT.INPUT_REJECTED);
-    expect(t.json()).toMatchObject({ status: 'FAILED', error: 'InputInvalid', outcome: 'REJECTED_INPUT', survivor: null });
-    expect(t.out.find((l) => l.startsWith('cause'))).toMatch(/retainOriginalSnapshot: unknown field/);
+    expect(t.json()).toMatchObject({ status: 'FAILED', error: { name: 'InputInvalid' }, outcome: 'REJECTED_INPUT', survivor: null, exitCode: 3 });
+    expect(t.err.find((l) => l.startsWith('cause'))).toMatch(/retainOriginalSnapshot: unknown field/);
   });
 
   it('exits 5 when someone stops the execution, and the stopped execution does not go on', async () => {
@@ -143,7 +154,7 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     const code = await runOnSimulatedClock(() => startCommand(migrateArgs(h, 'cli-abort'), t.deps));
 
     expect(code).toBe(EXIT.ABORTED);
-    expect(t.json()).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'wrong maintenance window', exitCode: 5 });
+    expect(t.json()).toMatchObject({ outcome: 'ABORTED', status: 'ABORTED', error: { name: 'Operator', cause: 'wrong maintenance window' }, exitCode: 5 });
     expect(h.execution(executionArn).history.at(-1)?.type).toBe('ExecutionAborted');
     expect(h.account.countCalls('SFN', 'StartExecution')).toBe(1); // no Clone was started after the stop
   });
@@ -162,7 +173,7 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     const code = await runOnSimulatedClock(() => startCommand(args, t.deps));
 
     expect(code).toBe(EXIT.TIMED_OUT);
-    expect(t.json()).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout', exitCode: 4 });
-    expect(t.out).toContain('● Migration timed out');
+    expect(t.json()).toMatchObject({ outcome: 'TIMED_OUT', status: 'TIMED_OUT', error: { name: 'States.Timeout' }, exitCode: 4 });
+    expect(t.err).toContain('● Migration timed out');
   });
 });
