@@ -17,8 +17,27 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { STEPS, type StepName } from '../lambdas/steps';
 
-/** The repository root (this file is infra/lambda-step.ts). */
+/**
+ * The repository root (this file is infra/lambda-step.ts), or the package root when this code runs
+ * from the package's dist/index.js, dist/index.cjs or dist/cli.js (one folder below it too).
+ */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Set only by the package build (scripts/build.ts, an esbuild `define`): the folder, under the
+ * package root, of the step bundles prebuilt at build time (`<folder>/<step>/index.mjs`). A user's
+ * CDK app has neither esbuild nor this repository's lock file, so the package deploys those; in this
+ * repository the identifier is undeclared and every step is bundled from its source at synth time.
+ * A build-time constant and not a look for the folder: a stale dist/ in a checkout must never be
+ * deployed instead of the source beside it.
+ */
+declare const ENV_MIGRATOR_PREBUILT_BUNDLES: string | undefined;
+
+/** The folder holding a step's prebuilt bundle, when this code runs from the package; undefined in the repository. */
+export function prebuiltBundleDir(step: StepName): string | undefined {
+  if (typeof ENV_MIGRATOR_PREBUILT_BUNDLES === 'undefined') return undefined;
+  return join(PROJECT_ROOT, ENV_MIGRATOR_PREBUILT_BUNDLES, step);
+}
 
 /**
  * Synthesizing without bundling (tests, the local runner reading definitions): set
@@ -120,6 +139,14 @@ export class StepFunction extends Construct {
         handler: 'index.handler',
         code: lambda.Code.fromInline('export const handler = async () => { throw new Error("synthesized without bundling"); };'),
       });
+      return;
+    }
+    const prebuilt = prebuiltBundleDir(props.step);
+    if (prebuilt) {
+      // The package: the bundle scripts/build.ts made with the options below (STEP_BUNDLING), its
+      // source map beside it. Missing means a broken package: fail the synth, never deploy without code.
+      if (!existsSync(join(prebuilt, 'index.mjs'))) throw new Error(`Step ${props.step} has no prebuilt bundle at ${prebuilt}/index.mjs: reinstall env-migrator`);
+      this.function = new lambda.Function(this, 'Function', { ...common, handler: 'index.handler', code: lambda.Code.fromAsset(prebuilt) });
       return;
     }
     const entry = join(PROJECT_ROOT, 'lambdas', props.step, 'handler.ts');
