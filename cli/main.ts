@@ -32,6 +32,10 @@ Run "env-migrator <command> --help" for a command's options.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
   const run = command ? COMMANDS[command] : undefined;
   if (!run) {
     console.error(command ? `Unknown command "${command}".\n\n${USAGE}` : USAGE);

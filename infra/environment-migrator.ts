@@ -169,7 +169,7 @@ export class EnvironmentMigrator extends Construct {
   readonly topicKey: kms.Key;
   /**
    * The workflow's own bucket: documents too large for the 256 KiB execution state, referenced from
-   * it by key (DESIGN.md invariant 10). Each step that reads or writes them sees `runs/*` only.
+   * it by key (docs/design.md invariant 10). Each step that reads or writes them sees `runs/*` only.
    */
   readonly workflowBucket: s3.Bucket;
   readonly workflowBucketKey: kms.Key;
