@@ -81,6 +81,10 @@ export const STEP_BUNDLING = {
   banner: ESM_REQUIRE_BANNER,
   minify: true,
   external: UNREACHED_CREDENTIAL_PROVIDERS,
+  // The source map maps positions for --enable-source-maps stack traces; it need not carry every
+  // source file (the SDK's included) as text: without them a step's map is 40 % of the size (discover:
+  // 1.1 MB instead of 2.9 MB), in each deployed zip and in the package's prebuilt bundles.
+  sourcesContent: false,
 } as const;
 
 export interface StepFunctionProps {
@@ -164,6 +168,7 @@ export class StepFunction extends Construct {
         banner: STEP_BUNDLING.banner,
         minify: STEP_BUNDLING.minify,
         sourceMap: true,
+        sourcesContent: STEP_BUNDLING.sourcesContent,
         // The runtime's bundled SDK may lag the versions the steps are written and tested against
         // (e.g. CRC64NVME checksums in S3): ship our pinned SDK, less what Lambda never loads.
         bundleAwsSDK: true,

@@ -152,6 +152,7 @@ async function buildStepBundles(): Promise<void> {
     minify: STEP_BUNDLING.minify,
     external: [...STEP_BUNDLING.external],
     sourcemap: true,
+    sourcesContent: STEP_BUNDLING.sourcesContent,
     tsconfig: join(ROOT, 'tsconfig.json'),
     metafile: true,
     logLevel: 'warning',
