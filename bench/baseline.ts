@@ -1,5 +1,5 @@
 /**
- * The baseline: the seed flow (DESIGN.md) as the original hand-run script ran it, on the same
+ * The baseline: the seed flow (docs/design.md) as the original hand-run script ran it, on the same
  * simulated account and timing model as the workflow. Every step strictly after the previous one
  * (databases and buckets one at a time), every wait a fixed 15-second poll, buckets copied the way
  * `aws s3 sync` does by default (10 concurrent requests; objects of 8 MB or more copied in 8 MB

@@ -8,7 +8,6 @@
  */
 import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import type { IConstruct } from 'constructs';
 
 /** Why a wildcard resource is needed: first matching pattern wins. */
@@ -112,4 +111,33 @@ function wildcardResources(document: PolicyDocumentJson): string[] {
     }
   }
   return [...found];
+}
+
+/**
+ * A resource as cdk-nag names it in a finding ID (`AwsSolutions-IAM5[Resource::<Bucket.Arn>/runs/*]`):
+ * Fn::Join joined, Fn::Sub's `${…}` as `<…>`, Fn::GetAtt as `<Resource.Attribute>`, Ref as `<Id>`.
+ * The same rules as cdk-nag 3's flattenCfnReference (src/utils/flatten-cfn-reference.ts, Apache-2.0),
+ * kept here because cdk-nag does not export it: a deep import into its lib/ breaks under Node's ESM
+ * resolver and with any release that moves the file. The cdk-nag test (test/infra) fails when the two
+ * disagree, since an acknowledgment that names another ID acknowledges nothing.
+ */
+export function flattenCfnReference(reference: unknown): string {
+  const has = (node: unknown, key: string): node is Record<string, unknown> => typeof node === 'object' && node !== null && !!(node as Record<string, unknown>)[key];
+  const visit = (node: unknown): string => {
+    if (typeof node === 'undefined') return '';
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
+    if (has(node, 'Fn::Join')) {
+      const [delimiter, items] = node['Fn::Join'] as [string, unknown[]];
+      return items.map(visit).join(delimiter);
+    }
+    if (has(node, 'Fn::Sub')) return visit(node['Fn::Sub']);
+    if (has(node, 'Fn::GetAtt')) {
+      const [resource, attribute] = node['Fn::GetAtt'] as [unknown, unknown];
+      return `<${visit(resource)}.${visit(attribute)}>`;
+    }
+    if (has(node, 'Fn::ImportValue')) return visit(node['Fn::ImportValue']);
+    if (has(node, 'Ref')) return `<${visit(node.Ref)}>`;
+    return JSON.stringify(node);
+  };
+  return visit(reference);
 }

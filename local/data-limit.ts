@@ -10,7 +10,7 @@
  * StateEnteredEventDetails.input / StateExitedEventDetails.output: "Length Constraints: Maximum
  * length of 262144 ... bytes in UTF-8 encoding"). So the execution fails at once: no Catch runs, no
  * compensation, no notification, the lock stays until its TTL. That is why every state of the
- * workflow must stay far below it (DESIGN.md invariant 10), and why the simulator must not be kinder.
+ * workflow must stay far below it (docs/design.md invariant 10), and why the simulator must not be kinder.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
 

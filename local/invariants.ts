@@ -1,5 +1,5 @@
 /**
- * The safety invariants of DESIGN.md, checked on the simulated account's final state after an
+ * The safety invariants of docs/design.md, checked on the simulated account's final state after an
  * execution. Read straight from the account (not from what the workflow reports), so a step that
  * lies about its work cannot make a check pass. Used by the workflow tests, the rehearsal summary
  * and the fault matrix.
@@ -147,7 +147,7 @@ export interface RunFacts {
   notificationsBefore?: number;
 }
 
-/** Checks every invariant of DESIGN.md on the account's final state. */
+/** Checks every invariant of docs/design.md on the account's final state. */
 export async function checkInvariants(account: SimAccount, baseline: Baseline, facts: RunFacts): Promise<InvariantReport> {
   const violations: string[] = [];
   const { execution } = facts;

@@ -1,7 +1,7 @@
 /**
  * A rehearsal: the sample environment seeded into a simulated account, one scenario armed, the
  * synthesized Migrate definition run to its end on the simulated clock, and a summary that checks
- * the outcome against the safety invariants of DESIGN.md.
+ * the outcome against the safety invariants of docs/design.md.
  */
 import { createHash } from 'node:crypto';
 import { executionArnOf } from '../lambdas/shared/naming';
@@ -28,7 +28,7 @@ export interface RehearsalSummary {
   survivorVersion: string | null;
   /** The survivor holds every row and object of the original. */
   dataIntact: boolean;
-  /** Every invariant of DESIGN.md held. */
+  /** Every invariant of docs/design.md held. */
   invariantsHeld: boolean;
   violations: string[];
   notifications: number;

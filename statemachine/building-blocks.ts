@@ -45,7 +45,7 @@ const LAMBDA_THROTTLED: sfn.RetryProps = { ...TRANSIENT_RETRY, errors: ['Lambda.
  * An invocation that died without an answer: the runtime crashed or was killed (Runtime.ExitError),
  * or ran out of time (Sandbox.Timedout; the optimized integration reports both as Lambda.Unknown,
  * "Handle Lambda service exceptions", Step Functions developer guide). Its AWS calls may have taken
- * effect, so it is retried once: every step is idempotent (DESIGN.md invariant 5), and a second
+ * effect, so it is retried once: every step is idempotent (docs/design.md invariant 5), and a second
  * death goes to the Catch like any failure.
  */
 export const LAMBDA_CRASHED: sfn.RetryProps = {

@@ -1,6 +1,6 @@
 /**
  * The Migrate state machine: moves one environment to a new template version without losing data
- * (double-clone mode, DESIGN.md). Input: the raw MigrationInputRaw; output: MigrationOutput.
+ * (double-clone mode, docs/design.md). Input: the raw MigrationInputRaw; output: MigrationOutput.
  *
  *   validate → lock → discover → standby → Clone(current → temp) → identical? → delete current
  *   → Clone(temp → current name, new version) → identical? → delete temp → delete snapshots

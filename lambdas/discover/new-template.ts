@@ -1,5 +1,5 @@
 /**
- * The new template, checked in the preflight (issue 10 items 1 and 4; DESIGN.md invariant 9): before
+ * The new template, checked in the preflight (issue 10 items 1 and 4; docs/design.md invariant 9): before
  * the standby, everything that would stop either clone from being created is found here, not in clone 2
  * after the original is deleted. Reads the new template as CloudFormation reads it (ValidateTemplate,
  * GetTemplateSummary of its TemplateURL: nothing is parsed by hand), pairs the current stack's buckets

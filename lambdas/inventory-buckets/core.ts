@@ -1,5 +1,5 @@
 /**
- * Migrate, "Count the bucket's objects" (preflight, before the standby; DESIGN.md invariants 8 and 9):
+ * Migrate, "Count the bucket's objects" (preflight, before the standby; docs/design.md invariants 8 and 9):
  * one bucket of the current stack listed in full (ListObjectVersions), as many invocations as it
  * needs (CONTINUE with the continuation). Counts current objects, noncurrent versions, delete
  * markers and bytes; reads the versioning status; and finds what cannot be copied at all.

@@ -1,6 +1,6 @@
 /**
  * Migrate, "Prove the original unchanged": the last check before anything of the original is
- * deleted (DESIGN.md invariant 1). Standby takes the instances out of the load balancer, but
+ * deleted (docs/design.md invariant 1). Standby takes the instances out of the load balancer, but
  * background jobs, presigned uploads, S3-triggered functions and log delivery may still write. A
  * write after clone 1's verification would be in no copy and would go with the original's buckets.
  *

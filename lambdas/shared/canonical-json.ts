@@ -1,6 +1,6 @@
 /**
  * Canonical JSON of a statistics document and its digest. Two readings of one endpoint are the same
- * statistics when their `data` objects are equal as JSON whatever the key order (DESIGN.md,
+ * statistics when their `data` objects are equal as JSON whatever the key order (docs/design.md,
  * "Statistics comparison"): the canonical form sorts object keys at every level (arrays keep their
  * order), so its SHA-256 is a digest that a later reading can be compared with without keeping the
  * document itself in the execution state (256 KiB, invariant 10).

@@ -207,7 +207,7 @@ export interface StackParameter {
 /**
  * A document the workflow keeps in its own bucket (WORKFLOW_BUCKET) instead of in the execution state:
  * Step Functions fails an execution whose state exceeds 256 KiB with States.DataLimitExceeded, which
- * no Catch catches (DESIGN.md invariant 10). The state carries only this reference and a digest.
+ * no Catch catches (docs/design.md invariant 10). The state carries only this reference and a digest.
  */
 export interface DocumentRef {
   bucket: string;
@@ -550,7 +550,7 @@ export interface BucketSide {
    */
   digest: SetDigest;
 }
-/** How each compared version's content was proven (DESIGN.md: say which rule compared each object, count the ones none could). */
+/** How each compared version's content was proven (docs/design.md: say which rule compared each object, count the ones none could). */
 export interface ComparedBy {
   /** Both ETags are MD5s of the content (single-part, not KMS). */
   etag: number;

@@ -1,7 +1,7 @@
 /**
  * Documents the workflow keeps in its own bucket instead of in the execution state (statistics
  * documents, bucket manifests, full difference lists): Step Functions fails an execution whose state
- * exceeds 256 KiB with States.DataLimitExceeded, which no Catch catches (DESIGN.md invariant 10).
+ * exceeds 256 KiB with States.DataLimitExceeded, which no Catch catches (docs/design.md invariant 10).
  * The state carries a DocumentRef (bucket, key, size, SHA-256); a reader checks the SHA-256, so a
  * document changed after it was written is never trusted.
  */

@@ -1,5 +1,5 @@
 /**
- * Malformed execution inputs (issue 3, item 9; DESIGN.md invariant 7): each is started as a real
+ * Malformed execution inputs (issue 3, item 9; docs/design.md invariant 7): each is started as a real
  * Migrate execution on a simulated account and must be rejected before any AWS call other than the
  * publish of the rejection notice, with an error naming the bad field and a notification saying the
  * input was rejected.

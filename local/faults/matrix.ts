@@ -1,7 +1,7 @@
 /**
  * The fault matrix (issue 3, item 7): every Task state of both synthesized machines (each Clone
  * state twice, once per clone) × each fault kind, one migration per applicable cell, every
- * invariant of DESIGN.md checked on the final state of the simulated account.
+ * invariant of docs/design.md checked on the final state of the simulated account.
  *
  * A state is reached by a route: a migration that passes through it (the happy path, or one where
  * something earlier sends the workflow down a compensation path). Routes are run first without the

@@ -1,6 +1,6 @@
 /**
  * Runs one migration of a tiny sample environment on a fresh simulated account with faults armed,
- * and checks every invariant of DESIGN.md on the account's final state. The fault matrix, the
+ * and checks every invariant of docs/design.md on the account's final state. The fault matrix, the
  * randomized schedules, the bad-input suite, their tests and `npm run faults` all run through here.
  *
  * Speed is what makes a thousand migrations affordable: the CDK app is synthesized once per process

@@ -26,7 +26,7 @@ export interface EnvironmentData {
   /** Bucket logical ID → key → fingerprint of the current version. */
   buckets: Record<string, Record<string, ObjectFingerprint>>;
   /**
-   * Bucket logical ID → key → every version and delete marker, oldest first (DESIGN.md invariant 8:
+   * Bucket logical ID → key → every version and delete marker, oldest first (docs/design.md invariant 8:
    * all of the data means every version, in order, with metadata and tags).
    */
   histories: Record<string, Record<string, VersionFingerprint[]>>;

@@ -1,5 +1,5 @@
 /**
- * Bad input through the real Migrate execution (DESIGN.md invariant 7): every malformed input is
+ * Bad input through the real Migrate execution (docs/design.md invariant 7): every malformed input is
  * rejected by the first state, before any AWS call but the publish of the rejection notice, with an
  * error naming the field, and the notification says the input was rejected.
  */

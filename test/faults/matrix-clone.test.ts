@@ -1,7 +1,7 @@
 /**
  * The fault matrix, Clone's rows: every Task state of the synthesized Clone definition, in clone 1
  * (current → temporary) and in clone 2 (temporary → new), × every fault kind that applies to it,
- * one migration each on the simulated account, every invariant of DESIGN.md checked on the final
+ * one migration each on the simulated account, every invariant of docs/design.md checked on the final
  * state. (Migrate's rows are in matrix-migrate.test.ts: the two files run side by side.)
  */
 import { describe, expect, it } from 'vitest';

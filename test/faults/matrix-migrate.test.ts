@@ -1,7 +1,7 @@
 /**
  * The fault matrix, Migrate's rows: every Task state of the synthesized Migrate definition × every
  * fault kind that applies to it, one migration each on the simulated account, every invariant of
- * DESIGN.md checked on the final state. (Clone's rows are in matrix-clone.test.ts: the two files
+ * docs/design.md checked on the final state. (Clone's rows are in matrix-clone.test.ts: the two files
  * run side by side.)
  */
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * The synthesized Migrate definition, run locally with the real handlers on the simulated account,
- * for every rehearsal scenario: each must end as DESIGN.md says, with every invariant holding on the
+ * for every rehearsal scenario: each must end as docs/design.md says, with every invariant holding on the
  * account's final state (read from the account, not from what the workflow reports).
  */
 import { describe, expect, it } from 'vitest';
