@@ -23,6 +23,10 @@ export default {
   reporters: ['json', 'clear-text', 'progress'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  // Reruns test only the mutants whose code or covering tests changed (reports/stryker-incremental.json).
+  incremental: true,
+  // Build output and run artefacts are not copied into the sandboxes.
+  ignorePatterns: ['dist', 'cdk.out', '.rehearsal', '.scratch', 'coverage'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
   timeoutMS: 10000,

@@ -1,6 +1,6 @@
 /**
  * `env-migrator mutants`: how well the tests guard the safety cores. Stryker mutates the cores and
- * runs the unit tests and the lean end-to-end checks against each mutant (a score per file); then
+ * runs the unit tests against each mutant (a score per file, vitest.mutants.config.ts says why); then
  * the named mutants of issue 9 item 8 (bench/mutants/named.ts), bugs that would lose data, are each
  * run against the end-to-end checks alone. A benchmark, not part of `npm test` (README, "Mutation
  * testing"). `--json` ends the output with one JSON line. Exit code 0 only when the score is at
