@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { STEP_NAMES, type StepName } from '../lambdas/steps';
-import { PROJECT_ROOT, STEP_BUNDLING } from '../infra/lambda-step';
+import { PROJECT_ROOT, stepEsbuildOptions } from '../infra/lambda-step';
 
 export interface BundleFigure {
   step: StepName;
@@ -34,16 +34,8 @@ export async function measureBundles(imports = 20, steps: readonly StepName[] = 
     for (const step of steps) {
       const result = await build({
         entryPoints: [join(PROJECT_ROOT, 'lambdas', step, 'handler.ts')],
-        bundle: true,
-        platform: 'node',
-        format: STEP_BUNDLING.format,
-        target: STEP_BUNDLING.target,
-        mainFields: [...STEP_BUNDLING.mainFields],
-        banner: { js: STEP_BUNDLING.banner },
-        minify: STEP_BUNDLING.minify,
-        external: [...STEP_BUNDLING.external],
+        ...stepEsbuildOptions(),
         sourcemap: 'external',
-        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
         outfile: join(dir, step, 'index.mjs'),
         write: false,
         metafile: true,

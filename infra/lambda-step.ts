@@ -88,6 +88,25 @@ export const STEP_BUNDLING = {
   sourcesContent: false,
 } as const;
 
+/**
+ * STEP_BUNDLING as esbuild's own build options, for the code that bundles the steps itself rather than
+ * through NodejsFunction: the package build (scripts/build.ts) and the benchmark (bench/bundles.ts).
+ */
+export function stepEsbuildOptions() {
+  return {
+    bundle: true,
+    platform: 'node' as const,
+    format: STEP_BUNDLING.format,
+    target: STEP_BUNDLING.target,
+    mainFields: [...STEP_BUNDLING.mainFields] as string[],
+    banner: { js: STEP_BUNDLING.banner },
+    minify: STEP_BUNDLING.minify,
+    external: [...STEP_BUNDLING.external] as string[],
+    sourcesContent: STEP_BUNDLING.sourcesContent,
+    tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+  };
+}
+
 export interface StepFunctionProps {
   step: StepName;
   /** Extra environment variables (e.g. CFN_ROLE_ARN for the stack steps). */

@@ -20,7 +20,7 @@ import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { STEP_NAMES } from '../lambdas/steps';
-import { PROJECT_ROOT, STEP_BUNDLING } from '../infra/lambda-step';
+import { PROJECT_ROOT, STEP_BUNDLING, stepEsbuildOptions } from '../infra/lambda-step';
 
 const ROOT = PROJECT_ROOT;
 export const DIST = join(ROOT, 'dist');
@@ -143,17 +143,8 @@ async function buildStepBundles(): Promise<void> {
     entryPoints: Object.fromEntries(STEP_NAMES.map((step) => [`${step}/index`, join(ROOT, 'lambdas', step, 'handler.ts')])),
     outdir: join(ROOT, BUNDLES),
     outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: STEP_BUNDLING.format,
-    target: STEP_BUNDLING.target,
-    mainFields: [...STEP_BUNDLING.mainFields],
-    banner: { js: STEP_BUNDLING.banner },
-    minify: STEP_BUNDLING.minify,
-    external: [...STEP_BUNDLING.external],
+    ...stepEsbuildOptions(),
     sourcemap: true,
-    sourcesContent: STEP_BUNDLING.sourcesContent,
-    tsconfig: join(ROOT, 'tsconfig.json'),
     metafile: true,
     logLevel: 'warning',
   });
