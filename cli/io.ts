@@ -4,12 +4,14 @@
  * clients and read what they printed.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
 /** What a command talks to. Tests inject clients (the SDK patched onto a simulated account) and writers. */
 export interface CliDeps {
   sfn?: SFNClient;
   cloudformation?: CloudFormationClient;
+  dynamodb?: DynamoDBClient;
   /** Standard output, one line (or one block of lines) per call. */
   out?: (line: string) => void;
   /** Standard error, one line (or one block of lines) per call. */
@@ -21,6 +23,8 @@ export interface Io {
   /** A Step Functions client; in `region` when given (the region an ARN names), else the SDK's configured one. */
   sfn: (region?: string) => SFNClient;
   cloudformation: () => CloudFormationClient;
+  /** DynamoDB in the SDK's configured region: the migrator's own (its lock table). */
+  dynamodb: () => DynamoDBClient;
   out: (line: string) => void;
   err: (line: string) => void;
   env: Record<string, string | undefined>;
@@ -30,6 +34,7 @@ export interface Io {
 export function ioOf(deps: CliDeps = {}): Io {
   const sfnByRegion = new Map<string, SFNClient>();
   let cloudformation = deps.cloudformation;
+  let dynamodb = deps.dynamodb;
   return {
     // An execution lives in the region its ARN names: asking another region answers ExecutionDoesNotExist.
     sfn: (region) => {
@@ -40,6 +45,7 @@ export function ioOf(deps: CliDeps = {}): Io {
       return client;
     },
     cloudformation: () => (cloudformation ??= new CloudFormationClient({})),
+    dynamodb: () => (dynamodb ??= new DynamoDBClient({})),
     out: deps.out ?? ((line) => process.stdout.write(`${line}\n`)),
     err: deps.err ?? ((line) => process.stderr.write(`${line}\n`)),
     env: deps.env ?? process.env,

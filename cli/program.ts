@@ -155,6 +155,20 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
       done(await statusCommand(io, execution, { json: flag(o.json) }));
     });
 
+  command('unlock', "release an environment's migration lock once the execution holding it has ended")
+    .description(
+      `Releases the migration lock of --stack, left by an execution that ended without releasing it (stopped, timed out), only when DescribeExecution says that execution is no longer running (RUNNING and PENDING_REDRIVE refuse), and only while the lock still names it: a lock taken meanwhile by a new migration is never released. The lock table is --table, or the output LockTableName of the deployed stack --migrator-stack. Exit 0 when released or when no lock is held, 1 when refused.`,
+    )
+    .requiredOption('--stack <name>', "the environment's CloudFormation stack whose lock to release")
+    .option('--table <name>', 'the DynamoDB lock table (default: the output LockTableName of --migrator-stack)')
+    .option('--migrator-stack <name>', 'the deployed migrator stack whose output names the lock table', DEFAULT_MIGRATOR_STACK)
+    .option('--json', 'print the result as one JSON object on stdout (the rest on stderr)')
+    .addHelpText('after', `\n${AWS_COMMAND_HELP.replace(/Exit codes:[\s\S]*$/, 'Exit codes:\n  0  the lock was released, or no lock was held\n  1  refused: the holder still runs, the lock changed meanwhile, or it names no execution\n  2  usage error\n  6  AWS error in the CLI\'s own calls (nothing was deleted)')}`)
+    .action(async (o: Flags) => {
+      const { unlockCommand } = await import('./unlock');
+      done(await unlockCommand(io, { stack: String(o.stack), table: str(o.table), migratorStack: str(o.migratorStack) ?? DEFAULT_MIGRATOR_STACK, json: flag(o.json) }));
+    });
+
   command('rehearse', 'rehearse a migration of the sample environment on a simulated AWS account')
     .option('--scenario <name>', 'the scenario to rehearse (listed below)', DEFAULT_SCENARIO)
     .option('--json', 'print the summary as one JSON object on stdout (the rest on stderr)')
