@@ -306,7 +306,7 @@ const STACK_STEPS: readonly StepName[] = ['create-stack', 'delete-stack'];
 /**
  * The migrator: its public surface is made of interfaces (IStateMachine, ITopic, IBucket, ITable,
  * IKey…), so what a user may bring (a topic, a key) and what the construct defines look the same.
- * Permissions for people and pipelines: grantStartMigration and grantRead. In a VPC (`vpc`), the
+ * Permissions for people and pipelines: grantStartMigration, grantRead and grantUnlock. In a VPC (`vpc`), the
  * construct is IConnectable: its `connections` are the security groups of the steps that call the
  * environments' endpoints.
  */
@@ -590,6 +590,28 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     return iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resourceArns: executions }).combine(
       iam.Grant.addToPrincipal({ grantee, actions: ['states:ListExecutions', 'states:DescribeStateMachine'], resourceArns: machines.map((m) => m.stateMachineArn) }),
     );
+  }
+
+  /**
+   * Lets `grantee` run `env-migrator unlock`: dynamodb:GetItem and dynamodb:DeleteItem on the lock
+   * table (the CLI deletes only on the condition that the item still names the ended holder),
+   * states:DescribeExecution on Migrate's executions (to prove the holder no longer runs), and
+   * cloudformation:DescribeStacks on this construct's stack (the LockTableName output). No PutItem:
+   * nobody but Migrate takes a lock.
+   */
+  grantUnlock(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.migrate.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return this.lockTable
+      .grant(grantee, 'dynamodb:GetItem', 'dynamodb:DeleteItem')
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution'], resourceArns: [executions] }))
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['cloudformation:DescribeStacks'],
+          resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
+        }),
+      );
   }
 
   /**

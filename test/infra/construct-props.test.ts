@@ -281,6 +281,23 @@ describe('the grant methods', () => {
   });
 });
 
+describe('grantUnlock', () => {
+  it("gives env-migrator unlock what it uses only: GetItem and DeleteItem on the lock table, DescribeExecution on Migrate's executions, DescribeStacks on the migrator's stack", () => {
+    const b = build(undefined, (migrator, stack) => migrator.grantUnlock(new iam.Role(stack, 'OpsRole', { assumedBy: new iam.AccountRootPrincipal() })));
+    const role = ofType(b, 'AWS::IAM::Role').find(([id]) => id.startsWith('OpsRole'))![0];
+    const statements = roleStatements(b, role);
+    const table = ofType(b, 'AWS::DynamoDB::Table')[0]![0];
+    const migrate = ofType(b, 'AWS::StepFunctions::StateMachine').find(([id]) => id.includes('Migrate'))![0];
+    expect(actions(statements).sort()).toEqual(['cloudformation:DescribeStacks', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'states:DescribeExecution']);
+    const ddb = statements.find((s) => actions([s]).includes('dynamodb:DeleteItem'))!;
+    expect(JSON.stringify(ddb.Resource)).toContain(`"${table}"`);
+    const describe = JSON.stringify(statements.find((s) => actions([s]).includes('states:DescribeExecution'))!.Resource);
+    expect(describe).toContain(`{"Fn::GetAtt":["${migrate}","Name"]},":*"`);
+    expect(describe).not.toContain('Clone');
+    expect(JSON.stringify(b.stack.resolve(statements.find((s) => actions([s]).includes('cloudformation:DescribeStacks'))!.Resource))).toContain(':stack/S/*');
+  });
+});
+
 describe('cdk-nag', () => {
   it('finds nothing unacknowledged with a VPC, a topic, a key and a removal policy of the user\'s', () => {
     // VPC7 (no flow logs) is about the test's VPC, which belongs to the user, not to the construct.
