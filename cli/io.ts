@@ -4,7 +4,7 @@
  * clients and read what they printed.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
 /** What a command talks to. Tests inject clients (the SDK patched onto a simulated account) and writers. */
@@ -23,8 +23,9 @@ export interface Io {
   /** A Step Functions client; in `region` when given (the region an ARN names), else the SDK's configured one. */
   sfn: (region?: string) => SFNClient;
   cloudformation: () => CloudFormationClient;
-  /** DynamoDB in the SDK's configured region: the migrator's own (its lock table). */
-  dynamodb: () => DynamoDBClient;
+  /** DynamoDB in the SDK's configured region: the migrator's own (its lock table). Loaded on first use:
+   *  only `unlock` needs it, and every other command would pay for its import. */
+  dynamodb: () => Promise<DynamoDBClient>;
   out: (line: string) => void;
   err: (line: string) => void;
   env: Record<string, string | undefined>;
@@ -45,7 +46,7 @@ export function ioOf(deps: CliDeps = {}): Io {
       return client;
     },
     cloudformation: () => (cloudformation ??= new CloudFormationClient({})),
-    dynamodb: () => (dynamodb ??= new DynamoDBClient({})),
+    dynamodb: async () => (dynamodb ??= new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient({})),
     out: deps.out ?? ((line) => process.stdout.write(`${line}\n`)),
     err: deps.err ?? ((line) => process.stderr.write(`${line}\n`)),
     env: deps.env ?? process.env,

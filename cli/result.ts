@@ -24,7 +24,8 @@ export const cliResultSchema = z.looseObject({
    * PRESERVED_AFTER_SECOND_CLONE_MISMATCH, FAILED_AND_COMPENSATED, REJECTED_INPUT, MIGRATION_IN_PROGRESS),
    * else the execution's Step Functions status (SUCCEEDED, FAILED, TIMED_OUT, ABORTED, RUNNING), else
    * what the CLI itself ended on: STARTED (start without --wait), REJECTED_INPUT (checked locally),
-   * AWS_ERROR, USAGE_ERROR.
+   * AWS_ERROR, USAGE_ERROR. `unlock`: LOCK_RELEASED, NO_LOCK_HELD, HOLDER_STILL_RUNNING, LOCK_CHANGED,
+   * HOLDER_UNKNOWN (cli/unlock-core.ts), with `executionArn` the lock's holder.
    */
   outcome: z.string().min(1),
   /** The process's exit code (cli/exit-codes.ts). */

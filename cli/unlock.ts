@@ -77,7 +77,8 @@ export async function unlockCommand(io: Io, o: UnlockOptions): Promise<ExitCode>
   let result: UnlockResult;
   try {
     tableName = await lockTableOf(io, o.table, o.migratorStack);
-    result = await awsCall('GetItem/DescribeExecution/DeleteItem', () => releaseLock({ dynamodb: io.dynamodb(), sfn: (region) => io.sfn(region) }, tableName, o.stack));
+    const dynamodb = await io.dynamodb();
+    result = await awsCall('GetItem/DescribeExecution/DeleteItem', () => releaseLock({ dynamodb, sfn: (region) => io.sfn(region) }, tableName, o.stack));
   } catch (err) {
     return awsFailure(io, err, o.json);
   }
