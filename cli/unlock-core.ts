@@ -32,7 +32,7 @@ export type UnlockResult =
   /** No item for this stack: nothing to release. */
   | { outcome: 'NO_LOCK_HELD'; stackName: string }
   /** The holder had ended (SUCCEEDED, FAILED, TIMED_OUT, ABORTED): the item was deleted. */
-  | { outcome: 'LOCK_RELEASED'; lock: LockItem; holderStatus: string }
+  | { outcome: 'LOCK_RELEASED'; lock: LockItem; holderStatus: string; /** DescribeExecution's redriveStatus (REDRIVABLE: a redrive would resume it without the lock). */ holderRedriveStatus?: string }
   /** The holder is RUNNING or PENDING_REDRIVE: nothing was deleted. */
   | { outcome: 'HOLDER_STILL_RUNNING'; lock: LockItem; holderStatus: string }
   /** Between the read and the delete the item changed (released, or taken by another execution): nothing was deleted. */
@@ -92,5 +92,5 @@ export async function releaseLock(clients: UnlockClients, tableName: string, sta
     if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') return { outcome: 'LOCK_CHANGED', lock, holderStatus };
     throw err;
   }
-  return { outcome: 'LOCK_RELEASED', lock, holderStatus };
+  return { outcome: 'LOCK_RELEASED', lock, holderStatus, ...(described.redriveStatus ? { holderRedriveStatus: described.redriveStatus } : {}) };
 }

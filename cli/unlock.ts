@@ -47,7 +47,7 @@ function verdict(r: UnlockResult): { line: string; exitCode: ExitCode; error: { 
       return { line: `no lock held on ${r.stackName}: nothing to release`, exitCode: EXIT.SUCCEEDED, error: null };
     case 'LOCK_RELEASED':
       return {
-        line: `released the lock of ${r.lock.stackName} (${describeLock(r.lock)}; the execution is ${r.holderStatus}). Do not redrive that execution: it would continue without the lock (README, "Recovery")`,
+        line: `released the lock of ${r.lock.stackName} (${describeLock(r.lock)}; the execution is ${r.holderStatus}${r.holderRedriveStatus === 'REDRIVABLE' ? ', still REDRIVABLE' : ''}). Do not redrive that execution: it would continue without the lock (README, "Recovery")`,
         exitCode: EXIT.SUCCEEDED,
         error: null,
       };
@@ -97,6 +97,7 @@ export async function unlockCommand(io: Io, o: UnlockOptions): Promise<ExitCode>
         tableName,
         lock,
         holderStatus: 'holderStatus' in result ? result.holderStatus : null,
+        holderRedriveStatus: result.outcome === 'LOCK_RELEASED' ? (result.holderRedriveStatus ?? null) : null,
       }),
     );
   }

@@ -120,10 +120,10 @@ describe('env-migrator unlock', () => {
     cfnMock.on(DescribeStacksCommand, { StackName: 'EnvMigrator' }).resolves({ Stacks: [{ StackName: 'EnvMigrator', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LockTableName', OutputValue: TABLE }] }] });
     ddbMock.on(GetItemCommand, { TableName: TABLE }).resolves({ Item: ITEM });
     ddbMock.on(DeleteItemCommand).resolves({});
-    holderIs('TIMED_OUT');
+    sfnMock.on(DescribeExecutionCommand, { executionArn: HOLDER }).resolves({ executionArn: HOLDER, status: 'TIMED_OUT', redriveStatus: 'REDRIVABLE' });
     const t = terminal();
     expect(await runCli(['unlock', '--stack', 'orders-prod'], t.deps)).toBe(EXIT.SUCCEEDED);
-    expect(t.out.join('\n')).toMatch(/released the lock of orders-prod .*TIMED_OUT/);
+    expect(t.out.join('\n')).toMatch(/released the lock of orders-prod .*TIMED_OUT, still REDRIVABLE\)\. Do not redrive that execution/);
     expect(ddbMock.commandCalls(DeleteItemCommand)[0]!.args[0].input.TableName).toBe(TABLE);
   });
 
