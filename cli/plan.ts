@@ -11,6 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EXIT, type ExitCode } from './exit-codes';
 import { AwsCallFailed, type Io, humanOf } from './io';
+import { estimateDurations, formatDuration } from './plan-estimate';
 import { type MigrationPlan, type PlanClients, type PlanOutcome, RUN_ID_PLACEHOLDER, planMigration } from './plan-core';
 import { CLI_OUTCOME, awsFailure, resultLine } from './result';
 import { buildInput } from './start';
@@ -72,8 +73,13 @@ export async function planCommand(io: Io, o: PlanOptions, clients: PlanClients =
     }
     return EXIT.FAILED;
   }
+  const estimate = estimateDurations(outcome.plan);
   for (const line of planLines(outcome.plan)) say(line);
-  if (o.json) io.out(resultLine({ outcome: PLAN_OUTCOME.READY, exitCode: EXIT.SUCCEEDED, ...base, survivor: outcome.plan.stackName, error: null, plan: outcome.plan }));
+  say('');
+  say(`Expected downtime (standby → new environment verified): ${formatDuration(estimate.downtimeSeconds)}; whole run: ${formatDuration(estimate.totalSeconds)}`);
+  for (const s of estimate.segments) say(`  ${formatDuration(s.seconds).padStart(14)}  ${s.what}`);
+  say(`  (estimate from ${estimate.model})`);
+  if (o.json) io.out(resultLine({ outcome: PLAN_OUTCOME.READY, exitCode: EXIT.SUCCEEDED, ...base, survivor: outcome.plan.stackName, error: null, plan: outcome.plan, estimate }));
   return EXIT.SUCCEEDED;
 }
 

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program';
 import type { MigrationPlan } from '../../cli/plan-core';
+import { type DurationEstimate, estimateDurations } from '../../cli/plan-estimate';
 import { SAMPLE_STACK, SAMPLE_VERSION, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, seedSampleEnvironment, templateUrl } from '../../local/sample-environment';
 import { RENAMED_BUCKET_TEMPLATE_KEY, scenario } from '../../local/scenarios';
 import { SimAccount } from '../../local/sim/account';
@@ -60,6 +61,8 @@ describe('env-migrator plan', () => {
     expect(p.created.map((s) => s.what).join('\n')).toContain('em-<runId>-c1-ordersdb');
     expect(p.deleted[0]!.when).toContain('after clone 1 is verified');
     expect(p.notCarried).toEqual([]);
+    // The estimate printed is the benchmark model's for this plan.
+    expect((result as unknown as { estimate: DurationEstimate }).estimate).toEqual(estimateDurations(p));
     // Nothing written: every call a read, no stack, snapshot or object added.
     const writes = account.calls.filter((c) => !READ_ONLY.test(c.operation)).map((c) => `${c.service}.${c.operation}`);
     expect(writes).toEqual([]);
@@ -112,5 +115,28 @@ describe('env-migrator plan', () => {
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(/^env-migrator plan: option '--parameter <Key=Value>' argument 'NoEqualsSign' is invalid/);
     expect(account.calls).toEqual([]);
+  });
+});
+
+describe('the estimate of a plan (the benchmark timing model)', () => {
+  it("lays the model's figures along the critical path: standby, snapshot, two stack creations with restores, the deletion, two copies", () => {
+    const plan = {
+      databases: [
+        { logicalId: 'OrdersDb', dbInstanceIdentifier: 'db-1', engine: 'postgres', allocatedStorageGb: 100 },
+        { logicalId: 'ArchiveDb', dbInstanceIdentifier: 'db-2', engine: 'postgres', allocatedStorageGb: 20 },
+      ],
+      buckets: [
+        { logicalId: 'Big', bucketName: 'b', versioning: 'Enabled', currentObjects: 60_000, noncurrentVersions: 3_000, deleteMarkers: 1_000, bytes: 0, notCarried: 0 },
+        { logicalId: 'Small', bucketName: 's', versioning: 'Never', currentObjects: 10, noncurrentVersions: 0, deleteMarkers: 0, bytes: 0, notCarried: 0 },
+      ],
+    } as unknown as MigrationPlan;
+    const e = estimateDurations(plan);
+    // bench/README.md "Timing model": standby 300 s; snapshot 120 s + 4 s/GB of the largest (520 s);
+    // create 300 s after the restore 600 s + 3 s/GB (1,200 s); delete 180 s + the database's 420 s.
+    // The larger bucket sets the copy: 64,000 versions × (15 + 45 ms) ÷ 64 slots, + 2 × 64 pages × 90 ms.
+    // Emptying before the deletion: 64 + 1 pages × 250 ms.
+    expect(e.segments.map((s) => s.seconds)).toEqual([300, 520, 1200, 72, 616, 1200, 72]);
+    expect(e.downtimeSeconds).toBe(3980);
+    expect(e.totalSeconds).toBe(3980 + 616);
   });
 });
