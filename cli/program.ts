@@ -132,6 +132,31 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
       );
     });
 
+  command('plan', 'dry run: every check Migrate makes before the standby, read-only, and what it would create, copy and delete')
+    .description(
+      'Runs, with read-only calls only, every check Migrate makes before it touches anything (the input, the stack and its template contract, the new template and the pairing of resources, the deletion preflight, each bucket counted), and prints what the migration would create, copy and delete, and what it would not carry. Flags override the same fields of --input. Exit 0 when the migration can start, 3 when the input is rejected, 1 when a preflight check refuses.',
+    )
+    .option('--stack <name>', "the environment's CloudFormation stack (stackName)")
+    .option('--target-version <version>', 'the target version (targetVersion)')
+    .option('--template-url <url>', "the new version's template in Amazon S3 (templateUrl); absent: the current template")
+    .option('--parameter <Key=Value>', 'a parameter override (parameters), repeatable', collectParameter)
+    .option('--input <file.json>', 'the whole execution input (README "Execution input")')
+    .option('--json', 'print the result as one JSON object on stdout (the rest on stderr)')
+    .addHelpText('after', `\n${AWS_COMMAND_HELP}`)
+    .action(async (o: Flags) => {
+      const { planCommand } = await import('./plan');
+      done(
+        await planCommand(io, {
+          stack: str(o.stack),
+          targetVersion: str(o.targetVersion),
+          templateUrl: str(o.templateUrl),
+          parameter: Array.isArray(o.parameter) ? o.parameter.map(String) : [],
+          input: str(o.input),
+          json: flag(o.json),
+        }),
+      );
+    });
+
   command('watch', 'follow an execution state by state until it ends')
     .description(
       `Follows the execution state by state until it ends (Clone executions nested under Migrate), then prints the outcome, the stack that holds the data, and the error and cause. Ctrl-C stops watching, not the migration; watch again at any time.`,

@@ -343,6 +343,8 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
   /** The steps' functions with their roles and log groups (infra/lambda-step.ts): internal. */
   private readonly steps: Record<StepName, StepFunction>;
   private readonly endpointConnections?: ec2.Connections;
+  /** The environments' resources the steps may reach (managedStackPrefixes...): what grantPlan grants reads on. */
+  private readonly permissionScope: PermissionScope;
 
   constructor(scope: Construct, id: string, props: EnvironmentMigratorProps) {
     super(scope, id);
@@ -371,6 +373,7 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
         props.parameterSecretArns ?? prefixes.map((prefix) => `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}*`),
       // BRIDGE until H3 adds the workflow bucket to this construct: its ARN replaces this one.
     };
+    this.permissionScope = permissionScope;
 
     const retentionDays = props.documentRetentionDays ?? DOCUMENT_RETENTION_DAYS;
     if (!Number.isInteger(retentionDays) || retentionDays < 1) {
@@ -612,6 +615,21 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
           resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
         }),
       );
+  }
+
+  /**
+   * Lets `grantee` run `env-migrator plan`: the read calls of Migrate's preflight, exactly the
+   * `discover` and `inventory-buckets` steps' own statements (infra/step-permissions.ts) on the
+   * environments of managedStackPrefixes: read the stack, its template and resources, its databases and
+   * the snapshot quota, each bucket's configuration and versions, the new template, DescribeKey and
+   * DescribeSecret. Kept apart from grantRead, which only follows executions: these read the
+   * environments' data (bucket listings).
+   */
+  grantPlan(grantee: iam.IGrantable): iam.Grant {
+    const statements = [...stepGrants('discover', this.permissionScope), ...stepGrants('inventory-buckets', this.permissionScope)].map((g) => g.statement);
+    return statements
+      .map((statement) => iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources, conditions: statement.conditions as Record<string, Record<string, unknown>> }))
+      .reduce((all, grant) => all.combine(grant));
   }
 
   /**

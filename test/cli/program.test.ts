@@ -36,7 +36,7 @@ describe('help and version', () => {
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^Usage: env-migrator \[options\] \[command\]/);
-      for (const command of ['start', 'watch', 'status', 'rehearse', 'run-local', 'states', 'bench', 'faults', 'mutants', 'help']) expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+      for (const command of ['start', 'plan', 'watch', 'status', 'rehearse', 'run-local', 'states', 'bench', 'faults', 'mutants', 'help']) expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
   });
 

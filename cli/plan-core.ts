@@ -1,0 +1,231 @@
+/**
+ * The plan of a migration (issue 14, "Plan"): everything Migrate checks before it touches anything,
+ * run with read-only calls and the workflow's own cores, in Migrate's order (statemachine/migrate.ts:
+ * validate the input → discover + preflight with the new template → count each bucket's objects), and
+ * what the run would then create, copy, delete and leave behind. No lock is taken, nothing is written.
+ *
+ * Used by `env-migrator plan` (cli/plan.ts) on the real SDK; the tests run it on the simulated account.
+ */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { discover } from '../lambdas/discover/core';
+import { inventoryBucket } from '../lambdas/inventory-buckets/core';
+import type { BucketInventory, DbInstanceRef, DeletionPlanItem, Discovery, MigrationInput } from '../lambdas/shared/contracts';
+import { InputInvalid, PreflightFailed } from '../lambdas/shared/errors';
+import { snapshotIdentifier } from '../lambdas/snapshot/core';
+import { type InputIssue, validateInput } from '../lambdas/validate-input/core';
+
+export interface PlanClients {
+  cfn: CloudFormationClient;
+  rds: RDSClient;
+  s3: S3Client;
+  kms: KMSClient;
+  secrets: SecretsManagerClient;
+}
+
+/** Names that depend on the execution's ARN are shown with this in place of its run id (naming.ts runIdOf). */
+export const RUN_ID_PLACEHOLDER = '<runId>';
+
+/** A planned database: its allocated storage is what each snapshot holds and each restore creates. */
+export interface PlannedDatabase {
+  logicalId: string;
+  dbInstanceIdentifier: string;
+  engine: string;
+  allocatedStorageGb: number;
+}
+
+/** A bucket's contents, as the inventory step counts them: what each of the two copies carries. */
+export interface PlannedBucket {
+  logicalId: string;
+  bucketName: string;
+  versioning: BucketInventory['versioning'];
+  currentObjects: number;
+  noncurrentVersions: number;
+  deleteMarkers: number;
+  bytes: number;
+  /** With objectVersions `current`: noncurrent versions and delete markers that will not be carried. */
+  notCarried: number;
+}
+
+export interface PlannedStep {
+  /** What happens, in words. */
+  what: string;
+  /** When, in the run's order. */
+  when: string;
+}
+
+/** What a migration that can start would do. */
+export interface MigrationPlan {
+  stackName: string;
+  currentVersion: string;
+  targetVersion: string;
+  /** Where the new version's template comes from. */
+  template: string;
+  objectVersions: MigrationInput['objectVersions'];
+  databases: PlannedDatabase[];
+  buckets: PlannedBucket[];
+  totals: { databasesAllocatedGb: number; objects: number; versions: number; bytes: number };
+  created: PlannedStep[];
+  deleted: PlannedStep[];
+  /** What deleting the original leaves behind, snapshots or does not copy (the deletion preflight), and versions not carried. */
+  notCarried: PlannedStep[];
+  /** Auto Scaling groups whose instances go into standby for the downtime. */
+  standby: string[];
+}
+
+export type PlanOutcome =
+  /** The input is rejected (the workflow's first state would fail with InputInvalid): nothing was called. */
+  | { verdict: 'INPUT_REJECTED'; issues: InputIssue[] }
+  /** A preflight check refuses: Migrate would fail before the standby, nothing touched. Every problem found. */
+  | { verdict: 'REFUSED'; stackName: string; refusals: string[] }
+  | { verdict: 'READY'; plan: MigrationPlan };
+
+/** The execution the checks run as: no execution exists, and no name derived from it is shown as real. */
+const PLAN_EXECUTION = { id: 'arn:aws:states:local:000000000000:execution:env-migrator-plan:plan', name: 'plan' };
+
+/**
+ * Plans a migration of `input` (Migrate's execution input). Runs validate-input's checks (no AWS
+ * call), then discover with Migrate's own event (template contract, new template and pairing, the
+ * deletion preflight), then counts every bucket as the inventory step does, collecting every
+ * refusal of every bucket. Read-only calls only. Returns INPUT_REJECTED, REFUSED or READY with the
+ * plan; throws what the SDK throws for a call that fails for another reason (credentials, throttling).
+ */
+export async function planMigration(clients: PlanClients, input: unknown): Promise<PlanOutcome> {
+  let validated: ReturnType<typeof validateInput>;
+  try {
+    validated = validateInput({ input, execution: PLAN_EXECUTION });
+  } catch (err) {
+    if (err instanceof InputInvalid) return { verdict: 'INPUT_REJECTED', issues: err.issues };
+    throw err;
+  }
+  const migration = validated.input;
+  const { stackName } = migration;
+
+  // Migrate's "Require the statistics (and service) outputs", then "Discover the environment".
+  const requiredOutputs = [migration.statistics.outputKey, ...(migration.smokeTest ? [migration.smokeTest.outputKey] : [])];
+  let current: Discovery;
+  try {
+    current = await discover(clients, {
+      stackName,
+      execution: PLAN_EXECUTION,
+      requiredOutputs,
+      deletesStack: true,
+      newTemplate: migration,
+      acceptUncopiedResources: migration.acceptUncopiedResources,
+    });
+  } catch (err) {
+    if (err instanceof PreflightFailed) return { verdict: 'REFUSED', stackName, refusals: err.problems };
+    throw err;
+  }
+
+  // "Count each bucket's objects": one listing per bucket, to its end (no Lambda time limit here).
+  const refusals: string[] = [];
+  const inventory: BucketInventory[] = [];
+  for (const bucket of current.buckets) {
+    try {
+      let continuation;
+      for (;;) {
+        const counted = await inventoryBucket(
+          clients.s3,
+          { bucket, objectVersions: migration.objectVersions, execution: PLAN_EXECUTION, ...(continuation ? { continuation } : {}) },
+          () => Number.POSITIVE_INFINITY,
+          { safetyMarginMs: 0, concurrency: 8 },
+        );
+        if (counted.status === 'DONE') {
+          inventory.push({ bucket: counted.bucket, versioning: counted.versioning, counts: counted.counts, notCarried: counted.notCarried });
+          break;
+        }
+        continuation = counted.continuation;
+      }
+    } catch (err) {
+      if (!(err instanceof PreflightFailed)) throw err;
+      refusals.push(...err.problems);
+    }
+  }
+  if (refusals.length) return { verdict: 'REFUSED', stackName, refusals };
+  return { verdict: 'READY', plan: planOf(migration, current, inventory) };
+}
+
+/** The temporary stack's name, with the run id left as a placeholder (naming.ts tempStackNameOf). */
+export function plannedTempStackName(stackName: string): string {
+  return `${stackName}-tmp-${RUN_ID_PLACEHOLDER}`;
+}
+
+/** A snapshot's name, with the run id left as a placeholder (snapshot/core.ts snapshotIdentifier). */
+export function plannedSnapshotName(phase: 'c1' | 'c2', logicalId: string): string {
+  const marker = 'runidplaceholder';
+  return snapshotIdentifier(marker, phase, logicalId).replace(marker, RUN_ID_PLACEHOLDER);
+}
+
+function planOf(migration: MigrationInput, current: Discovery, inventory: BucketInventory[]): MigrationPlan {
+  const { stackName, targetVersion } = migration;
+  const temp = plannedTempStackName(stackName);
+  const databases: PlannedDatabase[] = current.dbInstances.map((d: DbInstanceRef) => ({
+    logicalId: d.logicalId,
+    dbInstanceIdentifier: d.dbInstanceIdentifier,
+    engine: d.engine,
+    allocatedStorageGb: d.allocatedStorageGb,
+  }));
+  const buckets: PlannedBucket[] = inventory.map((b) => ({
+    logicalId: b.bucket.logicalId,
+    bucketName: b.bucket.bucketName,
+    versioning: b.versioning,
+    currentObjects: b.counts.currentObjects,
+    noncurrentVersions: b.counts.noncurrentVersions,
+    deleteMarkers: b.counts.deleteMarkers,
+    // Every version's size, as listed (the archived count is not here: a non-zero one is a refusal).
+    bytes: b.counts.bytes,
+    notCarried: b.notCarried,
+  }));
+  const snapshots = (phase: 'c1' | 'c2') => databases.map((d) => plannedSnapshotName(phase, d.logicalId)).join(', ') || 'none (no database)';
+  const template = migration.templateUrl ?? `the current template of ${stackName}`;
+
+  const created: PlannedStep[] = [
+    { what: `snapshots of ${stackName}'s databases: ${snapshots('c1')}`, when: 'clone 1, after the standby' },
+    { what: `temporary stack ${temp} at ${current.environmentVersion} (the current template), restored from those snapshots, its buckets copied from ${stackName}'s`, when: 'clone 1' },
+    { what: `snapshots of ${temp}'s databases: ${snapshots('c2')}`, when: `clone 2, while ${stackName} is deleted` },
+    { what: `stack ${stackName} at ${targetVersion} (${template}), restored from the clone 2 snapshots, its buckets copied from ${temp}'s`, when: 'clone 2' },
+  ];
+  const deleted: PlannedStep[] = [
+    {
+      what: `stack ${stackName} (${current.stackId}) at ${current.environmentVersion}; its buckets emptied first, of the versions verified in ${temp} only`,
+      when: `after clone 1 is verified (stack complete, smoke test if configured, bucket manifests, statistics) and ${stackName} is proven unchanged since`,
+    },
+    { what: `temporary stack ${temp}`, when: `after clone 2 is verified: ${stackName} at ${targetVersion} holds the data` },
+    { what: `this migration's snapshots but those ${stackName} restores from (${snapshots('c2')} are kept)`, when: 'at the end of a successful run' },
+  ];
+  const notCarried: PlannedStep[] = (current.deletionPlan ?? []).map((item: DeletionPlanItem) => ({
+    what: `${item.logicalId} (${item.resourceType}, ${item.physicalId}): ${item.fate}`,
+    when: `when ${stackName} is deleted`,
+  }));
+  for (const b of buckets) {
+    if (b.notCarried > 0) {
+      notCarried.push({
+        what: `${b.notCarried} noncurrent version(s) and delete marker(s) of bucket ${b.logicalId} (${b.bucketName}): objectVersions is "current"`,
+        when: `when ${stackName}'s buckets are emptied`,
+      });
+    }
+  }
+  return {
+    stackName,
+    currentVersion: current.environmentVersion,
+    targetVersion,
+    template,
+    objectVersions: migration.objectVersions,
+    databases,
+    buckets,
+    totals: {
+      databasesAllocatedGb: databases.reduce((n, d) => n + d.allocatedStorageGb, 0),
+      objects: buckets.reduce((n, b) => n + b.currentObjects, 0),
+      versions: buckets.reduce((n, b) => n + b.currentObjects + b.noncurrentVersions + b.deleteMarkers, 0),
+      bytes: buckets.reduce((n, b) => n + b.bytes, 0),
+    },
+    created,
+    deleted,
+    notCarried,
+    standby: current.autoScalingGroups.map((g) => g.autoScalingGroupName),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The expected downtime and total time of a planned migration, from the benchmark's timing model
+ * (bench/timing.json, each figure sourced in bench/README.md "Timing model"), laid along the critical
+ * path the benchmark measures (bench/README.md "What the figures mean"): standby → clone 1 (snapshot,
+ * stack creation with the restores, copy and verification) → the original's deletion, with clone 2's
+ * snapshots taken meanwhile → clone 2 (stack creation, copy, verification). The workflow's own time
+ * (noticing that an operation finished, Lambda, orchestration: about 2 % in the benchmark) is not in
+ * it. An estimate from a model: AWS publishes no durations for most of these operations.
+ */
+import timing from '../bench/timing.json' with { type: 'json' };
+import type { TimingProfile } from '../local/sim/core';
+import type { MigrationPlan } from './plan-core';
+
+/** The benchmark's profile (the JSON is bundled into the CLI: no file is read at runtime). */
+export const BENCH_TIMING: TimingProfile = timing.profile;
+
+/** CopyObject requests in flight per bucket (lambdas/copy-bucket DEFAULT_COPY_CONCURRENCY). */
+const COPY_CONCURRENCY = 64;
+/** ListObjectVersions returns up to 1,000 versions a page. */
+const PAGE = 1000;
+
+export interface DurationEstimate {
+  /** Standby → the new environment verified, in seconds. */
+  downtimeSeconds: number;
+  /** Start → end of a successful execution (the temporary stack's deletion included), in seconds. */
+  totalSeconds: number;
+  /** The critical path, segment by segment, in seconds. */
+  segments: { what: string; seconds: number }[];
+  /** Where the figures come from. */
+  model: string;
+}
+
+/**
+ * Estimates a planned migration's downtime and total time with `profile` (the benchmark's by
+ * default). Databases are snapshotted and restored in parallel (the largest allocated storage sets the
+ * pace), as are the buckets' copies; a stack is created with its databases restored first, and deleted
+ * with its databases last, as the simulated account's model has it. Returns the figures; throws nothing.
+ */
+export function estimateDurations(plan: MigrationPlan, profile: TimingProfile = BENCH_TIMING): DurationEstimate {
+  const latency = (operation: string) => (profile.latencyMs[operation] ?? profile.defaultLatencyMs) / 1000;
+  const hasDb = plan.databases.length > 0;
+  const largestGb = Math.max(0, ...plan.databases.map((d) => d.allocatedStorageGb));
+  const snapshot = hasDb ? profile.snapshotFixedSeconds + profile.snapshotSecondsPerGb * largestGb : 0;
+  const create = profile.stackCreateSeconds + (hasDb ? profile.restoreFixedSeconds + profile.restoreSecondsPerGb * largestGb : 0);
+  const remove = profile.stackDeleteSeconds + (hasDb ? profile.dbDeleteSeconds : 0);
+  // Per bucket: every version copied through COPY_CONCURRENCY slots (request + fixed copy time + bytes at
+  // the copy rate), then both sides listed for the verification; the buckets run side by side.
+  const bucketSeconds = plan.buckets.map((b) => {
+    const versions = b.currentObjects + b.noncurrentVersions + b.deleteMarkers;
+    const copy = (versions * (latency('S3.CopyObject') + profile.copyFixedMs / 1000) + b.bytes / profile.copyBytesPerSecond) / COPY_CONCURRENCY;
+    const verify = 2 * Math.ceil(Math.max(versions, 1) / PAGE) * latency('S3.ListObjectVersions');
+    return copy + verify;
+  });
+  const copy = Math.max(0, ...bucketSeconds);
+  const emptying = plan.buckets.reduce((n, b) => n + Math.ceil((b.currentObjects + b.noncurrentVersions + b.deleteMarkers) / PAGE) * latency('S3.DeleteObjects'), 0);
+
+  const segments = [
+    { what: 'enter standby', seconds: profile.standbyTransitionSeconds },
+    { what: 'clone 1: snapshot the databases', seconds: snapshot },
+    { what: 'clone 1: create the temporary stack (databases restored)', seconds: create },
+    { what: 'clone 1: copy and verify the buckets', seconds: copy },
+    { what: "delete the original (buckets emptied), clone 2's snapshots meanwhile", seconds: Math.max(emptying + remove, snapshot) },
+    { what: 'clone 2: create the stack at the target version (databases restored)', seconds: create },
+    { what: 'clone 2: copy and verify the buckets', seconds: copy },
+  ].map((s) => ({ what: s.what, seconds: Math.round(s.seconds) }));
+  const downtimeSeconds = segments.reduce((n, s) => n + s.seconds, 0);
+  // After the downtime: the temporary stack deleted (its buckets emptied first).
+  const totalSeconds = downtimeSeconds + Math.round(emptying + remove);
+  return {
+    downtimeSeconds,
+    totalSeconds,
+    segments,
+    model: "bench/timing.json (bench/README.md \"Timing model\"); the workflow's own time (about 2 % in the benchmark) not included",
+  };
+}
+
+/** Seconds for people: 1 h 04 min, 8 min 40 s, 42 s. */
+export function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.round(seconds % 60);
+  if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min`;
+  if (m > 0) return `${m} min ${String(s).padStart(2, '0')} s`;
+  return `${s} s`;
+}

@@ -1,0 +1,126 @@
+/**
+ * `env-migrator plan`: the dry run of a migration (issue 14, "Plan"). Builds the input as `start`
+ * does (--input, flags over it), then runs Migrate's checks before the standby with read-only calls
+ * (cli/plan-core.ts) and prints what the migration would create, copy, delete and leave behind, or
+ * every refusal. Exit 0 when the migration can start, 3 when the input is rejected, 1 when a preflight
+ * check refuses, 6 when an AWS call fails for another reason (credentials, permissions).
+ */
+import { KMSClient } from '@aws-sdk/client-kms';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EXIT, type ExitCode } from './exit-codes';
+import { AwsCallFailed, type Io, humanOf } from './io';
+import { estimateDurations, formatDuration } from './plan-estimate';
+import { type MigrationPlan, type PlanClients, type PlanOutcome, RUN_ID_PLACEHOLDER, planMigration } from './plan-core';
+import { CLI_OUTCOME, awsFailure, resultLine } from './result';
+import { buildInput } from './start';
+
+/** What `plan` was given, parsed (cli/program.ts). */
+export interface PlanOptions {
+  stack?: string;
+  targetVersion?: string;
+  templateUrl?: string;
+  parameter: string[];
+  input?: string;
+  json: boolean;
+}
+
+/** The outcomes `plan` reports (the JSON result's `outcome`). */
+export const PLAN_OUTCOME = { READY: 'READY', REFUSED: 'REFUSED', REJECTED_INPUT: CLI_OUTCOME.REJECTED_INPUT } as const;
+
+/** Clients on the standard AWS SDK configuration; the CloudFormation one is the Io's (tests inject it). */
+function clientsOf(io: Io): PlanClients {
+  return { cfn: io.cloudformation(), rds: new RDSClient({}), s3: new S3Client({}), kms: new KMSClient({}), secrets: new SecretsManagerClient({}) };
+}
+
+/**
+ * Plans the migration and prints it. Returns the exit code: 0 ready, 3 input rejected, 1 refused, 6
+ * for a failed AWS call. Throws UsageError for an unusable --input file or --parameter.
+ */
+export async function planCommand(io: Io, o: PlanOptions, clients: PlanClients = clientsOf(io)): Promise<ExitCode> {
+  const input = buildInput(o);
+  let outcome: PlanOutcome;
+  try {
+    outcome = await planMigration(clients, input);
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    return awsFailure(io, new AwsCallFailed('plan (read-only preflight calls)', e.name, e.message), o.json);
+  }
+  const say = humanOf(io, o.json);
+  const base = { survivor: null, executionArn: null };
+  if (outcome.verdict === 'INPUT_REJECTED') {
+    say('Input rejected, nothing was checked in AWS:');
+    for (const issue of outcome.issues) say(`  ${issue.field}: ${issue.problem}`);
+    const cause = outcome.issues.map((i) => `${i.field}: ${i.problem}`).join('; ');
+    if (o.json) io.out(resultLine({ outcome: PLAN_OUTCOME.REJECTED_INPUT, exitCode: EXIT.INPUT_REJECTED, ...base, error: { name: 'InputInvalid', cause }, issues: outcome.issues }));
+    return EXIT.INPUT_REJECTED;
+  }
+  if (outcome.verdict === 'REFUSED') {
+    say(`The migration of ${outcome.stackName} would be refused before the standby (nothing was touched):`);
+    for (const r of outcome.refusals) say(`  - ${r}`);
+    if (o.json) {
+      io.out(
+        resultLine({
+          outcome: PLAN_OUTCOME.REFUSED,
+          exitCode: EXIT.FAILED,
+          ...base,
+          survivor: outcome.stackName,
+          error: { name: 'PreflightFailed', cause: outcome.refusals.join('; ') },
+          refusals: outcome.refusals,
+        }),
+      );
+    }
+    return EXIT.FAILED;
+  }
+  const estimate = estimateDurations(outcome.plan);
+  for (const line of planLines(outcome.plan)) say(line);
+  say('');
+  say(`Expected downtime (standby → new environment verified): ${formatDuration(estimate.downtimeSeconds)}; whole run: ${formatDuration(estimate.totalSeconds)}`);
+  for (const s of estimate.segments) say(`  ${formatDuration(s.seconds).padStart(14)}  ${s.what}`);
+  say(`  (estimate from ${estimate.model})`);
+  if (o.json) io.out(resultLine({ outcome: PLAN_OUTCOME.READY, exitCode: EXIT.SUCCEEDED, ...base, survivor: outcome.plan.stackName, error: null, plan: outcome.plan, estimate }));
+  return EXIT.SUCCEEDED;
+}
+
+/** Bytes for people: 1,234 B, 12.3 MiB, 6.0 GiB. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes.toLocaleString('en-US')} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The plan, for people. */
+export function planLines(p: MigrationPlan): string[] {
+  const lines = [
+    `Plan: ${p.stackName} from ${p.currentVersion} to ${p.targetVersion} (double-clone). Every preflight check passed: the migration can start.`,
+    `New template: ${p.template}`,
+    `(${RUN_ID_PLACEHOLDER} in names below: the first 8 hex digits of the SHA-256 of the execution's ARN)`,
+    '',
+    `Standby during the downtime: ${p.standby.join(', ') || 'no Auto Scaling group'}`,
+    '',
+    `Databases (snapshotted and restored twice): ${p.databases.length}, ${p.totals.databasesAllocatedGb} GiB allocated`,
+    ...p.databases.map((d) => `  ${d.logicalId.padEnd(24)} ${d.dbInstanceIdentifier} (${d.engine}), ${d.allocatedStorageGb} GiB allocated`),
+    '',
+    `Buckets (copied twice, objectVersions "${p.objectVersions}"): ${p.buckets.length}, ${p.totals.versions} versions, ${formatBytes(p.totals.bytes)}`,
+    ...p.buckets.map(
+      (b) =>
+        `  ${b.logicalId.padEnd(24)} ${b.bucketName}: ${b.currentObjects} objects, ${b.noncurrentVersions} noncurrent versions, ${b.deleteMarkers} delete markers, ${formatBytes(b.bytes)} (versioning ${b.versioning})`,
+    ),
+    '',
+    'Will be created:',
+    ...p.created.map((s) => `  - ${s.what} [${s.when}]`),
+    '',
+    'Will be deleted:',
+    ...p.deleted.map((s) => `  - ${s.what} [${s.when}]`),
+    '',
+    p.notCarried.length ? 'Will not be carried:' : 'Will not be carried: nothing (every version of every bucket and every database is copied)',
+    ...p.notCarried.map((s) => `  - ${s.what} [${s.when}]`),
+  ];
+  return lines;
+}

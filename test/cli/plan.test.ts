@@ -1,0 +1,142 @@
+/**
+ * env-migrator plan: Migrate's checks before the standby, read-only, on the sample environment in the
+ * simulated account (installed behind the SDK's default configuration, which is what the command's own
+ * clients meet), and on two of the preflight refusals as local/scenarios.ts sets them up.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/program';
+import type { MigrationPlan } from '../../cli/plan-core';
+import { type DurationEstimate, estimateDurations } from '../../cli/plan-estimate';
+import { SAMPLE_STACK, SAMPLE_VERSION, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, seedSampleEnvironment, templateUrl } from '../../local/sample-environment';
+import { RENAMED_BUCKET_TEMPLATE_KEY, scenario } from '../../local/scenarios';
+import { SimAccount } from '../../local/sim/account';
+import { installSimulatedAccount } from '../../local/sim/install';
+
+let uninstall: (() => void) | undefined;
+afterEach(() => {
+  uninstall?.();
+  uninstall = undefined;
+});
+
+function sampleAccount(): SimAccount {
+  const account = new SimAccount();
+  seedSampleEnvironment(account, TEST_SIZE);
+  return account;
+}
+
+async function plan(account: SimAccount, args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  uninstall = installSimulatedAccount(account);
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['plan', ...args], { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+const TARGET = ['--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(TEMPLATE_KEYS.target)];
+/** Reads only: what a plan may call (Describe*, Get*, List*, Head*, ValidateTemplate). */
+const READ_ONLY = /^(Describe|Get|List|Head|Validate)/;
+
+describe('env-migrator plan', () => {
+  it('plans the sample environment with read-only calls: exit 0, every bucket counted, the database, what is created and deleted', async () => {
+    const account = sampleAccount();
+    const { code, out, err } = await plan(account, [...TARGET, '--json']);
+
+    expect(err.join('\n')).toContain('the migration can start');
+    expect(code).toBe(0);
+    expect(out).toHaveLength(1);
+    const result = JSON.parse(out[0]!) as { outcome: string; exitCode: number; error: unknown; plan: MigrationPlan };
+    expect(result).toMatchObject({ outcome: 'READY', exitCode: 0, error: null, survivor: SAMPLE_STACK });
+    const p = result.plan;
+    expect(p).toMatchObject({ stackName: SAMPLE_STACK, currentVersion: SAMPLE_VERSION, targetVersion: TARGET_VERSION, objectVersions: 'all' });
+    // The same buckets and database the stack holds, each bucket's counts those of its listing.
+    const stackBuckets = account.cloudformation.resourcesOf(SAMPLE_STACK).filter((r) => r.type === 'AWS::S3::Bucket');
+    expect(p.buckets.map((b) => b.logicalId).sort()).toEqual(stackBuckets.map((r) => r.logicalId).sort());
+    for (const b of p.buckets) expect(b.currentObjects).toBe(account.s3.objectCount(b.bucketName));
+    expect(p.totals.bytes).toBeGreaterThan(6 * 1024 ** 3); // the modelled object over 5 GB
+    expect(p.buckets.find((b) => b.logicalId === 'UploadsBucket')).toMatchObject({ versioning: 'Enabled' });
+    expect(p.buckets.find((b) => b.logicalId === 'UploadsBucket')!.deleteMarkers).toBeGreaterThan(0);
+    expect(p.databases).toEqual([expect.objectContaining({ logicalId: 'OrdersDb', allocatedStorageGb: expect.any(Number) as number })]);
+    expect(p.databases[0]!.allocatedStorageGb).toBeGreaterThan(0);
+    expect(p.created.map((s) => s.what).join('\n')).toContain(`${SAMPLE_STACK}-tmp-<runId>`);
+    expect(p.created.map((s) => s.what).join('\n')).toContain('em-<runId>-c1-ordersdb');
+    expect(p.deleted[0]!.when).toContain('after clone 1 is verified');
+    expect(p.notCarried).toEqual([]);
+    // The estimate printed is the benchmark model's for this plan.
+    expect((result as unknown as { estimate: DurationEstimate }).estimate).toEqual(estimateDurations(p));
+    // Nothing written: every call a read, no stack, snapshot or object added.
+    const writes = account.calls.filter((c) => !READ_ONLY.test(c.operation)).map((c) => `${c.service}.${c.operation}`);
+    expect(writes).toEqual([]);
+    expect(account.cloudformation.stackByName(`${SAMPLE_STACK}-tmp-<runId>`)).toBeUndefined();
+  });
+
+  it('prints the plan on stdout without --json', async () => {
+    const { code, out, err } = await plan(sampleAccount(), TARGET);
+    expect(code).toBe(0);
+    expect(err).toEqual([]);
+    const text = out.join('\n');
+    expect(text).toContain('UploadsBucket');
+    expect(text).toContain('ReportsBucket');
+    expect(text).toContain('OrdersDb');
+    expect(text).toContain('Will be deleted:');
+  });
+
+  it('exits 1 naming termination protection when the original could not be deleted', async () => {
+    const account = sampleAccount();
+    scenario('termination-protected').arm({ account, executionArn: '', tempStackName: '' });
+    const { code, out } = await plan(account, [...TARGET, '--json']);
+    expect(code).toBe(1);
+    const result = JSON.parse(out[0]!) as { outcome: string; refusals: string[]; error: { name: string } };
+    expect(result.outcome).toBe('REFUSED');
+    expect(result.error.name).toBe('PreflightFailed');
+    expect(result.refusals.join('\n')).toMatch(/termination protection/i);
+  });
+
+  it('exits 1 naming the bucket without a partner when the new template renames it', async () => {
+    const account = sampleAccount();
+    scenario('new-template-renamed-bucket').prepare!(account);
+    const { code, out } = await plan(account, ['--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(RENAMED_BUCKET_TEMPLATE_KEY)]);
+    expect(code).toBe(1);
+    expect(out.join('\n')).toContain('ReportsBucket');
+  });
+
+  it('exits 3 naming the field when the input is rejected, before any AWS call', async () => {
+    const account = sampleAccount();
+    const { code, out, err } = await plan(account, ['--stack', 'orders prod', '--target-version', TARGET_VERSION, '--json']);
+    expect(code).toBe(3);
+    expect(err.join('\n')).toContain('stackName');
+    expect(JSON.parse(out[0]!)).toMatchObject({ outcome: 'REJECTED_INPUT', exitCode: 3, error: { name: 'InputInvalid' } });
+    expect(account.calls).toEqual([]);
+  });
+
+  it('exits 2 with one line for a usage error, as the other commands', async () => {
+    const account = sampleAccount();
+    const { code, err } = await plan(account, [...TARGET, '--parameter', 'NoEqualsSign']);
+    expect(code).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^env-migrator plan: option '--parameter <Key=Value>' argument 'NoEqualsSign' is invalid/);
+    expect(account.calls).toEqual([]);
+  });
+});
+
+describe('the estimate of a plan (the benchmark timing model)', () => {
+  it("lays the model's figures along the critical path: standby, snapshot, two stack creations with restores, the deletion, two copies", () => {
+    const plan = {
+      databases: [
+        { logicalId: 'OrdersDb', dbInstanceIdentifier: 'db-1', engine: 'postgres', allocatedStorageGb: 100 },
+        { logicalId: 'ArchiveDb', dbInstanceIdentifier: 'db-2', engine: 'postgres', allocatedStorageGb: 20 },
+      ],
+      buckets: [
+        { logicalId: 'Big', bucketName: 'b', versioning: 'Enabled', currentObjects: 60_000, noncurrentVersions: 3_000, deleteMarkers: 1_000, bytes: 0, notCarried: 0 },
+        { logicalId: 'Small', bucketName: 's', versioning: 'Never', currentObjects: 10, noncurrentVersions: 0, deleteMarkers: 0, bytes: 0, notCarried: 0 },
+      ],
+    } as unknown as MigrationPlan;
+    const e = estimateDurations(plan);
+    // bench/README.md "Timing model": standby 300 s; snapshot 120 s + 4 s/GB of the largest (520 s);
+    // create 300 s after the restore 600 s + 3 s/GB (1,200 s); delete 180 s + the database's 420 s.
+    // The larger bucket sets the copy: 64,000 versions × (15 + 45 ms) ÷ 64 slots, + 2 × 64 pages × 90 ms.
+    // Emptying before the deletion: 64 + 1 pages × 250 ms.
+    expect(e.segments.map((s) => s.seconds)).toEqual([300, 520, 1200, 72, 616, 1200, 72]);
+    expect(e.downtimeSeconds).toBe(3980);
+    expect(e.totalSeconds).toBe(3980 + 616);
+  });
+});
