@@ -12,10 +12,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor } from '../../cli/exit-codes';
 import { runCli } from '../../cli/program';
-import { cliResultSchema } from '../../cli/result';
+import { terminal } from './terminal';
 import { STATE_MACHINE_ARN_ENV, defaultExecutionName } from '../../cli/start';
 
 const sfnMock = mockClient(SFNClient);
+/** A terminal whose clients are in the region of this file's ARNs. */
+const terminalAt = (env: Record<string, string | undefined> = {}) =>
+  terminal({ env, deps: { sfn: new SFNClient({ region: 'eu-west-1' }), cloudformation: new CloudFormationClient({ region: 'eu-west-1' }) } });
 const cfnMock = mockClient(CloudFormationClient);
 beforeEach(() => {
   sfnMock.reset();
@@ -25,20 +28,6 @@ beforeEach(() => {
 const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Migrate';
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1';
 
-function terminal(env: Record<string, string | undefined> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    deps: { sfn: new SFNClient({ region: 'eu-west-1' }), cloudformation: new CloudFormationClient({ region: 'eu-west-1' }), out: (l: string) => out.push(l), err: (l: string) => err.push(l), env },
-    /** The JSON result: alone on stdout, in the shared schema. */
-    json: () => {
-      expect(out).toHaveLength(1);
-      return cliResultSchema.parse(JSON.parse(out[0] ?? '{}'));
-    },
-  };
-}
 
 const statusCommand = (argv: string[], deps: Parameters<typeof runCli>[1]) => runCli(['status', ...argv], deps);
 const watchCommand = (argv: string[], deps: Parameters<typeof runCli>[1]) => runCli(['watch', ...argv], deps);
@@ -61,23 +50,23 @@ describe('exit codes', () => {
 describe('env-migrator status', () => {
   it('exits 4 for a timed-out execution and prints its error', async () => {
     sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, status: 'TIMED_OUT', error: 'States.Timeout', startDate: new Date(0), stopDate: new Date(1000) });
-    const t = terminal();
+    const t = terminalAt();
     expect(await statusCommand([EXECUTION, '--json'], t.deps)).toBe(EXIT.TIMED_OUT);
     expect(t.json()).toMatchObject({ outcome: 'TIMED_OUT', executionArn: EXECUTION, status: 'TIMED_OUT', error: { name: 'States.Timeout', cause: '' }, exitCode: 4, survivor: null });
   });
 
   it('exits 8 while the execution runs, and 6 when DescribeExecution fails', async () => {
     sfnMock.on(DescribeExecutionCommand).resolvesOnce({ executionArn: EXECUTION, status: 'RUNNING' }).rejectsOnce(Object.assign(new Error('no such execution'), { name: 'ExecutionDoesNotExist', $metadata: {} }));
-    expect(await statusCommand([EXECUTION], terminal().deps)).toBe(EXIT.RUNNING);
-    const t = terminal();
+    expect(await statusCommand([EXECUTION], terminalAt().deps)).toBe(EXIT.RUNNING);
+    const t = terminalAt();
     expect(await statusCommand([EXECUTION, '--json'], t.deps)).toBe(EXIT.AWS_ERROR);
     expect(t.err[0]).toContain('ExecutionDoesNotExist');
     expect(t.json()).toMatchObject({ outcome: 'AWS_ERROR', status: 'UNKNOWN', error: { name: 'ExecutionDoesNotExist', cause: 'no such execution' }, exitCode: 6 });
   });
 
   it('exits 2 without an execution ARN or with an unknown option', async () => {
-    expect(await statusCommand([], terminal().deps)).toBe(EXIT.USAGE);
-    expect(await statusCommand([EXECUTION, '--colour'], terminal().deps)).toBe(EXIT.USAGE);
+    expect(await statusCommand([], terminalAt().deps)).toBe(EXIT.USAGE);
+    expect(await statusCommand([EXECUTION, '--colour'], terminalAt().deps)).toBe(EXIT.USAGE);
     expect(sfnMock.calls()).toHaveLength(0);
   });
 });
@@ -91,7 +80,7 @@ describe('env-migrator watch', () => {
     ];
     sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, status: 'TIMED_OUT', error: 'States.Timeout' });
     sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [...events].reverse() });
-    const t = terminal();
+    const t = terminalAt();
     expect(await watchCommand([EXECUTION, '--json'], t.deps)).toBe(EXIT.TIMED_OUT);
     expect(t.err).toContain('[+00:00:01] ▶ Validate the input');
     expect(t.err).toContain('● Migration timed out');
@@ -114,7 +103,7 @@ describe('env-migrator watch', () => {
     // As DescribeExecution reports an execution whose notification could not be composed.
     sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, status: 'FAILED', error: 'States.TaskFailed', cause: child });
     sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [...events].reverse() });
-    const t = terminal();
+    const t = terminalAt();
     expect(await watchCommand([EXECUTION, '--json'], t.deps)).toBe(EXIT.FAILED);
     const found = 'AccessDenied copying uploads/a.bin (in the Clone execution 1a2b3c4d-c1)';
     expect(t.err).toContain(`[+00:00:02]   ✗ Clone the environment to a temporary stack: CopyFailed ${found}`);
@@ -145,7 +134,7 @@ describe('env-migrator watch', () => {
         visible = 250;
         return { executionArn: EXECUTION, status: 'SUCCEEDED', output: '{}' };
       });
-    const t = terminal();
+    const t = terminalAt();
     expect(await watchCommand([EXECUTION, '--interval', '1'], t.deps)).toBe(EXIT.SUCCEEDED);
     // First round: 120 events in 2 pages. Second: 130 new ones in 2 pages, the second reaching event 120.
     expect(sfnMock.commandCalls(GetExecutionHistoryCommand)).toHaveLength(4);
@@ -161,21 +150,21 @@ describe('env-migrator start', () => {
       Stacks: [{ StackName: 'OpsMigrator', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'MigrateStateMachineArn', OutputValue: `${MACHINE}-from-stack` }] }],
     });
     const base = ['--stack', 'orders-prod', '--target-version', '1.4.0'];
-    expect(await startCommand([...base, '--state-machine-arn', MACHINE], terminal({ [STATE_MACHINE_ARN_ENV]: `${MACHINE}-env` }).deps)).toBe(0);
-    expect(await startCommand(base, terminal({ [STATE_MACHINE_ARN_ENV]: `${MACHINE}-env` }).deps)).toBe(0);
-    expect(await startCommand([...base, '--migrator-stack', 'OpsMigrator'], terminal().deps)).toBe(0);
+    expect(await startCommand([...base, '--state-machine-arn', MACHINE], terminalAt({ [STATE_MACHINE_ARN_ENV]: `${MACHINE}-env` }).deps)).toBe(0);
+    expect(await startCommand(base, terminalAt({ [STATE_MACHINE_ARN_ENV]: `${MACHINE}-env` }).deps)).toBe(0);
+    expect(await startCommand([...base, '--migrator-stack', 'OpsMigrator'], terminalAt().deps)).toBe(0);
     expect(sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual([MACHINE, `${MACHINE}-env`, `${MACHINE}-from-stack`]);
   });
 
   it('exits 6 when the migrator stack has no state machine output, or StartExecution is refused', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'EnvMigrator', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }] });
-    const t = terminal();
+    const t = terminalAt();
     expect(await startCommand(['--stack', 'orders-prod', '--target-version', '1.4.0', '--json'], t.deps)).toBe(EXIT.AWS_ERROR);
     expect(t.err[0]).toMatch(/EnvMigrator has no output MigrateStateMachineArn/);
     expect(t.json()).toMatchObject({ outcome: 'AWS_ERROR', status: 'NOT_STARTED', exitCode: 6, executionArn: null });
 
     sfnMock.on(StartExecutionCommand).rejects(Object.assign(new Error('Execution Already Exists'), { name: 'ExecutionAlreadyExists', $metadata: {} }));
-    const again = terminal();
+    const again = terminalAt();
     expect(await startCommand(['--stack', 'orders-prod', '--target-version', '1.4.0', '--state-machine-arn', MACHINE, '--name', 'x'], again.deps)).toBe(EXIT.AWS_ERROR);
     expect(again.err[0]).toContain('ExecutionAlreadyExists');
   });
@@ -185,7 +174,7 @@ describe('env-migrator start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'env-migrator-cli-'));
     const file = join(dir, 'input.json');
     writeFileSync(file, JSON.stringify({ stackName: 'orders-staging', targetVersion: '1.3.9', parameters: { InstanceType: 't3.small', KeyName: 'ops' }, retainOriginalSnapshots: true }));
-    const t = terminal();
+    const t = terminalAt();
     const code = await startCommand(['--input', file, '--stack', 'orders-prod', '--target-version', '1.4.0', '--parameter', 'InstanceType=t3.medium', '--state-machine-arn', MACHINE, '--json'], t.deps);
     expect(code).toBe(0);
     expect(startedInput()).toEqual({ stackName: 'orders-prod', targetVersion: '1.4.0', parameters: { InstanceType: 't3.medium', KeyName: 'ops' }, retainOriginalSnapshots: true });
@@ -197,7 +186,7 @@ describe('env-migrator start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'env-migrator-cli-'));
     const file = join(dir, 'input.json');
     writeFileSync(file, JSON.stringify({ stackName: 'orders-prod', targetVersion: '1.4.0', templateUrl: 'http://example.com/t.yaml', waits: { snapshotSeconds: 0 }, retain: true }));
-    const t = terminal();
+    const t = terminalAt();
     expect(await startCommand(['--input', file, '--state-machine-arn', MACHINE], t.deps)).toBe(EXIT.INPUT_REJECTED);
     expect(t.err.slice(1)).toEqual(['  templateUrl: must be an https URL of a template in Amazon S3', '  waits.snapshotSeconds: must be at least 1', '  retain: unknown field']);
     expect(sfnMock.calls()).toHaveLength(0);
@@ -205,10 +194,10 @@ describe('env-migrator start', () => {
   });
 
   it('exits 2 for a bad command line: unknown option, unreadable file, malformed --parameter', async () => {
-    expect(await startCommand(['--stack', 'orders-prod', '--versoin', '1.4.0'], terminal().deps)).toBe(EXIT.USAGE);
-    expect(await startCommand(['--input', '/nonexistent/input.json'], terminal().deps)).toBe(EXIT.USAGE);
-    expect(await startCommand(['--stack', 'orders-prod', '--target-version', '1.4.0', '--parameter', 'NoEquals'], terminal().deps)).toBe(EXIT.USAGE);
-    expect(await startCommand(['--stack', 'orders-prod', '--target-version', '1.4.0', '--state-machine-arn', 'Migrate'], terminal().deps)).toBe(EXIT.USAGE);
+    expect(await startCommand(['--stack', 'orders-prod', '--versoin', '1.4.0'], terminalAt().deps)).toBe(EXIT.USAGE);
+    expect(await startCommand(['--input', '/nonexistent/input.json'], terminalAt().deps)).toBe(EXIT.USAGE);
+    expect(await startCommand(['--stack', 'orders-prod', '--target-version', '1.4.0', '--parameter', 'NoEquals'], terminalAt().deps)).toBe(EXIT.USAGE);
+    expect(await startCommand(['--stack', 'orders-prod', '--target-version', '1.4.0', '--state-machine-arn', 'Migrate'], terminalAt().deps)).toBe(EXIT.USAGE);
     expect(sfnMock.calls()).toHaveLength(0);
   });
 

@@ -7,7 +7,7 @@ import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes';
 import { runCli } from '../../cli/program';
-import { cliResultSchema } from '../../cli/result';
+import { terminal } from './terminal';
 import { runOnSimulatedClock } from '../../local/clock';
 import { LocalHarness } from '../../local/harness';
 import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, seedSampleEnvironment, templateUrl } from '../../local/sample-environment';
@@ -25,32 +25,6 @@ async function localAccount(): Promise<LocalHarness> {
   return harness;
 }
 
-/**
- * Captures what a command prints: under --json, the lines for people on stderr (`err`) and the JSON
- * result alone on stdout. `onLine` lets a test act on a progress line as an operator would.
- */
-function terminal(onLine: (line: string) => void = () => undefined) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    deps: {
-      sfn: new SFNClient({}),
-      out: (line: string) => out.push(line),
-      err: (line: string) => {
-        err.push(line);
-        onLine(line);
-      },
-      env: {},
-    },
-    /** The JSON result: alone on stdout, in the shared schema. */
-    json: () => {
-      expect(out).toHaveLength(1);
-      return cliResultSchema.parse(JSON.parse(out[0] ?? '{}'));
-    },
-  };
-}
 
 const startCommand = (argv: string[], deps: Parameters<typeof runCli>[1]) => runCli(['start', ...argv], deps);
 const statusCommand = (argv: string[], deps: Parameters<typeof runCli>[1]) => runCli(['status', ...argv], deps);
@@ -143,14 +117,14 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     const sfn = new SFNClient({});
     let executionArn = '';
     let stopped = false;
-    const t = terminal((line) => {
+    const t = terminal({ onLine: (line) => {
       if (line.startsWith('Started ')) executionArn = line.slice('Started '.length);
       // An operator pressing Stop while the instances go into standby.
       if (!stopped && line.includes('Put the instances in standby')) {
         stopped = true;
         void sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'wrong maintenance window' }));
       }
-    });
+    } });
     const code = await runOnSimulatedClock(() => startCommand(migrateArgs(h, 'cli-abort'), t.deps));
 
     expect(code).toBe(EXIT.ABORTED);

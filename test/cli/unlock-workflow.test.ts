@@ -8,7 +8,7 @@ import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes';
 import { runCli } from '../../cli/program';
-import { cliResultSchema } from '../../cli/result';
+import { terminal } from './terminal';
 import { runOnSimulatedClock } from '../../local/clock';
 import { LocalHarness } from '../../local/harness';
 import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, seedSampleEnvironment, templateUrl } from '../../local/sample-environment';
@@ -19,16 +19,6 @@ afterEach(() => {
   harness = undefined;
 });
 
-function terminal(onLine: (line: string) => void = () => undefined) {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    deps: { sfn: new SFNClient({}), out: (l: string) => out.push(l), err: (l: string) => (err.push(l), onLine(l)), env: {} },
-    json: () => cliResultSchema.parse(JSON.parse(out.join(''))),
-  };
-}
 
 it('refuses while the holder runs, releases the lock a stopped migration kept, then says no lock held', async () => {
   harness = await LocalHarness.create();
@@ -41,7 +31,7 @@ it('refuses while the holder runs, releases the lock a stopped migration kept, t
   let executionArn = '';
   const whileRunning = terminal();
   let duringRun: Promise<number> | undefined;
-  const start = terminal((line) => {
+  const start = terminal({ onLine: (line) => {
     if (line.startsWith('Started ')) executionArn = line.slice('Started '.length);
     // The lock is taken; an operator tries to unlock, then presses Stop.
     if (!duringRun && line.includes('Put the instances in standby')) {
@@ -50,7 +40,7 @@ it('refuses while the holder runs, releases the lock a stopped migration kept, t
         return code;
       });
     }
-  });
+  } });
   const code = await runOnSimulatedClock(() =>
     runCli(['start', '--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(TEMPLATE_KEYS.target), '--state-machine-arn', h.deployment.migrate.arn, '--name', 'unlock-e2e', '--wait', '--json'], start.deps),
   );
