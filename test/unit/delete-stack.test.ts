@@ -12,8 +12,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { deleteStack, type DeleteStackDeps } from '../../lambdas/delete-stack/core';
 import type { CloneOutput, DeleteStackEvent, ManifestEntry, ManifestRef, VerifyBucketResult } from '../../lambdas/shared/contracts';
 import { AwsAccessDenied, AwsUnavailable, DeletionRefused, OriginalReplaced, DocumentCorrupt } from '../../lambdas/shared/errors';
-import { listingLine, manifestPartKey, SetDigester } from '../../lambdas/shared/manifest';
+import { manifestPartKey } from '../../lambdas/shared/manifest';
 import { TAGS } from '../../lambdas/steps';
+import { storedManifest } from './fixtures/manifests';
 
 const EXECUTION = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
 const CURRENT = 'orders-prod';
@@ -60,13 +61,7 @@ function bucketsOf(stackId: string, buckets: [logicalId: string, name: string][]
 const stored = new Map<string, string>();
 
 /** A verified manifest of `bucket` naming `entries` (one part), stored in the fake workflow bucket. */
-function manifestRef(bucket: string, entries: ManifestEntry[] = []): ManifestRef {
-  const digest = new SetDigester();
-  for (const e of entries) digest.add(listingLine(e));
-  const prefix = `runs/run-1/manifests/${bucket}`;
-  if (entries.length) stored.set(manifestPartKey(prefix, 1), entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  return { listedBucket: bucket, bucket: 'workflow', prefix, parts: entries.length ? 1 : 0, listing: digest.value() };
-}
+const manifestRef = (bucket: string, entries: ManifestEntry[] = []): ManifestRef => storedManifest(stored, bucket, entries);
 
 function verification(sourceBucket: string, status: 'EQUAL' | 'MISMATCH' = 'EQUAL', entries: ManifestEntry[] = []): VerifyBucketResult {
   const manifest = { objects: 2, versions: 2, deleteMarkers: 0, bytes: 10, digest: { sum: 'd'.repeat(64), count: 2 } };

@@ -11,7 +11,7 @@ import type { DeleteStackDeps } from '../../lambdas/delete-stack/core';
 import { deleteReportingProgress } from '../../lambdas/delete-stack/deletion-progress';
 import type { CloneOutput, DeleteStackEvent, ManifestEntry, ManifestRef, VerifyBucketResult } from '../../lambdas/shared/contracts';
 import { DeletionRefused } from '../../lambdas/shared/errors';
-import { listingLine, manifestPartKey, SetDigester } from '../../lambdas/shared/manifest';
+import { storedManifest } from './fixtures/manifests';
 
 const cfnMock = mockClient(CloudFormationClient);
 const s3Mock = mockClient(S3Client);
@@ -98,13 +98,7 @@ describe('deleteReportingProgress', () => {
     const V1: ManifestEntry = { key: 'a.txt', versionId: 'v1', size: 3, etag: 'e1' };
     const V2: ManifestEntry = { key: 'b.txt', versionId: 'v2', size: 4, etag: 'e2' };
 
-    function manifestRef(bucket: string, entries: ManifestEntry[]): ManifestRef {
-      const digest = new SetDigester();
-      for (const e of entries) digest.add(listingLine(e));
-      const prefix = `runs/run-1/manifests/${bucket}`;
-      stored.set(manifestPartKey(prefix, 1), entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
-      return { listedBucket: bucket, bucket: 'workflow', prefix, parts: 1, listing: digest.value() };
-    }
+    const manifestRef = (bucket: string, entries: ManifestEntry[] = []): ManifestRef => storedManifest(stored, bucket, entries);
     function verification(bucket: string, entries: ManifestEntry[], status: 'EQUAL' | 'MISMATCH' = 'EQUAL', listedBucket = bucket): VerifyBucketResult {
       const totals = { objects: entries.length, versions: entries.length, deleteMarkers: 0, bytes: 7, digest: { sum: 'd'.repeat(64), count: entries.length } };
       return {

@@ -9,7 +9,7 @@ import { canonicalJson, statisticsDigest } from '../../lambdas/shared/canonical-
 import type {
   DocumentRef, CloneOutput, ManifestEntry, ManifestRef, RecheckOriginalEvent, VerifyBucketResult } from '../../lambdas/shared/contracts';
 import { OriginalChangedAfterVerification } from '../../lambdas/shared/errors';
-import { listingLine, manifestPartKey, SetDigester } from '../../lambdas/shared/manifest';
+import { storedManifest } from './fixtures/manifests';
 
 const EXECUTION = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
 const STACK = 'orders-prod';
@@ -36,13 +36,7 @@ const options = { safetyMarginMs: 60_000 };
 
 const v = (key: string, versionId: string, size = 5): ManifestEntry => ({ key, versionId, size, etag: `e-${key}-${versionId}` });
 
-function manifestRef(bucket: string, entries: ManifestEntry[]): ManifestRef {
-  const digest = new SetDigester();
-  for (const e of entries) digest.add(listingLine(e));
-  const prefix = `runs/run-1/manifests/${bucket}`;
-  stored.set(manifestPartKey(prefix, 1), entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  return { listedBucket: bucket, bucket: 'workflow', prefix, parts: 1, listing: digest.value() };
-}
+const manifestRef = (bucket: string, entries: ManifestEntry[] = []): ManifestRef => storedManifest(stored, bucket, entries);
 
 function verification(bucket: string, entries: ManifestEntry[]): VerifyBucketResult {
   const m = { objects: entries.length, versions: entries.length, deleteMarkers: 0, bytes: 0, digest: { sum: 'd'.repeat(64), count: entries.length } };
