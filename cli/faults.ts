@@ -65,17 +65,19 @@ export async function faultsCommand(io: Io, values: FaultsOptions): Promise<Exit
     write('');
   }
 
+  const writeAttack = (r: { held: boolean; name: string; description: string; problems: string[] }) =>
+    write(`  ${r.held ? 'held' : 'BROKE'}  ${r.name}: ${r.description}${r.held ? '' : ` — ${r.problems.join('; ')}`}`);
   let attacks: VerificationAttackResult[] | undefined;
   if (parts.has('verification')) {
     write('Faults that attack the verification: each must stop at clone 1 with the original preserved, in service, and the problem named');
-    attacks = await runVerificationAttacks((r) => write(`  ${r.held ? 'held' : 'BROKE'}  ${r.name}: ${r.description}${r.held ? '' : ` — ${r.problems.join('; ')}`}`));
+    attacks = await runVerificationAttacks(writeAttack);
     write('');
   }
 
   let guards: GuardAttackResult[] | undefined;
   if (parts.has('guards')) {
     write('Faults that change the world under the last guards: each must end with the original keeping the data, in service, and the reason named');
-    guards = await runGuardAttacks((r) => write(`  ${r.held ? 'held' : 'BROKE'}  ${r.name}: ${r.description}${r.held ? '' : ` — ${r.problems.join('; ')}`}`));
+    guards = await runGuardAttacks(writeAttack);
     write('');
   }
 

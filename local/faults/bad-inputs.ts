@@ -8,7 +8,7 @@ import { MAX_INPUT_BYTES } from '../../lambdas/shared/contracts';
 import { SAMPLE_STACK, TARGET_VERSION } from '../sample-environment';
 import { ZERO_TIMING } from '../sim/core';
 import { deployment } from './matrix';
-import { runFaulted } from './runner';
+import { runFaulted, runInOrder } from './runner';
 
 export interface BadInput {
   name: string;
@@ -99,13 +99,7 @@ export async function runBadInput(bad: BadInput): Promise<BadInputResult> {
 
 /** Every bad input, in order. */
 export async function runBadInputs(onResult?: (r: BadInputResult) => void): Promise<BadInputResult[]> {
-  const out: BadInputResult[] = [];
-  for (const bad of BAD_INPUTS) {
-    const r = await runBadInput(bad);
-    out.push(r);
-    onResult?.(r);
-  }
-  return out;
+  return runInOrder(BAD_INPUTS, runBadInput, onResult);
 }
 
 // The size case must be over the limit and under Step Functions' own 256 KiB, or StartExecution refuses it first.

@@ -23,7 +23,7 @@ import { SAMPLE_STACK } from '../sample-environment';
 import { SAME_URL_REASON } from '../../lambdas/compare-statistics/core';
 import { taskHooks } from './state-context';
 import type { TimingProfile } from '../sim/core';
-import { type ArmContext, LIGHT_TIMING, type RunOutcome, type StateKey, keyOf, outsideState, runFaulted } from './runner';
+import { type ArmContext, LIGHT_TIMING, type RunOutcome, type StateKey, keyOf, outsideState, runFaulted, runInOrder } from './runner';
 
 const DELETE_CURRENT: StateKey = 'Migrate: Delete the current environment';
 const COMPARE_C1: StateKey = 'Clone c1: Compare the statistics';
@@ -223,11 +223,5 @@ export async function runGuardAttack(attack: GuardAttack): Promise<GuardAttackRe
 }
 
 export async function runGuardAttacks(onResult?: (r: GuardAttackResult) => void): Promise<GuardAttackResult[]> {
-  const results: GuardAttackResult[] = [];
-  for (const attack of GUARD_ATTACKS) {
-    const r = await runGuardAttack(attack);
-    results.push(r);
-    onResult?.(r);
-  }
-  return results;
+  return runInOrder(GUARD_ATTACKS, runGuardAttack, onResult);
 }

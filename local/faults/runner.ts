@@ -20,6 +20,20 @@ import { seededRandom } from '../sim/ids';
 import type { SimExecution } from '../sim/sfn';
 import { type RunningState, runningState, taskHooks } from './state-context';
 
+/**
+ * Runs each case one after the other (each migration takes the simulated clock for itself), telling
+ * `onResult` of each as it ends. The bad inputs and the attacks on verification and on the guards run through here.
+ */
+export async function runInOrder<C, R>(cases: readonly C[], run: (c: C) => Promise<R>, onResult?: (r: R) => void): Promise<R[]> {
+  const results: R[] = [];
+  for (const c of cases) {
+    const r = await run(c);
+    results.push(r);
+    onResult?.(r);
+  }
+  return results;
+}
+
 /** A state of one of the two machines, as the matrix names it: "Migrate: <state>", "Clone c1: <state>". */
 export type StateKey = string;
 

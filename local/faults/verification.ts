@@ -5,7 +5,7 @@
  * keeping the data, back in service, and one notification naming what differs.
  */
 import type { SimAccount } from '../sim/account';
-import { type ArmContext, type RunOutcome, TINY_SIZE, isRunning, runFaulted } from './runner';
+import { type ArmContext, type RunOutcome, TINY_SIZE, isRunning, runFaulted, runInOrder } from './runner';
 import { LARGE_OBJECT_KEY, SAMPLE_STACK } from '../sample-environment';
 import type { SampleSize } from '../sample-environment';
 
@@ -160,11 +160,5 @@ export async function runVerificationAttack(attack: VerificationAttack): Promise
 }
 
 export async function runVerificationAttacks(onResult?: (r: VerificationAttackResult) => void): Promise<VerificationAttackResult[]> {
-  const results: VerificationAttackResult[] = [];
-  for (const attack of VERIFICATION_ATTACKS) {
-    const r = await runVerificationAttack(attack);
-    results.push(r);
-    onResult?.(r);
-  }
-  return results;
+  return runInOrder(VERIFICATION_ATTACKS, runVerificationAttack, onResult);
 }
