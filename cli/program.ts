@@ -60,6 +60,27 @@ type Flags = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const flag = (v: unknown): boolean => v === true;
 
+/** The flags of a migration's input, shared by start and plan: each overrides the same field of --input. */
+function withInputOptions(c: Command): Command {
+  return c
+    .option('--stack <name>', "the environment's CloudFormation stack (stackName)")
+    .option('--target-version <version>', 'the target version (targetVersion)')
+    .option('--template-url <url>', "the new version's template in Amazon S3 (templateUrl); absent: the current template")
+    .option('--parameter <Key=Value>', 'a parameter override (parameters), repeatable', collectParameter)
+    .option('--input <file.json>', 'the whole execution input (README "Execution input")');
+}
+
+/** What withInputOptions parsed. */
+function inputFlags(o: Flags) {
+  return {
+    stack: str(o.stack),
+    targetVersion: str(o.targetVersion),
+    templateUrl: str(o.templateUrl),
+    parameter: Array.isArray(o.parameter) ? o.parameter.map(String) : [],
+    input: str(o.input),
+  };
+}
+
 /**
  * Builds the program. `done` receives the exit code of the command that ran. Output goes through
  * `io` (help on stdout, errors handled by runCli), and no path calls process.exit.
@@ -88,17 +109,12 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
     return c;
   };
 
-  command('start', 'start a migration (--stack, --target-version); --wait follows it to its end')
+  withInputOptions(command('start', 'start a migration (--stack, --target-version); --wait follows it to its end'))
     .description(
       `Starts a migration of a stack to a template version. The input is validated here first, with the same rules as the workflow's first state: a bad field fails before any AWS call. Flags override the same fields of --input. The state machine is the first found of --state-machine-arn, the ${STATE_MACHINE_ARN_ENV} variable, and the output ${STATE_MACHINE_OUTPUT} of the deployed stack --migrator-stack. --version, the former name of --target-version, still works but is deprecated.`,
     )
-    .option('--stack <name>', "the environment's CloudFormation stack (stackName)")
-    .option('--target-version <version>', 'the target version (targetVersion)')
     // The old name, from before --version meant the program's version: still accepted, with a warning.
     .addOption(new Option('--version <version>', 'deprecated: use --target-version').hideHelp())
-    .option('--template-url <url>', "the new version's template in Amazon S3 (templateUrl); absent: the current template")
-    .option('--parameter <Key=Value>', 'a parameter override (parameters), repeatable', collectParameter)
-    .option('--input <file.json>', 'the whole execution input (README "Execution input")')
     .option('--name <name>', 'execution name (default <stack>-<version>-<UTC time>); the same name and input while it runs return the same execution')
     .option('--state-machine-arn <arn>', 'the Migrate state machine', parseStateMachineArn)
     .option('--migrator-stack <name>', 'the deployed migrator stack whose output names the state machine', DEFAULT_MIGRATOR_STACK)
@@ -117,11 +133,8 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
       const { startCommand } = await import('./start');
       done(
         await startCommand(io, {
-          stack: str(o.stack),
+          ...inputFlags(o),
           targetVersion: str(o.targetVersion) ?? deprecated,
-          templateUrl: str(o.templateUrl),
-          parameter: Array.isArray(o.parameter) ? o.parameter.map(String) : [],
-          input: str(o.input),
           name: str(o.name),
           stateMachineArn: str(o.stateMachineArn),
           migratorStack: str(o.migratorStack) ?? DEFAULT_MIGRATOR_STACK,
@@ -132,26 +145,17 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
       );
     });
 
-  command('plan', 'dry run: every check Migrate makes before the standby, read-only, and what it would create, copy and delete')
+  withInputOptions(command('plan', 'dry run: every check Migrate makes before the standby, read-only, and what it would create, copy and delete'))
     .description(
       'Runs, with read-only calls only, every check Migrate makes before it touches anything (the input, the stack and its template contract, the new template and the pairing of resources, the deletion preflight, each bucket counted), and prints what the migration would create, copy and delete, and what it would not carry. Flags override the same fields of --input. Exit 0 when the migration can start, 3 when the input is rejected, 1 when a preflight check refuses.',
     )
-    .option('--stack <name>', "the environment's CloudFormation stack (stackName)")
-    .option('--target-version <version>', 'the target version (targetVersion)')
-    .option('--template-url <url>', "the new version's template in Amazon S3 (templateUrl); absent: the current template")
-    .option('--parameter <Key=Value>', 'a parameter override (parameters), repeatable', collectParameter)
-    .option('--input <file.json>', 'the whole execution input (README "Execution input")')
     .option('--json', 'print the result as one JSON object on stdout (the rest on stderr)')
     .addHelpText('after', `\n${AWS_COMMAND_HELP}`)
     .action(async (o: Flags) => {
       const { planCommand } = await import('./plan');
       done(
         await planCommand(io, {
-          stack: str(o.stack),
-          targetVersion: str(o.targetVersion),
-          templateUrl: str(o.templateUrl),
-          parameter: Array.isArray(o.parameter) ? o.parameter.map(String) : [],
-          input: str(o.input),
+          ...inputFlags(o),
           json: flag(o.json),
         }),
       );
