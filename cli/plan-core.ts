@@ -15,6 +15,7 @@ import { discover } from '../lambdas/discover/core';
 import { inventoryBucket } from '../lambdas/inventory-buckets/core';
 import type { BucketInventory, DbInstanceRef, DeletionPlanItem, Discovery, MigrationInput } from '../lambdas/shared/contracts';
 import { InputInvalid, PreflightFailed } from '../lambdas/shared/errors';
+import { tempStackName } from '../lambdas/shared/naming';
 import { snapshotIdentifier } from '../lambdas/snapshot/core';
 import { type InputIssue, validateInput } from '../lambdas/validate-input/core';
 
@@ -149,9 +150,9 @@ export async function planMigration(clients: PlanClients, input: unknown): Promi
   return { verdict: 'READY', plan: planOf(migration, current, inventory) };
 }
 
-/** The temporary stack's name, with the run id left as a placeholder (naming.ts tempStackNameOf). */
+/** The temporary stack's name, with the run id left as a placeholder. */
 export function plannedTempStackName(stackName: string): string {
-  return `${stackName}-tmp-${RUN_ID_PLACEHOLDER}`;
+  return tempStackName(stackName, RUN_ID_PLACEHOLDER);
 }
 
 /** A snapshot's name, with the run id left as a placeholder (snapshot/core.ts snapshotIdentifier). */

@@ -12,7 +12,12 @@ export function runIdOf(executionArn: string): string {
 
 /** The temporary stack of a migration: `<stackName>-tmp-<runId>`. */
 export function tempStackNameOf(stackName: string, executionArn: string): string {
-  return `${stackName}-tmp-${runIdOf(executionArn)}`;
+  return tempStackName(stackName, runIdOf(executionArn));
+}
+
+/** The temporary stack's name for a run id (`env-migrator plan` gives a placeholder: the run has no execution yet). */
+export function tempStackName(stackName: string, runId: string): string {
+  return `${stackName}-tmp-${runId}`;
 }
 
 /** The first part of every snapshot identifier of a migration: `em-<runId>-` (RDS identifiers are lowercase). */
