@@ -212,7 +212,7 @@ export function lambdaUsage(invocations: readonly Invocation[]): StepUsage & { b
 }
 
 /** Requests S3 answered (a SlowDown answer is counted apart: it did no work). */
-export function s3Usage(requests: readonly S3Request[]): Usage['s3Requests'] {
+export function s3Usage(requests: Iterable<S3Request>): Usage['s3Requests'] {
   const out = { tier1: 0, tier2: 0, free: 0, throttled: 0 };
   for (const r of requests) {
     if (r.error === 'SlowDown') out.throttled++;
@@ -262,22 +262,29 @@ export function bucketCopy(
   span: Interval,
   objects: number,
   invocations: number,
-  requests: readonly S3Request[],
+  requests: Iterable<S3Request>,
   concurrency: number,
 ): BucketCopy {
-  const mine = requests.filter((r) => (r.bucket === pair.destinationBucket || r.bucket === pair.sourceBucket) && r.start >= span.start && r.start <= span.end);
-  const slotted = mine.filter((r) => SLOT_REQUESTS.has(r.operation));
-  const busyMs = slotted.reduce((n, r) => n + (r.end - r.start), 0);
+  let mine = 0;
+  let slotted = 0;
+  let busyMs = 0;
+  for (const r of requests) {
+    if ((r.bucket !== pair.destinationBucket && r.bucket !== pair.sourceBucket) || r.start < span.start || r.start > span.end) continue;
+    mine++;
+    if (!SLOT_REQUESTS.has(r.operation)) continue;
+    slotted++;
+    busyMs += r.end - r.start;
+  }
   const seconds = Math.max(0.001, (span.end - span.start) / 1000);
   return {
     clone,
     ...pair,
     ...span,
     objects,
-    requests: mine.length,
+    requests: mine,
     invocations,
     objectsPerSecond: objects / seconds,
     boundObjectsPerSecond: busyMs > 0 ? (concurrency * objects) / (busyMs / 1000) : 0,
-    meanRequestMs: slotted.length > 0 ? busyMs / slotted.length : 0,
+    meanRequestMs: slotted > 0 ? busyMs / slotted : 0,
   };
 }

@@ -9,6 +9,7 @@ import type { DescribeStackEventsCommandOutput } from '@aws-sdk/client-cloudform
 import type { ProgressEvent } from '../local/executor';
 import type { LambdaInvoker } from '../local/lambda-invoker';
 import type { SimAccount } from '../local/sim/account';
+import { S3RequestLog } from './request-log';
 import type { StepName } from '../lambdas/steps';
 
 /** [start, end] in simulated epoch ms. */
@@ -59,7 +60,7 @@ interface PendingStack {
 }
 
 export class Recorder {
-  readonly s3: S3Request[] = [];
+  readonly s3 = new S3RequestLog();
   readonly operations: AwsOperation[] = [];
   readonly invocations: Invocation[] = [];
   readonly states: StateEvent[] = [];

@@ -346,7 +346,8 @@ async function rerunCopy(harness: LocalHarness, recorder: Recorder, environment:
     const before = recorder.s3.length;
     const again = await copyAll();
     const totals = again.continuation.totals;
-    const copies = recorder.s3.slice(before).filter((r) => !r.error && (r.operation === 'CopyObject' || r.operation === 'CompleteMultipartUpload')).length;
+    let copies = 0;
+    for (const r of recorder.s3.from(before)) if (!r.error && (r.operation === 'CopyObject' || r.operation === 'CompleteMultipartUpload')) copies++;
     return { objects: totals.objectsCopied + totals.objectsSkipped, copies, requests: recorder.s3.length - before };
     // The account's clock is ahead of the real one after the migration: go on from where it is.
   }, account.now());

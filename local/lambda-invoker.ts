@@ -35,6 +35,8 @@ export interface InvocationStats {
   invocationsByStep: Map<StepName, number>;
   /** Highest heap any one invocation of the step held, in bytes (only while `measureHeap` is on). */
   peakHeapBytes: Map<StepName, number>;
+  /** What measuring the heap cost: collections forced (full and young-generation only) and their real time. */
+  collections: { full: number; minor: number; ms: number };
 }
 
 /**
@@ -53,20 +55,21 @@ interface Measured {
   /** Live heap at the start (after a full collection) and the objects stored then. */
   base: number;
   objects: number;
-  /** Heap level above which the next sample collects first. */
+  /** Share (see LambdaInvoker.share) above which the next sample collects first. */
   next: number;
   /** Highest heap sampled (an upper bound of the live heap) per thousand objects the account gained or lost. */
   highest: Map<number, { heap: number; objects: number }>;
 }
 
-/** A full, synchronous garbage collection (V8's own, exposed at run time). */
-let collectGarbage: (() => void) | undefined;
-function fullGc(): void {
+/** V8's own garbage collection, exposed at run time: `major` is a full one, `minor` the young generation only. */
+let collectGarbage: ((options: { type: 'major' | 'minor' }) => void) | undefined;
+
+function collect(type: 'major' | 'minor'): void {
   if (!collectGarbage) {
     setFlagsFromString('--expose-gc');
-    collectGarbage = runInNewContext('gc') as () => void;
+    collectGarbage = runInNewContext('gc') as (options: { type: 'major' | 'minor' }) => void;
   }
-  collectGarbage();
+  collectGarbage({ type });
 }
 
 class LambdaError extends Error {
@@ -80,8 +83,10 @@ export class LambdaInvoker {
   private readonly handlers = new Map<StepName, Handler>();
   private readonly warm = new Set<StepName>();
   readonly faults: (LambdaFault & { seen: number; fired: number })[] = [];
-  readonly stats: InvocationStats = { invocations: 0, durationMs: new Map(), invocationsByStep: new Map(), peakHeapBytes: new Map() };
+  readonly stats: InvocationStats = { invocations: 0, durationMs: new Map(), invocationsByStep: new Map(), peakHeapBytes: new Map(), collections: { full: 0, minor: 0, ms: 0 } };
   private heap: HeapMeasure | undefined;
+  /** Heap the simulated account holds per stored object, as last measured (0 until then): where the next collection is due. */
+  private bytesPerObject = 0;
   private readonly measured = new Set<Measured>();
 
   constructor(
@@ -94,13 +99,19 @@ export class LambdaInvoker {
   /**
    * Measures each invocation's peak heap from now on (stats.peakHeapBytes). A full collection at the
    * invocation's start gives its base; every sample (`sampleHeap`, e.g. on each AWS call) reads the
-   * heap, an upper bound of what is live, and collects first whenever the heap has grown by an eighth
-   * of the function's memory since the last collection, so that garbage never inflates a sample by
-   * more than that. The simulated account's own growth is taken out: at the end (after a collection),
-   * what stayed live is divided by the objects the account gained or lost meanwhile, and each sample
-   * loses that much per object gained by then. The figure is an upper bound at the sampled moments;
-   * overlapping invocations (a Map's iterations) count each other's heap too: it errs high, not low.
-   * Costly (full collections): for the benchmark, not for every test.
+   * heap, an upper bound of what is live. The simulated account's own growth is taken out: at the end
+   * (after a collection), what stayed live is divided by the objects the account gained or lost
+   * meanwhile, and each sample loses that much per object gained by then. The figure is an upper
+   * bound at the sampled moments; overlapping invocations (a Map's iterations) count each other's
+   * heap too: it errs high, not low.
+   *
+   * Garbage inflates a sample, so a sample collects first whenever the invocation's share (the heap
+   * less the account's growth, at the last measured bytes per object) has grown by an eighth of the
+   * function's memory since the last collection. It tries the young generation first, where a
+   * handler's garbage (requests, responses, pages) dies, and a full collection only if that was not
+   * enough: at a million objects per bucket the account holds gigabytes, and a full collection of
+   * them at every eighth of a function's memory was most of the benchmark's time.
+   * Costly still (a full collection per invocation): for the benchmark, not for every test.
    */
   measureHeap(measure: HeapMeasure): void {
     this.heap = measure;
@@ -109,22 +120,35 @@ export class LambdaInvoker {
   /** A moment inside the running invocations (see measureHeap): cheap unless a collection is due. */
   sampleHeap(): void {
     if (!this.heap || this.measured.size === 0) return;
-    let heap = getHeapStatistics().used_heap_size;
-    let collected = false;
-    for (const m of this.measured) {
-      if (heap > m.next && !collected) {
-        fullGc();
-        heap = getHeapStatistics().used_heap_size;
-        collected = true;
-      }
-    }
     const objects = this.heap.storedObjects();
+    let heap = getHeapStatistics().used_heap_size;
+    const due = () => [...this.measured].some((m) => this.share(m, heap, objects) > m.next);
+    if (due()) {
+      this.collect('minor');
+      heap = getHeapStatistics().used_heap_size;
+      if (due()) {
+        this.collect('major');
+        heap = getHeapStatistics().used_heap_size;
+      }
+      for (const m of this.measured) m.next = this.share(m, heap, objects) + this.stepBytes(m.step);
+    }
     for (const m of this.measured) {
-      if (collected) m.next = heap + this.stepBytes(m.step);
       const at = Math.round((objects - m.objects) / 1000);
       const known = m.highest.get(at);
       if (!known || heap > known.heap) m.highest.set(at, { heap, objects });
     }
+  }
+
+  /** The heap less the account's growth since the invocation started, at the last measured bytes per object. */
+  private share(m: Measured, heap: number, objects: number): number {
+    return heap - (objects - m.objects) * this.bytesPerObject;
+  }
+
+  private collect(type: 'major' | 'minor'): void {
+    const started = performance.now();
+    collect(type);
+    this.stats.collections[type === 'major' ? 'full' : 'minor'] += 1;
+    this.stats.collections.ms += performance.now() - started;
   }
 
   private stepBytes(step: StepName): number {
@@ -133,7 +157,7 @@ export class LambdaInvoker {
 
   private startMeasuring(step: StepName): Measured | undefined {
     if (!this.heap) return undefined;
-    fullGc();
+    this.collect('major');
     const base = getHeapStatistics().used_heap_size;
     const m: Measured = { step, base, objects: this.heap.storedObjects(), next: base + this.stepBytes(step), highest: new Map() };
     this.measured.add(m);
@@ -143,11 +167,12 @@ export class LambdaInvoker {
   private stopMeasuring(m: Measured | undefined): void {
     if (!m || !this.heap) return;
     this.measured.delete(m);
-    fullGc();
+    this.collect('major');
     const end = { heap: getHeapStatistics().used_heap_size, objects: this.heap.storedObjects() };
     // What the account kept (or freed) per object it gained (or lost) during the invocation.
     const grown = end.objects - m.objects;
     const perObject = Math.abs(grown) >= 1000 ? Math.max(0, (end.heap - m.base) / grown) : 0;
+    if (perObject > 0) this.bytesPerObject = perObject;
     let peak = 0;
     for (const s of [...m.highest.values(), end]) peak = Math.max(peak, s.heap - m.base - (s.objects - m.objects) * perObject);
     this.stats.peakHeapBytes.set(m.step, Math.max(this.stats.peakHeapBytes.get(m.step) ?? 0, Math.round(peak)));

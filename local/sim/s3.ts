@@ -217,7 +217,7 @@ interface BucketState {
    * listings skip keys without versions) until the removed ones outnumber the rest: emptying a
    * bucket page by page must not re-sort it once per page.
    */
-  sorted?: { keys: string[]; bytes: Buffer[]; removed: number };
+  sorted?: { keys: string[]; removed: number };
   uploads: Map<string, UploadState>;
 }
 
@@ -441,13 +441,35 @@ async function readBody(body: unknown): Promise<Buffer> {
 // Ordering and markers
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Two keys in UTF-8 byte order, the order S3 lists keys in ("List results are always returned in
+ * UTF-8 binary order", ListObjectsV2 API reference), without encoding them: UTF-8 byte order is code
+ * point order, and UTF-16 code units sort the same way except that a surrogate (half of a code point
+ * above U+FFFF) must sort after U+E000–U+FFFF. Keeping no encoded copy of every key spares the heap
+ * an object per stored key (a million-object bucket is millions of them).
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) return surrogateLast(x) - surrogateLast(y);
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** For a code unit ≥ U+D800: surrogates after U+E000–U+FFFF. */
+const surrogateLast = (c: number) => (c >= 0xe000 ? c - 0x800 : c + 0x2000);
+
 /** First index whose key is > target (strict) or ≥ target, in UTF-8 byte order (how S3 lists keys). */
-function bound(sorted: Buffer[], target: Buffer, strict: boolean): number {
+function bound(sorted: string[], target: string, strict: boolean): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const c = Buffer.compare(sorted[mid] as Buffer, target);
+    const c = compareUtf8(sorted[mid] as string, target);
     if (c < 0 || (strict && c === 0)) lo = mid + 1;
     else hi = mid;
   }
@@ -887,11 +909,11 @@ export class S3Sim implements SimService {
     const maxKeys = pageSize(input.MaxKeys);
     const prefix = input.Prefix ?? '';
     const delimiter = input.Delimiter || undefined;
-    const { keys, bytes } = this.sorted(bucket);
+    const { keys } = this.sorted(bucket);
 
-    let idx = bound(bytes, Buffer.from(prefix, 'utf8'), false);
+    let idx = bound(keys, prefix, false);
     for (const after of [input.StartAfter, input.ContinuationToken === undefined ? undefined : decodeToken(input.ContinuationToken)]) {
-      if (after !== undefined) idx = Math.max(idx, bound(bytes, Buffer.from(after, 'utf8'), true));
+      if (after !== undefined) idx = Math.max(idx, bound(keys, after, true));
     }
 
     const contents: _Object[] = [];
@@ -952,16 +974,16 @@ export class S3Sim implements SimService {
     }
     const maxKeys = pageSize(input.MaxKeys);
     const prefix = input.Prefix ?? '';
-    const { keys, bytes } = this.sorted(bucket);
+    const { keys } = this.sorted(bucket);
 
-    let idx = bound(bytes, Buffer.from(prefix, 'utf8'), false);
+    let idx = bound(keys, prefix, false);
     let skipThroughVersion: string | undefined;
     if (input.KeyMarker !== undefined) {
       if (input.VersionIdMarker) {
-        idx = Math.max(idx, bound(bytes, Buffer.from(input.KeyMarker, 'utf8'), false));
+        idx = Math.max(idx, bound(keys, input.KeyMarker, false));
         skipThroughVersion = input.VersionIdMarker;
       } else {
-        idx = Math.max(idx, bound(bytes, Buffer.from(input.KeyMarker, 'utf8'), true));
+        idx = Math.max(idx, bound(keys, input.KeyMarker, true));
       }
     }
 
@@ -1427,12 +1449,12 @@ export class S3Sim implements SimService {
     const prefix = input.Prefix ?? '';
     const all = [...bucket.uploads.values()]
       .filter((u) => u.key.startsWith(prefix))
-      .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) || a.initiated.getTime() - b.initiated.getTime());
+      .sort((a, b) => compareUtf8(a.key, b.key) || a.initiated.getTime() - b.initiated.getTime());
     let startAt = 0;
     if (input.KeyMarker !== undefined) {
-      const marker = Buffer.from(input.KeyMarker);
+      const marker = input.KeyMarker;
       startAt = all.findIndex((u) => {
-        const c = Buffer.compare(Buffer.from(u.key), marker);
+        const c = compareUtf8(u.key, marker);
         return c > 0 || (c === 0 && input.UploadIdMarker !== undefined && u.uploadId > input.UploadIdMarker);
       });
       if (startAt < 0) startAt = all.length;
@@ -1480,12 +1502,8 @@ export class S3Sim implements SimService {
     return bucket;
   }
 
-  private sorted(bucket: BucketState): { keys: string[]; bytes: Buffer[] } {
-    if (!bucket.sorted) {
-      const entries = [...bucket.keys.keys()].map((k) => ({ k, b: Buffer.from(k, 'utf8') }));
-      entries.sort((x, y) => Buffer.compare(x.b, y.b));
-      bucket.sorted = { keys: entries.map((e) => e.k), bytes: entries.map((e) => e.b), removed: 0 };
-    }
+  private sorted(bucket: BucketState): { keys: string[] } {
+    if (!bucket.sorted) bucket.sorted = { keys: [...bucket.keys.keys()].sort(compareUtf8), removed: 0 };
     return bucket.sorted;
   }
 
