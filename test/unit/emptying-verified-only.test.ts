@@ -151,7 +151,7 @@ describe('the manifest is proven before it is trusted', () => {
     s3.mock.on(GetObjectCommand).resolves({});
     const run = deleteVerified(s3.client, BUCKET, ref, undefined, { count: 0 }, never);
 
-    await expect(run).rejects.toThrow(`The manifest of ${BUCKET} under s3://workflow/${PREFIX} does not add up to the digest it was written with`);
+    await expect(run).rejects.toThrow(new DocumentCorrupt(`The manifest of ${BUCKET} under s3://workflow/${PREFIX} does not add up to the digest it was written with`));
     await expect(run).rejects.toBeInstanceOf(DocumentCorrupt);
     expect(s3.deletions()).toEqual([]);
   });
@@ -332,7 +332,7 @@ describe('DeleteObjects per-key failures', () => {
       .map((e) => `${e.Key} (version ${e.VersionId}): InternalError Please try again.`)
       .join('; ');
 
-    await expect(run).rejects.toThrow(`DeleteObjects left 12 object version(s) in ${BUCKET}: ${shown}`);
+    await expect(run).rejects.toMatchObject({ name: 'AwsUnavailable', message: `DeleteObjects left 12 object version(s) in ${BUCKET}: ${shown}` });
     expect(deleted.count).toBe(0);
   });
 
