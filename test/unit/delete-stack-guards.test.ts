@@ -389,21 +389,21 @@ describe('delete-stack: versions the verified manifests do not name', () => {
     nothingDeleted();
   });
 
-  it('stops with DeletionInterrupted, deleting nothing more, when resumed to delete from a bucket that was never compared with its manifest', async () => {
+  it('stops with DeletionInterrupted, deleting nothing, when resumed to delete from buckets that were never compared with their manifests', async () => {
     originalStack();
     contents.set('orders-uploads', [v('x', '1')]);
     const continuation: DeleteStackContinuation = {
       stackId: CURRENT_ID,
       phase: 'EMPTY',
       bucketIndex: 0,
-      checked: ['orders-data'],
+      checked: [],
       unverified: [],
       bucketsEmptied: [],
       invocations: 3,
     };
     const err = await failure(deleteStack(deps(), deleteCurrent({ continuation })));
     expect(err).toBeInstanceOf(DeletionInterrupted);
-    expect(err.message).toBe(`Stopped emptying stack ${CURRENT}: bucket(s) orders-uploads were not compared with their verified manifests`);
+    expect(err.message).toBe(`Stopped emptying stack ${CURRENT}: bucket(s) orders-data, orders-uploads were not compared with their verified manifests`);
     nothingDeleted();
   });
 });
@@ -542,6 +542,20 @@ describe('deletion-progress with delete-stack: how far a failed deletion of the 
     nothingDeleted();
   });
 
+  it('hands deleteStack the client as it is, only recording the DeleteStack requests it sends', async () => {
+    const result: DeleteStackResult = { status: 'DONE', stackName: CURRENT, bucketsEmptied: [], deleteStarted: false };
+    const cfn = new CloudFormationClient({ region: 'eu-west-1' });
+    const seen = await deleteReportingProgress(
+      async (d) => {
+        expect(await d.cfn.config.region()).toBe('eu-west-1');
+        return result;
+      },
+      { cfn, s3: new S3Client({}) },
+      deleteCurrent(),
+    );
+    expect(seen).toBe(result);
+  });
+
   const accessDenied = async (): Promise<DeleteStackResult> => {
     throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
   };
@@ -562,6 +576,14 @@ describe('deletion-progress with delete-stack: how far a failed deletion of the 
     const event = deleteCurrent({ verifiedCopy: verifiedCopy({ verification: [verification('orders-data', 'EQUAL', [v('a', 'a1')])] }) });
     const err = await failure(deleteReportingProgress(accessDenied, deps(), event));
     expect(err.name).toBe('AwsAccessDenied');
+    expect(err.message).toContain(`[the deletion of ${CURRENT} may have started: bucket orders-data no longer holds a (version a1) of its verified manifest]`);
+  });
+
+  it('still compares the buckets when the description of the original carries no status', async () => {
+    describes(CURRENT_ID, stack(CURRENT, CURRENT_ID, { StackStatus: undefined }));
+    bucketsOf(CURRENT_ID, [['Data', 'orders-data']]);
+    const event = deleteCurrent({ verifiedCopy: verifiedCopy({ verification: [verification('orders-data', 'EQUAL', [v('a', 'a1')])] }) });
+    const err = await failure(deleteReportingProgress(accessDenied, deps(), event));
     expect(err.message).toContain(`[the deletion of ${CURRENT} may have started: bucket orders-data no longer holds a (version a1) of its verified manifest]`);
   });
 
