@@ -10,6 +10,7 @@ import { parseTemplate } from '../shared/cfn-template';
 import type { CloneOutput, DeleteStackContinuation, DeleteStackEvent, DeleteStackResult, ManifestRef } from '../shared/contracts';
 import { DeletionInterrupted, DeletionRefused, OriginalReplaced } from '../shared/errors';
 import type { RemainingTime } from '../shared/handler';
+import { compareKeys } from '../shared/s3-objects';
 import { describeStack, requestToken, tagMap } from '../shared/stacks';
 import { TAGS } from '../steps';
 import { checkAgainstManifest, deleteEverything, deleteVerified, type PassOutcome } from './emptying';
@@ -77,8 +78,9 @@ export async function deleteStack(
   const buckets = await stackBuckets(deps.cfn, stack.StackId);
   const ours = await assertDeletable(deps.cfn, event, stack, buckets, deleting);
   const retained = await retainedLogicalIds(deps.cfn, stack.StackId, buckets);
-  // Sorted by name (bucket names are lower-case ASCII): the order the continuation counts in.
-  const emptied = buckets.filter((b) => !retained.has(b.logicalId)).sort((a, b) => (a.bucketName < b.bucketName ? -1 : a.bucketName > b.bucketName ? 1 : 0));
+  // Sorted by name (bucket names are lower-case ASCII, so S3's key order is plain byte order): the
+  // order the continuation counts in.
+  const emptied = buckets.filter((b) => !retained.has(b.logicalId)).sort((a, b) => compareKeys(a.bucketName, b.bucketName));
   const bucketsRetained = buckets.filter((b) => retained.has(b.logicalId)).map((b) => b.bucketName);
 
   // Not ours (the original): each bucket is emptied only of what its verified manifest names. Every
