@@ -335,4 +335,13 @@ describe('verify-bucket: the checksum jobs', () => {
     ]);
     expect(r.comparedBy).toEqual({ ...NO_RULE, notComparable: 3 });
   });
+
+  it('never trusts the rows of a job reported FAILED, even when it names a result document', async () => {
+    pending();
+    const failed: ChecksumJobStatusResult = { ...ready(sourceRows()), status: 'FAILED', reason: 'the report is incomplete' };
+    const r = await secondPass(failed, ready(destinationRows()));
+    expect(r.status).toBe('MISMATCH');
+    expect(r.comparedBy).toEqual({ ...NO_RULE, notComparable: 3 });
+    expect(r.differences.map((d) => d.detail)).toEqual(Array(3).fill('source checksum job failed: the report is incomplete'));
+  });
 });
