@@ -375,17 +375,13 @@ class VersionJudge {
     const [a, b] = await Promise.all([this.head(this.sourceBucket, s), this.head(this.destinationBucket, d)]);
     const [tagsA, tagsB] = await Promise.all([this.tags(this.sourceBucket, s, a), this.tags(this.destinationBucket, d, b)]);
     const problems: VersionVerdict['problems'] = [];
-    let rule: Rule = 'notComparable';
-    let fingerprints: [string, string] = ['', ''];
-    let pendingPair = false;
+    let proven: { rule: Rule; fingerprints: [string, string] } | 'pending';
     if (s.size !== d.size) {
       problems.push({ problem: 'SIZE_DIFFERS', detail: `${s.size} → ${d.size} bytes` });
-      rule = 'etag';
-      fingerprints = [s.etag, d.etag];
+      proven = { rule: 'etag', fingerprints: [s.etag, d.etag] };
     } else {
       const content = await this.content(s, d, a, b);
-      if (content === 'pending') pendingPair = true;
-      else ({ rule, fingerprints } = contentProblems(content.rule, content.fingerprints, problems));
+      proven = content === 'pending' ? content : contentProblems(content.rule, content.fingerprints, problems);
     }
     const metaA = metadataOf(a);
     const metaB = metadataOf(b);
@@ -395,14 +391,14 @@ class VersionJudge {
     }
     if (sortedJson(tagsA) !== sortedJson(tagsB)) problems.push({ problem: 'TAGS_DIFFERS', detail: `${Object.keys(tagsA).length} → ${Object.keys(tagsB).length} tags` });
     const metaDigest = (meta: Record<string, string>, tags: Record<string, string>) => sha(`${sortedJson(meta)}\n${sortedJson(tags)}`);
-    if (pendingPair) {
+    if (proven === 'pending') {
       // Counted and put in the digests once the checksum jobs have proven (or failed to prove) the content.
       const pending: PendingPair = { k: key, p: position, size: s.size, sv: versionOf(s).VersionId ?? '', dv: versionOf(d).VersionId ?? '', se: s.etag, de: d.etag, sm: metaDigest(metaA, tagsA), dm: metaDigest(metaB, tagsB) };
       return { sourceLine: '', destinationLine: '', problems, pending };
     }
-    const line = (e: ListedEntry, fingerprint: string, meta: Record<string, string>, tags: Record<string, string>) =>
-      JSON.stringify([key, position, 'V', e.size, fingerprint, sha(`${sortedJson(meta)}\n${sortedJson(tags)}`)]);
-    return { rule, sourceLine: line(s, fingerprints[0], metaA, tagsA), destinationLine: line(d, fingerprints[1], metaB, tagsB), problems };
+    const { rule, fingerprints } = proven;
+    const line = (e: ListedEntry, fingerprint: string, metaAndTags: string) => JSON.stringify([key, position, 'V', e.size, fingerprint, metaAndTags]);
+    return { rule, sourceLine: line(s, fingerprints[0], metaDigest(metaA, tagsA)), destinationLine: line(d, fingerprints[1], metaDigest(metaB, tagsB)), problems };
   }
 
   /**
