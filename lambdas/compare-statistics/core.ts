@@ -105,7 +105,7 @@ async function keep(s3: S3Client, event: CompareStatisticsEvent, pairKey: string
   return { ...answer.reading, document };
 }
 
-type UrlLookup = { url: string; raw: string; stackName: string; stackId: string } | { reason: string; raw: string };
+type UrlLookup = { url: string; raw: string; stackName: string; stackId: string | undefined } | { reason: string; raw: string };
 
 async function statisticsUrl(cfn: CloudFormationClient, stackName: string, outputKey: string): Promise<UrlLookup> {
   const stack = await describeStack(cfn, stackName);
@@ -116,7 +116,7 @@ async function statisticsUrl(cfn: CloudFormationClient, stackName: string, outpu
     const parsed = new URL(raw);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { raw, reason: `output ${outputKey} of stack ${stackName} is not an http(s) URL` };
     // Normalised (host case, default port) so that two spellings of one endpoint count as the same.
-    return { raw, url: parsed.href, stackName, stackId: stack.StackId ?? '' };
+    return { raw, url: parsed.href, stackName, stackId: stack.StackId };
   } catch {
     return { raw, reason: `output ${outputKey} of stack ${stackName} is not a URL` };
   }
