@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChecksumAlgorithm } from '@aws-sdk/client-s3';
+import { memoDigest } from './digest-memo';
 
 function crc32Table(poly: number): Uint32Array {
   const table = new Uint32Array(256);
@@ -87,11 +88,11 @@ export function computable(algorithm: ChecksumAlgorithm): boolean {
 
 /** The binary digest of `data` under `algorithm`, or undefined for an algorithm this module does not compute. */
 export function digestOf(algorithm: ChecksumAlgorithm, data: Uint8Array): Buffer | undefined {
-  if (algorithm === 'CRC64NVME') return crc64nvme(data);
-  if (algorithm === 'CRC32') return crc32With(CRC32_TABLE, data);
-  if (algorithm === 'CRC32C') return crc32With(CRC32C_TABLE, data);
+  if (algorithm === 'CRC64NVME') return memoDigest(algorithm, data, crc64nvme);
+  if (algorithm === 'CRC32') return memoDigest(algorithm, data, (d) => crc32With(CRC32_TABLE, d));
+  if (algorithm === 'CRC32C') return memoDigest(algorithm, data, (d) => crc32With(CRC32C_TABLE, d));
   const node = NODE_HASH[algorithm];
-  return node ? createHash(node).update(data).digest() : undefined;
+  return node ? memoDigest(node, data, (d) => createHash(node).update(d).digest()) : undefined;
 }
 
 /** The FULL_OBJECT value S3 reports for these bytes (base64), or undefined when not computable here. */

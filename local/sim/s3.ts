@@ -74,6 +74,7 @@ import type {
 import type { SimAccount } from './account';
 import { type OpHandler, type OpInput, SimServiceError, type SimService, sleep } from './core';
 import { IdSource, LOWER_ALNUM, MIXED_ALNUM } from './ids';
+import { memoDigest } from './digest-memo';
 import { compositeValue, fullObjectValue } from './s3-checksums';
 
 // Limits from "Amazon S3 multipart upload limits" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html)
@@ -298,8 +299,10 @@ function required<T>(value: T | undefined | null, name: string): T {
 // Hashing and content helpers
 // ---------------------------------------------------------------------------------------------
 
-const sha256hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
-const md5 = (data: Buffer | string) => createHash('md5').update(data).digest();
+// Large contents are hashed once per content (./digest-memo.ts): the fault runs copy the same megabytes again and again.
+const sha256hex = (data: Buffer | string) =>
+  (typeof data === 'string' ? createHash('sha256').update(data).digest() : memoDigest('sha256', data, (d) => createHash('sha256').update(d).digest())).toString('hex');
+const md5 = (data: Buffer | string) => (typeof data === 'string' ? createHash('md5').update(data).digest() : memoDigest('md5', data, (d) => createHash('md5').update(d).digest()));
 const quote = (hex: string) => `"${hex}"`;
 const unquote = (etag: string) => etag.replace(/^W\//, '').replace(/^"|"$/g, '');
 
