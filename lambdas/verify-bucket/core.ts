@@ -311,7 +311,8 @@ function keyDifferences(key: string, wanted: ListedEntry[], found: ListedEntry[]
   for (let i = 0; i < Math.max(wanted.length, found.length); i++) {
     if (i >= found.length) out.push({ key, version: i + 1, problem: 'VERSION_MISSING', detail: `${found.length} of ${wanted.length} at the destination` });
     else if (i >= wanted.length) out.push({ key, version: i + 1, problem: 'EXTRA_AT_DESTINATION', detail: `${found.length} at the destination, ${wanted.length} expected` });
-    else for (const p of verdicts[i]?.problems ?? []) out.push({ key, version: i + 1, ...p });
+    // compareKey answers a verdict for every position present on both sides.
+    else for (const p of (verdicts[i] as VersionVerdict).problems) out.push({ key, version: i + 1, ...p });
   }
   return out;
 }
