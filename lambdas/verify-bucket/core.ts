@@ -318,9 +318,10 @@ function keyDifferences(key: string, wanted: ListedEntry[], found: ListedEntry[]
 }
 
 function shortened(d: ObjectDifference): ObjectDifference {
-  const key = d.key.length > MAX_KEY_CHARS ? `${d.key.slice(0, MAX_KEY_CHARS - 1)}…` : d.key;
-  const detail = d.detail && d.detail.length > 80 ? `${d.detail.slice(0, 79)}…` : d.detail;
-  return { ...d, key, ...(detail !== undefined ? { detail } : {}) };
+  const out = { ...d };
+  if (d.key.length > MAX_KEY_CHARS) out.key = `${d.key.slice(0, MAX_KEY_CHARS - 1)}…`;
+  if (d.detail && d.detail.length > 80) out.detail = `${d.detail.slice(0, 79)}…`;
+  return out;
 }
 
 /** The metadata a copy must carry, as HeadObject reports it (user metadata keys are lower-case). */
@@ -335,7 +336,8 @@ function metadataOf(head: HeadObjectCommandOutput): Record<string, string> {
   };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '') out[k] = v;
-  for (const k of Object.keys(head.Metadata ?? {}).sort()) out[`x-amz-meta-${k.toLowerCase()}`] = head.Metadata?.[k] ?? '';
+  const user = head.Metadata ?? {};
+  for (const k of Object.keys(user).sort()) out[`x-amz-meta-${k.toLowerCase()}`] = user[k];
   return out;
 }
 
