@@ -311,15 +311,17 @@ function keyDifferences(key: string, wanted: ListedEntry[], found: ListedEntry[]
   for (let i = 0; i < Math.max(wanted.length, found.length); i++) {
     if (i >= found.length) out.push({ key, version: i + 1, problem: 'VERSION_MISSING', detail: `${found.length} of ${wanted.length} at the destination` });
     else if (i >= wanted.length) out.push({ key, version: i + 1, problem: 'EXTRA_AT_DESTINATION', detail: `${found.length} at the destination, ${wanted.length} expected` });
-    else for (const p of verdicts[i]?.problems ?? []) out.push({ key, version: i + 1, ...p });
+    // compareKey answers a verdict for every position present on both sides.
+    else for (const p of (verdicts[i] as VersionVerdict).problems) out.push({ key, version: i + 1, ...p });
   }
   return out;
 }
 
 function shortened(d: ObjectDifference): ObjectDifference {
-  const key = d.key.length > MAX_KEY_CHARS ? `${d.key.slice(0, MAX_KEY_CHARS - 1)}…` : d.key;
-  const detail = d.detail && d.detail.length > 80 ? `${d.detail.slice(0, 79)}…` : d.detail;
-  return { ...d, key, ...(detail !== undefined ? { detail } : {}) };
+  const out = { ...d };
+  if (d.key.length > MAX_KEY_CHARS) out.key = `${d.key.slice(0, MAX_KEY_CHARS - 1)}…`;
+  if (d.detail && d.detail.length > 80) out.detail = `${d.detail.slice(0, 79)}…`;
+  return out;
 }
 
 /** The metadata a copy must carry, as HeadObject reports it (user metadata keys are lower-case). */
@@ -334,7 +336,8 @@ function metadataOf(head: HeadObjectCommandOutput): Record<string, string> {
   };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '') out[k] = v;
-  for (const k of Object.keys(head.Metadata ?? {}).sort()) out[`x-amz-meta-${k.toLowerCase()}`] = head.Metadata?.[k] ?? '';
+  const user = head.Metadata ?? {};
+  for (const k of Object.keys(user).sort()) out[`x-amz-meta-${k.toLowerCase()}`] = user[k];
   return out;
 }
 
