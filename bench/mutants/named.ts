@@ -82,7 +82,7 @@ export const NAMED_MUTANTS: NamedMutant[] = [
     file: VERIFY_BUCKET,
     edits: [
       { find: "else if (fingerprints[0] !== fingerprints[1]) problems.push({ problem: 'CONTENT_DIFFERS', detail: `by ${rule}` });", replace: '' },
-      { find: "JSON.stringify([key, position, 'V', e.size, fingerprint, sha(", replace: "JSON.stringify([key, position, 'V', e.size, fingerprint.length >= 0 ? '' : fingerprint, sha(" },
+      { find: "JSON.stringify([key, position, 'V', e.size, fingerprint, metaAndTags])", replace: "JSON.stringify([key, position, 'V', e.size, fingerprint.length >= 0 ? '' : fingerprint, metaAndTags])" },
     ],
   },
   {
