@@ -20,15 +20,16 @@ export function targets(r: BenchResult): Target[] {
   const s = r.summary;
   const copies = r.workflow.copies;
   const worstShare = copies.reduce((m, c) => Math.min(m, c.boundObjectsPerSecond > 0 ? c.objectsPerSecond / c.boundObjectsPerSecond : 0), copies.length > 0 ? Infinity : 0);
-  const list: Target[] = [
-    { name: 'downtime vs baseline', value: s.downtimeRatio.toFixed(3), goal: '≤ 0.6', met: r.workflow.succeeded && r.baseline.succeeded && s.downtimeRatio <= 0.6 },
-    { name: 'overhead of the critical path', value: `${s.overheadPercent.toFixed(2)} %`, goal: '≤ 3 %', met: s.overheadPercent <= 3 },
-    { name: 'copy rate vs its bound (worst bucket)', value: worstShare.toFixed(3), goal: '≥ 0.9', met: worstShare >= 0.9 },
-    { name: 'copy rate vs baseline', value: `${s.copySpeedup.toFixed(2)}×`, goal: '≥ 2×', met: s.copySpeedup >= 2 },
-    { name: 'requests per object', value: s.requestsPerObject.toFixed(4), goal: '≤ 1.01', met: s.requestsPerObject > 0 && s.requestsPerObject <= 1.01 },
-    { name: 'copies on an identical re-run', value: r.workflow.rerun.error ? 'failed' : String(s.recopiesOnRerun), goal: '0', met: !r.workflow.rerun.error && s.recopiesOnRerun === 0 },
-    { name: 'state transitions per migration', value: String(s.stateTransitions), goal: '≤ 250', met: s.stateTransitions <= 250 },
-  ];
+  const b = r.baseline;
+  const rerun = r.workflow.rerun;
+  const list: Target[] = [];
+  if (b && s.downtimeRatio !== null) list.push({ name: 'downtime vs baseline', value: s.downtimeRatio.toFixed(3), goal: '≤ 0.6', met: r.workflow.succeeded && b.succeeded && s.downtimeRatio <= 0.6 });
+  list.push({ name: 'overhead of the critical path', value: `${s.overheadPercent.toFixed(2)} %`, goal: '≤ 3 %', met: s.overheadPercent <= 3 });
+  list.push({ name: 'copy rate vs its bound (worst bucket)', value: worstShare.toFixed(3), goal: '≥ 0.9', met: worstShare >= 0.9 });
+  if (s.copySpeedup !== null) list.push({ name: 'copy rate vs baseline', value: `${s.copySpeedup.toFixed(2)}×`, goal: '≥ 2×', met: s.copySpeedup >= 2 });
+  list.push({ name: 'requests per object', value: s.requestsPerObject.toFixed(4), goal: '≤ 1.01', met: s.requestsPerObject > 0 && s.requestsPerObject <= 1.01 });
+  if (rerun) list.push({ name: 'copies on an identical re-run', value: rerun.error ? 'failed' : String(rerun.copies), goal: '0', met: !rerun.error && rerun.copies === 0 });
+  list.push({ name: 'state transitions per migration', value: String(s.stateTransitions), goal: '≤ 250', met: s.stateTransitions <= 250 });
   if (r.bundles.length > 0) {
     list.push({ name: 'largest bundle', value: `${s.maxBundleKb} KB`, goal: '≤ 300 KB', met: s.maxBundleKb <= 300 });
     list.push({ name: 'slowest init', value: `${s.maxInitMs} ms`, goal: '≤ 150 ms', met: s.maxInitMs <= 150 });
@@ -69,37 +70,42 @@ export function formatReport(r: BenchResult): string {
   );
   lines.push('timing model: bench/timing.json (its sources: bench/README.md); times are simulated, on the same model for both modes');
   if (!w.succeeded) lines.push(`WORKFLOW FAILED: ${w.failure ?? ''}`);
-  if (!b.succeeded) lines.push(`BASELINE FAILED: ${b.failure ?? ''}`);
+  if (!b) lines.push('workflow only (--workflow-only): no baseline script, no re-run of a copy, no bundles');
+  else if (!b.succeeded) lines.push(`BASELINE FAILED: ${b.failure ?? ''}`);
   lines.push('');
   const row = (name: string, ours: string, theirs: string, ratio = ''): string => `${pad(name, 40)}${lpad(ours, 18)}${lpad(theirs, 18)}${lpad(ratio, 9)}`;
   lines.push(row('', 'workflow', 'baseline', 'ratio'));
-  lines.push(row('downtime (standby → serving)', hms(w.downtimeSeconds), hms(b.downtimeSeconds), s.downtimeRatio.toFixed(3)));
-  lines.push(row('total duration', hms(w.totalSeconds), hms(b.totalSeconds), (w.totalSeconds / Math.max(1, b.totalSeconds)).toFixed(3)));
-  lines.push(row('overhead on the downtime path', `${w.downtimePath.overheadPercent.toFixed(2)} %`, `${b.downtimePath.overheadPercent.toFixed(2)} %`));
+  const theirs = (f: (m: NonNullable<typeof b>) => string): string => (b ? f(b) : '—');
+  const ratio = (f: (m: NonNullable<typeof b>) => string): string => (b ? f(b) : '');
+  lines.push(row('downtime (standby → serving)', hms(w.downtimeSeconds), theirs((m) => hms(m.downtimeSeconds)), ratio(() => (s.downtimeRatio ?? 0).toFixed(3))));
+  lines.push(row('total duration', hms(w.totalSeconds), theirs((m) => hms(m.totalSeconds)), ratio((m) => (w.totalSeconds / Math.max(1, m.totalSeconds)).toFixed(3))));
+  lines.push(row('overhead on the downtime path', `${w.downtimePath.overheadPercent.toFixed(2)} %`, theirs((m) => `${m.downtimePath.overheadPercent.toFixed(2)} %`)));
   lines.push(row('state transitions', num(w.usage.stateTransitions), '—'));
   lines.push(row('Lambda invocations', num(w.usage.lambdaInvocations), '—'));
   lines.push(row('Lambda GB-seconds', num(w.usage.lambdaGbSeconds, 1), '—'));
-  const req = (m: typeof b) => `${num(m.usage.s3Requests.tier1)} / ${num(m.usage.s3Requests.tier2)}`;
-  lines.push(row('S3 requests (PUT-COPY-LIST / GET-HEAD)', req(w), req(b)));
-  lines.push(row('S3 SlowDown answers', num(w.usage.s3Requests.throttled), num(b.usage.s3Requests.throttled)));
+  const req = (m: { usage: typeof w.usage }) => `${num(m.usage.s3Requests.tier1)} / ${num(m.usage.s3Requests.tier2)}`;
+  lines.push(row('S3 requests (PUT-COPY-LIST / GET-HEAD)', req(w), theirs(req)));
+  lines.push(row('S3 SlowDown answers', num(w.usage.s3Requests.throttled), theirs((m) => num(m.usage.s3Requests.throttled))));
   lines.push(row('cost: Step Functions', usd(w.cost.stepFunctionsUsd), '—'));
   lines.push(row('cost: Lambda', usd(w.cost.lambdaUsd), '—'));
-  lines.push(row('cost: S3 requests', usd(w.cost.s3Usd), usd(b.cost.s3Usd)));
-  lines.push(row('cost of one migration (list prices)', usd(w.cost.totalUsd), usd(b.cost.totalUsd), (w.cost.totalUsd / Math.max(1e-9, b.cost.totalUsd)).toFixed(3)));
-  lines.push(row('bucket copy, objects/s (per bucket)', num(s.copyObjectsPerSecond, 1), num(s.baselineCopyObjectsPerSecond, 1), s.copySpeedup.toFixed(2)));
+  lines.push(row('cost: S3 requests', usd(w.cost.s3Usd), theirs((m) => usd(m.cost.s3Usd))));
+  lines.push(row('cost of one migration (list prices)', usd(w.cost.totalUsd), theirs((m) => usd(m.cost.totalUsd)), ratio((m) => (w.cost.totalUsd / Math.max(1e-9, m.cost.totalUsd)).toFixed(3))));
+  lines.push(row('bucket copy, objects/s (per bucket)', num(s.copyObjectsPerSecond, 1), theirs(() => num(s.baselineCopyObjectsPerSecond ?? 0, 1)), ratio(() => (s.copySpeedup ?? 0).toFixed(2))));
   lines.push(row('  its bound (concurrency ÷ latency)', num(s.copyBoundObjectsPerSecond, 1), ''));
   lines.push(row('requests per object copied', s.requestsPerObject.toFixed(4), ''));
-  lines.push(row('copies on an identical re-run', `${num(w.rerun.copies)} of ${num(w.rerun.objects)}`, ''));
+  if (w.rerun) lines.push(row('copies on an identical re-run', `${num(w.rerun.copies)} of ${num(w.rerun.objects)}`, ''));
   lines.push('');
   lines.push(...pathLines('Critical path of the workflow, standby → the new environment verified', w.downtimePath));
   lines.push('');
-  lines.push(...pathLines('Critical path of the baseline, standby → the new environment checked', b.downtimePath));
-  lines.push('');
+  if (b) {
+    lines.push(...pathLines('Critical path of the baseline, standby → the new environment checked', b.downtimePath));
+    lines.push('');
+  }
   lines.push('Bucket copies');
   lines.push(`  ${pad('mode', 10)}${pad('clone', 7)}${pad('bucket', 16)}${lpad('objects', 9)}${lpad('requests', 10)}${lpad('req/obj', 9)}${lpad('took', 16)}${lpad('obj/s', 9)}${lpad('bound', 9)}${lpad('share', 7)}`);
   for (const [mode, copies] of [
     ['workflow', w.copies],
-    ['baseline', b.copies],
+    ['baseline', b?.copies ?? []],
   ] as const) {
     for (const c of copies) {
       lines.push(
@@ -108,11 +114,13 @@ export function formatReport(r: BenchResult): string {
       );
     }
   }
-  lines.push(
-    w.rerun.error
-      ? `  re-run of the copy step on an identical pair: FAILED (${w.rerun.error})`
-      : `  re-run of the copy step on an identical pair: ${num(w.rerun.objects)} objects, ${num(w.rerun.copies)} copies, ${num(w.rerun.requests)} requests`,
-  );
+  if (w.rerun) {
+    lines.push(
+      w.rerun.error
+        ? `  re-run of the copy step on an identical pair: FAILED (${w.rerun.error})`
+        : `  re-run of the copy step on an identical pair: ${num(w.rerun.objects)} objects, ${num(w.rerun.copies)} copies, ${num(w.rerun.requests)} requests`,
+    );
+  }
   lines.push('');
   const initSamples = r.bundles[0]?.initSamples ?? 0;
   lines.push(

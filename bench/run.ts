@@ -46,6 +46,12 @@ export interface BenchOptions {
   log?: (line: string) => void;
   /** Measure each step's peak heap (full collections around every invocation); on unless false. */
   measureHeap?: boolean;
+  /**
+   * The workflow's migration alone: no baseline script, no re-run of a copy, no bundles. For sizes
+   * where those would double the run (a million objects per bucket: the workflow's duration, peak
+   * heap per step and state transitions are what is asked there).
+   */
+  workflowOnly?: boolean;
 }
 
 export interface ModeFigures {
@@ -62,8 +68,9 @@ export interface ModeFigures {
 export interface BenchResult {
   size: ReferenceSize;
   environment: ReferenceEnvironment;
-  workflow: ModeFigures & { invariantsHeld: boolean; violations: string[]; rerun: Rerun; heap: StepHeap[] };
-  baseline: ModeFigures;
+  workflow: ModeFigures & { invariantsHeld: boolean; violations: string[]; rerun?: Rerun; heap: StepHeap[] };
+  /** Absent with `workflowOnly`. */
+  baseline?: ModeFigures;
   bundles: BundleFigure[];
   /** The JSON line of `npm run bench -- --json` (issue 5's fields). */
   summary: BenchSummary;
@@ -95,23 +102,23 @@ export interface Rerun {
 
 export interface BenchSummary {
   downtimeSeconds: number;
-  baselineDowntimeSeconds: number;
-  downtimeRatio: number;
+  baselineDowntimeSeconds: number | null;
+  downtimeRatio: number | null;
   totalSeconds: number;
-  baselineTotalSeconds: number;
+  baselineTotalSeconds: number | null;
   overheadPercent: number;
-  baselineOverheadPercent: number;
+  baselineOverheadPercent: number | null;
   stateTransitions: number;
   lambdaInvocations: number;
   lambdaGbSeconds: number;
   costUsd: number;
-  baselineCostUsd: number;
+  baselineCostUsd: number | null;
   copyObjectsPerSecond: number;
   copyBoundObjectsPerSecond: number;
-  baselineCopyObjectsPerSecond: number;
-  copySpeedup: number;
+  baselineCopyObjectsPerSecond: number | null;
+  copySpeedup: number | null;
   requestsPerObject: number;
-  recopiesOnRerun: number;
+  recopiesOnRerun: number | null;
   maxBundleKb: number;
   maxInitMs: number;
   invariantsHeld: boolean;
@@ -137,14 +144,18 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
   const timing = options.timing ?? loadTimingProfile().timing;
 
   log(`workflow: seeding ${size.objectsPerBucket.toLocaleString('en-US')} objects per bucket, migrating on the simulated clock…`);
-  const workflow = await runWorkflow(size, timing, options.measureHeap ?? true);
+  const workflowOnly = options.workflowOnly ?? false;
+  const workflow = await runWorkflow(size, timing, options.measureHeap ?? true, !workflowOnly);
   log(`workflow: ${workflow.figures.succeeded ? 'succeeded' : 'FAILED'} in ${hms(workflow.figures.totalSeconds)} simulated (${secondsSince(started)} s real)`);
 
-  log('baseline: the script on the same model…');
-  const baseline = await runBaselineMode(size, timing);
-  log(`baseline: ${baseline.succeeded ? 'succeeded' : `FAILED (${baseline.failure})`} in ${hms(baseline.totalSeconds)} simulated (${secondsSince(started)} s real)`);
+  let baseline: ModeFigures | undefined;
+  if (!workflowOnly) {
+    log('baseline: the script on the same model…');
+    baseline = await runBaselineMode(size, timing);
+    log(`baseline: ${baseline.succeeded ? 'succeeded' : `FAILED (${baseline.failure})`} in ${hms(baseline.totalSeconds)} simulated (${secondsSince(started)} s real)`);
+  }
 
-  const imports = options.initImports ?? 20;
+  const imports = workflowOnly ? 0 : (options.initImports ?? 20);
   let bundles: BundleFigure[] = [];
   if (imports > 0) {
     log(`bundles: esbuild and ${imports} fresh imports of each…`);
@@ -157,7 +168,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     size,
     environment: workflow.environment,
     workflow: workflow.figures,
-    baseline,
+    ...(baseline ? { baseline } : {}),
     bundles,
     summary,
     realSeconds: (performance.now() - started) / 1000,
@@ -173,7 +184,7 @@ function secondsSince(start: number): number {
 // The workflow
 // ---------------------------------------------------------------------------------------------
 
-async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHeap: boolean): Promise<{ figures: BenchResult['workflow']; environment: ReferenceEnvironment }> {
+async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHeap: boolean, withRerun: boolean): Promise<{ figures: BenchResult['workflow']; environment: ReferenceEnvironment }> {
   let recorder: Recorder | undefined;
   const harness = await LocalHarness.create({ timing, onEvent: (e) => recorder?.onEvent(e) });
   const { account } = harness;
@@ -210,12 +221,14 @@ async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHe
 
     // An immediate identical re-run: copy one of the new environment's buckets into a fresh one with
     // the copy step, then run the step again on the same pair and count what it copies.
-    const rerun = await rerunCopy(harness, recorder, environment).catch((err: unknown) => ({
-      objects: 0,
-      copies: 0,
-      requests: 0,
-      error: err instanceof Error ? err.name : String(err),
-    }));
+    const rerun = withRerun
+      ? await rerunCopy(harness, recorder, environment).catch((err: unknown) => ({
+          objects: 0,
+          copies: 0,
+          requests: 0,
+          error: err instanceof Error ? err.name : String(err),
+        }))
+      : undefined;
 
     const figures = {
       succeeded: execution.status === 'SUCCEEDED',
@@ -228,7 +241,7 @@ async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHe
       copies,
       invariantsHeld: report.violations.length === 0,
       violations: report.violations,
-      rerun,
+      ...(rerun ? { rerun } : {}),
       heap: stepHeaps(harness),
     };
     return { figures, environment };
@@ -406,30 +419,30 @@ function round(n: number, digits = 2): number {
   return Math.round(n * f) / f;
 }
 
-function summarize(workflow: BenchResult['workflow'], baseline: ModeFigures, bundles: BundleFigure[]): BenchSummary {
+function summarize(workflow: BenchResult['workflow'], baseline: ModeFigures | undefined, bundles: BundleFigure[]): BenchSummary {
   const copyRate = rate(workflow.copies, (c) => c.objectsPerSecond);
-  const baselineRate = rate(baseline.copies, (c) => c.objectsPerSecond);
+  const baselineRate = baseline ? rate(baseline.copies, (c) => c.objectsPerSecond) : 0;
   const objects = workflow.copies.reduce((n, c) => n + c.objects, 0);
   const requests = workflow.copies.reduce((n, c) => n + c.requests, 0);
   return {
     downtimeSeconds: Math.round(workflow.downtimeSeconds),
-    baselineDowntimeSeconds: Math.round(baseline.downtimeSeconds),
-    downtimeRatio: round(baseline.downtimeSeconds > 0 ? workflow.downtimeSeconds / baseline.downtimeSeconds : 0, 3),
+    baselineDowntimeSeconds: baseline ? Math.round(baseline.downtimeSeconds) : null,
+    downtimeRatio: baseline ? round(baseline.downtimeSeconds > 0 ? workflow.downtimeSeconds / baseline.downtimeSeconds : 0, 3) : null,
     totalSeconds: Math.round(workflow.totalSeconds),
-    baselineTotalSeconds: Math.round(baseline.totalSeconds),
+    baselineTotalSeconds: baseline ? Math.round(baseline.totalSeconds) : null,
     overheadPercent: round(workflow.downtimePath.overheadPercent),
-    baselineOverheadPercent: round(baseline.downtimePath.overheadPercent),
+    baselineOverheadPercent: baseline ? round(baseline.downtimePath.overheadPercent) : null,
     stateTransitions: workflow.usage.stateTransitions,
     lambdaInvocations: workflow.usage.lambdaInvocations,
     lambdaGbSeconds: round(workflow.usage.lambdaGbSeconds, 1),
     costUsd: round(workflow.cost.totalUsd, 4),
-    baselineCostUsd: round(baseline.cost.totalUsd, 4),
+    baselineCostUsd: baseline ? round(baseline.cost.totalUsd, 4) : null,
     copyObjectsPerSecond: round(copyRate, 1),
     copyBoundObjectsPerSecond: round(rate(workflow.copies, (c) => c.boundObjectsPerSecond), 1),
-    baselineCopyObjectsPerSecond: round(baselineRate, 1),
-    copySpeedup: round(baselineRate > 0 ? copyRate / baselineRate : 0),
+    baselineCopyObjectsPerSecond: baseline ? round(baselineRate, 1) : null,
+    copySpeedup: baseline ? round(baselineRate > 0 ? copyRate / baselineRate : 0) : null,
     requestsPerObject: round(objects > 0 ? requests / objects : 0, 4),
-    recopiesOnRerun: workflow.rerun.copies,
+    recopiesOnRerun: workflow.rerun ? workflow.rerun.copies : null,
     maxBundleKb: bundles.reduce((n, b) => Math.max(n, b.kb), 0),
     maxInitMs: bundles.reduce((n, b) => Math.max(n, b.initMs), 0),
     invariantsHeld: workflow.invariantsHeld,

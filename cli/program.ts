@@ -250,11 +250,12 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
   command('bench', "measure the reference migration's downtime, cost and copy speed against the original script")
     .option('--size <size>', 'reference, tiny, or the reference with this many objects per bucket', parseBenchSize, 'reference')
     .option('--init-imports <n>', 'fresh imports per Lambda bundle for its init time (0 skips the bundles)', integerAtLeast(0), DEFAULT_INIT_IMPORTS)
+    .option('--workflow-only', 'the migration alone: no baseline script, no re-run of a copy, no bundles (for large sizes)')
     .option('--json', 'print the figures as one JSON object on stdout (the rest on stderr)')
     .action(async (o: Flags) => {
       const { benchCommand } = await import('./bench');
       const size = o.size === 'reference' || o.size === 'tiny' || typeof o.size === 'number' ? o.size : 'reference';
-      done(await benchCommand(io, { json: flag(o.json), size, initImports: Number(o.initImports) }));
+      done(await benchCommand(io, { json: flag(o.json), size, initImports: Number(o.initImports), workflowOnly: flag(o.workflowOnly) }));
     });
 
   command('faults', 'run the fault matrix, randomized fault schedules and bad inputs on the simulated account')
