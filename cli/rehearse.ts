@@ -6,6 +6,7 @@ import { rehearse, type RehearsalSummary } from '../local/rehearsal';
 import { SCENARIOS } from '../local/scenarios';
 import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, humanOf } from './io';
+import { type ReportFigures, reportLines, writeReport } from './report';
 import { type CliResult, UsageError, resultLine } from './result';
 
 /** The scenarios, for `rehearse --help` (loaded only when help is asked for). */
@@ -16,6 +17,8 @@ export function rehearseHelp(): string {
 export interface RehearseOptions {
   scenario: string;
   json: boolean;
+  /** Also write the run's report page here (cli/report.ts). */
+  report?: string;
 }
 
 function printSummary(s: RehearsalSummary, write: (line: string) => void): void {
@@ -73,7 +76,12 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
   const write = humanOf(io, options.json);
   write(`Rehearsing "${chosen.name}": ${chosen.description}`);
   write('');
-  const { report, ...summary } = await rehearse(chosen, { write });
+  let page: ReportFigures | undefined;
+  const { report, ...summary } = await rehearse(chosen, {
+    write,
+    // Read through the SDK while the simulated account still answers it, as `report` reads AWS.
+    afterRun: options.report ? async ({ executionArn }) => void (page = await writeReport(io.sfn(), executionArn, options.report as string)) : undefined,
+  });
   const notice = report.notifications.at(-1);
   if (notice && summary.outcome !== 'succeeded') {
     write('');
@@ -82,7 +90,8 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
     for (const line of notice.message.split('\n')) write(`  ${line}`);
   }
   printSummary(summary, write);
+  if (page) for (const line of reportLines(page)) write(line);
   const code = summary.outcome === 'succeeded' ? EXIT.SUCCEEDED : EXIT.FAILED;
-  if (options.json) io.out(resultLine(rehearsalResult(summary, code)));
+  if (options.json) io.out(resultLine({ ...rehearsalResult(summary, code), ...(page ? { report: page.path } : {}) }));
   return code;
 }
