@@ -3,6 +3,7 @@
  * account, printed state by state, ending with a summary. Exit code 0 only when it succeeded.
  */
 import { rehearse, type RehearsalSummary } from '../local/rehearsal';
+import type { SampleSize } from '../local/sample-environment';
 import { SCENARIOS } from '../local/scenarios';
 import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, humanOf } from './io';
@@ -19,6 +20,8 @@ export interface RehearseOptions {
   json: boolean;
   /** Also write the run's report page here (cli/report.ts). */
   report?: string;
+  /** The sample environment's size (tests: TEST_SIZE); the rehearsal's own by default. */
+  size?: SampleSize;
 }
 
 function printSummary(s: RehearsalSummary, write: (line: string) => void): void {
@@ -79,6 +82,7 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
   let page: ReportFigures | undefined;
   const { report, ...summary } = await rehearse(chosen, {
     write,
+    size: options.size,
     // Read through the SDK while the simulated account still answers it, as `report` reads AWS.
     afterRun: options.report ? async ({ executionArn }) => void (page = await writeReport(io.sfn(), executionArn, options.report as string)) : undefined,
   });
@@ -92,6 +96,6 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
   printSummary(summary, write);
   if (page) for (const line of reportLines(page)) write(line);
   const code = summary.outcome === 'succeeded' ? EXIT.SUCCEEDED : EXIT.FAILED;
-  if (options.json) io.out(resultLine({ ...rehearsalResult(summary, code), ...(page ? { report: page.path } : {}) }));
+  if (options.json) io.out(resultLine({ ...rehearsalResult(summary, code), ...(page ? { report: page } : {}) }));
   return code;
 }

@@ -1,19 +1,20 @@
 /**
- * The report of a real (simulated) migration, opened in headless Chromium (Debian's `chromium`,
+ * The report of a real (simulated) migration, written by `rehearse --report` and opened in headless Chromium (Debian's `chromium`,
  * installed here with apt-get when missing): the browser lays out the state graphs and the downtime
  * timeline, and a measuring script added to a copy of the page checks they are drawn — every state a
  * box of its own, the path taken as visible strokes, a bar per AWS operation. The page and a
  * screenshot stay in reports/ (gitignored) for a person to look at.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ReportFigures, writeReport } from '../../cli/report';
-import { rehearse } from '../../local/rehearsal';
+import { EXIT } from '../../cli/exit-codes';
+import { ioOf } from '../../cli/io';
+import { rehearseCommand } from '../../cli/rehearse';
+import type { ReportFigures } from '../../cli/report';
+import { cliResultSchema } from '../../cli/result';
 import { TEST_SIZE } from '../../local/sample-environment';
-import { scenario } from '../../local/scenarios';
 
 const OUT = resolve('reports');
 const PAGE = join(OUT, 'report.html');
@@ -75,22 +76,31 @@ interface Measured {
 
 describe('the report page in a browser', () => {
   let figures: ReportFigures;
-  let bin: string;
+  let dom: string;
 
   beforeAll(async () => {
-    bin = chromium();
+    const bin = chromium();
     mkdirSync(OUT, { recursive: true });
-    const result = await rehearse(scenario('happy'), {
-      size: TEST_SIZE,
-      afterRun: async ({ executionArn }) => void (figures = await writeReport(new SFNClient({}), executionArn, PAGE)),
+    // As `npm run rehearse -- --report <file>` runs, on the tests' smaller sample environment.
+    const out: string[] = [];
+    const code = await rehearseCommand(ioOf({ out: (l) => out.push(l), err: () => undefined }), { scenario: 'happy', json: true, report: PAGE, size: TEST_SIZE });
+    expect(code).toBe(EXIT.SUCCEEDED);
+    const result = cliResultSchema.parse(JSON.parse(out.at(-1) ?? '{}'));
+    figures = result.report as ReportFigures;
+    expect(figures.path).toBe(PAGE);
+    // One browser start for both: the DOM once the measuring script has run, and the screenshot (the
+    // measurements land below the page's end, out of the picture).
+    const measuring = join(OUT, 'report-measured.html');
+    writeFileSync(measuring, readFileSync(PAGE, 'utf8').replace('</body>', `${MEASURE}</body>`));
+    rmSync(SCREENSHOT, { force: true });
+    dom = execFileSync(bin, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1400,2200', `--screenshot=${SCREENSHOT}`, '--dump-dom', `file://${measuring}`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
-    expect(result.outcome).toBe('succeeded');
   }, 600_000);
 
   it('draws every state of Migrate and both Clones apart, the path taken, and a bar per AWS operation of the downtime', () => {
-    const measuring = join(OUT, 'report-measured.html');
-    writeFileSync(measuring, readFileSync(PAGE, 'utf8').replace('</body>', `${MEASURE}</body>`));
-    const dom = execFileSync(bin, ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${measuring}`], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
     const json = /<pre id="measured">([^<]*)<\/pre>/.exec(dom)?.[1];
     expect(json, 'the measuring script ran').toBeDefined();
     const m = JSON.parse(json!.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>')) as Measured;
@@ -111,7 +121,6 @@ describe('the report page in a browser', () => {
   });
 
   it('renders to a screenshot kept in reports/', () => {
-    execFileSync(bin, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1400,2200', `--screenshot=${SCREENSHOT}`, `file://${PAGE}`], { timeout: 60_000, stdio: 'ignore' });
     expect(existsSync(SCREENSHOT)).toBe(true);
     // A blank page of that size compresses to a few KiB; the drawn one is far larger.
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(60_000);
