@@ -200,6 +200,22 @@ describe('report: what the page shows', () => {
     expect(reportHtml({ run, pictures: run.map(pictureOf), generatedAt: new Date(T0) })).toContain('No downtime');
   });
 
+  it('draws a Clone run alone (no downtime: it puts nothing in standby), and a running execution up to its last event', async () => {
+    sfnMock.on(DescribeExecutionCommand, { executionArn: CLONE_ARN }).resolves({ executionArn: CLONE_ARN, name: 'run-c2', status: 'RUNNING', startDate: new Date(T0 + 140_000) });
+    sfnMock.on(DescribeStateMachineForExecutionCommand, { executionArn: CLONE_ARN }).resolves({ definition: JSON.stringify(CLONE) });
+    // Still copying: one Copy objects ended at 800 s, the other still runs at the last event (900 s).
+    sfnMock.on(GetExecutionHistoryCommand, { executionArn: CLONE_ARN }).resolves({ events: CLONE_EVENTS.slice(0, 8) });
+    const run = await readRun(sfn(), CLONE_ARN);
+    expect(run.map((x) => x.machine)).toEqual(['Clone']);
+    expect(downtimeOf(run)).toBeUndefined();
+    const p = pictureOf(run[0]!);
+    expect(p.states.get('Copy objects')).toEqual({ visits: 2, seconds: 60 + 60, failed: false });
+    expect(p.states.get('Verify the bucket copy')?.visits).toBe(1);
+    const html = reportHtml({ run, pictures: [p], generatedAt: new Date(T0) });
+    expect(html).toContain('still running');
+    expect(html).toContain('No notification in the history');
+  });
+
   it('lays states out top to bottom without two states in one place, loops drawn back up', () => {
     const g = graphOf(MIGRATE);
     const { placed, back } = layout(g.start, g.nodes, g.edges);
