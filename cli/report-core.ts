@@ -264,7 +264,8 @@ export function pictureOf(execution: RunExecution): ExecutionPicture {
   // A state left without an Exited event (the run ended in it, or is still in it) counts to its end.
   const end = execution.stopDate ?? at(execution.events.at(-1));
   for (const [name, starts] of open) for (const s of starts) states.get(name)!.seconds += Math.max(0, end - s) / 1000;
-  for (const [name, v] of states) if (execution.definition.States[name]?.Type === 'Fail' || findState(execution.definition, name)?.Type === 'Fail') v.failed = true;
+  // Reaching a Fail state is a failure even though no error event names it.
+  for (const [name, v] of states) if (findState(execution.definition, name)?.Type === 'Fail') v.failed = true;
   return { execution, graph, states, taken };
 }
 
