@@ -198,13 +198,26 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
       done(await unlockCommand(io, { stack: String(o.stack), table: str(o.table), migratorStack: str(o.migratorStack) ?? DEFAULT_MIGRATOR_STACK, json: flag(o.json) }));
     });
 
+  command('report', 'write one self-contained HTML page picturing an execution: state graphs, downtime timeline, notification')
+    .description(
+      "Reads an execution (Migrate, with the Clone executions it started, or a Clone alone) from Step Functions and writes one self-contained HTML page: each state graph with the path taken and each state's time, a timeline of the downtime (which AWS operation ran when, and the workflow's own share, the critical path as the benchmark measures it), and the notification sent. The page needs no network to open. Read-only: DescribeExecution, DescribeStateMachineForExecution, GetExecutionHistory. Exit 0 when the page was written, whatever the execution's outcome; 1 when the file cannot be written; 6 when a Step Functions call fails.",
+    )
+    .argument('<executionArn>', 'arn:aws:states:<region>:<account>:execution:<state machine>:<name>', parseExecutionArnArgument)
+    .requiredOption('--out <file.html>', 'where to write the page')
+    .option('--json', 'print the result as one JSON object on stdout (the rest on stderr)')
+    .action(async (execution: ExecutionArn, o: Flags) => {
+      const { reportCommand } = await import('./report');
+      done(await reportCommand(io, execution, { out: String(o.out), json: flag(o.json) }));
+    });
+
   command('rehearse', 'rehearse a migration of the sample environment on a simulated AWS account')
     .option('--scenario <name>', 'the scenario to rehearse (listed below)', DEFAULT_SCENARIO)
+    .option('--report <file.html>', 'also write the run\'s report page (as "env-migrator report" does) to this file')
     .option('--json', 'print the summary as one JSON object on stdout (the rest on stderr)')
     .addHelpText('after', '\nExit code 0 only when the migration succeeded.')
     .action(async (o: Flags) => {
       const { rehearseCommand } = await import('./rehearse');
-      done(await rehearseCommand(io, { scenario: str(o.scenario) ?? DEFAULT_SCENARIO, json: flag(o.json) }));
+      done(await rehearseCommand(io, { scenario: str(o.scenario) ?? DEFAULT_SCENARIO, json: flag(o.json), report: str(o.report) }));
     });
 
   command('run-local', 'run the synthesized definitions on this machine against a real AWS account or endpoint')

@@ -3,9 +3,11 @@
  * account, printed state by state, ending with a summary. Exit code 0 only when it succeeded.
  */
 import { rehearse, type RehearsalSummary } from '../local/rehearsal';
+import type { SampleSize } from '../local/sample-environment';
 import { SCENARIOS } from '../local/scenarios';
 import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, humanOf } from './io';
+import { type ReportFigures, reportLines, writeReport } from './report';
 import { type CliResult, UsageError, resultLine } from './result';
 
 /** The scenarios, for `rehearse --help` (loaded only when help is asked for). */
@@ -16,6 +18,10 @@ export function rehearseHelp(): string {
 export interface RehearseOptions {
   scenario: string;
   json: boolean;
+  /** Also write the run's report page here (cli/report.ts). */
+  report?: string;
+  /** The sample environment's size (tests: TEST_SIZE); the rehearsal's own by default. */
+  size?: SampleSize;
 }
 
 function printSummary(s: RehearsalSummary, write: (line: string) => void): void {
@@ -73,7 +79,13 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
   const write = humanOf(io, options.json);
   write(`Rehearsing "${chosen.name}": ${chosen.description}`);
   write('');
-  const { report, ...summary } = await rehearse(chosen, { write });
+  let page: ReportFigures | undefined;
+  const { report, ...summary } = await rehearse(chosen, {
+    write,
+    size: options.size,
+    // Read through the SDK while the simulated account still answers it, as `report` reads AWS.
+    afterRun: options.report ? async ({ executionArn }) => void (page = await writeReport(io.sfn(), executionArn, options.report as string)) : undefined,
+  });
   const notice = report.notifications.at(-1);
   if (notice && summary.outcome !== 'succeeded') {
     write('');
@@ -82,7 +94,8 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
     for (const line of notice.message.split('\n')) write(`  ${line}`);
   }
   printSummary(summary, write);
+  if (page) for (const line of reportLines(page)) write(line);
   const code = summary.outcome === 'succeeded' ? EXIT.SUCCEEDED : EXIT.FAILED;
-  if (options.json) io.out(resultLine(rehearsalResult(summary, code)));
+  if (options.json) io.out(resultLine({ ...rehearsalResult(summary, code), ...(page ? { report: page } : {}) }));
   return code;
 }

@@ -580,9 +580,11 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
 
   /**
    * Lets `grantee` describe and follow the executions of Migrate and of the Clone executions it starts
-   * (`env-migrator watch`, `status`, `start --wait`, the console): states:DescribeExecution and
-   * states:GetExecutionHistory on their executions, states:ListExecutions and
-   * states:DescribeStateMachine on both state machines. Nothing that starts or stops anything.
+   * (`env-migrator watch`, `status`, `start --wait`, `report`, the console): states:DescribeExecution,
+   * states:GetExecutionHistory and states:DescribeStateMachineForExecution (the definition an execution
+   * ran, for `report`; the machines are not KMS-encrypted, so no kms:Decrypt) on their executions,
+   * states:ListExecutions and states:DescribeStateMachine on both state machines. Nothing that starts
+   * or stops anything.
    */
   grantRead(grantee: iam.IGrantable): iam.Grant {
     const machines = [this.migrate, this.clone];
@@ -590,7 +592,7 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     const executions = machines.map((m) =>
       stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${m.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     );
-    return iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resourceArns: executions }).combine(
+    return iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:DescribeStateMachineForExecution'], resourceArns: executions }).combine(
       iam.Grant.addToPrincipal({ grantee, actions: ['states:ListExecutions', 'states:DescribeStateMachine'], resourceArns: machines.map((m) => m.stateMachineArn) }),
     );
   }

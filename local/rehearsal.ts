@@ -73,6 +73,11 @@ export interface RehearsalOptions {
   timing?: TimingProfile;
   /** Progress lines; silent when absent. */
   write?: (line: string) => void;
+  /**
+   * Called once the run has ended, while the simulated account is still behind the SDK: what reads
+   * the finished execution through the SDK (`--report`) does it here.
+   */
+  afterRun?: (run: { executionArn: string; account: SimAccount }) => Promise<void>;
 }
 
 export async function rehearse(scenario: Scenario, options: RehearsalOptions = {}): Promise<RehearsalSummary & { report: InvariantReport }> {
@@ -129,6 +134,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     const copies = account.calls.slice(callsBefore).filter((c) => c.service === 'S3' && (c.operation === 'CopyObject' || c.operation === 'CompleteMultipartUpload') && !c.error);
     const largest = [...harness.workflow.largestStates.values()].reduce<LargestState | undefined>((max, l) => (!max || l.bytes > max.bytes ? l : max), undefined);
     const snapshots = account.calls.slice(callsBefore).filter((c) => c.service === 'RDS' && c.operation === 'CreateDBSnapshot' && !c.error);
+    await options.afterRun?.({ executionArn: execution.executionArn, account });
     return {
       scenario: scenario.name,
       stackName: SAMPLE_STACK,

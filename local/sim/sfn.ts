@@ -79,6 +79,7 @@ export class SfnSim implements SimService {
       GetExecutionHistory: (i) => this.getExecutionHistory(i),
       StopExecution: (i) => this.stopExecution(i),
       DescribeStateMachine: (i) => this.describeStateMachine(i),
+      DescribeStateMachineForExecution: (i) => this.describeStateMachineForExecution(i),
       ListExecutions: (i) => this.listExecutions(i),
     };
   }
@@ -195,6 +196,18 @@ export class SfnSim implements SimService {
   private describeStateMachine(raw: OpInput) {
     const m = this.machine(raw.stateMachineArn);
     return { stateMachineArn: m.arn, name: m.name, definition: m.definition, type: 'STANDARD', status: 'ACTIVE', creationDate: new Date(0), roleArn: this.account.arn('iam', 'role/sim') };
+  }
+
+  /**
+   * The state machine an execution ran, with its definition (`env-migrator report` reads it). Here a
+   * machine's definition never changes, so it is the registered one. "Provides information about a
+   * state machine's definition, its execution role ARN, and configuration"; throws ExecutionDoesNotExist
+   * (AWS SDK for Kotlin reference, describeStateMachineForExecution; Step Functions API reference).
+   */
+  private describeStateMachineForExecution(raw: OpInput) {
+    const e = this.execution(raw.executionArn);
+    const m = this.machine(e.stateMachineArn);
+    return { stateMachineArn: m.arn, name: m.name, definition: m.definition, roleArn: this.account.arn('iam', 'role/sim'), updateDate: new Date(0) };
   }
 
   private listExecutions(raw: OpInput) {

@@ -260,10 +260,10 @@ describe('the grant methods', () => {
     expect(JSON.stringify(owned.stack.resolve(describe.Resource))).toContain(':stack/S/*');
   });
 
-  it('grantRead: describe and follow the executions of both machines, list and describe the machines, nothing else', () => {
+  it('grantRead: describe and follow the executions of both machines and the definitions they ran, list and describe the machines, nothing else', () => {
     const statements = pipeline().filter((s) => actions([s]).some((a) => a !== 'states:StartExecution' && a.startsWith('states:')));
     const executions = statements.find((s) => actions([s]).includes('states:DescribeExecution'))!;
-    expect(actions([executions]).sort()).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory']);
+    expect(actions([executions]).sort()).toEqual(['states:DescribeExecution', 'states:DescribeStateMachineForExecution', 'states:GetExecutionHistory']);
     const arns = JSON.stringify(executions.Resource);
     for (const name of ['Migrate', 'Clone']) expect(arns).toContain(`{"Fn::GetAtt":["${machine(name)}","Name"]},":*"`);
     expect(arns).toContain(':execution:');
@@ -274,6 +274,7 @@ describe('the grant methods', () => {
       'cloudformation:DescribeStacks',
       'states:DescribeExecution',
       'states:DescribeStateMachine',
+      'states:DescribeStateMachineForExecution',
       'states:GetExecutionHistory',
       'states:ListExecutions',
       'states:StartExecution',
