@@ -9,8 +9,9 @@
  * What the failed execution says is read from its history: the last state output holding `$.notice`
  * (the outcome, the survivor the compensation named, the failed state) is Migrate's whole state
  * then (`input`, `tempStackName`, `runId`, `current`), and the TaskScheduled events of its Clone
- * tasks name the Clone state machine. A failed execution has no output (DescribeExecution), so the
- * history is the only place these are written.
+ * tasks name the Clone state machine. A failed execution has no output (DescribeExecution API
+ * reference, `output`: "set only if the execution succeeds. If the execution fails, this field is
+ * null"), so the history is the only place these are written.
  */
 import { type CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { ConditionalCheckFailedException, DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -183,7 +184,8 @@ async function stackNamed(cfn: CloudFormationClient, name: string): Promise<Stac
   try {
     return (await cfn.send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0];
   } catch (err) {
-    // DescribeStacks answers a ValidationError "Stack with id <name> does not exist" for a name no live stack has.
+    // DescribeStacks answers a ValidationError "Stack with id <name> does not exist" for a name no live
+    // stack has (the response body quoted in boto/boto3#2807); anything else is thrown.
     if ((err as Error).name === 'ValidationError' && /does not exist/.test((err as Error).message)) return undefined;
     throw err;
   }
