@@ -80,8 +80,11 @@ function fromClone(s: ExecutionSummary, stackName: string, temp: string, version
   }
   const unverified = `the stack ${stackName} this recovery created (tag env-migrator:execution=${cloneArn}) is not verified: do not put it in service; delete it once checked, then run recover again`;
   if (s.status === 'SUCCEEDED') {
-    const cause = `the recovered ${stackName} differs from ${temp}, which keeps the data: ${(s.output as { statistics?: { summary?: string } }).statistics?.summary ?? 'see the Clone execution'}`;
-    return { outcome: 'RECOVERY_DIFFERS', exitCode: EXIT.FAILED, line: `not recovered: ${cause}`, survivor: temp, error: { name: 'StatisticsMismatch', cause }, leftToDo: [unverified] };
+    const statistics = (s.output as { statistics?: { status?: string; summary?: string } }).statistics;
+    // Equal statistics with a MISMATCH outcome: a bucket differs (the Clone's verification), as Migrate names it.
+    const name = statistics?.status === 'EQUAL' ? 'BucketsDiffer' : 'StatisticsMismatch';
+    const cause = `the recovered ${stackName} differs from ${temp}, which keeps the data: ${name === 'BucketsDiffer' ? 'a bucket differs (the Clone execution lists it)' : (statistics?.summary ?? 'see the Clone execution')}`;
+    return { outcome: 'RECOVERY_DIFFERS', exitCode: EXIT.FAILED, line: `not recovered: ${cause}`, survivor: temp, error: { name, cause }, leftToDo: [unverified] };
   }
   const cause = `the recovery ${cloneArn} ended ${s.status}${s.error ? ` (${s.error}: ${s.cause ?? ''})` : ''}; ${temp} keeps the data`;
   const exitCode = s.status === 'ABORTED' ? EXIT.ABORTED : s.status === 'TIMED_OUT' ? EXIT.TIMED_OUT : EXIT.FAILED;

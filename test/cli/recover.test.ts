@@ -178,6 +178,47 @@ describe('env-migrator recover', () => {
   });
 });
 
+describe('env-migrator recover, following the recovery', () => {
+  const deps = () => ({ dynamodb: new DynamoDBClient({ region: 'eu-west-1' }), cloudformation: new CloudFormationClient({ region: 'eu-west-1' }) });
+  const cloneEnds = (status: string, output?: unknown) =>
+    sfnMock
+      .on(DescribeExecutionCommand, { executionArn: RECOVERY })
+      .rejectsOnce(noExecution)
+      .resolves({ executionArn: RECOVERY, status: status as 'SUCCEEDED', ...(output ? { output: JSON.stringify(output) } : {}), ...(status === 'FAILED' ? { error: 'StackCreateFailed', cause: 'broken template' } : {}) });
+
+  it('a recovery that differs: exit 1, the temporary copy named as holding the data, the unverified stack left to check, the lock released', async () => {
+    recoverable();
+    cloneEnds('SUCCEEDED', { outcome: 'MISMATCH', statistics: { status: 'MISMATCH', summary: 'data.orders.count 60 → 58' } });
+    const t = terminal({ deps: deps() });
+    expect(await runCli(['recover', ARN, '--table', TABLE, '--json'], t.deps)).toBe(EXIT.FAILED);
+    expect(t.json()).toMatchObject({
+      outcome: 'RECOVERY_DIFFERS',
+      survivor: TEMP,
+      error: { name: 'StatisticsMismatch', cause: expect.stringContaining('data.orders.count 60 → 58') },
+      recoveryExecutionArn: RECOVERY,
+      lockReleased: true,
+      leftToDo: [expect.stringContaining(`the stack orders-prod this recovery created (tag env-migrator:execution=${RECOVERY}) is not verified`)],
+    });
+    expect(ddbMock.commandCalls(DeleteItemCommand)[0]!.args[0].input).toMatchObject({ ExpressionAttributeValues: { ':me': { S: RECOVERY } } });
+  });
+
+  it('a recovery that failed: exit 1 with its error; --no-wait: exit 0 once started, the lock kept for the recovery', async () => {
+    recoverable();
+    cloneEnds('FAILED');
+    const failedRun = terminal({ deps: deps() });
+    expect(await runCli(['recover', ARN, '--table', TABLE, '--json'], failedRun.deps)).toBe(EXIT.FAILED);
+    expect(failedRun.json()).toMatchObject({ outcome: 'RECOVERY_FAILED', survivor: TEMP, error: { name: 'StackCreateFailed' } });
+
+    sfnMock.reset();
+    ddbMock.reset();
+    recoverable();
+    const started = terminal({ deps: deps() });
+    expect(await runCli(['recover', ARN, '--table', TABLE, '--no-wait', '--json'], started.deps)).toBe(EXIT.SUCCEEDED);
+    expect(started.json()).toMatchObject({ outcome: 'RECOVERY_STARTED', survivor: TEMP, recoveryExecutionArn: RECOVERY });
+    expect(ddbMock.commandCalls(DeleteItemCommand)).toHaveLength(0);
+  });
+});
+
 describe('the notification', () => {
   const base = { stackName: 'orders-prod', version: '1.4.0', execution: { id: ARN, name: 'orders-prod-run' }, cleanedUp: [], leftToDo: [] };
   it('gives the recover command with the ARN when the temporary copy keeps the data, and not when the original does', () => {
