@@ -210,6 +210,35 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
       done(await reportCommand(io, execution, { out: String(o.out), json: flag(o.json) }));
     });
 
+  command('recover', 'after a migration failed once the original was being deleted: clone the temporary copy back under the original name and verify it')
+    .description(
+      `Reads a failed Migrate execution (its outcome, where it failed, which stack holds the data). After a failure once the original's deletion had started (the data kept in the temporary stack), starts the Clone state machine that migration used to clone the temporary stack back under the original name, at the target version (or the original's with --version-of-original), and verifies it exactly as the second clone would, holding the environment's lock as Migrate does; then follows it to its end and releases the lock. Otherwise says why nothing needs recovering. The lock table is --table, or the output LockTableName of the deployed stack --migrator-stack.`,
+    )
+    .argument('<executionArn>', 'the failed Migrate execution, arn:aws:states:<region>:<account>:execution:<state machine>:<name>', parseExecutionArnArgument)
+    .option('--version-of-original', "recreate the version the original had, from its own template (the temporary stack's), without the migration's parameter overrides")
+    .option('--table <name>', 'the DynamoDB lock table (default: the output LockTableName of --migrator-stack)')
+    .option('--migrator-stack <name>', 'the deployed migrator stack whose output names the lock table', DEFAULT_MIGRATOR_STACK)
+    .option('--no-wait', 'return once the recovery started (the lock stays with it until unlock)')
+    .option('--interval <seconds>', 'seconds between polls while following the recovery', parseInterval, DEFAULT_POLL_SECONDS)
+    .option('--json', 'print the result as one JSON object on stdout (the rest on stderr)')
+    .addHelpText(
+      'after',
+      `\n${AWS_COMMAND_HELP.replace(/Exit codes:[\s\S]*$/, 'Exit codes:\n  0  recovered and verified, started (--no-wait), or nothing to recover\n  1  refused (nothing done), or the recovery failed or differs: the temporary stack keeps the data\n  2  usage error\n  4  the recovery timed out\n  5  the recovery was stopped\n  6  AWS error in the CLI\'s own calls')}`,
+    )
+    .action(async (execution: ExecutionArn, o: Flags) => {
+      const { recoverCommand } = await import('./recover');
+      done(
+        await recoverCommand(io, execution, {
+          versionOfOriginal: flag(o.versionOfOriginal),
+          table: str(o.table),
+          migratorStack: str(o.migratorStack) ?? DEFAULT_MIGRATOR_STACK,
+          wait: o.wait !== false,
+          interval: Number(o.interval),
+          json: flag(o.json),
+        }),
+      );
+    });
+
   command('rehearse', 'rehearse a migration of the sample environment on a simulated AWS account')
     .option('--scenario <name>', 'the scenario to rehearse (listed below)', DEFAULT_SCENARIO)
     .option('--report <file.html>', 'also write the run\'s report page (as "env-migrator report" does) to this file')

@@ -620,6 +620,34 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
   }
 
   /**
+   * Lets `grantee` run `env-migrator recover` (cli/recover-core.ts): states:DescribeExecution and
+   * states:GetExecutionHistory on Migrate's and Clone's executions (the failed migration's record, the
+   * earlier recoveries, following the recovery), states:StartExecution on Clone (the recovery itself:
+   * Clone's own role does the work), dynamodb:GetItem, PutItem and DeleteItem on the lock table (taken
+   * as Migrate takes it, released on the condition that it still names the recovery), and
+   * cloudformation:DescribeStacks on this construct's stack (the LockTableName output) and on the
+   * managed environments (the temporary stack must be the complete one the migration made, the
+   * original's name free).
+   */
+  grantRecover(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const executions = [this.migrate, this.clone].map((m) =>
+      stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${m.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+    return this.lockTable
+      .grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem')
+      .combine(this.clone.grantStartExecution(grantee))
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resourceArns: executions }))
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['cloudformation:DescribeStacks'],
+          resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` }), ...resourcePatterns(this.permissionScope).stacks],
+        }),
+      );
+  }
+
+  /**
    * Lets `grantee` run `env-migrator plan`: the read calls of Migrate's preflight, exactly the
    * `discover` and `inventory-buckets` steps' own statements (infra/step-permissions.ts) on the
    * environments of managedStackPrefixes: read the stack, its template and resources, its databases and

@@ -43,7 +43,7 @@ export function composeNotification(event: ComposeNotificationEvent): ComposeNot
     ...event,
     ...(error ? { error } : {}),
     cleanedUp: [...(event.cleanedUp ?? []), ...undone.cleanedUp],
-    leftToDo: [...(event.leftToDo ?? []), ...undone.leftToDo],
+    leftToDo: [...(event.leftToDo ?? []), ...undone.leftToDo, ...recoveryLines(event)],
   };
   return {
     subject: subjectOf(e),
@@ -51,6 +51,23 @@ export function composeNotification(event: ComposeNotificationEvent): ComposeNot
     details: detailsOf(e, cause, url, region),
     ...(error ? { error } : {}),
   };
+}
+
+/** Outcomes that end with the data in the temporary copy, the original deleted or being deleted (phase B). */
+const RECOVERABLE: ReadonlySet<Outcome> = new Set<Outcome>(['FAILED_AND_COMPENSATED', 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH']);
+
+/**
+ * After a phase-B ending (the temporary copy named as the survivor), the command that finishes the
+ * job, with this execution's ARN filled in: `env-migrator recover` clones the copy back under the
+ * original name and verifies it (cli/recover.ts). Listed last: whatever else is left to do by hand
+ * (a new environment the compensation could not delete) comes first, since recover needs the name free.
+ */
+export function recoveryLines(e: ComposeNotificationEvent): string[] {
+  const stack = e.stackName;
+  if (!stack || !e.survivor || !RECOVERABLE.has(e.outcome) || e.survivor !== tempStackNameOf(stack, e.execution.id)) return [];
+  return [
+    `once the cause is fixed, bring ${stack} back under its name from ${e.survivor}: env-migrator recover ${e.execution.id} (clones ${e.survivor} to ${stack}${e.version ? ` at version ${e.version}` : ''} and verifies it as the second clone would; add --version-of-original to recreate the version it had; README, "Recovery")`,
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
