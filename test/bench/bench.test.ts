@@ -41,6 +41,19 @@ describe('the benchmark', () => {
     expect(r.workflow.downtimePath.segments.map((s) => s.label)).toEqual(expect.arrayContaining(['snapshot', 'create stack', 'delete stack + snapshot']));
     const report = formatReport(r);
     for (const t of targets(r)) expect(report).toContain(t.name);
+
+    // The same run as `--workflow-only` reports it: no baseline, no re-run, and no target judged on them.
+    const only = {
+      ...r,
+      baseline: undefined,
+      workflow: { ...r.workflow, rerun: undefined },
+      summary: { ...r.summary, baselineDowntimeSeconds: null, downtimeRatio: null, baselineTotalSeconds: null, baselineOverheadPercent: null, baselineCostUsd: null, baselineCopyObjectsPerSecond: null, copySpeedup: null, recopiesOnRerun: null },
+    };
+    expect(targets(only).map((t) => t.name)).toEqual(expect.arrayContaining(['safety invariants', 'peak heap of a step vs its memory', 'state transitions per migration']));
+    for (const gone of ['downtime vs baseline', 'copy rate vs baseline', 'copies on an identical re-run']) expect(targets(only).map((t) => t.name)).not.toContain(gone);
+    const onlyReport = formatReport(only);
+    expect(onlyReport).toContain('workflow only (--workflow-only)');
+    expect(onlyReport).not.toContain('Critical path of the baseline');
   }, 60_000);
 
   it('takes every number of its timing model from bench/timing.json, each with a source the README describes', () => {
