@@ -19,6 +19,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent
 import { type CloneInput, type MigrationInput, MigrationInputSchema } from '../lambdas/shared/contracts';
 import { executionArnOf, snapshotPrefix } from '../lambdas/shared/naming';
 import { MIGRATION_TIMEOUT_SECONDS, TAGS } from '../lambdas/steps';
+import { parseObject } from '../lambdas/shared/json-object';
 
 /** What the failed Migrate execution recorded, as recover reads it. */
 export interface FailedMigration {
@@ -43,16 +44,6 @@ const STILL_ACTIVE = new Set(['RUNNING', 'PENDING_REDRIVE']);
 const PHASE_B_OUTCOMES = new Set(['FAILED_AND_COMPENSATED', 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH']);
 /** Stack statuses of a complete, usable source (DescribeStacks API reference, StackStatus). */
 const USABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE']);
-
-function parseObject(text: string | undefined): Record<string, unknown> | undefined {
-  if (!text) return undefined;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 

@@ -17,6 +17,7 @@ import { type CriticalPath, criticalPath, union } from '../bench/metrics';
 import { unwrapChildError } from '../lambdas/shared/child-error';
 import { executionArnOf } from '../lambdas/shared/naming';
 import { AwsCallFailed, awsCall } from './io';
+import { parseObject } from '../lambdas/shared/json-object';
 
 // ---------------------------------------------------------------------------------------------
 // The definitions, as Amazon States Language
@@ -108,16 +109,6 @@ export interface RunExecution {
 export function machineNameOf(executionArn: string): string {
   const name = executionArn.split(':')[6] ?? 'StateMachine';
   return name.replace(/[0-9A-F]{8}(-[A-Za-z0-9]+)?$/, '') || name;
-}
-
-function parseObject(text: string | undefined): Record<string, unknown> | undefined {
-  if (!text) return undefined;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function historyOf(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {

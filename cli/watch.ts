@@ -14,6 +14,7 @@ import type { ExitCode } from './exit-codes';
 import { DEFAULT_POLL_SECONDS } from './options';
 import { type Io, awsCall, humanOf } from './io';
 import { type ExecutionSummary, awsFailure, finish, summaryOf } from './result';
+import { parseObject } from '../lambdas/shared/json-object';
 
 export { DEFAULT_POLL_SECONDS } from './options';
 const PAGE_SIZE = 100;
@@ -94,16 +95,6 @@ function childOf(e: HistoryEvent): string | undefined {
     if (typeof arn === 'string') return arn;
   }
   return undefined;
-}
-
-function parseObject(text: string | undefined): Record<string, unknown> | undefined {
-  if (!text) return undefined;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A history event in the shape the local progress printer reads, so watch and rehearse print alike. */

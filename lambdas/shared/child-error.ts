@@ -6,6 +6,7 @@
  * is named only in there. Used by compose-notification (the notification and the error Migrate ends
  * with) and by the CLI (`env-migrator watch`, `status`).
  */
+import { parseObject } from './json-object';
 
 export interface StepError {
   Error: string;
@@ -20,15 +21,6 @@ interface ChildDescription {
   Status?: unknown;
   Error?: unknown;
   Cause?: unknown;
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** `arn:...:execution:<state machine>:<name>` → "Clone execution <name>" (CDK's `<id><8 hex>` suffix dropped). */
