@@ -26,8 +26,8 @@ import { computeChecksum } from '../shared/object-hash';
 export const MAX_DIFFERENCES = 20;
 /** Keys are shortened to this many characters in the state. */
 const MAX_KEY_CHARS = 100;
-/** Manifest entries and differences are stored once this many are buffered (bounded memory). */
-const FLUSH_EVERY = 10_000;
+/** Manifest entries, differences and pending pairs are stored in parts of this many (bounded memory). */
+export const PART_ENTRIES = 10_000;
 /** Versions of one key compared at once. */
 const VERSIONS_AT_ONCE = 8;
 
@@ -41,6 +41,8 @@ export interface VerifyOptions {
    * else can prove is NOT_COMPARABLE, for S3 Batch Operations' Compute checksum to prove instead.
    */
   hashMaxBytes: number;
+  /** Entries per stored part (default PART_ENTRIES): the memory bound; smaller in tests. */
+  partEntries?: number;
 }
 
 type Rule = keyof ComparedBy;
@@ -120,6 +122,7 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
   const objectVersions = event.objectVersions ?? 'all';
   const prior = event.continuation;
   const limit = createLimiter(options.concurrency);
+  const partEntries = options.partEntries ?? PART_ENTRIES;
   // The second pass (the checksum jobs' results) lists nothing: the first pass compared everything else.
   const list = (input: ConstructorParameters<typeof ListObjectVersionsCommand>[0]) =>
     event.proofResults ? Promise.resolve({ $metadata: {} }) : limit(() => s3.send(new ListObjectVersionsCommand(input)));
@@ -199,7 +202,7 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
       manifest.add({ key: e.key, versionId: e.versionId, ...(e.deleteMarker ? { deleteMarker: true as const } : { size: e.size, etag: e.etag }) });
       buffered++;
     }
-    if (buffered >= FLUSH_EVERY) {
+    if (buffered >= partEntries) {
       await manifest.flush();
       buffered = 0;
     }
@@ -234,8 +237,8 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
         freed = undefined;
         wake?.();
       });
-    if (pending.length >= FLUSH_EVERY) await flushDifferences();
-    if (pendingLines.length >= FLUSH_EVERY) await flushPending();
+    if (pending.length >= partEntries) await flushDifferences();
+    if (pendingLines.length >= partEntries) await flushPending();
   }
   while (inFlight > 0) await new Promise<void>((resolve) => (freed = resolve));
   if (failure) throw failure.error;

@@ -8,7 +8,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BucketSide, ChecksumJobStatusResult, ObjectDifference, VerifyBucketEvent, VerifyBucketResult } from '../../lambdas/shared/contracts';
 import { EMPTY_SET_DIGEST } from '../../lambdas/shared/manifest';
-import { verifyBucket, type VerifyOptions } from '../../lambdas/verify-bucket/core';
+import { PART_ENTRIES, verifyBucket, type VerifyOptions } from '../../lambdas/verify-bucket/core';
 import { MARKER, md5, VersionedS3, type VersionSpec } from './fixtures/verify-a-versioned-s3';
 
 const WF = 'workflow';
@@ -367,27 +367,31 @@ describe('verify-bucket: versions left to the checksum jobs', () => {
 });
 
 describe('verify-bucket: bounded memory on large buckets', () => {
-  it('stores the source\'s manifest and the differences in parts of 10,000 as it goes, every one in the full list', async () => {
-    const n = 10_001;
+  // Parts of 10 here stand for PART_ENTRIES (10,000) in Lambda: the same code paths in milliseconds,
+  // with more differences (21) than the state holds (MAX_DIFFERENCES), so that they are stored too.
+  const partEntries = 10;
+
+  it('stores the source\'s manifest and the differences in parts as it goes, every one in the full list', async () => {
+    expect(PART_ENTRIES).toBe(10_000);
+    const n = 2 * partEntries + 1;
     s3.bucket('src', false);
     for (let i = 0; i < n; i++) s3.put('src', `k${String(i).padStart(5, '0')}`, v(`c${i}`));
-    const r = await verify({}, PLENTY, { concurrency: 1 });
-    expect(r).toMatchObject({ status: 'MISMATCH', differenceCount: n, sourceManifest: { parts: 2 } });
-    expect([1, 2].map((part) => lines(`${MANIFEST_PREFIX}/part-00000${part}.ndjson`).length)).toEqual([10_000, 1]);
+    const r = await verify({}, PLENTY, { concurrency: 1, partEntries });
+    expect(r).toMatchObject({ status: 'MISMATCH', differenceCount: n, sourceManifest: { parts: 3 } });
+    expect([1, 2, 3].map((part) => lines(`${MANIFEST_PREFIX}/part-00000${part}.ndjson`).length)).toEqual([10, 10, 1]);
     const index = JSON.parse(s3.documents.get(`${WF}/runs/run-1/differences/src/index.json`)?.body ?? '{}') as { parts: { key: string }[] };
-    expect(index.parts.map((p) => lines(p.key).length)).toEqual([10_000, 1]);
+    expect(index.parts.map((p) => lines(p.key).length)).toEqual([10, 10, 1]);
   });
 
-  // The slowest test of the file (~3 s): it runs last so that Stryker's mutants die on the faster ones first.
-  it('stores the pairs left to the checksum jobs in parts of 10,000 as it goes, and hands every one to the jobs', async () => {
-    const n = 10_001;
+  it('stores the pairs left to the checksum jobs in parts as it goes, and hands every one to the jobs', async () => {
+    const n = 2 * partEntries + 1;
     for (const bucket of ['src', 'dst']) {
       s3.bucket(bucket, false);
       for (let i = 0; i < n; i++) s3.put(bucket, `k${String(i).padStart(5, '0')}`, unprovable(`c${i}`));
     }
-    const r = await verify({}, PLENTY, { concurrency: 1 });
-    expect(r).toMatchObject({ status: 'PROOF_NEEDED', proof: { versions: n }, continuation: { pendingProof: { versions: n, parts: [docRef(proofPart(1)), docRef(proofPart(2))] } } });
-    expect([lines(proofPart(1)).length, lines(proofPart(2)).length]).toEqual([10_000, 1]);
+    const r = await verify({}, PLENTY, { concurrency: 1, partEntries });
+    expect(r).toMatchObject({ status: 'PROOF_NEEDED', proof: { versions: n }, continuation: { pendingProof: { versions: n, parts: [docRef(proofPart(1)), docRef(proofPart(2)), docRef(proofPart(3))] } } });
+    expect([lines(proofPart(1)).length, lines(proofPart(2)).length, lines(proofPart(3)).length]).toEqual([10, 10, 1]);
     expect(lines('checksum-jobs/run-1/src/source.csv')).toHaveLength(n);
   });
 });
