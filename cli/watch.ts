@@ -8,6 +8,8 @@ import { unwrapChildError } from '../lambdas/shared/child-error';
 import { executionArnOf } from '../lambdas/shared/naming';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ProgressEvent } from '../local/executor';
+import { type DowntimeSummary, downtimeFromHistory, downtimeLines } from '../local/downtime';
+import { HEARTBEAT_MS } from '../local/heartbeat';
 import { progressPrinter } from '../local/progress';
 import type { ExecutionArn } from './arn';
 import type { ExitCode } from './exit-codes';
@@ -34,6 +36,8 @@ export interface WatchOptions {
   pollSeconds?: number;
   /** Where the progress lines go (default: standard output). */
   write?: (line: string) => void;
+  /** `--json` on watch: each event also as a JSON line here (local/progress.ts PrinterOptions). */
+  jsonLine?: (line: string) => void;
 }
 
 /** Where the data is, as the Migrate definition last recorded it (`$.notice` of the top execution's state output). */
@@ -114,7 +118,10 @@ function toProgress(e: HistoryEvent, f: Followed): ProgressEvent | undefined {
   if (state) {
     const stateName = e.stateEnteredEventDetails?.name ?? e.stateExitedEventDetails?.name;
     if (state[2] === 'Entered') f.lastState = stateName;
-    return { ...base, type: `State${state[2]}`, stateType: state[1], stateName };
+    // A check's output holds the figures the heartbeat prints; other outputs are not parsed.
+    const output = state[2] === 'Exited' ? e.stateExitedEventDetails?.output : undefined;
+    const figures = output && /"(wait|continuation|inventory)"/.test(output) ? parseObject(output) : undefined;
+    return { ...base, type: `State${state[2]}`, stateType: state[1], stateName, ...(figures ? { output: figures } : {}) };
   }
   const failure = e.taskFailedEventDetails ?? e.lambdaFunctionFailedEventDetails ?? e.taskTimedOutEventDetails ?? e.lambdaFunctionTimedOutEventDetails;
   if (failure) {
@@ -156,7 +163,10 @@ export async function watchExecution(io: Io, execution: ExecutionArn, options: W
   const pollMs = Math.max(0, (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000);
   const root = follow(executionArn);
   const followed = [root];
-  const printer = progressPrinter(write, root.machine);
+  const printer = progressPrinter(write, root.machine, { jsonLine: options.jsonLine });
+  // What the downtime summary needs: every event without its output, and which states started a Clone.
+  const seenEvents: ProgressEvent[] = [];
+  const startedClone = new Set<string>();
   let notice: Notice | undefined;
   let described: DescribeExecutionCommandOutput;
   for (;;) {
@@ -180,15 +190,24 @@ export async function watchExecution(io: Io, execution: ExecutionArn, options: W
     round.sort((a, b) => (a.e.timestamp?.getTime() ?? 0) - (b.e.timestamp?.getTime() ?? 0));
     for (const { f, e } of round) {
       const progress = toProgress(e, f);
-      if (progress) printer(progress);
+      if (childOf(e) && f.lastState) startedClone.add(`${f.executionArn}/${f.lastState}`);
+      if (progress) {
+        printer(progress);
+        const { output: _o, ...light } = progress;
+        seenEvents.push(light);
+      }
       else if (e.type === 'ExecutionAborted' || e.type === 'ExecutionTimedOut') {
         write(`${f === root ? '● Migration' : `    └ ${f.machine}`} ${e.type === 'ExecutionAborted' ? 'aborted' : 'timed out'}`);
       }
     }
     if (described.status !== 'RUNNING') break;
-    await sleep(pollMs);
+    printer.tick(Date.now());
+    // Polled at least as often as the heartbeat is due.
+    await sleep(Math.min(pollMs, HEARTBEAT_MS));
   }
   const summary = summaryOf(described);
+  const downtime = downtimeFromHistory(seenEvents, printer.seen(), root.machine, { arns: followed.slice(1).map((f) => f.executionArn), startedBy: startedClone });
+  if (downtime) summary.downtime = downtime;
   if (notice) {
     summary.outcome = notice.outcome;
     summary.survivor ??= notice.survivor;
@@ -203,18 +222,25 @@ export interface WatchCommandOptions {
 
 /** `env-migrator watch`: follows the execution to its end. Exit code: the execution's, 6 when a call fails. */
 export async function watchCommand(io: Io, execution: ExecutionArn, options: WatchCommandOptions): Promise<ExitCode> {
-  return watchAndFinish(io, execution, options.interval, options.json);
+  return watchAndFinish(io, execution, options.interval, options.json, true);
 }
 
-/** watch, then the summary; an AWS error of a call on the way is exit 6. Shared with `start --wait`. */
-export async function watchAndFinish(io: Io, execution: ExecutionArn, pollSeconds: number, json: boolean): Promise<ExitCode> {
+/**
+ * watch, then the summary (the downtime and where it went, when the instances entered standby); an
+ * AWS error of a call on the way is exit 6. Shared with `start --wait`. `events` (watch --json): every
+ * state and heartbeat as a JSON line on standard output before the result line.
+ */
+export async function watchAndFinish(io: Io, execution: ExecutionArn, pollSeconds: number, json: boolean, events = false): Promise<ExitCode> {
   const say = humanOf(io, json);
   let summary: ExecutionSummary;
   try {
-    summary = await watchExecution(io, execution, { pollSeconds, write: say });
+    summary = await watchExecution(io, execution, { pollSeconds, write: say, ...(json && events ? { jsonLine: io.out } : {}) });
   } catch (err) {
     return awsFailure(io, err, json, execution.arn);
   }
   say('');
+  if (summary.downtime) for (const line of downtimeLines(summary.downtime)) say(line);
   return finish(io, summary, json);
 }
+
+export type { DowntimeSummary };

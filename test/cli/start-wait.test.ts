@@ -63,6 +63,15 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     expect(t.err.filter((l) => /│ ┌ Clone started/.test(l))).toHaveLength(2);
     expect(t.err.some((l) => /│ .*▶ Snapshot/.test(l))).toBe(true);
     expect(t.err).toContain(`data is in  ${SAMPLE_STACK}`);
+    // Heartbeats read from the history: the snapshot's percent, the stack's newest events.
+    expect(t.err.some((l) => /│   ⋯ waiting for snapshot .* to become available: .* of 2 h 00 min, \d+ %/.test(l))).toBe(true);
+    expect(t.err.some((l) => /│   ⋯ waiting for stack .* to be created: .*, latest: \d\d:\d\d:\d\d \S+ [A-Z_]+/.test(l))).toBe(true);
+    // The downtime, from the history's timestamps: standby to the second Clone's end, AWS work and ours adding up.
+    const downtime = result.downtime as { seconds: number; until: string; measuredFrom: string; awsSeconds: number; overheadSeconds: number; path: { label: string }[] };
+    expect(downtime).toMatchObject({ until: 'verified', measuredFrom: 'history' });
+    expect(Math.abs(downtime.awsSeconds + downtime.overheadSeconds - downtime.seconds)).toBeLessThanOrEqual(1);
+    expect(downtime.path.map((p) => p.label).join(' | ')).toMatch(/snapshot.*stack .* to be created.*stack orders-prod to be deleted.*stack orders-prod to be created/);
+    expect(t.err.some((l) => /^downtime {12}\d+ h \d\d min \d\d s \(standby → new environment verified; from the execution history\)$/.test(l))).toBe(true);
     expect(result).toMatchObject({ outcome: 'SUCCEEDED', error: null, executionArn: expect.stringContaining(':execution:') });
 
     // status: one DescribeExecution, same verdict.
