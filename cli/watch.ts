@@ -130,7 +130,9 @@ function toProgress(e: HistoryEvent, f: Followed): ProgressEvent | undefined {
     const found = unwrapChildError(given);
     return { ...base, type: 'StateFailed', stateName: f.lastState, ...(found === given ? { error: failure.error, cause: failure.cause } : { error: found.Error, cause: found.Cause }) };
   }
-  if (type === 'ExecutionStarted' || type === 'ExecutionSucceeded') return { ...base, type };
+  if (type === 'ExecutionStarted') return { ...base, type };
+  // A Clone's output says whether the copy was EQUAL: the downtime ends with the one that verified.
+  if (type === 'ExecutionSucceeded') return { ...base, type, output: parseObject(e.executionSucceededEventDetails?.output) };
   if (type === 'ExecutionFailed') {
     const given = { Error: e.executionFailedEventDetails?.error ?? '', Cause: e.executionFailedEventDetails?.cause ?? '' };
     const found = unwrapChildError(given);
@@ -193,8 +195,9 @@ export async function watchExecution(io: Io, execution: ExecutionArn, options: W
       if (childOf(e) && f.lastState) startedClone.add(`${f.executionArn}/${f.lastState}`);
       if (progress) {
         printer(progress);
-        const { output: _o, ...light } = progress;
-        seenEvents.push(light);
+        // Kept without the states' outputs; an execution's end keeps it (a Clone's verdict).
+        const { output, ...light } = progress;
+        seenEvents.push(progress.type === 'ExecutionSucceeded' ? { ...light, output } : light);
       }
       else if (e.type === 'ExecutionAborted' || e.type === 'ExecutionTimedOut') {
         write(`${f === root ? '● Migration' : `    └ ${f.machine}`} ${e.type === 'ExecutionAborted' ? 'aborted' : 'timed out'}`);

@@ -76,7 +76,7 @@ export const STANDBY_STATE = 'Put the instances in standby';
 /**
  * The downtime as `watch` reads it from the history of Migrate and its Clones (events in time order):
  * from entering "Put the instances in standby" to the end of the second Clone execution when it
- * succeeded, else to the end of Migrate. AWS work: the waits that ended READY (from their first check
+ * reported the copy EQUAL (its ExecutionSucceeded event's output), else to the end of Migrate. AWS work: the waits that ended READY (from their first check
  * to the check that saw the end) and every Task that is not a wait's check nor a Clone's start;
  * ours: the Wait states, and the Lambda tasks. Undefined when the instances never entered standby.
  */
@@ -95,7 +95,8 @@ export function downtimeFromHistory(
   const second = cloneArns[1] ? ends.get(cloneArns[1]) : undefined;
   const top = events.find((e) => e.machine === topMachine)?.executionArn;
   const last = (top ? ends.get(top) : undefined) ?? events[events.length - 1];
-  const verified = second?.type === 'ExecutionSucceeded';
+  // A Clone that found a difference still succeeds (outcome MISMATCH): verified only when EQUAL.
+  const verified = second?.type === 'ExecutionSucceeded' && (second.output as { outcome?: unknown } | undefined)?.outcome === 'EQUAL';
   const window: Interval = { start: standby.timestamp, end: verified && second ? second.timestamp : (last?.timestamp ?? standby.timestamp) };
 
   const open = new Map<string, ProgressEvent>();

@@ -199,7 +199,8 @@ function downtimeOfRun(harness: LocalHarness, recorder: Recorder, execution: Sim
     .filter((x) => x.stateMachineArn === harness.deployment.clone.arn && x.startDate >= execution.startDate && x.startDate <= end)
     .sort((a, b) => a.startDate - b.startDate);
   const second = clones[1];
-  const verified = second?.status === 'SUCCEEDED' && second.stopDate !== undefined;
+  // A Clone that found a difference still succeeds (outcome MISMATCH): verified only when EQUAL.
+  const verified = second?.status === 'SUCCEEDED' && second.stopDate !== undefined && (JSON.parse(second.output ?? '{}') as { outcome?: string }).outcome === 'EQUAL';
   const window = { start: standby.start, end: verified && second.stopDate !== undefined ? second.stopDate : end };
   const path = criticalPath(window, workflowWork(inRun(recorder.operations), inRun(recorder.invocations)), waitStates(recorder.states), inRun(recorder.invocations));
   return downtimeSummary(path, verified ? 'verified' : 'ended', 'simulation');

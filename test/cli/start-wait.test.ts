@@ -92,6 +92,8 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     expect(result).toMatchObject({ status: 'FAILED', error: { name: 'StatisticsMismatch' }, outcome: 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH', survivor: temp, exitCode: 1 });
     expect(t.err).toContain(`data is in  ${temp}`);
     expect(t.err.find((l) => l.startsWith('cause'))).toMatch(/customers\.count 20 → 18/);
+    // The second Clone succeeded with a MISMATCH: nothing was verified, the downtime runs to the end.
+    expect(result.downtime).toMatchObject({ until: 'ended', to: String(result.stopDate) });
   });
 
   it('exits 3 without any AWS call when the input is bad, naming every bad field', async () => {

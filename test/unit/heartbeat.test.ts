@@ -107,7 +107,7 @@ describe('the downtime read from a history', () => {
       ev(s(1000), 'ExecutionStarted', undefined, { executionArn: CLONE2 }),
       ev(s(1000), 'StateEntered', 'Create the destination stack', { stateType: 'Task', executionArn: CLONE2 }),
       ev(s(1002), 'StateExited', 'Create the destination stack', { stateType: 'Task', executionArn: CLONE2 }),
-      ev(s(1900), 'ExecutionSucceeded', undefined, { executionArn: CLONE2 }),
+      ev(s(1900), 'ExecutionSucceeded', undefined, { executionArn: CLONE2, output: { outcome: 'EQUAL' } }),
       ev(s(1901), 'StateExited', 'Clone the temporary stack to the new version', { stateType: 'Task' }),
       ev(s(2500), 'ExecutionSucceeded'),
     ];
