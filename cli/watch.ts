@@ -8,7 +8,7 @@ import { unwrapChildError } from '../lambdas/shared/child-error';
 import { executionArnOf } from '../lambdas/shared/naming';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ProgressEvent } from '../local/executor';
-import { type DowntimeSummary, downtimeFromHistory, downtimeLines } from '../local/downtime';
+import { downtimeFromHistory, downtimeLines } from '../local/downtime';
 import { HEARTBEAT_MS } from '../local/heartbeat';
 import { progressPrinter } from '../local/progress';
 import type { ExecutionArn } from './arn';
@@ -246,4 +246,3 @@ export async function watchAndFinish(io: Io, execution: ExecutionArn, pollSecond
   return finish(io, summary, json);
 }
 
-export type { DowntimeSummary };
