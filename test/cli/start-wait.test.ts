@@ -161,4 +161,17 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     expect(t.json()).toMatchObject({ outcome: 'TIMED_OUT', status: 'TIMED_OUT', error: { name: 'States.Timeout' }, exitCode: 4 });
     expect(t.err).toContain('● Migration timed out');
   });
+
+  it('rehearse --json prints each state as a JSON line on stdout and the result last, with no downtime when refused before the standby', async () => {
+    const t = terminal();
+    expect(await runCli(['rehearse', '--scenario', 'termination-protected', '--json'], t.deps)).toBe(EXIT.FAILED);
+    const result = t.json();
+    expect(result).toMatchObject({ outcome: 'FAILED', error: { name: 'PreflightFailed' } });
+    expect(result).not.toHaveProperty('downtime');
+    const events = t.events();
+    expect(events[0]).toMatchObject({ event: 'state', type: 'ExecutionStarted', machine: 'Migrate', sinceStartSeconds: 0 });
+    expect(events).toContainEqual(expect.objectContaining({ event: 'state', type: 'StateEntered', state: 'Discover the environment', stateType: 'Task' }));
+    expect(events.at(-1)).toMatchObject({ event: 'state', type: 'ExecutionFailed', error: 'PreflightFailed' });
+    expect(t.err).toContain('downtime            none: the instances never entered standby');
+  });
 });
