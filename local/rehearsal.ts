@@ -98,7 +98,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     },
   });
   recorder = new Recorder(harness.account);
-  const stopRecording = [recorder.watchAccount(), recorder.watchInvoker(harness.invoker, harness.account.timing.lambdaColdStartMs)];
+  const stopRecording = [recorder.watchAccount({ s3: false }), recorder.watchInvoker(harness.invoker, harness.account.timing.lambdaColdStartMs)];
   try {
     const { account } = harness;
     seedSampleEnvironment(account, { ...(options.size ?? REHEARSAL_SIZE), ...scenario.environment }, scenario.variant);
