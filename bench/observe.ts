@@ -68,8 +68,12 @@ export class Recorder {
 
   constructor(private readonly account: SimAccount) {}
 
-  /** Records every call the account answers; returns the function that stops recording. */
-  watchAccount(): () => void {
+  /**
+   * Records every call the account answers; returns the function that stops recording. `s3: false`
+   * leaves the S3 requests out (the rehearsal's downtime needs only the long operations).
+   */
+  watchAccount(options: { s3?: boolean } = {}): () => void {
+    const logS3 = options.s3 ?? true;
     const account = this.account;
     const original = account.dispatch;
     const dispatch = original.bind(account);
@@ -77,12 +81,13 @@ export class Recorder {
       const start = account.now();
       // Read before the call: a deleted stack's name no longer resolves afterwards.
       const deletedStack = service === 'CloudFormation' && operation === 'DeleteStack' ? this.liveStack(String(input.StackName)) : undefined;
+      if (service === 'S3' && !logS3) return dispatch(service, operation, input);
       try {
         const output = await dispatch(service, operation, input);
         this.after(service, operation, input, output, start, deletedStack);
         return output;
       } catch (err) {
-        if (service === 'S3') this.s3.push({ operation, bucket: String(input.Bucket), start, end: account.now(), error: err instanceof Error ? err.name : String(err) });
+        if (service === 'S3' && logS3) this.s3.push({ operation, bucket: String(input.Bucket), start, end: account.now(), error: err instanceof Error ? err.name : String(err) });
         throw err;
       }
     };

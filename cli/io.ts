@@ -55,7 +55,8 @@ export function ioOf(deps: CliDeps = {}): Io {
 
 /**
  * Where a command's lines for people go: standard output, or standard error under `--json`, so that
- * a pipeline's standard output holds the JSON result alone (no `tail` needed).
+ * a pipeline's standard output holds the JSON result alone (no `tail` needed); `watch` and `rehearse`
+ * put their events before it as JSON lines.
  */
 export function humanOf(io: Io, json: boolean): (line: string) => void {
   return json ? io.err : io.out;

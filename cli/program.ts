@@ -48,7 +48,7 @@ const HELP_EXTRAS: Record<string, () => Promise<string>> = {
 const AWS_COMMAND_HELP = `AWS credentials come from the standard AWS SDK configuration (AWS_PROFILE, AWS_REGION...); the
 region of an execution or a state machine is the one its ARN names.
 
-With --json, the lines for people go to stderr and stdout holds one JSON result:
+With --json, the lines for people go to stderr and stdout holds one JSON result (watch: its events first, the result last):
   {"outcome", "exitCode", "survivor", "error": {"name", "cause"} | null, "executionArn", ...}
 (README, "With the env-migrator command").
 
@@ -163,11 +163,11 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
 
   command('watch', 'follow an execution state by state until it ends')
     .description(
-      `Follows the execution state by state until it ends (Clone executions nested under Migrate), then prints the outcome, the stack that holds the data, and the error and cause. Ctrl-C stops watching, not the migration; watch again at any time.`,
+      `Follows the execution state by state until it ends (Clone executions nested under Migrate), with a heartbeat at least every 30 s of a wait, then prints the outcome, the stack that holds the data, the error and cause, and the downtime and where it went. Ctrl-C stops watching, not the migration; watch again at any time.`,
     )
     .argument('<executionArn>', 'arn:aws:states:<region>:<account>:execution:<state machine>:<name>', parseExecutionArnArgument)
-    .option('--interval <seconds>', 'seconds between polls', parseInterval, DEFAULT_POLL_SECONDS)
-    .option('--json', 'print the result as one JSON object on stdout (the rest on stderr)')
+    .option('--interval <seconds>', 'seconds between polls (at most 30 is used, for the heartbeat)', parseInterval, DEFAULT_POLL_SECONDS)
+    .option('--json', 'print each state and heartbeat as a JSON line on stdout, then the result as the last one (the rest on stderr)')
     .addHelpText('after', `\n${AWS_COMMAND_HELP}`)
     .action(async (execution: ExecutionArn, o: Flags) => {
       const { watchCommand } = await import('./watch');
@@ -242,7 +242,7 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
   command('rehearse', 'rehearse a migration of the sample environment on a simulated AWS account')
     .option('--scenario <name>', 'the scenario to rehearse (listed below)', DEFAULT_SCENARIO)
     .option('--report <file.html>', 'also write the run\'s report page (as "env-migrator report" does) to this file')
-    .option('--json', 'print the summary as one JSON object on stdout (the rest on stderr)')
+    .option('--json', 'print each state and heartbeat as a JSON line on stdout, then the summary as the last one (the rest on stderr)')
     .addHelpText('after', '\nExit code 0 only when the migration succeeded.')
     .action(async (o: Flags) => {
       const { rehearseCommand } = await import('./rehearse');

@@ -2,6 +2,7 @@
  * `env-migrator rehearse`: a full migration of the sample environment against the simulated AWS
  * account, printed state by state, ending with a summary. Exit code 0 only when it succeeded.
  */
+import { downtimeLines } from '../local/downtime';
 import { rehearse, type RehearsalSummary } from '../local/rehearsal';
 import type { SampleSize } from '../local/sample-environment';
 import { SCENARIOS } from '../local/scenarios';
@@ -47,6 +48,8 @@ function printSummary(s: RehearsalSummary, write: (line: string) => void): void 
   write(`Lambda invocations  ${s.lambdaInvocations}`);
   write(`AWS API calls       ${s.awsCalls}`);
   write(`simulated duration  ${formatDuration(s.simulatedSeconds)}`);
+  if (s.downtime) for (const line of downtimeLines(s.downtime)) write(line);
+  else write('downtime            none: the instances never entered standby');
 }
 
 function formatDuration(seconds: number): string {
@@ -70,8 +73,8 @@ export function rehearsalResult(s: RehearsalSummary, exitCode: ExitCode): CliRes
 }
 
 /**
- * `env-migrator rehearse`: one scenario on the simulated account, printed state by state, then the
- * summary. Exit code 0 only when the migration succeeded. Throws UsageError for an unknown scenario.
+ * `env-migrator rehearse`: one scenario on the simulated account, printed state by state with a
+ * heartbeat at least every 30 simulated seconds of a wait, then the summary with the downtime. Exit code 0 only when the migration succeeded. Throws UsageError for an unknown scenario.
  */
 export async function rehearseCommand(io: Io, options: RehearseOptions): Promise<ExitCode> {
   const chosen = SCENARIOS.find((s) => s.name === options.scenario);
@@ -83,6 +86,8 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
   const { report, ...summary } = await rehearse(chosen, {
     write,
     size: options.size,
+    // --json: every state and heartbeat as a JSON line on stdout, the result line last.
+    ...(options.json ? { jsonLine: io.out } : {}),
     // Read through the SDK while the simulated account still answers it, as `report` reads AWS.
     afterRun: options.report ? async ({ executionArn }) => void (page = await writeReport(io.sfn(), executionArn, options.report as string)) : undefined,
   });

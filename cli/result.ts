@@ -8,6 +8,7 @@ import type { DescribeExecutionCommandOutput, ExecutionStatus } from '@aws-sdk/c
 import { z } from 'zod';
 import { unwrapChildError } from '../lambdas/shared/child-error';
 import type { MigrationOutput } from '../lambdas/shared/contracts';
+import type { DowntimeSummary } from '../local/downtime';
 import { summarizeCause } from '../local/progress';
 import { EXIT, type ExitCode, exitCodeFor } from './exit-codes';
 import { AwsCallFailed, type Io, humanOf } from './io';
@@ -80,6 +81,8 @@ export interface ExecutionSummary {
   /** The stack that holds the data: a string when named, null when Migrate said nothing was touched,
    *  undefined when unknown (watch reads it from the history; success names it in the output). */
   survivor?: string | null;
+  /** Standby to verified and where it went (watch, from the history); absent when there was no standby. */
+  downtime?: DowntimeSummary;
   /** Migrate's outcome (SUCCEEDED, PRESERVED_AFTER_FIRST_CLONE_MISMATCH...), when watch saw it. */
   outcome?: string;
   /** Local input rejection: every bad field. */

@@ -8,6 +8,8 @@ import { unwrapChildError } from '../lambdas/shared/child-error';
 import { executionArnOf } from '../lambdas/shared/naming';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ProgressEvent } from '../local/executor';
+import { downtimeFromHistory, downtimeLines } from '../local/downtime';
+import { HEARTBEAT_MS } from '../local/heartbeat';
 import { progressPrinter } from '../local/progress';
 import type { ExecutionArn } from './arn';
 import type { ExitCode } from './exit-codes';
@@ -35,6 +37,8 @@ export interface WatchOptions {
   pollSeconds?: number;
   /** Where the progress lines go (default: standard output). */
   write?: (line: string) => void;
+  /** `--json` on watch: each event also as a JSON line here (local/progress.ts PrinterOptions). */
+  jsonLine?: (line: string) => void;
 }
 
 /** Where the data is, as the Migrate definition last recorded it (`$.notice` of the top execution's state output). */
@@ -105,7 +109,10 @@ function toProgress(e: HistoryEvent, f: Followed): ProgressEvent | undefined {
   if (state) {
     const stateName = e.stateEnteredEventDetails?.name ?? e.stateExitedEventDetails?.name;
     if (state[2] === 'Entered') f.lastState = stateName;
-    return { ...base, type: `State${state[2]}`, stateType: state[1], stateName };
+    // A check's output holds the figures the heartbeat prints; other outputs are not parsed.
+    const output = state[2] === 'Exited' ? e.stateExitedEventDetails?.output : undefined;
+    const figures = output && /"(wait|continuation|inventory)"/.test(output) ? parseObject(output) : undefined;
+    return { ...base, type: `State${state[2]}`, stateType: state[1], stateName, ...(figures ? { output: figures } : {}) };
   }
   const failure = e.taskFailedEventDetails ?? e.lambdaFunctionFailedEventDetails ?? e.taskTimedOutEventDetails ?? e.lambdaFunctionTimedOutEventDetails;
   if (failure) {
@@ -114,7 +121,9 @@ function toProgress(e: HistoryEvent, f: Followed): ProgressEvent | undefined {
     const found = unwrapChildError(given);
     return { ...base, type: 'StateFailed', stateName: f.lastState, ...(found === given ? { error: failure.error, cause: failure.cause } : { error: found.Error, cause: found.Cause }) };
   }
-  if (type === 'ExecutionStarted' || type === 'ExecutionSucceeded') return { ...base, type };
+  if (type === 'ExecutionStarted') return { ...base, type };
+  // A Clone's output says whether the copy was EQUAL: the downtime ends with the one that verified.
+  if (type === 'ExecutionSucceeded') return { ...base, type, output: parseObject(e.executionSucceededEventDetails?.output) };
   if (type === 'ExecutionFailed') {
     const given = { Error: e.executionFailedEventDetails?.error ?? '', Cause: e.executionFailedEventDetails?.cause ?? '' };
     const found = unwrapChildError(given);
@@ -147,7 +156,10 @@ export async function watchExecution(io: Io, execution: ExecutionArn, options: W
   const pollMs = Math.max(0, (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000);
   const root = follow(executionArn);
   const followed = [root];
-  const printer = progressPrinter(write, root.machine);
+  const printer = progressPrinter(write, root.machine, { jsonLine: options.jsonLine });
+  // What the downtime summary needs: every event without its output, and which states started a Clone.
+  const seenEvents: ProgressEvent[] = [];
+  const startedClone = new Set<string>();
   let notice: Notice | undefined;
   let described: DescribeExecutionCommandOutput;
   for (;;) {
@@ -171,15 +183,25 @@ export async function watchExecution(io: Io, execution: ExecutionArn, options: W
     round.sort((a, b) => (a.e.timestamp?.getTime() ?? 0) - (b.e.timestamp?.getTime() ?? 0));
     for (const { f, e } of round) {
       const progress = toProgress(e, f);
-      if (progress) printer(progress);
+      if (childOf(e) && f.lastState) startedClone.add(`${f.executionArn}/${f.lastState}`);
+      if (progress) {
+        printer(progress);
+        // Kept without the states' outputs; an execution's end keeps it (a Clone's verdict).
+        const { output, ...light } = progress;
+        seenEvents.push(progress.type === 'ExecutionSucceeded' ? { ...light, output } : light);
+      }
       else if (e.type === 'ExecutionAborted' || e.type === 'ExecutionTimedOut') {
         write(`${f === root ? '● Migration' : `    └ ${f.machine}`} ${e.type === 'ExecutionAborted' ? 'aborted' : 'timed out'}`);
       }
     }
     if (described.status !== 'RUNNING') break;
-    await sleep(pollMs);
+    printer.tick(Date.now());
+    // Polled at least as often as the heartbeat is due.
+    await sleep(Math.min(pollMs, HEARTBEAT_MS));
   }
   const summary = summaryOf(described);
+  const downtime = downtimeFromHistory(seenEvents, printer.seen(), root.machine, { arns: followed.slice(1).map((f) => f.executionArn), startedBy: startedClone });
+  if (downtime) summary.downtime = downtime;
   if (notice) {
     summary.outcome = notice.outcome;
     summary.survivor ??= notice.survivor;
@@ -194,18 +216,24 @@ export interface WatchCommandOptions {
 
 /** `env-migrator watch`: follows the execution to its end. Exit code: the execution's, 6 when a call fails. */
 export async function watchCommand(io: Io, execution: ExecutionArn, options: WatchCommandOptions): Promise<ExitCode> {
-  return watchAndFinish(io, execution, options.interval, options.json);
+  return watchAndFinish(io, execution, options.interval, options.json, true);
 }
 
-/** watch, then the summary; an AWS error of a call on the way is exit 6. Shared with `start --wait`. */
-export async function watchAndFinish(io: Io, execution: ExecutionArn, pollSeconds: number, json: boolean): Promise<ExitCode> {
+/**
+ * watch, then the summary (the downtime and where it went, when the instances entered standby); an
+ * AWS error of a call on the way is exit 6. Shared with `start --wait`. `events` (watch --json): every
+ * state and heartbeat as a JSON line on standard output before the result line.
+ */
+export async function watchAndFinish(io: Io, execution: ExecutionArn, pollSeconds: number, json: boolean, events = false): Promise<ExitCode> {
   const say = humanOf(io, json);
   let summary: ExecutionSummary;
   try {
-    summary = await watchExecution(io, execution, { pollSeconds, write: say });
+    summary = await watchExecution(io, execution, { pollSeconds, write: say, ...(json && events ? { jsonLine: io.out } : {}) });
   } catch (err) {
     return awsFailure(io, err, json, execution.arn);
   }
   say('');
+  if (summary.downtime) for (const line of downtimeLines(summary.downtime)) say(line);
   return finish(io, summary, json);
 }
+

@@ -158,10 +158,10 @@ export class LocalWorkflow {
           stateType: 'state' in e ? e.state.type : undefined,
           error: 'Error' in e ? String(e.Error) : undefined,
           cause: 'Cause' in e ? causeText(e.Cause) : undefined,
-          output: 'state' in e ? e.state.output : undefined,
+          output: 'state' in e ? e.state.output : e.type === 'ExecutionSucceeded' ? e.output : undefined,
         };
         const { machine: _m, executionName: _n, output, ...history } = event;
-        execution.history.push(e.type === 'StateExited' ? { ...history, outputJson: JSON.stringify(output) } : history);
+        execution.history.push(e.type === 'StateExited' || e.type === 'ExecutionSucceeded' ? { ...history, outputJson: JSON.stringify(output) } : history);
         this.onEvent(event);
       }
     })();

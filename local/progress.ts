@@ -5,10 +5,23 @@
  * counter, so a two-hour snapshot does not scroll the screen away.
  */
 import type { ProgressEvent } from './executor';
+import { type Heartbeat, HeartbeatTracker, type ObservedOperation } from './heartbeat';
 
 export interface ProgressPrinter {
   (event: ProgressEvent): void;
   statesExecuted: () => number;
+  /** Heartbeats due up to `now` (watch, between polls of a running execution). */
+  tick: (now: number) => void;
+  /** The waits that ended READY, as the history showed them (watch's critical path). */
+  seen: () => { operations: readonly ObservedOperation[]; checkStates: ReadonlySet<string> };
+}
+
+export interface PrinterOptions {
+  /**
+   * `--json`: one JSON line per event (every state entered, failure, retry, heartbeat, execution
+   * start and end), beside the lines for people. Each has `event` ("state" or "heartbeat").
+   */
+  jsonLine?: (line: string) => void;
 }
 
 function clock(ms: number): string {
@@ -20,10 +33,63 @@ function clock(ms: number): string {
 }
 
 const QUIET_TYPES = new Set(['Wait', 'Pass']);
+/** Events that become JSON lines under --json: every state entered (wait loops' included), and what went wrong. */
+const JSON_TYPES = new Set(['StateEntered', 'StateRetried', 'StateCaught', 'StateFailed', 'ExecutionStarted', 'ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimedOut']);
 
-export function progressPrinter(write: (line: string) => void, topMachine: string): ProgressPrinter {
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+const GiB = 1024 ** 3;
+const size = (bytes: number) => (bytes >= GiB ? `${(bytes / GiB).toFixed(1)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`);
+
+/** A heartbeat for people: what, how long of how long, and what the last check saw. */
+export function heartbeatText(h: Heartbeat): string {
+  const parts = [`waiting for ${h.label}: ${duration(h.elapsedSeconds)}${h.timeoutSeconds !== undefined ? ` of ${duration(h.timeoutSeconds)}` : ''}`];
+  if (h.percent !== undefined) parts.push(`${h.percent} %`);
+  if (h.copied) {
+    const c = h.copied;
+    parts.push(`${c.objects.toLocaleString('en-US')}${c.totalObjects !== undefined ? ` of ${c.totalObjects.toLocaleString('en-US')}` : ''} objects, ${size(c.bytes)}${c.totalBytes !== undefined ? ` of ${size(c.totalBytes)}` : ''} copied`);
+  }
+  // "2025-01-01T00:12:03.000Z Database CREATE_IN_PROGRESS" reads as "00:12:03 Database CREATE_IN_PROGRESS".
+  if (h.latestEvents?.length) parts.push(`latest: ${h.latestEvents.map((e) => e.replace(/^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)(\.\d+)?Z/, '$1')).join(' · ')}`);
+  return parts.join(', ');
+}
+
+export function progressPrinter(write: (line: string) => void, topMachine: string, options: PrinterOptions = {}): ProgressPrinter {
   let states = 0;
   let startedAt: number | undefined;
+  const { jsonLine } = options;
+  const at = (timestamp: number) => `[+${clock(timestamp - (startedAt ?? timestamp))}]`;
+  const tracker = new HeartbeatTracker((h) => {
+    const indent = h.machine === topMachine ? '' : '    │ ';
+    write(`${at(h.timestamp)} ${indent}  ⋯ ${heartbeatText(h)}`);
+    if (jsonLine) {
+      const { type: _t, timestamp, executionName, ...rest } = h;
+      jsonLine(JSON.stringify({ event: 'heartbeat', at: new Date(timestamp).toISOString(), sinceStartSeconds: Math.round((timestamp - (startedAt ?? timestamp)) / 1000), execution: executionName, ...rest }));
+    }
+  });
+  const json = (event: ProgressEvent) => {
+    if (!jsonLine || !JSON_TYPES.has(event.type)) return;
+    jsonLine(
+      JSON.stringify({
+        event: 'state',
+        at: new Date(event.timestamp).toISOString(),
+        sinceStartSeconds: Math.round((event.timestamp - (startedAt ?? event.timestamp)) / 1000),
+        type: event.type,
+        machine: event.machine,
+        execution: event.executionName,
+        executionArn: event.executionArn,
+        ...(event.stateName !== undefined ? { state: event.stateName } : {}),
+        ...(event.stateType !== undefined ? { stateType: event.stateType } : {}),
+        ...(event.error ? { error: event.error, cause: summarizeCause(event.cause, 2000) } : {}),
+      }),
+    );
+  };
   const recent: string[] = [];
   let folded = 0;
   const flushFolded = (indent: string) => {
@@ -32,6 +98,12 @@ export function progressPrinter(write: (line: string) => void, topMachine: strin
   };
   const printer = ((event: ProgressEvent) => {
     startedAt ??= event.timestamp;
+    // Heartbeats due before this event first, then what it changes.
+    tracker.observe(event);
+    json(event);
+    print(event);
+  }) as ProgressPrinter;
+  const print = (event: ProgressEvent) => {
     const indent = event.machine === topMachine ? '' : '    │ ';
     const at = `[+${clock(event.timestamp - (startedAt ?? event.timestamp))}]`;
     switch (event.type) {
@@ -72,8 +144,10 @@ export function progressPrinter(write: (line: string) => void, topMachine: strin
       default:
         return;
     }
-  }) as ProgressPrinter;
+  };
   printer.statesExecuted = () => states;
+  printer.tick = (now) => tracker.tick(now);
+  printer.seen = () => ({ operations: tracker.operations, checkStates: tracker.checkStates });
   return printer;
 }
 

@@ -13,6 +13,9 @@ import { type Baseline, type InvariantReport, captureBaseline, checkInvariants }
 import { environmentData, sameData } from './sim/environment-data';
 import type { SimExecution } from './sim/sfn';
 import { progressPrinter } from './progress';
+import { type DowntimeSummary, downtimeSummary } from './downtime';
+import { criticalPath, waitStates, workflowWork } from '../bench/metrics';
+import { Recorder } from '../bench/observe';
 import { REHEARSAL_SIZE, SAMPLE_STACK, type SampleSize, seedSampleEnvironment } from './sample-environment';
 import { type Scenario, tempStackNameOf } from './scenarios';
 import type { ComparedBy } from '../lambdas/shared/contracts';
@@ -57,6 +60,11 @@ export interface RehearsalSummary {
   largestState: string;
   /** Scenarios of several migrations in a row (Scenario.then): each one, in order. */
   migrations?: MigrationSummary[];
+  /**
+   * Standby to verified (the first migration's), and where it went: the critical path as the
+   * benchmark measures it. Absent when the instances never entered standby (refused before).
+   */
+  downtime?: DowntimeSummary;
 }
 
 export interface MigrationSummary {
@@ -78,15 +86,24 @@ export interface RehearsalOptions {
    * the finished execution through the SDK (`--report`) does it here.
    */
   afterRun?: (run: { executionArn: string; account: SimAccount }) => Promise<void>;
+  /** `--json`: each state and heartbeat as a JSON line (local/progress.ts). */
+  jsonLine?: (line: string) => void;
 }
 
 export async function rehearse(scenario: Scenario, options: RehearsalOptions = {}): Promise<RehearsalSummary & { report: InvariantReport }> {
   const write = options.write ?? (() => undefined);
-  const printer = progressPrinter(write, 'Migrate');
+  const printer = progressPrinter(write, 'Migrate', { jsonLine: options.jsonLine });
+  // What the benchmark records, for the downtime's critical path (bench/observe.ts).
+  let recorder: Recorder | undefined;
   const harness = await LocalHarness.create({
     timing: options.timing,
-    onEvent: (e) => printer({ ...e, machine: e.machine.startsWith('Migrate') ? 'Migrate' : 'Clone' }),
+    onEvent: (e) => {
+      recorder?.onEvent(e);
+      printer({ ...e, machine: e.machine.startsWith('Migrate') ? 'Migrate' : 'Clone' });
+    },
   });
+  recorder = new Recorder(harness.account);
+  const stopRecording = [recorder.watchAccount({ s3: false }), recorder.watchInvoker(harness.invoker, harness.account.timing.lambdaColdStartMs)];
   try {
     const { account } = harness;
     seedSampleEnvironment(account, { ...(options.size ?? REHEARSAL_SIZE), ...scenario.environment }, scenario.variant);
@@ -99,6 +116,8 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     const callsBefore = account.calls.length;
 
     let { execution, seconds, report } = await migrateOnce(harness, scenario.input, executionName, baseline, tempStackName);
+    await recorder.resolveStackOperations();
+    const downtime = downtimeOfRun(harness, recorder, execution);
     const migrations: MigrationSummary[] = [summaryOf(execution, report, seconds)];
     let failed = execution.status === 'SUCCEEDED' ? undefined : execution;
     // Each later migration starts from the environment the one before left, once that one succeeded.
@@ -159,14 +178,38 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       simulatedSeconds: seconds,
       executionArn: migrations.length > 1 ? (migrations.at(-1)?.executionArn ?? execution.executionArn) : execution.executionArn,
       ...(migrations.length > 1 ? { migrations } : {}),
+      ...(downtime ? { downtime } : {}),
       maxStateBytes: largest?.bytes ?? 0,
       largestState: largest ? `${largest.machine.replace(/[0-9A-F]{8}$/, '')} / ${largest.state} (${largest.what})` : '',
       report,
     };
   } finally {
+    for (const stop of stopRecording.reverse()) stop();
     taskHooks.beforeTask = undefined;
     harness.dispose();
   }
+}
+
+/**
+ * The downtime of one Migrate execution as the benchmark measures it (bench/run.ts): from the
+ * standby-enter invocation to the end of its second Clone (the new environment verified) when that
+ * succeeded, else to the end of the execution; the AWS work the simulated account recorded, the
+ * Wait states and the Lambda invocations within it. Undefined when there was no standby.
+ */
+function downtimeOfRun(harness: LocalHarness, recorder: Recorder, execution: SimExecution): DowntimeSummary | undefined {
+  const end = execution.stopDate ?? harness.account.now();
+  const inRun = <T extends { start: number }>(xs: readonly T[]) => xs.filter((x) => x.start >= execution.startDate && x.start <= end);
+  const standby = inRun(recorder.invocations).find((i) => i.step === 'standby-enter');
+  if (!standby) return undefined;
+  const clones = [...harness.account.sfn.executions.values()]
+    .filter((x) => x.stateMachineArn === harness.deployment.clone.arn && x.startDate >= execution.startDate && x.startDate <= end)
+    .sort((a, b) => a.startDate - b.startDate);
+  const second = clones[1];
+  // A Clone that found a difference still succeeds (outcome MISMATCH): verified only when EQUAL.
+  const verified = second?.status === 'SUCCEEDED' && second.stopDate !== undefined && (JSON.parse(second.output ?? '{}') as { outcome?: string }).outcome === 'EQUAL';
+  const window = { start: standby.start, end: verified && second.stopDate !== undefined ? second.stopDate : end };
+  const path = criticalPath(window, workflowWork(inRun(recorder.operations), inRun(recorder.invocations)), waitStates(recorder.states), inRun(recorder.invocations));
+  return downtimeSummary(path, verified ? 'verified' : 'ended', 'simulation');
 }
 
 /** One Migrate execution of the sample environment on the simulated clock, then its invariants against `baseline`. */

@@ -176,6 +176,17 @@ export interface WaitState {
   expectedSeconds?: number;
 }
 
+/**
+ * What a status check saw of the operation it waits for, for the people watching (`watch` and the
+ * rehearsal print it in their heartbeats): never read by a Choice, never needed by the next check.
+ */
+export interface WaitProgress {
+  /** The least RDS PercentProgress of the snapshots still being created. */
+  percent?: number;
+  /** The stack's newest events, newest first, at most MAX_PROGRESS_EVENTS: "<ISO time> <logical ID> <status>[: reason]". */
+  latestEvents?: string[];
+}
+
 /** What a status step receives: the wait so far (absent on the first check) and its timeout. */
 export interface WaitInput {
   timeoutSeconds: number;
@@ -408,6 +419,8 @@ export interface SnapshotStatusResult {
   /** Why, when FAILED: each snapshot that failed and its status. */
   reason?: string;
   wait: WaitState;
+  /** The least percent of the snapshots still creating (absent when RDS gives none). */
+  progress?: WaitProgress;
 }
 
 /**
@@ -454,6 +467,8 @@ export interface StackStatusResult {
   /** Failure reasons from the stack events (create) or the stuck resources (delete). */
   failures: StackFailureReason[];
   wait: WaitState;
+  /** The stack's latest events while PENDING (absent when they could not be read). */
+  progress?: WaitProgress;
 }
 
 /** Pairing of one source bucket with its destination, by logical ID. */

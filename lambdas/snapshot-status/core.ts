@@ -12,13 +12,16 @@ export function isFailedSnapshotStatus(status: string): boolean {
  * Snapshot ready? — the check of the wait loop after snapshot. READY when every snapshot is
  * `available`; FAILED (with the reason: each failed snapshot and its status) as soon as one can no
  * longer become available, including one that disappeared; PENDING otherwise. A FAILED check is
- * never turned into a timeout. Throws WaitTimedOut (from advanceWait) past the timeout.
+ * never turned into a timeout. While PENDING, `progress.percent` is the least PercentProgress of the
+ * snapshots still creating, for the people watching. Throws WaitTimedOut (from advanceWait) past the timeout.
  */
 export async function snapshotStatus(rds: RDSClient, event: SnapshotStatusEvent, now: Date = new Date()): Promise<SnapshotStatusResult> {
   const failed: string[] = [];
   let pending = 0;
   // The least time until every pending snapshot is available; undefined when one gives no estimate.
   let leastRemaining: number | undefined = 0;
+  // For the heartbeat of watch and the rehearsal: the slowest snapshot's progress.
+  let leastPercent: number | undefined;
   const waitStartedAt = event.wait ? new Date(event.wait.startedAt) : now;
   for (const s of event.snapshots) {
     const found = await describeSnapshot(rds, s.snapshotIdentifier);
@@ -30,6 +33,7 @@ export async function snapshotStatus(rds: RDSClient, event: SnapshotStatusEvent,
       failed.push(`${s.snapshotIdentifier} is a snapshot of ${found.DBInstanceIdentifier}, not of ${s.dbInstanceIdentifier} (${s.logicalId})`);
     } else if (status !== 'available') {
       pending++;
+      if (found.PercentProgress !== undefined && Number.isFinite(found.PercentProgress)) leastPercent = Math.min(leastPercent ?? 100, found.PercentProgress);
       const least = leastRemainingSeconds(found, waitStartedAt, now);
       leastRemaining = least === undefined || leastRemaining === undefined ? undefined : Math.max(leastRemaining, least);
     }
@@ -39,7 +43,8 @@ export async function snapshotStatus(rds: RDSClient, event: SnapshotStatusEvent,
   const label = `snapshot${ids.length === 1 ? '' : 's'} ${ids.join(', ') || '(none)'} to become available`;
   const status = failed.length > 0 ? 'FAILED' : pending > 0 ? 'PENDING' : 'READY';
   const wait = advanceWait(event, label, BACKOFF.snapshot, status !== 'PENDING', now, pending > 0 ? leastRemaining : undefined);
-  return failed.length > 0 ? { status, reason: failed.join('; '), wait } : { status, wait };
+  const progress = status === 'PENDING' && leastPercent !== undefined ? { progress: { percent: leastPercent } } : {};
+  return failed.length > 0 ? { status, reason: failed.join('; '), wait } : { status, wait, ...progress };
 }
 
 /**

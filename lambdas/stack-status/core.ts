@@ -26,6 +26,7 @@ const STACK_TYPE = 'AWS::CloudFormation::Stack';
  * creation failed or the stack is in any state a creation does not lead to. DELETE: READY once the
  * stack is gone (a name resolves to the live stack only), PENDING while DELETE_IN_PROGRESS, FAILED
  * with the resources stuck in DELETE_FAILED and their reasons, or when no deletion is under way.
+ * While PENDING, `progress.latestEvents` holds the stack's newest events (newestEvents).
  * Throws WaitTimedOut when the wait runs past its timeout, and an Error when the stack being
  * created does not exist.
  */
@@ -40,7 +41,36 @@ export async function stackStatus(cfn: CloudFormationClient, event: StackStatusE
   const elapsedSeconds = event.wait ? (now.getTime() - Date.parse(event.wait.startedAt)) / 1000 : 0;
   const estimate = expectedSeconds === undefined ? undefined : Math.max(0, expectedSeconds - elapsedSeconds);
   const wait = advanceWait(event, label, backoff, status !== 'PENDING', now, estimate);
-  return { status, stackStatus, failures, wait: expectedSeconds === undefined ? wait : { ...wait, expectedSeconds } };
+  const latestEvents = status === 'PENDING' && stack ? await newestEvents(cfn, stack) : undefined;
+  return {
+    status,
+    stackStatus,
+    failures,
+    wait: expectedSeconds === undefined ? wait : { ...wait, expectedSeconds },
+    ...(latestEvents?.length ? { progress: { latestEvents } } : {}),
+  };
+}
+
+/** Events shown in a heartbeat: enough to see what CloudFormation is doing, small in the state. */
+export const MAX_PROGRESS_EVENTS = 3;
+const MAX_EVENT_CHARS = 200;
+
+/**
+ * The stack's newest events as one line each (DescribeStackEvents lists newest first: one page is
+ * enough), for the heartbeat that `watch` and the rehearsal print while the wait runs. A figure for
+ * people, not for the decision: when the events cannot be read the check still answers, without them.
+ */
+export async function newestEvents(cfn: CloudFormationClient, stack: Stack): Promise<string[] | undefined> {
+  try {
+    const out = await cfn.send(new DescribeStackEventsCommand({ StackName: stack.StackId ?? stack.StackName }));
+    return (out.StackEvents ?? []).slice(0, MAX_PROGRESS_EVENTS).map((e) => {
+      const at = e.Timestamp ? new Date(e.Timestamp).toISOString() : '?';
+      const line = `${at} ${e.LogicalResourceId ?? '?'} ${e.ResourceStatus ?? '?'}${e.ResourceStatusReason ? `: ${e.ResourceStatusReason}` : ''}`;
+      return line.length > MAX_EVENT_CHARS ? `${line.slice(0, MAX_EVENT_CHARS - 1)}…` : line;
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 type Check = Pick<StackStatusResult, 'status' | 'stackStatus' | 'failures'> & { stack?: Stack };
@@ -100,7 +130,7 @@ async function deleteStatus(cfn: CloudFormationClient, stackName: string): Promi
   const stack = await describeStack(cfn, stackName);
   if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return { status: 'READY', stackStatus: 'DELETE_COMPLETE', failures: [] };
   const stackStatus = stack.StackStatus ?? 'UNKNOWN';
-  if (stackStatus === 'DELETE_IN_PROGRESS') return { status: 'PENDING', stackStatus, failures: [] };
+  if (stackStatus === 'DELETE_IN_PROGRESS') return { status: 'PENDING', stackStatus, failures: [], stack };
   if (stackStatus === 'DELETE_FAILED') {
     const failures = await deletionFailures(cfn, stack);
     return { status: 'FAILED', stackStatus, failures: failures.length ? failures : [stackLevelFailure(stack, stackStatus)] };

@@ -29,7 +29,7 @@ export interface SimHistoryEvent {
   cause?: string;
   /** Execution that emitted the event (a Clone started by Migrate has its own). */
   executionArn: string;
-  /** StateExited: the state's output as JSON (GetExecutionHistory includes execution data by default). */
+  /** StateExited, ExecutionSucceeded: the output as JSON (GetExecutionHistory includes execution data by default). */
   outputJson?: string;
   /** TaskScheduled: the service integration ("states:startExecution.sync:2") and its parameters as JSON
    *  (they name the child execution of a startExecution task). */
@@ -238,6 +238,10 @@ function toHistoryEvent(h: SimHistoryEvent, id: number): HistoryEvent {
       return { ...base, type: 'TaskFailed', taskFailedEventDetails: { resourceType: 'lambda', resource: h.stateName ?? '', error: h.error, cause: h.cause } };
     case 'ExecutionFailed':
       return { ...base, type: 'ExecutionFailed', executionFailedEventDetails: { error: h.error, cause: h.cause } };
+    // The execution's output, as GetExecutionHistory gives it with includeExecutionData (HistoryEvent
+    // API reference, ExecutionSucceededEventDetails): watch reads a Clone's verdict from it.
+    case 'ExecutionSucceeded':
+      return { ...base, type: 'ExecutionSucceeded', executionSucceededEventDetails: { output: h.outputJson } };
     case 'ExecutionTimeout':
       return { ...base, type: 'ExecutionTimedOut' };
     default:

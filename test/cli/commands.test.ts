@@ -72,7 +72,7 @@ describe('env-migrator status', () => {
 });
 
 describe('env-migrator watch', () => {
-  it('exits 4 when the execution times out, printing its states on stderr under --json and only the result on stdout', async () => {
+  it('exits 4 when the execution times out, printing its states on stderr, and under --json each event as a JSON line on stdout before the result', async () => {
     const events: HistoryEvent[] = [
       { id: 1, type: 'ExecutionStarted', timestamp: new Date(0) },
       { id: 2, type: 'TaskStateEntered', timestamp: new Date(1000), stateEnteredEventDetails: { name: 'Validate the input' } },
@@ -85,6 +85,10 @@ describe('env-migrator watch', () => {
     expect(t.err).toContain('[+00:00:01] ▶ Validate the input');
     expect(t.err).toContain('● Migration timed out');
     expect(t.json()).toMatchObject({ outcome: 'TIMED_OUT', exitCode: 4 });
+    expect(t.events()).toEqual([
+      expect.objectContaining({ event: 'state', type: 'ExecutionStarted', machine: 'Migrate', sinceStartSeconds: 0 }),
+      expect.objectContaining({ event: 'state', type: 'StateEntered', state: 'Validate the input', stateType: 'Task', sinceStartSeconds: 1 }),
+    ]);
   });
 
   it("shows a failed Clone task by the Clone's own error and cause, not States.TaskFailed, in its line and in the summary", async () => {

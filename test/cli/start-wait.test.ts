@@ -63,6 +63,15 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     expect(t.err.filter((l) => /│ ┌ Clone started/.test(l))).toHaveLength(2);
     expect(t.err.some((l) => /│ .*▶ Snapshot/.test(l))).toBe(true);
     expect(t.err).toContain(`data is in  ${SAMPLE_STACK}`);
+    // Heartbeats read from the history: the snapshot's percent, the stack's newest events.
+    expect(t.err.some((l) => /│   ⋯ waiting for snapshot .* to become available: .* of 2 h 00 min, \d+ %/.test(l))).toBe(true);
+    expect(t.err.some((l) => /│   ⋯ waiting for stack .* to be created: .*, latest: \d\d:\d\d:\d\d \S+ [A-Z_]+/.test(l))).toBe(true);
+    // The downtime, from the history's timestamps: standby to the second Clone's end, AWS work and ours adding up.
+    const downtime = result.downtime as { seconds: number; until: string; measuredFrom: string; awsSeconds: number; overheadSeconds: number; path: { label: string }[] };
+    expect(downtime).toMatchObject({ until: 'verified', measuredFrom: 'history' });
+    expect(Math.abs(downtime.awsSeconds + downtime.overheadSeconds - downtime.seconds)).toBeLessThanOrEqual(1);
+    expect(downtime.path.map((p) => p.label).join(' | ')).toMatch(/snapshot.*stack .* to be created.*stack orders-prod to be deleted.*stack orders-prod to be created/);
+    expect(t.err.some((l) => /^downtime {12}\d+ h \d\d min \d\d s \(standby → new environment verified; from the execution history\)$/.test(l))).toBe(true);
     expect(result).toMatchObject({ outcome: 'SUCCEEDED', error: null, executionArn: expect.stringContaining(':execution:') });
 
     // status: one DescribeExecution, same verdict.
@@ -83,6 +92,8 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     expect(result).toMatchObject({ status: 'FAILED', error: { name: 'StatisticsMismatch' }, outcome: 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH', survivor: temp, exitCode: 1 });
     expect(t.err).toContain(`data is in  ${temp}`);
     expect(t.err.find((l) => l.startsWith('cause'))).toMatch(/customers\.count 20 → 18/);
+    // The second Clone succeeded with a MISMATCH: nothing was verified, the downtime runs to the end.
+    expect(result.downtime).toMatchObject({ until: 'ended', to: String(result.stopDate) });
   });
 
   it('exits 3 without any AWS call when the input is bad, naming every bad field', async () => {
@@ -149,5 +160,18 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     expect(code).toBe(EXIT.TIMED_OUT);
     expect(t.json()).toMatchObject({ outcome: 'TIMED_OUT', status: 'TIMED_OUT', error: { name: 'States.Timeout' }, exitCode: 4 });
     expect(t.err).toContain('● Migration timed out');
+  });
+
+  it('rehearse --json prints each state as a JSON line on stdout and the result last, with no downtime when refused before the standby', async () => {
+    const t = terminal();
+    expect(await runCli(['rehearse', '--scenario', 'termination-protected', '--json'], t.deps)).toBe(EXIT.FAILED);
+    const result = t.json();
+    expect(result).toMatchObject({ outcome: 'FAILED', error: { name: 'PreflightFailed' } });
+    expect(result).not.toHaveProperty('downtime');
+    const events = t.events();
+    expect(events[0]).toMatchObject({ event: 'state', type: 'ExecutionStarted', machine: 'Migrate', sinceStartSeconds: 0 });
+    expect(events).toContainEqual(expect.objectContaining({ event: 'state', type: 'StateEntered', state: 'Discover the environment', stateType: 'Task' }));
+    expect(events.at(-1)).toMatchObject({ event: 'state', type: 'ExecutionFailed', error: 'PreflightFailed' });
+    expect(t.err).toContain('downtime            none: the instances never entered standby');
   });
 });

@@ -50,6 +50,8 @@ describe('snapshot-status', () => {
     progress({ 'em-1a2b3c4d-c1-database': 49, 'em-1a2b3c4d-c1-reports': 19 });
     const r = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);
     expect(r.wait.nextDelaySeconds).toBe(402);
+    // The heartbeat's figure: the slowest snapshot's percent.
+    expect(r.progress).toEqual({ percent: 19 });
     // One snapshot at 0 % gives nothing to scale: the backoff.
     progress({ 'em-1a2b3c4d-c1-database': 49, 'em-1a2b3c4d-c1-reports': 0 });
     const fallback = await snapshotStatus(rds, { snapshots, execution, timeoutSeconds: 7200 }, T0);

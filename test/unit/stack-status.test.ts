@@ -89,7 +89,32 @@ describe('stack-status CREATE, after a precedent', () => {
     cfnMock.resetHistory();
     const second = await stackStatus(cfn, event('CREATE', { stackName: NEW, wait: first.wait }), new Date(NOW.getTime() + 600_000));
     expect(second.wait).toMatchObject({ nextDelaySeconds: 302, expectedSeconds: 900 });
-    expect(cfnMock.commandCalls(DescribeStackEventsCommand)).toHaveLength(0);
+    // Only the new stack's own newest events (the heartbeat's figures) are read, not the source's.
+    expect(cfnMock.commandCalls(DescribeStackEventsCommand).map((c) => c.args[0].input.StackName)).toEqual(['new-id']);
+  });
+
+  it("puts the stack's three newest events in progress while PENDING, and still answers when they cannot be read", async () => {
+    clone2(900);
+    cfnMock.on(DescribeStackEventsCommand, { StackName: 'new-id' }).resolves({
+      StackEvents: [
+        ev('Database', 'CREATE_IN_PROGRESS', 'Resource creation Initiated', '2025-01-01T00:00:04.000Z'),
+        ev('Uploads', 'CREATE_COMPLETE', '', '2025-01-01T00:00:03.000Z'),
+        ev('Uploads', 'CREATE_IN_PROGRESS', '', '2025-01-01T00:00:02.000Z'),
+        ev(NEW, 'CREATE_IN_PROGRESS', 'User Initiated', '2025-01-01T00:00:01.000Z', 'AWS::CloudFormation::Stack'),
+      ],
+    });
+    const r = await stackStatus(cfn, event('CREATE', { stackName: NEW }), NOW);
+    expect(r.progress).toEqual({
+      latestEvents: [
+        '2025-01-01T00:00:04.000Z Database CREATE_IN_PROGRESS: Resource creation Initiated',
+        '2025-01-01T00:00:03.000Z Uploads CREATE_COMPLETE',
+        '2025-01-01T00:00:02.000Z Uploads CREATE_IN_PROGRESS',
+      ],
+    });
+    cfnMock.on(DescribeStackEventsCommand, { StackName: 'new-id' }).rejects(new Error('Rate exceeded'));
+    const without = await stackStatus(cfn, event('CREATE', { stackName: NEW }), NOW);
+    expect(without.status).toBe('PENDING');
+    expect(without.progress).toBeUndefined();
   });
 
   it('keeps the backoff when the source is not a stack this execution created', async () => {

@@ -49,13 +49,41 @@ describe('Migrate, rehearsed on the simulated account', () => {
         expect(result.report.notifications[0]!.message).toContain('Failed at state: "Discover the environment"');
         for (const pattern of refusal) expect(result.report.notifications[0]!.message).toMatch(pattern);
       }
+      // The downtime (standby → verified) and where it went: none when refused before the standby;
+      // otherwise the critical path's AWS time and the workflow's own add up to the window.
+      if (refusal || result.snapshotsMade === 0) expect(result.downtime).toBeUndefined();
+      else {
+        const d = result.downtime!;
+        expect(d.until).toBe(result.outcome === 'succeeded' ? 'verified' : 'ended');
+        expect(d.path.length).toBeGreaterThan(0);
+        expect(Math.abs(d.awsSeconds + d.overheadSeconds - d.seconds)).toBeLessThanOrEqual(1);
+      }
       // Accepted, the uncopied table is named in the success notification, never dropped silently.
       if (s.name === 'uncopied-table-accepted') expect(result.report.notifications[0]!.message).toMatch(/NOT COPIED: SessionsTable \(AWS::DynamoDB::Table, [^)]+\): not copied \(acceptUncopiedResources\)/);
     });
   }
 
-  it('happy: the environment serves the target version, with the statistics it had before', async () => {
-    const result = await rehearse(scenario('happy'), { size: TEST_SIZE });
+  it('happy: the environment serves the target version, with the statistics it had before; no 30 simulated seconds of a wait pass without a heartbeat', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const result = await rehearse(scenario('happy'), { size: TEST_SIZE, jsonLine: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const at = (l: Record<string, unknown>) => Date.parse(String(l.at));
+    const beats = lines.filter((l) => l.event === 'heartbeat');
+    // Each kind of wait says what it saw: the snapshot's percent, the stack's newest events.
+    expect(beats.some((b) => /^snapshot .* to become available$/.test(String(b.label)) && typeof b.percent === 'number')).toBe(true);
+    expect(beats.some((b) => /^stack .* to be created$/.test(String(b.label)) && (b.latestEvents as string[]).length > 0)).toBe(true);
+    expect(beats.every((b) => typeof b.elapsedSeconds === 'number' && typeof b.timeoutSeconds === 'number' && (b.elapsedSeconds as number) <= (b.timeoutSeconds as number))).toBe(true);
+    // Inside every Wait state, from entering it to the execution's next state: a line at least every 30 s.
+    const states = lines.filter((l) => l.event === 'state');
+    let waits = 0;
+    for (const [i, w] of states.entries()) {
+      if (w.type !== 'StateEntered' || w.stateType !== 'Wait') continue;
+      const next = states.slice(i + 1).find((l) => l.executionArn === w.executionArn);
+      if (!next) continue;
+      waits++;
+      const points = [at(w), ...beats.filter((b) => b.executionArn === w.executionArn && at(b) > at(w) && at(b) < at(next)).map(at), at(next)];
+      for (let k = 1; k < points.length; k++) expect(points[k]! - points[k - 1]!, `${String(w.state)} at ${String(w.at)}`).toBeLessThanOrEqual(30_000);
+    }
+    expect(waits).toBeGreaterThan(5);
     expect(result.outcome).toBe('succeeded');
     expect(result.survivorVersion).toBe(TARGET_VERSION);
     expect(result.statisticsAfter).toEqual(result.statisticsBefore);

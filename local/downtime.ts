@@ -1,0 +1,121 @@
+/**
+ * The downtime of a migration, as the end summary of `watch` and of the rehearsal states it: from the
+ * instances entering standby to the new environment verified (the second clone's end), or to the end
+ * of the execution when it never got there, and where it went: the critical path as the benchmark
+ * measures it (bench/metrics.ts criticalPath: AWS work laid end to end, the gaps between them ours).
+ * The rehearsal feeds it what the simulated account recorded (every AWS operation's real end);
+ * `watch` what the history shows (an operation ends at the check that saw it end, so the time
+ * between the two counts as AWS's, not ours). Shared by the packaged CLI: no simulator here.
+ */
+import { type CriticalPath, criticalPath } from '../bench/metrics';
+import type { Interval } from '../bench/observe';
+import type { LabelledInterval } from '../bench/baseline';
+import type { ProgressEvent } from './executor';
+import type { ObservedOperation } from './heartbeat';
+
+export interface DowntimeSummary {
+  /** Standby to verified (or to the end of the execution), in seconds. */
+  seconds: number;
+  from: string;
+  to: string;
+  /** `verified`: the window ends with the second clone's verification; `ended`: with the execution. */
+  until: 'verified' | 'ended';
+  /** Where the numbers come from: the simulated account's records, or the execution history. */
+  measuredFrom: 'simulation' | 'history';
+  awsSeconds: number;
+  overheadSeconds: number;
+  overheadPercent: number;
+  /** The AWS work on the path, in order, and our time before each piece. */
+  path: { label: string; from: string; awsSeconds: number; oursBeforeSeconds: number }[];
+  oursAfterSeconds: number;
+  breakdown: CriticalPath['breakdown'];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+/** The summary of one critical path over its window. */
+export function downtimeSummary(path: CriticalPath, until: DowntimeSummary['until'], measuredFrom: DowntimeSummary['measuredFrom']): DowntimeSummary {
+  const { window } = path;
+  return {
+    seconds: Math.round((window.end - window.start) / 1000),
+    from: iso(window.start),
+    to: iso(window.end),
+    until,
+    measuredFrom,
+    awsSeconds: r1(path.awsSeconds),
+    overheadSeconds: r1(path.overheadSeconds),
+    overheadPercent: Math.round(path.overheadPercent * 100) / 100,
+    path: path.segments.map((s) => ({ label: s.label, from: iso(s.start), awsSeconds: r1(s.awsSeconds), oursBeforeSeconds: r1(s.oursBeforeSeconds) })),
+    oursAfterSeconds: r1(path.oursAfterSeconds),
+    breakdown: { pollWaitSeconds: r1(path.breakdown.pollWaitSeconds), lambdaSeconds: r1(path.breakdown.lambdaSeconds), orchestrationSeconds: r1(path.breakdown.orchestrationSeconds) },
+  };
+}
+
+function hms(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
+/** The summary for people: the total, then each piece of the path. */
+export function downtimeLines(d: DowntimeSummary): string[] {
+  const lines = [
+    `downtime            ${hms(d.seconds)} (standby → ${d.until === 'verified' ? 'new environment verified' : 'end of the execution'}; from the ${d.measuredFrom === 'simulation' ? 'simulated account' : 'execution history'})`,
+    `  where it went      AWS ${hms(d.awsSeconds)}, the workflow's own ${d.overheadSeconds.toFixed(1)} s (${d.overheadPercent.toFixed(2)} %: waiting for the next check ${d.breakdown.pollWaitSeconds.toFixed(1)} s, Lambda ${d.breakdown.lambdaSeconds.toFixed(1)} s, orchestration ${d.breakdown.orchestrationSeconds.toFixed(1)} s)`,
+  ];
+  // From the history an operation ends at the check that saw it end: the lag is in AWS's share.
+  if (d.measuredFrom === 'history') lines.push(`  (from the history, an AWS operation counts until the check that saw it end: the time to notice is inside AWS's share)`);
+  for (const p of d.path) lines.push(`  ${p.label.padEnd(48)} ${hms(p.awsSeconds).padStart(16)}   ours before ${p.oursBeforeSeconds.toFixed(1)} s`);
+  if (d.oursAfterSeconds > 0) lines.push(`  ${'(after the last AWS work)'.padEnd(48)} ${''.padStart(16)}   ours ${d.oursAfterSeconds.toFixed(1)} s`);
+  return lines;
+}
+
+/** State names of Migrate the window is cut on (statemachine/migrate.ts). */
+export const STANDBY_STATE = 'Put the instances in standby';
+
+/**
+ * The downtime as `watch` reads it from the history of Migrate and its Clones (events in time order):
+ * from entering "Put the instances in standby" to the end of the second Clone execution when it
+ * reported the copy EQUAL (its ExecutionSucceeded event's output), else to the end of Migrate. AWS work: the waits that ended READY (from their first check
+ * to the check that saw the end) and every Task that is not a wait's check nor a Clone's start;
+ * ours: the Wait states, and the Lambda tasks. Undefined when the instances never entered standby.
+ */
+export function downtimeFromHistory(
+  events: readonly ProgressEvent[],
+  seen: { operations: readonly ObservedOperation[]; checkStates: ReadonlySet<string> },
+  topMachine: string,
+  clones: { arns: readonly string[]; startedBy: ReadonlySet<string> },
+): DowntimeSummary | undefined {
+  const { operations, checkStates } = seen;
+  const cloneArns = clones.arns;
+  const standby = events.find((e) => e.machine === topMachine && e.type === 'StateEntered' && e.stateName === STANDBY_STATE);
+  if (!standby) return undefined;
+  const ends = new Map<string, ProgressEvent>();
+  for (const e of events) if (/^Execution(Succeeded|Failed|Aborted|TimedOut)$/.test(e.type)) ends.set(e.executionArn, e);
+  const second = cloneArns[1] ? ends.get(cloneArns[1]) : undefined;
+  const top = events.find((e) => e.machine === topMachine)?.executionArn;
+  const last = (top ? ends.get(top) : undefined) ?? events[events.length - 1];
+  // A Clone that found a difference still succeeds (outcome MISMATCH): verified only when EQUAL.
+  const verified = second?.type === 'ExecutionSucceeded' && (second.output as { outcome?: unknown } | undefined)?.outcome === 'EQUAL';
+  const window: Interval = { start: standby.timestamp, end: verified && second ? second.timestamp : (last?.timestamp ?? standby.timestamp) };
+
+  const open = new Map<string, ProgressEvent>();
+  const tasks: LabelledInterval[] = [];
+  const waits: Interval[] = [];
+  const checks: LabelledInterval[] = [];
+  for (const e of events) {
+    const key = `${e.executionArn}/${e.stateName ?? ''}`;
+    if (e.type === 'StateEntered') open.set(key, e);
+    else if (e.type === 'StateExited' || e.type === 'StateFailed') {
+      const entered = open.get(key);
+      open.delete(key);
+      if (!entered) continue;
+      const span = { start: entered.timestamp, end: e.timestamp };
+      if (entered.stateType === 'Wait') waits.push(span);
+      // A Clone's start spans the whole Clone: its own states are counted instead. A check only looks.
+      else if (entered.stateType === 'Task' && !clones.startedBy.has(key)) (checkStates.has(key) ? checks : tasks).push({ label: entered.stateName ?? 'task', ...span });
+    }
+  }
+  const work: LabelledInterval[] = [...operations.map((o) => ({ label: o.label, start: o.start, end: o.end })), ...tasks];
+  return downtimeSummary(criticalPath(window, work, waits, [...tasks, ...checks]), verified ? 'verified' : 'ended', 'history');
+}
