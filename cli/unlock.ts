@@ -24,7 +24,7 @@ export interface UnlockOptions {
   json: boolean;
 }
 
-async function lockTableOf(io: Io, flag: string | undefined, migratorStack: string): Promise<string> {
+export async function lockTableOf(io: Io, flag: string | undefined, migratorStack: string): Promise<string> {
   if (flag) return flag;
   const out = await awsCall('DescribeStacks', () => io.cloudformation().send(new DescribeStacksCommand({ StackName: migratorStack })));
   const table = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === LOCK_TABLE_OUTPUT)?.OutputValue;

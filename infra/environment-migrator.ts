@@ -463,7 +463,7 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     });
     this.clone = new sfn.StateMachine(this, 'Clone', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(buildCloneDefinition(new Construct(this, 'CloneStates'), fns)),
+      definitionBody: sfn.DefinitionBody.fromChainable(buildCloneDefinition(new Construct(this, 'CloneStates'), fns, this.lockTable)),
       timeout,
       tracingEnabled: true,
       logs: machineLogs('Clone'),

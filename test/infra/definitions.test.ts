@@ -103,7 +103,11 @@ describe('state machine definitions', () => {
       const ready = choices(`${title} checksums computed?`);
       // READY and FAILED both go on: a failed job makes its versions NOT_COMPARABLE in the second pass.
       expect(ready.map((c) => [c.StringEquals, c.Next])).toEqual([['READY', after], ['FAILED', after]]);
-      expect(get(`${title} checksums computed?`).Default).toBe(`Wait for the ${side} checksum job`);
+      // Not ready: the safe point of a cancel request (env-migrator cancel), then the Wait.
+      const safePoint = get(`${title} checksums computed?`).Default as string;
+      expect(safePoint).toBe(`Can it be cancelled? (Wait for the ${side} checksum job)`);
+      expect(get(safePoint).Default).toBe(`Wait for the ${side} checksum job`);
+      expect(get(`Cancel requested? (Wait for the ${side} checksum job)`).Default).toBe(`Wait for the ${side} checksum job`);
       expect(get(`Wait for the ${side} checksum job`)).toMatchObject({ Type: 'Wait', SecondsPath: `$.proof.${side}.wait.nextDelaySeconds`, Next: `Check the ${side} checksum job again` });
       expect((get(`Check the ${side} checksum job`).Parameters as Record<string, unknown>)['timeoutSeconds.$']).toBe('$.checksumJobSeconds');
     }
