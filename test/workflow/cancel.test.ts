@@ -92,3 +92,19 @@ it('cancel after the deletion of the original started: phase B keeps the tempora
   expect(r.account.cloudformation.stackByName(r.tempStackName)).toBeDefined();
   expect(r.lock, 'the lock is released').toBeUndefined();
 });
+
+it('cancel after the copy is verified, just before the deletion: the last safe point undoes the migration (phase A), nothing of the original deleted', async () => {
+  const r = await cancelledMigration('cancel-before-deletion', (s) => s.state === 'Prove the original unchanged');
+  expect(r.exitCode).toBe(EXIT.SUCCEEDED);
+  expect(r.execution.error).toBe('MigrationCancelled');
+  expect(r.execution.cause).toContain('the migration stopped at a safe point and compensated');
+  expect(r.report.violations).toEqual([]);
+  expect(r.report.survivor).toBe(SAMPLE_STACK);
+  expect(r.report.dataIntact).toBe(true);
+  expect(r.report.notifications[0]!.message).toContain('Failed at state: "Delete the current environment"');
+  // One stack deletion only, the temporary copy's: the original was never asked to go.
+  expect(r.account.calls.filter((c) => c.service === 'CloudFormation' && c.operation === 'DeleteStack' && !c.error)).toHaveLength(1);
+  expect(r.account.cloudformation.stackByName(SAMPLE_STACK)).toBeDefined();
+  expect(r.account.cloudformation.stackByName(r.tempStackName)).toBeUndefined();
+  expect(r.lock).toBeUndefined();
+});
