@@ -212,6 +212,29 @@ describe('state machine definitions', () => {
     }
   });
 
+  it('every cancel read is the same safe point: a consistent GetItem of this execution\'s lock, retried, whose failure goes on to the state it guards, never to a compensation', () => {
+    let reads = 0;
+    for (const [machine, definition] of machines()) {
+      const states = new Map(allStates(definition));
+      for (const [name, state] of states) {
+        if (!name.startsWith('Read any cancel request (')) continue;
+        reads++;
+        const where = name.slice('Read any cancel request ('.length, -1);
+        expect(state.Resource, name).toBe('arn:aws:states:::dynamodb:getItem');
+        expect(state.Parameters, name).toMatchObject({ ConsistentRead: true, Key: { stackName: { 'S.$': machine === 'Migrate' && where !== "Count the bucket's objects" && where !== "Count more of the bucket's objects" ? '$.input.stackName' : expect.stringMatching(/^\$\.(cancellation\.)?stackName$/) } } });
+        expect(state.Retry?.length, name).toBeGreaterThan(0);
+        // The guarded state: where the Choice goes when no request is found.
+        const requested = states.get(state.Next ?? '');
+        expect(requested?.Type, name).toBe('Choice');
+        expect(state.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], Next: requested!.Default, ResultPath: null }]);
+        const ours = states.get((requested!.Choices ?? [])[0]!.Next)!;
+        expect(ours.Default, name).toBe(requested!.Default);
+        expect(ours.Choices, name).toEqual([expect.objectContaining({ Variable: '$.cancelCheck.Item.owner.S', StringEqualsPath: '$.execution.id' })]);
+      }
+    }
+    expect(reads).toBeGreaterThanOrEqual(18);
+  });
+
   it('bound both executions by the migration timeout', () => {
     expect(synth().migrate.TimeoutSeconds).toBe(48 * 3600);
     expect(synth().clone.TimeoutSeconds).toBe(48 * 3600);
