@@ -19,6 +19,7 @@ import type { Construct } from 'constructs';
 import { CANCEL_REQUEST_ATTRIBUTE, type WaitInput } from '../lambdas/shared/contracts';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import { STEPS, type StepName } from '../lambdas/steps';
+import { CANCEL_STATE_PREFIXES as P } from './cancel-names';
 
 /** One deployed Lambda function per workflow step (built by infra/lambda-step.ts). */
 export type StepFunctions = Record<StepName, lambda.IFunction>;
@@ -350,15 +351,15 @@ export const CANCEL_REQUEST_TEXT = `${CANCEL_CHECK}.Item.${CANCEL_REQUEST_ATTRIB
  */
 export function cancelPoint(scope: Construct, where: string, flag: CancelFlag, cancelled: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
   const key = `${CANCEL_CHECK}.Item`;
-  const ours = sfn.Choice.jsonPath(scope, `Cancel request ours? (${where})`)
+  const ours = sfn.Choice.jsonPath(scope, `${P.ours}${where})`)
     .when(sfn.Condition.stringEqualsJsonPath(`${key}.owner.S`, flag.ownerPath), cancelled)
     .otherwise(next);
   // Nested, not an And: a Choice that compares a path which does not exist fails the execution
   // (States.Runtime), and And is not documented to short-circuit.
-  const requested = sfn.Choice.jsonPath(scope, `Cancel requested? (${where})`)
+  const requested = sfn.Choice.jsonPath(scope, `${P.requested}${where})`)
     .when(sfn.Condition.and(sfn.Condition.isPresent(CANCEL_REQUEST_TEXT), sfn.Condition.isPresent(`${key}.owner.S`)), ours)
     .otherwise(next);
-  const read = tasks.DynamoGetItem.jsonPath(scope, `Read any cancel request (${where})`, {
+  const read = tasks.DynamoGetItem.jsonPath(scope, `${P.read}${where})`, {
     table: flag.lockTable,
     key: { stackName: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(flag.stackNamePath)) },
     consistentRead: true,
@@ -369,5 +370,5 @@ export function cancelPoint(scope: Construct, where: string, flag: CancelFlag, c
   read.addCatch(next, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
   read.next(requested);
   if (!flag.onlyIf) return read;
-  return sfn.Choice.jsonPath(scope, `Can it be cancelled? (${where})`).when(sfn.Condition.isPresent(flag.onlyIf), read).otherwise(next);
+  return sfn.Choice.jsonPath(scope, `${P.applies}${where})`).when(sfn.Condition.isPresent(flag.onlyIf), read).otherwise(next);
 }

@@ -8,6 +8,7 @@
  * cell's fault; the first route that enters a state is the one its cells use. The fault is then
  * armed for that state alone (local/faults/state-context.ts says which state each call comes from).
  */
+import { CANCEL_STATE_PREFIXES } from '../../statemachine/cancel-names';
 import type { StepName } from '../../lambdas/steps';
 import { synthesizeTemplate } from '../synth';
 import { type LocalDeployment, localDeployment } from '../definitions';
@@ -127,7 +128,7 @@ function taskBefore(states: [string, AslState][], name: string): [string, AslSta
  */
 const CANCEL_READS_FAULTED = new Set(['Read any cancel request (Put the instances in standby)', 'Read any cancel request (Prepare the destination stack)']);
 function isCancelRead(state: string): boolean {
-  return state.startsWith('Read any cancel request (');
+  return state.startsWith(CANCEL_STATE_PREFIXES.read);
 }
 
 /** Every Task state of both machines, read from the synthesized definitions (Clone's twice: c1 and c2). */
