@@ -47,20 +47,21 @@ export const BUCKET_COPY_CONCURRENCY = 8;
  */
 export function buildCloneDefinition(scope: Construct, fns: StepFunctions, lockTable: dynamodb.ITable): sfn.IChainable {
   // A cancel request ends the clone with MigrationCancelled at its next safe point; Migrate's Catch
-  // of the clone compensates (Clone itself compensates nothing, see above). The Map's iterations
-  // have their own Fail: a state outside the iteration cannot be reached from it.
-  const cancels = (failName: string): CancelCheck => {
-    const cancelled = sfn.Fail.jsonPath(scope, failName, { error: MIGRATION_CANCELLED, causePath: CANCEL_REQUEST_TEXT });
-    const flag = { lockTable, stackNamePath: '$.cancellation.stackName', ownerPath: '$.execution.id', onlyIf: '$.cancellation.stackName' };
-    return (where, next) => cancelPoint(scope, where, flag, cancelled, next);
-  };
-  const cancel = cancels('Clone cancelled');
-  const cancelInMap = cancels('Bucket copy cancelled');
+  // of the clone compensates (Clone itself compensates nothing, see above).
+  const flag = { lockTable, stackNamePath: '$.cancellation.stackName', ownerPath: '$.execution.id', onlyIf: '$.cancellation.stackName' };
+  const cancelled = sfn.Fail.jsonPath(scope, 'Clone cancelled', { error: MIGRATION_CANCELLED, causePath: CANCEL_REQUEST_TEXT });
+  const cancel: CancelCheck = (where, next) => cancelPoint(scope, where, flag, cancelled, next);
+  // In a bucket's copy the request ends the iteration quietly instead of failing it: a failed
+  // iteration would stop the others wherever they are, a copy Lambda still writing into the stack
+  // Migrate is about to delete. Each iteration stops at its own safe point; once all have, the safe
+  // point after the Map fails the clone.
+  const bucketStopped = sfn.Pass.jsonPath(scope, 'Stop copying the bucket', { parameters: { cancelled: sfn.JsonPath.stringAt(CANCEL_REQUEST_TEXT) } });
+  const cancelInMap: CancelCheck = (where, next) => cancelPoint(scope, where, flag, bucketStopped, next);
   // Built from the end, each phase receiving the one that follows it.
   const report = reportPhase(scope);
   const statistics = statisticsPhase(scope, fns, report);
   const smokeTest = smokeTestPhase(scope, fns, statistics, cancel);
-  const copy = copyPhase(scope, fns, smokeTest, cancelInMap);
+  const copy = copyPhase(scope, fns, cancel('Run a smoke test?', smokeTest), cancelInMap);
   const destination = destinationPhase(scope, fns, copy);
   const create = createStackPhase(scope, fns, destination, cancel);
   const snapshot = snapshotPhase(scope, fns, create, cancel);

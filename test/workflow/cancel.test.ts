@@ -53,14 +53,21 @@ async function cancelledMigration(name: string, when: (s: RunningState) => boole
   return { execution: ended, report, exitCode: await asked!, operator, lock: lock.Item, clones, tempStackName, executionArn, account: h.account };
 }
 
-it('cancel during the first clone: the clone stops at its next safe point, phase A undoes the migration, the original back in service, the lock released', async () => {
-  const r = await cancelledMigration('cancel-phase-a', (s) => s.executionName.endsWith('-c1') && s.state === 'Check the snapshots');
+it('cancel during the first clone\'s bucket copies: each copy stops at its own safe point, then the clone fails; phase A undoes the migration, the original back in service, the lock released', async () => {
+  const r = await cancelledMigration('cancel-phase-a', (s) => s.executionName.endsWith('-c1') && s.state === 'Discover the destination stack');
   expect(r.exitCode, r.operator.err.join('\n')).toBe(EXIT.SUCCEEDED);
   expect(r.operator.json()).toMatchObject({ outcome: 'CANCEL_REQUESTED', executionArn: r.executionArn, stackName: SAMPLE_STACK, exitCode: 0 });
   expect(r.operator.err.join('\n')).toContain(`env-migrator watch ${r.executionArn}`);
 
-  // The clone ended itself at a safe point with the request, not stopped mid-step.
+  // The clone ended itself at a safe point with the request, not stopped mid-step: no copy was cut off.
   expect(r.clones.map((c) => [c.name.slice(-2), c.status, c.error])).toEqual([['c1', 'FAILED', 'MigrationCancelled']]);
+  const entered = r.clones[0]!.history.filter((e) => e.type === 'StateEntered').map((e) => e.stateName);
+  // Each bucket's iteration stopped at its own safe point before copying anything, then the clone failed.
+  expect(entered.filter((n) => n === 'Stop copying the bucket'), 'every bucket copy stopped at a safe point of its own').toHaveLength(entered.filter((n) => n === 'Read any cancel request (Copy objects)').length);
+  expect(entered).toContain('Stop copying the bucket');
+  expect(entered).not.toContain('Copy objects');
+  expect(entered.at(-1)).toBe('Clone cancelled');
+  expect(entered).not.toContain('Compare the statistics');
   expect(r.execution.status).toBe('FAILED');
   expect(r.execution.error).toBe('MigrationCancelled');
   expect(r.execution.cause).toContain('env-migrator cancel at ');
