@@ -120,7 +120,7 @@ function taskBefore(states: [string, AslState][], name: string): [string, AslSta
 
 /**
  * The cancel reads (statemachine/building-blocks.ts cancelPoint: a GetItem of the lock at each safe
- * point, eighteen of them) are one state built by one function, the same in every place: the
+ * point, one per safe point) are one state built by one function, the same in every place: the
  * same call, the same retry, and a Catch of everything that goes on to the very state the safe point
  * guards (a read that fails is not a cancel request). test/infra/definitions.test.ts checks that
  * shape on every one of them. The matrix faults one per machine, on every route's path: a fault in
