@@ -239,6 +239,21 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
       );
     });
 
+  command('cancel', 'ask a running migration to stop at its next safe point and compensate')
+    .description(
+      `Puts a cancel request on the lock of the running Migrate execution (only while that execution holds it). The execution reads it at its next safe point (each wait loop, each Map iteration, each phase boundary, in Migrate and its Clone runs), then compensates as for an error of its phase: before the original's deletion starts, the temporary copy is deleted and the original returns to service; once it has started, the temporary copy is kept (it holds the data). Then it releases the lock, notifies and fails with MigrationCancelled. Unlike StopExecution, nothing is left half-done and the lock is released. The command does not wait: follow with watch. The lock table is --table, or the output LockTableName of --migrator-stack. Exit 0 when the request is on the lock, 1 when refused.`,
+    )
+    .argument('<executionArn>', 'arn:aws:states:<region>:<account>:execution:<state machine>:<name>', parseExecutionArnArgument)
+    .option('--reason <text>', 'why, in your words: it reaches the error cause and the notification')
+    .option('--table <name>', 'the DynamoDB lock table (default: the output LockTableName of --migrator-stack)')
+    .option('--migrator-stack <name>', 'the deployed migrator stack whose output names the lock table', DEFAULT_MIGRATOR_STACK)
+    .option('--json', 'print the result as one JSON object on stdout (the rest on stderr)')
+    .addHelpText('after', `\n${AWS_COMMAND_HELP.replace(/Exit codes:[\s\S]*$/, "Exit codes:\n  0  the cancel request is on the execution's lock (or was already)\n  1  refused: the execution is not running, is not a migration, or does not hold its lock (nothing written)\n  2  usage error\n  6  AWS error in the CLI's own calls (nothing written)")}`)
+    .action(async (execution: ExecutionArn, o: Flags) => {
+      const { cancelCommand } = await import('./cancel');
+      done(await cancelCommand(io, execution, { table: str(o.table), migratorStack: str(o.migratorStack) ?? DEFAULT_MIGRATOR_STACK, reason: str(o.reason), json: flag(o.json) }));
+    });
+
   command('rehearse', 'rehearse a migration of the sample environment on a simulated AWS account')
     .option('--scenario <name>', 'the scenario to rehearse (listed below)', DEFAULT_SCENARIO)
     .option('--report <file.html>', 'also write the run\'s report page (as "env-migrator report" does) to this file')

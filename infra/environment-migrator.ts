@@ -306,7 +306,7 @@ const STACK_STEPS: readonly StepName[] = ['create-stack', 'delete-stack'];
 /**
  * The migrator: its public surface is made of interfaces (IStateMachine, ITopic, IBucket, ITable,
  * IKey…), so what a user may bring (a topic, a key) and what the construct defines look the same.
- * Permissions for people and pipelines: grantStartMigration, grantRead and grantUnlock. In a VPC (`vpc`), the
+ * Permissions for people and pipelines: grantStartMigration, grantRead, grantUnlock and grantCancel. In a VPC (`vpc`), the
  * construct is IConnectable: its `connections` are the security groups of the steps that call the
  * environments' endpoints.
  */
@@ -463,7 +463,7 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     });
     this.clone = new sfn.StateMachine(this, 'Clone', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(buildCloneDefinition(new Construct(this, 'CloneStates'), fns)),
+      definitionBody: sfn.DefinitionBody.fromChainable(buildCloneDefinition(new Construct(this, 'CloneStates'), fns, this.lockTable)),
       timeout,
       tracingEnabled: true,
       logs: machineLogs('Clone'),
@@ -643,6 +643,28 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
           grantee,
           actions: ['cloudformation:DescribeStacks'],
           resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` }), ...resourcePatterns(this.permissionScope).stacks],
+        }),
+      );
+  }
+
+  /**
+   * Lets `grantee` run `env-migrator cancel` (cli/cancel-core.ts), exactly what it calls:
+   * states:DescribeExecution on Migrate's executions (running? which stack?), dynamodb:UpdateItem
+   * (the request, conditional on the lock's owner) and GetItem (who holds it, on a refusal) on the
+   * lock table, and cloudformation:DescribeStacks on this construct's stack (the LockTableName output).
+   * No StopExecution: the execution stops itself at a safe point.
+   */
+  grantCancel(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.migrate.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return this.lockTable
+      .grant(grantee, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution'], resourceArns: [executions] }))
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['cloudformation:DescribeStacks'],
+          resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
         }),
       );
   }

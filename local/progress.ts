@@ -4,6 +4,7 @@
  * failures called out. Wait loops are folded: a check that is still pending prints once, then a
  * counter, so a two-hour snapshot does not scroll the screen away.
  */
+import { isCancelCheckState } from '../statemachine/cancel-names';
 import type { ProgressEvent } from './executor';
 import { type Heartbeat, HeartbeatTracker, type ObservedOperation } from './heartbeat';
 
@@ -109,7 +110,9 @@ export function progressPrinter(write: (line: string) => void, topMachine: strin
     switch (event.type) {
       case 'StateEntered': {
         states += 1;
-        if (QUIET_TYPES.has(event.stateType ?? '')) return;
+        // The cancel checks of every wait loop (env-migrator cancel) would unfold the loop's folding:
+        // quiet; one that finds a request leads to a printed state ("Cancelled (…)", a Fail).
+        if (QUIET_TYPES.has(event.stateType ?? '') || isCancelCheckState(event.stateName)) return;
         // A state met again among the last few printed is a wait loop going round: count, don't print.
         const key = `${event.executionName}/${event.stateName}`;
         if (recent.includes(key)) {

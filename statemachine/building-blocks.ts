@@ -11,13 +11,15 @@
  *   state simply has no ResultPath.
  */
 import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { WaitInput } from '../lambdas/shared/contracts';
+import { CANCEL_REQUEST_ATTRIBUTE, type WaitInput } from '../lambdas/shared/contracts';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import { STEPS, type StepName } from '../lambdas/steps';
+import { CANCEL_STATE_PREFIXES as P } from './cancel-names';
 
 /** One deployed Lambda function per workflow step (built by infra/lambda-step.ts). */
 export type StepFunctions = Record<StepName, lambda.IFunction>;
@@ -141,6 +143,8 @@ export interface WaitLoopProps<E extends WaitInput> {
   next: sfn.IChainable;
   /** Next state when the status is FAILED (only for steps that can return it). */
   onFailed?: sfn.IChainable;
+  /** A forward loop's safe point: the cancel check run before each Wait (see cancelPoint). */
+  cancel?: CancelCheck;
 }
 
 export interface WaitLoop {
@@ -174,7 +178,7 @@ export function waitLoop<E extends WaitInput>(scope: Construct, fns: StepFunctio
   });
   const choice = sfn.Choice.jsonPath(scope, props.ready).when(sfn.Condition.stringEquals(`${props.resultPath}.status`, 'READY'), props.next);
   if (props.onFailed) choice.when(sfn.Condition.stringEquals(`${props.resultPath}.status`, 'FAILED'), props.onFailed);
-  choice.otherwise(pause);
+  choice.otherwise(props.cancel ? props.cancel(props.wait, pause) : pause);
   first.next(choice);
   pause.next(again);
   again.next(choice);
@@ -252,6 +256,8 @@ export interface ContinuationLoopProps {
   resultPath: string;
   /** Each final status and the state it leads to; CONTINUE always loops. */
   done: Record<string, sfn.IChainable>;
+  /** A forward loop's safe point: the cancel check run before each call after the first (see cancelPoint). */
+  cancel?: CancelCheck;
 }
 
 /**
@@ -266,7 +272,7 @@ export function continuationLoop(scope: Construct, fns: StepFunctions, p: Contin
     payload: sfn.TaskInput.fromObject({ ...p.event, continuation: sfn.JsonPath.objectAt(`${p.resultPath}.continuation`) }),
     resultPath: p.resultPath,
   });
-  const choice = sfn.Choice.jsonPath(scope, p.question).when(sfn.Condition.stringEquals(`${p.resultPath}.status`, 'CONTINUE'), more);
+  const choice = sfn.Choice.jsonPath(scope, p.question).when(sfn.Condition.stringEquals(`${p.resultPath}.status`, 'CONTINUE'), p.cancel ? p.cancel(p.more, more) : more);
   for (const [status, next] of Object.entries(p.done)) choice.when(sfn.Condition.stringEquals(`${p.resultPath}.status`, status), next);
   first.next(choice);
   more.next(choice);
@@ -304,4 +310,65 @@ export function resumableStep(scope: Construct, fns: StepFunctions, p: Resumable
   begin.next(call);
   call.next(choice);
   return { start: begin, call };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellation (env-migrator cancel)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Builds a safe point in front of `next`, named after the state it guards (`where`, e.g. "Wait
+ * for the snapshots"): there the execution reads the cancel request on its lock and, when there is
+ * one, leaves for its phase's compensation instead of going on.
+ */
+export type CancelCheck = (where: string, next: sfn.IChainable) => sfn.IChainable;
+
+export interface CancelFlag {
+  /** The environment lock table (statemachine/migrate.ts "Lock the environment"). */
+  lockTable: dynamodb.ITable;
+  /** Path of the locked environment's stack name, the lock's key. */
+  stackNamePath: string;
+  /** Path of the Migrate execution ARN that must own the lock for its request to count (`$.execution.id`). */
+  ownerPath: string;
+  /** A path present only when the execution can be cancelled (a Clone run alone cannot); omitted: always. */
+  onlyIf?: string;
+}
+
+/** Where a safe point keeps the lock item it read: the request's text is `${CANCEL_CHECK}.Item.cancelRequested.S`. */
+export const CANCEL_CHECK = '$.cancelCheck';
+
+/** Path of the request's text (who asked, when) once a safe point has found one. */
+export const CANCEL_REQUEST_TEXT = `${CANCEL_CHECK}.Item.${CANCEL_REQUEST_ATTRIBUTE}.S`;
+
+/**
+ * A cancel check (`env-migrator cancel`): a consistent GetItem of the lock, then `cancelled` when
+ * the item carries a cancel request AND is still owned by this execution, `next` otherwise. It
+ * stands only between states, where no step is in flight (a stopped execution would leave a Lambda
+ * copying into a stack the compensation is deleting): before each Wait of a forward wait loop,
+ * each further call of a continuation loop, each Map iteration and at the phase boundaries.
+ * A read that fails after the retries is not a request: the execution goes on, the next safe point
+ * reads again. The item is a few hundred bytes (the state stays small).
+ */
+export function cancelPoint(scope: Construct, where: string, flag: CancelFlag, cancelled: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
+  const key = `${CANCEL_CHECK}.Item`;
+  const ours = sfn.Choice.jsonPath(scope, `${P.ours}${where})`)
+    .when(sfn.Condition.stringEqualsJsonPath(`${key}.owner.S`, flag.ownerPath), cancelled)
+    .otherwise(next);
+  // Nested, not an And: a Choice that compares a path which does not exist fails the execution
+  // (States.Runtime), and And is not documented to short-circuit.
+  const requested = sfn.Choice.jsonPath(scope, `${P.requested}${where})`)
+    .when(sfn.Condition.and(sfn.Condition.isPresent(CANCEL_REQUEST_TEXT), sfn.Condition.isPresent(`${key}.owner.S`)), ours)
+    .otherwise(next);
+  const read = tasks.DynamoGetItem.jsonPath(scope, `${P.read}${where})`, {
+    table: flag.lockTable,
+    key: { stackName: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(flag.stackNamePath)) },
+    consistentRead: true,
+    resultPath: CANCEL_CHECK,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+  });
+  read.addRetry(serviceRetry('DynamoDB'));
+  read.addCatch(next, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+  read.next(requested);
+  if (!flag.onlyIf) return read;
+  return sfn.Choice.jsonPath(scope, `${P.applies}${where})`).when(sfn.Condition.isPresent(flag.onlyIf), read).otherwise(next);
 }

@@ -15,6 +15,7 @@
  * `snapshotStatus`, `created`, `createdStatus`, `destination`, `buckets`, `smokeTestStatus`,
  * `statistics`, `copies`, `verification`, `verdicts`, `tally`, `objectVersions` ("all" when not given).
  */
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type {
@@ -33,23 +34,43 @@ import type {
   StartChecksumJobEvent,
   VerifyBucketEvent,
 } from '../lambdas/shared/contracts';
+import { MIGRATION_CANCELLED } from '../lambdas/shared/errors';
 import { CHECKSUM_JOB_TIMEOUT_SECONDS } from '../lambdas/steps';
-import { EXECUTION, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
+import { CANCEL_REQUEST_TEXT, cancelPoint, type CancelCheck, EXECUTION, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
 
 /** Bucket pairs copied at once: each copy already runs many requests in parallel. */
 export const BUCKET_COPY_CONCURRENCY = 8;
 
-/** Builds the Clone definition; `scope` must hold no other machine's states (names are construct ids). */
-export function buildCloneDefinition(scope: Construct, fns: StepFunctions): sfn.IChainable {
+/**
+ * Builds the Clone definition; `scope` must hold no other machine's states (names are construct ids).
+ * `lockTable` is where a Migrate's cancel request is read (CloneInput.cancellation).
+ */
+export function buildCloneDefinition(scope: Construct, fns: StepFunctions, lockTable: dynamodb.ITable): sfn.IChainable {
+  // A cancel request ends the clone with MigrationCancelled at its next safe point; Migrate's Catch
+  // of the clone compensates (Clone itself compensates nothing, see above).
+  const flag = { lockTable, stackNamePath: '$.cancellation.stackName', ownerPath: '$.execution.id', onlyIf: '$.cancellation.stackName' };
+  const cancelled = sfn.Fail.jsonPath(scope, 'Clone cancelled', { error: MIGRATION_CANCELLED, causePath: CANCEL_REQUEST_TEXT });
+  const cancel: CancelCheck = (where, next) => cancelPoint(scope, where, flag, cancelled, next);
+  // In a bucket's copy the request ends the iteration quietly instead of failing it: a failed
+  // iteration would stop the others wherever they are, a copy Lambda still writing into the stack
+  // Migrate is about to delete. Each iteration stops at its own safe point; once all have, the safe
+  // point after the Map fails the clone.
+  const bucketStopped = sfn.Pass.jsonPath(scope, 'Stop copying the bucket', { parameters: { cancelled: sfn.JsonPath.stringAt(CANCEL_REQUEST_TEXT) } });
+  const cancelInMap: CancelCheck = (where, next) => cancelPoint(scope, where, flag, bucketStopped, next);
   // Built from the end, each phase receiving the one that follows it.
   const report = reportPhase(scope);
   const statistics = statisticsPhase(scope, fns, report);
-  const smokeTest = smokeTestPhase(scope, fns, statistics);
-  const copy = copyPhase(scope, fns, smokeTest);
+  const smokeTest = smokeTestPhase(scope, fns, statistics, cancel);
+  const copy = copyPhase(scope, fns, cancel('Run a smoke test?', smokeTest), cancelInMap);
   const destination = destinationPhase(scope, fns, copy);
-  const create = createStackPhase(scope, fns, destination);
-  const snapshot = snapshotPhase(scope, fns, create);
-  return sourcePhase(scope, fns, snapshot);
+  const create = createStackPhase(scope, fns, destination, cancel);
+  const snapshot = snapshotPhase(scope, fns, create, cancel);
+  const source = sourcePhase(scope, fns, snapshot);
+  // `$.cancellation` always exists from here on (the Map's iterations are given it): {} when the
+  // clone runs alone, which makes every safe point a no-op.
+  const alone = sfn.Pass.jsonPath(scope, 'Run without a cancel request', { result: sfn.Result.fromObject({}), resultPath: '$.cancellation' });
+  alone.next(source);
+  return sfn.Choice.jsonPath(scope, 'Can a migration cancel this clone?').when(sfn.Condition.isPresent('$.cancellation'), source).otherwise(alone);
 }
 
 /** Which outputs the source must have, then its discovery and preflight → `$.source`. */
@@ -89,7 +110,7 @@ function sourcePhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable)
  * One manual snapshot per source database → `$.snapshot` (or the ones the caller started), then
  * wait until all are available.
  */
-function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancel: CancelCheck): sfn.IChainable {
   const failed = sfn.Fail.jsonPath(scope, 'Snapshot failed', { error: 'SnapshotFailed', causePath: '$.snapshotStatus.reason' });
   const loop = waitLoop<SnapshotStatusEvent>(scope, fns, {
     check: 'Check the snapshots',
@@ -99,8 +120,10 @@ function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
     payload: { snapshots: sfn.JsonPath.listAt('$.snapshot.snapshots'), execution: EXECUTION },
     timeoutPath: '$.waits.snapshotSeconds',
     resultPath: '$.snapshotStatus',
-    next,
+    // Snapshots ready, nothing created yet: the last safe point before the destination stack.
+    next: cancel('Prepare the destination stack', next),
     onFailed: failed,
+    cancel,
   });
   // Snapshots the caller already started (CloneInput.snapshots) are waited for, not taken again.
   const given = sfn.Pass.jsonPath(scope, 'Use the given snapshots', { parameters: { snapshots: sfn.JsonPath.listAt('$.snapshots') }, resultPath: '$.snapshot' });
@@ -124,7 +147,7 @@ function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
  * is prepared in `$.created` (templateUrl only when given) and replaced there by the step's result.
  * A failed creation is deleted before the execution fails: nobody else knows it exists half-made.
  */
-function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancel: CancelCheck): sfn.IChainable {
   const describeFailure = sfn.Pass.jsonPath(scope, 'Describe the creation failure', {
     parameters: { cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.createdStatus.failures')) },
     resultPath: '$.creationFailure',
@@ -169,6 +192,7 @@ function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
     resultPath: '$.createdStatus',
     next,
     onFailed: deleteFailed,
+    cancel,
   });
   const create = lambdaStep(scope, 'Create the destination stack', fns, 'create-stack', {
     inputPath: '$.created',
@@ -217,7 +241,7 @@ function destinationPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
  * continuation) then verified (likewise) → `$.buckets`: [{pair, copy, verification}]. Which versions
  * are carried (`$.objectVersions`) is "all" unless the input says otherwise.
  */
-function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancel: CancelCheck): sfn.IChainable {
   const item: Fields<Omit<VerifyBucketEvent, 'continuation'>> = {
     pair: sfn.JsonPath.objectAt('$.pair'),
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
@@ -247,7 +271,8 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
     step: 'verify-bucket',
     event: item,
     resultPath: '$.verification',
-    done: { EQUAL: reportBucket, MISMATCH: reportBucket, PROOF_NEEDED: proofPhase(scope, fns, item, reportBucket) },
+    done: { EQUAL: reportBucket, MISMATCH: reportBucket, PROOF_NEEDED: proofPhase(scope, fns, item, reportBucket, cancel) },
+    cancel,
   });
   const copy = continuationLoop(scope, fns, {
     first: 'Copy objects',
@@ -257,6 +282,7 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
     event: copyEvent,
     resultPath: '$.copy',
     done: { DONE: verify.start },
+    cancel,
   });
 
   const eachBucket = sfn.Map.jsonPath(scope, 'Copy each bucket', {
@@ -267,11 +293,12 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
       phase: sfn.JsonPath.stringAt('$.phase'),
       execution: EXECUTION,
       checksumJobSeconds: CHECKSUM_JOB_TIMEOUT_SECONDS,
+      cancellation: sfn.JsonPath.objectAt('$.cancellation'),
     },
     maxConcurrency: BUCKET_COPY_CONCURRENCY,
     resultPath: '$.buckets',
   });
-  eachBucket.itemProcessor(copy.start);
+  eachBucket.itemProcessor(cancel('Copy objects', copy.start));
   eachBucket.next(next);
 
   // A Clone started on its own may leave objectVersions out: every version is copied.
@@ -288,7 +315,7 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): 
  * mismatch. Errors (CreateJob refused, a wait past CHECKSUM_JOB_TIMEOUT_SECONDS) fail the clone like
  * any other step's.
  */
-function proofPhase(scope: Construct, fns: StepFunctions, item: Record<string, unknown>, next: sfn.IChainable): sfn.IChainable {
+function proofPhase(scope: Construct, fns: StepFunctions, item: Record<string, unknown>, next: sfn.IChainable, cancel: CancelCheck): sfn.IChainable {
   const prove = lambdaStep(scope, 'Verify the bucket copy with the checksums', fns, 'verify-bucket', {
     payload: sfn.TaskInput.fromObject({
       ...item,
@@ -319,6 +346,7 @@ function proofPhase(scope: Construct, fns: StepFunctions, item: Record<string, u
       resultPath: `$.proof.${name}`,
       next: afterwards,
       onFailed: afterwards,
+      cancel,
     });
     const start = lambdaStep(scope, `Start the ${name} checksum job`, fns, 'start-checksum-job', {
       payload: eventOf<StartChecksumJobEvent>({
@@ -340,7 +368,7 @@ function proofPhase(scope: Construct, fns: StepFunctions, item: Record<string, u
 }
 
 /** When configured, probe the destination until it answers as expected (or the wait times out). */
-function smokeTestPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable): sfn.IChainable {
+function smokeTestPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancel: CancelCheck): sfn.IChainable {
   const loop = waitLoop<SmokeTestEvent>(scope, fns, {
     check: 'Probe the new environment',
     ready: 'Smoke test passed?',
@@ -354,6 +382,7 @@ function smokeTestPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainab
     timeoutPath: '$.waits.smokeTestSeconds',
     resultPath: '$.smokeTestStatus',
     next,
+    cancel,
   });
   return sfn.Choice.jsonPath(scope, 'Run a smoke test?').when(sfn.Condition.isPresent('$.smokeTest'), loop.start).otherwise(next);
 }

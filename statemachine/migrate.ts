@@ -44,8 +44,13 @@ import type {
   StandbyStatusEvent,
   ValidateInputEvent,
 } from '../lambdas/shared/contracts';
+import { MIGRATION_CANCELLED } from '../lambdas/shared/errors';
 import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
 import {
+  CANCEL_REQUEST_TEXT,
+  cancelPoint,
+  type CancelCheck,
+  type CancelFlag,
   EXECUTION,
   continuationLoop,
   resumableStep,
@@ -91,14 +96,43 @@ export function buildMigrateDefinition(scope: Construct, props: MigrateDefinitio
   // the state keeps only what later states read, so fifty buckets' reports are not carried twice.
   const forgetReports = sfn.Pass.jsonPath(scope, "Forget the first clone's bucket reports", { result: sfn.Result.fromArray([]), resultPath: '$.clone1.output.verification' });
   forgetReports.next(secondClone);
-  const deletion = deleteCurrentPhase(scope, fns, forgetReports, phaseB, phaseA);
-  const recheck = recheckPhase(scope, fns, deletion, phaseA);
+  const deletion = deleteCurrentPhase(scope, fns, forgetReports, phaseB, phaseA, props);
+  const recheck = recheckPhase(scope, fns, deletion, phaseA, props);
   const firstClone = firstClonePhase(scope, props, { next: recheck, mismatch: preserveAfterFirstMismatch(scope, fns, tail), compensation: phaseA });
-  const standby = standbyPhase(scope, fns, firstClone, phaseA);
-  const inventory = inventoryPhase(scope, fns, standby, phaseA);
+  const standby = standbyPhase(scope, fns, firstClone, phaseA, props);
+  const inventory = inventoryPhase(scope, fns, standby, phaseA, props);
   const discover = discoverPhase(scope, fns, inventory, phaseA);
   const lock = lockPhase(scope, props, discover, phaseA, tail);
   return validatePhase(scope, fns, lock, tail);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellation (env-migrator cancel)
+// ---------------------------------------------------------------------------------------------
+
+/** The cancel request this execution obeys: on its own lock, while it owns it. */
+function cancelFlag(props: MigrateDefinitionProps): CancelFlag {
+  return { lockTable: props.lockTable, stackNamePath: '$.input.stackName', ownerPath: '$.execution.id' };
+}
+
+/**
+ * Migrate's safe points: a cancel request found there becomes a MigrationCancelled error in
+ * `$.error`, then goes to `note` (the failure note of the state the safe point belongs to), so the
+ * phase's compensation undoes exactly what it would after an error of that state: phase A returns
+ * the original to service, phase B keeps the temporary copy. Then unlock, notify, fail.
+ */
+function cancelInto(scope: Construct, props: MigrateDefinitionProps, note: sfn.IChainable): CancelCheck {
+  return (where, next) => {
+    const cancelled = sfn.Pass.jsonPath(scope, `Cancelled (${where})`, {
+      parameters: {
+        Error: MIGRATION_CANCELLED,
+        Cause: sfn.JsonPath.format('cancel requested ({}): the migration stopped at a safe point and compensated', sfn.JsonPath.stringAt(CANCEL_REQUEST_TEXT)),
+      },
+      resultPath: '$.error',
+    });
+    cancelled.next(note);
+    return cancelPoint(scope, where, cancelFlag(props), cancelled, next);
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -264,7 +298,10 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
  * nothing to undo but the lock). With objectVersions `current`, what will not be carried is counted
  * here and named in the output and the success notification.
  */
-function inventoryPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
+function inventoryPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable, props: MigrateDefinitionProps): sfn.IChainable {
+  // A cancel request fails the iteration, hence the Map, into its Catch (the Map's own phase A).
+  const cancelled = sfn.Fail.jsonPath(scope, 'Counting cancelled', { error: MIGRATION_CANCELLED, causePath: CANCEL_REQUEST_TEXT });
+  const cancel: CancelCheck = (where, following) => cancelPoint(scope, where, { ...cancelFlag(props), stackNamePath: '$.stackName' }, cancelled, following);
   const item: Fields<Omit<InventoryBucketEvent, 'continuation'>> = {
     bucket: sfn.JsonPath.objectAt('$.bucket'),
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
@@ -286,21 +323,30 @@ function inventoryPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainab
     event: item,
     resultPath: '$.count',
     done: { DONE: counted },
+    cancel,
   });
   const eachBucket = sfn.Map.jsonPath(scope, "Count each bucket's objects", {
     itemsPath: '$.current.buckets',
-    itemSelector: { bucket: sfn.JsonPath.objectAt('$$.Map.Item.Value'), objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'), execution: EXECUTION },
+    itemSelector: {
+      bucket: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+      objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
+      execution: EXECUTION,
+      // The lock's key, for the iteration's cancel check.
+      stackName: sfn.JsonPath.stringAt('$.input.stackName'),
+    },
     maxConcurrency: 8,
     resultPath: '$.inventory',
   });
-  eachBucket.itemProcessor(count.start);
+  eachBucket.itemProcessor(cancel("Count the bucket's objects", count.start));
   eachBucket.next(next);
   eachBucket.addCatch(noteFailure(scope, "Count each bucket's objects", compensation), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
   return eachBucket;
 }
 
 /** The current environment's instances out of service (no writes during the copy) → `$.standby`. */
-function standbyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
+function standbyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable, props: MigrateDefinitionProps): sfn.IChainable {
+  const note = noteFailure(scope, 'Put the instances in standby', compensation);
+  const cancel = cancelInto(scope, props, note);
   const enter = lambdaStep(scope, 'Put the instances in standby', fns, 'standby-enter', {
     payload: eventOf<StandbyEnterEvent>({ autoScalingGroups: sfn.JsonPath.listAt('$.current.autoScalingGroups'), execution: EXECUTION }),
     resultPath: '$.standby',
@@ -314,10 +360,12 @@ function standbyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable
     timeoutPath: '$.input.waits.standbySeconds',
     resultPath: '$.standbyStatus',
     next,
+    cancel,
   });
   enter.next(loop.start);
-  catchInto([enter, ...loop.checks], noteFailure(scope, 'Put the instances in standby', compensation));
-  return enter;
+  catchInto([enter, ...loop.checks], note);
+  // The last moment nothing has been touched: a cancel request now only unlocks and notifies.
+  return cancel('Put the instances in standby', enter);
 }
 
 interface ClonePhaseTargets {
@@ -340,7 +388,8 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
     .when(sfn.Condition.stringEquals('$.clone1.output.outcome', 'EQUAL'), targets.next)
     .otherwise(targets.mismatch);
   clone.next(identical);
-  catchInto([clone], noteFailure(scope, 'Clone the environment to a temporary stack', targets.compensation));
+  const note = noteFailure(scope, 'Clone the environment to a temporary stack', targets.compensation);
+  catchInto([clone], note);
 
   const request: Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl' | 'snapshots'>> = {
     sourceStackName: sfn.JsonPath.stringAt('$.input.stackName'),
@@ -355,12 +404,15 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
     phase: 'c1',
     runId: sfn.JsonPath.stringAt('$.runId'),
     execution: EXECUTION,
+    // The clone reads this execution's cancel request at its own safe points.
+    cancellation: { stackName: sfn.JsonPath.stringAt('$.input.stackName') },
   };
   const prepare = sfn.Pass.jsonPath(scope, 'Prepare the first clone', { parameters: request, resultPath: '$.clone1' });
   prepare.next(
     copyIfPresent(scope, { question: 'Smoke test the temporary copy?', copy: 'Add the smoke test to the first clone' }, '$.input.smokeTest', '$.clone1.smokeTest', clone),
   );
-  return prepare;
+  // Before `$.clone1` exists: the compensation knows no temporary stack was started.
+  return cancelInto(scope, props, note)('Prepare the first clone', prepare);
 }
 
 /**
@@ -371,7 +423,8 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
  * 1's, in as many invocations as the listing needs → `$.recheck`. Any difference fails with
  * OriginalChangedAfterVerification, which undoes the migration (phase A): the original keeps the data.
  */
-function recheckPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
+function recheckPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable, props: MigrateDefinitionProps): sfn.IChainable {
+  const note = noteFailure(scope, 'Prove the original unchanged', compensation);
   const request: Fields<Omit<RecheckOriginalEvent, 'continuation'>> = {
     stackName: sfn.JsonPath.stringAt('$.input.stackName'),
     expectedStackId: sfn.JsonPath.stringAt('$.current.stackId'),
@@ -388,8 +441,9 @@ function recheckPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable
     event: request,
     resultPath: '$.recheck',
     done: { UNCHANGED: next },
+    cancel: cancelInto(scope, props, note),
   });
-  catchInto(recheck.calls, noteFailure(scope, 'Prove the original unchanged', compensation));
+  catchInto(recheck.calls, note);
   return recheck.start;
 }
 
@@ -404,7 +458,14 @@ function recheckPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable
  * They start only once the deletion is under way, in phase B, where the temporary stack is never
  * deleted: its databases are never deleted while being snapshotted.
  */
-function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable, refused: sfn.IChainable): sfn.IChainable {
+function deleteCurrentPhase(
+  scope: Construct,
+  fns: StepFunctions,
+  next: sfn.IChainable,
+  compensation: sfn.IChainable,
+  refused: sfn.IChainable,
+  props: MigrateDefinitionProps,
+): sfn.IChainable {
   const note = noteFailure(scope, 'Delete the current environment', compensation);
   const describeFailure = describeDeletionFailure(scope, 'Describe the failed deletion of the current environment', '$.currentDeletionStatus');
   describeFailure.next(note);
@@ -418,6 +479,8 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
     resultPath: '$.currentDeletionStatus',
     next,
     onFailed: describeFailure,
+    // The deletion has started: a cancel request now keeps the temporary copy (phase B).
+    cancel: cancelInto(scope, props, note),
   });
   const deletionEvent: Fields<Omit<DeleteStackEvent, 'continuation'>> = {
     stackName: sfn.JsonPath.stringAt('$.input.stackName'),
@@ -460,7 +523,9 @@ function deleteCurrentPhase(scope: Construct, fns: StepFunctions, next: sfn.ICha
   deletion.call.addCatch(refusedNote, { errors: ['DeletionRefused', 'DeletionNotStarted', 'DeletionNotStartedTransient'], resultPath: '$.error' });
   catchInto([deletion.call, ...loop.checks], note);
   catchInto([snapshotTemp], noteFailure(scope, 'Snapshot the temporary copy', compensation));
-  return deletion.start;
+  // The last safe point before the irreversible step: a cancel request here undoes the migration
+  // (phase A, like a refused deletion), the original whole and back in service.
+  return cancelInto(scope, props, refusedNote)('Begin deleting the current environment', deletion.start);
 }
 
 /** Clone 2: temporary stack → the environment's own name, at the target version (and template) → `$.clone2.output`. */
@@ -470,7 +535,8 @@ function secondClonePhase(scope: Construct, props: MigrateDefinitionProps, targe
     .when(sfn.Condition.stringEquals('$.clone2.output.outcome', 'EQUAL'), targets.next)
     .otherwise(targets.mismatch);
   clone.next(identical);
-  catchInto([clone], noteFailure(scope, 'Clone the temporary stack to the new version', targets.compensation));
+  const note = noteFailure(scope, 'Clone the temporary stack to the new version', targets.compensation);
+  catchInto([clone], note);
 
   const request: Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl'>> = {
     sourceStackName: sfn.JsonPath.stringAt('$.tempStackName'),
@@ -485,6 +551,7 @@ function secondClonePhase(scope: Construct, props: MigrateDefinitionProps, targe
     runId: sfn.JsonPath.stringAt('$.runId'),
     execution: EXECUTION,
     snapshots: sfn.JsonPath.listAt('$.tempSnapshots.snapshots'),
+    cancellation: { stackName: sfn.JsonPath.stringAt('$.input.stackName') },
   };
   const prepare = sfn.Pass.jsonPath(scope, 'Prepare the second clone', { parameters: request, resultPath: '$.clone2' });
   const withTemplate = copyIfPresent(
@@ -497,7 +564,8 @@ function secondClonePhase(scope: Construct, props: MigrateDefinitionProps, targe
   prepare.next(
     copyIfPresent(scope, { question: 'Smoke test the new environment?', copy: 'Add the smoke test to the second clone' }, '$.input.smokeTest', '$.clone2.smokeTest', withTemplate),
   );
-  return prepare;
+  // Phase B: a cancel request keeps the temporary copy; `$.clone2` absent, no new stack to remove.
+  return cancelInto(scope, props, note)('Prepare the second clone', prepare);
 }
 
 /**

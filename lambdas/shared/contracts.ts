@@ -917,7 +917,27 @@ export interface CloneInput {
    * taking its own. Absent: Clone snapshots the source itself.
    */
   snapshots?: SnapshotRef[];
+  /**
+   * The lock whose cancel request stops this clone at its next safe point (Migrate passes the
+   * environment it has locked; the lock must be held by `execution.id`). Absent: a Clone run alone,
+   * which `env-migrator cancel` cannot stop (StopExecution does).
+   */
+  cancellation?: CancellationRef;
 }
+
+/** Where a cancel request is read: the lock item of `stackName` in the lock table. */
+export interface CancellationRef {
+  stackName: string;
+}
+
+/**
+ * The lock item's attribute that asks its owner to cancel (`env-migrator cancel` sets it with an
+ * UpdateItem conditional on `owner`): a string saying who asked and when. Every wait loop, every
+ * Map iteration and every phase boundary of Migrate and Clone reads it (cancelPoint); the lock's
+ * PutItem at the start of the next migration replaces the whole item, so a request never outlives
+ * the execution it was made for.
+ */
+export const CANCEL_REQUEST_ATTRIBUTE = 'cancelRequested';
 
 export interface CloneOutput {
   outcome: 'EQUAL' | 'MISMATCH';

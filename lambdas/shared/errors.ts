@@ -24,6 +24,19 @@ export class PreflightFailed extends MigratorError {
   }
 }
 
+/**
+ * The migration was cancelled (`env-migrator cancel`): the execution found the cancel request on its
+ * lock at a safe point and compensated as for an error of its phase. Raised by the definitions
+ * (statemachine/building-blocks.ts cancelPoint), never by a step; the class names the error for
+ * the CLI and the tests.
+ */
+export class MigrationCancelled extends MigratorError {
+  override readonly name = 'MigrationCancelled';
+}
+
+/** The Error name a cancelled Migrate or Clone execution ends with. */
+export const MIGRATION_CANCELLED = 'MigrationCancelled';
+
 /** A wait loop ran past its timeout. */
 export class WaitTimedOut extends MigratorError {
   override readonly name = 'WaitTimedOut';

@@ -354,3 +354,18 @@ describe('grantPlan', () => {
     expect([template.Action].flat()).toEqual(['s3:GetObject']);
   });
 });
+
+describe('grantCancel', () => {
+  it("gives env-migrator cancel what it uses only: GetItem and UpdateItem on the lock table, DescribeExecution on Migrate's executions, DescribeStacks on the migrator's stack; no StopExecution", () => {
+    const b = build(undefined, (migrator, stack) => migrator.grantCancel(new iam.Role(stack, 'OpsRole', { assumedBy: new iam.AccountRootPrincipal() })));
+    const role = ofType(b, 'AWS::IAM::Role').find(([id]) => id.startsWith('OpsRole'))![0];
+    const statements = roleStatements(b, role);
+    const table = ofType(b, 'AWS::DynamoDB::Table')[0]![0];
+    const migrate = ofType(b, 'AWS::StepFunctions::StateMachine').find(([id]) => id.includes('Migrate'))![0];
+    expect(actions(statements).sort()).toEqual(['cloudformation:DescribeStacks', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'states:DescribeExecution']);
+    expect(JSON.stringify(statements.find((s) => actions([s]).includes('dynamodb:UpdateItem'))!.Resource)).toContain(`"${table}"`);
+    const describe = JSON.stringify(statements.find((s) => actions([s]).includes('states:DescribeExecution'))!.Resource);
+    expect(describe).toContain(`{"Fn::GetAtt":["${migrate}","Name"]},":*"`);
+    expect(describe).not.toContain('Clone');
+  });
+});

@@ -103,7 +103,11 @@ describe('state machine definitions', () => {
       const ready = choices(`${title} checksums computed?`);
       // READY and FAILED both go on: a failed job makes its versions NOT_COMPARABLE in the second pass.
       expect(ready.map((c) => [c.StringEquals, c.Next])).toEqual([['READY', after], ['FAILED', after]]);
-      expect(get(`${title} checksums computed?`).Default).toBe(`Wait for the ${side} checksum job`);
+      // Not ready: the safe point of a cancel request (env-migrator cancel), then the Wait.
+      const safePoint = get(`${title} checksums computed?`).Default as string;
+      expect(safePoint).toBe(`Can it be cancelled? (Wait for the ${side} checksum job)`);
+      expect(get(safePoint).Default).toBe(`Wait for the ${side} checksum job`);
+      expect(get(`Cancel requested? (Wait for the ${side} checksum job)`).Default).toBe(`Wait for the ${side} checksum job`);
       expect(get(`Wait for the ${side} checksum job`)).toMatchObject({ Type: 'Wait', SecondsPath: `$.proof.${side}.wait.nextDelaySeconds`, Next: `Check the ${side} checksum job again` });
       expect((get(`Check the ${side} checksum job`).Parameters as Record<string, unknown>)['timeoutSeconds.$']).toBe('$.checksumJobSeconds');
     }
@@ -206,6 +210,29 @@ describe('state machine definitions', () => {
       expect(waits.length, name).toBeGreaterThan(0);
       for (const [state, s] of waits) expect(s.SecondsPath, `${name}: ${state}`).toMatch(/\.wait\.nextDelaySeconds$/);
     }
+  });
+
+  it('every cancel read is the same safe point: a consistent GetItem of this execution\'s lock, retried, whose failure goes on to the state it guards, never to a compensation', () => {
+    let reads = 0;
+    for (const [machine, definition] of machines()) {
+      const states = new Map(allStates(definition));
+      for (const [name, state] of states) {
+        if (!name.startsWith('Read any cancel request (')) continue;
+        reads++;
+        const where = name.slice('Read any cancel request ('.length, -1);
+        expect(state.Resource, name).toBe('arn:aws:states:::dynamodb:getItem');
+        expect(state.Parameters, name).toMatchObject({ ConsistentRead: true, Key: { stackName: { 'S.$': machine === 'Migrate' && where !== "Count the bucket's objects" && where !== "Count more of the bucket's objects" ? '$.input.stackName' : expect.stringMatching(/^\$\.(cancellation\.)?stackName$/) } } });
+        expect(state.Retry?.length, name).toBeGreaterThan(0);
+        // The guarded state: where the Choice goes when no request is found.
+        const requested = states.get(state.Next ?? '');
+        expect(requested?.Type, name).toBe('Choice');
+        expect(state.Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], Next: requested!.Default, ResultPath: null }]);
+        const ours = states.get((requested!.Choices ?? [])[0]!.Next)!;
+        expect(ours.Default, name).toBe(requested!.Default);
+        expect(ours.Choices, name).toEqual([expect.objectContaining({ Variable: '$.cancelCheck.Item.owner.S', StringEqualsPath: '$.execution.id' })]);
+      }
+    }
+    expect(reads).toBeGreaterThanOrEqual(18);
   });
 
   it('bound both executions by the migration timeout', () => {

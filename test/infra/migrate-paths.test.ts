@@ -174,6 +174,8 @@ describe('Migrate', () => {
       phase: 'c1',
       runId: '1a2b3c4d',
       execution: { id: EXECUTION_ARN, name: 'run-1' },
+      // The clone obeys a cancel request on this execution's lock (env-migrator cancel).
+      cancellation: { stackName: STACK },
     });
     expect(c2).toMatchObject({ sourceStackName: TEMP, destinationStackName: STACK, targetVersion: '2.0.0', parameters: { InstanceType: 't4g.small' }, secretParameters: {}, phase: 'c2' });
     // Clone 2 waits for the snapshots of the temporary copy taken while the current one was deleted.
@@ -332,7 +334,9 @@ describe('Migrate', () => {
     expect(o.error).toBeUndefined();
     const order = statesRun(o);
     expect(order.filter((s) => s.startsWith('Prove'))).toEqual(['Prove the original unchanged', 'Prove more of the original unchanged']);
-    expect(order.indexOf('Prove more of the original unchanged')).toBe(order.indexOf('Delete the current environment') - 1);
+    // Between the proof and the deletion only the last safe point's read of a cancel request runs.
+    expect(order.indexOf('Prove more of the original unchanged')).toBe(order.indexOf('Delete the current environment') - 2);
+    expect(order[order.indexOf('Delete the current environment') - 1]).toBe('Read any cancel request (Begin deleting the current environment)');
     expect(callsOf(o, 'recheck-original')[0]!.input).toMatchObject({
       stackName: STACK,
       expectedStackId: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${STACK}/original`,
