@@ -10,7 +10,7 @@ import { parseTemplate } from '../shared/cfn-template';
 import type { CloneOutput, DeleteStackContinuation, DeleteStackEvent, DeleteStackResult, ManifestRef } from '../shared/contracts';
 import { DeletionInterrupted, DeletionRefused, OriginalReplaced } from '../shared/errors';
 import type { RemainingTime } from '../shared/handler';
-import { compareKeys } from '../shared/s3-objects';
+import { compareKeys } from '../shared/version-listing';
 import { describeStack, requestToken, tagMap } from '../shared/stacks';
 import { TAGS } from '../steps';
 import { checkAgainstManifest, deleteEverything, deleteVerified, type PassOutcome } from './emptying';
