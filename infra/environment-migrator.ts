@@ -605,18 +605,11 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
    * nobody but Migrate takes a lock.
    */
   grantUnlock(grantee: iam.IGrantable): iam.Grant {
-    const stack = Stack.of(this);
-    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.migrate.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const executions = this.executionsOf(this.migrate);
     return this.lockTable
       .grant(grantee, 'dynamodb:GetItem', 'dynamodb:DeleteItem')
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution'], resourceArns: [executions] }))
-      .combine(
-        iam.Grant.addToPrincipal({
-          grantee,
-          actions: ['cloudformation:DescribeStacks'],
-          resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
-        }),
-      );
+      .combine(this.grantDescribeOwnStack(grantee));
   }
 
   /**
@@ -630,21 +623,12 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
    * original's name free).
    */
   grantRecover(grantee: iam.IGrantable): iam.Grant {
-    const stack = Stack.of(this);
-    const executions = [this.migrate, this.clone].map((m) =>
-      stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${m.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    );
+    const executions = [this.executionsOf(this.migrate), this.executionsOf(this.clone)];
     return this.lockTable
       .grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem')
       .combine(this.clone.grantStartExecution(grantee))
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resourceArns: executions }))
-      .combine(
-        iam.Grant.addToPrincipal({
-          grantee,
-          actions: ['cloudformation:DescribeStacks'],
-          resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` }), ...resourcePatterns(this.permissionScope).stacks],
-        }),
-      );
+      .combine(this.grantDescribeOwnStack(grantee, resourcePatterns(this.permissionScope).stacks));
   }
 
   /**
@@ -655,18 +639,26 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
    * No StopExecution: the execution stops itself at a safe point.
    */
   grantCancel(grantee: iam.IGrantable): iam.Grant {
-    const stack = Stack.of(this);
-    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.migrate.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const executions = this.executionsOf(this.migrate);
     return this.lockTable
       .grant(grantee, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution'], resourceArns: [executions] }))
-      .combine(
-        iam.Grant.addToPrincipal({
-          grantee,
-          actions: ['cloudformation:DescribeStacks'],
-          resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
-        }),
-      );
+      .combine(this.grantDescribeOwnStack(grantee));
+  }
+
+  /** The ARN pattern of a state machine's executions (`execution:<name>:*`). */
+  private executionsOf(machine: sfn.StateMachine): string {
+    return Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${machine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  }
+
+  /** cloudformation:DescribeStacks on this construct's stack (the LockTableName output the CLI reads), and on `more`. */
+  private grantDescribeOwnStack(grantee: iam.IGrantable, more: string[] = []): iam.Grant {
+    const stack = Stack.of(this);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudformation:DescribeStacks'],
+      resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` }), ...more],
+    });
   }
 
   /**
