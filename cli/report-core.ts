@@ -18,6 +18,7 @@ import { unwrapChildError } from '../lambdas/shared/child-error';
 import { executionArnOf } from '../lambdas/shared/naming';
 import { AwsCallFailed, awsCall } from './io';
 import { parseObject } from '../lambdas/shared/json-object';
+import { SECOND_CLONE_STATE, STANDBY_STATE } from '../statemachine/downtime-states';
 
 // ---------------------------------------------------------------------------------------------
 // The definitions, as Amazon States Language
@@ -319,8 +320,8 @@ export interface Downtime {
 }
 
 /** The state that starts the downtime, and the one whose end is the verified new environment (statemachine/migrate.ts). */
-export const DOWNTIME_STARTS = 'Put the instances in standby';
-export const DOWNTIME_ENDS = 'Clone the temporary stack to the new version';
+export const DOWNTIME_STARTS = STANDBY_STATE;
+export const DOWNTIME_ENDS = SECOND_CLONE_STATE;
 
 /**
  * The downtime of a Migrate run and where it went: the window from the standby to the verified new

@@ -12,6 +12,7 @@ import type { Interval } from '../bench/observe';
 import type { LabelledInterval } from '../bench/baseline';
 import type { ProgressEvent } from './executor';
 import type { ObservedOperation } from './heartbeat';
+import { STANDBY_STATE } from '../statemachine/downtime-states';
 
 export interface DowntimeSummary {
   /** Standby to verified (or to the end of the execution), in seconds. */
@@ -70,8 +71,6 @@ export function downtimeLines(d: DowntimeSummary): string[] {
   return lines;
 }
 
-/** State names of Migrate the window is cut on (statemachine/migrate.ts). */
-export const STANDBY_STATE = 'Put the instances in standby';
 
 /**
  * The downtime as `watch` reads it from the history of Migrate and its Clones (events in time order):

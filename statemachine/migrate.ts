@@ -66,6 +66,7 @@ import {
   type Fields,
   type StepFunctions,
 } from './building-blocks';
+import { SECOND_CLONE_STATE, STANDBY_STATE } from './downtime-states';
 
 export interface MigrateDefinitionProps {
   fns: StepFunctions;
@@ -345,9 +346,9 @@ function inventoryPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainab
 
 /** The current environment's instances out of service (no writes during the copy) → `$.standby`. */
 function standbyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable, props: MigrateDefinitionProps): sfn.IChainable {
-  const note = noteFailure(scope, 'Put the instances in standby', compensation);
+  const note = noteFailure(scope, STANDBY_STATE, compensation);
   const cancel = cancelInto(scope, props, note);
-  const enter = lambdaStep(scope, 'Put the instances in standby', fns, 'standby-enter', {
+  const enter = lambdaStep(scope, STANDBY_STATE, fns, 'standby-enter', {
     payload: eventOf<StandbyEnterEvent>({ autoScalingGroups: sfn.JsonPath.listAt('$.current.autoScalingGroups'), execution: EXECUTION }),
     resultPath: '$.standby',
   });
@@ -365,7 +366,7 @@ function standbyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable
   enter.next(loop.start);
   catchInto([enter, ...loop.checks], note);
   // The last moment nothing has been touched: a cancel request now only unlocks and notifies.
-  return cancel('Put the instances in standby', enter);
+  return cancel(STANDBY_STATE, enter);
 }
 
 interface ClonePhaseTargets {
@@ -530,12 +531,12 @@ function deleteCurrentPhase(
 
 /** Clone 2: temporary stack → the environment's own name, at the target version (and template) → `$.clone2.output`. */
 function secondClonePhase(scope: Construct, props: MigrateDefinitionProps, targets: ClonePhaseTargets): sfn.IChainable {
-  const clone = cloneTask(scope, props, 'Clone the temporary stack to the new version', 'c2', '$.clone2');
+  const clone = cloneTask(scope, props, SECOND_CLONE_STATE, 'c2', '$.clone2');
   const identical = sfn.Choice.jsonPath(scope, 'Is the new environment identical?')
     .when(sfn.Condition.stringEquals('$.clone2.output.outcome', 'EQUAL'), targets.next)
     .otherwise(targets.mismatch);
   clone.next(identical);
-  const note = noteFailure(scope, 'Clone the temporary stack to the new version', targets.compensation);
+  const note = noteFailure(scope, SECOND_CLONE_STATE, targets.compensation);
   catchInto([clone], note);
 
   const request: Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl'>> = {

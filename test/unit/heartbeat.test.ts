@@ -4,7 +4,8 @@
  * what it says, and what closes it.
  */
 import { describe, expect, it } from 'vitest';
-import { downtimeFromHistory, STANDBY_STATE } from '../../local/downtime';
+import { downtimeFromHistory } from '../../local/downtime';
+import { STANDBY_STATE } from '../../statemachine/downtime-states';
 import type { ProgressEvent } from '../../local/executor';
 import { type Heartbeat, HeartbeatTracker } from '../../local/heartbeat';
 import { heartbeatText } from '../../local/progress';

@@ -1,0 +1,8 @@
+/**
+ * The Migrate states that bound the downtime, by name: the one that puts the instances in standby
+ * (the service stops) and the second clone, whose end is the new environment verified. The
+ * definition names its states with these; `watch`, `rehearse` and `report` find the downtime in an
+ * execution's history by them. No import here: the packaged CLI reads it without aws-cdk-lib.
+ */
+export const STANDBY_STATE = 'Put the instances in standby';
+export const SECOND_CLONE_STATE = 'Clone the temporary stack to the new version';
