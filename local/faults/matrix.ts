@@ -75,6 +75,9 @@ const INITIATORS: Partial<Record<StepName, StepName[]>> = {
   'standby-status': ['standby-enter', 'standby-exit'],
   'snapshot-status': ['snapshot'],
   'stack-status': ['create-stack', 'delete-stack'],
+  // Named, not "the task before it": safe points (cancel reads) now stand between the stack's
+  // creation and the first probe, and slowing the instances only while a cancel read runs slows nothing.
+  'smoke-test': ['create-stack'],
 };
 
 /**
