@@ -30,8 +30,15 @@ function chromium(): string {
   };
   let bin = found('chromium');
   if (!bin) {
-    // The issue asks for Debian's chromium, installed by the test when missing.
-    execFileSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'ignore', timeout: 600_000 });
+    // The issue asks for Debian's chromium, installed by the test when missing. A fresh machine may
+    // have no package lists yet, and install cannot find the package without them.
+    const install = () => execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'ignore', timeout: 600_000 });
+    try {
+      install();
+    } catch {
+      execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 600_000 });
+      install();
+    }
     bin = found('chromium');
   }
   if (!bin) throw new Error('chromium is not installed and apt-get install -y chromium did not install it');
