@@ -50,6 +50,14 @@ function printSummary(s: RehearsalSummary, write: (line: string) => void): void 
   write(`simulated duration  ${formatDuration(s.simulatedSeconds)}`);
   if (s.downtime) for (const line of downtimeLines(s.downtime)) write(line);
   else write('downtime            none: the instances never entered standby');
+  if (s.plan) write(planLine(s.plan, s.downtime?.seconds));
+}
+
+/** The plan run first, beside what the run took: the estimate an operator would have had. */
+function planLine(plan: NonNullable<RehearsalSummary['plan']>, actualDowntime: number | undefined): string {
+  if (plan.verdict !== 'READY' || plan.estimatedDowntimeSeconds === undefined) return `plan (run first)    ${plan.verdict}: the migration would not have been started`;
+  const actual = actualDowntime === undefined ? 'no downtime in this run' : `this run ${formatDuration(actualDowntime)}`;
+  return `plan (run first)    expected downtime ${formatDuration(plan.estimatedDowntimeSeconds)}, ${actual}`;
 }
 
 function formatDuration(seconds: number): string {
@@ -86,6 +94,7 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
   const { report, ...summary } = await rehearse(chosen, {
     write,
     size: options.size,
+    planFirst: true,
     // --json: every state and heartbeat as a JSON line on stdout, the result line last.
     ...(options.json ? { jsonLine: io.out } : {}),
     // Read through the SDK while the simulated account still answers it, as `report` reads AWS.

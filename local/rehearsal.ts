@@ -4,6 +4,13 @@
  * the outcome against the safety invariants of docs/design.md.
  */
 import { createHash } from 'node:crypto';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { planMigration } from '../cli/plan-core';
+import { estimateDurations } from '../cli/plan-estimate';
 import { executionArnOf } from '../lambdas/shared/naming';
 import { runOnSimulatedClock } from './clock';
 import type { LargestState } from './executor';
@@ -65,6 +72,11 @@ export interface RehearsalSummary {
    * benchmark measures it. Absent when the instances never entered standby (refused before).
    */
   downtime?: DowntimeSummary;
+  /**
+   * `env-migrator plan` run first on the same account (RehearsalOptions.planFirst): its verdict and,
+   * when ready, its estimate on this rehearsal's timing model, to set beside `downtime`.
+   */
+  plan?: { verdict: 'READY' | 'REFUSED' | 'INPUT_REJECTED'; estimatedDowntimeSeconds?: number; estimatedTotalSeconds?: number };
 }
 
 export interface MigrationSummary {
@@ -88,6 +100,8 @@ export interface RehearsalOptions {
   afterRun?: (run: { executionArn: string; account: SimAccount }) => Promise<void>;
   /** `--json`: each state and heartbeat as a JSON line (local/progress.ts). */
   jsonLine?: (line: string) => void;
+  /** Run `env-migrator plan`'s read-only preflight first, through the SDK, and keep its estimate (`npm run rehearse`). */
+  planFirst?: boolean;
 }
 
 export async function rehearse(scenario: Scenario, options: RehearsalOptions = {}): Promise<RehearsalSummary & { report: InvariantReport }> {
@@ -113,6 +127,9 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     const tempStackName = tempStackNameOf(SAMPLE_STACK, executionArn);
     const baseline = await captureBaseline(account, SAMPLE_STACK);
     scenario.arm({ account, executionArn, tempStackName, baseline });
+    // What an operator runs first: the plan, read-only, on the environment as the scenario left it
+    // (termination protection, a missing parameter...), with the scenario's injected faults held back.
+    const plan = options.planFirst ? await account.faults.withoutFaults(() => planFirst(account, scenario.input)) : undefined;
     const callsBefore = account.calls.length;
 
     let { execution, seconds, report } = await migrateOnce(harness, scenario.input, executionName, baseline, tempStackName);
@@ -179,6 +196,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       executionArn: migrations.length > 1 ? (migrations.at(-1)?.executionArn ?? execution.executionArn) : execution.executionArn,
       ...(migrations.length > 1 ? { migrations } : {}),
       ...(downtime ? { downtime } : {}),
+      ...(plan ? { plan } : {}),
       maxStateBytes: largest?.bytes ?? 0,
       largestState: largest ? `${largest.machine.replace(/[0-9A-F]{8}$/, '')} / ${largest.state} (${largest.what})` : '',
       report,
@@ -213,6 +231,15 @@ function downtimeOfRun(harness: LocalHarness, recorder: Recorder, execution: Sim
 }
 
 /** One Migrate execution of the sample environment on the simulated clock, then its invariants against `baseline`. */
+/** `env-migrator plan` on the simulated account (its SDK calls answered by it), estimated on the account's own timing model. */
+async function planFirst(account: SimAccount, input: Scenario['input']): Promise<NonNullable<RehearsalSummary['plan']>> {
+  const clients = { cfn: new CloudFormationClient({}), rds: new RDSClient({}), s3: new S3Client({}), kms: new KMSClient({}), secrets: new SecretsManagerClient({}) };
+  const outcome = await runOnSimulatedClock(() => planMigration(clients, input), account.now());
+  if (outcome.verdict !== 'READY') return { verdict: outcome.verdict };
+  const estimate = estimateDurations(outcome.plan, account.timing);
+  return { verdict: 'READY', estimatedDowntimeSeconds: estimate.downtimeSeconds, estimatedTotalSeconds: estimate.totalSeconds };
+}
+
 async function migrateOnce(harness: LocalHarness, input: Scenario['input'], executionName: string, baseline: Baseline, tempStackName: string) {
   // Earlier migrations' notifications are theirs: each run is held to exactly one of its own.
   const notificationsBefore = harness.account.sns.messages(harness.deployment.topicArn).length;

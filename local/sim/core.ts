@@ -96,8 +96,22 @@ export class FaultInjector {
     this.silent = {};
   }
 
+  /** While set, no armed fault sees or fires on a call (what runs then is not the run under test). */
+  private suspended = false;
+
+  /** Runs `fn` with every armed fault held back, then re-arms them as they were (e.g. the plan a rehearsal runs first). */
+  async withoutFaults<T>(fn: () => Promise<T>): Promise<T> {
+    this.suspended = true;
+    try {
+      return await fn();
+    } finally {
+      this.suspended = false;
+    }
+  }
+
   /** Decides, for one call, whether a fault fires and how. */
   check(service: string, operation: string, input: OpInput): ArmedFault | undefined {
+    if (this.suspended) return undefined;
     for (const f of this.armed) {
       if (f.service && f.service !== service) continue;
       if (f.operation && f.operation !== operation) continue;

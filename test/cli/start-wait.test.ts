@@ -162,7 +162,7 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     expect(t.err).toContain('● Migration timed out');
   });
 
-  it('rehearse --json prints each state as a JSON line on stdout and the result last, with no downtime when refused before the standby', async () => {
+  it('rehearse --json prints each state as a JSON line on stdout and the result last, with no downtime when refused before the standby, and the plan run first refuses it too', async () => {
     const t = terminal();
     expect(await runCli(['rehearse', '--scenario', 'termination-protected', '--json'], t.deps)).toBe(EXIT.FAILED);
     const result = t.json();
@@ -173,5 +173,8 @@ describe('env-migrator start --wait, against the synthesized workflow run locall
     expect(events).toContainEqual(expect.objectContaining({ event: 'state', type: 'StateEntered', state: 'Discover the environment', stateType: 'Task' }));
     expect(events.at(-1)).toMatchObject({ event: 'state', type: 'ExecutionFailed', error: 'PreflightFailed' });
     expect(t.err).toContain('downtime            none: the instances never entered standby');
+    // The plan, run first on the same account, refused what the migration then refused.
+    expect(result).toMatchObject({ plan: { verdict: 'REFUSED' } });
+    expect(t.err).toContain('plan (run first)    REFUSED: the migration would not have been started');
   });
 });
