@@ -73,13 +73,3 @@ export function estimateDurations(plan: MigrationPlan, profile: TimingProfile = 
     model: "bench/timing.json (bench/README.md \"Timing model\"); the workflow's own time (about 2 % in the benchmark) not included",
   };
 }
-
-/** Seconds for people: 1 h 04 min, 8 min 40 s, 42 s. */
-export function formatDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = Math.round(seconds % 60);
-  if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min`;
-  if (m > 0) return `${m} min ${String(s).padStart(2, '0')} s`;
-  return `${s} s`;
-}

@@ -10,6 +10,7 @@ import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, humanOf } from './io';
 import { type ReportFigures, reportLines, writeReport } from './report';
 import { type CliResult, UsageError, resultLine } from './result';
+import { hms } from './durations';
 
 /** The scenarios, for `rehearse --help` (loaded only when help is asked for). */
 export function rehearseHelp(): string {
@@ -33,7 +34,7 @@ function printSummary(s: RehearsalSummary, write: (line: string) => void): void 
   write(`environment         ${s.stackName}`);
   write(`outcome             ${s.outcome}${s.error ? ` (${s.error})` : ''}`);
   for (const [i, m] of (s.migrations ?? []).entries()) {
-    write(`migration ${i + 1}         ${m.outcome}${m.error ? ` (${m.error})` : ''} → version ${m.survivorVersion ?? '?'}, invariants ${m.violations.length ? 'BROKEN' : 'held'}, ${formatDuration(m.simulatedSeconds)} simulated`);
+    write(`migration ${i + 1}         ${m.outcome}${m.error ? ` (${m.error})` : ''} → version ${m.survivorVersion ?? '?'}, invariants ${m.violations.length ? 'BROKEN' : 'held'}, ${hms(m.simulatedSeconds)} simulated`);
   }
   write(`data is in          ${s.survivor ?? 'nowhere named'}${s.survivorVersion ? ` (version ${s.survivorVersion})` : ''}`);
   write(`data intact         ${mark(s.dataIntact)}`);
@@ -47,7 +48,7 @@ function printSummary(s: RehearsalSummary, write: (line: string) => void): void 
   write(`largest state       ${s.maxStateBytes} bytes (${s.largestState}; the limit is 262144)`);
   write(`Lambda invocations  ${s.lambdaInvocations}`);
   write(`AWS API calls       ${s.awsCalls}`);
-  write(`simulated duration  ${formatDuration(s.simulatedSeconds)}`);
+  write(`simulated duration  ${hms(s.simulatedSeconds)}`);
   if (s.downtime) for (const line of downtimeLines(s.downtime)) write(line);
   else write('downtime            none: the instances never entered standby');
   if (s.plan) write(planLine(s.plan, s.downtime?.seconds));
@@ -56,15 +57,8 @@ function printSummary(s: RehearsalSummary, write: (line: string) => void): void 
 /** The plan run first, beside what the run took: the estimate an operator would have had. */
 function planLine(plan: NonNullable<RehearsalSummary['plan']>, actualDowntime: number | undefined): string {
   if (plan.verdict !== 'READY' || plan.estimatedDowntimeSeconds === undefined) return `plan (run first)    ${plan.verdict}: the migration would not have been started`;
-  const actual = actualDowntime === undefined ? 'no downtime in this run' : `this run ${formatDuration(actualDowntime)}`;
-  return `plan (run first)    expected downtime ${formatDuration(plan.estimatedDowntimeSeconds)}, ${actual}`;
-}
-
-function formatDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const sec = seconds % 60;
-  return `${h} h ${String(m).padStart(2, '0')} min ${String(sec).padStart(2, '0')} s`;
+  const actual = actualDowntime === undefined ? 'no downtime in this run' : `this run ${hms(actualDowntime)}`;
+  return `plan (run first)    expected downtime ${hms(plan.estimatedDowntimeSeconds)}, ${actual}`;
 }
 
 /** The rehearsal's summary as the shared JSON result: its figures kept, the verdict in the schema's keys. */

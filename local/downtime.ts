@@ -13,6 +13,7 @@ import type { LabelledInterval } from '../bench/baseline';
 import type { ProgressEvent } from './executor';
 import type { ObservedOperation } from './heartbeat';
 import { STANDBY_STATE } from '../statemachine/downtime-states';
+import { hms } from '../cli/durations';
 
 export interface DowntimeSummary {
   /** Standby to verified (or to the end of the execution), in seconds. */
@@ -51,11 +52,6 @@ export function downtimeSummary(path: CriticalPath, until: DowntimeSummary['unti
     oursAfterSeconds: r1(path.oursAfterSeconds),
     breakdown: { pollWaitSeconds: r1(path.breakdown.pollWaitSeconds), lambdaSeconds: r1(path.breakdown.lambdaSeconds), orchestrationSeconds: r1(path.breakdown.orchestrationSeconds) },
   };
-}
-
-function hms(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
 /** The summary for people: the total, then each piece of the path. */

@@ -7,6 +7,7 @@
 import { isCancelCheckState } from '../statemachine/cancel-names';
 import type { ProgressEvent } from './executor';
 import { type Heartbeat, HeartbeatTracker, type ObservedOperation } from './heartbeat';
+import { shortDuration } from '../cli/durations';
 
 export interface ProgressPrinter {
   (event: ProgressEvent): void;
@@ -37,20 +38,12 @@ const QUIET_TYPES = new Set(['Wait', 'Pass']);
 /** Events that become JSON lines under --json: every state entered (wait loops' included), and what went wrong. */
 const JSON_TYPES = new Set(['StateEntered', 'StateRetried', 'StateCaught', 'StateFailed', 'ExecutionStarted', 'ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimedOut']);
 
-function duration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
-
 const GiB = 1024 ** 3;
 const size = (bytes: number) => (bytes >= GiB ? `${(bytes / GiB).toFixed(1)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`);
 
 /** A heartbeat for people: what, how long of how long, and what the last check saw. */
 export function heartbeatText(h: Heartbeat): string {
-  const parts = [`waiting for ${h.label}: ${duration(h.elapsedSeconds)}${h.timeoutSeconds !== undefined ? ` of ${duration(h.timeoutSeconds)}` : ''}`];
+  const parts = [`waiting for ${h.label}: ${shortDuration(h.elapsedSeconds)}${h.timeoutSeconds !== undefined ? ` of ${shortDuration(h.timeoutSeconds)}` : ''}`];
   if (h.percent !== undefined) parts.push(`${h.percent} %`);
   if (h.copied) {
     const c = h.copied;
