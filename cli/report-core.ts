@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { type CriticalPath, criticalPath, union } from '../bench/metrics';
 import { unwrapChildError } from '../lambdas/shared/child-error';
-import { executionArnOf } from '../lambdas/shared/naming';
+import { childOf } from './child-execution';
 import { AwsCallFailed, awsCall } from './io';
 import { parseObject } from '../lambdas/shared/json-object';
 import { SECOND_CLONE_STATE, STANDBY_STATE } from '../statemachine/downtime-states';
@@ -151,17 +151,7 @@ function childrenOf(events: HistoryEvent[]): { arn: string; state?: string }[] {
   let lastState: string | undefined;
   for (const e of events) {
     lastState = e.stateEnteredEventDetails?.name ?? lastState;
-    const scheduled = e.taskScheduledEventDetails;
-    let arn: string | undefined;
-    if (e.type === 'TaskScheduled' && scheduled?.resourceType === 'states' && scheduled.resource?.startsWith('startExecution')) {
-      const p = parseObject(scheduled.parameters);
-      if (typeof p?.StateMachineArn === 'string' && typeof p.Name === 'string') arn = executionArnOf(p.StateMachineArn, p.Name);
-    }
-    const submitted = e.taskSubmittedEventDetails;
-    if (!arn && e.type === 'TaskSubmitted' && submitted?.resourceType === 'states') {
-      const a = parseObject(submitted.output)?.ExecutionArn;
-      if (typeof a === 'string') arn = a;
-    }
+    const arn = childOf(e);
     if (arn && !out.some((c) => c.arn === arn)) out.push({ arn, state: lastState });
   }
   return out;

@@ -5,13 +5,13 @@
  * so a two-day migration costs a page per poll, not the whole history each time.
  */
 import { unwrapChildError } from '../lambdas/shared/child-error';
-import { executionArnOf } from '../lambdas/shared/naming';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { ProgressEvent } from '../local/executor';
 import { downtimeFromHistory, downtimeLines } from '../local/downtime';
 import { HEARTBEAT_MS } from '../local/heartbeat';
 import { progressPrinter } from '../local/progress';
 import type { ExecutionArn } from './arn';
+import { childOf } from './child-execution';
 import type { ExitCode } from './exit-codes';
 import { DEFAULT_POLL_SECONDS } from './options';
 import { type Io, awsCall, humanOf } from './io';
@@ -82,23 +82,6 @@ async function newEvents(sfn: SFNClient, f: Followed): Promise<HistoryEvent[]> {
   const ordered = [...fresh.values()].sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
   if (ordered.length > 0) f.lastId = ordered[ordered.length - 1]?.id ?? f.lastId;
   return ordered;
-}
-
-/** The child execution a startExecution task names: TaskScheduled parameters, or TaskSubmitted's response. */
-function childOf(e: HistoryEvent): string | undefined {
-  const scheduled = e.taskScheduledEventDetails;
-  if (e.type === 'TaskScheduled' && scheduled?.resourceType === 'states' && scheduled.resource?.startsWith('startExecution')) {
-    const p = parseObject(scheduled.parameters);
-    if (typeof p?.StateMachineArn === 'string' && typeof p.Name === 'string') {
-      return executionArnOf(p.StateMachineArn, p.Name);
-    }
-  }
-  const submitted = e.taskSubmittedEventDetails;
-  if (e.type === 'TaskSubmitted' && submitted?.resourceType === 'states') {
-    const arn = parseObject(submitted.output)?.ExecutionArn;
-    if (typeof arn === 'string') return arn;
-  }
-  return undefined;
 }
 
 /** A history event in the shape the local progress printer reads, so watch and rehearse print alike. */
