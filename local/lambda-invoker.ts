@@ -122,11 +122,10 @@ export class LambdaInvoker {
     if (!this.heap || this.measured.size === 0) return;
     const objects = this.heap.storedObjects();
     let heap = getHeapStatistics().used_heap_size;
-    const due = () => [...this.measured].some((m) => this.share(m, heap, objects) > m.next);
-    if (due()) {
+    if (this.collectionDue(heap, objects)) {
       this.collect('minor');
       heap = getHeapStatistics().used_heap_size;
-      if (due()) {
+      if (this.collectionDue(heap, objects)) {
         this.collect('major');
         heap = getHeapStatistics().used_heap_size;
       }
@@ -137,6 +136,12 @@ export class LambdaInvoker {
       const known = m.highest.get(at);
       if (!known || heap > known.heap) m.highest.set(at, { heap, objects });
     }
+  }
+
+  /** Whether some running invocation's share has grown past where its next collection is due (no allocation: it runs on every AWS call). */
+  private collectionDue(heap: number, objects: number): boolean {
+    for (const m of this.measured) if (this.share(m, heap, objects) > m.next) return true;
+    return false;
   }
 
   /** The heap less the account's growth since the invocation started, at the last measured bytes per object. */
