@@ -309,10 +309,6 @@ export interface Downtime {
   path: CriticalPath;
 }
 
-/** The state that starts the downtime, and the one whose end is the verified new environment (statemachine/migrate.ts). */
-export const DOWNTIME_STARTS = STANDBY_STATE;
-export const DOWNTIME_ENDS = SECOND_CLONE_STATE;
-
 /**
  * The downtime of a Migrate run and where it went: the window from the standby to the verified new
  * environment, the AWS operations inside it (bars), and bench/metrics.ts criticalPath over them with
@@ -322,9 +318,9 @@ export const DOWNTIME_ENDS = SECOND_CLONE_STATE;
 export function downtimeOf(run: readonly RunExecution[]): Downtime | undefined {
   const root = run[0];
   if (!root) return undefined;
-  const standby = root.events.find((e) => enteredName(e) === DOWNTIME_STARTS);
+  const standby = root.events.find((e) => enteredName(e) === STANDBY_STATE);
   if (!standby) return undefined;
-  const verified = root.events.find((e) => exitedName(e) === DOWNTIME_ENDS);
+  const verified = root.events.find((e) => exitedName(e) === SECOND_CLONE_STATE);
   const lastAt = Math.max(...run.map((x) => x.stopDate ?? at(x.events.at(-1))));
   const window = { start: at(standby), end: verified ? at(verified) : lastAt };
   const endsAt = verified ? 'the new environment verified (second clone ended)' : root.stopDate ? 'the end of the run (the second clone never ended)' : 'now (the run is still going)';

@@ -6,7 +6,6 @@
  */
 import type { CriticalPath } from '../bench/metrics';
 import {
-  DOWNTIME_STARTS,
   type Downtime,
   type ExecutionPicture,
   type GraphEdge,
@@ -14,6 +13,7 @@ import {
   type SentNotification,
   errorOf,
 } from './report-core';
+import { STANDBY_STATE } from '../statemachine/downtime-states';
 
 export interface ReportPage {
   run: readonly RunExecution[];
@@ -312,7 +312,7 @@ export function reportHtml(page: ReportPage): string {
 <div>in Lambda tasks<b>${formatSeconds(d.path.breakdown.lambdaSeconds)}</b></div>
 <div>orchestration<b>${formatSeconds(d.path.breakdown.orchestrationSeconds)}</b></div>
 </div>
-<p>From the standby ("${esc(DOWNTIME_STARTS)}" entered) to ${esc(d.endsAt)}. An operation's bar runs from the state that starts it to the check that saw it done, as the history shows it: the last poll's wait is inside the bar. The workflow's own time is what no operation covers (validation, the lock, choices, Lambda checks between operations).</p>
+<p>From the standby ("${esc(STANDBY_STATE)}" entered) to ${esc(d.endsAt)}. An operation's bar runs from the state that starts it to the check that saw it done, as the history shows it: the last poll's wait is inside the bar. The workflow's own time is what no operation covers (validation, the lock, choices, Lambda checks between operations).</p>
 <div class="scroll">${timelineSvg(d, page.run)}</div>
 <h3>Critical path (bench/metrics.ts criticalPath over the operations above)</h3>
 ${pathTable(d.path, d.start)}`
