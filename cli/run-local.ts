@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { LOCK_TABLE_ENV } from '../lambdas/shared/cancel-request';
 import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import { localDeployment } from '../local/definitions';
 import { LocalWorkflow } from '../local/executor';
@@ -61,6 +62,8 @@ export async function runLocalCommand(io: Io, values: RunLocalOptions): Promise<
     workflowBucketName: values.workflowBucket,
   });
   process.env[WORKFLOW_BUCKET_ENV] = deployment.workflowBucketName;
+  // The loop steps read cancel requests from the lock table, as the construct configures them.
+  process.env[LOCK_TABLE_ENV] = deployment.lockTableName;
   const invoker = new LambdaInvoker(deployment.timeouts, 0);
   await invoker.load();
   const printer = progressPrinter(write, 'Migrate');

@@ -24,6 +24,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
 import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
+import { LOCK_TABLE_ENV } from '../lambdas/shared/cancel-request';
 import { MIGRATION_TIMEOUT_SECONDS, STEP_NAMES, type StepName } from '../lambdas/steps';
 import type { StepFunctions } from '../statemachine/building-blocks';
 import { buildCloneDefinition } from '../statemachine/clone';
@@ -40,7 +41,7 @@ import {
   WORKFLOW_BUCKET_ACCESS_LOGS_REASON,
 } from './nag-acknowledgments';
 import { validateSchedule } from './schedule-validation';
-import { CHECKSUM_JOB_PREFIX, DOCUMENT_PREFIX, TEMPLATE_OBJECT_PREFIX, documentGrants, resourcePatterns, stepGrants, type PermissionScope } from './step-permissions';
+import { CHECKSUM_JOB_PREFIX, DOCUMENT_PREFIX, TEMPLATE_OBJECT_PREFIX, CANCEL_CHECK_STEPS, cancelCheckGrants, documentGrants, resourcePatterns, stepGrants, type PermissionScope } from './step-permissions';
 
 /** A migration started on a schedule by EventBridge Scheduler. */
 export interface MigrationSchedule {
@@ -418,6 +419,15 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     const checksumJobs = this.checksumJobResources(prefixes, workflowBucket, this.workflowBucketKey);
     permissionScope.checksumJobs = { workBucketArn: workflowBucket.bucketArn, roleArn: checksumJobs.role.roleArn, keyArn: this.workflowBucketKey.keyArn };
 
+    // Before the steps: the loop steps read cancel requests from it (CANCEL_CHECK_STEPS).
+    this.lockTable = new dynamodb.Table(this, 'EnvironmentLocks', {
+      partitionKey: { name: 'stackName', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+
     const steps = {} as Record<StepName, StepFunction>;
     const fns = {} as StepFunctions;
     for (const step of STEP_NAMES) {
@@ -429,10 +439,13 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
           [WORKFLOW_BUCKET_ENV]: workflowBucket.bucketName,
           ...(STACK_STEPS.includes(step) ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn } : {}),
           ...(CHECKSUM_JOB_STEPS.includes(step) ? { CHECKSUM_JOB_ROLE_ARN: checksumJobs.role.roleArn } : {}),
+          ...(CANCEL_CHECK_STEPS.includes(step) ? { [LOCK_TABLE_ENV]: this.lockTable.tableName } : {}),
         },
         ...(inVpc ? network : {}),
       });
-      for (const grant of [...stepGrants(step, permissionScope), ...documentGrants(step, documents)]) fn.role.addToPolicy(grant.statement);
+      for (const grant of [...stepGrants(step, permissionScope), ...documentGrants(step, documents), ...cancelCheckGrants(step, this.lockTable.tableArn)]) {
+        fn.role.addToPolicy(grant.statement);
+      }
       // The role is passed to the function, so CDK adds no VPC policy of its own; the function depends
       // on the role and its policy, so the actions are there when Lambda checks them at creation.
       if (inVpc) fn.role.addToPolicy(new iam.PolicyStatement({ actions: VPC_ACCESS_ACTIONS, resources: ['*'] }));
@@ -447,13 +460,6 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     this.topic = topic;
     this.topicKey = topicKey;
 
-    this.lockTable = new dynamodb.Table(this, 'EnvironmentLocks', {
-      partitionKey: { name: 'stackName', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy,
-    });
 
     const timeout = Duration.seconds(MIGRATION_TIMEOUT_SECONDS);
     const machineLogs = (name: string): sfn.LogOptions => ({

@@ -59,6 +59,29 @@ export function documentGrants(step: StepName, store: DocumentStore): Grant[] {
   ];
 }
 
+/**
+ * Steps a loop calls again and again and that obey `env-migrator cancel` themselves: given a
+ * `cancellation`, each reads the environment's lock first (lambdas/shared/cancel-request.ts). Their
+ * handlers wrap the core in obeyingCancel; the construct gives them LOCK_TABLE and GetItem on the table.
+ */
+export const CANCEL_CHECK_STEPS: readonly StepName[] = [
+  'standby-status',
+  'snapshot-status',
+  'stack-status',
+  'copy-bucket',
+  'verify-bucket',
+  'checksum-job-status',
+  'smoke-test',
+  'inventory-buckets',
+  'recheck-original',
+];
+
+/** What a cancel-checking step may do with the lock table: read an item (its cancel request), nothing else. */
+export function cancelCheckGrants(step: StepName, lockTableArn: string): Grant[] {
+  if (!CANCEL_CHECK_STEPS.includes(step)) return [];
+  return [{ why: "read the environment lock's cancel request (env-migrator cancel) before each call of a loop", statement: allow(['dynamodb:GetItem'], [lockTableArn]) }];
+}
+
 /** Every manual snapshot this workflow makes starts with this (lambdas/shared/naming.ts snapshotPrefix). */
 export const SNAPSHOT_NAME_PREFIX = 'em-';
 

@@ -5,6 +5,7 @@
  * executions through the SDK (StartExecution), exactly as a user or a pipeline would.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { LOCK_TABLE_ENV } from '../lambdas/shared/cancel-request';
 import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import { SimAccount } from './sim/account';
 import type { TimingProfile } from './sim/core';
@@ -49,6 +50,8 @@ export class LocalHarness {
     // The construct gives every step WORKFLOW_BUCKET; here the steps run in this process.
     account.s3.createBucket(deployment.workflowBucketName);
     process.env[WORKFLOW_BUCKET_ENV] = deployment.workflowBucketName;
+    // And the loop steps LOCK_TABLE, where they read cancel requests (CANCEL_CHECK_STEPS).
+    process.env[LOCK_TABLE_ENV] = deployment.lockTableName;
     for (const machine of [deployment.migrate, deployment.clone]) {
       account.sfn.registerStateMachine(machine.arn, machine.name, machine.definition, (execution) => workflow.run(machine, execution));
     }

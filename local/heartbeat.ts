@@ -49,6 +49,8 @@ interface Activity {
   timeoutSeconds?: number;
   progress?: WaitProgress;
   copied?: Heartbeat['copied'];
+  /** A Task still running (one invocation of a long step): how many of its iterations are in it. */
+  running?: number;
 }
 
 interface StatusLike {
@@ -100,6 +102,7 @@ export class HeartbeatTracker {
     this.tick(e.timestamp);
     const key = `${e.executionArn}/${e.stateName ?? ''}`;
     if (e.type === 'StateEntered') this.entered.set(key, e.timestamp);
+    if (e.stateType === 'Task') this.noteRunning(e);
     if (END_TYPES.has(e.type)) {
       for (const [k, a] of this.activities) if (a.executionArn === e.executionArn) this.activities.delete(k);
       return;
@@ -120,6 +123,11 @@ export class HeartbeatTracker {
   /** Emits every heartbeat due up to `now` (watch calls it after each poll, with the wall clock). */
   tick(now: number): void {
     for (const a of this.activities.values()) {
+      // A running invocation beats only when nothing else of its execution does.
+      if (a.running !== undefined && this.followed(a)) {
+        while (a.nextBeat <= now) a.nextBeat += this.everyMs;
+        continue;
+      }
       while (a.nextBeat <= now) {
         this.emit({
           type: 'Heartbeat',
@@ -194,6 +202,33 @@ export class HeartbeatTracker {
     const startedAt = a?.startedAt ?? this.entered.get(`${e.executionArn}/${e.stateName ?? ''}`) ?? e.timestamp;
     if (a) Object.assign(a, { copied, check: base(e.stateName) });
     else this.activities.set(k, { ...this.who(e), label: `copy of bucket ${id}`, check: base(e.stateName), startedAt, nextBeat: e.timestamp + this.everyMs, copied });
+  }
+
+  /**
+   * One invocation of a step can run for minutes (a copy or a verification of up to 15): no output
+   * until it ends, so no figure, but the heartbeat still comes, saying how long it has run. Opened when
+   * the Task is entered, closed when it leaves (exited, failed or caught); parallel iterations of a
+   * Map in the same Task state count as one.
+   */
+  private noteRunning(e: ProgressEvent): void {
+    const k = `${e.executionArn}/task/${e.stateName ?? ''}`;
+    const a = this.activities.get(k);
+    if (e.type === 'StateEntered') {
+      if (a) a.running = (a.running ?? 0) + 1;
+      else this.activities.set(k, { ...this.who(e), label: `step "${e.stateName ?? ''}" to finish`, check: base(e.stateName), startedAt: e.timestamp, nextBeat: e.timestamp + this.everyMs, running: 1 });
+    } else if (a && (e.type === 'StateExited' || e.type === 'StateFailed' || e.type === 'StateCaught')) {
+      a.running = (a.running ?? 1) - 1;
+      if (a.running <= 0) this.activities.delete(k);
+    }
+  }
+
+  /**
+   * Whether a wait or a copy of the same execution is followed: its heartbeats, with figures, already
+   * say the execution is alive (a copy's next invocation is such a Task), so the running Task adds none.
+   */
+  private followed(running: Activity): boolean {
+    for (const a of this.activities.values()) if (a.running === undefined && a.executionArn === running.executionArn) return true;
+    return false;
   }
 
   private who(e: ProgressEvent) {

@@ -143,8 +143,8 @@ export interface WaitLoopProps<E extends WaitInput> {
   next: sfn.IChainable;
   /** Next state when the status is FAILED (only for steps that can return it). */
   onFailed?: sfn.IChainable;
-  /** A forward loop's safe point: the cancel check run before each Wait (see cancelPoint). */
-  cancel?: CancelCheck;
+  /** A forward loop obeys `env-migrator cancel`: each check reads the request first (see LoopCancellation). */
+  cancellation?: LoopCancellation;
 }
 
 export interface WaitLoop {
@@ -161,13 +161,14 @@ export interface WaitLoop {
  * timeout is enforced by the step, which throws WaitTimedOut (advanceWait in lambdas/shared/wait.ts).
  */
 export function waitLoop<E extends WaitInput>(scope: Construct, fns: StepFunctions, props: WaitLoopProps<E>): WaitLoop {
+  const payload = { ...props.payload, ...cancellationField(props.cancellation) };
   const first = lambdaStep(scope, props.check, fns, props.step, {
-    payload: sfn.TaskInput.fromObject({ ...props.payload, timeoutSeconds: sfn.JsonPath.numberAt(props.timeoutPath) }),
+    payload: sfn.TaskInput.fromObject({ ...payload, timeoutSeconds: sfn.JsonPath.numberAt(props.timeoutPath) }),
     resultPath: props.resultPath,
   });
   const again = lambdaStep(scope, `${props.check} again`, fns, props.step, {
     payload: sfn.TaskInput.fromObject({
-      ...props.payload,
+      ...payload,
       timeoutSeconds: sfn.JsonPath.numberAt(props.timeoutPath),
       wait: sfn.JsonPath.objectAt(`${props.resultPath}.wait`),
     }),
@@ -176,9 +177,11 @@ export function waitLoop<E extends WaitInput>(scope: Construct, fns: StepFunctio
   const pause = sfn.Wait.jsonPath(scope, props.wait, {
     time: sfn.WaitTime.secondsPath(`${props.resultPath}.wait.nextDelaySeconds`),
   });
-  const choice = sfn.Choice.jsonPath(scope, props.ready).when(sfn.Condition.stringEquals(`${props.resultPath}.status`, 'READY'), props.next);
+  const choice = sfn.Choice.jsonPath(scope, props.ready);
+  obeyCancelRequest(scope, choice, props.ready, props.resultPath, props.cancellation);
+  choice.when(sfn.Condition.stringEquals(`${props.resultPath}.status`, 'READY'), props.next);
   if (props.onFailed) choice.when(sfn.Condition.stringEquals(`${props.resultPath}.status`, 'FAILED'), props.onFailed);
-  choice.otherwise(props.cancel ? props.cancel(props.wait, pause) : pause);
+  choice.otherwise(pause);
   first.next(choice);
   pause.next(again);
   again.next(choice);
@@ -256,8 +259,8 @@ export interface ContinuationLoopProps {
   resultPath: string;
   /** Each final status and the state it leads to; CONTINUE always loops. */
   done: Record<string, sfn.IChainable>;
-  /** A forward loop's safe point: the cancel check run before each call after the first (see cancelPoint). */
-  cancel?: CancelCheck;
+  /** A forward loop obeys `env-migrator cancel`: each call reads the request first (see LoopCancellation). */
+  cancellation?: LoopCancellation;
 }
 
 /**
@@ -267,12 +270,15 @@ export interface ContinuationLoopProps {
  * (States.NoChoiceMatched). Returns both calls (for Catch) and the first.
  */
 export function continuationLoop(scope: Construct, fns: StepFunctions, p: ContinuationLoopProps): { start: tasks.LambdaInvoke; calls: tasks.LambdaInvoke[] } {
-  const first = lambdaStep(scope, p.first, fns, p.step, { payload: sfn.TaskInput.fromObject(p.event), resultPath: p.resultPath });
+  const event = { ...p.event, ...cancellationField(p.cancellation) };
+  const first = lambdaStep(scope, p.first, fns, p.step, { payload: sfn.TaskInput.fromObject(event), resultPath: p.resultPath });
   const more = lambdaStep(scope, p.more, fns, p.step, {
-    payload: sfn.TaskInput.fromObject({ ...p.event, continuation: sfn.JsonPath.objectAt(`${p.resultPath}.continuation`) }),
+    payload: sfn.TaskInput.fromObject({ ...event, continuation: sfn.JsonPath.objectAt(`${p.resultPath}.continuation`) }),
     resultPath: p.resultPath,
   });
-  const choice = sfn.Choice.jsonPath(scope, p.question).when(sfn.Condition.stringEquals(`${p.resultPath}.status`, 'CONTINUE'), p.cancel ? p.cancel(p.more, more) : more);
+  const choice = sfn.Choice.jsonPath(scope, p.question);
+  obeyCancelRequest(scope, choice, p.question, p.resultPath, p.cancellation);
+  choice.when(sfn.Condition.stringEquals(`${p.resultPath}.status`, 'CONTINUE'), more);
   for (const [status, next] of Object.entries(p.done)) choice.when(sfn.Condition.stringEquals(`${p.resultPath}.status`, status), next);
   first.next(choice);
   more.next(choice);
@@ -337,8 +343,43 @@ export interface CancelFlag {
 /** Where a safe point keeps the lock item it read: the request's text is `${CANCEL_CHECK}.Item.cancelRequested.S`. */
 export const CANCEL_CHECK = '$.cancelCheck';
 
-/** Path of the request's text (who asked, when) once a safe point has found one. */
-export const CANCEL_REQUEST_TEXT = `${CANCEL_CHECK}.Item.${CANCEL_REQUEST_ATTRIBUTE}.S`;
+/**
+ * Path of the request's text (who asked, when) once a safe point or a loop step has found one: the
+ * state that found it puts it here before going to its `cancelled` state, which reads it only here.
+ */
+export const CANCEL_REQUEST_TEXT = '$.cancelRequest';
+
+/**
+ * How a loop obeys `env-migrator cancel` without a state of its own per check: every call of the
+ * loop's step is given `cancellation` (CancellableEvent: the lock's key), the step reads the request
+ * first (lambdas/shared/cancel-request.ts obeyingCancel, CANCEL_CHECK_STEPS) and, when there is one,
+ * returns `{cancelRequested}` and does nothing else; the loop's Choice tests that first and goes to
+ * `cancelled` (after a Pass that keeps the text at CANCEL_REQUEST_TEXT). No state is entered when
+ * there is no request: the reads cost no state transition, where a GetItem state and its Choices
+ * before each Wait cost about 90 per migration.
+ */
+export interface LoopCancellation {
+  /** The step event's `cancellation`: `{stackName: <path>}`, or the path of one (`$.cancellation`, `{}` when nothing can cancel). */
+  ref: unknown;
+  /** Where a request leads (the phase's compensation, or the end of a bucket's iteration). */
+  cancelled: sfn.IChainable;
+}
+
+/** The `cancellation` field of a loop step's event, when the loop obeys cancel requests. */
+function cancellationField(c: LoopCancellation | undefined): Record<string, unknown> {
+  return c ? { cancellation: c.ref } : {};
+}
+
+/**
+ * The loop Choice's first rule (rules are tried in order, and the others read a `status` that a
+ * cancelled call's result does not have): a result carrying `cancelRequested` leaves for `cancelled`.
+ */
+function obeyCancelRequest(scope: Construct, choice: sfn.Choice, question: string, resultPath: string, c: LoopCancellation | undefined): void {
+  if (!c) return;
+  const take = sfn.Pass.jsonPath(scope, `${P.take}${question})`, { inputPath: `${resultPath}.cancelRequested`, resultPath: CANCEL_REQUEST_TEXT });
+  take.next(c.cancelled);
+  choice.when(sfn.Condition.isPresent(`${resultPath}.cancelRequested`), take);
+}
 
 /**
  * A cancel check (`env-migrator cancel`): a consistent GetItem of the lock, then `cancelled` when
@@ -351,13 +392,15 @@ export const CANCEL_REQUEST_TEXT = `${CANCEL_CHECK}.Item.${CANCEL_REQUEST_ATTRIB
  */
 export function cancelPoint(scope: Construct, where: string, flag: CancelFlag, cancelled: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
   const key = `${CANCEL_CHECK}.Item`;
+  const take = sfn.Pass.jsonPath(scope, `${P.take}${where})`, { inputPath: `${key}.${CANCEL_REQUEST_ATTRIBUTE}.S`, resultPath: CANCEL_REQUEST_TEXT });
+  take.next(cancelled);
   const ours = sfn.Choice.jsonPath(scope, `${P.ours}${where})`)
-    .when(sfn.Condition.stringEqualsJsonPath(`${key}.owner.S`, flag.ownerPath), cancelled)
+    .when(sfn.Condition.stringEqualsJsonPath(`${key}.owner.S`, flag.ownerPath), take)
     .otherwise(next);
   // Nested, not an And: a Choice that compares a path which does not exist fails the execution
   // (States.Runtime), and And is not documented to short-circuit.
   const requested = sfn.Choice.jsonPath(scope, `${P.requested}${where})`)
-    .when(sfn.Condition.and(sfn.Condition.isPresent(CANCEL_REQUEST_TEXT), sfn.Condition.isPresent(`${key}.owner.S`)), ours)
+    .when(sfn.Condition.and(sfn.Condition.isPresent(`${key}.${CANCEL_REQUEST_ATTRIBUTE}.S`), sfn.Condition.isPresent(`${key}.owner.S`)), ours)
     .otherwise(next);
   const read = tasks.DynamoGetItem.jsonPath(scope, `${P.read}${where})`, {
     table: flag.lockTable,

@@ -12,6 +12,8 @@ export const CANCEL_STATE_PREFIXES = {
   requested: 'Cancel requested? (',
   /** Choice: the lock is still this execution's. */
   ours: 'Cancel request ours? (',
+  /** Pass: a request found (by a safe point, or by a loop's step), its text kept for the state it leads to. */
+  take: 'Take the cancel request (',
 } as const;
 
 /** Whether a state belongs to a cancel check: printed only when it finds a request, never on each loop. */

@@ -36,7 +36,7 @@ import type {
 } from '../lambdas/shared/contracts';
 import { MIGRATION_CANCELLED } from '../lambdas/shared/errors';
 import { CHECKSUM_JOB_TIMEOUT_SECONDS } from '../lambdas/steps';
-import { CANCEL_REQUEST_TEXT, cancelPoint, type CancelCheck, EXECUTION, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
+import { CANCEL_REQUEST_TEXT, cancelPoint, type CancelCheck, EXECUTION, type LoopCancellation, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
 
 /** Bucket pairs copied at once: each copy already runs many requests in parallel. */
 export const BUCKET_COPY_CONCURRENCY = 8;
@@ -56,15 +56,19 @@ export function buildCloneDefinition(scope: Construct, fns: StepFunctions, lockT
   // Migrate is about to delete. Each iteration stops at its own safe point; once all have, the safe
   // point after the Map fails the clone.
   const bucketStopped = sfn.Pass.jsonPath(scope, 'Stop copying the bucket', { parameters: { cancelled: sfn.JsonPath.stringAt(CANCEL_REQUEST_TEXT) } });
-  const cancelInMap: CancelCheck = (where, next) => cancelPoint(scope, where, flag, bucketStopped, next);
+  // The loops' steps read the request themselves (`$.cancellation`: {} when the clone runs alone,
+  // and nothing is read); the one safe point of Clone's own is after the copies.
+  const obey: LoopCancellation = { ref: sfn.JsonPath.objectAt('$.cancellation'), cancelled };
+  const obeyInMap: LoopCancellation = { ref: sfn.JsonPath.objectAt('$.cancellation'), cancelled: bucketStopped };
   // Built from the end, each phase receiving the one that follows it.
   const report = reportPhase(scope);
   const statistics = statisticsPhase(scope, fns, report);
-  const smokeTest = smokeTestPhase(scope, fns, statistics, cancel);
-  const copy = copyPhase(scope, fns, cancel('Run a smoke test?', smokeTest), cancelInMap);
+  const smokeTest = smokeTestPhase(scope, fns, statistics, obey);
+  // After the Map: iterations that stopped for a request ended quietly; here the clone fails.
+  const copy = copyPhase(scope, fns, cancel('Run a smoke test?', smokeTest), obeyInMap);
   const destination = destinationPhase(scope, fns, copy);
-  const create = createStackPhase(scope, fns, destination, cancel);
-  const snapshot = snapshotPhase(scope, fns, create, cancel);
+  const create = createStackPhase(scope, fns, destination, obey);
+  const snapshot = snapshotPhase(scope, fns, create, obey);
   const source = sourcePhase(scope, fns, snapshot);
   // `$.cancellation` always exists from here on (the Map's iterations are given it): {} when the
   // clone runs alone, which makes every safe point a no-op.
@@ -110,7 +114,7 @@ function sourcePhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable)
  * One manual snapshot per source database → `$.snapshot` (or the ones the caller started), then
  * wait until all are available.
  */
-function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancel: CancelCheck): sfn.IChainable {
+function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancellation: LoopCancellation): sfn.IChainable {
   const failed = sfn.Fail.jsonPath(scope, 'Snapshot failed', { error: 'SnapshotFailed', causePath: '$.snapshotStatus.reason' });
   const loop = waitLoop<SnapshotStatusEvent>(scope, fns, {
     check: 'Check the snapshots',
@@ -120,10 +124,11 @@ function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
     payload: { snapshots: sfn.JsonPath.listAt('$.snapshot.snapshots'), execution: EXECUTION },
     timeoutPath: '$.waits.snapshotSeconds',
     resultPath: '$.snapshotStatus',
-    // Snapshots ready, nothing created yet: the last safe point before the destination stack.
-    next: cancel('Prepare the destination stack', next),
+    // Each check reads the cancel request first: the last before the destination stack is created
+    // is the check that finds the snapshots ready (in both clones: clone 2 waits for its given ones).
+    next,
     onFailed: failed,
-    cancel,
+    cancellation,
   });
   // Snapshots the caller already started (CloneInput.snapshots) are waited for, not taken again.
   const given = sfn.Pass.jsonPath(scope, 'Use the given snapshots', { parameters: { snapshots: sfn.JsonPath.listAt('$.snapshots') }, resultPath: '$.snapshot' });
@@ -147,7 +152,7 @@ function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
  * is prepared in `$.created` (templateUrl only when given) and replaced there by the step's result.
  * A failed creation is deleted before the execution fails: nobody else knows it exists half-made.
  */
-function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancel: CancelCheck): sfn.IChainable {
+function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancellation: LoopCancellation): sfn.IChainable {
   const describeFailure = sfn.Pass.jsonPath(scope, 'Describe the creation failure', {
     parameters: { cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.createdStatus.failures')) },
     resultPath: '$.creationFailure',
@@ -192,7 +197,7 @@ function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
     resultPath: '$.createdStatus',
     next,
     onFailed: deleteFailed,
-    cancel,
+    cancellation,
   });
   const create = lambdaStep(scope, 'Create the destination stack', fns, 'create-stack', {
     inputPath: '$.created',
@@ -241,7 +246,7 @@ function destinationPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
  * continuation) then verified (likewise) → `$.buckets`: [{pair, copy, verification}]. Which versions
  * are carried (`$.objectVersions`) is "all" unless the input says otherwise.
  */
-function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancel: CancelCheck): sfn.IChainable {
+function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancellation: LoopCancellation): sfn.IChainable {
   const item: Fields<Omit<VerifyBucketEvent, 'continuation'>> = {
     pair: sfn.JsonPath.objectAt('$.pair'),
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
@@ -271,8 +276,8 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, c
     step: 'verify-bucket',
     event: item,
     resultPath: '$.verification',
-    done: { EQUAL: reportBucket, MISMATCH: reportBucket, PROOF_NEEDED: proofPhase(scope, fns, item, reportBucket, cancel) },
-    cancel,
+    done: { EQUAL: reportBucket, MISMATCH: reportBucket, PROOF_NEEDED: proofPhase(scope, fns, item, reportBucket, cancellation) },
+    cancellation,
   });
   const copy = continuationLoop(scope, fns, {
     first: 'Copy objects',
@@ -282,7 +287,8 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, c
     event: copyEvent,
     resultPath: '$.copy',
     done: { DONE: verify.start },
-    cancel,
+    // The first call reads the request too: an iteration started after it copies nothing.
+    cancellation,
   });
 
   const eachBucket = sfn.Map.jsonPath(scope, 'Copy each bucket', {
@@ -298,7 +304,7 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, c
     maxConcurrency: BUCKET_COPY_CONCURRENCY,
     resultPath: '$.buckets',
   });
-  eachBucket.itemProcessor(cancel('Copy objects', copy.start));
+  eachBucket.itemProcessor(copy.start);
   eachBucket.next(next);
 
   // A Clone started on its own may leave objectVersions out: every version is copied.
@@ -315,7 +321,7 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, c
  * mismatch. Errors (CreateJob refused, a wait past CHECKSUM_JOB_TIMEOUT_SECONDS) fail the clone like
  * any other step's.
  */
-function proofPhase(scope: Construct, fns: StepFunctions, item: Record<string, unknown>, next: sfn.IChainable, cancel: CancelCheck): sfn.IChainable {
+function proofPhase(scope: Construct, fns: StepFunctions, item: Record<string, unknown>, next: sfn.IChainable, cancellation: LoopCancellation): sfn.IChainable {
   const prove = lambdaStep(scope, 'Verify the bucket copy with the checksums', fns, 'verify-bucket', {
     payload: sfn.TaskInput.fromObject({
       ...item,
@@ -346,7 +352,7 @@ function proofPhase(scope: Construct, fns: StepFunctions, item: Record<string, u
       resultPath: `$.proof.${name}`,
       next: afterwards,
       onFailed: afterwards,
-      cancel,
+      cancellation,
     });
     const start = lambdaStep(scope, `Start the ${name} checksum job`, fns, 'start-checksum-job', {
       payload: eventOf<StartChecksumJobEvent>({
@@ -368,7 +374,7 @@ function proofPhase(scope: Construct, fns: StepFunctions, item: Record<string, u
 }
 
 /** When configured, probe the destination until it answers as expected (or the wait times out). */
-function smokeTestPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancel: CancelCheck): sfn.IChainable {
+function smokeTestPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancellation: LoopCancellation): sfn.IChainable {
   const loop = waitLoop<SmokeTestEvent>(scope, fns, {
     check: 'Probe the new environment',
     ready: 'Smoke test passed?',
@@ -382,7 +388,7 @@ function smokeTestPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainab
     timeoutPath: '$.waits.smokeTestSeconds',
     resultPath: '$.smokeTestStatus',
     next,
-    cancel,
+    cancellation,
   });
   return sfn.Choice.jsonPath(scope, 'Run a smoke test?').when(sfn.Condition.isPresent('$.smokeTest'), loop.start).otherwise(next);
 }

@@ -49,6 +49,7 @@ import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS } from '../lambdas/ste
 import {
   CANCEL_REQUEST_TEXT,
   cancelPoint,
+  type LoopCancellation,
   type CancelCheck,
   type CancelFlag,
   EXECUTION,
@@ -98,10 +99,10 @@ export function buildMigrateDefinition(scope: Construct, props: MigrateDefinitio
   const forgetReports = sfn.Pass.jsonPath(scope, "Forget the first clone's bucket reports", { result: sfn.Result.fromArray([]), resultPath: '$.clone1.output.verification' });
   forgetReports.next(secondClone);
   const deletion = deleteCurrentPhase(scope, fns, forgetReports, phaseB, phaseA, props);
-  const recheck = recheckPhase(scope, fns, deletion, phaseA, props);
+  const recheck = recheckPhase(scope, fns, deletion, phaseA);
   const firstClone = firstClonePhase(scope, props, { next: recheck, mismatch: preserveAfterFirstMismatch(scope, fns, tail), compensation: phaseA });
   const standby = standbyPhase(scope, fns, firstClone, phaseA, props);
-  const inventory = inventoryPhase(scope, fns, standby, phaseA, props);
+  const inventory = inventoryPhase(scope, fns, standby, phaseA);
   const discover = discoverPhase(scope, fns, inventory, phaseA);
   const lock = lockPhase(scope, props, discover, phaseA, tail);
   return validatePhase(scope, fns, lock, tail);
@@ -123,17 +124,28 @@ function cancelFlag(props: MigrateDefinitionProps): CancelFlag {
  * the original to service, phase B keeps the temporary copy. Then unlock, notify, fail.
  */
 function cancelInto(scope: Construct, props: MigrateDefinitionProps, note: sfn.IChainable): CancelCheck {
-  return (where, next) => {
-    const cancelled = sfn.Pass.jsonPath(scope, `Cancelled (${where})`, {
-      parameters: {
-        Error: MIGRATION_CANCELLED,
-        Cause: sfn.JsonPath.format('cancel requested ({}): the migration stopped at a safe point and compensated', sfn.JsonPath.stringAt(CANCEL_REQUEST_TEXT)),
-      },
-      resultPath: '$.error',
-    });
-    cancelled.next(note);
-    return cancelPoint(scope, where, cancelFlag(props), cancelled, next);
-  };
+  return (where, next) => cancelPoint(scope, where, cancelFlag(props), cancelledInto(scope, where, note), next);
+}
+
+/**
+ * A loop of Migrate obeys the same requests through its steps (building-blocks.ts LoopCancellation:
+ * each call reads this execution's lock first); a request found leads where the safe points' do.
+ */
+function obeyInto(scope: Construct, where: string, note: sfn.IChainable): LoopCancellation {
+  return { ref: { stackName: sfn.JsonPath.stringAt('$.input.stackName') }, cancelled: cancelledInto(scope, where, note) };
+}
+
+/** The request found at `where` as a MigrationCancelled error in `$.error`, then `note`. */
+function cancelledInto(scope: Construct, where: string, note: sfn.IChainable): sfn.Pass {
+  const cancelled = sfn.Pass.jsonPath(scope, `Cancelled (${where})`, {
+    parameters: {
+      Error: MIGRATION_CANCELLED,
+      Cause: sfn.JsonPath.format('cancel requested ({}): the migration stopped at a safe point and compensated', sfn.JsonPath.stringAt(CANCEL_REQUEST_TEXT)),
+    },
+    resultPath: '$.error',
+  });
+  cancelled.next(note);
+  return cancelled;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,10 +311,9 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
  * nothing to undo but the lock). With objectVersions `current`, what will not be carried is counted
  * here and named in the output and the success notification.
  */
-function inventoryPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable, props: MigrateDefinitionProps): sfn.IChainable {
+function inventoryPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
   // A cancel request fails the iteration, hence the Map, into its Catch (the Map's own phase A).
   const cancelled = sfn.Fail.jsonPath(scope, 'Counting cancelled', { error: MIGRATION_CANCELLED, causePath: CANCEL_REQUEST_TEXT });
-  const cancel: CancelCheck = (where, following) => cancelPoint(scope, where, { ...cancelFlag(props), stackNamePath: '$.stackName' }, cancelled, following);
   const item: Fields<Omit<InventoryBucketEvent, 'continuation'>> = {
     bucket: sfn.JsonPath.objectAt('$.bucket'),
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
@@ -324,7 +335,8 @@ function inventoryPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainab
     event: item,
     resultPath: '$.count',
     done: { DONE: counted },
-    cancel,
+    // Every call reads the request first, the first one too: an iteration started after it counts nothing.
+    cancellation: { ref: { stackName: sfn.JsonPath.stringAt('$.stackName') }, cancelled },
   });
   const eachBucket = sfn.Map.jsonPath(scope, "Count each bucket's objects", {
     itemsPath: '$.current.buckets',
@@ -338,7 +350,7 @@ function inventoryPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainab
     maxConcurrency: 8,
     resultPath: '$.inventory',
   });
-  eachBucket.itemProcessor(cancel("Count the bucket's objects", count.start));
+  eachBucket.itemProcessor(count.start);
   eachBucket.next(next);
   eachBucket.addCatch(noteFailure(scope, "Count each bucket's objects", compensation), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
   return eachBucket;
@@ -361,7 +373,7 @@ function standbyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable
     timeoutPath: '$.input.waits.standbySeconds',
     resultPath: '$.standbyStatus',
     next,
-    cancel,
+    cancellation: obeyInto(scope, 'Check the instances', note),
   });
   enter.next(loop.start);
   catchInto([enter, ...loop.checks], note);
@@ -424,7 +436,7 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
  * 1's, in as many invocations as the listing needs → `$.recheck`. Any difference fails with
  * OriginalChangedAfterVerification, which undoes the migration (phase A): the original keeps the data.
  */
-function recheckPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable, props: MigrateDefinitionProps): sfn.IChainable {
+function recheckPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
   const note = noteFailure(scope, 'Prove the original unchanged', compensation);
   const request: Fields<Omit<RecheckOriginalEvent, 'continuation'>> = {
     stackName: sfn.JsonPath.stringAt('$.input.stackName'),
@@ -442,7 +454,7 @@ function recheckPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable
     event: request,
     resultPath: '$.recheck',
     done: { UNCHANGED: next },
-    cancel: cancelInto(scope, props, note),
+    cancellation: obeyInto(scope, 'Prove the original unchanged', note),
   });
   catchInto(recheck.calls, note);
   return recheck.start;
@@ -481,7 +493,7 @@ function deleteCurrentPhase(
     next,
     onFailed: describeFailure,
     // The deletion has started: a cancel request now keeps the temporary copy (phase B).
-    cancel: cancelInto(scope, props, note),
+    cancellation: obeyInto(scope, 'Check the current environment', note),
   });
   const deletionEvent: Fields<Omit<DeleteStackEvent, 'continuation'>> = {
     stackName: sfn.JsonPath.stringAt('$.input.stackName'),

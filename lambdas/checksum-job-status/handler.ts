@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { clientConfig, s3ClientConfig } from '../shared/aws-config';
 import type { ChecksumJobStatusEvent } from '../shared/contracts';
+import { lockClient, obeyingCancel } from '../shared/cancel-request';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { checksumJobStatus } from './core';
@@ -15,5 +16,5 @@ const accountId = /^arn:[^:]+:iam::(\d{12}):/.exec(process.env.CHECKSUM_JOB_ROLE
 export const handler = stepHandler(
   logger,
   (event: ChecksumJobStatusEvent) => ({ execution: event.execution }),
-  (event) => checksumJobStatus({ s3, s3control, accountId }, event),
+  obeyingCancel(lockClient, logger, (event: ChecksumJobStatusEvent) => checksumJobStatus({ s3, s3control, accountId }, event)),
 );

@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig } from '../shared/aws-config';
 import { positiveIntFromEnv } from '../shared/concurrency';
 import type { CopyBucketEvent } from '../shared/contracts';
+import { lockClient, obeyingCancel } from '../shared/cancel-request';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { COPY_SAFETY_MARGIN_MS } from '../steps';
@@ -16,5 +17,5 @@ const logger = createLogger('copy-bucket');
 export const handler = stepHandler(
   logger,
   (event: CopyBucketEvent) => ({ execution: event.execution }),
-  (event, remainingMs) => copyBucket(s3, event, remainingMs, options),
+  obeyingCancel(lockClient, logger, (event: CopyBucketEvent, remainingMs) => copyBucket(s3, event, remainingMs, options)),
 );

@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig } from '../shared/aws-config';
 import { positiveIntFromEnv } from '../shared/concurrency';
 import type { InventoryBucketEvent } from '../shared/contracts';
+import { lockClient, obeyingCancel } from '../shared/cancel-request';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { RECHECK_SAFETY_MARGIN_MS } from '../steps';
@@ -14,5 +15,5 @@ const logger = createLogger('inventory-buckets');
 export const handler = stepHandler(
   logger,
   (event: InventoryBucketEvent) => ({ execution: event.execution }),
-  (event, remainingMs) => inventoryBucket(s3, event, remainingMs, options),
+  obeyingCancel(lockClient, logger, (event: InventoryBucketEvent, remainingMs) => inventoryBucket(s3, event, remainingMs, options)),
 );

@@ -3,6 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clientConfig, s3ClientConfig } from '../shared/aws-config';
 import type { RecheckOriginalEvent } from '../shared/contracts';
+import { lockClient, obeyingCancel } from '../shared/cancel-request';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { RECHECK_SAFETY_MARGIN_MS } from '../steps';
@@ -17,5 +18,5 @@ export const handler = stepHandler(
   logger,
   (event: RecheckOriginalEvent) => ({ execution: event.execution, stackName: event.stackName }),
   // fetch is looked up per call: the local simulator installs its own globalThis.fetch.
-  (event, remainingMs) => recheckOriginal({ cfn, s3, secrets, fetch: (url, init) => fetch(url, init) }, event, remainingMs, { safetyMarginMs: RECHECK_SAFETY_MARGIN_MS }),
+  obeyingCancel(lockClient, logger, (event: RecheckOriginalEvent, remainingMs) => recheckOriginal({ cfn, s3, secrets, fetch: (url, init) => fetch(url, init) }, event, remainingMs, { safetyMarginMs: RECHECK_SAFETY_MARGIN_MS })),
 );

@@ -381,7 +381,7 @@ export interface StandbyExitResult {
   standby: StandbyRecord;
 }
 
-export interface StandbyStatusEvent extends WaitInput {
+export interface StandbyStatusEvent extends WaitInput, CancellableEvent {
   standby: StandbyRecord;
   /** Which way the instances are moving. */
   direction: 'ENTER' | 'EXIT';
@@ -410,7 +410,7 @@ export interface SnapshotResult {
   snapshots: SnapshotRef[];
 }
 
-export interface SnapshotStatusEvent extends WaitInput {
+export interface SnapshotStatusEvent extends WaitInput, CancellableEvent {
   snapshots: SnapshotRef[];
   execution: ExecutionRef;
 }
@@ -449,7 +449,7 @@ export interface CreateStackResult {
   alreadyExisted: boolean;
 }
 
-export interface StackStatusEvent extends WaitInput {
+export interface StackStatusEvent extends WaitInput, CancellableEvent {
   stackName: string;
   /** CREATE waits for CREATE_COMPLETE; DELETE waits for DELETE_COMPLETE (or the stack gone). */
   operation: 'CREATE' | 'DELETE';
@@ -479,7 +479,7 @@ export interface BucketPair {
 }
 
 /** copy-buckets: one invocation copies as much of one bucket pair as its time budget allows. */
-export interface CopyBucketEvent {
+export interface CopyBucketEvent extends CancellableEvent {
   pair: BucketPair;
   /** "all" (default): every version and delete marker, in order; "current": current objects only. */
   objectVersions?: ObjectVersions;
@@ -517,7 +517,7 @@ export interface CopyBucketResult {
 }
 
 /** verify-buckets: one invocation compares as much of one bucket pair's histories as its time budget allows. */
-export interface VerifyBucketEvent {
+export interface VerifyBucketEvent extends CancellableEvent {
   pair: BucketPair;
   /** As given to the copy: with "current" only the source's current objects are expected at the destination. */
   objectVersions?: ObjectVersions;
@@ -647,7 +647,7 @@ export interface VerifyBucketResult {
 }
 
 /** smoke-test: one probe of the destination environment. */
-export interface SmokeTestEvent extends WaitInput {
+export interface SmokeTestEvent extends WaitInput, CancellableEvent {
   stackName: string;
   smokeTest: SmokeTestConfig;
   execution: ExecutionRef;
@@ -719,7 +719,7 @@ export interface CompareStatisticsResult {
 }
 
 /** inventory-buckets: one bucket of the current stack, counted before the standby (preflight). */
-export interface InventoryBucketEvent {
+export interface InventoryBucketEvent extends CancellableEvent {
   bucket: BucketRef;
   objectVersions: 'all' | 'current';
   /** Absent on the first invocation; returned by the previous one otherwise. */
@@ -759,7 +759,7 @@ export interface InventoryBucketResult {
 export type BucketInventory = Pick<InventoryBucketResult, 'bucket' | 'versioning' | 'counts' | 'notCarried'>;
 
 /** recheck-original: the original, just before its deletion, against what clone 1 verified. */
-export interface RecheckOriginalEvent {
+export interface RecheckOriginalEvent extends CancellableEvent {
   stackName: string;
   /** The original's stack ID as discovered (a stack that took the name since is refused). */
   expectedStackId: string;
@@ -931,9 +931,24 @@ export interface CancellationRef {
 }
 
 /**
+ * The event of a step that a loop calls again and again (a status check, a copy, a verification, a
+ * count): with `cancellation`, the step reads the cancel request first and obeys it
+ * (lambdas/shared/cancel-request.ts obeyingCancel). Absent: nothing is read.
+ */
+export interface CancellableEvent {
+  cancellation?: CancellationRef;
+}
+
+/** What such a step returns instead of its result when a cancel request of its execution is found: the request's text. */
+export interface CancelRequested {
+  cancelRequested: string;
+}
+
+/**
  * The lock item's attribute that asks its owner to cancel (`env-migrator cancel` sets it with an
- * UpdateItem conditional on `owner`): a string saying who asked and when. Every wait loop, every
- * Map iteration and every phase boundary of Migrate and Clone reads it (cancelPoint); the lock's
+ * UpdateItem conditional on `owner`): a string saying who asked and when. Every call of a loop step
+ * given a `cancellation` (obeyingCancel) and every phase boundary of Migrate and Clone (cancelPoint)
+ * reads it; the lock's
  * PutItem at the start of the next migration replaces the whole item, so a request never outlives
  * the execution it was made for.
  */
@@ -1062,7 +1077,7 @@ export interface StartChecksumJobResult {
 }
 
 /** checksum-job-status: the check of the wait loop after start-checksum-job. */
-export interface ChecksumJobStatusEvent extends WaitInput {
+export interface ChecksumJobStatusEvent extends WaitInput, CancellableEvent {
   execution: ExecutionRef;
   jobId: string;
   /** Where start-checksum-job put the report (its event's manifest bucket and reportPrefix). */

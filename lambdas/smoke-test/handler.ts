@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { clientConfig } from '../shared/aws-config';
 import type { SmokeTestEvent } from '../shared/contracts';
+import { lockClient, obeyingCancel } from '../shared/cancel-request';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { smokeTest } from './core';
@@ -12,5 +13,5 @@ export const handler = stepHandler(
   logger,
   (event: SmokeTestEvent) => ({ execution: event.execution, stackName: event.stackName }),
   // fetch is looked up per call: the local simulator installs its own globalThis.fetch.
-  (event) => smokeTest({ cfn, fetch: (url, init) => fetch(url, init) }, event),
+  obeyingCancel(lockClient, logger, (event: SmokeTestEvent) => smokeTest({ cfn, fetch: (url, init) => fetch(url, init) }, event)),
 );

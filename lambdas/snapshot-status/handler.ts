@@ -1,6 +1,7 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { clientConfig } from '../shared/aws-config';
 import type { SnapshotStatusEvent } from '../shared/contracts';
+import { lockClient, obeyingCancel } from '../shared/cancel-request';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { snapshotStatus } from './core';
@@ -11,5 +12,5 @@ const logger = createLogger('snapshot-status');
 export const handler = stepHandler(
   logger,
   (event: SnapshotStatusEvent) => ({ execution: event.execution }),
-  (event) => snapshotStatus(rds, event),
+  obeyingCancel(lockClient, logger, (event: SnapshotStatusEvent) => snapshotStatus(rds, event)),
 );

@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { clientConfig } from '../shared/aws-config';
 import type { StackStatusEvent } from '../shared/contracts';
+import { lockClient, obeyingCancel } from '../shared/cancel-request';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { stackStatus } from './core';
@@ -11,5 +12,5 @@ const logger = createLogger('stack-status');
 export const handler = stepHandler(
   logger,
   (event: StackStatusEvent) => ({ execution: event.execution, stackName: event.stackName }),
-  (event) => stackStatus(cfn, event),
+  obeyingCancel(lockClient, logger, (event: StackStatusEvent) => stackStatus(cfn, event)),
 );

@@ -1,6 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { clientConfig } from '../shared/aws-config';
 import type { StandbyStatusEvent } from '../shared/contracts';
+import { lockClient, obeyingCancel } from '../shared/cancel-request';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { standbyStatus } from './core';
@@ -11,5 +12,5 @@ const logger = createLogger('standby-status');
 export const handler = stepHandler(
   logger,
   (event: StandbyStatusEvent) => ({ execution: event.execution }),
-  (event) => standbyStatus(asg, event, logger),
+  obeyingCancel(lockClient, logger, (event: StandbyStatusEvent) => standbyStatus(asg, event, logger)),
 );

@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig } from '../shared/aws-config';
 import { positiveIntFromEnv } from '../shared/concurrency';
 import type { VerifyBucketEvent } from '../shared/contracts';
+import { lockClient, obeyingCancel } from '../shared/cancel-request';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
 import { VERIFY_SAFETY_MARGIN_MS } from '../steps';
@@ -20,5 +21,5 @@ const logger = createLogger('verify-bucket');
 export const handler = stepHandler(
   logger,
   (event: VerifyBucketEvent) => ({ execution: event.execution }),
-  (event, remainingMs) => verifyBucket(s3, event, remainingMs, options),
+  obeyingCancel(lockClient, logger, (event: VerifyBucketEvent, remainingMs) => verifyBucket(s3, event, remainingMs, options)),
 );

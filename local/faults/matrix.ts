@@ -10,6 +10,7 @@
  */
 import { CANCEL_STATE_PREFIXES } from '../../statemachine/cancel-names';
 import type { StepName } from '../../lambdas/steps';
+import { CANCEL_CHECK_STEPS } from '../../infra/step-permissions';
 import { synthesizeTemplate } from '../synth';
 import { type LocalDeployment, localDeployment } from '../definitions';
 import { SAMPLE_STACK, SPECIAL_KEYS, TEMPLATE_KEYS, templateUrl } from '../sample-environment';
@@ -122,14 +123,15 @@ function taskBefore(states: [string, AslState][], name: string): [string, AslSta
 }
 
 /**
- * The cancel reads (statemachine/building-blocks.ts cancelPoint: a GetItem of the lock at each safe
- * point, one per safe point) are one state built by one function, the same in every place: the
+ * The cancel reads of the safe points between phases (statemachine/building-blocks.ts cancelPoint: a
+ * GetItem of the lock at each; the loops' steps read it themselves, lambdas/shared/cancel-request.ts,
+ * and are faulted as the steps they are) are one state built by one function, the same in every place: the
  * same call, the same retry, and a Catch of everything that goes on to the very state the safe point
  * guards (a read that fails is not a cancel request). test/infra/definitions.test.ts checks that
  * shape on every one of them. The matrix faults one per machine, on every route's path: a fault in
  * one is the fault in all, and a migration per read and kind would double the matrix's time.
  */
-const CANCEL_READS_FAULTED = new Set(['Read any cancel request (Put the instances in standby)', 'Read any cancel request (Prepare the destination stack)']);
+const CANCEL_READS_FAULTED = new Set(['Read any cancel request (Put the instances in standby)', 'Read any cancel request (Run a smoke test?)']);
 function isCancelRead(state: string): boolean {
   return state.startsWith(CANCEL_STATE_PREFIXES.read);
 }
@@ -189,9 +191,14 @@ export interface Route {
 
 const accessDenied = { code: 'AccessDenied', message: 'User is not authorized to perform this operation (simulated fault)', httpStatusCode: 403 };
 
-/** Fails the first AWS call `key` makes, with access denied (never retried). */
-function denyFirstCall(key: StateKey): CallFault {
-  return { kind: 'error', match: () => isRunning(key), times: 1, error: accessDenied };
+/**
+ * Fails the first AWS call `key` makes, with access denied (never retried). A step that reads the
+ * environment lock's cancel request first (CANCEL_CHECK_STEPS) takes a failed read for no request and
+ * goes on, by design: the fault is for its own first call, after that read.
+ */
+function denyFirstCall(key: StateKey, step?: StepName): CallFault {
+  const own = step && CANCEL_CHECK_STEPS.includes(step) ? { exceptService: 'DynamoDB' } : {};
+  return { kind: 'error', match: () => isRunning(key), times: 1, error: accessDenied, ...own };
 }
 
 /** Clone's states that prove content with S3 Batch Operations (statemachine/clone.ts proofPhase). */
@@ -228,13 +235,13 @@ export const ROUTES: Route[] = [
     name: 'first-clone-fails',
     description: 'the first clone fails at its bucket verification: compensation phase A',
     spec: {},
-    arm: ({ account }) => void account.faults.add(denyFirstCall('Clone c1: Verify the bucket copy')),
+    arm: ({ account }) => void account.faults.add(denyFirstCall('Clone c1: Verify the bucket copy', 'verify-bucket')),
   },
   {
     name: 'second-clone-fails',
     description: 'the second clone fails at its bucket verification: compensation phase B',
     spec: {},
-    arm: ({ account }) => void account.faults.add(denyFirstCall('Clone c2: Verify the bucket copy')),
+    arm: ({ account }) => void account.faults.add(denyFirstCall('Clone c2: Verify the bucket copy', 'verify-bucket')),
   },
   {
     name: 'new-template-fails',
@@ -387,7 +394,7 @@ function armCell(t: TaskState, kind: FaultKind): ArmedCell {
     case 'aws-error':
       return {
         spec: publishDown,
-        arm: ({ account }) => void account.faults.add({ ...denyFirstCall(t.key), match: () => inTarget() && (hit(), true) }),
+        arm: ({ account }) => void account.faults.add({ ...denyFirstCall(t.key, t.step), match: () => inTarget() && (hit(), true) }),
         fired: () => hits > 0,
       };
     case 'throttle':

@@ -135,8 +135,11 @@ export async function runVerificationAttack(attack: VerificationAttack): Promise
     const bucketOf = (logicalId: string) => account.cloudformation.resourcesOf(tempStackName).find((r) => r.logicalId === logicalId)!.physicalId;
     // Before the verification's first request reaches S3 (the copy of every bucket is done by then:
     // verify-bucket runs after its own bucket's copy, and the damage lands in a bucket it names).
+    // An S3 request: the step reads the environment's lock first (a cancel request), while another
+    // bucket's copy may still be writing.
     account.faults.add({
       kind: 'error',
+      service: 'S3',
       match: () => {
         if (!damaged && isRunning(VERIFY_STATE)) {
           damaged = true;

@@ -43,6 +43,8 @@ export interface CallFault {
   service?: string;
   /** Operation name ("CopyObject") or undefined for any. */
   operation?: string;
+  /** Calls of every service but this one: a step's own work, not the lock read before it (lambdas/shared/cancel-request.ts). */
+  exceptService?: string;
   /** Only calls whose input matches. */
   match?: (input: OpInput) => boolean;
   /** Let this many matching calls through first. */
@@ -114,6 +116,7 @@ export class FaultInjector {
     if (this.suspended) return undefined;
     for (const f of this.armed) {
       if (f.service && f.service !== service) continue;
+      if (f.exceptService && f.exceptService === service) continue;
       if (f.operation && f.operation !== operation) continue;
       if (f.match && !f.match(input)) continue;
       f.seen += 1;

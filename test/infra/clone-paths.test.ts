@@ -152,7 +152,8 @@ describe('Clone', () => {
     expect(copies.map((c) => c.state)).toEqual(['Copy objects', 'Copy more objects', 'Copy more objects']);
     expect(copies[0]!.input).not.toHaveProperty('continuation');
     expect((copies[2]!.input as unknown as CopyBucketEvent).continuation).toMatchObject({ lastKey: 'k2', invocations: 2 });
-    expect(copies[0]!.input).toEqual({ pair: pairs(1)[0], objectVersions: 'all', execution: EXECUTION });
+    // `cancellation`: {} for a Clone run alone (nothing to read); Migrate's clones give the lock's key.
+    expect(copies[0]!.input).toEqual({ pair: pairs(1)[0], objectVersions: 'all', execution: EXECUTION, cancellation: {} });
     expect(callsOf(o, 'verify-bucket')).toHaveLength(1);
     // The totals of the last of the three invocations (each stub invocation copies its number of objects).
     expect((o.output as CloneOutput).copies[0]!.objectsCopied).toBe(3);
@@ -182,7 +183,7 @@ describe('Clone', () => {
 
     const smokeTest = { outputKey: 'ServiceUrl', path: '/health', expectedStatus: 200, timeoutSeconds: 5 };
     const withSmoke = await run(world(), cloneInput({ smokeTest }));
-    expect(callsOf(withSmoke, 'smoke-test')[0]!.input).toEqual({ stackName: 'orders-tmp-1a2b3c4d', smokeTest, execution: EXECUTION, timeoutSeconds: 600 });
+    expect(callsOf(withSmoke, 'smoke-test')[0]!.input).toEqual({ stackName: 'orders-tmp-1a2b3c4d', smokeTest, execution: EXECUTION, cancellation: {}, timeoutSeconds: 600 });
     expect(callsOf(withSmoke, 'discover').map((c) => c.input.requiredOutputs)).toEqual([
       ['StatisticsUrl', 'ServiceUrl'],
       ['StatisticsUrl', 'ServiceUrl'],

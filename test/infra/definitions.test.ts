@@ -1,5 +1,6 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { CANCEL_CHECK_STEPS } from '../../infra/step-permissions';
 import { CHECKSUM_JOB_TIMEOUT_SECONDS, STEPS } from '../../lambdas/steps';
 import { TASK_TIMEOUT_MARGIN_SECONDS } from '../../statemachine/building-blocks';
 import { allStates, synth, type AslDefinition, type AslState } from './synth';
@@ -102,12 +103,9 @@ describe('state machine definitions', () => {
     for (const [side, title, after] of [['source', 'Source', 'Check the destination checksum job'], ['destination', 'Destination', 'Verify the bucket copy with the checksums']] as const) {
       const ready = choices(`${title} checksums computed?`);
       // READY and FAILED both go on: a failed job makes its versions NOT_COMPARABLE in the second pass.
-      expect(ready.map((c) => [c.StringEquals, c.Next])).toEqual([['READY', after], ['FAILED', after]]);
-      // Not ready: the safe point of a cancel request (env-migrator cancel), then the Wait.
-      const safePoint = get(`${title} checksums computed?`).Default as string;
-      expect(safePoint).toBe(`Can it be cancelled? (Wait for the ${side} checksum job)`);
-      expect(get(safePoint).Default).toBe(`Wait for the ${side} checksum job`);
-      expect(get(`Cancel requested? (Wait for the ${side} checksum job)`).Default).toBe(`Wait for the ${side} checksum job`);
+      // A cancel request the status step found first (env-migrator cancel), then READY and FAILED.
+      expect(ready.map((c) => [c.StringEquals, c.Next])).toEqual([[undefined, `Take the cancel request (${title} checksums computed?)`], ['READY', after], ['FAILED', after]]);
+      expect(get(`${title} checksums computed?`).Default).toBe(`Wait for the ${side} checksum job`);
       expect(get(`Wait for the ${side} checksum job`)).toMatchObject({ Type: 'Wait', SecondsPath: `$.proof.${side}.wait.nextDelaySeconds`, Next: `Check the ${side} checksum job again` });
       expect((get(`Check the ${side} checksum job`).Parameters as Record<string, unknown>)['timeoutSeconds.$']).toBe('$.checksumJobSeconds');
     }
@@ -213,12 +211,12 @@ describe('state machine definitions', () => {
   });
 
   it('every cancel read is the same safe point: a consistent GetItem of this execution\'s lock, retried, whose failure goes on to the state it guards, never to a compensation', () => {
-    let reads = 0;
+    const reads: string[] = [];
     for (const [machine, definition] of machines()) {
       const states = new Map(allStates(definition));
       for (const [name, state] of states) {
         if (!name.startsWith('Read any cancel request (')) continue;
-        reads++;
+        reads.push(`${machine}: ${name}`);
         const where = name.slice('Read any cancel request ('.length, -1);
         expect(state.Resource, name).toBe('arn:aws:states:::dynamodb:getItem');
         expect(state.Parameters, name).toMatchObject({ ConsistentRead: true, Key: { stackName: { 'S.$': machine === 'Migrate' && where !== "Count the bucket's objects" && where !== "Count more of the bucket's objects" ? '$.input.stackName' : expect.stringMatching(/^\$\.(cancellation\.)?stackName$/) } } });
@@ -230,9 +228,52 @@ describe('state machine definitions', () => {
         const ours = states.get((requested!.Choices ?? [])[0]!.Next)!;
         expect(ours.Default, name).toBe(requested!.Default);
         expect(ours.Choices, name).toEqual([expect.objectContaining({ Variable: '$.cancelCheck.Item.owner.S', StringEqualsPath: '$.execution.id' })]);
+        // A request found: its text kept where every cancelled state reads it, then that state.
+        const take = states.get((ours.Choices ?? [])[0]!.Next)!;
+        expect(take, name).toMatchObject({ Type: 'Pass', InputPath: '$.cancelCheck.Item.cancelRequested.S', ResultPath: '$.cancelRequest' });
       }
     }
-    expect(reads).toBeGreaterThanOrEqual(18);
+    // Only between phases: the loops read the request through their steps (next test).
+    expect(reads.sort()).toEqual([
+      'Clone: Read any cancel request (Run a smoke test?)',
+      'Migrate: Read any cancel request (Begin deleting the current environment)',
+      'Migrate: Read any cancel request (Prepare the first clone)',
+      'Migrate: Read any cancel request (Prepare the second clone)',
+      'Migrate: Read any cancel request (Put the instances in standby)',
+    ]);
+  });
+
+  it("every forward loop obeys a cancel request through its step: each call is given the lock's key and its Choice tests the step's answer first; no compensation loop does", () => {
+    const obeying: string[] = [];
+    for (const [machine, definition] of machines()) {
+      const states = new Map(allStates(definition));
+      for (const [name, state] of lambdaTasks(definition)) {
+        const payload = (state.Parameters ?? {}) as Record<string, unknown>;
+        const ref = payload['cancellation.$'] ?? payload.cancellation;
+        if (ref === undefined) continue;
+        const step = synth().steps.get(state.Resource ?? '');
+        expect(CANCEL_CHECK_STEPS, `${machine}: ${name} gives ${step} a cancellation its handler must obey`).toContain(step);
+        expect(ref, name).toEqual(machine === 'Clone' ? '$.cancellation' : { 'stackName.$': expect.stringMatching(/^\$\.(input\.)?stackName$/) });
+        const choice = states.get(state.Next ?? '')!;
+        const first = (choice.Choices ?? [])[0] as { Variable: string; IsPresent: boolean; Next: string };
+        expect(first, `${machine}: ${name}`).toEqual({ Variable: `${state.ResultPath}.cancelRequested`, IsPresent: true, Next: expect.stringMatching(/^Take the cancel request \(/) });
+        expect(states.get(first.Next), name).toMatchObject({ Type: 'Pass', InputPath: `${state.ResultPath}.cancelRequested`, ResultPath: '$.cancelRequest' });
+        obeying.push(`${machine}: ${state.Next}`);
+      }
+    }
+    expect([...new Set(obeying)].sort()).toEqual([
+      'Clone: All objects copied?',
+      'Clone: All of the bucket verified?',
+      'Clone: Destination checksums computed?',
+      'Clone: Smoke test passed?',
+      'Clone: Snapshots ready?',
+      'Clone: Source checksums computed?',
+      'Clone: Stack created?',
+      'Migrate: Bucket counted?',
+      'Migrate: Current environment deleted?',
+      'Migrate: Instances in standby?',
+      'Migrate: Original proven unchanged?',
+    ]);
   });
 
   it('bound both executions by the migration timeout', () => {

@@ -118,6 +118,7 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   DeleteObject: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
   DeleteObjects: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
   GetSecretValue: ['secretsmanager:GetSecretValue'],
+  GetItem: ['dynamodb:GetItem'],
   DescribeExecution: ['states:DescribeExecution'],
 };
 

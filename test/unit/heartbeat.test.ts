@@ -84,12 +84,38 @@ describe('heartbeats', () => {
       ...copy('Copy objects', s(900), 'CONTINUE', 1500, 2 * 1024 ** 3),
       ...copy('Copy more objects', s(1000), 'DONE', 4000, 8 * 1024 ** 3),
     ], s(2000));
-    expect(beats.map((b) => b.copied)).toEqual([
+    // The first invocation has no figure yet: it beats as a running step (next test).
+    expect(beats.slice(0, 3).map((b) => [b.timestamp, b.label, b.copied])).toEqual([830, 860, 890].map((t) => [s(t), 'step "Copy objects" to finish', undefined]));
+    expect(beats.slice(3).map((b) => b.copied)).toEqual([
       { objects: 1500, bytes: 2 * 1024 ** 3, totalObjects: 4000, totalBytes: 8 * 1024 ** 3 },
       { objects: 1500, bytes: 2 * 1024 ** 3, totalObjects: 4000, totalBytes: 8 * 1024 ** 3 },
       { objects: 1500, bytes: 2 * 1024 ** 3, totalObjects: 4000, totalBytes: 8 * 1024 ** 3 },
     ]);
-    expect(heartbeatText(beats[0]!)).toBe('waiting for copy of bucket UploadsBucket: 2 min 10 s, 1,500 of 4,000 objects, 2.0 GiB of 8.0 GiB copied');
+    expect(heartbeatText(beats[3]!)).toBe('waiting for copy of bucket UploadsBucket: 2 min 10 s, 1,500 of 4,000 objects, 2.0 GiB of 8.0 GiB copied');
+  });
+
+  it('beat while one long invocation of a step runs (no output until it ends), with how long it has run; iterations of a Map in one state count once; nothing once it leaves', () => {
+    const at = (seconds: number, type: string, name: string) => ev(s(seconds), type, name, { stateType: 'Task', executionArn: CLONE1 });
+    const beats = track([
+      at(0, 'StateEntered', 'Verify the bucket copy'),
+      at(5, 'StateEntered', 'Verify the bucket copy'),
+      at(50, 'StateExited', 'Verify the bucket copy'),
+      at(95, 'StateExited', 'Verify the bucket copy'),
+      at(100, 'StateEntered', 'Compare the statistics'),
+      at(110, 'StateExited', 'Compare the statistics'),
+    ], s(300));
+    expect(beats.map((b) => [b.elapsedSeconds, b.label, b.machine])).toEqual([
+      [30, 'step "Verify the bucket copy" to finish', 'Clone'],
+      [60, 'step "Verify the bucket copy" to finish', 'Clone'],
+      [90, 'step "Verify the bucket copy" to finish', 'Clone'],
+    ]);
+    expect(beats[0]!.timeoutSeconds).toBeUndefined();
+    expect(heartbeatText(beats[2]!)).toBe('waiting for step "Verify the bucket copy" to finish: 1 min 30 s');
+  });
+
+  it('say nothing of a running check while its wait is followed: the wait beats, with its figures', () => {
+    const beats = track([...check(s(0), 'Check the snapshots', 'PENDING', s(0), { progress: { percent: 10 } }), ev(s(60), 'StateEntered', 'Check the snapshots again', { stateType: 'Task', executionArn: CLONE1 })], s(150));
+    expect(beats.map((b) => b.label)).toEqual(Array(5).fill('snapshot em-1-c1-db to become available'));
   });
 });
 

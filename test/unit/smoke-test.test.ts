@@ -134,7 +134,7 @@ describe('smoke-test handler', () => {
     globalThis.fetch = replaced as unknown as typeof fetch;
     try {
       const r = await handler(event());
-      expect(r.status).toBe('READY');
+      expect(r).toMatchObject({ status: 'READY' });
       expect(replaced).toHaveBeenCalledTimes(1);
     } finally {
       globalThis.fetch = original;

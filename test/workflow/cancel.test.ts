@@ -62,10 +62,13 @@ it('cancel during the first clone\'s bucket copies: each copy stops at its own s
   // The clone ended itself at a safe point with the request, not stopped mid-step: no copy was cut off.
   expect(r.clones.map((c) => [c.name.slice(-2), c.status, c.error])).toEqual([['c1', 'FAILED', 'MigrationCancelled']]);
   const entered = r.clones[0]!.history.filter((e) => e.type === 'StateEntered').map((e) => e.stateName);
-  // Each bucket's iteration stopped at its own safe point before copying anything, then the clone failed.
-  expect(entered.filter((n) => n === 'Stop copying the bucket'), 'every bucket copy stopped at a safe point of its own').toHaveLength(entered.filter((n) => n === 'Read any cancel request (Copy objects)').length);
+  // Each bucket's copy step read the request before copying anything and answered it; each iteration
+  // stopped on its own, then the clone failed at the safe point after the copies.
+  expect(entered.filter((n) => n === 'Stop copying the bucket'), 'every bucket copy stopped on its own').toHaveLength(entered.filter((n) => n === 'Copy objects').length);
   expect(entered).toContain('Stop copying the bucket');
-  expect(entered).not.toContain('Copy objects');
+  expect(entered).not.toContain('Copy more objects');
+  expect(entered).not.toContain('Verify the bucket copy');
+  expect(r.account.calls.filter((c) => c.service === 'S3' && c.operation === 'CopyObject'), 'no object was copied').toHaveLength(0);
   expect(entered.at(-1)).toBe('Clone cancelled');
   expect(entered).not.toContain('Compare the statistics');
   expect(r.execution.status).toBe('FAILED');
@@ -100,8 +103,8 @@ it('cancel after the deletion of the original started: phase B keeps the tempora
   expect(r.lock, 'the lock is released').toBeUndefined();
 });
 
-it('cancel after the copy is verified, just before the deletion: the last safe point undoes the migration (phase A), nothing of the original deleted', async () => {
-  const r = await cancelledMigration('cancel-before-deletion', (s) => s.state === 'Prove the original unchanged');
+it('cancel after the original is proven unchanged, just before the deletion: the last safe point undoes the migration (phase A), nothing of the original deleted', async () => {
+  const r = await cancelledMigration('cancel-before-deletion', (s) => s.state === 'Read any cancel request (Begin deleting the current environment)');
   expect(r.exitCode).toBe(EXIT.SUCCEEDED);
   expect(r.execution.error).toBe('MigrationCancelled');
   expect(r.execution.cause).toContain('the migration stopped at a safe point and compensated');
