@@ -18,9 +18,13 @@ afterEach(() => {
   uninstall = undefined;
 });
 
+/** The lock table the plan reads (given with --table: the sample account has no migrator stack). */
+const LOCK_TABLE = 'EnvMigrator-EnvironmentLocks';
+
 function sampleAccount(): SimAccount {
   const account = new SimAccount();
   seedSampleEnvironment(account, TEST_SIZE);
+  account.dynamodb.createTable(LOCK_TABLE, 'stackName');
   return account;
 }
 
@@ -32,7 +36,7 @@ async function plan(account: SimAccount, args: string[]): Promise<{ code: number
   return { code, out, err };
 }
 
-const TARGET = ['--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(TEMPLATE_KEYS.target)];
+const TARGET = ['--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(TEMPLATE_KEYS.target), '--table', LOCK_TABLE];
 /** Reads only: what a plan may call (Describe*, Get*, List*, Head*, ValidateTemplate). */
 const READ_ONLY = /^(Describe|Get|List|Head|Validate)/;
 
@@ -94,7 +98,7 @@ describe('env-migrator plan', () => {
   it('exits 1 naming the bucket without a partner when the new template renames it', async () => {
     const account = sampleAccount();
     scenario('new-template-renamed-bucket').prepare!(account);
-    const { code, out } = await plan(account, ['--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(RENAMED_BUCKET_TEMPLATE_KEY)]);
+    const { code, out } = await plan(account, ['--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(RENAMED_BUCKET_TEMPLATE_KEY), '--table', LOCK_TABLE]);
     expect(code).toBe(1);
     expect(out.join('\n')).toContain('ReportsBucket');
   });
