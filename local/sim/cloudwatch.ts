@@ -32,7 +32,7 @@
  *
  * Measurements happen as simulated time passes midnights: SimAccount.dispatch calls `observe` before
  * every call, and since the buckets change only through calls, the state then is the state at the
- * midnight that passed. `recordDailyMeasurement` lets a test or scenario seed a past measurement.
+ * midnight that passed (midnights before the account's first call are not measured). `recordDailyMeasurement` lets a test or scenario seed a past measurement.
  */
 import type { GetMetricStatisticsCommandInput, GetMetricStatisticsCommandOutput } from '@aws-sdk/client-cloudwatch';
 import type { SimAccount } from './account';
@@ -63,11 +63,13 @@ export class CloudWatchSim implements SimService {
 
   /** `metric|BucketName|StorageType` → data points, oldest first. */
   private readonly series = new Map<string, Datapoint[]>();
-  /** Midnights up to this time (ms) have been measured. */
-  private observedThrough: number;
+  /**
+   * Midnights up to this time (ms) have been measured; unset until the first call (reading the clock in
+   * the constructor would pin the account's time before a test sets its fake clock).
+   */
+  private observedThrough: number | undefined;
 
   constructor(private readonly account: SimAccount) {
-    this.observedThrough = account.now();
     this.operations = {
       GetMetricStatistics: (i) => this.opGetMetricStatistics(i),
     };
@@ -89,6 +91,7 @@ export class CloudWatchSim implements SimService {
 
   /** Measures the buckets at each UTC midnight passed since the last call (SimAccount.dispatch calls it). */
   observe(now: number): void {
+    if (this.observedThrough === undefined) this.observedThrough = now;
     if (now <= this.observedThrough) return;
     const first = Math.floor(this.observedThrough / DAY_MS) * DAY_MS + DAY_MS;
     const midnights: number[] = [];
