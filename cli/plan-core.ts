@@ -7,8 +7,10 @@
  * Used by `env-migrator plan` (cli/plan.ts) on the real SDK; the tests run it on the simulated account.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
-import type { RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { discover } from '../lambdas/discover/core';
@@ -18,6 +20,8 @@ import { InputInvalid, PreflightFailed } from '../lambdas/shared/errors';
 import { tempStackName } from '../lambdas/shared/naming';
 import { snapshotIdentifier } from '../lambdas/snapshot/core';
 import { type InputIssue, validateInput } from '../lambdas/validate-input/core';
+import { type BucketStorageMetrics, readBucketStorageMetrics } from './plan-metrics';
+import { type LockItem, lockOf } from './unlock-core';
 
 export interface PlanClients {
   cfn: CloudFormationClient;
@@ -25,6 +29,29 @@ export interface PlanClients {
   s3: S3Client;
   kms: KMSClient;
   secrets: SecretsManagerClient;
+  /** The buckets' daily storage metrics (GetMetricStatistics). */
+  cloudwatch: CloudWatchClient;
+  /** The lock table (GetItem, consistent read). */
+  dynamodb: DynamoDBClient;
+}
+
+/** The strategies a migration can use (DESIGN.md "Strategies"); this version has double-clone only. */
+export const STRATEGIES = ['double-clone'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+/** The default strategy. */
+export const DEFAULT_STRATEGY: Strategy = 'double-clone';
+
+/** What the plan needs besides Migrate's input. */
+export interface PlanOptions {
+  /** --strategy, unchecked (checked with the input: an unknown one is a rejected input naming `strategy`). */
+  strategy?: string;
+  /**
+   * Finds the lock table (--table, or the migrator stack's LockTableName output). Called only after the
+   * input passed its checks: a rejected input makes no AWS call.
+   */
+  lockTable: () => Promise<string>;
+  /** The time the lock's expiry is compared with, and the metrics read up to (tests pin it). */
+  now?: () => Date;
 }
 
 /** Names that depend on the execution's ARN are shown with this in place of its run id (naming.ts runIdOf). */
@@ -36,6 +63,10 @@ export interface PlannedDatabase {
   dbInstanceIdentifier: string;
   engine: string;
   allocatedStorageGb: number;
+  /** DescribeDBInstances' DBInstanceClass, MultiAZ and StorageType: what the temporary copy costs an hour. */
+  instanceClass?: string;
+  multiAz?: boolean;
+  storageType?: string;
 }
 
 /** A bucket's contents, as the inventory step counts them: what each of the two copies carries. */
@@ -49,6 +80,20 @@ export interface PlannedBucket {
   bytes: number;
   /** With objectVersions `current`: noncurrent versions and delete markers that will not be carried. */
   notCarried: number;
+  /**
+   * CloudWatch's daily storage metrics of the bucket (cli/plan-metrics.ts), as of their day; null for a
+   * bucket without any (younger than a day, or not measured yet). A cross-check: the figures above are
+   * the listing's, made now, which is also what finds archived versions.
+   */
+  cloudwatch: BucketStorageMetrics | null;
+}
+
+/** The environment's migration lock, read by the plan (a held one is a refusal). */
+export interface PlannedLock {
+  table: string;
+  /** FREE: no item. EXPIRED: an item past its expiry, which Migrate's condition lets a new execution take. */
+  state: 'FREE' | 'EXPIRED';
+  holder?: LockItem;
 }
 
 export interface PlannedStep {
@@ -61,6 +106,8 @@ export interface PlannedStep {
 /** What a migration that can start would do. */
 export interface MigrationPlan {
   stackName: string;
+  strategy: Strategy;
+  lock: PlannedLock;
   currentVersion: string;
   targetVersion: string;
   /** Where the new version's template comes from. */
@@ -80,30 +127,54 @@ export interface MigrationPlan {
 export type PlanOutcome =
   /** The input is rejected (the workflow's first state would fail with InputInvalid): nothing was called. */
   | { verdict: 'INPUT_REJECTED'; issues: InputIssue[] }
-  /** A preflight check refuses: Migrate would fail before the standby, nothing touched. Every problem found. */
-  | { verdict: 'REFUSED'; stackName: string; refusals: string[] }
+  /**
+   * A preflight check refuses: Migrate would fail before the standby, nothing touched. Every problem
+   * found. `errorName` is the error Migrate would end with: PreflightFailed, or MigrationInProgress
+   * when another execution holds the lock (`lock` then names it; nothing else was checked).
+   */
+  | { verdict: 'REFUSED'; stackName: string; refusals: string[]; errorName: 'PreflightFailed' | 'MigrationInProgress'; lock?: LockItem }
   | { verdict: 'READY'; plan: MigrationPlan };
 
 /** The execution the checks run as: no execution exists, and no name derived from it is shown as real. */
 const PLAN_EXECUTION = { id: 'arn:aws:states:local:000000000000:execution:env-migrator-plan:plan', name: 'plan' };
 
 /**
- * Plans a migration of `input` (Migrate's execution input). Runs validate-input's checks (no AWS
- * call), then discover with Migrate's own event (template contract, new template and pairing, the
- * deletion preflight), then counts every bucket as the inventory step does, collecting every
- * refusal of every bucket. Read-only calls only. Returns INPUT_REJECTED, REFUSED or READY with the
- * plan; throws what the SDK throws for a call that fails for another reason (credentials, throttling).
+ * Plans a migration of `input` (Migrate's execution input) with `options.strategy`. Runs
+ * validate-input's checks and the strategy's (no AWS call), reads the environment's lock as Migrate's
+ * "Lock the environment" would find it, then discover with Migrate's own event (template contract,
+ * new template and pairing, the deletion preflight), then counts every bucket as the inventory step
+ * does, collecting every refusal of every bucket, and reads each database's class and each bucket's
+ * CloudWatch storage metrics. Read-only calls only. Returns INPUT_REJECTED, REFUSED or READY with the
+ * plan; throws what the SDK throws for a call that fails for another reason (credentials, throttling,
+ * no such lock table).
  */
-export async function planMigration(clients: PlanClients, input: unknown): Promise<PlanOutcome> {
+export async function planMigration(clients: PlanClients, input: unknown, options: PlanOptions): Promise<PlanOutcome> {
+  const now = options.now ?? (() => new Date());
+  const strategyIssue = checkStrategy(options.strategy);
   let validated: ReturnType<typeof validateInput>;
   try {
     validated = validateInput({ input, execution: PLAN_EXECUTION });
   } catch (err) {
-    if (err instanceof InputInvalid) return { verdict: 'INPUT_REJECTED', issues: err.issues };
+    if (err instanceof InputInvalid) return { verdict: 'INPUT_REJECTED', issues: [...err.issues, ...(strategyIssue ? [strategyIssue] : [])] };
     throw err;
   }
+  if (strategyIssue) return { verdict: 'INPUT_REJECTED', issues: [strategyIssue] };
   const migration = validated.input;
   const { stackName } = migration;
+
+  // Migrate's "Lock the environment": its PutItem succeeds when no item exists or the item has expired
+  // (statemachine/migrate.ts lockPhase); otherwise the execution ends with MigrationInProgress before
+  // anything else runs. So a held lock is the plan's only refusal: nothing else is checked.
+  const table = await options.lockTable();
+  const got = await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { stackName: { S: stackName } }, ConsistentRead: true }));
+  let lock: PlannedLock = { table, state: 'FREE' };
+  if (got.Item) {
+    const holder = lockOf(stackName, got.Item);
+    // Migrate's condition is `#expiresAt < :now`: an item without expiresAt never expires.
+    const expired = holder.expiresAt !== undefined && holder.expiresAt < Math.floor(now().getTime() / 1000);
+    if (!expired) return { verdict: 'REFUSED', stackName, errorName: 'MigrationInProgress', lock: holder, refusals: [lockRefusal(stackName, holder)] };
+    lock = { table, state: 'EXPIRED', holder };
+  }
 
   // Migrate's "Require the statistics (and service) outputs", then "Discover the environment".
   const requiredOutputs = [migration.statistics.outputKey, ...(migration.smokeTest ? [migration.smokeTest.outputKey] : [])];
@@ -118,11 +189,13 @@ export async function planMigration(clients: PlanClients, input: unknown): Promi
       acceptUncopiedResources: migration.acceptUncopiedResources,
     });
   } catch (err) {
-    if (err instanceof PreflightFailed) return { verdict: 'REFUSED', stackName, refusals: err.problems };
+    if (err instanceof PreflightFailed) return { verdict: 'REFUSED', stackName, errorName: 'PreflightFailed', refusals: err.problems };
     throw err;
   }
 
-  // "Count each bucket's objects": one listing per bucket, to its end (no Lambda time limit here).
+  // "Count each bucket's objects": one listing per bucket, to its end (no Lambda time limit here). The
+  // listing stays even where CloudWatch has the bucket's size: it is what finds archived versions
+  // (a refusal), and it is the bucket as it is now, where the metric is as of a past midnight.
   const refusals: string[] = [];
   const inventory: BucketInventory[] = [];
   for (const bucket of current.buckets) {
@@ -146,8 +219,47 @@ export async function planMigration(clients: PlanClients, input: unknown): Promi
       refusals.push(...err.problems);
     }
   }
-  if (refusals.length) return { verdict: 'REFUSED', stackName, refusals };
-  return { verdict: 'READY', plan: planOf(migration, current, inventory) };
+  if (refusals.length) return { verdict: 'REFUSED', stackName, errorName: 'PreflightFailed', refusals };
+
+  const [metrics, instances] = await Promise.all([
+    Promise.all(inventory.map((b) => readBucketStorageMetrics(clients.cloudwatch, b.bucket.bucketName, now()))),
+    Promise.all(current.dbInstances.map((d) => describeInstance(clients.rds, d.dbInstanceIdentifier))),
+  ]);
+  const plan = planOf(migration, current, inventory, lock);
+  plan.buckets.forEach((b, i) => {
+    b.cloudwatch = metrics[i] ?? null;
+  });
+  plan.databases.forEach((d, i) => Object.assign(d, instances[i]));
+  return { verdict: 'READY', plan };
+}
+
+/** The issue for a --strategy this version cannot run, or undefined. */
+function checkStrategy(strategy: string | undefined): InputIssue | undefined {
+  if (strategy === undefined || (STRATEGIES as readonly string[]).includes(strategy)) return undefined;
+  if (strategy === 'blue-green') {
+    return { field: 'strategy', problem: 'blue-green is not available in this version of env-migrator (issue 11): use double-clone' };
+  }
+  return { field: 'strategy', problem: `must be one of ${STRATEGIES.join(', ')} (blue-green is not available in this version), got "${strategy}"` };
+}
+
+/** Why a held lock refuses, with what to do about it. */
+function lockRefusal(stackName: string, lock: LockItem): string {
+  const who = lock.owner ? `execution ${lock.owner}` : 'a lock item that names no execution';
+  const details = [lock.startedAt ? `started ${lock.startedAt}` : undefined, lock.targetVersion ? `to version ${lock.targetVersion}` : undefined, lock.expiresAt !== undefined ? `lock expires ${new Date(lock.expiresAt * 1000).toISOString()}` : 'the lock never expires']
+    .filter(Boolean)
+    .join(', ');
+  return `${stackName} is locked by ${who} (${details}): a migration started now would end at once with MigrationInProgress. Wait for that execution to end (env-migrator watch), or, if it ended without releasing the lock (stopped, timed out), release it with env-migrator unlock --stack ${stackName}`;
+}
+
+/** What the temporary copy of a database costs depends on: its class, Multi-AZ and storage type (DescribeDBInstances). */
+async function describeInstance(rds: RDSClient, identifier: string): Promise<Pick<PlannedDatabase, 'instanceClass' | 'multiAz' | 'storageType'>> {
+  const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+  const db = out.DBInstances?.[0];
+  return {
+    ...(db?.DBInstanceClass ? { instanceClass: db.DBInstanceClass } : {}),
+    ...(db?.MultiAZ !== undefined ? { multiAz: db.MultiAZ } : {}),
+    ...(db?.StorageType ? { storageType: db.StorageType } : {}),
+  };
 }
 
 /** The temporary stack's name, with the run id left as a placeholder. */
@@ -161,7 +273,7 @@ export function plannedSnapshotName(phase: 'c1' | 'c2', logicalId: string): stri
   return snapshotIdentifier(marker, phase, logicalId).replace(marker, RUN_ID_PLACEHOLDER);
 }
 
-function planOf(migration: MigrationInput, current: Discovery, inventory: BucketInventory[]): MigrationPlan {
+function planOf(migration: MigrationInput, current: Discovery, inventory: BucketInventory[], lock: PlannedLock): MigrationPlan {
   const { stackName, targetVersion } = migration;
   const temp = plannedTempStackName(stackName);
   const databases: PlannedDatabase[] = current.dbInstances.map((d: DbInstanceRef) => ({
@@ -180,6 +292,7 @@ function planOf(migration: MigrationInput, current: Discovery, inventory: Bucket
     // Every version's size, as listed (the archived count is not here: a non-zero one is a refusal).
     bytes: b.counts.bytes,
     notCarried: b.notCarried,
+    cloudwatch: null,
   }));
   const snapshots = (phase: 'c1' | 'c2') => databases.map((d) => plannedSnapshotName(phase, d.logicalId)).join(', ') || 'none (no database)';
   const template = migration.templateUrl ?? `the current template of ${stackName}`;
@@ -212,6 +325,8 @@ function planOf(migration: MigrationInput, current: Discovery, inventory: Bucket
   }
   return {
     stackName,
+    strategy: DEFAULT_STRATEGY,
+    lock,
     currentVersion: current.environmentVersion,
     targetVersion,
     template,

@@ -19,6 +19,29 @@ const COPY_CONCURRENCY = 64;
 /** ListObjectVersions returns up to 1,000 versions a page. */
 const PAGE = 1000;
 
+/** The versions a bucket's copy carries: every version and delete marker listed. */
+export function versionsOf(b: MigrationPlan['buckets'][number]): number {
+  return b.currentObjects + b.noncurrentVersions + b.deleteMarkers;
+}
+
+/** ListObjectVersions pages of a listing of the bucket (at least one, for an empty bucket). */
+export function pagesOf(b: MigrationPlan['buckets'][number]): number {
+  return Math.ceil(Math.max(versionsOf(b), 1) / PAGE);
+}
+
+/**
+ * One clone's work on one bucket, in seconds, with `profile`: every version copied through
+ * COPY_CONCURRENCY slots (request + fixed copy time + bytes at the copy rate), then both sides listed
+ * for the verification. Returns the two figures; throws nothing.
+ */
+export function bucketWorkSeconds(b: MigrationPlan['buckets'][number], profile: TimingProfile = BENCH_TIMING): { copySeconds: number; verifySeconds: number } {
+  const latency = (operation: string) => (profile.latencyMs[operation] ?? profile.defaultLatencyMs) / 1000;
+  const versions = versionsOf(b);
+  const copySeconds = (versions * (latency('S3.CopyObject') + profile.copyFixedMs / 1000) + b.bytes / profile.copyBytesPerSecond) / COPY_CONCURRENCY;
+  const verifySeconds = 2 * pagesOf(b) * latency('S3.ListObjectVersions');
+  return { copySeconds, verifySeconds };
+}
+
 export interface DurationEstimate {
   /** Standby → the new environment verified, in seconds. */
   downtimeSeconds: number;
@@ -43,13 +66,10 @@ export function estimateDurations(plan: MigrationPlan, profile: TimingProfile = 
   const snapshot = hasDb ? profile.snapshotFixedSeconds + profile.snapshotSecondsPerGb * largestGb : 0;
   const create = profile.stackCreateSeconds + (hasDb ? profile.restoreFixedSeconds + profile.restoreSecondsPerGb * largestGb : 0);
   const remove = profile.stackDeleteSeconds + (hasDb ? profile.dbDeleteSeconds : 0);
-  // Per bucket: every version copied through COPY_CONCURRENCY slots (request + fixed copy time + bytes at
-  // the copy rate), then both sides listed for the verification; the buckets run side by side.
+  // The buckets are copied and verified side by side: the slowest sets the pace.
   const bucketSeconds = plan.buckets.map((b) => {
-    const versions = b.currentObjects + b.noncurrentVersions + b.deleteMarkers;
-    const copy = (versions * (latency('S3.CopyObject') + profile.copyFixedMs / 1000) + b.bytes / profile.copyBytesPerSecond) / COPY_CONCURRENCY;
-    const verify = 2 * Math.ceil(Math.max(versions, 1) / PAGE) * latency('S3.ListObjectVersions');
-    return copy + verify;
+    const w = bucketWorkSeconds(b, profile);
+    return w.copySeconds + w.verifySeconds;
   });
   const copy = Math.max(0, ...bucketSeconds);
   const emptying = plan.buckets.reduce((n, b) => n + Math.ceil((b.currentObjects + b.noncurrentVersions + b.deleteMarkers) / PAGE) * latency('S3.DeleteObjects'), 0);

@@ -5,6 +5,8 @@
  * every refusal. Exit 0 when the migration can start, 3 when the input is rejected, 1 when a preflight
  * check refuses, 6 when an AWS call fails for another reason (credentials, permissions).
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -12,10 +14,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EXIT, type ExitCode } from './exit-codes';
 import { AwsCallFailed, type Io, humanOf } from './io';
 import { shortDuration } from './durations';
+import { costLines, estimateCost } from './plan-cost';
 import { estimateDurations } from './plan-estimate';
-import { type MigrationPlan, type PlanClients, type PlanOutcome, RUN_ID_PLACEHOLDER, planMigration } from './plan-core';
+import { ARCHIVE_STORAGE_TYPES } from './plan-metrics';
+import { type MigrationPlan, type PlanClients, type PlanOutcome, type PlannedBucket, RUN_ID_PLACEHOLDER, planMigration } from './plan-core';
 import { CLI_OUTCOME, awsFailure, resultLine } from './result';
 import { buildInput } from './start';
+import { lockTableOf } from './unlock';
 
 /** What `plan` was given, parsed (cli/program.ts). */
 export interface PlanOptions {
@@ -24,6 +29,11 @@ export interface PlanOptions {
   templateUrl?: string;
   parameter: string[];
   input?: string;
+  /** --strategy: double-clone (the default); anything else is a rejected input. */
+  strategy?: string;
+  /** --table: the lock table; else the LockTableName output of --migrator-stack. */
+  table?: string;
+  migratorStack: string;
   json: boolean;
 }
 
@@ -32,7 +42,15 @@ export const PLAN_OUTCOME = { READY: 'READY', REFUSED: 'REFUSED', REJECTED_INPUT
 
 /** Clients on the standard AWS SDK configuration; the CloudFormation one is the Io's (tests inject it). */
 function clientsOf(io: Io): PlanClients {
-  return { cfn: io.cloudformation(), rds: new RDSClient({}), s3: new S3Client({}), kms: new KMSClient({}), secrets: new SecretsManagerClient({}) };
+  return {
+    cfn: io.cloudformation(),
+    rds: new RDSClient({}),
+    s3: new S3Client({}),
+    kms: new KMSClient({}),
+    secrets: new SecretsManagerClient({}),
+    cloudwatch: new CloudWatchClient({}),
+    dynamodb: new DynamoDBClient({}),
+  };
 }
 
 /**
@@ -43,8 +61,9 @@ export async function planCommand(io: Io, o: PlanOptions, clients: PlanClients =
   const input = buildInput(o);
   let outcome: PlanOutcome;
   try {
-    outcome = await planMigration(clients, input);
+    outcome = await planMigration(clients, input, { strategy: o.strategy, lockTable: () => lockTableOf(io, o.table, o.migratorStack) });
   } catch (err) {
+    if (err instanceof AwsCallFailed) return awsFailure(io, err, o.json);
     const e = err instanceof Error ? err : new Error(String(err));
     return awsFailure(io, new AwsCallFailed('plan (read-only preflight calls)', e.name, e.message), o.json);
   }
@@ -67,20 +86,24 @@ export async function planCommand(io: Io, o: PlanOptions, clients: PlanClients =
           exitCode: EXIT.FAILED,
           ...base,
           survivor: outcome.stackName,
-          error: { name: 'PreflightFailed', cause: outcome.refusals.join('; ') },
+          error: { name: outcome.errorName, cause: outcome.refusals.join('; ') },
           refusals: outcome.refusals,
+          ...(outcome.lock ? { lock: outcome.lock } : {}),
         }),
       );
     }
     return EXIT.FAILED;
   }
   const estimate = estimateDurations(outcome.plan);
+  const cost = estimateCost(outcome.plan, estimate);
   for (const line of planLines(outcome.plan)) say(line);
   say('');
   say(`Expected downtime (standby → new environment verified): ${shortDuration(estimate.downtimeSeconds)}; whole run: ${shortDuration(estimate.totalSeconds)}`);
   for (const s of estimate.segments) say(`  ${shortDuration(s.seconds).padStart(14)}  ${s.what}`);
   say(`  (estimate from ${estimate.model})`);
-  if (o.json) io.out(resultLine({ outcome: PLAN_OUTCOME.READY, exitCode: EXIT.SUCCEEDED, ...base, survivor: outcome.plan.stackName, error: null, plan: outcome.plan, estimate }));
+  say('');
+  for (const line of costLines(cost)) say(line);
+  if (o.json) io.out(resultLine({ outcome: PLAN_OUTCOME.READY, exitCode: EXIT.SUCCEEDED, ...base, survivor: outcome.plan.stackName, error: null, plan: outcome.plan, estimate, cost }));
   return EXIT.SUCCEEDED;
 }
 
@@ -99,20 +122,26 @@ export function formatBytes(bytes: number): string {
 /** The plan, for people. */
 export function planLines(p: MigrationPlan): string[] {
   const lines = [
-    `Plan: ${p.stackName} from ${p.currentVersion} to ${p.targetVersion} (double-clone). Every preflight check passed: the migration can start.`,
+    `Plan: ${p.stackName} from ${p.currentVersion} to ${p.targetVersion} (${p.strategy}). Every preflight check passed: the migration can start.`,
     `New template: ${p.template}`,
+    p.lock.state === 'FREE'
+      ? `Lock: free (no migration holds ${p.stackName} in ${p.lock.table})`
+      : `Lock: an expired lock of ${p.lock.holder?.owner ?? 'an unnamed execution'} is in ${p.lock.table}; Migrate takes it over`,
     `(${RUN_ID_PLACEHOLDER} in names below: the first 8 hex digits of the SHA-256 of the execution's ARN)`,
     '',
     `Standby during the downtime: ${p.standby.join(', ') || 'no Auto Scaling group'}`,
     '',
     `Databases (snapshotted and restored twice): ${p.databases.length}, ${p.totals.databasesAllocatedGb} GiB allocated`,
-    ...p.databases.map((d) => `  ${d.logicalId.padEnd(24)} ${d.dbInstanceIdentifier} (${d.engine}), ${d.allocatedStorageGb} GiB allocated`),
+    ...p.databases.map(
+      (d) =>
+        `  ${d.logicalId.padEnd(24)} ${d.dbInstanceIdentifier} (${[d.engine, d.instanceClass, d.multiAz === undefined ? undefined : d.multiAz ? 'Multi-AZ' : 'Single-AZ', d.storageType].filter(Boolean).join(', ')}), ${d.allocatedStorageGb} GiB allocated`,
+    ),
     '',
     `Buckets (copied twice, objectVersions "${p.objectVersions}"): ${p.buckets.length}, ${p.totals.versions} versions, ${formatBytes(p.totals.bytes)}`,
-    ...p.buckets.map(
-      (b) =>
-        `  ${b.logicalId.padEnd(24)} ${b.bucketName}: ${b.currentObjects} objects, ${b.noncurrentVersions} noncurrent versions, ${b.deleteMarkers} delete markers, ${formatBytes(b.bytes)} (versioning ${b.versioning})`,
-    ),
+    ...p.buckets.flatMap((b) => [
+      `  ${b.logicalId.padEnd(24)} ${b.bucketName}: ${b.currentObjects} objects, ${b.noncurrentVersions} noncurrent versions, ${b.deleteMarkers} delete markers, ${formatBytes(b.bytes)} (versioning ${b.versioning}; listed now)`,
+      `  ${''.padEnd(24)} ${metricsLine(b)}`,
+    ]),
     '',
     'Will be created:',
     ...p.created.map((s) => `  - ${s.what} [${s.when}]`),
@@ -124,4 +153,19 @@ export function planLines(p: MigrationPlan): string[] {
     ...p.notCarried.map((s) => `  - ${s.what} [${s.when}]`),
   ];
   return lines;
+}
+
+/**
+ * The bucket's CloudWatch figures beside its listing. NumberOfObjects counts versions and the parts of
+ * unfinished multipart uploads, not delete markers; both are as of a past midnight.
+ */
+function metricsLine(b: PlannedBucket): string {
+  const m = b.cloudwatch;
+  if (!m) return 'CloudWatch: no daily storage metrics yet (a bucket less than a day old, or not measured yet): the listing above is the only figure';
+  const listed = b.currentObjects + b.noncurrentVersions;
+  const archived = Object.entries(m.bytesByStorageType).filter(([type]) => ARCHIVE_STORAGE_TYPES.has(type));
+  const parts = [`CloudWatch, as of ${m.asOf.slice(0, 10)}: ${m.numberOfObjects} objects and parts, ${formatBytes(m.bytes)}`];
+  if (m.numberOfObjects !== listed) parts.push(`the listing finds ${listed} versions now (changes since, or parts of unfinished multipart uploads)`);
+  if (archived.length) parts.push(`archived then: ${archived.map(([type, bytes]) => `${type} ${formatBytes(bytes)}`).join(', ')}`);
+  return parts.join('; ');
 }

@@ -147,8 +147,11 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
 
   withInputOptions(command('plan', 'dry run: every check Migrate makes before the standby, read-only, and what it would create, copy and delete'))
     .description(
-      'Runs, with read-only calls only, every check Migrate makes before it touches anything (the input, the stack and its template contract, the new template and the pairing of resources, the deletion preflight, each bucket counted), and prints what the migration would create, copy and delete, and what it would not carry. Flags override the same fields of --input. Exit 0 when the migration can start, 3 when the input is rejected, 1 when a preflight check refuses.',
+      'Runs, with read-only calls only, every check Migrate makes before it touches anything (the input and --strategy, the environment\'s lock, the stack and its template contract, the new template and the pairing of resources, the deletion preflight, each bucket counted), and prints what the migration would create, copy and delete, what it would not carry, each bucket\'s CloudWatch storage metrics beside its listing, the expected downtime and the expected cost at list prices. Flags override the same fields of --input. The lock table is --table, or the output LockTableName of --migrator-stack. Exit 0 when the migration can start, 3 when the input is rejected, 1 when a preflight check refuses or another migration holds the lock.',
     )
+    .option('--strategy <strategy>', 'the migration strategy: double-clone (blue-green is not available in this version)', 'double-clone')
+    .option('--table <name>', 'the DynamoDB lock table (default: the output LockTableName of --migrator-stack)')
+    .option('--migrator-stack <name>', 'the deployed migrator stack whose output names the lock table', DEFAULT_MIGRATOR_STACK)
     .option('--json', 'print the result as one JSON object on stdout (the rest on stderr)')
     .addHelpText('after', `\n${AWS_COMMAND_HELP}`)
     .action(async (o: Flags) => {
@@ -156,6 +159,9 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
       done(
         await planCommand(io, {
           ...inputFlags(o),
+          strategy: str(o.strategy),
+          table: str(o.table),
+          migratorStack: str(o.migratorStack) ?? DEFAULT_MIGRATOR_STACK,
           json: flag(o.json),
         }),
       );

@@ -46,7 +46,8 @@ export interface UnlockClients {
   sfn: (region: string) => SFNClient;
 }
 
-function lockOf(stackName: string, item: Record<string, { S?: string; N?: string }>): LockItem {
+/** The lock item read back from GetItem's Item (attributes as Migrate writes them). */
+export function lockOf(stackName: string, item: Record<string, { S?: string; N?: string }>): LockItem {
   const expires = item.expiresAt?.N !== undefined ? Number(item.expiresAt.N) : undefined;
   return {
     stackName,

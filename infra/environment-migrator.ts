@@ -672,14 +672,20 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
    * `discover` and `inventory-buckets` steps' own statements (infra/step-permissions.ts) on the
    * environments of managedStackPrefixes: read the stack, its template and resources, its databases and
    * the snapshot quota, each bucket's configuration and versions, the new template, DescribeKey and
-   * DescribeSecret. Kept apart from grantRead, which only follows executions: these read the
-   * environments' data (bucket listings).
+   * DescribeSecret. Besides: the lock (GetItem on the lock table, found through this stack's
+   * LockTableName output: DescribeStacks on it) and the buckets' daily storage metrics
+   * (cloudwatch:GetMetricStatistics, on "*": the action has no resource type, Service Authorization
+   * Reference, "Actions, resources, and condition keys for Amazon CloudWatch"). Kept apart from
+   * grantRead, which only follows executions: these read the environments' data (bucket listings).
    */
   grantPlan(grantee: iam.IGrantable): iam.Grant {
     const statements = [...stepGrants('discover', this.permissionScope), ...stepGrants('inventory-buckets', this.permissionScope)].map((g) => g.statement);
     return statements
       .map((statement) => iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources, conditions: statement.conditions as Record<string, Record<string, unknown>> }))
-      .reduce((all, grant) => all.combine(grant));
+      .reduce((all, grant) => all.combine(grant))
+      .combine(this.lockTable.grant(grantee, 'dynamodb:GetItem'))
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['cloudwatch:GetMetricStatistics'], resourceArns: ['*'] }))
+      .combine(this.grantDescribeOwnStack(grantee));
   }
 
   /**

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -129,7 +131,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     scenario.arm({ account, executionArn, tempStackName, baseline });
     // What an operator runs first: the plan, read-only, on the environment as the scenario left it
     // (termination protection, a missing parameter...), with the scenario's injected faults held back.
-    const plan = options.planFirst ? await account.faults.withoutFaults(() => planFirst(account, scenario.input)) : undefined;
+    const plan = options.planFirst ? await account.faults.withoutFaults(() => planFirst(account, scenario.input, harness.deployment.lockTableName)) : undefined;
     const callsBefore = account.calls.length;
 
     let { execution, seconds, report } = await migrateOnce(harness, scenario.input, executionName, baseline, tempStackName);
@@ -232,9 +234,17 @@ function downtimeOfRun(harness: LocalHarness, recorder: Recorder, execution: Sim
 
 /** One Migrate execution of the sample environment on the simulated clock, then its invariants against `baseline`. */
 /** `env-migrator plan` on the simulated account (its SDK calls answered by it), estimated on the account's own timing model. */
-async function planFirst(account: SimAccount, input: Scenario['input']): Promise<NonNullable<RehearsalSummary['plan']>> {
-  const clients = { cfn: new CloudFormationClient({}), rds: new RDSClient({}), s3: new S3Client({}), kms: new KMSClient({}), secrets: new SecretsManagerClient({}) };
-  const outcome = await runOnSimulatedClock(() => planMigration(clients, input), account.now());
+async function planFirst(account: SimAccount, input: Scenario['input'], lockTable: string): Promise<NonNullable<RehearsalSummary['plan']>> {
+  const clients = {
+    cfn: new CloudFormationClient({}),
+    rds: new RDSClient({}),
+    s3: new S3Client({}),
+    kms: new KMSClient({}),
+    secrets: new SecretsManagerClient({}),
+    cloudwatch: new CloudWatchClient({}),
+    dynamodb: new DynamoDBClient({}),
+  };
+  const outcome = await runOnSimulatedClock(() => planMigration(clients, input, { lockTable: async () => lockTable, now: () => new Date(account.now()) }), account.now());
   if (outcome.verdict !== 'READY') return { verdict: outcome.verdict };
   const estimate = estimateDurations(outcome.plan, account.timing);
   return { verdict: 'READY', estimatedDowntimeSeconds: estimate.downtimeSeconds, estimatedTotalSeconds: estimate.totalSeconds };

@@ -5,6 +5,7 @@
  */
 import { AutoScalingSim } from './autoscaling';
 import { CloudFormationSim } from './cloudformation';
+import { CloudWatchSim } from './cloudwatch';
 import { type CallRecord, DEFAULT_TIMING, FaultInjector, type OpInput, SimServiceError, type SimService, type TimingProfile, faultError, sleep } from './core';
 import { DynamoDbSim } from './dynamodb';
 import { KmsSim } from './kms';
@@ -42,6 +43,7 @@ export class SimAccount {
   readonly secrets: SecretsManagerSim;
   readonly sfn: SfnSim;
   readonly kms: KmsSim;
+  readonly cloudwatch: CloudWatchSim;
   private readonly services = new Map<string, SimService>();
   private latest = 0;
 
@@ -59,6 +61,7 @@ export class SimAccount {
     this.secrets = this.register(new SecretsManagerSim(this));
     this.sfn = this.register(new SfnSim(this));
     this.kms = this.register(new KmsSim(this));
+    this.cloudwatch = this.register(new CloudWatchSim(this));
   }
 
   private register<T extends SimService>(service: T): T {
@@ -91,6 +94,8 @@ export class SimAccount {
     this.calls.push(record);
     try {
       await sleep(this.timing.latencyMs[`${serviceName}.${operation}`] ?? this.timing.defaultLatencyMs);
+      // S3's daily storage measurement of every midnight passed since the last call (./cloudwatch.ts).
+      this.cloudwatch.observe(this.now());
       const service = this.services.get(serviceName);
       const handler = service?.operations[operation];
       if (!handler) {

@@ -9,6 +9,7 @@
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -19,7 +20,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SimAccount } from './account';
 
-const CLIENTS = [AutoScalingClient, CloudFormationClient, DynamoDBClient, KMSClient, RDSClient, S3Client, S3ControlClient, SecretsManagerClient, SFNClient, SNSClient];
+const CLIENTS = [AutoScalingClient, CloudFormationClient, CloudWatchClient, DynamoDBClient, KMSClient, RDSClient, S3Client, S3ControlClient, SecretsManagerClient, SFNClient, SNSClient];
 const MIDDLEWARE_NAME = 'envMigratorSimulatedAccount';
 
 interface PatchableClient {

@@ -135,6 +135,22 @@ export interface ObjectEncryption {
  */
 export const ARCHIVE_STORAGE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 
+/**
+ * The CloudWatch StorageType (AWS/S3 BucketSizeBytes dimension) of each storage class, as the S3 user
+ * guide's "Metrics and dimensions" names them. The simulator keeps Intelligent-Tiering objects in the
+ * frequent access tier.
+ */
+export const CLOUDWATCH_STORAGE_TYPE: Readonly<Record<string, string>> = {
+  STANDARD: 'StandardStorage',
+  INTELLIGENT_TIERING: 'IntelligentTieringFAStorage',
+  STANDARD_IA: 'StandardIAStorage',
+  ONEZONE_IA: 'OneZoneIAStorage',
+  REDUCED_REDUNDANCY: 'ReducedRedundancyStorage',
+  GLACIER_IR: 'GlacierInstantRetrievalStorage',
+  GLACIER: 'GlacierStorage',
+  DEEP_ARCHIVE: 'DeepArchiveStorage',
+};
+
 /** One stored object version, as the other simulated services and the tests read it. */
 export interface S3ObjectRecord {
   readonly key: string;
@@ -656,6 +672,49 @@ export class S3Sim implements SimService {
     let n = 0;
     for (const versions of this.bucket(name).keys.values()) n += versions.length;
     return n;
+  }
+
+  /** When the bucket was created (CloudWatch's daily storage metrics exist only for buckets older than a day). */
+  bucketCreatedAt(name: string): Date {
+    return this.bucket(name).createdAt;
+  }
+
+  /**
+   * Seeding: the bucket was created at `createdAt`, before the simulated account's history began (a
+   * bucket an environment has had for days, with CloudWatch's daily storage metrics about it).
+   */
+  backdateBucket(name: string, createdAt: Date): void {
+    this.bucket(name).createdAt = createdAt;
+  }
+
+  /**
+   * What S3's daily storage measurement counts in the bucket now (./cloudwatch.ts publishes it): every
+   * object version, current and noncurrent, and every part of an unfinished multipart upload, bytes per
+   * CloudWatch StorageType. Delete markers are not counted: the metric's definition names "current and
+   * noncurrent objects" and the parts of incomplete multipart uploads, not delete markers (S3 user
+   * guide, "Metrics and dimensions", NumberOfObjects and BucketSizeBytes).
+   */
+  storageMeasurement(name: string): { numberOfObjects: number; bytesByStorageType: Record<string, number> } {
+    const bucket = this.bucket(name);
+    const bytesByStorageType: Record<string, number> = {};
+    let numberOfObjects = 0;
+    const add = (type: string, bytes: number) => {
+      bytesByStorageType[type] = (bytesByStorageType[type] ?? 0) + bytes;
+    };
+    for (const versions of bucket.keys.values()) {
+      for (const v of versions) {
+        if (v.deleteMarker || !v.object) continue;
+        numberOfObjects += 1;
+        add(CLOUDWATCH_STORAGE_TYPE[v.object.storageClass] ?? 'StandardStorage', v.object.size);
+      }
+    }
+    for (const upload of bucket.uploads.values()) {
+      for (const part of upload.parts.values()) {
+        numberOfObjects += 1;
+        add('StandardStorage', part.size);
+      }
+    }
+    return { numberOfObjects, bytesByStorageType };
   }
 
   /** Marks a name as owned by another account (CreateBucket then answers BucketAlreadyExists). */

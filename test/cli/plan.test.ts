@@ -18,9 +18,13 @@ afterEach(() => {
   uninstall = undefined;
 });
 
+/** The lock table the plan reads (given with --table: the sample account has no migrator stack). */
+const LOCK_TABLE = 'EnvMigrator-EnvironmentLocks';
+
 function sampleAccount(): SimAccount {
   const account = new SimAccount();
   seedSampleEnvironment(account, TEST_SIZE);
+  account.dynamodb.createTable(LOCK_TABLE, 'stackName');
   return account;
 }
 
@@ -32,7 +36,7 @@ async function plan(account: SimAccount, args: string[]): Promise<{ code: number
   return { code, out, err };
 }
 
-const TARGET = ['--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(TEMPLATE_KEYS.target)];
+const TARGET = ['--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(TEMPLATE_KEYS.target), '--table', LOCK_TABLE];
 /** Reads only: what a plan may call (Describe*, Get*, List*, Head*, ValidateTemplate). */
 const READ_ONLY = /^(Describe|Get|List|Head|Validate)/;
 
@@ -69,6 +73,64 @@ describe('env-migrator plan', () => {
     expect(account.cloudformation.stackByName(`${SAMPLE_STACK}-tmp-<runId>`)).toBeUndefined();
   });
 
+  it("shows CloudWatch's figures as of their day for a bucket older than a day, never the bucket as it is now, and lists a new bucket without any", async () => {
+    const account = sampleAccount();
+    const uploads = account.cloudformation.resourcesOf(SAMPLE_STACK).find((r) => r.logicalId === 'UploadsBucket')!.physicalId;
+    const measuredVersions = account.s3.versionCount(uploads) - account.s3.storageMeasurement(uploads).numberOfObjects; // delete markers
+    // UploadsBucket has existed for days and S3 measured it last night; ReportsBucket is new.
+    const day = 86_400_000;
+    const lastNight = Math.floor(Date.now() / day) * day - day;
+    account.s3.backdateBucket(uploads, new Date(Date.now() - 3 * day));
+    account.cloudwatch.recordDailyMeasurement(new Date(lastNight));
+    account.s3.putObjectDirect(uploads, 'written-after-the-measurement.txt', { body: 'new' });
+
+    const { code, out, err } = await plan(account, [...TARGET, '--json']);
+    expect(code).toBe(0);
+    const p = (JSON.parse(out[0]!) as { plan: MigrationPlan }).plan;
+    const u = p.buckets.find((b) => b.logicalId === 'UploadsBucket')!;
+    expect(u.cloudwatch).toMatchObject({ asOf: new Date(lastNight).toISOString(), numberOfObjects: account.s3.versionCount(uploads) - 1 - measuredVersions });
+    expect(u.cloudwatch!.bytes).toBeGreaterThan(6 * 1024 ** 3);
+    // The listing is the bucket now: one more object than CloudWatch measured.
+    expect(u.currentObjects + u.noncurrentVersions).toBe(u.cloudwatch!.numberOfObjects + 1);
+    expect(p.buckets.find((b) => b.logicalId === 'ReportsBucket')!.cloudwatch).toBeNull();
+    const text = err.join('\n');
+    expect(text).toContain(`CloudWatch, as of ${new Date(lastNight).toISOString().slice(0, 10)}`);
+    expect(text).toContain('CloudWatch: no daily storage metrics yet');
+  });
+
+  it('exits 1 naming the execution that holds the lock, as start would fail, and checks nothing else', async () => {
+    const account = sampleAccount();
+    const holder = 'arn:aws:states:us-east-1:123456789012:execution:Migrate:orders-prod-1-4-0-20261205T030000Z';
+    account.dynamodb.putItemDirect(LOCK_TABLE, {
+      stackName: { S: SAMPLE_STACK },
+      owner: { S: holder },
+      startedAt: { S: '2026-12-05T03:00:00Z' },
+      targetVersion: { S: TARGET_VERSION },
+      expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) },
+    });
+    const { code, out } = await plan(account, [...TARGET, '--json']);
+    expect(code).toBe(1);
+    const result = JSON.parse(out[0]!) as { outcome: string; error: { name: string; cause: string }; lock: { owner: string } };
+    expect(result).toMatchObject({ outcome: 'REFUSED', error: { name: 'MigrationInProgress' }, lock: { owner: holder } });
+    expect(result.error.cause).toContain(holder);
+    expect(result.error.cause).toContain(`env-migrator unlock --stack ${SAMPLE_STACK}`);
+    expect(account.countCalls('DynamoDB', 'GetItem')).toBe(1);
+    expect(account.countCalls('CloudFormation')).toBe(0);
+  });
+
+  it('exits 3 naming strategy for blue-green (not available in this version) and for an unknown strategy, before any AWS call', async () => {
+    const account = sampleAccount();
+    const blueGreen = await plan(account, [...TARGET, '--strategy', 'blue-green', '--json']);
+    expect(blueGreen.code).toBe(3);
+    expect(JSON.parse(blueGreen.out[0]!)).toMatchObject({ outcome: 'REJECTED_INPUT', issues: [{ field: 'strategy', problem: expect.stringContaining('not available in this version') as string }] });
+    uninstall?.();
+    uninstall = undefined;
+    const unknown = await plan(account, [...TARGET, '--strategy', 'big-bang']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.out.join('\n')).toContain('strategy: must be one of double-clone');
+    expect(account.calls).toEqual([]);
+  });
+
   it('prints the plan on stdout without --json', async () => {
     const { code, out, err } = await plan(sampleAccount(), TARGET);
     expect(code).toBe(0);
@@ -94,7 +156,7 @@ describe('env-migrator plan', () => {
   it('exits 1 naming the bucket without a partner when the new template renames it', async () => {
     const account = sampleAccount();
     scenario('new-template-renamed-bucket').prepare!(account);
-    const { code, out } = await plan(account, ['--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(RENAMED_BUCKET_TEMPLATE_KEY)]);
+    const { code, out } = await plan(account, ['--stack', SAMPLE_STACK, '--target-version', TARGET_VERSION, '--template-url', templateUrl(RENAMED_BUCKET_TEMPLATE_KEY), '--table', LOCK_TABLE]);
     expect(code).toBe(1);
     expect(out.join('\n')).toContain('ReportsBucket');
   });

@@ -313,7 +313,7 @@ describe('cdk-nag', () => {
   });
 });
 
-// grantPlan: what `env-migrator plan` calls (cli/plan-core.ts: discover and the bucket inventory), read
+// grantPlan: what `env-migrator plan` calls (cli/plan-core.ts: the lock, discover, the bucket inventory and metrics), read
 // only, on the environments of managedStackPrefixes; grantRead stays as it was.
 describe('grantPlan', () => {
   it("grants the plan's read calls on the managed environments, and no write", () => {
@@ -343,9 +343,16 @@ describe('grantPlan', () => {
       's3:GetObject',
       'kms:DescribeKey',
       'secretsmanager:DescribeSecret',
+      // The lock (found through the migrator stack's LockTableName output) and the buckets' daily storage metrics.
+      'dynamodb:GetItem',
+      'cloudwatch:GetMetricStatistics',
     ]) {
       expect(actions).toContain(a);
     }
+    const lock = statements.find((s) => [s.Action].flat().includes('dynamodb:GetItem'))!;
+    expect(JSON.stringify(lock.Resource)).toContain('EnvironmentLocks');
+    const metrics = statements.find((s) => [s.Action].flat().includes('cloudwatch:GetMetricStatistics'))!;
+    expect(metrics.Resource).toBe('*');
     const writes = actions.filter((a) => !/^[a-z0-9]+:(Describe|Get|List|Validate)/.test(a) && a !== 'kms:Decrypt');
     expect(writes).toEqual([]);
     const buckets = statements.find((s) => [s.Action].flat().includes('s3:ListBucketVersions'))!;
