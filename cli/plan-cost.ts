@@ -40,9 +40,9 @@ export const TINY_BENCHMARK = {
   ],
   /** copy-bucket's GB-s alone (4 invocations: 2 buckets × 2 clones). */
   copyGbSeconds: 24.9,
-  stateTransitions: 326,
+  stateTransitions: 242,
   lambdaInvocations: 62,
-  lambdaGbSeconds: 35.8,
+  lambdaGbSeconds: 35.9,
   /** Of which copy-bucket and verify-bucket (24.9 + 1.9). */
   copyVerifyGbSeconds: 26.8,
   s3Tier1Requests: 1306,
@@ -59,12 +59,13 @@ export const LISTINGS_PER_BUCKET = 10;
 /** GET/HEAD-class requests per version and clone: the tiny benchmark's 2,723 for 2 × 605 versions copied. */
 export const READS_PER_VERSION_COPIED = TINY_BENCHMARK.s3Tier2Requests / (CLONES * TINY_BENCHMARK.versions);
 /**
- * ESTIMATE from statemachine/clone.ts: the states one bucket's Map iteration enters in a clone (the
- * copy, its check, the verification, its check, the report and the cancel checks between them).
+ * From the tiny benchmark's history (statemachine/clone.ts): the states one bucket's Map iteration
+ * enters in a clone (the copy, its check, the verification, its check, the report) and the three
+ * Passes that collect its results; the steps read cancel requests themselves (no state).
  */
-export const TRANSITIONS_PER_BUCKET_AND_CLONE = 12;
-/** ESTIMATE from statemachine/building-blocks.ts: a continuation loop's further call, its check and cancel check. */
-export const TRANSITIONS_PER_CONTINUATION = 4;
+export const TRANSITIONS_PER_BUCKET_AND_CLONE = 8;
+/** From statemachine/building-blocks.ts continuationLoop: a further call and its Choice. */
+export const TRANSITIONS_PER_CONTINUATION = 2;
 /** The timing model's copy and verification time of a bucket of `versions` versions and `bytes` bytes. */
 function modelledWork(versions: number, bytes: number) {
   return bucketWorkSeconds({ currentObjects: versions, noncurrentVersions: 0, deleteMarkers: 0, bytes } as MigrationPlan['buckets'][number]);
