@@ -89,6 +89,10 @@ export async function rehearseRecovery(run: RehearsedRun, o: { write: (line: str
     account.now(),
   );
   const result = cliResultSchema.parse(JSON.parse(out.at(-1) ?? '{}'));
+  // A cause the rehearsal cannot fix (the new template itself fails) has recover's other way out.
+  if (!o.versionOfOriginal && (result.outcome === 'RECOVERY_FAILED' || result.outcome === 'RECOVERY_DIFFERS')) {
+    write('  (recover --version-of-original recreates the version the original had, from its own template: rehearse it with --recover --version-of-original)');
+  }
 
   // What recover claims, checked on the account rather than taken from its result.
   const stack = account.cloudformation.stackByName(stackName);
@@ -132,7 +136,7 @@ export function recoveryLines(r: RehearsedRecovery): string[] {
   return [
     `recovery            ${r.outcome} (recover exit ${r.exitCode})${r.error ? `: ${r.error.cause}` : ''}`,
     `  stack             ${r.stackStatus ? `${r.stackName} ${r.stackStatus}, version ${r.version ?? '?'}` : `none named ${r.stackName}`}`,
-    `  data intact       ${mark(r.dataIntact)}${r.dataIntact ? ': equal to the environment before the migration' : `: ${(r.differences ?? []).join('; ')}`}`,
+    `  data intact       ${mark(r.dataIntact)}${r.dataIntact ? ': equal to the environment before the migration' : `: ${(r.differences ?? []).join('; ')}${r.survivor && r.survivor !== r.stackName ? ` (recover says ${r.survivor} keeps the data)` : ''}`}`,
     `  lock released     ${mark(r.lockReleased)}`,
   ];
 }
