@@ -264,10 +264,13 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
     .option('--scenario <name>', 'the scenario to rehearse (listed below)', DEFAULT_SCENARIO)
     .option('--report <file.html>', 'also write the run\'s report page (as "env-migrator report" does) to this file')
     .option('--json', 'print each state and heartbeat as a JSON line on stdout, then the summary as the last one (the rest on stderr)')
-    .addHelpText('after', '\nExit code 0 only when the migration succeeded.')
+    .option('--recover', 'after the migration, clear the scenario\'s faults and run "env-migrator recover <arn>" as the notification says, then check the environment on the account')
+    .option('--version-of-original', 'with --recover: pass --version-of-original to recover (recreate the version the original had)')
+    .addHelpText('after', '\nExit code 0 only when the migration succeeded, or, with --recover, when recover put the environment back\n(RECOVERED, the stack under its name, its data equal to before, the lock released) and no invariant broke.')
     .action(async (o: Flags) => {
+      if (flag(o.versionOfOriginal) && !flag(o.recover)) throw new UsageError("option '--version-of-original' needs '--recover'");
       const { rehearseCommand } = await import('./rehearse');
-      done(await rehearseCommand(io, { scenario: str(o.scenario) ?? DEFAULT_SCENARIO, json: flag(o.json), report: str(o.report) }));
+      done(await rehearseCommand(io, { scenario: str(o.scenario) ?? DEFAULT_SCENARIO, json: flag(o.json), report: str(o.report), recover: flag(o.recover), versionOfOriginal: flag(o.versionOfOriginal) }));
     });
 
   command('run-local', 'run the synthesized definitions on this machine against a real AWS account or endpoint')

@@ -11,6 +11,7 @@ import { type Io, humanOf } from './io';
 import { type ReportFigures, reportLines, writeReport } from './report';
 import { type CliResult, UsageError, resultLine } from './result';
 import { hms } from './durations';
+import { type RehearsedRecovery, exitCodeWithRecovery, recoveryLines, rehearseRecovery } from './rehearse-recover';
 
 /** The scenarios, for `rehearse --help` (loaded only when help is asked for). */
 export function rehearseHelp(): string {
@@ -24,6 +25,10 @@ export interface RehearseOptions {
   report?: string;
   /** The sample environment's size (tests: TEST_SIZE); the rehearsal's own by default. */
   size?: SampleSize;
+  /** After the migration, run `env-migrator recover` as its notification says, faults cleared, and check the result (cli/rehearse-recover.ts). */
+  recover?: boolean;
+  /** With recover: pass --version-of-original to it. */
+  versionOfOriginal?: boolean;
 }
 
 function printSummary(s: RehearsalSummary, write: (line: string) => void): void {
@@ -61,6 +66,13 @@ function planLine(plan: NonNullable<RehearsalSummary['plan']>, actualDowntime: n
   return `plan (run first)    expected downtime ${hms(plan.estimatedDowntimeSeconds)}, ${actual}`;
 }
 
+function printNotice(notice: { subject?: string; message: string }, write: (line: string) => void): void {
+  write('');
+  write('── The notification the on-call engineer receives ─────────────────');
+  write(`Subject: ${notice.subject ?? ''}`);
+  for (const line of notice.message.split('\n')) write(`  ${line}`);
+}
+
 /** The rehearsal's summary as the shared JSON result: its figures kept, the verdict in the schema's keys. */
 export function rehearsalResult(s: RehearsalSummary, exitCode: ExitCode): CliResult {
   const { outcome, error, cause, survivor, executionArn, ...figures } = s;
@@ -85,6 +97,7 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
   write(`Rehearsing "${chosen.name}": ${chosen.description}`);
   write('');
   let page: ReportFigures | undefined;
+  let recovery: RehearsedRecovery | undefined;
   const { report, ...summary } = await rehearse(chosen, {
     write,
     size: options.size,
@@ -92,18 +105,19 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
     // --json: every state and heartbeat as a JSON line on stdout, the result line last.
     ...(options.json ? { jsonLine: io.out } : {}),
     // Read through the SDK while the simulated account still answers it, as `report` reads AWS.
-    afterRun: options.report ? async ({ executionArn }) => void (page = await writeReport(io.sfn(), executionArn, options.report as string)) : undefined,
+    afterRun: async (run) => {
+      const notice = run.report.notifications.at(-1);
+      // Before the recovery, which acts on it.
+      if (notice && run.outcome !== 'succeeded') printNotice(notice, write);
+      if (options.recover) recovery = await rehearseRecovery(run, { write, versionOfOriginal: options.versionOfOriginal === true });
+      if (options.report) page = await writeReport(io.sfn(), run.executionArn, options.report);
+    },
   });
-  const notice = report.notifications.at(-1);
-  if (notice && summary.outcome !== 'succeeded') {
-    write('');
-    write('── The notification the on-call engineer receives ─────────────────');
-    write(`Subject: ${notice.subject ?? ''}`);
-    for (const line of notice.message.split('\n')) write(`  ${line}`);
-  }
   printSummary(summary, write);
+  if (recovery) for (const line of recoveryLines(recovery)) write(line);
   if (page) for (const line of reportLines(page)) write(line);
-  const code = summary.outcome === 'succeeded' ? EXIT.SUCCEEDED : EXIT.FAILED;
-  if (options.json) io.out(resultLine({ ...rehearsalResult(summary, code), ...(page ? { report: page } : {}) }));
+  const migrationCode = summary.outcome === 'succeeded' ? EXIT.SUCCEEDED : EXIT.FAILED;
+  const code = recovery ? exitCodeWithRecovery(migrationCode, recovery, summary.invariantsHeld) : migrationCode;
+  if (options.json) io.out(resultLine({ ...rehearsalResult(summary, code), ...(recovery ? { recovery } : {}), ...(page ? { report: page } : {}) }));
   return code;
 }

@@ -84,6 +84,8 @@ export function progressPrinter(write: (line: string) => void, topMachine: strin
       }),
     );
   };
+  // A Clone followed on its own (`recover` watches the recovery's Clone) is not a migration.
+  const top = /^Clone/.test(topMachine) ? 'Clone' : 'Migration';
   const recent: string[] = [];
   let folded = 0;
   const flushFolded = (indent: string) => {
@@ -129,13 +131,13 @@ export function progressPrinter(write: (line: string) => void, topMachine: strin
         if (event.error) write(`${at} ${indent}  ✗ ${event.stateName}: ${event.error} ${summarizeCause(event.cause)}`);
         return;
       case 'ExecutionStarted':
-        write(`${at} ${indent}${event.machine === topMachine ? '● Migration started' : `┌ ${event.machine} started (${event.executionName})`}`);
+        write(`${at} ${indent}${event.machine === topMachine ? `● ${top} started` : `┌ ${event.machine} started (${event.executionName})`}`);
         return;
       case 'ExecutionSucceeded':
-        write(`${at} ${indent}${event.machine === topMachine ? '● Migration succeeded' : `└ ${event.machine} finished`}`);
+        write(`${at} ${indent}${event.machine === topMachine ? `● ${top} succeeded` : `└ ${event.machine} finished`}`);
         return;
       case 'ExecutionFailed':
-        write(`${at} ${indent}${event.machine === topMachine ? '● Migration failed' : `└ ${event.machine} failed`}: ${event.error ?? ''} ${summarizeCause(event.cause)}`);
+        write(`${at} ${indent}${event.machine === topMachine ? `● ${top} failed` : `└ ${event.machine} failed`}: ${event.error ?? ''} ${summarizeCause(event.cause)}`);
         return;
       default:
         return;

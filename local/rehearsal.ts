@@ -97,9 +97,11 @@ export interface RehearsalOptions {
   write?: (line: string) => void;
   /**
    * Called once the run has ended, while the simulated account is still behind the SDK: what reads
-   * the finished execution through the SDK (`--report`) does it here.
+   * the finished execution through the SDK (`--report`) does it here, and so does what acts on its
+   * outcome as an operator would (`--recover`): the environment before the migration (`baseline`),
+   * the lock table, and the run's invariant report (its notifications) come with it.
    */
-  afterRun?: (run: { executionArn: string; account: SimAccount }) => Promise<void>;
+  afterRun?: (run: { executionArn: string; outcome: RehearsalSummary['outcome']; account: SimAccount; baseline: Baseline; lockTable: string; report: InvariantReport }) => Promise<void>;
   /** `--json`: each state and heartbeat as a JSON line (local/progress.ts). */
   jsonLine?: (line: string) => void;
   /** Run `env-migrator plan`'s read-only preflight first, through the SDK, and keep its estimate (`npm run rehearse`). */
@@ -111,9 +113,12 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
   const printer = progressPrinter(write, 'Migrate', { jsonLine: options.jsonLine });
   // What the benchmark records, for the downtime's critical path (bench/observe.ts).
   let recorder: Recorder | undefined;
+  // Off once the run has ended: what afterRun starts (a recovery's Clone) prints its own lines, and is not the run's.
+  let running = true;
   const harness = await LocalHarness.create({
     timing: options.timing,
     onEvent: (e) => {
+      if (!running) return;
       recorder?.onEvent(e);
       printer({ ...e, machine: e.machine.startsWith('Migrate') ? 'Migrate' : 'Clone' });
     },
@@ -172,7 +177,10 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     const copies = account.calls.slice(callsBefore).filter((c) => c.service === 'S3' && (c.operation === 'CopyObject' || c.operation === 'CompleteMultipartUpload') && !c.error);
     const largest = [...harness.workflow.largestStates.values()].reduce<LargestState | undefined>((max, l) => (!max || l.bytes > max.bytes ? l : max), undefined);
     const snapshots = account.calls.slice(callsBefore).filter((c) => c.service === 'RDS' && c.operation === 'CreateDBSnapshot' && !c.error);
-    await options.afterRun?.({ executionArn: execution.executionArn, account });
+    // The run's own figures, before afterRun adds executions and calls of its own.
+    running = false;
+    const figures = { comparedBy: comparedByClones(account), statesExecuted: printer.statesExecuted(), lambdaInvocations: harness.invoker.stats.invocations, awsCalls: account.calls.length - callsBefore };
+    await options.afterRun?.({ executionArn: execution.executionArn, outcome: failed ? 'failed' : 'succeeded', account, baseline, lockTable: harness.deployment.lockTableName, report });
     return {
       scenario: scenario.name,
       stackName: SAMPLE_STACK,
@@ -189,11 +197,8 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
       statisticsBefore: compact(baseline.statistics),
       statisticsAfter: compact(report.survivorStatistics),
       objectsCopied: copies.length,
-      comparedBy: comparedByClones(account),
+      ...figures,
       snapshotsMade: snapshots.length,
-      statesExecuted: printer.statesExecuted(),
-      lambdaInvocations: harness.invoker.stats.invocations,
-      awsCalls: account.calls.length - callsBefore,
       simulatedSeconds: seconds,
       executionArn: migrations.length > 1 ? (migrations.at(-1)?.executionArn ?? execution.executionArn) : execution.executionArn,
       ...(migrations.length > 1 ? { migrations } : {}),

@@ -93,9 +93,15 @@ export class FaultInjector {
     return this;
   }
 
-  clear(): void {
+  /**
+   * Disarms every call fault and silent fault ("the operator fixed the cause", e.g. before
+   * `rehearse --recover`). Returns what was armed, for the rehearsal to say what it cleared.
+   */
+  clear(): { armed: number; silent: string[] } {
+    const cleared = { armed: this.armed.length, silent: Object.keys(this.silent).filter((k) => this.silent[k as keyof SilentFaults] !== undefined) };
     this.armed.length = 0;
     this.silent = {};
+    return cleared;
   }
 
   /** While set, no armed fault sees or fires on a call (what runs then is not the run under test). */

@@ -1,0 +1,68 @@
+/**
+ * `rehearse --recover`: after the rehearsed migration, the rehearsal runs `env-migrator recover` as the
+ * notification says (the scenario's faults cleared: the operator fixed the cause) and reports what it
+ * finds on the account, in its own summary and in its one JSON result (`recovery`).
+ */
+import { expect, it } from 'vitest';
+import { EXIT } from '../../cli/exit-codes';
+import { ioOf } from '../../cli/io';
+import { runCli } from '../../cli/program';
+import { rehearseCommand } from '../../cli/rehearse';
+import { cliResultSchema } from '../../cli/result';
+import { SAMPLE_STACK, SAMPLE_VERSION, TARGET_VERSION, TEST_SIZE } from '../../local/sample-environment';
+import { terminal } from './terminal';
+
+it('stats-mismatch-second-clone --recover: runs the recover command the notification names, which recreates the environment at the target version with all its data and releases the lock; exit 0, the recovery in the one JSON result', async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  // As `npm run rehearse -- --scenario stats-mismatch-second-clone --recover --json`, on the tests' smaller sample.
+  const code = await rehearseCommand(ioOf({ out: (l) => out.push(l), err: (l) => err.push(l) }), { scenario: 'stats-mismatch-second-clone', json: true, recover: true, size: TEST_SIZE });
+
+  const result = cliResultSchema.parse(JSON.parse(out.at(-1) ?? '{}'));
+  // The migration's own verdict stays; the exit code says the environment is back, verified.
+  expect(result).toMatchObject({ outcome: 'FAILED', exitCode: EXIT.SUCCEEDED, error: { name: 'StatisticsMismatch' } });
+  expect(code).toBe(EXIT.SUCCEEDED);
+  expect(result.recovery).toMatchObject({
+    command: `env-migrator recover ${result.executionArn}`,
+    outcome: 'RECOVERED',
+    exitCode: EXIT.SUCCEEDED,
+    survivor: SAMPLE_STACK,
+    stackName: SAMPLE_STACK,
+    stackStatus: 'CREATE_COMPLETE',
+    version: TARGET_VERSION,
+    dataIntact: true,
+    lockReleased: true,
+    faultsCleared: { armed: 0, silent: ['restoreDropsRows'] },
+  });
+  expect(result.recovery).not.toHaveProperty('differences');
+  const text = err.join('\n');
+  expect(text).toContain('── Recovering, as the notification says');
+  expect(text).toContain(`  $ env-migrator recover ${result.executionArn}`);
+  expect(text).toContain(`recovered: ${SAMPLE_STACK} is back at version ${TARGET_VERSION}`);
+  expect(text).toMatch(/recovery +RECOVERED \(recover exit 0\)/);
+  // Every stdout line before the result is one of the migration's events: none of the recovery's Clone, no second result.
+  const events = out.slice(0, -1).map((l) => JSON.parse(l) as { event?: string; execution?: string });
+  expect(events.length).toBeGreaterThan(0);
+  for (const e of events) {
+    expect(e.event).toMatch(/^(state|heartbeat)$/);
+    expect(e.execution).not.toMatch(/-r\d+$/);
+  }
+}, 120_000);
+
+it('termination-protected --recover: recover finds nothing to recover (the original never left), the original checked intact; the exit code stays the failed migration\'s', async () => {
+  const t = terminal();
+  expect(await runCli(['rehearse', '--scenario', 'termination-protected', '--recover', '--json'], t.deps)).toBe(EXIT.FAILED);
+  const result = t.json();
+  expect(result).toMatchObject({ outcome: 'FAILED', exitCode: EXIT.FAILED, error: { name: 'PreflightFailed' }, survivor: SAMPLE_STACK });
+  expect(result.recovery).toMatchObject({
+    outcome: 'NOTHING_TO_RECOVER',
+    exitCode: EXIT.SUCCEEDED,
+    survivor: SAMPLE_STACK,
+    stackStatus: 'CREATE_COMPLETE',
+    version: SAMPLE_VERSION,
+    dataIntact: true,
+    lockReleased: true,
+  });
+  expect(t.err).toContain(`  $ env-migrator recover ${result.executionArn}`);
+  expect(t.err.some((l) => l.includes('nothing to recover: the original orders-prod holds the data'))).toBe(true);
+}, 120_000);
