@@ -17,6 +17,7 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { SAMPLE_RECORD_NAME, SAMPLE_STACK, seedEntryPoint, seedSampleEnvironment } from '../../local/sample-environment';
 import { SimAccount } from '../../local/sim/account';
 import { ALB_CANONICAL_HOSTED_ZONE_ID } from '../../local/sim/cloudformation';
 import { type TimingProfile, ZERO_TIMING } from '../../local/sim/core';
@@ -239,5 +240,26 @@ describe('simulated Route 53: propagation and resolution', () => {
     sim.advance(1);
     await expect(fetch('http://legacy.example.internal/health')).rejects.toThrow(TypeError);
     await expect(fetch('http://nothing-here.example.internal/health')).rejects.toThrow(TypeError);
+  });
+});
+
+describe('the sample entry point', () => {
+  it.each(['alias', 'cname'] as const)('reaches the sample stack through orders.example.internal (%s record)', async (recordType) => {
+    account = sim.setUp();
+    r53 = new Route53Client({ maxAttempts: 1 });
+    seedSampleEnvironment(account, { objects: 0, rows: 1, largeObject: false, instances: 1, specialKeys: 0 });
+    const entry = seedEntryPoint(account, { recordType });
+    expect(entry.recordName).toBe(SAMPLE_RECORD_NAME);
+    const outputs = account.cloudformation.stackByName(SAMPLE_STACK)!.outputs;
+    expect(outputs.ServiceHostedZoneId).toBe(ALB_CANONICAL_HOSTED_ZONE_ID);
+    const listed = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: entry.hostedZoneId, StartRecordName: SAMPLE_RECORD_NAME }))).ResourceRecordSets?.[0];
+    const host = new URL(outputs.ServiceUrl!).hostname;
+    expect(listed).toEqual(
+      recordType === 'alias'
+        ? { Name: `${SAMPLE_RECORD_NAME}.`, Type: 'A', AliasTarget: { HostedZoneId: ALB_CANONICAL_HOSTED_ZONE_ID, DNSName: `dualstack.${host}.`, EvaluateTargetHealth: true } }
+        : { Name: `${SAMPLE_RECORD_NAME}.`, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: host }] },
+    );
+    const health = (await (await fetch(`http://${SAMPLE_RECORD_NAME}/health`)).json()) as { version: string };
+    expect(health.version).toBe('1.3.0');
   });
 });
