@@ -210,7 +210,9 @@ export class SchedulerSim implements SimService {
   private remove(s: ScheduleRecord): void {
     if (s.timer) clearTimeout(s.timer);
     s.timer = undefined;
-    this.schedules.delete(this.key(s.groupName, s.name));
+    // Only this schedule: one created again under its name since is another.
+    const key = this.key(s.groupName, s.name);
+    if (this.schedules.get(key) === s) this.schedules.delete(key);
   }
 
   private retryPolicy(s: ScheduleRecord): { attempts: number; maxAgeMs: number } {
