@@ -29,6 +29,7 @@ const ProfileSchema = z
     s3WritesPerSecondPerPrefix: finite,
     s3ReadsPerSecondPerPrefix: finite,
     lambdaColdStartMs: finite,
+    route53PropagationSeconds: finite,
   })
   .strict() satisfies z.ZodType<TimingProfile>;
 

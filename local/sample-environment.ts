@@ -341,6 +341,43 @@ export function seedSampleEnvironment(account: SimAccount, size: SampleSize, var
   }
 }
 
+/** The sample's entry point for blue/green (issue 11): a private zone and the record clients use. */
+export const SAMPLE_HOSTED_ZONE = 'example.internal';
+export const SAMPLE_RECORD_NAME = 'orders.example.internal';
+
+export interface EntryPointOptions {
+  /** The stack the record points at (default the sample stack). */
+  stackName?: string;
+  /** `alias` (default): an A alias to the load balancer, as Route 53 consoles make them; `cname`: a CNAME to its DNS name. */
+  recordType?: 'alias' | 'cname';
+  /** TTL of a CNAME record, seconds (default 60; an alias takes the load balancer's 60 s). */
+  ttl?: number;
+}
+
+/**
+ * Seeds the hosted zone `example.internal.` (private) with the record `orders.example.internal`
+ * pointing at a stack's endpoint (the host of its ServiceUrl output; for an alias, in the zone of
+ * its ServiceHostedZoneId output, with the `dualstack.` prefix Route 53 consoles add), as if in force
+ * and cached everywhere for long. Call after the stack exists (seedSampleEnvironment).
+ * Returns what a blue/green input's `entryPoint` names.
+ */
+export function seedEntryPoint(account: SimAccount, options: EntryPointOptions = {}): { hostedZoneId: string; recordName: string } {
+  const stackName = options.stackName ?? SAMPLE_STACK;
+  const outputs = account.cloudformation.stackByName(stackName)?.outputs ?? {};
+  const serviceUrl = outputs.ServiceUrl;
+  if (!serviceUrl) throw new Error(`${stackName} has no ServiceUrl output to point the entry point at`);
+  const endpoint = new URL(serviceUrl).hostname;
+  const hostedZoneId = account.route53.createHostedZone(SAMPLE_HOSTED_ZONE, { privateZone: true, comment: 'entry point of the orders service' });
+  if ((options.recordType ?? 'alias') === 'cname') {
+    account.route53.seedRecord(hostedZoneId, { Name: SAMPLE_RECORD_NAME, Type: 'CNAME', TTL: options.ttl ?? 60, ResourceRecords: [{ Value: endpoint }] });
+  } else {
+    const zone = outputs.ServiceHostedZoneId;
+    if (!zone) throw new Error(`${stackName} has no ServiceHostedZoneId output, which an alias record to it needs`);
+    account.route53.seedRecord(hostedZoneId, { Name: SAMPLE_RECORD_NAME, Type: 'A', AliasTarget: { HostedZoneId: zone, DNSName: `dualstack.${endpoint}`, EvaluateTargetHealth: true } });
+  }
+  return { hostedZoneId, recordName: SAMPLE_RECORD_NAME };
+}
+
 /**
  * What a versioned bucket holds after a while in service: noncurrent versions and delete markers,
  * with their own metadata and tags. The object keys are the seeded ones, so the keys' histories

@@ -10,8 +10,10 @@ import { type CallRecord, DEFAULT_TIMING, FaultInjector, type OpInput, SimServic
 import { DynamoDbSim } from './dynamodb';
 import { KmsSim } from './kms';
 import { RdsSim } from './rds';
+import { Route53Sim } from './route53';
 import { S3Sim } from './s3';
 import { S3ControlSim } from './s3-control';
+import { SchedulerSim } from './scheduler';
 import { SecretsManagerSim } from './secrets';
 import { SfnSim } from './sfn';
 import { SnsSim } from './sns';
@@ -44,6 +46,8 @@ export class SimAccount {
   readonly sfn: SfnSim;
   readonly kms: KmsSim;
   readonly cloudwatch: CloudWatchSim;
+  readonly route53: Route53Sim;
+  readonly scheduler: SchedulerSim;
   private readonly services = new Map<string, SimService>();
   private latest = 0;
 
@@ -62,6 +66,8 @@ export class SimAccount {
     this.sfn = this.register(new SfnSim(this));
     this.kms = this.register(new KmsSim(this));
     this.cloudwatch = this.register(new CloudWatchSim(this));
+    this.route53 = this.register(new Route53Sim(this));
+    this.scheduler = this.register(new SchedulerSim(this));
   }
 
   private register<T extends SimService>(service: T): T {
@@ -96,6 +102,8 @@ export class SimAccount {
       await sleep(this.timing.latencyMs[`${serviceName}.${operation}`] ?? this.timing.defaultLatencyMs);
       // S3's daily storage measurement of every midnight passed since the last call (./cloudwatch.ts).
       this.cloudwatch.observe(this.now());
+      // One-time schedules whose time has passed without a timer firing them (a clock moved by hand).
+      void this.scheduler.fireDue();
       const service = this.services.get(serviceName);
       const handler = service?.operations[operation];
       if (!handler) {
@@ -114,11 +122,25 @@ export class SimAccount {
     }
   }
 
-  /** Answers an HTTP request to a simulated host, or undefined when the host is not ours. */
+  /**
+   * Answers an HTTP request to a simulated host, or undefined when the host is not ours. A name in
+   * a simulated Route 53 zone is resolved as a client's resolver would answer it now (./route53.ts:
+   * the old target until the change is INSYNC and the old answer's TTL has passed) and the request
+   * goes to the host it leads to, unchanged (the Host header still names the record, as through
+   * DNS). A name with no answer, or whose target answers nothing, fails as fetch does (TypeError).
+   */
   async fetch(request: Request): Promise<Response | undefined> {
-    const host = new URL(request.url).host;
-    const handler = this.http.get(host);
-    if (!handler) return undefined;
+    const url = new URL(request.url);
+    let handler = this.http.get(url.host);
+    if (!handler) {
+      const resolved = this.route53.resolve(url.hostname);
+      if (resolved.kind === 'foreign') return undefined;
+      handler = resolved.kind === 'host' ? this.http.get(resolved.host) : undefined;
+      if (!handler) {
+        await sleep(this.timing.latencyMs['HTTP.request'] ?? this.timing.defaultLatencyMs);
+        throw new TypeError('fetch failed');
+      }
+    }
     await sleep(this.timing.latencyMs['HTTP.request'] ?? this.timing.defaultLatencyMs);
     return handler(request);
   }

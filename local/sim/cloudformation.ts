@@ -120,6 +120,13 @@ const NAME_PROPERTIES: Record<string, string> = {
 /** Statuses from which UpdateStack is accepted (API_UpdateStack: a stack whose last operation completed, and not a failed creation). */
 const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 
+/**
+ * The Route 53 hosted zone of Application Load Balancers in us-east-1 (the sample's region), what
+ * Fn::GetAtt CanonicalHostedZoneID returns and what an alias record to the load balancer names
+ * (Elastic Load Balancing endpoints and quotas, AWS General Reference).
+ */
+export const ALB_CANONICAL_HOSTED_ZONE_ID = 'Z35SXDOTRQ7X7K';
+
 /** A load balancer created by a stack; its DNS name is a host the account answers. */
 export interface LoadBalancerRecord {
   arn: string;
@@ -1318,7 +1325,7 @@ export class CloudFormationSim implements SimService {
         r.physicalId = arn;
         r.attributes = {
           DNSName: dnsName,
-          CanonicalHostedZoneID: 'Z35SXDOTRQ7X7K',
+          CanonicalHostedZoneID: ALB_CANONICAL_HOSTED_ZONE_ID,
           LoadBalancerArn: arn,
           LoadBalancerFullName: `app/${name}/${lbId}`,
           LoadBalancerName: name,

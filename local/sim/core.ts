@@ -10,7 +10,7 @@ export type OpInput = Record<string, unknown>;
 export type OpHandler = (input: OpInput) => unknown | Promise<unknown>;
 
 export interface SimService {
-  /** SDK client name without "Client": "S3", "CloudFormation", "RDS", "AutoScaling", "SNS", "SFN", "DynamoDB", "SecretsManager". */
+  /** SDK client name without "Client": "S3", "CloudFormation", "RDS", "AutoScaling", "SNS", "SFN", "DynamoDB", "SecretsManager", "Route53", "Scheduler". */
   readonly serviceName: string;
   /** Operation name without "Command" → handler. */
   readonly operations: Record<string, OpHandler>;
@@ -139,7 +139,7 @@ export function faultError(service: string, fault: CallFault): SimServiceError {
   if (fault.kind === 'throttle') {
     if (service === 'S3') return new SimServiceError('SlowDown', 'Please reduce your request rate.', 503);
     // Each service's own throttling code (its API reference, Errors): the state machines retry them by name.
-    const code: Record<string, string> = { DynamoDB: 'ThrottlingException', SFN: 'ThrottlingException', SNS: 'ThrottledException', SecretsManager: 'ThrottlingException' };
+    const code: Record<string, string> = { DynamoDB: 'ThrottlingException', SFN: 'ThrottlingException', SNS: 'ThrottledException', SecretsManager: 'ThrottlingException', Scheduler: 'ThrottlingException' };
     return new SimServiceError(code[service] ?? 'Throttling', 'Rate exceeded', 400);
   }
   const e = fault.error ?? { code: 'InternalError', message: 'We encountered an internal error. Please try again.', httpStatusCode: 500 };
@@ -182,6 +182,11 @@ export interface TimingProfile {
   s3ReadsPerSecondPerPrefix: number;
   /** Lambda cold start added to the first invocation of each function, in ms. */
   lambdaColdStartMs: number;
+  /**
+   * Route 53: a change batch is PENDING this long, then INSYNC ("Changes generally propagate to all
+   * Route 53 name servers within 60 seconds", Route 53 developer guide, "Editing records").
+   */
+  route53PropagationSeconds: number;
 }
 
 export const DEFAULT_TIMING: TimingProfile = {
@@ -201,6 +206,7 @@ export const DEFAULT_TIMING: TimingProfile = {
   s3WritesPerSecondPerPrefix: 0,
   s3ReadsPerSecondPerPrefix: 0,
   lambdaColdStartMs: 400,
+  route53PropagationSeconds: 60,
 };
 
 export const ZERO_TIMING: TimingProfile = {
@@ -220,6 +226,7 @@ export const ZERO_TIMING: TimingProfile = {
   s3WritesPerSecondPerPrefix: 0,
   s3ReadsPerSecondPerPrefix: 0,
   lambdaColdStartMs: 0,
+  route53PropagationSeconds: 0,
 };
 
 /** Waits `ms` on whatever clock setTimeout is (the fake one during a local run). */

@@ -13,14 +13,30 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SimAccount } from './account';
 
-const CLIENTS = [AutoScalingClient, CloudFormationClient, CloudWatchClient, DynamoDBClient, KMSClient, RDSClient, S3Client, S3ControlClient, SecretsManagerClient, SFNClient, SNSClient];
+const CLIENTS = [
+  AutoScalingClient,
+  CloudFormationClient,
+  CloudWatchClient,
+  DynamoDBClient,
+  KMSClient,
+  RDSClient,
+  Route53Client,
+  S3Client,
+  S3ControlClient,
+  SchedulerClient,
+  SecretsManagerClient,
+  SFNClient,
+  SNSClient,
+];
 const MIDDLEWARE_NAME = 'envMigratorSimulatedAccount';
 
 interface PatchableClient {
