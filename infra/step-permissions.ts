@@ -74,6 +74,7 @@ export const CANCEL_CHECK_STEPS: readonly StepName[] = [
   'smoke-test',
   'inventory-buckets',
   'recheck-original',
+  'switch-status',
 ];
 
 /** What a cancel-checking step may do with the lock table: read an item (its cancel request), nothing else. */
@@ -111,6 +112,37 @@ export interface PermissionScope {
    * the jobs run as (the only role those steps may pass, and only to Batch Operations).
    */
   checksumJobs?: { workBucketArn: string; roleArn: string; keyArn: string };
+  /**
+   * Blue/green: the Route 53 hosted zones whose entry point records the steps may read and switch
+   * (bare ids, `Z…`). Absent or empty: the entry point steps are granted no zone.
+   */
+  hostedZoneIds?: readonly string[];
+  /**
+   * Blue/green: the entry point record names, when known at deployment: the switch may then change
+   * only those (condition route53:ChangeResourceRecordSetsNormalizedRecordNames). Absent: any record
+   * of the hosted zones, still only A and CNAME records by DELETE and CREATE.
+   */
+  entryPointRecordNames?: readonly string[];
+  /** Blue/green: the schedule group of the retire schedules (lambdas/schedule-retire RETIRE_SCHEDULE_GROUP). */
+  retireScheduleGroupName?: string;
+  /** Blue/green: the role EventBridge Scheduler assumes to start the retire run (the only role schedule-retire may pass). */
+  retireScheduleRoleArn?: string;
+}
+
+/** Every retire schedule is named `em-retire-<runId>` (lambdas/schedule-retire retireScheduleName). */
+export const RETIRE_SCHEDULE_NAME_PREFIX = 'em-retire-';
+
+/**
+ * A record name as the condition key route53:ChangeResourceRecordSetsNormalizedRecordNames holds it:
+ * lowercase, no trailing dot, characters other than a-z, 0-9, -, _ and . as `\ddd` octal escapes
+ * (Route 53 Developer Guide, "Using IAM policy conditions for fine-grained access control",
+ * "Normalizing the Route 53 condition key values").
+ */
+export function normalizedRecordName(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/[^a-z0-9_.-]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 
 /** Where create-stack puts templates over 51,200 bytes in the workflow bucket (lambdas/shared/documents.ts TEMPLATE_PREFIX). */
@@ -173,6 +205,11 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
     why: 'tell SSE-KMS buckets (ETags are not MD5s there) from the others',
     statement: allow(['s3:GetEncryptionConfiguration'], arns.buckets),
   };
+
+  const zones = (scope.hostedZoneIds ?? []).map((id) => `arn:${scope.partition}:route53:::hostedzone/${id.replace(/^\/hostedzone\//, '')}`);
+  const readRecords: Grant[] = zones.length
+    ? [{ why: "read the entry point's record (ListResourceRecordSets) in the hosted zones this deployment may switch", statement: allow(['route53:ListResourceRecordSets'], zones) }]
+    : [];
 
   const jobObjects = scope.checksumJobs ? [`${scope.checksumJobs.workBucketArn}/${CHECKSUM_JOB_PREFIX}*`] : [];
 
@@ -391,6 +428,48 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
         ...(jobObjects.length
           ? [{ why: "write the checksum jobs' manifests of versions it cannot prove itself, and read the jobs' results", statement: allow(['s3:GetObject', 's3:PutObject'], jobObjects) }]
           : []),
+      ];
+    case 'entry-point':
+      return [describeStacks("read both slots' ServiceUrl and ServiceHostedZoneId outputs"), ...readRecords];
+    case 'switch-entry-point':
+      if (!zones.length) return [];
+      return [
+        ...readRecords,
+        {
+          // Service Authorization Reference (Amazon Route 53): ChangeResourceRecordSets takes the
+          // multivalued keys ChangeResourceRecordSetsActions, ...RecordTypes and ...NormalizedRecordNames;
+          // the Developer Guide's examples use ForAllValues:StringEquals. Never UPSERT: the switch only
+          // DELETEs the record as read and CREATEs its successor, so it cannot overwrite another's change.
+          why: "switch the entry point: DELETE the record as read and CREATE it pointing at the other slot, in one batch (A and CNAME records only, never UPSERT)",
+          statement: allow(['route53:ChangeResourceRecordSets'], zones, {
+            'ForAllValues:StringEquals': {
+              'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'],
+              'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME'],
+              ...(scope.entryPointRecordNames?.length
+                ? { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': scope.entryPointRecordNames.map(normalizedRecordName) }
+                : {}),
+            },
+          }),
+        },
+      ];
+    case 'switch-status':
+      // Change ids are made by Route 53 at the switch: only the pattern is known.
+      return [{ why: 'follow the switch until it has reached every Route 53 name server (GetChange)', statement: allow(['route53:GetChange'], [`arn:${scope.partition}:route53:::change/*`]) }];
+    case 'schedule-retire':
+      if (!scope.retireScheduleGroupName || !scope.retireScheduleRoleArn) return [];
+      return [
+        {
+          why: "schedule the retire run of the previous slot (one-time schedule em-retire-<runId>), and read it back when a retry finds the name taken",
+          statement: allow(
+            ['scheduler:CreateSchedule', 'scheduler:GetSchedule'],
+            [`arn:${scope.partition}:scheduler:${scope.region}:${scope.account}:schedule/${scope.retireScheduleGroupName}/${RETIRE_SCHEDULE_NAME_PREFIX}*`],
+          ),
+        },
+        {
+          // Service Authorization Reference (EventBridge Scheduler): CreateSchedule needs iam:PassRole with iam:PassedToService scheduler.amazonaws.com.
+          why: 'hand the retire schedule its role, and only to EventBridge Scheduler',
+          statement: allow(['iam:PassRole'], [scope.retireScheduleRoleArn], { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }),
+        },
       ];
     case 'smoke-test':
       return [describeStacks("read the copy's service URL from its outputs")];

@@ -24,6 +24,11 @@ export const STEPS = {
   'start-checksum-job': { timeoutSeconds: 30, memoryMb: 256 },
   // Reads the completion report line by line; the result document is built in memory (~150 B a task).
   'checksum-job-status': { timeoutSeconds: 900, memoryMb: 1024 },
+  // Blue/green (issue 11): a few Route 53, CloudFormation and Scheduler calls each.
+  'entry-point': { timeoutSeconds: 30, memoryMb: 256 },
+  'switch-entry-point': { timeoutSeconds: 30, memoryMb: 256 },
+  'switch-status': { timeoutSeconds: 30, memoryMb: 256 },
+  'schedule-retire': { timeoutSeconds: 30, memoryMb: 256 },
 } as const satisfies Record<string, { timeoutSeconds: number; memoryMb: number }>;
 
 export type StepName = keyof typeof STEPS;

@@ -1119,3 +1119,120 @@ export interface MigrationStatistics {
   /** The comparison in one sentence ("statistics equal (57 values)"). */
   summary: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Blue/green (issue 11): the entry point and the retire schedule
+// ---------------------------------------------------------------------------------------------
+
+/** The Route 53 record whose value says which slot is live (MigrationInput blue-green `entryPoint`). */
+export interface EntryPointRef {
+  /** The hosted zone holding the record (`Z…`; a `/hostedzone/` prefix is accepted). */
+  hostedZoneId: string;
+  /** The record's name, as a DNS name ("app.example.com"; a trailing dot and any letter case are accepted). */
+  recordName: string;
+}
+
+/**
+ * The entry point's record set exactly as Route 53 lists it, in the SDK's field names so it goes into
+ * a change batch as it is: the switch DELETEs it (Route 53 deletes a record only when every value
+ * matches) and CREATEs its successor. Only what a simple-routing A alias or CNAME can hold: a record
+ * with any other field (a routing policy, a traffic policy) is refused when read, never carried half.
+ */
+export interface EntryRecord {
+  /** As listed: lowercase, with the trailing dot, special characters as `\ddd` octal escapes. */
+  Name: string;
+  Type: 'A' | 'CNAME';
+  /** CNAME only (an alias record takes the TTL of its target). */
+  TTL?: number;
+  /** CNAME only: one value, the endpoint's DNS name. */
+  ResourceRecords?: { Value: string }[];
+  /** A alias only. */
+  AliasTarget?: { HostedZoneId: string; DNSName: string; EvaluateTargetHealth: boolean };
+  /** A health check on a simple record: carried as it is (a DELETE must name it). */
+  HealthCheckId?: string;
+}
+
+/** Where a slot's service answers: the host of its `ServiceUrl` output, and for an alias its `ServiceHostedZoneId` output. */
+export interface SlotEndpoint {
+  dnsName: string;
+  /** The endpoint's own hosted zone (an ALB's CanonicalHostedZoneID): what an alias record needs. */
+  hostedZoneId?: string;
+}
+
+/** entry-point: read the record and tell which slot it points at. */
+export interface EntryPointEvent {
+  entryPoint: EntryPointRef;
+  /** The two slot stacks (`slots` of the input): the live one exists, the idle one may not. */
+  slots: [string, string];
+  execution: ExecutionRef;
+}
+export interface EntryPointResult {
+  /** The record as read: what the switch must DELETE. */
+  record: EntryRecord;
+  liveSlot: string;
+  idleSlot: string;
+  idleExists: boolean;
+  /** The idle slot's stack status when it exists (a leftover of an earlier run, say). */
+  idleStackStatus?: string;
+  /** The live slot's endpoint, from its outputs: where a switch back points the record. */
+  liveEndpoint: SlotEndpoint;
+}
+
+/** switch-entry-point: one atomic change batch, DELETE the record as read + CREATE it pointing at `target`. */
+export interface SwitchEntryPointEvent {
+  entryPoint: EntryPointRef;
+  /** The record as last read or written (EntryPointResult.record, or a switch's result.record for a switch back). */
+  record: EntryRecord;
+  /** The slot to point at; `hostedZoneId` is required when the record is an alias. */
+  target: SlotEndpoint;
+  execution: ExecutionRef;
+  /** The change batch's comment (Route 53 keeps up to 256 characters), e.g. "env-migrator <run>: orders-blue → orders-green". */
+  comment: string;
+}
+export interface SwitchEntryPointResult {
+  /**
+   * Route 53's change id (`C…`) for switch-status; null when the record already pointed at the target
+   * (a retried invocation whose first call's answer was lost): no new change was made.
+   */
+  changeId: string | null;
+  /** When the change was submitted (or found applied): switch-status waits from here when there is no change id. */
+  submittedAt: string;
+  /** The record as now written: what a switch back must DELETE. */
+  record: EntryRecord;
+  alreadyApplied: boolean;
+}
+
+/** switch-status: the check of the wait loop after switch-entry-point. */
+export interface SwitchStatusEvent extends WaitInput, CancellableEvent {
+  /** SwitchEntryPointResult.changeId (null: wait the documented propagation time from `submittedAt` instead). */
+  changeId: string | null;
+  submittedAt: string;
+  execution: ExecutionRef;
+}
+export interface SwitchStatusResult {
+  status: 'READY' | 'PENDING';
+  /** Route 53's status of the change; UNKNOWN when there is no change id. */
+  changeStatus: 'PENDING' | 'INSYNC' | 'UNKNOWN';
+  wait: WaitState;
+}
+
+/** schedule-retire: the one-time schedule that starts the retire run of the previous slot. */
+export interface ScheduleRetireEvent {
+  runId: string;
+  /** ISO time the retire run starts (now + keepPreviousHours, computed once by the state machine); seconds precision. */
+  at: string;
+  /** The retire state machine (the schedule's target: StartExecution). */
+  targetArn: string;
+  /** The role EventBridge Scheduler assumes to start it. */
+  roleArn: string;
+  /** The retire run's input (the previous slot, the record, the run). */
+  input: Record<string, unknown>;
+  execution: ExecutionRef;
+}
+export interface ScheduleRetireResult {
+  scheduleArn: string;
+  /** The time the schedule fires, ISO without milliseconds. */
+  at: string;
+  /** True when the schedule already existed as this run's (a retry). */
+  alreadyExisted: boolean;
+}

@@ -126,6 +126,32 @@ export class OriginalChangedAfterVerification extends MigratorError {
   override readonly name = 'OriginalChangedAfterVerification';
 }
 
+/**
+ * The blue/green entry point cannot be used as it is: its record is missing, is not a simple A alias
+ * or CNAME, points at no slot or at both, or a slot lacks the outputs that tell where it answers.
+ * `problems` names each. Never retried: the record or the stacks must change.
+ */
+export class EntryPointInvalid extends MigratorError {
+  override readonly name = 'EntryPointInvalid';
+  constructor(readonly problems: string[]) {
+    super(`Entry point refused: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * The entry point's record is no longer what this run read (or last wrote): someone else changed it.
+ * The switch writes nothing over another's change (Route 53 refused the batch, InvalidChangeBatch,
+ * or the record read before it already differed). Never retried: a human decides which value wins.
+ */
+export class EntryPointChanged extends MigratorError {
+  override readonly name = 'EntryPointChanged';
+}
+
+/** A schedule under this run's retire name exists but is not this run's (another target, time or input). Never retried. */
+export class RetireScheduleConflict extends MigratorError {
+  override readonly name = 'RetireScheduleConflict';
+}
+
 /** AWS throttled us (after the SDK's own retries): retried by the state machine with backoff. */
 export class AwsThrottled extends MigratorError {
   override readonly name = 'AwsThrottled';

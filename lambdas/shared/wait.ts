@@ -32,6 +32,9 @@ export const BACKOFF = {
   stackDelete: { initialDelaySeconds: 480, firstDelaySeconds: 20, factor: 1.2, maxDelaySeconds: 30 },
   // The new environment is usually serving by the time its stack is complete.
   smokeTest: { firstDelaySeconds: 5, factor: 1.5, maxDelaySeconds: 30 },
+  // A Route 53 record change: "Changes generally propagate to all Route 53 name servers within 60
+  // seconds" (Route 53 Developer Guide, "Editing records"); GetChange says INSYNC once they have.
+  recordChange: { initialDelaySeconds: 30, firstDelaySeconds: 10, factor: 1.5, maxDelaySeconds: 20 },
 } as const satisfies Record<string, Backoff>;
 
 /** Seconds added to a status step's estimate of the time left, so the next check lands just after the end. */
