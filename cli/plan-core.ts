@@ -7,12 +7,12 @@
  * Used by `env-migrator plan` (cli/plan.ts) on the real SDK; the tests run it on the simulated account.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { KMSClient } from '@aws-sdk/client-kms';
-import { DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { discover } from '../lambdas/discover/core';
 import { inventoryBucket } from '../lambdas/inventory-buckets/core';
 import type { BucketInventory, DbInstanceRef, DeletionPlanItem, Discovery, MigrationInput } from '../lambdas/shared/contracts';
@@ -33,6 +33,19 @@ export interface PlanClients {
   cloudwatch: CloudWatchClient;
   /** The lock table (GetItem, consistent read). */
   dynamodb: DynamoDBClient;
+}
+
+/** The plan's clients on the standard AWS SDK configuration, beside the given CloudFormation one (`plan` passes its Io's, the rehearsal a plain one). */
+export function planClientsWith(cfn: CloudFormationClient): PlanClients {
+  return {
+    cfn,
+    rds: new RDSClient({}),
+    s3: new S3Client({}),
+    kms: new KMSClient({}),
+    secrets: new SecretsManagerClient({}),
+    cloudwatch: new CloudWatchClient({}),
+    dynamodb: new DynamoDBClient({}),
+  };
 }
 
 /** The strategies a migration can use (DESIGN.md "Strategies"); this version has double-clone only. */

@@ -5,19 +5,13 @@
  * every refusal. Exit 0 when the migration can start, 3 when the input is rejected, 1 when a preflight
  * check refuses, 6 when an AWS call fails for another reason (credentials, permissions).
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EXIT, type ExitCode } from './exit-codes';
 import { AwsCallFailed, type Io, humanOf } from './io';
 import { shortDuration } from './durations';
 import { costLines, estimateCost } from './plan-cost';
 import { estimateDurations } from './plan-estimate';
 import { ARCHIVE_STORAGE_TYPES } from './plan-metrics';
-import { type MigrationPlan, type PlanClients, type PlanOutcome, type PlannedBucket, RUN_ID_PLACEHOLDER, planMigration } from './plan-core';
+import { type MigrationPlan, type PlanClients, type PlanOutcome, type PlannedBucket, RUN_ID_PLACEHOLDER, planClientsWith, planMigration } from './plan-core';
 import { CLI_OUTCOME, awsFailure, resultLine } from './result';
 import { buildInput } from './start';
 import { lockTableOf } from './unlock';
@@ -42,15 +36,7 @@ export const PLAN_OUTCOME = { READY: 'READY', REFUSED: 'REFUSED', REJECTED_INPUT
 
 /** Clients on the standard AWS SDK configuration; the CloudFormation one is the Io's (tests inject it). */
 function clientsOf(io: Io): PlanClients {
-  return {
-    cfn: io.cloudformation(),
-    rds: new RDSClient({}),
-    s3: new S3Client({}),
-    kms: new KMSClient({}),
-    secrets: new SecretsManagerClient({}),
-    cloudwatch: new CloudWatchClient({}),
-    dynamodb: new DynamoDBClient({}),
-  };
+  return planClientsWith(io.cloudformation());
 }
 
 /**

@@ -5,13 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { planMigration } from '../cli/plan-core';
+import { planClientsWith, planMigration } from '../cli/plan-core';
 import { estimateDurations } from '../cli/plan-estimate';
 import { executionArnOf } from '../lambdas/shared/naming';
 import { runOnSimulatedClock } from './clock';
@@ -240,15 +234,7 @@ function downtimeOfRun(harness: LocalHarness, recorder: Recorder, execution: Sim
 /** One Migrate execution of the sample environment on the simulated clock, then its invariants against `baseline`. */
 /** `env-migrator plan` on the simulated account (its SDK calls answered by it), estimated on the account's own timing model. */
 async function planFirst(account: SimAccount, input: Scenario['input'], lockTable: string): Promise<NonNullable<RehearsalSummary['plan']>> {
-  const clients = {
-    cfn: new CloudFormationClient({}),
-    rds: new RDSClient({}),
-    s3: new S3Client({}),
-    kms: new KMSClient({}),
-    secrets: new SecretsManagerClient({}),
-    cloudwatch: new CloudWatchClient({}),
-    dynamodb: new DynamoDBClient({}),
-  };
+  const clients = planClientsWith(new CloudFormationClient({}));
   const outcome = await runOnSimulatedClock(() => planMigration(clients, input, { lockTable: async () => lockTable, now: () => new Date(account.now()) }), account.now());
   if (outcome.verdict !== 'READY') return { verdict: outcome.verdict };
   const estimate = estimateDurations(outcome.plan, account.timing);
