@@ -103,7 +103,7 @@ export class SimAccount {
       // S3's daily storage measurement of every midnight passed since the last call (./cloudwatch.ts).
       this.cloudwatch.observe(this.now());
       // One-time schedules whose time has passed without a timer firing them (a clock moved by hand).
-      void this.scheduler.fireDue();
+      this.scheduler.startDue();
       const service = this.services.get(serviceName);
       const handler = service?.operations[operation];
       if (!handler) {

@@ -94,6 +94,11 @@ export class CloudWatchSim implements SimService {
     if (this.observedThrough === undefined) this.observedThrough = now;
     if (now <= this.observedThrough) return;
     const first = Math.floor(this.observedThrough / DAY_MS) * DAY_MS + DAY_MS;
+    // Called on every answered call: no midnight passed (nearly always), nothing allocated.
+    if (first > now) {
+      this.observedThrough = now;
+      return;
+    }
     const midnights: number[] = [];
     for (let m = first; m <= now; m += DAY_MS) midnights.push(m);
     this.observedThrough = now;
