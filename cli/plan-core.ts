@@ -48,7 +48,7 @@ export function planClientsWith(cfn: CloudFormationClient): PlanClients {
   };
 }
 
-/** The strategies a migration can use (DESIGN.md "Strategies"); this version has double-clone only. */
+/** The strategies a migration can use (docs/design.md "Strategies"); this version has double-clone only. */
 export const STRATEGIES = ['double-clone'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 /** The default strategy. */

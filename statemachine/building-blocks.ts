@@ -323,9 +323,9 @@ export function resumableStep(scope: Construct, fns: StepFunctions, p: Resumable
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Builds a safe point in front of `next`, named after the state it guards (`where`, e.g. "Wait
- * for the snapshots"): there the execution reads the cancel request on its lock and, when there is
- * one, leaves for its phase's compensation instead of going on.
+ * Builds a safe point in front of `next`, named after the state it guards (`where`, e.g. "Put the
+ * instances in standby"): there the execution reads the cancel request on its lock and, when there
+ * is one, leaves for its phase's compensation instead of going on.
  */
 export type CancelCheck = (where: string, next: sfn.IChainable) => sfn.IChainable;
 
@@ -385,8 +385,8 @@ function obeyCancelRequest(scope: Construct, choice: sfn.Choice, question: strin
  * A cancel check (`env-migrator cancel`): a consistent GetItem of the lock, then `cancelled` when
  * the item carries a cancel request AND is still owned by this execution, `next` otherwise. It
  * stands only between states, where no step is in flight (a stopped execution would leave a Lambda
- * copying into a stack the compensation is deleting): before each Wait of a forward wait loop,
- * each further call of a continuation loop, each Map iteration and at the phase boundaries.
+ * copying into a stack the compensation is deleting), and only at the phase boundaries: the loops
+ * read the request through their steps (LoopCancellation), at no state transition.
  * A read that fails after the retries is not a request: the execution goes on, the next safe point
  * reads again. The item is a few hundred bytes (the state stays small).
  */
