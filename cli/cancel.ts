@@ -8,7 +8,7 @@
 import { EXIT, type ExitCode } from './exit-codes';
 import type { ExecutionArn } from './arn';
 import { type Io, awsCall, humanOf } from './io';
-import { awsFailure, resultLine } from './result';
+import { awsFailure, endWith } from './result';
 import { type CancelResult, requestCancel } from './cancel-core';
 import { lockTableOf } from './unlock';
 
@@ -70,21 +70,14 @@ export async function cancelCommand(io: Io, execution: ExecutionArn, o: CancelOp
     return awsFailure(io, err, o.json);
   }
   const v = verdict(result, execution);
-  (v.exitCode === EXIT.SUCCEEDED ? say : io.err)(v.line);
-  if (o.json) {
-    io.out(
-      resultLine({
-        outcome: result.outcome,
-        exitCode: v.exitCode,
-        survivor: null,
-        error: v.error,
-        executionArn: execution.arn,
-        stackName: 'stackName' in result ? result.stackName : null,
-        tableName,
-        request: result.outcome === 'CANCEL_REQUESTED' ? result.request : null,
-        status: 'status' in result ? result.status : 'RUNNING',
-      }),
-    );
-  }
-  return v.exitCode;
+  return endWith(io, say, o.json, v, {
+    outcome: result.outcome,
+    survivor: null,
+    error: v.error,
+    executionArn: execution.arn,
+    stackName: 'stackName' in result ? result.stackName : null,
+    tableName,
+    request: result.outcome === 'CANCEL_REQUESTED' ? result.request : null,
+    status: 'status' in result ? result.status : 'RUNNING',
+  });
 }

@@ -11,7 +11,7 @@ import { parseExecutionArn } from './arn';
 import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, awsCall, humanOf } from './io';
 import { type Assessment, type FailedMigration, type StartResult, assessRecovery, readFailedMigration, releaseRecoveryLock, startRecovery } from './recover-core';
-import { type ExecutionSummary, awsFailure, resultLine } from './result';
+import { type ExecutionSummary, awsFailure, endWith } from './result';
 import { lockTableOf } from './unlock';
 import { watchExecution } from './watch';
 
@@ -101,10 +101,9 @@ export async function recoverCommand(io: Io, execution: ExecutionArn, o: Recover
   const sfn = io.sfn(execution.region);
   const extra: Record<string, unknown> = {};
   const end = (v: Verdict): ExitCode => {
-    (v.exitCode === EXIT.SUCCEEDED ? say : io.err)(v.line);
+    const code = endWith(io, say, o.json, v, { outcome: v.outcome, survivor: v.survivor, error: v.error, executionArn: execution.arn, leftToDo: v.leftToDo, ...extra });
     for (const item of v.leftToDo) say(`  left to do: ${item}`);
-    if (o.json) io.out(resultLine({ outcome: v.outcome, exitCode: v.exitCode, survivor: v.survivor, error: v.error, executionArn: execution.arn, leftToDo: v.leftToDo, ...extra }));
-    return v.exitCode;
+    return code;
   };
 
   let failed: FailedMigration;

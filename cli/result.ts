@@ -61,6 +61,23 @@ export function resultLine(result: CliResult): string {
   return JSON.stringify({ outcome, exitCode, survivor, error, executionArn, ...rest });
 }
 
+/**
+ * How a command that decides one verdict ends (cancel, unlock, recover): its line for people on
+ * stdout when it succeeded, on stderr otherwise (`say` is silent under --json), then under --json
+ * its result as the one line on stdout. Returns the exit code.
+ */
+export function endWith(
+  io: Io,
+  say: (line: string) => void,
+  json: boolean,
+  v: { line: string; exitCode: ExitCode },
+  result: Pick<CliResult, 'outcome' | 'survivor' | 'error' | 'executionArn'> & Record<string, unknown>,
+): ExitCode {
+  (v.exitCode === EXIT.SUCCEEDED ? say : io.err)(v.line);
+  if (json) io.out(resultLine({ ...result, exitCode: v.exitCode }));
+  return v.exitCode;
+}
+
 /** Prints a usage error as one line on stderr and, under --json, its result on stdout. Returns 2. */
 export function usageError(io: Io, line: string, cause: string, json: boolean): ExitCode {
   io.err(line);

@@ -8,7 +8,7 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { EXIT, type ExitCode } from './exit-codes';
 import { AwsCallFailed, type Io, awsCall, humanOf } from './io';
 import { DEFAULT_MIGRATOR_STACK } from './options';
-import { awsFailure, resultLine } from './result';
+import { awsFailure, endWith } from './result';
 import { type LockItem, type UnlockResult, releaseLock } from './unlock-core';
 
 export { DEFAULT_MIGRATOR_STACK };
@@ -84,23 +84,16 @@ export async function unlockCommand(io: Io, o: UnlockOptions): Promise<ExitCode>
     return awsFailure(io, err, o.json);
   }
   const v = verdict(result);
-  (v.exitCode === EXIT.SUCCEEDED ? say : io.err)(v.line);
-  if (o.json) {
-    const lock = 'lock' in result ? result.lock : null;
-    io.out(
-      resultLine({
-        outcome: result.outcome,
-        exitCode: v.exitCode,
-        survivor: null,
-        error: v.error,
-        executionArn: lock?.owner ?? null,
-        stackName: o.stack,
-        tableName,
-        lock,
-        holderStatus: 'holderStatus' in result ? result.holderStatus : null,
-        holderRedriveStatus: result.outcome === 'LOCK_RELEASED' ? (result.holderRedriveStatus ?? null) : null,
-      }),
-    );
-  }
-  return v.exitCode;
+  const lock = 'lock' in result ? result.lock : null;
+  return endWith(io, say, o.json, v, {
+    outcome: result.outcome,
+    survivor: null,
+    error: v.error,
+    executionArn: lock?.owner ?? null,
+    stackName: o.stack,
+    tableName,
+    lock,
+    holderStatus: 'holderStatus' in result ? result.holderStatus : null,
+    holderRedriveStatus: result.outcome === 'LOCK_RELEASED' ? (result.holderRedriveStatus ?? null) : null,
+  });
 }
