@@ -1236,3 +1236,87 @@ export interface ScheduleRetireResult {
   /** True when the schedule already existed as this run's (a retry). */
   alreadyExisted: boolean;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Blue/green (issue 11): input pieces shared by Migrate, Retire and Rollback, and the switch record
+// ---------------------------------------------------------------------------------------------
+
+/** A stack name as the inputs take it (the same rule as MigrationInput `stackName`). */
+export const StackNameSchema = z
+  .string()
+  .check(
+    z.maxLength(STACK_NAME_MAX, `must be at most ${STACK_NAME_MAX} characters`),
+    z.regex(STACK_NAME_PATTERN, 'must be a CloudFormation stack name: a letter, then letters, digits and hyphens'),
+  );
+
+/** `entryPoint` of a blue/green input: the Route 53 record that says which slot is live. */
+export const EntryPointSchema = z.strictObject({
+  // Route 53 hosted zone ids are upper-case letters and digits (Z…); the SDK's `/hostedzone/` prefix is accepted.
+  hostedZoneId: matching(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+  // A DNS name: labels of letters, digits, hyphens and underscores, 253 characters at most, a trailing dot allowed.
+  recordName: z
+    .string()
+    .check(
+      z.maxLength(254, 'must be at most 253 characters'),
+      z.regex(/^([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/, 'must be a DNS name such as orders.example.com'),
+    ),
+});
+
+/** `slots` of a blue/green input: the two stack names the environment alternates between (distinct). */
+export const SlotsSchema = z
+  .tuple([StackNameSchema, StackNameSchema])
+  .check(z.refine((s) => s[0].toLowerCase() !== s[1].toLowerCase(), 'must name two different stacks'));
+
+/** Hours the previous slot is kept in standby as the rollback point before the retire run deletes it. */
+export const KEEP_PREVIOUS_HOURS = { default: 24, min: 1, max: 24 * 30 } as const;
+
+/** One slot as the switch left it. */
+export interface SlotState {
+  stackName: string;
+  /** The stack's id at the switch: retire and rollback act only on this very stack, never on a later one of the same name. */
+  stackId: string;
+  endpoint: SlotEndpoint;
+  /** Its EnvironmentVersion at the switch. */
+  version: string;
+  /** Its statistics as read at the switch (the reading's document holds the data). */
+  statistics: EndpointReading;
+}
+
+/**
+ * What a blue/green migration writes when it switches the entry point: a document in the workflow
+ * bucket at `switchRecordKey(entryPoint)` (lambdas/shared/documents.ts), replaced by the next switch of
+ * the same record. Rollback reads it: the record to DELETE when switching back, the previous slot to
+ * return to service, and the statistics to compare so that no write since the switch is lost silently.
+ * Retire's input carries the fields it needs (the schedule's input), so a later switch cannot change
+ * what an earlier schedule retires.
+ */
+export interface SwitchRecord {
+  runId: string;
+  executionArn: string;
+  entryPoint: EntryPointRef;
+  switchedAt: string;
+  /** When the retire run starts (switchedAt + keepPreviousHours), and the schedule that starts it. */
+  retireAt: string;
+  scheduleName: string;
+  /** The record as the switch wrote it: what a switch back DELETEs. */
+  record: EntryRecord;
+  /** The new environment: the record points at it. */
+  live: SlotState;
+  /** The environment it replaced: in standby as the rollback point, with what its standby changed. */
+  previous: SlotState & { standby: StandbyRecord };
+  /** Set by a rollback that switched back: the record then points at `previous` again. */
+  rolledBack?: { at: string; executionArn: string; discardedWrites: boolean };
+}
+
+/** The retire run's input (what schedule-retire puts in the schedule): delete `previous` if still safe. */
+export interface RetireInput {
+  runId: string;
+  entryPoint: EntryPointRef;
+  slots: [string, string];
+  /** The slot to delete: only this stack id, and only while the record points elsewhere. */
+  previous: { stackName: string; stackId: string };
+  /** The slot the migration made live: the verified copy of `previous` (delete-stack's guard). */
+  live: { stackName: string; stackId: string };
+  /** Where the migration kept what retire must prove before deleting (the clone's output, with its verification). */
+  cloneOutput: DocumentRef;
+}
