@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { DocumentRef, ExecutionRef } from './contracts';
+import type { DocumentRef, EntryPointRef, ExecutionRef } from './contracts';
 import { ConfigurationMissing, DocumentCorrupt } from './errors';
 
 /** The environment variable naming the workflow's bucket; the construct sets it on every step. */
@@ -88,4 +88,16 @@ export async function getDocument(s3: S3Client, ref: DocumentRef): Promise<Buffe
 /** Reads a JSON document back (checked as getDocument does). */
 export async function getJsonDocument<T>(s3: S3Client, ref: DocumentRef): Promise<T> {
   return JSON.parse((await getDocument(s3, ref)).toString('utf8')) as T;
+}
+
+/**
+ * Where a blue/green migration keeps the switch record of one entry point (contracts.ts SwitchRecord):
+ * `entry-points/<zone id>/<record name>/switch.json`, one per record, replaced by the next switch. A
+ * prefix of its own, outside `runs/`: rollback must find it for as long as the previous slot is kept.
+ */
+export const ENTRY_POINT_PREFIX = 'entry-points';
+export function switchRecordKey(entryPoint: EntryPointRef): string {
+  const zone = entryPoint.hostedZoneId.replace(/^\/hostedzone\//, '');
+  const name = entryPoint.recordName.toLowerCase().replace(/\.$/, '');
+  return [ENTRY_POINT_PREFIX, zone, name, 'switch.json'].join('/');
 }
