@@ -11,9 +11,34 @@ import FakeTimers from '@sinonjs/fake-timers';
 const realSetImmediate = globalThis.setImmediate;
 const realSetTimeout = globalThis.setTimeout;
 
+/**
+ * Work running outside this thread that the clock must wait for (./isolated-invocations.ts: a step's
+ * handler in a worker thread). `busy` says whether it is running; `settled` resolves when it may have
+ * stopped, so the driver waits for that instead of polling.
+ */
+export interface OutsideWork {
+  busy(): boolean;
+  settled(): Promise<void>;
+}
+const outsideWork = new Set<OutsideWork>();
+
+/** Holds the simulated clock while `work` is busy (returns the function that lets go). */
+export function holdClockFor(work: OutsideWork): () => void {
+  outsideWork.add(work);
+  return () => {
+    outsideWork.delete(work);
+  };
+}
+
 /** Real asynchronous work (file reads, module loading) that the fake clock must not race ahead of. */
-function realWorkPending(): boolean {
+export function realWorkPending(): boolean {
   return process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq') || r === 'FileHandle' || r === 'GetAddrInfoReqWrap');
+}
+
+/** The first outside work still running, if any. */
+function busyOutside(): OutsideWork | undefined {
+  for (const w of outsideWork) if (w.busy()) return w;
+  return undefined;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => realSetImmediate(resolve));
@@ -46,9 +71,15 @@ export async function runOnSimulatedClock<T>(fn: (clock: SimulatedClock) => Prom
         await new Promise((resolve) => realSetTimeout(resolve, 1));
         continue;
       }
+      const outside = busyOutside();
+      if (outside) {
+        await outside.settled();
+        continue;
+      }
       // A second yield: some continuations hop through setImmediate once more before they block.
       await yieldToEventLoop();
       if (settled) break;
+      if (busyOutside()) continue;
       if (clock.countTimers() > 0) {
         clock.next();
         idleRounds = 0;

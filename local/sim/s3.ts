@@ -13,7 +13,6 @@
  * guide pages cited next to each rule.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type {
   AbortMultipartUploadCommandInput,
   AbortMultipartUploadCommandOutput,
@@ -76,6 +75,7 @@ import { type OpHandler, type OpInput, SimServiceError, type SimService, sleep }
 import { IdSource, LOWER_ALNUM, MIXED_ALNUM } from './ids';
 import { memoDigest } from './digest-memo';
 import { compositeValue, fullObjectValue } from './s3-checksums';
+import { sdkBody } from './sdk-body';
 
 // Limits from "Amazon S3 multipart upload limits" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html)
 // and the CopyObject reference ("you can store individual objects of up to 5 TB ... copy up to 5 GB in a single atomic action").
@@ -414,27 +414,6 @@ function* modelledBytes(contentHash: string, start: number, end: number): Genera
     yield pattern.subarray(off, off + n);
     pos += n;
   }
-}
-
-type SdkBody = Readable & {
-  transformToByteArray: () => Promise<Uint8Array>;
-  transformToString: (encoding?: string) => Promise<string>;
-  transformToWebStream: () => ReadableStream;
-};
-
-/** A GetObject Body with the SDK's stream mixin (what `Body.transformToString()` is called on). */
-function sdkBody(chunks: Iterable<Buffer>): SdkBody {
-  const stream = Readable.from(chunks, { objectMode: false });
-  const collect = async () => {
-    const parts: Buffer[] = [];
-    for await (const c of stream) parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
-    return Buffer.concat(parts);
-  };
-  return Object.assign(stream, {
-    transformToByteArray: async () => new Uint8Array(await collect()),
-    transformToString: async (encoding?: string) => (await collect()).toString((encoding ?? 'utf8') as BufferEncoding),
-    transformToWebStream: () => Readable.toWeb(stream) as unknown as ReadableStream,
-  });
 }
 
 /** Bytes of a PutObject Body in any form the SDK accepts. */
