@@ -9,7 +9,7 @@
  * The worker tells the main thread whenever nothing runs in it but what waits for an answer
  * (`idle`), so the simulated clock never jumps ahead of a handler that is still computing.
  */
-import { setFlagsFromString, getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import FakeTimers from '@sinonjs/fake-timers';
@@ -126,23 +126,37 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as (options: { type: 'major' | 'minor' }) => void;
 const memoryBytes = (getHeapStatistics().heap_size_limit || 0) as number;
 /** Garbage between collections inflates a reading: collect first when the heap grew this much. */
-const collectEvery = Math.max(8 * 1024 * 1024, memoryBytes / 16);
+const collectEvery = Math.max(4 * 1024 * 1024, memoryBytes / 64);
 let heap: HeapFigures = { peakBytes: 0, startBytes: 0 };
 let collectedAt = 0;
+let liveAfterFull = 0;
+/** ENV_MIGRATOR_HEAP_SNAPSHOT_MB: writes one heap snapshot (to the working directory) once the heap passes it, to find what a step holds. */
+let snapshotAbove = process.env.ENV_MIGRATOR_HEAP_SNAPSHOT_MB ? Number(process.env.ENV_MIGRATOR_HEAP_SNAPSHOT_MB) * 1024 * 1024 : undefined;
 
-/** Reads the heap; collects the young generation (and if that is not enough, all of it) when it has grown. */
+/**
+ * Reads the heap; once it has grown by `collectEvery` since the last collection, collects the young
+ * generation first (where a handler's requests and pages die), and everything if the heap is still
+ * `collectEvery` above what the last full collection left: garbage promoted to the old generation is
+ * freed only by a full one, and must not ratchet the reading up. A reading is thus at most twice
+ * `collectEvery` above what is live.
+ */
 function sampleHeap(): void {
   let used = getHeapStatistics().used_heap_size;
   if (used > collectedAt + collectEvery) {
     gc({ type: 'minor' });
     used = getHeapStatistics().used_heap_size;
-    if (used > collectedAt + collectEvery) {
+    if (used > liveAfterFull + collectEvery) {
       gc({ type: 'major' });
       used = getHeapStatistics().used_heap_size;
+      liveAfterFull = used;
     }
     collectedAt = used;
   }
   if (used > heap.peakBytes) heap.peakBytes = used;
+  if (snapshotAbove !== undefined && used > snapshotAbove) {
+    snapshotAbove = undefined;
+    writeHeapSnapshot();
+  }
 }
 
 // ---- idle reports --------------------------------------------------------------------------------
@@ -180,6 +194,7 @@ async function invoke(message: Extract<ToWorker, { kind: 'invoke' }>): Promise<v
   const start = getHeapStatistics().used_heap_size;
   heap = { peakBytes: start, startBytes: start };
   collectedAt = start;
+  liveAfterFull = start;
   try {
     const context = {
       awsRequestId: message.requestId,
