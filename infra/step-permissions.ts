@@ -426,7 +426,14 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
         kmsThroughS3(['kms:Decrypt'], 'HeadObject with ChecksumMode on an SSE-KMS object needs kms:Decrypt'),
         // The workflow bucket's key is granted with the documents (DOCUMENT_STEPS).
         ...(jobObjects.length
-          ? [{ why: "write the checksum jobs' manifests of versions it cannot prove itself, and read the jobs' results", statement: allow(['s3:GetObject', 's3:PutObject'], jobObjects) }]
+          ? [
+              {
+                // A manifest of a million versions is written in a multipart upload (lambdas/shared/streamed-object.ts);
+                // AbortMultipartUpload is an action of its own ("Multipart upload API and permissions", S3 user guide).
+                why: "write the checksum jobs' manifests of versions it cannot prove itself (in parts, abandoned on failure), and read the jobs' results",
+                statement: allow(['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], jobObjects),
+              },
+            ]
           : []),
       ];
     case 'entry-point':

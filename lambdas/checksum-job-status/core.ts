@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeJobCommand, type JobDescriptor, type S3ControlClient } from '@aws-sdk/client-s3-control';
-import { checksumOfResult, parseReportRow, type ReportManifest, reportManifestKey } from '../shared/checksum-job';
+import { checksumOfResult, PartitionedLines, parseReportRow, proofPartitions, type ReportManifest, reportManifestKey } from '../shared/checksum-job';
 import type { ChecksumJobResultRef, ChecksumJobStatusEvent, ChecksumJobStatusResult } from '../shared/contracts';
 import { advanceWait, type Backoff } from '../shared/wait';
 
@@ -24,8 +24,8 @@ const ENDED_BADLY = new Set(['Failed', 'Failing', 'Cancelled', 'Cancelling']);
 
 /**
  * Checksum job done? — the check of the wait loop after start-checksum-job. READY when the job is
- * Complete and its report is read, with a reference to the result document it wrote (one JSON line
- * per task; the state carries only the counts); FAILED when the job failed or was cancelled (with
+ * Complete and its report is read, with a reference to the result it wrote (one JSON line per task,
+ * in partitions by key; the state carries only the counts and the index); FAILED when the job failed or was cancelled (with
  * S3's failure reasons) or when its report does not account for every task; PENDING otherwise, the
  * next check estimated from the job's progress once it is Active. A task that failed (a missing
  * object or version) is a line of the result, not a failed check: the verification decides.
@@ -49,10 +49,14 @@ export async function checksumJobStatus(deps: ChecksumJobStatusDeps, event: Chec
     return { status: 'PENDING', ...(progress ? { progress } : {}), wait };
   }
 
-  const result = await collectReport(deps.s3, event);
   const wait = advanceWait(event, label, CHECKSUM_JOB_BACKOFF, true, now);
   const expected = progress?.total;
-  if (expected === undefined || result.objects !== expected) {
+  if (expected === undefined) {
+    return { status: 'FAILED', reason: `checksum job ${event.jobId} is Complete but S3 gives no task count: its report cannot be checked for completeness`, wait };
+  }
+  // Partitioned by the job's task count, the number of rows of its manifest: verify-bucket computes the same.
+  const result = await collectReport(deps.s3, event, proofPartitions(expected));
+  if (result.objects !== expected) {
     const reason = `the report of checksum job ${event.jobId} lists ${result.objects} task(s), the job ${expected ?? 'an unknown number of'}: an incomplete report proves nothing`;
     return { status: 'FAILED', reason, ...(progress ? { progress } : {}), wait };
   }
@@ -74,11 +78,16 @@ async function readText(s3: S3Client, bucket: string, key: string): Promise<stri
   return (await r.Body?.transformToString('utf8')) ?? '';
 }
 
-/** Reads the report's results CSVs line by line and writes the result document beside the report. */
-async function collectReport(s3: S3Client, event: ChecksumJobStatusEvent): Promise<ChecksumJobResultRef> {
+/**
+ * Reads the report's results CSVs line by line and writes the result beside the report, split into
+ * `partitions` by key (lambdas/shared/checksum-job.ts PartitionedLines): at a million tasks neither
+ * this step nor verify-bucket may hold every row at once.
+ */
+async function collectReport(s3: S3Client, event: ChecksumJobStatusEvent, partitions: number): Promise<ChecksumJobResultRef> {
   const manifestKey = reportManifestKey(event.reportPrefix, event.jobId);
   const manifest = JSON.parse(await readText(s3, event.reportBucket, manifestKey)) as ReportManifest;
-  const lines: string[] = [];
+  const prefix = `${event.reportPrefix.replace(/\/$/, '')}/job-${event.jobId}/checksums`;
+  const out = new PartitionedLines(s3, event.reportBucket, prefix, partitions);
   let succeeded = 0;
   let failed = 0;
   for (const entry of manifest.Results ?? []) {
@@ -90,15 +99,14 @@ async function collectReport(s3: S3Client, event: ChecksumJobStatusEvent): Promi
       const checksum = row.succeeded ? checksumOfResult(row.resultMessage) : undefined;
       if (checksum) {
         succeeded++;
-        lines.push(JSON.stringify({ bucket: row.bucket, key: row.key, versionId: row.versionId, checksum: checksum.value, algorithm: checksum.algorithm, type: checksum.type, etag: checksum.etag }));
+        await out.add(row.key, JSON.stringify({ bucket: row.bucket, key: row.key, versionId: row.versionId, checksum: checksum.value, algorithm: checksum.algorithm, type: checksum.type, etag: checksum.etag }));
       } else {
         // A succeeded task whose message holds no checksum proves nothing either.
         failed++;
-        lines.push(JSON.stringify({ bucket: row.bucket, key: row.key, versionId: row.versionId, error: row.errorCode || 'NoChecksumInReport', httpStatus: row.httpStatus }));
+        await out.add(row.key, JSON.stringify({ bucket: row.bucket, key: row.key, versionId: row.versionId, error: row.errorCode || 'NoChecksumInReport', httpStatus: row.httpStatus }));
       }
     }
   }
-  const key = `${event.reportPrefix.replace(/\/$/, '')}/job-${event.jobId}/checksums.jsonl`;
-  await s3.send(new PutObjectCommand({ Bucket: event.reportBucket, Key: key, Body: lines.length > 0 ? `${lines.join('\n')}\n` : '', ContentType: 'application/jsonl' }));
-  return { bucket: event.reportBucket, key, objects: succeeded + failed, succeeded, failed };
+  const index = await out.end();
+  return { bucket: index.bucket, key: index.key, objects: succeeded + failed, succeeded, failed, partitions, index };
 }

@@ -9,6 +9,9 @@
  * apart by content).
  */
 import { createHash } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { DocumentRef } from './contracts';
+import { getDocument, putDocument } from './documents';
 
 export interface ManifestRow {
   bucket: string;
@@ -131,4 +134,98 @@ export function checksumOfResult(resultMessage: string): { value: string; algori
     type: pick('checksumType', 'checksum_type', 'ChecksumType')?.toUpperCase(),
     etag: pick('etag', 'ETag'),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partitions: how a proof's join stays within a step's memory at millions of versions
+// ---------------------------------------------------------------------------------------------
+
+/** Versions per partition: verify-bucket's second pass holds one partition of each side's job results at a time. */
+export const PROOF_PARTITION_VERSIONS = 50_000;
+const MAX_PROOF_PARTITIONS = 4096;
+/** Lines buffered across all partitions before the fullest partition is stored (bounded memory whatever the count). */
+const BUFFERED_LINES = 100_000;
+
+/** How many partitions a proof of `versions` version pairs uses; every step computes the same from the same count. */
+export function proofPartitions(versions: number): number {
+  return Math.min(MAX_PROOF_PARTITIONS, Math.max(1, Math.ceil(versions / PROOF_PARTITION_VERSIONS)));
+}
+
+/** The partition of a key (FNV-1a over its UTF-16 code units): the same in every step, for both buckets of a pair. */
+export function partitionOf(key: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
+
+/** The index of a partitioned set of JSON lines: each partition's documents, in the order written. */
+export interface PartitionIndex {
+  partitions: number;
+  lines: number;
+  documents: DocumentRef[][];
+}
+
+/**
+ * JSON lines split into partitions by key, each partition stored as documents of at most a few
+ * thousand lines, and an index document naming them. Memory stays bounded (BUFFERED_LINES in all).
+ */
+export class PartitionedLines {
+  private readonly buffers: string[][];
+  private readonly documents: DocumentRef[][];
+  private buffered = 0;
+  private lines = 0;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly prefix: string,
+    readonly partitions: number,
+  ) {
+    this.buffers = Array.from({ length: partitions }, () => []);
+    this.documents = Array.from({ length: partitions }, () => []);
+  }
+
+  async add(key: string, line: string): Promise<void> {
+    const buffer = this.buffers[partitionOf(key, this.partitions)] as string[];
+    buffer.push(line);
+    this.buffered++;
+    this.lines++;
+    if (this.buffered >= BUFFERED_LINES) {
+      let fullest = 0;
+      for (let p = 1; p < this.partitions; p++) if ((this.buffers[p] as string[]).length > (this.buffers[fullest] as string[]).length) fullest = p;
+      await this.store(fullest);
+    }
+  }
+
+  /** Stores every buffer and the index; returns the index's reference. */
+  async end(): Promise<DocumentRef> {
+    for (let p = 0; p < this.partitions; p++) await this.store(p);
+    const index: PartitionIndex = { partitions: this.partitions, lines: this.lines, documents: this.documents };
+    return putDocument(this.s3, this.bucket, `${this.prefix}/index.json`, JSON.stringify(index));
+  }
+
+  private async store(p: number): Promise<void> {
+    const buffer = this.buffers[p] as string[];
+    if (!buffer.length) return;
+    const docs = this.documents[p] as DocumentRef[];
+    const key = `${this.prefix}/p-${String(p).padStart(4, '0')}/part-${String(docs.length + 1).padStart(6, '0')}.jsonl`;
+    docs.push(await putDocument(this.s3, this.bucket, key, `${buffer.join('\n')}\n`, 'application/jsonl'));
+    this.buffered -= buffer.length;
+    this.buffers[p] = [];
+  }
+}
+
+/** Reads a partition index (checked against its SHA-256). */
+export async function readPartitionIndex(s3: S3Client, ref: DocumentRef): Promise<PartitionIndex> {
+  return JSON.parse((await getDocument(s3, ref)).toString('utf8')) as PartitionIndex;
+}
+
+/** The lines of one partition, document by document (each checked against its SHA-256). */
+export async function* partitionLines(s3: S3Client, index: PartitionIndex, p: number): AsyncGenerator<string> {
+  for (const ref of index.documents[p] ?? []) {
+    for (const line of (await getDocument(s3, ref)).toString('utf8').split('\n')) if (line) yield line;
+  }
 }

@@ -617,7 +617,13 @@ export interface VerifyContinuation {
    * Version pairs no rule of the step could prove, kept for Compute checksum jobs: NDJSON parts in the
    * workflow bucket (one line per pair), and how many. Absent when there are none.
    */
-  pendingProof?: { parts: DocumentRef[]; versions: number; bytes: number };
+  pendingProof?: {
+    parts: DocumentRef[];
+    versions: number;
+    bytes: number;
+    /** The same pairs split by key into partitions, as the checksum jobs' results are (written with the jobs' manifests). */
+    partitioned?: DocumentRef;
+  };
 }
 export interface VerifyBucketResult {
   /**
@@ -1085,14 +1091,18 @@ export interface ChecksumJobStatusEvent extends WaitInput, CancellableEvent {
   reportPrefix: string;
 }
 /**
- * The job's result document: JSON lines, one per manifest row, `{bucket,key,versionId,checksum,
- * algorithm,type,etag}` for a computed checksum or `{bucket,key,versionId,error,httpStatus}` for a
- * failed task (a missing object or version). Only counts travel in the state.
+ * The job's result: JSON lines, one per manifest row, `{bucket,key,versionId,checksum,algorithm,type,
+ * etag}` for a computed checksum or `{bucket,key,versionId,error,httpStatus}` for a failed task (a
+ * missing object or version), split by key into `partitions` (lambdas/shared/checksum-job.ts
+ * PartitionedLines, proofPartitions of the task count); `index` names each partition's documents
+ * (`bucket`/`key` are the index's). Only counts and the index's reference travel in the state.
  */
 export interface ChecksumJobResultRef extends ObjectRef {
   objects: number;
   succeeded: number;
   failed: number;
+  partitions: number;
+  index: DocumentRef;
 }
 export interface ChecksumJobStatusResult {
   status: 'READY' | 'PENDING' | 'FAILED';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectCommandOutput, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, HeadObjectCommand, type HeadObjectCommandOutput, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createLimiter, mapConcurrent } from '../shared/concurrency';
-import { manifestCsv } from '../shared/checksum-job';
+import { manifestLine, PartitionedLines, type PartitionIndex, partitionLines, proofPartitions, readPartitionIndex } from '../shared/checksum-job';
+import { StreamedObject } from '../shared/streamed-object';
 import { chooseContentProof } from '../shared/content-proof';
 import type {
   BucketSide,
@@ -260,15 +261,16 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
 
   if (!s && !d && pendingVersions > 0) {
     if (!event.proofResults && differenceCount === 0) {
-      const proof = await writeJobManifests(s3, event, pendingParts, pendingVersions, pendingBytes);
+      const { proof, partitioned } = await writeJobManifests(s3, event, pendingParts, pendingVersions, pendingBytes);
       const continuation = continuationOf({ source: source.value(), destination: destination.value() });
+      if (continuation.pendingProof) continuation.pendingProof.partitioned = partitioned;
       return { status: 'PROOF_NEEDED', pair, source: continuation.source, destination: continuation.destination, comparedBy, differences, differenceCount, continuation, proof };
     }
     // The jobs' results; or, when the copy differs already, no job (it could not make the bucket
     // equal): every pending version is then not comparable, as it would be without Batch Operations.
     const notRun: ChecksumJobStatusResult = { status: 'FAILED', reason: 'no checksum job was run: the copy differs already', wait: { label: 'no checksum job', startedAt: new Date(0).toISOString(), timeoutSeconds: 0, elapsedSeconds: 0, nextDelaySeconds: 0, attempt: 0 } };
     const results = event.proofResults ?? { source: notRun, destination: notRun };
-    await provePending(s3, pair, pendingParts, results, (p, rule, found) => {
+    await provePending(s3, pair, { parts: pendingParts, versions: pendingVersions, bytes: pendingBytes, ...(prior?.pendingProof?.partitioned ? { partitioned: prior.pendingProof.partitioned } : {}) }, results, (p, rule, found) => {
       const { fingerprints, problems } = contentProblems(rule, found);
       comparedBy[rule] = (comparedBy[rule] ?? 0) + 1;
       source.digest.add(JSON.stringify([p.k, p.p, 'V', p.size, fingerprints[0], p.sm]));
@@ -476,28 +478,45 @@ async function* pendingPairs(s3: S3Client, parts: DocumentRef[]): AsyncGenerator
 
 /**
  * One CSV manifest per side for the checksum jobs (bucket,key,versionId rows, keys URL-encoded), in
- * the workflow bucket under checksum-jobs/, and where each job's report goes.
+ * the workflow bucket under checksum-jobs/, and where each job's report goes; and the pending pairs
+ * again, split by key into the partitions the jobs' results will be split into (checksum-job-status),
+ * so that the second pass joins one partition at a time. Everything streams: a million pending
+ * versions are read part by part and written in multipart uploads, never held at once.
  */
-async function writeJobManifests(s3: S3Client, event: VerifyBucketEvent, parts: DocumentRef[], versions: number, bytes: number): Promise<ProofRequest> {
+async function writeJobManifests(
+  s3: S3Client,
+  event: VerifyBucketEvent,
+  parts: DocumentRef[],
+  versions: number,
+  bytes: number,
+): Promise<{ proof: ProofRequest; partitioned: DocumentRef }> {
   const { pair, execution } = event;
-  const sourceRows: { bucket: string; key: string; versionId: string }[] = [];
-  const destinationRows: { bucket: string; key: string; versionId: string }[] = [];
-  for await (const p of pendingPairs(s3, parts)) {
-    sourceRows.push({ bucket: pair.sourceBucket, key: p.k, versionId: p.sv });
-    destinationRows.push({ bucket: pair.destinationBucket, key: p.k, versionId: p.dv });
-  }
   const store = workflowBucket();
   const at = (...rest: string[]) => checksumJobKey(execution, ...(event.phase ? [event.phase] : []), pair.sourceBucket, ...rest);
-  const [source, destination] = await Promise.all([
-    putDocument(s3, store, at('source.csv'), manifestCsv(sourceRows), 'text/csv'),
-    putDocument(s3, store, at('destination.csv'), manifestCsv(destinationRows), 'text/csv'),
-  ]);
-  return {
-    versions,
-    bytes,
-    manifests: { source: { bucket: source.bucket, key: source.key }, destination: { bucket: destination.bucket, key: destination.key } },
-    reportPrefixes: { source: at('source-report'), destination: at('destination-report') },
-  };
+  const sourceCsv = new StreamedObject(s3, store, at('source.csv'), 'text/csv');
+  const destinationCsv = new StreamedObject(s3, store, at('destination.csv'), 'text/csv');
+  const partitionPrefix = documentKey(execution, 'proofs', ...(event.phase ? [event.phase] : []), pair.sourceBucket, 'partitioned');
+  const partitioned = new PartitionedLines(s3, store, partitionPrefix, proofPartitions(versions));
+  try {
+    for await (const p of pendingPairs(s3, parts)) {
+      await sourceCsv.write(`${manifestLine({ bucket: pair.sourceBucket, key: p.k, versionId: p.sv })}\n`);
+      await destinationCsv.write(`${manifestLine({ bucket: pair.destinationBucket, key: p.k, versionId: p.dv })}\n`);
+      await partitioned.add(p.k, JSON.stringify(p));
+    }
+    const [source, destination] = [await sourceCsv.end(), await destinationCsv.end()];
+    return {
+      proof: {
+        versions,
+        bytes,
+        manifests: { source: { bucket: source.bucket, key: source.key }, destination: { bucket: destination.bucket, key: destination.key } },
+        reportPrefixes: { source: at('source-report'), destination: at('destination-report') },
+      },
+      partitioned: await partitioned.end(),
+    };
+  } catch (err) {
+    await Promise.all([sourceCsv.abort(), destinationCsv.abort()]);
+    throw err;
+  }
 }
 
 /** One row of a checksum job's result document (checksum-job-status). */
@@ -516,13 +535,20 @@ interface JobRow {
 const rowKey = (bucket: string, key: string, versionId: string) => `${bucket}\n${key}\n${versionId}`;
 const unquoted = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
 
-/** Each side's job rows by version, or why the whole side proves nothing (a failed job). */
-async function jobRows(s3: S3Client, side: string, status: ChecksumJobStatusResult): Promise<Map<string, JobRow> | string> {
+/** A side's job result, ready to be read partition by partition, or why the whole side proves nothing (a failed job). */
+async function jobResult(s3: S3Client, side: string, status: ChecksumJobStatusResult, partitions: number): Promise<PartitionIndex | string> {
   if (status.status !== 'READY' || !status.result) return `${side} checksum job ${status.status === 'FAILED' ? 'failed' : 'has no result'}: ${status.reason ?? 'no reason given'}`;
-  const out = await s3.send(new GetObjectCommand({ Bucket: status.result.bucket, Key: status.result.key }));
+  const index = await readPartitionIndex(s3, status.result.index);
+  // Both sides and the pending pairs are split by the same count (the job's task count is the manifest's row count).
+  if (index.partitions !== partitions) return `${side} checksum job's result is split into ${index.partitions} partitions, the pending versions into ${partitions}`;
+  return index;
+}
+
+/** One partition of a side's job rows by version (or the side's reason, unchanged). */
+async function jobRows(s3: S3Client, result: PartitionIndex | string, partition: number): Promise<Map<string, JobRow> | string> {
+  if (typeof result === 'string') return result;
   const rows = new Map<string, JobRow>();
-  for (const line of ((await out.Body?.transformToString('utf8')) ?? '').split('\n')) {
-    if (!line.trim()) continue;
+  for await (const line of partitionLines(s3, result, partition)) {
     const row = JSON.parse(line) as JobRow;
     rows.set(rowKey(row.bucket, row.key, row.versionId ?? ''), row);
   }
@@ -543,21 +569,39 @@ function provenChecksum(side: string, rows: Map<string, JobRow> | string, bucket
 
 /**
  * The second pass: every pending pair proven by both sides' job results (rule `batch`), or not
- * comparable with the reason (a failed job, a failed task, a missing row, another object).
+ * comparable with the reason (a failed job, a failed task, a missing row, another object). One
+ * partition at a time: its pending pairs and each side's rows for them, never the whole bucket.
  */
 async function provePending(
   s3: S3Client,
   pair: VerifyBucketEvent['pair'],
-  parts: DocumentRef[],
+  pendingProof: NonNullable<VerifyContinuation['pendingProof']>,
   results: { source: ChecksumJobStatusResult; destination: ChecksumJobStatusResult },
   judged: (p: PendingPair, rule: Rule, fingerprints: [string, string]) => void,
 ): Promise<void> {
-  const [sourceRows, destinationRows] = await Promise.all([jobRows(s3, 'source', results.source), jobRows(s3, 'destination', results.destination)]);
-  for await (const p of pendingPairs(s3, parts)) {
-    const a = provenChecksum('source', sourceRows, pair.sourceBucket, p.k, p.sv, p.se);
-    const b = provenChecksum('destination', destinationRows, pair.destinationBucket, p.k, p.dv, p.de);
-    if ('value' in a && 'value' in b) judged(p, 'batch', [`CRC64NVME:${a.value}`, `CRC64NVME:${b.value}`]);
-    // Marked per side so that even equal ETags never make the two digests equal by accident.
-    else judged(p, 'notComparable', [`not-comparable:${'why' in a ? a.why : (b as { why: string }).why}`, `not-comparable:destination:${p.de}`]);
+  if (!pendingProof.partitioned) {
+    // No job was run (the copy differs already), or its partitions are gone: nothing is proven.
+    const why =
+      results.source.status === 'READY'
+        ? 'the pending versions were not split for the checksum jobs'
+        : `source checksum job ${results.source.status === 'FAILED' ? 'failed' : 'has no result'}: ${results.source.reason ?? 'no reason given'}`;
+    for await (const p of pendingPairs(s3, pendingProof.parts)) judged(p, 'notComparable', [`not-comparable:${why}`, `not-comparable:destination:${p.de}`]);
+    return;
+  }
+  const pending = await readPartitionIndex(s3, pendingProof.partitioned);
+  const [sourceResult, destinationResult] = await Promise.all([
+    jobResult(s3, 'source', results.source, pending.partitions),
+    jobResult(s3, 'destination', results.destination, pending.partitions),
+  ]);
+  for (let partition = 0; partition < pending.partitions; partition++) {
+    const [sourceRows, destinationRows] = await Promise.all([jobRows(s3, sourceResult, partition), jobRows(s3, destinationResult, partition)]);
+    for await (const line of partitionLines(s3, pending, partition)) {
+      const p = JSON.parse(line) as PendingPair;
+      const a = provenChecksum('source', sourceRows, pair.sourceBucket, p.k, p.sv, p.se);
+      const b = provenChecksum('destination', destinationRows, pair.destinationBucket, p.k, p.dv, p.de);
+      if ('value' in a && 'value' in b) judged(p, 'batch', [`CRC64NVME:${a.value}`, `CRC64NVME:${b.value}`]);
+      // Marked per side so that even equal ETags never make the two digests equal by accident.
+      else judged(p, 'notComparable', [`not-comparable:${'why' in a ? a.why : (b as { why: string }).why}`, `not-comparable:destination:${p.de}`]);
+    }
   }
 }

@@ -65,6 +65,8 @@ import type {
   PutObjectTaggingCommandOutput,
   StorageClass,
   Tag,
+  UploadPartCommandInput,
+  UploadPartCommandOutput,
   UploadPartCopyCommandInput,
   UploadPartCopyCommandOutput,
   _Error,
@@ -563,6 +565,7 @@ export class S3Sim implements SimService {
       GetObjectTagging: (i) => this.opGetObjectTagging(i),
       PutObjectTagging: (i) => this.opPutObjectTagging(i),
       CreateMultipartUpload: (i) => this.opCreateMultipartUpload(i),
+      UploadPart: (i) => this.opUploadPart(i),
       UploadPartCopy: (i) => this.opUploadPartCopy(i),
       CompleteMultipartUpload: (i) => this.opCompleteMultipartUpload(i),
       AbortMultipartUpload: (i) => this.opAbortMultipartUpload(i),
@@ -1336,6 +1339,43 @@ export class S3Sim implements SimService {
       ChecksumType: upload.checksumRequested ? type : undefined,
       ...this.encryptionHeaders(upload.encryption),
     };
+  }
+
+  /**
+   * UploadPart: a part of the upload from the request's bytes (API reference, UploadPart): part numbers
+   * 1 to 10,000, at most 5 GiB; the same number again replaces the part. Its ETag is the MD5 of its
+   * bytes (not under SSE-KMS: "Object ETag" in the API reference), its checksum is computed with the
+   * upload's algorithm, and a checksum the request carries must match the bytes (BadDigest). The
+   * 5 MiB minimum of all but the last part is checked by CompleteMultipartUpload, as S3 does.
+   */
+  private async opUploadPart(i: OpInput): Promise<Out<UploadPartCommandOutput>> {
+    const input = i as unknown as UploadPartCommandInput;
+    const bucket = this.bucket(input.Bucket);
+    const upload = this.upload(bucket, required(input.Key, 'Key'), input.UploadId);
+    const partNumber = input.PartNumber;
+    if (partNumber === undefined || !Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+      throw err('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, 400);
+    }
+    const body = await readBody(input.Body);
+    if (body.length > MAX_PART_BYTES) throw err('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400);
+    const provided = providedChecksum(input);
+    if (provided && fullObjectValue(provided.algorithm, body) !== undefined && fullObjectValue(provided.algorithm, body) !== provided.value) {
+      throw err('BadDigest', `The ${provided.algorithm} you specified did not match the calculated checksum.`, 400);
+    }
+    this.checkWriteRate(bucket.name, upload.key);
+    const segment: Segment = { contentHash: sha256hex(body), sourceSize: body.length, start: 0, end: body.length, bytes: body };
+    const md5sum = upload.encryption.algorithm !== 'AES256' ? md5(`kms-part:${segment.contentHash}:${++this.kmsWrites}`) : md5(body);
+    const part: PartState = {
+      partNumber,
+      size: body.length,
+      segment,
+      md5: md5sum,
+      etag: quote(md5sum.toString('hex')),
+      checksum: checksumValue(upload.checksumAlgorithm, segment.contentHash, body),
+      lastModified: new Date(this.account.now()),
+    };
+    upload.parts.set(partNumber, part);
+    return { ETag: part.etag, [`Checksum${upload.checksumAlgorithm}`]: part.checksum, ...this.encryptionHeaders(upload.encryption) };
   }
 
   private async opUploadPartCopy(i: OpInput): Promise<Out<UploadPartCopyCommandOutput>> {

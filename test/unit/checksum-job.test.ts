@@ -105,8 +105,12 @@ describe('checksum-job-status', () => {
     controlMock.on(DescribeJobCommand).resolves({ Job: { Status: 'Complete', ProgressSummary: { TotalNumberOfTasks: 3, NumberOfTasksSucceeded: 2, NumberOfTasksFailed: 1 } } });
     report([ok('a b.txt', 'AAAAAAAAAAA='), ok('c,d', 'BBBBBBBBBBB='), 'src,gone,v9,failed,404,NoSuchVersion,The specified version does not exist.'].join('\n'));
     const r = await checksumJobStatus(deps, event, T0);
-    expect(r).toMatchObject({ status: 'READY', result: { bucket: 'work', key: 'checksum-jobs/run-1/reports/job-job-1/checksums.jsonl', objects: 3, succeeded: 2, failed: 1 } });
-    const doc = String(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input.Body).trim().split('\n').map((l) => JSON.parse(l));
+    expect(r).toMatchObject({ status: 'READY', result: { bucket: 'work', key: 'checksum-jobs/run-1/reports/job-job-1/checksums/index.json', objects: 3, succeeded: 2, failed: 1, partitions: 1 } });
+    // Three tasks make one partition: one document of rows, then the index naming it.
+    const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.Key)).toEqual(['checksum-jobs/run-1/reports/job-job-1/checksums/p-0000/part-000001.jsonl', 'checksum-jobs/run-1/reports/job-job-1/checksums/index.json']);
+    expect(JSON.parse(Buffer.from(puts[1]!.Body as Uint8Array).toString('utf8'))).toMatchObject({ partitions: 1, lines: 3, documents: [[{ key: puts[0]!.Key }]] });
+    const doc = Buffer.from(puts[0]!.Body as Uint8Array).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(doc).toEqual([
       { bucket: 'src', key: 'a b.txt', versionId: 'v1', checksum: 'AAAAAAAAAAA=', algorithm: 'CRC64NVME', type: 'FULL_OBJECT', etag: 'e' },
       { bucket: 'src', key: 'c,d', versionId: 'v1', checksum: 'BBBBBBBBBBB=', algorithm: 'CRC64NVME', type: 'FULL_OBJECT', etag: 'e' },

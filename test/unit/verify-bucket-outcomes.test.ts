@@ -7,6 +7,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BucketSide, ChecksumJobStatusResult, ObjectDifference, VerifyBucketEvent, VerifyBucketResult } from '../../lambdas/shared/contracts';
+import { readyJobResult } from '../fixtures/job-results';
 import { EMPTY_SET_DIGEST } from '../../lambdas/shared/manifest';
 import { PART_ENTRIES, verifyBucket, type VerifyOptions } from '../../lambdas/verify-bucket/core';
 import { MARKER, md5, VersionedS3, type VersionSpec } from './fixtures/verify-a-versioned-s3';
@@ -268,10 +269,8 @@ describe('verify-bucket: invocations', () => {
 
 describe('verify-bucket: versions left to the checksum jobs', () => {
   const WAIT = { label: 'checksum job', startedAt: '2026-01-01T00:00:00Z', timeoutSeconds: 21600, elapsedSeconds: 600, nextDelaySeconds: 0, attempt: 3 };
-  function jobResult(name: string, rows: object[]): ChecksumJobStatusResult {
-    const key = `checksum-jobs/run-1/${name}/checksums.jsonl`;
-    s3.documents.set(`${WF}/${key}`, { body: rows.map((r) => JSON.stringify(r)).join('\n') });
-    return { status: 'READY', result: { bucket: WF, key, objects: rows.length, succeeded: rows.length, failed: 0 }, wait: WAIT };
+  function jobResult(name: string, rows: object[]): Promise<ChecksumJobStatusResult> {
+    return readyJobResult(s3.client, WF, `checksum-jobs/run-1/${name}/checksums`, rows, WAIT);
   }
 
   it('asks for the jobs once every key is compared (PROOF_NEEDED, both sides\' manifests), then counts each version the jobs prove', async () => {
@@ -302,7 +301,8 @@ describe('verify-bucket: versions left to the checksum jobs', () => {
         differenceParts: [],
         manifest: manifestRef(1),
         invocations: 1,
-        pendingProof: { parts: [docRef(proofPart(1))], versions: 2, bytes: 4 },
+        // The same pairs split by key for the second pass, as the jobs' results will be.
+        pendingProof: { parts: [docRef(proofPart(1))], versions: 2, bytes: 4, partitioned: expect.objectContaining({ bucket: WF, key: 'runs/run-1/proofs/src/partitioned/index.json' }) },
       },
       proof: {
         versions: 2,
@@ -316,7 +316,7 @@ describe('verify-bucket: versions left to the checksum jobs', () => {
     expect(s3.documents.get(`${WF}/${proofPart(1)}`)?.contentType).toBe('application/x-ndjson');
 
     const row = (bucket: string, versionId: string | undefined) => ({ bucket, key: 'p', versionId, checksum: 'AAAAAAAAAAA=', algorithm: 'CRC64NVME', type: 'FULL_OBJECT' });
-    const proofResults = { source: jobResult('s', [row('src', s1), row('src', s2)]), destination: jobResult('d', [row('dst', d1), row('dst', d2)]) };
+    const proofResults = { source: await jobResult('s', [row('src', s1), row('src', s2)]), destination: await jobResult('d', [row('dst', d1), row('dst', d2)]) };
     const proven = await verify({ continuation: first.continuation, proofResults });
     expect(proven).toEqual({ status: 'EQUAL', pair: PAIR, source: counts, destination: counts, comparedBy: { ...NONE, etag: 1, batch: 2 }, differences: [], differenceCount: 0, sourceManifest: manifestRef(1) });
     expect(proven.source.digest).toEqual(proven.destination.digest);
@@ -326,7 +326,7 @@ describe('verify-bucket: versions left to the checksum jobs', () => {
     for (const bucket of ['src', 'dst']) for (const k of ['a', 'b', 'c']) s3.put(bucket, k, unprovable(k));
     const r = await verify({}, PLENTY, { concurrency: 1 });
     expect(r).toMatchObject({ status: 'PROOF_NEEDED', proof: { versions: 3, bytes: 3 } });
-    expect(r.continuation?.pendingProof).toEqual({ parts: [docRef(proofPart(1))], versions: 3, bytes: 3 });
+    expect(r.continuation?.pendingProof).toEqual({ parts: [docRef(proofPart(1))], versions: 3, bytes: 3, partitioned: expect.objectContaining({ key: 'runs/run-1/proofs/src/partitioned/index.json' }) });
     expect(lines(proofPart(1))).toHaveLength(3);
     expect(lines('checksum-jobs/run-1/src/source.csv').map((row) => row.split(',')[1])).toEqual(['a', 'b', 'c']);
     expect(s3.documents.get(`${WF}/${proofPart(1)}`)?.contentType).toBe('application/x-ndjson');

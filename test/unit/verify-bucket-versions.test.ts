@@ -6,6 +6,7 @@
 import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChecksumJobStatusResult, VerifyBucketEvent, VerifyBucketResult } from '../../lambdas/shared/contracts';
+import { readyJobResult } from '../fixtures/job-results';
 import { verifyBucket } from '../../lambdas/verify-bucket/core';
 import { crc64nvme, VersionedS3, type Histories, type StoredVersion } from './fixtures/verify-b-versioned';
 
@@ -257,10 +258,8 @@ describe('verify-bucket: the checksum jobs', () => {
 
   let jobs = 0;
   /** A READY checksum-job-status whose result document holds these rows (NDJSON). */
-  function ready(rows: object[]): ChecksumJobStatusResult {
-    const key = `checksum-jobs/run-1/job-${++jobs}/checksums.jsonl`;
-    s3.documents.set(`${STORE}/${key}`, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
-    return { status: 'READY', result: { bucket: STORE, key, objects: rows.length, succeeded: rows.length, failed: 0 }, wait: WAIT };
+  function ready(rows: object[]): Promise<ChecksumJobStatusResult> {
+    return readyJobResult(s3.client, STORE, `checksum-jobs/run-1/job-${++jobs}/checksums`, rows, WAIT);
   }
   const crc = { k: { first: 'AAAAAAAAAAE=', second: 'AAAAAAAAAAI=' }, u: 'AAAAAAAAAAM=' };
   const sourceRows = () => [
@@ -282,7 +281,7 @@ describe('verify-bucket: the checksum jobs', () => {
 
   it('proves each version by its own row of each job\'s report, whatever order the reports list them in (batch)', async () => {
     pending();
-    const r = await secondPass(ready(sourceRows()), ready(destinationRows()));
+    const r = await secondPass(await ready(sourceRows()), await ready(destinationRows()));
     expect(r).toMatchObject({ status: 'EQUAL', differences: [], differenceCount: 0, comparedBy: { ...NO_RULE, batch: 3 } });
     expect(r.source.digest).toEqual(r.destination.digest);
   });
@@ -290,7 +289,7 @@ describe('verify-bucket: the checksum jobs', () => {
   it('finds the one version whose two checksums differ (CONTENT_DIFFERS by batch)', async () => {
     pending();
     const rows = destinationRows().map((row) => (row.versionId === 'd1' ? { ...row, checksum: 'AAAAAAAAAAk=' } : row));
-    const r = await secondPass(ready(sourceRows()), ready(rows));
+    const r = await secondPass(await ready(sourceRows()), await ready(rows));
     expect(r.status).toBe('MISMATCH');
     expect(r.differences).toEqual([{ key: 'k', version: 1, problem: 'CONTENT_DIFFERS', detail: 'by batch' }]);
     expect(r.comparedBy).toEqual({ ...NO_RULE, batch: 3 });
@@ -312,7 +311,7 @@ describe('verify-bucket: the checksum jobs', () => {
     pending();
     const source = side === 'source' ? change(sourceRows()) : sourceRows();
     const destination = side === 'destination' ? change(destinationRows()) : destinationRows();
-    const r = await secondPass(ready(source), ready(destination));
+    const r = await secondPass(await ready(source), await ready(destination));
     expect(r.status).toBe('MISMATCH');
     expect(r.differences).toEqual([{ key: 'k', version: 2, problem: 'NOT_COMPARABLE', detail }]);
     expect(r.comparedBy).toEqual({ ...NO_RULE, batch: 2, notComparable: 1 });
@@ -326,7 +325,7 @@ describe('verify-bucket: the checksum jobs', () => {
     ['a destination job still PENDING', 'destination', { status: 'PENDING', reason: 'still running', wait: WAIT }, 'destination checksum job has no result: still running'],
   ] as [string, string, ChecksumJobStatusResult, string][])('counts every pending version NOT_COMPARABLE for %s, naming the side', async (_what, side, status, detail) => {
     pending();
-    const r = await secondPass(side === 'source' ? status : ready(sourceRows()), side === 'destination' ? status : ready(destinationRows()));
+    const r = await secondPass(side === 'source' ? status : await ready(sourceRows()), side === 'destination' ? status : await ready(destinationRows()));
     expect(r.status).toBe('MISMATCH');
     expect(r.differences).toEqual([
       { key: 'k', version: 1, problem: 'NOT_COMPARABLE', detail },
@@ -338,8 +337,8 @@ describe('verify-bucket: the checksum jobs', () => {
 
   it('never trusts the rows of a job reported FAILED, even when it names a result document', async () => {
     pending();
-    const failed: ChecksumJobStatusResult = { ...ready(sourceRows()), status: 'FAILED', reason: 'the report is incomplete' };
-    const r = await secondPass(failed, ready(destinationRows()));
+    const failed: ChecksumJobStatusResult = { ...(await ready(sourceRows())), status: 'FAILED', reason: 'the report is incomplete' };
+    const r = await secondPass(failed, await ready(destinationRows()));
     expect(r.status).toBe('MISMATCH');
     expect(r.comparedBy).toEqual({ ...NO_RULE, notComparable: 3 });
     expect(r.differences.map((d) => d.detail)).toEqual(Array(3).fill('source checksum job failed: the report is incomplete'));

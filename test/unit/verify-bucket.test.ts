@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChecksumJobStatusResult, VerifyBucketEvent } from '../../lambdas/shared/contracts';
 import { MAX_DIFFERENCES, verifyBucket } from '../../lambdas/verify-bucket/core';
 import { awsError, FakeS3, putObject, type FakeObject } from '../fixtures/fake-s3';
+import { readyJobResult } from '../fixtures/job-results';
 
 const EXECUTION = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Clone:run-1', name: 'run-1' };
 const PAIR = { logicalId: 'Uploads', sourceBucket: 'orders-prod-uploads', destinationBucket: 'orders-prod-tmp-uploads' };
@@ -136,10 +137,8 @@ describe('verify-bucket', () => {
   }
   const WAIT = { label: 'checksum job', startedAt: '2026-01-01T00:00:00Z', timeoutSeconds: 21600, elapsedSeconds: 600, nextDelaySeconds: 0, attempt: 3 };
   /** A READY checksum-job-status with a result document holding these rows. */
-  function jobResult(name: string, rows: object[]): ChecksumJobStatusResult {
-    const key = `checksum-jobs/run-1/${name}/checksums.jsonl`;
-    s3.documents.set(`env-migrator-workflow/${key}`, rows.map((r) => JSON.stringify(r)).join('\n'));
-    return { status: 'READY', result: { bucket: 'env-migrator-workflow', key, objects: rows.length, succeeded: rows.length, failed: 0 }, wait: WAIT };
+  function jobResult(name: string, rows: object[]): Promise<ChecksumJobStatusResult> {
+    return readyJobResult(s3.client, 'env-migrator-workflow', `checksum-jobs/run-1/${name}/checksums`, rows, WAIT);
   }
 
   it('hands a version no rule of the step can compare to the checksum jobs (PROOF_NEEDED): both sides\' manifests under checksum-jobs/, nothing counted yet', async () => {
@@ -158,7 +157,7 @@ describe('verify-bucket', () => {
     uncomparable();
     const first = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
     const row = (bucket: string) => ({ bucket, key: 'legacy', versionId: '', checksum: 'AAAAAAAAAAA=', algorithm: 'CRC64NVME', type: 'FULL_OBJECT' });
-    const proofResults = { source: jobResult('s', [row(PAIR.sourceBucket)]), destination: jobResult('d', [row(PAIR.destinationBucket)]) };
+    const proofResults = { source: await jobResult('s', [row(PAIR.sourceBucket)]), destination: await jobResult('d', [row(PAIR.destinationBucket)]) };
     const r = await verifyBucket(s3.client, { ...EVENT, continuation: first.continuation, proofResults }, PLENTY, OPTIONS);
     expect(r.status).toBe('EQUAL');
     expect(r.comparedBy).toEqual({ etag: 1, checksum: 0, notComparable: 0, hashed: 0, batch: 1 });
@@ -169,7 +168,7 @@ describe('verify-bucket', () => {
     uncomparable();
     const first = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
     const row = (bucket: string, checksum: string) => ({ bucket, key: 'legacy', versionId: '', checksum, algorithm: 'CRC64NVME', type: 'FULL_OBJECT' });
-    const proofResults = { source: jobResult('s', [row(PAIR.sourceBucket, 'AAAAAAAAAAA=')]), destination: jobResult('d', [row(PAIR.destinationBucket, 'AQAAAAAAAAA=')]) };
+    const proofResults = { source: await jobResult('s', [row(PAIR.sourceBucket, 'AAAAAAAAAAA=')]), destination: await jobResult('d', [row(PAIR.destinationBucket, 'AQAAAAAAAAA=')]) };
     const r = await verifyBucket(s3.client, { ...EVENT, continuation: first.continuation, proofResults }, PLENTY, OPTIONS);
     expect(r.status).toBe('MISMATCH');
     expect(r.differences).toMatchObject([{ key: 'legacy', problem: 'CONTENT_DIFFERS', detail: 'by batch' }]);
@@ -183,7 +182,7 @@ describe('verify-bucket', () => {
     uncomparable();
     const first = await verifyBucket(s3.client, EVENT, PLENTY, OPTIONS);
     const ok = { bucket: PAIR.destinationBucket, key: 'legacy', versionId: '', checksum: 'AAAAAAAAAAA=', algorithm: 'CRC64NVME', type: 'FULL_OBJECT' };
-    const proofResults = { source: jobResult('s', rows(PAIR.sourceBucket)), destination: jobResult('d', [ok]) };
+    const proofResults = { source: await jobResult('s', rows(PAIR.sourceBucket)), destination: await jobResult('d', [ok]) };
     const r = await verifyBucket(s3.client, { ...EVENT, continuation: first.continuation, proofResults }, PLENTY, OPTIONS);
     expect(r.status).toBe('MISMATCH');
     expect(r.comparedBy).toMatchObject({ notComparable: 1, batch: 0 });
