@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { StepName } from '../lambdas/steps';
 import { holdClockFor } from './clock';
 import type { SimAccount } from './sim/account';
-import { type FromWorker, type HeapFigures, type ToWorker, type WireError, type WireResponse, type WorkerSetup, headerPairs, toWire } from './worker-protocol';
+import { type FromWorker, type HeapFigures, type ToWorker, type WireError, type WireResponse, type WorkerSetup, headerPairs, KILLED_EXIT_CODE, toWire } from './worker-protocol';
 
 export interface IsolationOptions {
   account: SimAccount;
@@ -53,7 +53,9 @@ class Environment {
     this.releaseClock = holdClockFor({ busy: () => this.busy(), settled: () => this.settled() });
     worker.on('message', (m: FromWorker) => void this.onMessage(m));
     worker.on('error', (err: Error & { code?: string }) => this.die(err));
-    worker.on('exit', () => this.die(new Error('The execution environment exited')));
+    worker.on('exit', (code) =>
+      this.die(code === KILLED_EXIT_CODE ? Object.assign(new Error('its heap outgrew the memory setting'), { code: 'ERR_WORKER_OUT_OF_MEMORY' }) : new Error(`The execution environment exited with code ${code}`)),
+    );
   }
 
   /** Running and not yet reported idle after the last message sent to it. */
@@ -194,10 +196,12 @@ export class IsolatedInvocations {
       region: this.options.account.region,
       now: Date.now(),
       shortcutS3: this.options.shortcutS3 ?? false,
+      memoryMb: request.memoryMb,
     };
     const worker = new Worker(WORKER_ENTRY, {
       workerData: setup,
-      // TypeScript through tsx, as the npm scripts run it; the handler's memory is the heap's limit.
+      // TypeScript through tsx, as the npm scripts run it. The heap's limit is the function's memory
+      // (unless NODE_OPTIONS sets --max-old-space-size, which wins: the worker enforces it too).
       execArgv: ['--import', 'tsx'],
       resourceLimits: { maxOldGenerationSizeMb: request.memoryMb },
       env: { ...process.env },

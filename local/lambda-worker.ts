@@ -18,7 +18,7 @@ import { installSimulatedAccount } from './sim/install';
 import { sdkBody } from './sim/sdk-body';
 import { shortcutS3 } from '../bench/fast-s3';
 import { realWorkPending } from './clock';
-import { type FromWorker, type HeapFigures, type ToWorker, type WireResponse, type WorkerSetup, fromWire, headerPairs, toWire } from './worker-protocol';
+import { type FromWorker, type HeapFigures, type ToWorker, type WireResponse, type WorkerSetup, fromWire, headerPairs, KILLED_EXIT_CODE, toWire } from './worker-protocol';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -124,7 +124,12 @@ if (setup.shortcutS3) shortcutS3(remoteAccount);
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as (options: { type: 'major' | 'minor' }) => void;
-const memoryBytes = (getHeapStatistics().heap_size_limit || 0) as number;
+/**
+ * The function's memory. The worker's own heap limit (resourceLimits) cannot be trusted to be it: a
+ * --max-old-space-size in NODE_OPTIONS, which the benchmark needs for the simulated account, overrides
+ * every isolate's limit. So the limit is enforced here, at each reading (after collecting garbage).
+ */
+const memoryBytes = setup.memoryMb * 1024 * 1024;
 /** Garbage between collections inflates a reading: collect first when the heap grew this much. */
 const collectEvery = Math.max(4 * 1024 * 1024, memoryBytes / 64);
 let heap: HeapFigures = { peakBytes: 0, startBytes: 0 };
@@ -153,6 +158,10 @@ function sampleHeap(): void {
     collectedAt = used;
   }
   if (used > heap.peakBytes) heap.peakBytes = used;
+  if (used > memoryBytes && used === liveAfterFull) {
+    // Live data over the function's memory: Lambda's runtime would be killed by now.
+    process.exit(KILLED_EXIT_CODE);
+  }
   if (snapshotAbove !== undefined && used > snapshotAbove) {
     snapshotAbove = undefined;
     writeHeapSnapshot();

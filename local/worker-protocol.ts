@@ -59,7 +59,12 @@ export interface WorkerSetup {
   now: number;
   /** Route S3 calls around the SDK's middleware stack as the benchmark does (bench/fast-s3.ts). */
   shortcutS3: boolean;
+  /** The function's memory setting: what the heap may hold before the environment is killed. */
+  memoryMb: number;
 }
+
+/** The exit code of an environment killed for outgrowing its memory (128 + SIGKILL, as a killed process exits). */
+export const KILLED_EXIT_CODE = 137;
 
 /** An error as it crosses to the other thread: structured clone keeps only an Error's name and message. */
 export function toWire(err: unknown): WireError {
