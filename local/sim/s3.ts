@@ -397,6 +397,14 @@ function combineSegments(segments: Segment[]): { contentHash: string; body?: Buf
   return { contentHash: sha256hex(JSON.stringify(segments.map((s) => [s.contentHash, s.start, s.end]))) };
 }
 
+/** A part number S3 accepts (1 to 10,000), or InvalidArgument as S3 answers. */
+function validPartNumber(partNumber: number | undefined): number {
+  if (partNumber === undefined || !Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw err('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, 400);
+  }
+  return partNumber;
+}
+
 function segmentOf(record: S3ObjectRecord, start: number, end: number): Segment {
   return { contentHash: record.contentHash, sourceSize: record.size, start, end, bytes: record.body?.subarray(start, end) };
 }
@@ -1352,10 +1360,7 @@ export class S3Sim implements SimService {
     const input = i as unknown as UploadPartCommandInput;
     const bucket = this.bucket(input.Bucket);
     const upload = this.upload(bucket, required(input.Key, 'Key'), input.UploadId);
-    const partNumber = input.PartNumber;
-    if (partNumber === undefined || !Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-      throw err('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, 400);
-    }
+    const partNumber = validPartNumber(input.PartNumber);
     const body = await readBody(input.Body);
     if (body.length > MAX_PART_BYTES) throw err('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400);
     const provided = providedChecksum(input);
@@ -1382,10 +1387,7 @@ export class S3Sim implements SimService {
     const input = i as unknown as UploadPartCopyCommandInput;
     const bucket = this.bucket(input.Bucket);
     const upload = this.upload(bucket, required(input.Key, 'Key'), input.UploadId);
-    const partNumber = input.PartNumber;
-    if (partNumber === undefined || !Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-      throw err('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, 400);
-    }
+    const partNumber = validPartNumber(input.PartNumber);
     const src = this.resolveCopySource(required(input.CopySource, 'CopySource'));
     const record = src.record;
     this.checkNotArchived(record);

@@ -5,25 +5,22 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { PartitionedLines, partitionLines, partitionOf, proofPartitions, readPartitionIndex } from '../../lambdas/shared/checksum-job';
 import { StreamedObject } from '../../lambdas/shared/streamed-object';
-import { SimAccount } from '../../local/sim/account';
-import { ZERO_TIMING } from '../../local/sim/core';
-import { installSimulatedAccount } from '../../local/sim/install';
+import type { SimAccount } from '../../local/sim/account';
+import { simulatedAccountPerTest } from '../fixtures/sim-account';
 
 const MiB = 1024 * 1024;
+const sim = simulatedAccountPerTest();
 let account: SimAccount;
-let uninstall: () => void;
 let s3: S3Client;
 
 beforeEach(() => {
-  account = new SimAccount({ timing: ZERO_TIMING });
-  uninstall = installSimulatedAccount(account);
+  account = sim.setUp();
   s3 = new S3Client({ maxAttempts: 1 });
   account.s3.createBucket('work');
 });
-afterEach(() => uninstall());
 
 const read = async (key: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'work', Key: key }))).Body!.transformToByteArray());
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
