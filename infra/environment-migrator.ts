@@ -219,7 +219,7 @@ export interface EnvironmentMigratorProps {
  * Steps that call an environment's own endpoints over HTTP (lambdas/shared/http.ts: the statistics
  * URL, the smoke test URL): the only ones placed in `vpc`.
  */
-export const ENDPOINT_STEPS: readonly StepName[] = ['smoke-test', 'compare-statistics', 'recheck-original'];
+export const ENDPOINT_STEPS: readonly StepName[] = ['smoke-test', 'compare-statistics', 'recheck-original', 'read-switch-record', 'probe-entry-point'];
 
 /**
  * What Lambda needs to attach a function to a VPC ("Configuring a Lambda function to access resources
@@ -415,6 +415,7 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     this.workflowBucket = workflowBucket;
     const documents = { bucketArn: workflowBucket.bucketArn, keyArn: this.workflowBucketKey.keyArn };
     permissionScope.templateStore = documents;
+    permissionScope.workflowStore = documents;
     // Checksum jobs keep their manifests and reports in the same bucket, under their own prefix.
     const checksumJobs = this.checksumJobResources(prefixes, workflowBucket, this.workflowBucketKey);
     permissionScope.checksumJobs = { workBucketArn: workflowBucket.bucketArn, roleArn: checksumJobs.role.roleArn, keyArn: this.workflowBucketKey.keyArn };
