@@ -1,11 +1,10 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProbeEntryPointEvent, ProbeEntryPointResult } from '../shared/contracts';
-import { normaliseRecordName } from '../shared/entry-point';
 import { WaitTimedOut } from '../shared/errors';
 import { httpGet, type FetchLike } from '../shared/http';
 import { describeStack } from '../shared/stacks';
-import { readStatistics, statisticsHeaders } from '../shared/statistics-reading';
+import { readStatistics, recordHost, statisticsHeaders } from '../shared/statistics-reading';
 import { advanceWait, BACKOFF } from '../shared/wait';
 
 export interface ProbeEntryPointDeps {
@@ -17,7 +16,7 @@ export interface ProbeEntryPointDeps {
 /** The slot's output URL with its host replaced by the entry point's name: the same request, as clients make it. */
 export function throughRecord(url: string, recordName: string): string {
   const u = new URL(url);
-  u.hostname = normaliseRecordName(recordName);
+  u.hostname = recordHost(recordName);
   return u.href;
 }
 
@@ -33,7 +32,7 @@ export function throughRecord(url: string, recordName: string): string {
 export async function probeEntryPoint(deps: ProbeEntryPointDeps, event: ProbeEntryPointEvent, now: () => Date = () => new Date()): Promise<ProbeEntryPointResult> {
   const probe = await probeOnce(deps, event);
   const ready = probe.error === undefined;
-  const label = `${normaliseRecordName(event.entryPoint.recordName)} to answer from ${event.expected.stackName}`;
+  const label = `${recordHost(event.entryPoint.recordName)} to answer from ${event.expected.stackName}`;
   try {
     return { status: ready ? 'READY' : 'PENDING', probe, wait: advanceWait(event, label, BACKOFF.smokeTest, ready, now()) };
   } catch (err) {

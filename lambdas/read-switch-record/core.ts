@@ -4,11 +4,10 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { statisticsDigest } from '../shared/canonical-json';
 import type { AsgRef, ReadSwitchRecordEvent, ReadSwitchRecordResult, SwitchRecord, WritesSinceSwitch } from '../shared/contracts';
 import { getJsonDocument, switchRecordKey, workflowBucket } from '../shared/documents';
-import { normaliseRecordName } from '../shared/entry-point';
 import { RollbackRefused } from '../shared/errors';
 import type { FetchLike } from '../shared/http';
 import { describeStack } from '../shared/stacks';
-import { leafDifferences, readStatistics, statisticsHeaders } from '../shared/statistics-reading';
+import { leafDifferences, readStatistics, recordHost, statisticsHeaders } from '../shared/statistics-reading';
 
 export interface ReadSwitchRecordDeps {
   s3: S3Client;
@@ -35,7 +34,7 @@ export const MAX_NAMED_DIFFERENCES = 20;
 export async function readSwitchRecord(deps: ReadSwitchRecordDeps, event: ReadSwitchRecordEvent): Promise<ReadSwitchRecordResult> {
   const recordKey = switchRecordKey(event.entryPoint);
   const bucket = workflowBucket();
-  const name = normaliseRecordName(event.entryPoint.recordName);
+  const name = recordHost(event.entryPoint.recordName);
   let record: SwitchRecord;
   try {
     const out = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: recordKey }));

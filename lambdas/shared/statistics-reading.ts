@@ -18,6 +18,14 @@ export interface StatisticsReading {
   reportedEnvironment?: string;
 }
 
+/**
+ * The host a client asks for an entry point: the record name, lowercase, without the trailing dot.
+ * EntryPointSchema admits letters, digits, hyphens and underscores only, so no `\\ddd` escape is left.
+ */
+export function recordHost(recordName: string): string {
+  return recordName.toLowerCase().replace(/\.$/, '');
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The request headers of a statistics read: JSON, and the configured header's value from its secret. */

@@ -38,11 +38,11 @@ export function validateSlotOperation(event: ValidateSlotOperationEvent, now: Da
     const parsed = RetireInputSchema.safeParse(event.input);
     if (!parsed.success) throw new InputInvalid(describeIssues(parsed.error.issues, event.input));
     const input: RetireInput = parsed.data as RetireInput;
-    const slots = input.slots.map((s) => s.toLowerCase());
+    // Exact names (CloudFormation stack names are case-sensitive): the retire machine compares them as they are.
     const problems = [
-      ...(slots.includes(input.previous.stackName.toLowerCase()) ? [] : [{ field: 'previous.stackName', problem: `${input.previous.stackName} is not one of the slots (${input.slots.join(', ')})` }]),
-      ...(slots.includes(input.live.stackName.toLowerCase()) ? [] : [{ field: 'live.stackName', problem: `${input.live.stackName} is not one of the slots (${input.slots.join(', ')})` }]),
-      ...(input.previous.stackName.toLowerCase() === input.live.stackName.toLowerCase() ? [{ field: 'live.stackName', problem: 'names the slot to retire: the live slot is the other one' }] : []),
+      ...(input.slots.includes(input.previous.stackName) ? [] : [{ field: 'previous.stackName', problem: `${input.previous.stackName} is not one of the slots (${input.slots.join(', ')})` }]),
+      ...(input.slots.includes(input.live.stackName) ? [] : [{ field: 'live.stackName', problem: `${input.live.stackName} is not one of the slots (${input.slots.join(', ')})` }]),
+      ...(input.previous.stackName === input.live.stackName ? [{ field: 'live.stackName', problem: 'names the slot to retire: the live slot is the other one' }] : []),
     ];
     if (problems.length) throw new InputInvalid(problems);
     return { ...common, input, lockKeys: [entryPointLockKey(input.entryPoint), input.previous.stackName], waits: { ...DEFAULT_WAITS } };
