@@ -57,7 +57,7 @@ export function buildRollbackDefinition(scope: Construct, props: SlotOperationPr
     standby: sfn.JsonPath.stringAt(LIVE),
     switchRunId: sfn.JsonPath.stringAt(`${SWITCH}.runId`),
     writesSinceSwitch: sfn.JsonPath.stringAt('$.switch.writes.summary'),
-    discardedWrites: sfn.JsonPath.objectAt('$.discarding'),
+    discardedWrites: sfn.JsonPath.objectAt('$.discarding.writes'),
     retireSchedule: sfn.JsonPath.objectAt('$.closed'),
     executionArn: sfn.JsonPath.executionId,
   });
@@ -132,11 +132,12 @@ function entryPointPhase(scope: Construct, props: SlotOperationProps, next: sfn.
 
 /**
  * The invariant's gate: no write since the switch (read and equal) goes on; writes (or no proof of
- * none) go on only with acceptDiscardingWrites, recorded in `$.discarding`, else refuse naming them.
+ * none) go on only with acceptDiscardingWrites, recorded in `$.discarding.writes`, else refuse naming them.
  */
 function writesPhase(scope: Construct, next: sfn.IChainable, tail: sfn.IChainable): sfn.IChainable {
-  const nothingLost = sfn.Pass.jsonPath(scope, 'Nothing to discard', { result: sfn.Result.fromBoolean(false), resultPath: '$.discarding' });
-  const discarding = sfn.Pass.jsonPath(scope, 'Discard the writes, as the input accepts', { result: sfn.Result.fromBoolean(true), resultPath: '$.discarding' });
+  // An object, not a bare boolean: the local executor takes a Pass `Result: false` for no Result at all.
+  const nothingLost = sfn.Pass.jsonPath(scope, 'Nothing to discard', { result: sfn.Result.fromObject({ writes: false }), resultPath: '$.discarding' });
+  const discarding = sfn.Pass.jsonPath(scope, 'Discard the writes, as the input accepts', { result: sfn.Result.fromObject({ writes: true }), resultPath: '$.discarding' });
   nothingLost.next(next);
   discarding.next(next);
   const refuse = refused(
@@ -263,7 +264,7 @@ function closePhase(scope: Construct, props: SlotOperationProps, tail: sfn.IChai
     payload: eventOf<CloseSwitchRecordEvent>({
       entryPoint: sfn.JsonPath.objectAt('$.input.entryPoint'),
       runId: sfn.JsonPath.stringAt(`${SWITCH}.runId`),
-      discardedWrites: sfn.JsonPath.objectAt('$.discarding'),
+      discardedWrites: sfn.JsonPath.objectAt('$.discarding.writes'),
       execution: EXECUTION,
     }),
     resultPath: '$.closed',
@@ -286,7 +287,7 @@ function closePhase(scope: Construct, props: SlotOperationProps, tail: sfn.IChai
           sfn.JsonPath.stringAt('$.closed.scheduleName'),
           sfn.JsonPath.stringAt(`${SWITCH}.runId`),
           sfn.JsonPath.stringAt('$.switch.writes.summary'),
-          sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.discarding')),
+          sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.discarding.writes')),
         ),
       },
       tail,

@@ -1,0 +1,70 @@
+/**
+ * Rollback (blue/green, issue 11), the synthesized definition run locally on the state a successful
+ * migration A → B leaves (local/blue-green-fixture.ts): it switches the record back only when no write
+ * since the switch can be lost, or when told to discard them, saying what is discarded.
+ */
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RollbackInputRaw } from '../../lambdas/shared/contracts';
+import { BG_SLOTS, switchedEnvironment, type SwitchedEnvironment } from '../../local/blue-green-fixture';
+import { runOnSimulatedClock } from '../../local/clock';
+import { LocalHarness, RETIRE_SCHEDULE_GROUP } from '../../local/harness';
+import { checkRollbackInvariants, instanceStates, recordPointsAt, switchRecordOf } from '../../local/invariants-blue-green';
+
+let harness: LocalHarness | undefined;
+afterEach(() => harness?.dispose());
+
+async function rollback(h: LocalHarness, env: SwitchedEnvironment, name: string, extra: Partial<RollbackInputRaw> = {}) {
+  const notificationsBefore = h.account.sns.messages(h.deployment.topicArn).length;
+  const input: RollbackInputRaw = { entryPoint: env.entryPoint, slots: env.slots, ...extra };
+  const execution = await runOnSimulatedClock(async () => {
+    const started = await new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: h.deployment.rollback.arn, name, input: JSON.stringify(input) }));
+    return h.finished(started.executionArn!);
+  }, h.account.now());
+  const report = await checkRollbackInvariants(h.account, {
+    execution,
+    switchRecord: env.switchRecord,
+    slots: env.slots,
+    lockTable: h.deployment.lockTableName,
+    topicArn: h.deployment.topicArn,
+    notificationsBefore,
+    bucket: h.deployment.workflowBucketName,
+    acceptDiscardingWrites: extra.acceptDiscardingWrites ?? false,
+  });
+  return { execution, ...report };
+}
+
+async function switched(): Promise<{ h: LocalHarness; env: SwitchedEnvironment }> {
+  harness = await LocalHarness.create();
+  const h = harness;
+  const env = await runOnSimulatedClock(() => switchedEnvironment(h), h.account.now());
+  return { h, env };
+}
+
+describe('Rollback', () => {
+  it('with no write since the switch: switches the record back to the previous slot, back in service, the new slot in standby, the retire schedule deleted, one notification', async () => {
+    const { h, env } = await switched();
+    const [a, b] = BG_SLOTS;
+    expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(b);
+    expect(h.account.scheduler.scheduleKeys()).toEqual([`${RETIRE_SCHEDULE_GROUP}/${env.scheduleName}`]);
+
+    const run = await rollback(h, env, 'rollback-clean');
+
+    expect([run.execution.status, run.execution.error, run.execution.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    expect(run.violations).toEqual([]);
+    expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(a);
+    expect(instanceStates(h.account, a)).toEqual({ InService: 3 });
+    expect(instanceStates(h.account, b)).toEqual({ Standby: 3 });
+    expect(h.account.scheduler.scheduleKeys()).toEqual([]);
+    expect(switchRecordOf(h.account, h.deployment.workflowBucketName, env.entryPoint)?.rolledBack).toMatchObject({ executionArn: run.execution.executionArn, discardedWrites: false });
+    expect(run.notifications.map((n) => n.subject)).toEqual([`[env-migrator] rolled back to ${a}`]);
+    expect(run.notifications[0]!.message).toContain('no write since the switch');
+    expect(JSON.parse(run.execution.output!)).toMatchObject({ outcome: 'ROLLED_BACK', live: a, standby: b, discardedWrites: false });
+
+    // A second rollback of the same switch refuses, changing nothing.
+    const again = await rollback(h, env, 'rollback-again');
+    expect([again.execution.status, again.execution.error]).toEqual(['FAILED', 'RollbackRefused']);
+    expect(again.execution.cause).toContain('already rolled back');
+    expect(again.violations).toEqual([]);
+  });
+});
