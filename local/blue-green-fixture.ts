@@ -121,8 +121,8 @@ export async function switchedEnvironment(harness: LocalHarness, options: Fixtur
   const cloneDocument = await putJsonDocument(s3, migration, ['clone-output.json'], cloneOutput);
   const previous = { stackName: a, stackId: previousStack!.StackId! };
   const live = { stackName: b, stackId: liveStack!.StackId! };
-  const retireInput: RetireInput = { runId, entryPoint, slots: BG_SLOTS, previous, live, cloneOutput: cloneDocument };
   const retireAt = new Date(switchedAt.getTime() + (options.keepPreviousHours ?? 24) * 3600_000);
+  const retireInput: RetireInput = { runId, entryPoint, slots: BG_SLOTS, previous, live, cloneOutput: cloneDocument, retireAt: `${retireAt.toISOString().slice(0, 19)}Z` };
   const schedule = await step<ScheduleRetireResult>('schedule-retire', {
     runId,
     at: retireAt.toISOString().slice(0, 19) + 'Z',

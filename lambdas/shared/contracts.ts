@@ -1319,6 +1319,11 @@ export interface RetireInput {
   live: { stackName: string; stackId: string };
   /** Where the migration kept what retire must prove before deleting (the clone's output, with its verification). */
   cloneOutput: DocumentRef;
+  /**
+   * When the retention ends (the schedule's time, ISO). Optional, added by the Retire helper: a retire
+   * run started before it (by hand, say) refuses before any AWS call; Migrate's schedule should set it.
+   */
+  retireAt?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1342,6 +1347,7 @@ export const RetireInputSchema = z.strictObject({
     bytes: z.int().check(z.gte(0)),
     sha256: matching(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex'),
   }),
+  retireAt: z.optional(z.iso.datetime({ message: 'must be an ISO time such as 2026-12-06T09:00:00Z' })),
 });
 
 /** `env-migrator rollback`'s input: switch the entry point back to the slot the last switch replaced. */

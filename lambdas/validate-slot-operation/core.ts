@@ -22,7 +22,7 @@ export const SWITCH_TIMEOUT_SECONDS = 600;
  * defaults applied, the lock items to take (the entry point's, then the slots it acts on: retire the
  * previous slot, rollback both) and their expiry. Makes no AWS call.
  * Throws InputInvalid naming every bad field; for retire also when `previous` and `live` are not
- * the two slots.
+ * the two slots, or when `retireAt` (the end of the retention) has not come yet.
  */
 export function validateSlotOperation(event: ValidateSlotOperationEvent, now: Date = new Date()): ValidateSlotOperationResult {
   const bytes = Buffer.byteLength(JSON.stringify(event.input ?? null) ?? '', 'utf8');
@@ -43,6 +43,10 @@ export function validateSlotOperation(event: ValidateSlotOperationEvent, now: Da
       ...(input.slots.includes(input.previous.stackName) ? [] : [{ field: 'previous.stackName', problem: `${input.previous.stackName} is not one of the slots (${input.slots.join(', ')})` }]),
       ...(input.slots.includes(input.live.stackName) ? [] : [{ field: 'live.stackName', problem: `${input.live.stackName} is not one of the slots (${input.slots.join(', ')})` }]),
       ...(input.previous.stackName === input.live.stackName ? [{ field: 'live.stackName', problem: 'names the slot to retire: the live slot is the other one' }] : []),
+      // The previous slot is deleted only after its retention: a run started early (by hand) deletes nothing.
+      ...(input.retireAt !== undefined && Date.parse(input.retireAt) > now.getTime()
+        ? [{ field: 'retireAt', problem: `${input.retireAt} has not come yet (now ${now.toISOString()}): the previous slot is kept as the rollback point until then` }]
+        : []),
     ];
     if (problems.length) throw new InputInvalid(problems);
     return { ...common, input, lockKeys: [entryPointLockKey(input.entryPoint), input.previous.stackName], waits: { ...DEFAULT_WAITS } };

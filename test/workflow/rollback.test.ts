@@ -67,4 +67,29 @@ describe('Rollback', () => {
     expect(again.execution.cause).toContain('already rolled back');
     expect(again.violations).toEqual([]);
   });
+
+  it('after a write to the new slot: refuses without acceptDiscardingWrites, naming the difference and changing nothing; with it, switches back and says what was discarded', async () => {
+    const { h, env } = await switched();
+    const [a, b] = BG_SLOTS;
+    const uploads = h.account.cloudformation.resourcesOf(b).find((r) => r.logicalId === 'UploadsBucket')!.physicalId;
+    h.account.s3.putObjectDirect(uploads, 'uploads/after-the-switch/order-1001.json', { body: '{"order":1001}\n', contentType: 'application/json' });
+
+    const refused = await rollback(h, env, 'rollback-refused');
+    expect([refused.execution.status, refused.execution.error]).toEqual(['FAILED', 'WritesSinceSwitch']);
+    expect(refused.execution.cause).toMatch(/^1 statistic of orders-prod-b changed since the switch at .*: data\.objects\.UploadsBucket\.count: \d+ → \d+$/);
+    expect(refused.violations).toEqual([]);
+    expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(b);
+    expect(instanceStates(h.account, a)).toEqual({ Standby: 3 });
+    expect(instanceStates(h.account, b)).toEqual({ InService: 3 });
+    expect(h.account.scheduler.scheduleKeys()).toHaveLength(1);
+    expect(refused.notifications[0]!.subject).toBe('[env-migrator] rollback refused, nothing changed');
+    expect(refused.notifications[0]!.message).toContain('--accept-discarding-writes');
+
+    const accepted = await rollback(h, env, 'rollback-discarding', { acceptDiscardingWrites: true });
+    expect([accepted.execution.status, accepted.execution.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(accepted.violations).toEqual([]);
+    expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(a);
+    expect(accepted.notifications[0]!.message).toMatch(/data\.objects\.UploadsBucket\.count: \d+ → \d+.*Writes discarded: true/);
+    expect(switchRecordOf(h.account, h.deployment.workflowBucketName, env.entryPoint)?.rolledBack?.discardedWrites).toBe(true);
+  });
 });
