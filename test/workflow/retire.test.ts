@@ -61,6 +61,9 @@ describe('Retire', () => {
     expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(b);
     expect(report.notifications.map((n) => n.subject)).toEqual([`[env-migrator] retired ${a}`]);
     expect(h.account.scheduler.scheduleKeys()).toEqual([]);
+    // The invariant check itself: the same deletion by a run started before the retention's end is named.
+    const early = check(h, env, { ...execution, startDate: Date.parse(env.switchRecord.retireAt) - 1000 }, notificationsBefore);
+    expect(early.violations).toEqual([expect.stringContaining(`${a} was deleted by a run started at`)]);
   });
 
   it('refuses, deleting nothing, while the record points at the slot to retire', async () => {

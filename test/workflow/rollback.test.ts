@@ -91,5 +91,17 @@ describe('Rollback', () => {
     expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(a);
     expect(accepted.notifications[0]!.message).toMatch(/data\.objects\.UploadsBucket\.count: \d+ → \d+.*Writes discarded: true/);
     expect(switchRecordOf(h.account, h.deployment.workflowBucketName, env.entryPoint)?.rolledBack?.discardedWrites).toBe(true);
+    // The invariant check itself: the same switch back, had discarding not been accepted, is a violation.
+    const silent = await checkRollbackInvariants(h.account, {
+      execution: accepted.execution,
+      switchRecord: env.switchRecord,
+      slots: env.slots,
+      lockTable: h.deployment.lockTableName,
+      topicArn: h.deployment.topicArn,
+      notificationsBefore: h.account.sns.messages(h.deployment.topicArn).length - 1,
+      bucket: h.deployment.workflowBucketName,
+      acceptDiscardingWrites: false,
+    });
+    expect(silent.violations).toEqual([`the record was switched back to ${a} although ${b} changed since the switch and discarding was not accepted`]);
   });
 });
