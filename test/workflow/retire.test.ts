@@ -95,4 +95,27 @@ describe('Retire', () => {
     expect(h.account.cloudformation.stackByName(a)?.stackId).toBe(env.switchRecord.previous.stackId);
     expect(report.notifications[0]!.subject).toBe(`[env-migrator] retire of ${a} refused, nothing deleted`);
   });
+
+  it('refuses, deleting nothing, when the previous slot was written to after the verification (its buckets no longer match the verified manifests)', async () => {
+    const { h, env } = await switched();
+    const [a] = BG_SLOTS;
+    const uploads = h.account.cloudformation.resourcesOf(a).find((r) => r.logicalId === 'UploadsBucket')!.physicalId;
+    // A job on the standby slot's bucket (S3-triggered, presigned upload): in no verified copy.
+    h.account.s3.putObjectDirect(uploads, 'uploads/late/standby-job.json', { body: '{"late":true}\n', contentType: 'application/json' });
+    await h.account.dispatch('Scheduler', 'DeleteSchedule', { Name: env.scheduleName, GroupName: RETIRE_SCHEDULE_GROUP });
+    const notificationsBefore = h.account.sns.messages(h.deployment.topicArn).length;
+
+    const execution = await runOnSimulatedClock(async () => {
+      const started = await new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: h.deployment.retire.arn, name: 'retire-after-late-write', input: JSON.stringify(env.retireInput) }));
+      return h.finished(started.executionArn!);
+    }, Date.parse(env.retireInput.retireAt!) + 60_000);
+
+    expect([execution.status, execution.error]).toEqual(['FAILED', 'DeletionRefused']);
+    expect(execution.cause).toContain('uploads/late/standby-job.json');
+    const report = check(h, env, execution, notificationsBefore);
+    expect(report.violations).toEqual([]);
+    expect(report.previousDeleted).toBe(false);
+    expect(h.account.s3.getObjectRecord(uploads, 'uploads/late/standby-job.json')).toBeDefined();
+    expect(report.notifications[0]!.subject).toBe(`[env-migrator] retire of ${a} refused, nothing deleted`);
+  });
 });

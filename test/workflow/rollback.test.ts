@@ -1,7 +1,8 @@
 /**
  * Rollback (blue/green, issue 11), the synthesized definition run locally on the state a successful
  * migration A → B leaves (local/blue-green-fixture.ts): it switches the record back only when no write
- * since the switch can be lost, or when told to discard them, saying what is discarded.
+ * since the switch can be lost, or when told to discard them, saying what is discarded. The rehearsal
+ * scenarios after a switch (retire ones too) run here as well.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,9 @@ import { BG_SLOTS, switchedEnvironment, type SwitchedEnvironment } from '../../l
 import { runOnSimulatedClock } from '../../local/clock';
 import { LocalHarness, RETIRE_SCHEDULE_GROUP } from '../../local/harness';
 import { checkRollbackInvariants, instanceStates, recordPointsAt, switchRecordOf } from '../../local/invariants-blue-green';
+import { rehearseSlotOperation } from '../../local/rehearse-slot-operation';
+import { TEST_SIZE } from '../../local/sample-environment';
+import { SLOT_OPERATION_SCENARIOS } from '../../local/scenarios';
 
 let harness: LocalHarness | undefined;
 afterEach(() => harness?.dispose());
@@ -103,5 +107,17 @@ describe('Rollback', () => {
       acceptDiscardingWrites: false,
     });
     expect(silent.violations).toEqual([`the record was switched back to ${a} although ${b} changed since the switch and discarding was not accepted`]);
+  });
+});
+
+// The rehearsal scenarios after a switch, retire ones included (`npm run rehearse -- --scenario bg-…`), here
+// rather than in a file of their own: the workers' warm modules make each run well under a second.
+describe('the rehearsal scenarios after a blue/green switch', () => {
+  it.each(SLOT_OPERATION_SCENARIOS.map((s) => [s.name, s] as const))('%s ends as designed, one notification per run, invariants held', async (_name, scenario) => {
+    const summary = await rehearseSlotOperation(scenario, { size: TEST_SIZE });
+    expect(summary.runs.map((r) => ({ outcome: r.outcome, error: r.error, violations: r.violations, notifications: r.notifications }))).toEqual(
+      scenario.runs.map((r) => ({ outcome: r.expected.outcome, error: r.expected.error, violations: [], notifications: 1 })),
+    );
+    expect(summary.endedAsDesigned).toBe(true);
   });
 });
