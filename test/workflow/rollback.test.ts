@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RollbackInputRaw } from '../../lambdas/shared/contracts';
 import { BG_SLOTS, switchedEnvironment, type SwitchedEnvironment } from '../../local/blue-green-fixture';
 import { runOnSimulatedClock } from '../../local/clock';
+import { entryPointLockKey } from '../../lambdas/shared/naming';
 import { LocalHarness, RETIRE_SCHEDULE_GROUP } from '../../local/harness';
 import { checkRollbackInvariants, instanceStates, recordPointsAt, switchRecordOf } from '../../local/invariants-blue-green';
 import { rehearseSlotOperation } from '../../local/rehearse-slot-operation';
@@ -107,6 +108,37 @@ describe('Rollback', () => {
       acceptDiscardingWrites: false,
     });
     expect(silent.violations).toEqual([`the record was switched back to ${a} although ${b} changed since the switch and discarding was not accepted`]);
+  });
+});
+
+describe('Rollback, refused or failed', () => {
+  it('a lock held on the record (a migration running) refuses it at once: nothing changed, that lock untouched, one notification', async () => {
+    const { h, env } = await switched();
+    const holder = 'arn:aws:states:us-east-1:123456789012:execution:Migrate:bg-again';
+    const key = entryPointLockKey(env.entryPoint);
+    h.account.dynamodb.putItemDirect(h.deployment.lockTableName, { stackName: { S: key }, owner: { S: holder }, startedAt: { S: '2026-12-05T10:00:00Z' }, expiresAt: { N: String(Math.floor(h.account.now() / 1000) + 3600) } });
+
+    const run = await rollback(h, env, 'rollback-locked');
+    expect([run.execution.status, run.execution.error]).toEqual(['FAILED', 'MigrationInProgress']);
+    expect(run.execution.cause).toBe(`${key} is locked by ${holder}`);
+    expect(run.violations).toEqual([]);
+    expect(h.account.dynamodb.items(h.deployment.lockTableName).map((i) => [i.stackName?.S, i.owner?.S])).toEqual([[key, holder]]);
+    expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(BG_SLOTS[1]);
+  });
+
+  it('the previous slot never answering through the record after the switch back fails it with one notification saying the record points at it, the switch record left open', async () => {
+    const { h, env } = await switched();
+    const [a, b] = BG_SLOTS;
+    h.account.faults.silent.statisticsErrorForStack = a;
+
+    const run = await rollback(h, env, 'rollback-unanswered', { waits: { smokeTestSeconds: 120 } });
+    expect([run.execution.status, run.execution.error]).toEqual(['FAILED', 'WaitTimedOut']);
+    expect(run.violations).toEqual([]);
+    expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(a);
+    expect(run.notifications.map((n) => n.subject)).toEqual(['[env-migrator] rollback failed after switching back']);
+    expect(run.notifications[0]!.message).toContain(`The record points at ${a}; ${b} may still be in service`);
+    expect(switchRecordOf(h.account, h.deployment.workflowBucketName, env.entryPoint)?.rolledBack).toBeUndefined();
+    expect(h.account.dynamodb.items(h.deployment.lockTableName)).toEqual([]);
   });
 });
 
