@@ -47,16 +47,18 @@ async function switched(): Promise<{ h: LocalHarness; env: SwitchedEnvironment }
 }
 
 describe('Rollback', () => {
-  it('with no write since the switch: switches the record back to the previous slot, back in service, the new slot in standby, the retire schedule deleted, one notification', async () => {
+  it('with no write since the switch: switches the record back to the previous slot, back in service (its smoke test answering through the record), the new slot in standby, the retire schedule deleted, one notification', async () => {
     const { h, env } = await switched();
     const [a, b] = BG_SLOTS;
     expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(b);
     expect(h.account.scheduler.scheduleKeys()).toEqual([`${RETIRE_SCHEDULE_GROUP}/${env.scheduleName}`]);
 
-    const run = await rollback(h, env, 'rollback-clean');
+    // With a smoke test: through the record too, /health must answer 200 (the previous slot's instances back InService).
+    const run = await rollback(h, env, 'rollback-clean', { smokeTest: { outputKey: 'ServiceUrl', path: '/health' } });
 
     expect([run.execution.status, run.execution.error, run.execution.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
     expect(run.violations).toEqual([]);
+    expect(run.execution.history.some((e) => e.stateName === 'Add the smoke test to the probe')).toBe(true);
     expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(a);
     expect(instanceStates(h.account, a)).toEqual({ InService: 3 });
     expect(instanceStates(h.account, b)).toEqual({ Standby: 3 });
