@@ -27,7 +27,8 @@ const bare = (zone: string) => zone.replace(/^\/hostedzone\//, '');
 /**
  * Finds the switch record of `recordName` (`entry-points/<zone>/<name>/switch.json`, one listing of
  * the prefix) and builds the Rollback input from it: the entry point, the two slots (the switch's
- * previous and live stacks), acceptDiscardingWrites. Refuses without an execution when no switch of
+ * previous and live stacks), acceptDiscardingWrites, and the migration's statistics and smoke test
+ * settings when the record keeps them (`checks`). Refuses without an execution when no switch of
  * that name is recorded, when several hosted zones have one and none is named, or when the switch
  * was already rolled back. Throws what S3 throws.
  */
@@ -65,6 +66,8 @@ export async function planRollback(s3: S3Client, bucket: string, request: Rollba
       entryPoint: record.entryPoint,
       slots: [record.previous.stackName, record.live.stackName],
       acceptDiscardingWrites: request.acceptDiscardingWrites,
+      // Read and probed as the migration did (a statistics header from its secret, its smoke test).
+      ...(record.checks ? { statistics: record.checks.statistics, ...(record.checks.smokeTest ? { smokeTest: record.checks.smokeTest } : {}) } : {}),
     },
   };
 }

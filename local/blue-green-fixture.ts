@@ -141,6 +141,7 @@ export async function switchedEnvironment(harness: LocalHarness, options: Fixtur
     record: switched.record,
     live: { ...live, endpoint: liveEndpoint, version: TARGET_VERSION, statistics: atSwitch.destination },
     previous: { ...previous, endpoint: entry.liveEndpoint, version: SAMPLE_VERSION, statistics: atSwitch.source, standby },
+    checks: { statistics: defaults.statistics, smokeTest: { outputKey: 'ServiceUrl', path: '/health', expectedStatus: 200, timeoutSeconds: 5 } },
   };
   await putDocument(s3, workflowBucket(), switchRecordKey(entryPoint), JSON.stringify(switchRecord));
   return { entryPoint, slots: BG_SLOTS, migration, runId, switchRecord, retireInput, scheduleName: switchRecord.scheduleName };

@@ -1306,6 +1306,12 @@ export interface SwitchRecord {
   previous: SlotState & { standby: StandbyRecord };
   /** Set by a rollback that switched back: the record then points at `previous` again. */
   rolledBack?: { at: string; executionArn: string; discardedWrites: boolean };
+  /**
+   * The migration's statistics and smoke test settings (MigrationInput `statistics`, `smokeTest`).
+   * Optional, added by the Rollback helper: `env-migrator rollback` passes them on, so the rollback
+   * reads the statistics (a header from its secret included) and smoke-tests as the migration did.
+   */
+  checks?: { statistics: StatisticsConfig; smokeTest?: SmokeTestConfig };
 }
 
 /** The retire run's input (what schedule-retire puts in the schedule): delete `previous` if still safe. */

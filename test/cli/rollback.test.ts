@@ -33,6 +33,9 @@ describe('env-migrator rollback', () => {
     expect(first.json()).toMatchObject({ outcome: 'ROLLED_BACK', exitCode: 0, survivor: a, error: null, executionArn: expect.stringContaining(`:Rollback`) });
     expect(first.err.join('\n')).toContain(`the record back to ${a} (version 1.3.0), ${b} (version 1.4.0) into standby`);
     expect(recordPointsAt(h.account, env.entryPoint, env.slots)).toBe(a);
+    // Read and probed as the migration did: the input carries the switch record's checks.
+    const started = [...h.account.sfn.executions.values()].find((x) => x.stateMachineArn === h.deployment.rollback.arn)!;
+    expect(JSON.parse(started.input)).toEqual({ entryPoint: env.entryPoint, slots: [a, b], acceptDiscardingWrites: false, ...env.switchRecord.checks });
 
     const executionsBefore = h.account.sfn.executions.size;
     const second = terminal();
