@@ -58,7 +58,8 @@ function refused(scope: Construct, name: string, why: string, error: unknown, ta
     name,
     {
       outcome: 'REFUSED',
-      subject: sfn.JsonPath.format('[env-migrator] retire of {} refused, nothing deleted', sfn.JsonPath.stringAt(PREVIOUS)),
+      // Fixed subjects: SNS refuses one of 100 characters or more, and a stack name may be 100 (the message names it).
+      subject: '[env-migrator] retire refused, nothing deleted',
       message: sfn.JsonPath.format(
         'The retire run {} did not delete {} (stack {}), kept since run {} switched {} to {}: {}. Nothing was deleted; the slot stays as it was. Find out why, then delete it by hand or start the retire state machine again with this execution\'s input.',
         sfn.JsonPath.executionId,
@@ -125,7 +126,7 @@ function deletePhase(scope: Construct, props: SlotOperationProps, tail: sfn.ICha
       name,
       {
         outcome: 'SUCCEEDED',
-        subject: sfn.JsonPath.format('[env-migrator] retired {}', sfn.JsonPath.stringAt(PREVIOUS)),
+        subject: '[env-migrator] retired the previous slot',
         message: sfn.JsonPath.format(
           'The retire run {} {} {} (stack {}), the slot {} switched away from in run {}. {} serves {}; its data was verified as the copy of {} before the switch.',
           sfn.JsonPath.executionId,
@@ -146,7 +147,7 @@ function deletePhase(scope: Construct, props: SlotOperationProps, tail: sfn.ICha
     'Report the failed deletion',
     {
       outcome: 'FAILED',
-      subject: sfn.JsonPath.format('[env-migrator] retire of {} failed', sfn.JsonPath.stringAt(PREVIOUS)),
+      subject: '[env-migrator] retire failed',
       message: sfn.JsonPath.format(
         'The retire run {} failed while deleting {} (stack {}): {}: {}. Its deletion may have started: check the stack and its buckets. {} serves {} and holds the data.',
         sfn.JsonPath.executionId,

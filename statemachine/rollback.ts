@@ -275,7 +275,8 @@ function closePhase(scope: Construct, props: SlotOperationProps, tail: sfn.IChai
       'Report the rollback',
       {
         outcome: 'SUCCEEDED',
-        subject: sfn.JsonPath.format('[env-migrator] rolled back to {}', sfn.JsonPath.stringAt(PREVIOUS)),
+        // Fixed: SNS refuses a subject of 100 characters or more, and a stack name may be 100 (the message names it).
+        subject: '[env-migrator] rolled back to the previous slot',
         message: sfn.JsonPath.format(
           'The rollback {} switched {} back to {} (version {}), which serves again. {} (version {}) is in standby, kept for inspection; its retire schedule {} is deleted. Writes since the switch of run {}: {}. Writes discarded: {}.',
           sfn.JsonPath.executionId,

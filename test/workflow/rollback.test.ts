@@ -64,7 +64,7 @@ describe('Rollback', () => {
     expect(instanceStates(h.account, b)).toEqual({ Standby: 3 });
     expect(h.account.scheduler.scheduleKeys()).toEqual([]);
     expect(switchRecordOf(h.account, h.deployment.workflowBucketName, env.entryPoint)?.rolledBack).toMatchObject({ executionArn: run.execution.executionArn, discardedWrites: false });
-    expect(run.notifications.map((n) => n.subject)).toEqual([`[env-migrator] rolled back to ${a}`]);
+    expect(run.notifications.map((n) => n.subject)).toEqual(['[env-migrator] rolled back to the previous slot']);
     expect(run.notifications[0]!.message).toContain('no write since the switch');
     expect(JSON.parse(run.execution.output!)).toMatchObject({ outcome: 'ROLLED_BACK', live: a, standby: b, discardedWrites: false });
 
