@@ -5,6 +5,7 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 
 /** What a command talks to. Tests inject clients (the SDK patched onto a simulated account) and writers. */
@@ -12,6 +13,7 @@ export interface CliDeps {
   sfn?: SFNClient;
   cloudformation?: CloudFormationClient;
   dynamodb?: DynamoDBClient;
+  s3?: S3Client;
   /** Standard output, one line (or one block of lines) per call. */
   out?: (line: string) => void;
   /** Standard error, one line (or one block of lines) per call. */
@@ -26,6 +28,8 @@ export interface Io {
   /** DynamoDB in the SDK's configured region: the migrator's own (its lock table). Loaded on first use:
    *  only `unlock` needs it, and every other command would pay for its import. */
   dynamodb: () => Promise<DynamoDBClient>;
+  /** S3 in the SDK's configured region (the workflow bucket: `rollback` reads the switch records). Loaded on first use. */
+  s3: () => Promise<S3Client>;
   out: (line: string) => void;
   err: (line: string) => void;
   env: Record<string, string | undefined>;
@@ -36,6 +40,7 @@ export function ioOf(deps: CliDeps = {}): Io {
   const sfnByRegion = new Map<string, SFNClient>();
   let cloudformation = deps.cloudformation;
   let dynamodb = deps.dynamodb;
+  let s3 = deps.s3;
   return {
     // An execution lives in the region its ARN names: asking another region answers ExecutionDoesNotExist.
     sfn: (region) => {
@@ -47,6 +52,7 @@ export function ioOf(deps: CliDeps = {}): Io {
     },
     cloudformation: () => (cloudformation ??= new CloudFormationClient({})),
     dynamodb: async () => (dynamodb ??= new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient({})),
+    s3: async () => (s3 ??= new (await import('@aws-sdk/client-s3')).S3Client({})),
     out: deps.out ?? ((line) => process.stdout.write(`${line}\n`)),
     err: deps.err ?? ((line) => process.stderr.write(`${line}\n`)),
     env: deps.env ?? process.env,

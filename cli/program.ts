@@ -260,6 +260,40 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
       done(await cancelCommand(io, execution, { table: str(o.table), migratorStack: str(o.migratorStack) ?? DEFAULT_MIGRATOR_STACK, reason: str(o.reason), json: flag(o.json) }));
     });
 
+  command('rollback', 'switch a blue/green entry point back to the slot its last switch replaced')
+    .description(
+      `Undoes the last blue/green switch of the entry point --environment (its record name): the Rollback state machine checks, under the locks of the record and both slots, that the switch can be undone and that the live slot's statistics still equal those recorded at the switch, returns the previous slot to service, switches the record back, waits until the previous slot answers through the record, puts the live slot in standby (kept for inspection) and deletes the retire schedule. When the statistics changed (writes since the switch would be lost) it refuses, naming what differed, unless --accept-discarding-writes. The switch record is found in the workflow bucket (--bucket, or the output WorkflowBucketName of --migrator-stack); the state machine is --state-machine-arn, or the output RollbackStateMachineArn. Follows the rollback to its end unless --no-wait.`,
+    )
+    .requiredOption('--environment <recordName>', "the entry point's record name, e.g. orders.example.com")
+    .option('--hosted-zone-id <id>', 'the hosted zone of the record, when switches of that name are recorded in several')
+    .option('--accept-discarding-writes', 'roll back even when the live slot changed since the switch: those writes are discarded (the notification names them)')
+    .option('--state-machine-arn <arn>', 'the Rollback state machine (default: the output RollbackStateMachineArn of --migrator-stack)')
+    .option('--bucket <name>', 'the workflow bucket holding the switch records (default: the output WorkflowBucketName of --migrator-stack)')
+    .option('--migrator-stack <name>', 'the deployed migrator stack whose outputs name them', DEFAULT_MIGRATOR_STACK)
+    .option('--no-wait', 'return once the rollback started')
+    .option('--interval <seconds>', 'seconds between polls while following the rollback', parseInterval, DEFAULT_POLL_SECONDS)
+    .option('--json', 'print the result as one JSON object on stdout (the rest on stderr)')
+    .addHelpText(
+      'after',
+      `\n${AWS_COMMAND_HELP.replace(/Exit codes:[\s\S]*$/, "Exit codes:\n  0  rolled back (or started, with --no-wait)\n  1  refused (nothing to roll back, already rolled back, writes since the switch, locked) or failed: the notification says where the record points\n  2  usage error\n  6  AWS error in the CLI's own calls")}`,
+    )
+    .action(async (o: Flags) => {
+      const { rollbackCommand } = await import('./rollback');
+      done(
+        await rollbackCommand(io, {
+          environment: String(o.environment),
+          hostedZoneId: str(o.hostedZoneId),
+          acceptDiscardingWrites: flag(o.acceptDiscardingWrites),
+          stateMachineArn: str(o.stateMachineArn),
+          bucket: str(o.bucket),
+          migratorStack: str(o.migratorStack) ?? DEFAULT_MIGRATOR_STACK,
+          wait: o.wait !== false,
+          interval: Number(o.interval),
+          json: flag(o.json),
+        }),
+      );
+    });
+
   command('rehearse', 'rehearse a migration of the sample environment on a simulated AWS account')
     .option('--scenario <name>', 'the scenario to rehearse (listed below)', DEFAULT_SCENARIO)
     .option('--report <file.html>', 'also write the run\'s report page (as "env-migrator report" does) to this file')

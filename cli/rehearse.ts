@@ -5,7 +5,7 @@
 import { downtimeLines } from '../local/downtime';
 import { rehearse, type RehearsalSummary } from '../local/rehearsal';
 import type { SampleSize } from '../local/sample-environment';
-import { SCENARIOS } from '../local/scenarios';
+import { SCENARIOS, SLOT_OPERATION_SCENARIOS, slotOperationScenario } from '../local/scenarios';
 import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, humanOf } from './io';
 import { type ReportFigures, reportLines, writeReport } from './report';
@@ -15,7 +15,7 @@ import { type RehearsedRecovery, exitCodeWithRecovery, recoveryLines, rehearseRe
 
 /** The scenarios, for `rehearse --help` (loaded only when help is asked for). */
 export function rehearseHelp(): string {
-  return `Scenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(28)} ${s.description}`).join('\n')}`;
+  return `Scenarios:\n${[...SCENARIOS, ...SLOT_OPERATION_SCENARIOS].map((s) => `  ${s.name.padEnd(28)} ${s.description}`).join('\n')}`;
 }
 
 export interface RehearseOptions {
@@ -91,8 +91,10 @@ export function rehearsalResult(s: RehearsalSummary, exitCode: ExitCode): CliRes
  * heartbeat at least every 30 simulated seconds of a wait, then the summary with the downtime. Exit code 0 only when the migration succeeded. Throws UsageError for an unknown scenario.
  */
 export async function rehearseCommand(io: Io, options: RehearseOptions): Promise<ExitCode> {
+  const afterSwitch = slotOperationScenario(options.scenario);
+  if (afterSwitch) return rehearseAfterSwitch(io, afterSwitch, options);
   const chosen = SCENARIOS.find((s) => s.name === options.scenario);
-  if (!chosen) throw new UsageError(`option '--scenario <name>' argument '${options.scenario}' is invalid. Expected one of: ${SCENARIOS.map((s) => s.name).join(', ')}.`);
+  if (!chosen) throw new UsageError(`option '--scenario <name>' argument '${options.scenario}' is invalid. Expected one of: ${[...SCENARIOS, ...SLOT_OPERATION_SCENARIOS].map((s) => s.name).join(', ')}.`);
   const write = humanOf(io, options.json);
   write(`Rehearsing "${chosen.name}": ${chosen.description}`);
   write('');
@@ -119,5 +121,34 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
   const migrationCode = summary.outcome === 'succeeded' ? EXIT.SUCCEEDED : EXIT.FAILED;
   const code = recovery ? exitCodeWithRecovery(migrationCode, recovery, summary.invariantsHeld) : migrationCode;
   if (options.json) io.out(resultLine({ ...rehearsalResult(summary, code), ...(recovery ? { recovery } : {}), ...(page ? { report: page } : {}) }));
+  return code;
+}
+
+/**
+ * A blue/green scenario of what follows a switch (Retire, Rollback: local/rehearse-slot-operation.ts).
+ * Exit code 0 when every run ended as designed (a designed refusal included), with one notification
+ * each and the invariants held; 1 otherwise.
+ */
+async function rehearseAfterSwitch(io: Io, scenario: NonNullable<ReturnType<typeof slotOperationScenario>>, options: RehearseOptions): Promise<ExitCode> {
+  const write = humanOf(io, options.json);
+  write(`Rehearsing "${scenario.name}": ${scenario.description}`);
+  write('');
+  const { rehearseSlotOperation, slotRehearsalLines } = await import('../local/rehearse-slot-operation');
+  const summary = await rehearseSlotOperation(scenario, { size: options.size, write });
+  for (const line of slotRehearsalLines(summary)) write(line);
+  const code = summary.endedAsDesigned ? EXIT.SUCCEEDED : EXIT.FAILED;
+  const last = summary.runs.at(-1);
+  if (options.json) {
+    io.out(
+      resultLine({
+        outcome: summary.endedAsDesigned ? 'ENDED_AS_DESIGNED' : 'NOT_AS_DESIGNED',
+        exitCode: code,
+        survivor: last?.recordPointsAt ?? null,
+        error: last?.error ? { name: last.error, cause: last.cause ?? '' } : null,
+        executionArn: last?.executionArn ?? null,
+        ...summary,
+      }),
+    );
+  }
   return code;
 }

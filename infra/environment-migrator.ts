@@ -25,10 +25,12 @@ import { Construct } from 'constructs';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
 import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import { LOCK_TABLE_ENV } from '../lambdas/shared/cancel-request';
-import { MIGRATION_TIMEOUT_SECONDS, STEP_NAMES, type StepName } from '../lambdas/steps';
+import { MIGRATION_TIMEOUT_SECONDS, SLOT_OPERATION_TIMEOUT_SECONDS, STEP_NAMES, type StepName } from '../lambdas/steps';
 import type { StepFunctions } from '../statemachine/building-blocks';
 import { buildCloneDefinition } from '../statemachine/clone';
 import { buildMigrateDefinition } from '../statemachine/migrate';
+import { buildRetireDefinition } from '../statemachine/retire';
+import { buildRollbackDefinition } from '../statemachine/rollback';
 import { environmentRoleStatements } from './environment-role';
 import { StepFunction, type StepFunctionProps } from './lambda-step';
 import {
@@ -219,7 +221,7 @@ export interface EnvironmentMigratorProps {
  * Steps that call an environment's own endpoints over HTTP (lambdas/shared/http.ts: the statistics
  * URL, the smoke test URL): the only ones placed in `vpc`.
  */
-export const ENDPOINT_STEPS: readonly StepName[] = ['smoke-test', 'compare-statistics', 'recheck-original'];
+export const ENDPOINT_STEPS: readonly StepName[] = ['smoke-test', 'compare-statistics', 'recheck-original', 'read-switch-record', 'probe-entry-point'];
 
 /**
  * What Lambda needs to attach a function to a VPC ("Configuring a Lambda function to access resources
@@ -316,6 +318,10 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
   readonly migrateStateMachine: sfn.IStateMachine;
   /** The Clone state machine, started by Migrate twice per migration and usable alone. */
   readonly cloneStateMachine: sfn.IStateMachine;
+  /** Blue/green: the Retire state machine, started by the one-time schedule a migration creates at its switch. */
+  readonly retireStateMachine: sfn.StateMachine;
+  /** Blue/green: the Rollback state machine (`env-migrator rollback`). */
+  readonly rollbackStateMachine: sfn.StateMachine;
   /** Where every outcome other than success and every alarm is sent: the construct's, or `notificationTopic`. */
   readonly topic: sns.ITopic;
   /** The key the topic is encrypted with, when known (a `notificationTopic` imported without its key leaves it undefined). */
@@ -415,6 +421,7 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     this.workflowBucket = workflowBucket;
     const documents = { bucketArn: workflowBucket.bucketArn, keyArn: this.workflowBucketKey.keyArn };
     permissionScope.templateStore = documents;
+    permissionScope.workflowStore = documents;
     // Checksum jobs keep their manifests and reports in the same bucket, under their own prefix.
     const checksumJobs = this.checksumJobResources(prefixes, workflowBucket, this.workflowBucketKey);
     permissionScope.checksumJobs = { workBucketArn: workflowBucket.bucketArn, roleArn: checksumJobs.role.roleArn, keyArn: this.workflowBucketKey.keyArn };
@@ -492,6 +499,26 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     });
     this.cloneStateMachine = this.clone;
     this.migrateStateMachine = this.migrate;
+    // Blue/green (issue 11): the retire run a migration's schedule starts, and `env-migrator rollback`.
+    const slotOperation = { fns, lockTable: this.lockTable, topic: this.topic };
+    const slotTimeout = Duration.seconds(SLOT_OPERATION_TIMEOUT_SECONDS);
+    this.retireStateMachine = new sfn.StateMachine(this, 'Retire', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(buildRetireDefinition(new Construct(this, 'RetireStates'), slotOperation)),
+      timeout: slotTimeout,
+      tracingEnabled: true,
+      logs: machineLogs('Retire'),
+      comment: 'Blue/green: deletes the previous slot after its retention, only while the entry point points elsewhere',
+    });
+    this.rollbackStateMachine = new sfn.StateMachine(this, 'Rollback', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(buildRollbackDefinition(new Construct(this, 'RollbackStates'), slotOperation)),
+      timeout: slotTimeout,
+      tracingEnabled: true,
+      logs: machineLogs('Rollback'),
+      comment: 'Blue/green: switches the entry point back to the previous slot, never discarding writes silently',
+    });
+    for (const machine of [this.retireStateMachine, this.rollbackStateMachine]) this.topicKey?.grant(machine, 'kms:Decrypt', 'kms:GenerateDataKey');
     // Publishing to an encrypted topic: SNS encrypts with the key on the publisher's behalf.
     this.topicKey?.grant(this.migrate, 'kms:Decrypt', 'kms:GenerateDataKey');
 
@@ -817,6 +844,8 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     }
     acknowledgeWildcards(this.migrate, GENERATED_WILDCARDS);
     acknowledgeWildcards(this.clone, GENERATED_WILDCARDS);
+    acknowledgeWildcards(this.retireStateMachine, GENERATED_WILDCARDS);
+    acknowledgeWildcards(this.rollbackStateMachine, GENERATED_WILDCARDS);
     acknowledge(this.workflowBucket, 'AwsSolutions-S1', WORKFLOW_BUCKET_ACCESS_LOGS_REASON);
     const deployPolicy = this.node.tryFindChild('EnvironmentDeployPolicy');
     if (deployPolicy) acknowledgeWildcards(deployPolicy, ENVIRONMENT_ROLE_WILDCARDS);

@@ -1,6 +1,6 @@
 /**
  * The standalone deployment: one stack around the EnvironmentMigrator construct, with the outputs
- * the CLI and the local runner read (MigrateStateMachineArn, CloneStateMachineArn,
+ * the CLI and the local runner read (MigrateStateMachineArn, CloneStateMachineArn, RetireStateMachineArn, RollbackStateMachineArn,
  * NotificationTopicArn, LockTableName, WorkflowBucketName).
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
@@ -42,6 +42,8 @@ export class EnvironmentMigratorStack extends Stack {
 
     new CfnOutput(this, 'MigrateStateMachineArn', { value: this.migrateStateMachine.stateMachineArn });
     new CfnOutput(this, 'CloneStateMachineArn', { value: this.cloneStateMachine.stateMachineArn });
+    new CfnOutput(this, 'RetireStateMachineArn', { value: this.migrator.retireStateMachine.stateMachineArn });
+    new CfnOutput(this, 'RollbackStateMachineArn', { value: this.migrator.rollbackStateMachine.stateMachineArn });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.topic.topicArn });
     new CfnOutput(this, 'LockTableName', { value: this.lockTable.tableName });
     new CfnOutput(this, 'WorkflowBucketName', { value: this.migrator.workflowBucket.bucketName });

@@ -127,6 +127,11 @@ export interface PermissionScope {
   retireScheduleGroupName?: string;
   /** Blue/green: the role EventBridge Scheduler assumes to start the retire run (the only role schedule-retire may pass). */
   retireScheduleRoleArn?: string;
+  /**
+   * Blue/green: the workflow bucket and its key, where Retire reads the clone output a migration kept
+   * (under runs/) and Rollback reads and closes the entry points' switch records (under entry-points/).
+   */
+  workflowStore?: { bucketArn: string; keyArn: string };
 }
 
 /** Every retire schedule is named `em-retire-<runId>` (lambdas/schedule-retire retireScheduleName). */
@@ -144,6 +149,9 @@ export function normalizedRecordName(name: string): string {
     .replace(/\.$/, '')
     .replace(/[^a-z0-9_.-]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
+
+/** Where the entry points' switch records live in the workflow bucket (lambdas/shared/documents.ts ENTRY_POINT_PREFIX). */
+export const ENTRY_POINT_OBJECT_PREFIX = 'entry-points/';
 
 /** Where create-stack puts templates over 51,200 bytes in the workflow bucket (lambdas/shared/documents.ts TEMPLATE_PREFIX). */
 export const TEMPLATE_OBJECT_PREFIX = 'templates/';
@@ -477,6 +485,60 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
           why: 'hand the retire schedule its role, and only to EventBridge Scheduler',
           statement: allow(['iam:PassRole'], [scope.retireScheduleRoleArn], { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } }),
         },
+      ];
+    case 'validate-slot-operation':
+      return [];
+    case 'read-verified-copy':
+      if (!scope.workflowStore) return [];
+      return [
+        { why: 'read the clone output the migration kept (the proof delete-stack checks before retiring the previous slot)', statement: allow(['s3:GetObject'], [`${scope.workflowStore.bucketArn}/${DOCUMENT_PREFIX}/*`]) },
+        { why: "decrypt it (SSE-KMS with the workflow bucket's key)", statement: allow(['kms:Decrypt'], [scope.workflowStore.keyArn]) },
+      ];
+    case 'read-switch-record':
+      return [
+        {
+          why: 'check both slots are still the stacks the switch left, read the live one\'s statistics URL and list its Auto Scaling groups',
+          statement: allow(['cloudformation:DescribeStacks', 'cloudformation:ListStackResources'], arns.stacks),
+        },
+        ...(scope.workflowStore
+          ? [
+              {
+                why: "read the entry point's switch record and the live slot's statistics document read at the switch",
+                statement: allow(['s3:GetObject'], [`${scope.workflowStore.bucketArn}/${ENTRY_POINT_OBJECT_PREFIX}*`, `${scope.workflowStore.bucketArn}/${DOCUMENT_PREFIX}/*`]),
+              },
+              { why: "decrypt them (SSE-KMS with the workflow bucket's key)", statement: allow(['kms:Decrypt'], [scope.workflowStore.keyArn]) },
+            ]
+          : []),
+        ...(scope.statisticsSecretArns.length
+          ? [{ why: 'read the statistics request header from its secret', statement: allow(['secretsmanager:GetSecretValue'], [...scope.statisticsSecretArns]) }]
+          : []),
+      ];
+    case 'probe-entry-point':
+      return [
+        describeStacks("read the expected slot's statistics and service URLs, asked through the entry point's name"),
+        ...(scope.statisticsSecretArns.length
+          ? [{ why: 'read the statistics request header from its secret', statement: allow(['secretsmanager:GetSecretValue'], [...scope.statisticsSecretArns]) }]
+          : []),
+      ];
+    case 'close-switch-record':
+      return [
+        ...(scope.workflowStore
+          ? [
+              {
+                why: "read the entry point's switch record and write it back marked rolled back",
+                statement: allow(['s3:GetObject', 's3:PutObject'], [`${scope.workflowStore.bucketArn}/${ENTRY_POINT_OBJECT_PREFIX}*`]),
+              },
+              { why: "decrypt and encrypt it (SSE-KMS with the workflow bucket's key)", statement: allow(['kms:Decrypt', 'kms:GenerateDataKey'], [scope.workflowStore.keyArn]) },
+            ]
+          : []),
+        ...(scope.retireScheduleGroupName
+          ? [
+              {
+                why: 'delete the retire schedule of the switch rolled back (the slot it would retire is live again)',
+                statement: allow(['scheduler:DeleteSchedule'], [`arn:${scope.partition}:scheduler:${scope.region}:${scope.account}:schedule/${scope.retireScheduleGroupName}/${RETIRE_SCHEDULE_NAME_PREFIX}*`]),
+              },
+            ]
+          : []),
       ];
     case 'smoke-test':
       return [describeStacks("read the copy's service URL from its outputs")];

@@ -29,6 +29,12 @@ export const STEPS = {
   'switch-entry-point': { timeoutSeconds: 30, memoryMb: 256 },
   'switch-status': { timeoutSeconds: 30, memoryMb: 256 },
   'schedule-retire': { timeoutSeconds: 30, memoryMb: 256 },
+  // Retire and Rollback (issue 11): a few calls each; the rollback's reads fetch one statistics document.
+  'validate-slot-operation': { timeoutSeconds: 10, memoryMb: 256 },
+  'read-verified-copy': { timeoutSeconds: 30, memoryMb: 512 },
+  'read-switch-record': { timeoutSeconds: 120, memoryMb: 512 },
+  'probe-entry-point': { timeoutSeconds: 90, memoryMb: 256 },
+  'close-switch-record': { timeoutSeconds: 30, memoryMb: 256 },
 } as const satisfies Record<string, { timeoutSeconds: number; memoryMb: number }>;
 
 export type StepName = keyof typeof STEPS;
@@ -50,6 +56,12 @@ export const DELETE_SAFETY_MARGIN_MS = 2 * 60 * 1000;
  * lambdas/shared/content-proof.ts, 6 hours is about 20 million versions or 40 TiB.
  */
 export const CHECKSUM_JOB_TIMEOUT_SECONDS = 6 * 3600;
+
+/**
+ * State-machine-wide timeout of Retire and Rollback, and the lifetime of their locks: a stack
+ * deletion, a standby in and out and a switch, each bounded by its own wait, fit well within it.
+ */
+export const SLOT_OPERATION_TIMEOUT_SECONDS = 12 * 3600;
 
 /** State-machine-wide timeout of Migrate; also the lifetime of the environment lock (DynamoDB TTL). */
 export const MIGRATION_TIMEOUT_SECONDS = 48 * 3600;

@@ -26,6 +26,9 @@ export interface LocalStateMachine {
 export interface LocalDeployment {
   migrate: LocalStateMachine;
   clone: LocalStateMachine;
+  /** Blue/green: the retire run (started by a migration's schedule) and the rollback. */
+  retire: LocalStateMachine;
+  rollback: LocalStateMachine;
   /** Lambda function ARN → step. */
   functions: Map<string, StepName>;
   /** Step → Lambda timeout in seconds (from the template, as deployed). */
@@ -115,7 +118,7 @@ export function localBucketName(logicalId: string): string {
   return `envmigrator-${logicalId.toLowerCase()}`.slice(0, 63);
 }
 
-/** Reads the two state machines, the step functions, the topic, the lock table and the workflow bucket out of a synthesized template. */
+/** Reads the state machines, the step functions, the topic, the lock table and the workflow bucket out of a synthesized template. */
 export function localDeployment(template: SynthesizedTemplate, id: AccountIdentity, overrides: ResourceOverrides = {}): LocalDeployment {
   const topic = findOne(template, 'AWS::SNS::Topic', /./);
   const table = findOne(template, 'AWS::DynamoDB::Table', /./);
@@ -147,6 +150,8 @@ export function localDeployment(template: SynthesizedTemplate, id: AccountIdenti
   return {
     migrate: machine(/^Migrate/i),
     clone: machine(/^Clone/i),
+    retire: machine(/^Retire/i),
+    rollback: machine(/^Rollback/i),
     functions,
     timeouts,
     memorySizes,

@@ -7,6 +7,7 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { LOCK_TABLE_ENV } from '../lambdas/shared/cancel-request';
 import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
+import { RETIRE_SCHEDULE_GROUP_ENV } from '../lambdas/schedule-retire/core';
 import { SimAccount } from './sim/account';
 import type { TimingProfile } from './sim/core';
 import { installSimulatedAccount } from './sim/install';
@@ -16,6 +17,9 @@ import { LocalWorkflow, type ProgressEvent } from './executor';
 import { createIntegrationClients } from './integrations';
 import { LambdaInvoker } from './lambda-invoker';
 import { synthesizeTemplate } from './synth';
+
+/** The schedule group of the retire schedules, as the construct names it. */
+export const RETIRE_SCHEDULE_GROUP = 'env-migrator';
 
 export interface HarnessOptions {
   timing?: TimingProfile;
@@ -52,7 +56,11 @@ export class LocalHarness {
     process.env[WORKFLOW_BUCKET_ENV] = deployment.workflowBucketName;
     // And the loop steps LOCK_TABLE, where they read cancel requests (CANCEL_CHECK_STEPS).
     process.env[LOCK_TABLE_ENV] = deployment.lockTableName;
-    for (const machine of [deployment.migrate, deployment.clone]) {
+    // And the blue/green steps the retire schedules' group (the construct's Scheduler group, `env-migrator`).
+    account.scheduler.createScheduleGroup(RETIRE_SCHEDULE_GROUP);
+    process.env[RETIRE_SCHEDULE_GROUP_ENV] = RETIRE_SCHEDULE_GROUP;
+    // Every machine, Retire included: an execution the simulated Scheduler starts is run by the runner registered here.
+    for (const machine of [deployment.migrate, deployment.clone, deployment.retire, deployment.rollback]) {
       account.sfn.registerStateMachine(machine.arn, machine.name, machine.definition, (execution) => workflow.run(machine, execution));
     }
     const harness = new LocalHarness(account, deployment, invoker, workflow);

@@ -85,7 +85,7 @@ export function progressPrinter(write: (line: string) => void, topMachine: strin
     );
   };
   // A Clone followed on its own (`recover` watches the recovery's Clone) is not a migration.
-  const top = /^Clone/.test(topMachine) ? 'Clone' : 'Migration';
+  const top = /^Clone/.test(topMachine) ? 'Clone' : /^(Retire|Rollback)/.test(topMachine) ? topMachine : 'Migration';
   const recent: string[] = [];
   let folded = 0;
   const flushFolded = (indent: string) => {

@@ -374,3 +374,74 @@ export function scenario(name: string): Scenario {
 }
 
 export { tempStackNameOf };
+
+// ---------------------------------------------------------------------------------------------
+// Blue/green (issue 11): the Retire and Rollback runs after a switch (local/rehearse-slot-operation.ts)
+// ---------------------------------------------------------------------------------------------
+
+/** One run of a slot operation scenario, and how it must end. */
+export type SlotOperationRun =
+  | { operation: 'rollback'; acceptDiscardingWrites?: boolean; expected: { outcome: 'succeeded' | 'failed'; error?: string } }
+  /** `schedule`: the retire schedule fires on the simulated clock; `hand`: started after the retention, the schedule removed. */
+  | { operation: 'retire'; by: 'schedule' | 'hand'; expected: { outcome: 'succeeded' | 'failed'; error?: string } };
+
+/**
+ * A rehearsal of what follows a blue/green switch: the account set up as a migration A → B leaves it
+ * (local/blue-green-fixture.ts), `arm` changes it as the scenario says, then each run in order, each
+ * held to its expected end, one notification and the blue/green invariants.
+ */
+export interface SlotOperationScenario {
+  name: string;
+  description: string;
+  /** Hours the previous slot is kept (the retire schedule's time). */
+  keepPreviousHours?: number;
+  arm?: (account: SimAccount, env: { entryPoint: { hostedZoneId: string; recordName: string }; previousDnsName: string; live: string }) => Promise<void> | void;
+  runs: SlotOperationRun[];
+}
+
+/** A new order written to the live slot B after the switch: its statistics no longer equal those at the switch. */
+function writeAfterSwitch(account: SimAccount, live: string): void {
+  const uploads = account.cloudformation.resourcesOf(live).find((r) => r.logicalId === 'UploadsBucket')?.physicalId;
+  if (!uploads) throw new Error(`${live} has no UploadsBucket`);
+  account.s3.putObjectDirect(uploads, 'uploads/after-the-switch/order-1001.json', { body: '{"order":1001,"total":"42.00"}\n', contentType: 'application/json' });
+}
+
+export const SLOT_OPERATION_SCENARIOS: SlotOperationScenario[] = [
+  {
+    name: 'bg-rollback-no-writes',
+    description: 'after orders.example.internal switched from orders-prod to orders-prod-b, nothing was written: the rollback switches it back, orders-prod back in service, orders-prod-b in standby, the retire schedule deleted',
+    runs: [{ operation: 'rollback', expected: { outcome: 'succeeded' } }],
+  },
+  {
+    name: 'bg-rollback-after-writes',
+    description: 'an order was written to orders-prod-b after the switch: the rollback refuses, naming the difference, nothing changed; run again with --accept-discarding-writes it switches back and names what it discarded',
+    arm: (account, env) => writeAfterSwitch(account, env.live),
+    runs: [
+      { operation: 'rollback', expected: { outcome: 'failed', error: 'WritesSinceSwitch' } },
+      { operation: 'rollback', acceptDiscardingWrites: true, expected: { outcome: 'succeeded' } },
+    ],
+  },
+  {
+    name: 'bg-retire-after-retention',
+    description: 'the retire schedule fires 24 hours after the switch (simulated clock) and starts the retire run, which deletes orders-prod (its verified copy orders-prod-b serves the record)',
+    runs: [{ operation: 'retire', by: 'schedule', expected: { outcome: 'succeeded' } }],
+  },
+  {
+    name: 'bg-retire-record-points-at-slot',
+    description: 'someone switched orders.example.internal back to orders-prod by hand: the retire run refuses, nothing deleted (the slot the record points at is never deleted)',
+    arm: async (account, env) => {
+      const zone = env.entryPoint.hostedZoneId;
+      const current = account.route53.recordSets(zone).find((r) => r.Name === `${env.entryPoint.recordName}.` && r.Type === 'A');
+      if (!current?.AliasTarget) throw new Error('the entry point is not an alias record');
+      await account.dispatch('Route53', 'ChangeResourceRecordSets', {
+        HostedZoneId: zone,
+        ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: current }, { Action: 'CREATE', ResourceRecordSet: { ...current, AliasTarget: { ...current.AliasTarget, DNSName: `dualstack.${env.previousDnsName}` } } }] },
+      });
+    },
+    runs: [{ operation: 'retire', by: 'hand', expected: { outcome: 'failed', error: 'RetireRefused' } }],
+  },
+];
+
+export function slotOperationScenario(name: string): SlotOperationScenario | undefined {
+  return SLOT_OPERATION_SCENARIOS.find((s) => s.name === name);
+}

@@ -1316,6 +1316,12 @@ export interface SwitchRecord {
   previous: SlotState & { standby: StandbyRecord };
   /** Set by a rollback that switched back: the record then points at `previous` again. */
   rolledBack?: { at: string; executionArn: string; discardedWrites: boolean };
+  /**
+   * The migration's statistics and smoke test settings (MigrationInput `statistics`, `smokeTest`).
+   * Optional, added by the Rollback helper: `env-migrator rollback` passes them on, so the rollback
+   * reads the statistics (a header from its secret included) and smoke-tests as the migration did.
+   */
+  checks?: { statistics: StatisticsConfig; smokeTest?: SmokeTestConfig };
 }
 
 /** The retire run's input (what schedule-retire puts in the schedule): delete `previous` if still safe. */
@@ -1329,4 +1335,150 @@ export interface RetireInput {
   live: { stackName: string; stackId: string };
   /** Where the migration kept what retire must prove before deleting (the clone's output, with its verification). */
   cloneOutput: DocumentRef;
+  /**
+   * When the retention ends (the schedule's time, ISO). Optional, added by the Retire helper: a retire
+   * run started before it (by hand, say) refuses before any AWS call; Migrate's schedule should set it.
+   */
+  retireAt?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blue/green (issue 11): the Retire and Rollback machines and their steps
+// ---------------------------------------------------------------------------------------------
+
+/** A CloudFormation stack id (an ARN): what retire and rollback compare, never the name alone. */
+const StackIdSchema = matching(/^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:stack\/[A-Za-z][A-Za-z0-9-]*\/[A-Za-z0-9-]+$/, 'must be a CloudFormation stack id (arn:aws:cloudformation:…:stack/<name>/<id>)');
+const SlotRefSchema = z.strictObject({ stackName: StackNameSchema, stackId: StackIdSchema });
+
+/** RetireInput as the retire run checks it (the schedule's input is ours, still nothing is trusted unread). */
+export const RetireInputSchema = z.strictObject({
+  runId: matching(/^[A-Za-z0-9_.-]{1,54}$/, 'must be the run id of the migration (letters, digits, - _ .)'),
+  entryPoint: EntryPointSchema,
+  slots: SlotsSchema,
+  previous: SlotRefSchema,
+  live: SlotRefSchema,
+  cloneOutput: z.strictObject({
+    bucket: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    key: z.string().check(z.minLength(1), z.maxLength(1024)),
+    bytes: z.int().check(z.gte(0)),
+    sha256: matching(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex'),
+  }),
+  retireAt: z.optional(z.iso.datetime({ message: 'must be an ISO time such as 2026-12-06T09:00:00Z' })),
+});
+
+/** `env-migrator rollback`'s input: switch the entry point back to the slot the last switch replaced. */
+export const RollbackInputSchema = z.strictObject({
+  entryPoint: EntryPointSchema,
+  slots: SlotsSchema,
+  /**
+   * The live slot's statistics differ from those recorded at the switch (writes were made since):
+   * the rollback refuses unless this is true, and then the notification names what is discarded.
+   */
+  acceptDiscardingWrites: z._default(z.boolean(), false),
+  statistics: z._default(StatisticsConfigSchema, StatisticsConfigSchema.parse({})),
+  /** Probed through the record after the switch back, beside the statistics endpoint (which names the stack that answered). */
+  smokeTest: z.optional(SmokeTestConfigSchema),
+  waits: z._default(WaitsSchema, WaitsSchema.parse({})),
+});
+export type RollbackInputRaw = z.input<typeof RollbackInputSchema>;
+export type RollbackInput = z.output<typeof RollbackInputSchema>;
+
+/** A slot operation run by its own state machine (statemachine/retire.ts, statemachine/rollback.ts). */
+export type SlotOperation = 'RETIRE' | 'ROLLBACK';
+
+/** validate-slot-operation: the first step of Retire and Rollback, before any AWS call (invariant 7). */
+export interface ValidateSlotOperationEvent {
+  operation: SlotOperation;
+  input: unknown;
+  execution: ExecutionRef;
+}
+export interface ValidateSlotOperationResult {
+  operation: SlotOperation;
+  input: RetireInput | RollbackInput;
+  execution: ExecutionRef;
+  /** This execution's own run id (runIdOf its ARN). */
+  runId: string;
+  /** The lock items to take, in order: the entry point's (entryPointLockKey), then the slots acted on. */
+  lockKeys: string[];
+  /** Epoch seconds: the locks' TTL, the end of this execution's own time bound. */
+  lockExpiresAt: number;
+  /** The waits (rollback: the input's; retire: the defaults). */
+  waits: Waits;
+  /** How long the switch back may take to reach every Route 53 name server (rollback). */
+  switchSeconds: number;
+}
+
+/** A slot as retire and rollback name it: the stack name, and the very stack (its id). */
+export interface SlotRef {
+  stackName: string;
+  stackId: string;
+}
+
+/** read-verified-copy (Retire): the clone output the migration kept, checked to be the copy of `previous` that is `live`. */
+export interface ReadVerifiedCopyEvent {
+  cloneOutput: DocumentRef;
+  previous: SlotRef;
+  live: SlotRef;
+  execution: ExecutionRef;
+}
+/** The clone output without `copies` (the state stays small), as delete-stack's `verifiedCopy`. */
+export type ReadVerifiedCopyResult = Omit<CloneOutput, 'copies'>;
+
+/** read-switch-record (Rollback): the switch to undo, the slots as they are now, and the writes since the switch. */
+export interface ReadSwitchRecordEvent {
+  entryPoint: EntryPointRef;
+  slots: [string, string];
+  statistics: StatisticsConfig;
+  execution: ExecutionRef;
+}
+export interface WritesSinceSwitch {
+  /** UNCHANGED only when the live slot's statistics were read now and their digest equals the one at the switch. */
+  status: 'UNCHANGED' | 'CHANGED';
+  /** One sentence for the notification: what differs, or why it could not be ruled out. */
+  summary: string;
+  /** The differing paths with both values ("data.orders.count: 57 → 59"), at most MAX_STATISTICS_DIFFERENCES. */
+  differences: string[];
+  /** The reading now. */
+  now: { url: string; ok: boolean; dataSha256?: string; reason?: string };
+}
+export interface ReadSwitchRecordResult {
+  switchRecord: SwitchRecord;
+  /** Where it is (switchRecordKey), in the workflow bucket. */
+  recordKey: string;
+  /** The execution whose standby the previous slot is in (the migration's): standby-exit acts as it. */
+  standbyOwner: ExecutionRef;
+  /** The live slot's Auto Scaling groups (what goes into standby once the record points back). */
+  liveGroups: AsgRef[];
+  writes: WritesSinceSwitch;
+}
+
+/** probe-entry-point: the check of the wait loop after a switch, through the record's name (what clients resolve). */
+export interface ProbeEntryPointEvent extends WaitInput {
+  entryPoint: EntryPointRef;
+  /** The slot that must answer: its statistics document must name this stack. */
+  expected: SlotRef;
+  statistics: StatisticsConfig;
+  smokeTest?: SmokeTestConfig;
+  execution: ExecutionRef;
+}
+export interface ProbeEntryPointResult {
+  status: 'READY' | 'PENDING';
+  /** The last probe: the URLs asked through the record, which stack answered, the smoke test's status. */
+  probe: { url: string; answeredBy?: string; smokeUrl?: string; httpStatus?: number; error?: string };
+  wait: WaitState;
+}
+
+/** close-switch-record (Rollback, after the switch back): delete the retire schedule, mark the switch rolled back. */
+export interface CloseSwitchRecordEvent {
+  entryPoint: EntryPointRef;
+  /** The switch's run id: the record closed must still be that switch's. */
+  runId: string;
+  discardedWrites: boolean;
+  execution: ExecutionRef;
+}
+export interface CloseSwitchRecordResult {
+  scheduleName: string;
+  /** False when the schedule was already gone (fired, or deleted by a retry). */
+  scheduleDeleted: boolean;
+  rolledBack: { at: string; executionArn: string; discardedWrites: boolean };
 }

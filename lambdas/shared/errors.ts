@@ -152,6 +152,22 @@ export class RetireScheduleConflict extends MigratorError {
   override readonly name = 'RetireScheduleConflict';
 }
 
+/**
+ * The retire run will not delete the previous slot: the record points at it, the stack under its name
+ * is not the one the switch replaced, or its verified copy does not prove it. Nothing was deleted.
+ */
+export class RetireRefused extends MigratorError {
+  override readonly name = 'RetireRefused';
+}
+
+/**
+ * The rollback cannot run: no switch of this entry point is recorded, it was already rolled back, or
+ * a slot is no longer the stack the switch left. Nothing was changed.
+ */
+export class RollbackRefused extends MigratorError {
+  override readonly name = 'RollbackRefused';
+}
+
 /** AWS throttled us (after the SDK's own retries): retried by the state machine with backoff. */
 export class AwsThrottled extends MigratorError {
   override readonly name = 'AwsThrottled';

@@ -33,3 +33,13 @@ export function snapshotPrefix(runId: string): string {
 export function executionArnOf(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
+
+/**
+ * The key of an entry point's item in the environment lock table (blue/green: Migrate, Retire and
+ * Rollback lock the record as well as the slots): `route53:<zone id>/<record name>`, lowercase, no
+ * trailing dot. A colon is never in a stack name, so it cannot be taken for a stack's lock.
+ */
+export function entryPointLockKey(entryPoint: { hostedZoneId: string; recordName: string }): string {
+  const zone = entryPoint.hostedZoneId.replace(/^\/hostedzone\//, '');
+  return `route53:${zone}/${entryPoint.recordName.toLowerCase().replace(/\.$/, '')}`;
+}

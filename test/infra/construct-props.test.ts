@@ -181,8 +181,8 @@ describe('removalPolicy', () => {
       [retained, 'Retain'],
     ] as const) {
       const found = Object.entries(b.resources).filter(([, r]) => stateful.includes(r.Type));
-      // bucket, table, one log group per step and per state machine, two keys
-      expect(found).toHaveLength(2 + STEP_NAMES.length + 2 + 2);
+      // bucket, table, one log group per step and per state machine (Migrate, Clone, Retire, Rollback), two keys
+      expect(found).toHaveLength(2 + STEP_NAMES.length + 4 + 2);
       for (const [id, r] of found) expect([id, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([id, policy, policy]);
     }
     // A key of the user's is never given a removal policy by the construct (it is not in the template).

@@ -6,7 +6,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { snapshotPrefix } from '../../lambdas/shared/naming';
-import { MIGRATION_TIMEOUT_SECONDS, STEPS, STEP_NAMES, type StepName } from '../../lambdas/steps';
+import { MIGRATION_TIMEOUT_SECONDS, SLOT_OPERATION_TIMEOUT_SECONDS, STEPS, STEP_NAMES, type StepName } from '../../lambdas/steps';
 import { samplePolicyDocument } from '../../infra/environment-role';
 import { templateBucketOf } from '../../infra/schedule-validation';
 import { DOCUMENT_STEPS, SNAPSHOT_NAME_PREFIX } from '../../infra/step-permissions';
@@ -127,6 +127,7 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   // Service Authorization Reference (EventBridge Scheduler): CreateSchedule also needs iam:PassRole of the target's role.
   CreateSchedule: ['scheduler:CreateSchedule', 'iam:PassRole'],
   GetSchedule: ['scheduler:GetSchedule'],
+  DeleteSchedule: ['scheduler:DeleteSchedule'],
 };
 
 /**
@@ -138,6 +139,19 @@ const UNWIRED_ACTIONS: Partial<Record<StepName, string[]>> = {
   'entry-point': ['route53:ListResourceRecordSets'],
   'switch-entry-point': ['route53:ListResourceRecordSets', 'route53:ChangeResourceRecordSets'],
   'schedule-retire': ['scheduler:CreateSchedule', 'scheduler:GetSchedule', 'iam:PassRole'],
+  'close-switch-record': ['scheduler:DeleteSchedule'],
+};
+
+/**
+ * Blue/green steps that only read documents of the workflow bucket (getJsonDocument, or a GetObject
+ * of the switch record): lambdas/shared/documents.ts, which they import, also writes, but they never do.
+ */
+const DOCUMENT_READERS: readonly StepName[] = ['read-verified-copy', 'read-switch-record'];
+/** Where in the workflow bucket each blue/green slot-operation step reads or writes. */
+const SLOT_OPERATION_PREFIXES: Partial<Record<StepName, string[]>> = {
+  'read-verified-copy': ['/runs/*'],
+  'read-switch-record': ['/entry-points/*', '/runs/*'],
+  'close-switch-record': ['/entry-points/*'],
 };
 
 /**
@@ -162,6 +176,10 @@ const WORKFLOW_KEY_ACTIONS: Partial<Record<StepName, string[]>> = {
   'checksum-job-status': ['kms:Decrypt', 'kms:GenerateDataKey'],
   // A template over 51,200 bytes, put under templates/ and read back by CloudFormation with create-stack's credentials.
   'create-stack': ['kms:Decrypt', 'kms:GenerateDataKey'],
+  // Blue/green: the clone output retire reads, the switch records rollback reads and closes.
+  'read-verified-copy': ['kms:Decrypt'],
+  'read-switch-record': ['kms:Decrypt'],
+  'close-switch-record': ['kms:Decrypt', 'kms:GenerateDataKey'],
 };
 
 /** The SDK commands a step's code sends: its core, handler and the modules they import (its folder's, lambdas/shared), transitively. */
@@ -211,8 +229,8 @@ describe('the step functions', () => {
         const ref = ((functionOf(template, step)[1].Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup).Ref;
         expect(groups[ref]?.Properties?.RetentionInDays, step).toBe(days);
       }
-      // The functions' groups and the two state machines' groups, nothing without retention.
-      expect(Object.keys(groups)).toHaveLength(STEP_NAMES.length + 2);
+      // The functions' groups and the four state machines' groups, nothing without retention.
+      expect(Object.keys(groups)).toHaveLength(STEP_NAMES.length + 4);
       for (const g of Object.values(groups)) expect(g.Properties?.RetentionInDays).toBe(days);
     }
   });
@@ -233,6 +251,7 @@ describe('the step functions', () => {
     if (DOCUMENT_STEPS.includes(step)) for (const a of DOCUMENT_ACTIONS) expected.add(a);
     for (const a of WORKFLOW_KEY_ACTIONS[step] ?? []) expected.add(a);
     for (const a of UNWIRED_ACTIONS[step] ?? []) expected.delete(a);
+    if (DOCUMENT_READERS.includes(step)) expected.delete('s3:PutObject');
     for (const a of NOT_NEEDED[step] ?? []) expected.delete(a);
     for (const a of INDIRECT_ACTIONS[step] ?? []) expected.add(a);
     // CloudFormation reads a TemplateURL with the caller's credentials: only where templates may come from S3.
@@ -401,6 +420,13 @@ describe('the workflow bucket', () => {
       const onKey = stepStatements(t, step).filter((s) => mentions(s, bucketKeyId));
       if (step in WORKFLOW_KEY_ACTIONS) {
         // The checksum job steps and create-stack (large templates): their own prefix of the bucket, never runs/.
+        const prefixes = SLOT_OPERATION_PREFIXES[step];
+        if (prefixes) {
+          const granted = onBucket.flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r)));
+          expect(granted.length, step).toBe(prefixes.length);
+          for (const prefix of prefixes) expect(granted.some((r) => r.includes(`"${prefix}"`)), `${step} ${prefix}`).toBe(true);
+          continue;
+        }
         for (const st of onBucket) expect(JSON.stringify(st.Resource), step).toContain(step === 'create-stack' ? '/templates/*' : '/checksum-jobs/*');
         continue;
       }
@@ -420,9 +446,9 @@ describe('the workflow bucket', () => {
 });
 
 describe('the state machines', () => {
-  it('are Standard, log every event to CloudWatch Logs without execution data, trace with X-Ray and time out after 48 hours', () => {
+  it('are Standard, log every event to CloudWatch Logs without execution data, trace with X-Ray and time out after 48 hours (Retire and Rollback after 12)', () => {
     const machines = resourcesOf(synth().template, 'AWS::StepFunctions::StateMachine');
-    expect(machines.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['Clone', 'Migrate']);
+    expect(machines.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['Clone', 'Migrate', 'Retire', 'Rollback']);
     for (const [, m] of machines) {
       expect(m.Properties).toMatchObject({
         StateMachineType: 'STANDARD',
@@ -432,6 +458,8 @@ describe('the state machines', () => {
     }
     expect(synth().migrate.TimeoutSeconds).toBe(MIGRATION_TIMEOUT_SECONDS);
     expect(synth().clone.TimeoutSeconds).toBe(MIGRATION_TIMEOUT_SECONDS);
+    expect(synth().retire.TimeoutSeconds).toBe(SLOT_OPERATION_TIMEOUT_SECONDS);
+    expect(synth().rollback.TimeoutSeconds).toBe(SLOT_OPERATION_TIMEOUT_SECONDS);
   });
 
   it('log execution data only when includeExecutionDataInLogs is set', () => {

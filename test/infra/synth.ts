@@ -38,6 +38,8 @@ export interface Synthesized {
   json: SynthesizedTemplate & { Outputs?: Record<string, unknown> };
   migrate: AslDefinition;
   clone: AslDefinition;
+  retire: AslDefinition;
+  rollback: AslDefinition;
   /** Lambda ARN → step. */
   steps: Map<string, StepName>;
 }
@@ -50,6 +52,8 @@ const synthesized: Synthesized = {
   json,
   migrate: JSON.parse(deployment.migrate.definition) as AslDefinition,
   clone: JSON.parse(deployment.clone.definition) as AslDefinition,
+  retire: JSON.parse(deployment.retire.definition) as AslDefinition,
+  rollback: JSON.parse(deployment.rollback.definition) as AslDefinition,
   steps: deployment.functions,
 };
 

@@ -173,11 +173,11 @@ describe('the packed package', () => {
     expect(paths.filter((p) => p !== 'cli/bin.js' && (/^(test|local|lambdas|infra|cli|bench|statemachine|scripts)\//.test(p) || /\.test\.|\.ts$/.test(p.replace(/\.d\.c?ts$/, ''))))).toEqual([]);
   });
 
-  it('synthesizes in a new CommonJS CDK app with production dependencies only: both state machines, every step function with its prebuilt bundle as a code asset, each with its own role', () => {
+  it('synthesizes in a new CommonJS CDK app with production dependencies only: the four state machines, every step function with its prebuilt bundle as a code asset, each with its own role', () => {
     expect(cjs.code, cjs.stderr).toBe(0);
     expect(JSON.parse(cjs.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ module: 'function' });
     const machines = ofType('AWS::StepFunctions::StateMachine');
-    expect(machines.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['MigratorClone', 'MigratorMigrate']);
+    expect(machines.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['MigratorClone', 'MigratorMigrate', 'MigratorRetire', 'MigratorRollback']);
     for (const [id, machine] of machines) {
       const role = template[((machine.Properties?.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])[0] as string];
       expect(JSON.stringify(role?.Properties?.AssumeRolePolicyDocument), id).toContain('states.amazonaws.com');

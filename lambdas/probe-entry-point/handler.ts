@@ -1,0 +1,18 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { clientConfig } from '../shared/aws-config';
+import type { ProbeEntryPointEvent } from '../shared/contracts';
+import { stepHandler } from '../shared/handler';
+import { createLogger } from '../shared/logger';
+import { probeEntryPoint } from './core';
+
+const cfn = new CloudFormationClient(clientConfig);
+const secrets = new SecretsManagerClient(clientConfig);
+const logger = createLogger('probe-entry-point');
+
+export const handler = stepHandler(
+  logger,
+  (event: ProbeEntryPointEvent) => ({ execution: event.execution, stackName: event.expected.stackName }),
+  // fetch is looked up per call: the local simulator installs its own globalThis.fetch.
+  (event) => probeEntryPoint({ cfn, secrets, fetch: (url, init) => fetch(url, init) }, event),
+);

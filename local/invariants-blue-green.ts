@@ -1,0 +1,128 @@
+/**
+ * Blue/green invariants of the Retire and Rollback runs (issue 11; docs/design.md "Safety
+ * invariants"), read straight from the simulated account after a run, never from what the run reports:
+ * - the slot the record points at is never deleted;
+ * - the previous slot is deleted only by retire, after its retention, while the record points elsewhere;
+ * - a rollback never silently discards writes: it switches back only when the live slot's statistics
+ *   equal those at the switch, or the input accepted discarding them and the notification names them;
+ * - every run ends with exactly one notification and leaves no lock of its own.
+ * (Migrate's blue/green invariants are checked by their own functions in this file or local/invariants.ts.)
+ */
+import type { EntryPointRef, SwitchRecord } from '../lambdas/shared/contracts';
+import { switchRecordKey } from '../lambdas/shared/documents';
+import { statisticsDigest } from '../lambdas/shared/canonical-json';
+import type { SimAccount } from './sim/account';
+import type { SimExecution } from './sim/sfn';
+import type { RecordedMessage } from './sim/sns';
+
+/** The slot (stack name) the entry point's record points at now, as Route 53 holds it; null when none. */
+export function recordPointsAt(account: SimAccount, entryPoint: EntryPointRef, slots: readonly string[]): string | null {
+  const name = `${entryPoint.recordName.toLowerCase().replace(/\.$/, '')}.`;
+  const record = account.route53.recordSets(entryPoint.hostedZoneId.replace(/^\/hostedzone\//, '')).find((r) => r.Name === name && (r.Type === 'A' || r.Type === 'CNAME'));
+  const target = (record?.AliasTarget?.DNSName ?? record?.ResourceRecords?.[0]?.Value ?? '').toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
+  for (const slot of slots) {
+    const url = account.cloudformation.stackByName(slot)?.outputs.ServiceUrl;
+    if (url && new URL(url).hostname.toLowerCase() === target) return slot;
+  }
+  return null;
+}
+
+/** The switch record as the workflow bucket holds it now. */
+export function switchRecordOf(account: SimAccount, bucket: string, entryPoint: EntryPointRef): SwitchRecord | undefined {
+  const body = account.s3.getObjectRecord(bucket, switchRecordKey(entryPoint))?.body;
+  return body ? (JSON.parse(body.toString('utf8')) as SwitchRecord) : undefined;
+}
+
+/** How many of a stack's instances are in each lifecycle state. */
+export function instanceStates(account: SimAccount, stackName: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of account.cloudformation.resourcesOf(stackName).filter((x) => x.type === 'AWS::AutoScaling::AutoScalingGroup')) {
+    for (const i of account.autoscaling.group(r.physicalId)?.instances ?? []) counts[i.state] = (counts[i.state] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export interface SlotRunFacts {
+  execution: SimExecution;
+  /** The switch this run acts on, as the migration recorded it (before the run). */
+  switchRecord: SwitchRecord;
+  slots: readonly string[];
+  lockTable: string;
+  topicArn: string;
+  /** Notifications published before the run (they are not its own). */
+  notificationsBefore: number;
+}
+
+/** What every slot operation must leave: one notification of its own, no lock of its own, the record's slot standing. */
+function common(account: SimAccount, f: SlotRunFacts): { violations: string[]; notifications: RecordedMessage[]; pointsAt: string | null } {
+  const violations: string[] = [];
+  const notifications = account.sns.messages(f.topicArn).slice(f.notificationsBefore);
+  if (notifications.length !== 1) violations.push(`${notifications.length} notifications were sent, not exactly one`);
+  const locks = account.dynamodb.items(f.lockTable).filter((item) => item.owner?.S === f.execution.executionArn);
+  if (locks.length) violations.push(`the run left ${locks.length} lock(s) of its own: ${locks.map((l) => l.stackName?.S).join(', ')}`);
+  const pointsAt = recordPointsAt(account, f.switchRecord.entryPoint, f.slots);
+  if (!pointsAt) violations.push('the record points at no slot');
+  else if (!account.cloudformation.stackByName(pointsAt)) violations.push(`the record points at ${pointsAt}, which was deleted`);
+  return { violations, notifications, pointsAt };
+}
+
+/**
+ * After a Retire run: the common checks, and the previous slot deleted only if the run started no
+ * earlier than the switch's retireAt and the record points at the live slot; the live slot untouched.
+ */
+export function checkRetireInvariants(account: SimAccount, f: SlotRunFacts): { violations: string[]; notifications: RecordedMessage[]; previousDeleted: boolean } {
+  const { violations, notifications, pointsAt } = common(account, f);
+  const { previous, live } = f.switchRecord;
+  const stack = account.cloudformation.stackById(previous.stackId);
+  const previousDeleted = !stack || stack.status.startsWith('DELETE');
+  if (previousDeleted) {
+    if (f.execution.startDate < Date.parse(f.switchRecord.retireAt)) violations.push(`${previous.stackName} was deleted by a run started at ${new Date(f.execution.startDate).toISOString()}, before its retention ended (${f.switchRecord.retireAt})`);
+    if (pointsAt !== live.stackName) violations.push(`${previous.stackName} was deleted while the record pointed at ${pointsAt ?? 'no slot'}, not at ${live.stackName}`);
+  }
+  const liveNow = account.cloudformation.stackById(live.stackId);
+  if (!liveNow || liveNow.status.startsWith('DELETE')) violations.push(`the live slot ${live.stackName} was deleted`);
+  return { violations, notifications, previousDeleted };
+}
+
+/**
+ * After a Rollback run (with the input it was given): the common checks; when it switched back, it
+ * either proved no write since the switch (the live slot's statistics now equal those at the switch)
+ * or was told to discard them and said so in its notification; a refusal changed nothing (the record
+ * still at the live slot, the previous slot still in standby, the switch record still open).
+ */
+export async function checkRollbackInvariants(
+  account: SimAccount,
+  f: SlotRunFacts & { bucket: string; acceptDiscardingWrites: boolean },
+): Promise<{ violations: string[]; notifications: RecordedMessage[]; rolledBack: boolean }> {
+  const { violations, notifications, pointsAt } = common(account, f);
+  const { previous, live } = f.switchRecord;
+  const rolledBack = pointsAt === previous.stackName;
+  const record = switchRecordOf(account, f.bucket, f.switchRecord.entryPoint);
+  if (rolledBack) {
+    const now = await statisticsData(account, live.stackName);
+    const unchanged = now !== undefined && statisticsDigest(now) === live.statistics.dataSha256;
+    if (!unchanged) {
+      if (!f.acceptDiscardingWrites) violations.push(`the record was switched back to ${previous.stackName} although ${live.stackName} changed since the switch and discarding was not accepted`);
+      else if (!notifications.some((n) => /changed since the switch|cannot be ruled out/.test(n.message))) violations.push('writes since the switch were discarded without the notification naming them');
+      if (!record?.rolledBack?.discardedWrites) violations.push('the switch record does not say writes were discarded');
+    }
+    if (f.execution.status === 'SUCCEEDED') {
+      if (!record?.rolledBack) violations.push('the switch record is not marked rolled back');
+      if ((instanceStates(account, previous.stackName).InService ?? 0) === 0) violations.push(`${previous.stackName} serves the record but has no instance InService`);
+      if (instanceStates(account, live.stackName).InService) violations.push(`${live.stackName} is not in standby after the rollback`);
+    }
+  } else if (f.execution.status !== 'SUCCEEDED') {
+    if (record?.rolledBack) violations.push('a rollback that did not switch back marked the switch record rolled back');
+  } else {
+    violations.push(`the rollback succeeded but the record points at ${pointsAt ?? 'no slot'}`);
+  }
+  return { violations, notifications, rolledBack };
+}
+
+async function statisticsData(account: SimAccount, stackName: string): Promise<unknown> {
+  const url = account.cloudformation.stackByName(stackName)?.outputs.StatisticsUrl;
+  if (!url) return undefined;
+  const response = await account.fetch(new Request(url)).catch(() => undefined);
+  if (!response?.ok) return undefined;
+  return ((await response.json()) as { data?: unknown }).data;
+}
