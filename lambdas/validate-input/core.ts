@@ -1,5 +1,14 @@
 import type { z } from 'zod';
-import { MAX_INPUT_BYTES, MigrationInputSchema, type ValidateInputEvent, type ValidateInputResult, type Waits } from '../shared/contracts';
+import {
+  type BlueGreenRun,
+  KEEP_PREVIOUS_HOURS,
+  MAX_INPUT_BYTES,
+  type MigrationInput,
+  MigrationInputSchema,
+  type ValidateInputEvent,
+  type ValidateInputResult,
+  type Waits,
+} from '../shared/contracts';
 import { InputInvalid } from '../shared/errors';
 import { runIdOf, tempStackNameOf } from '../shared/naming';
 import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS, MIN_COPY_SECONDS, STEP_RESERVE_SECONDS } from '../steps';
@@ -35,15 +44,68 @@ export function validateInput(event: ValidateInputEvent, now: Date = new Date())
     throw new InputInvalid(twice.map((key) => ({ field: `secretParameters.${key}`, problem: `also given in parameters: a parameter takes its value from one place` })));
   }
 
+  const strategyIssues = strategyProblems(parsed.data);
+  if (strategyIssues.length) throw new InputInvalid(strategyIssues);
+
   const runId = runIdOf(event.execution.id);
+  const lockExpiresAt = Math.floor(now.getTime() / 1000) + MIGRATION_TIMEOUT_SECONDS;
+  if (parsed.data.strategy === 'blue-green') {
+    const blueGreen = blueGreenRun(parsed.data);
+    return {
+      input: { ...parsed.data, keepPreviousHours: parsed.data.keepPreviousHours ?? KEEP_PREVIOUS_HOURS.default },
+      execution: event.execution,
+      runId,
+      // The run's own copy is the idle slot: the compensations that remove a run's copy (delete-stack
+      // deletes only stacks tagged with this execution) find it under this name.
+      tempStackName: blueGreen.idleSlot,
+      lockExpiresAt,
+      blueGreen,
+    };
+  }
   return {
     input: parsed.data,
     execution: event.execution,
     runId,
     tempStackName: tempStackNameOf(parsed.data.stackName, event.execution.id),
-    lockExpiresAt: Math.floor(now.getTime() / 1000) + MIGRATION_TIMEOUT_SECONDS,
+    lockExpiresAt,
   };
 }
+
+/** The fields only blue-green takes. */
+const BLUE_GREEN_FIELDS = ['entryPoint', 'slots', 'keepPreviousHours'] as const;
+
+/**
+ * The strategy's own rules: blue-green requires `entryPoint` and `slots`, and `stackName` must be
+ * one of the slots (the live one: the entry-point step checks that against the record); double-clone
+ * takes none of the blue/green fields (a field it would silently ignore is refused, naming it).
+ */
+function strategyProblems(input: MigrationInput): InputIssue[] {
+  if (input.strategy !== 'blue-green') {
+    return BLUE_GREEN_FIELDS.filter((f) => input[f] !== undefined).map((field) => ({ field, problem: `only with strategy "blue-green" (the strategy is "${input.strategy}")` }));
+  }
+  const issues: InputIssue[] = [];
+  if (!input.entryPoint) issues.push({ field: 'entryPoint', problem: 'required with strategy "blue-green": the Route 53 record that says which slot is live' });
+  if (!input.slots) issues.push({ field: 'slots', problem: 'required with strategy "blue-green": the two slot stack names' });
+  else if (!input.slots.includes(input.stackName)) {
+    issues.push({ field: 'stackName', problem: `must be one of slots (${input.slots.join(', ')}): the live slot, which the run migrates into the other` });
+  }
+  return issues;
+}
+
+/** The idle slot and the record's lock key of a checked blue/green input. */
+function blueGreenRun(input: MigrationInput): BlueGreenRun {
+  const [first, second] = input.slots!;
+  const { hostedZoneId, recordName } = input.entryPoint!;
+  const recordHost = recordName.toLowerCase().replace(/\.$/, '');
+  return {
+    idleSlot: input.stackName === first ? second : first,
+    recordLockKey: `${RECORD_LOCK_PREFIX}${hostedZoneId.replace(/^\/hostedzone\//, '')}/${recordHost}`,
+    recordHost,
+  };
+}
+
+/** Lock table keys of entry points start with this; stack names cannot (they hold no ':'). */
+export const RECORD_LOCK_PREFIX = 'entry-point:';
 
 /**
  * Whether the waits fit in the execution's time bound, so that Migrate's own timeout (which would
