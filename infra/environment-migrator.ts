@@ -219,7 +219,7 @@ export interface EnvironmentMigratorProps {
  * Steps that call an environment's own endpoints over HTTP (lambdas/shared/http.ts: the statistics
  * URL, the smoke test URL): the only ones placed in `vpc`.
  */
-export const ENDPOINT_STEPS: readonly StepName[] = ['smoke-test', 'compare-statistics', 'recheck-original'];
+export const ENDPOINT_STEPS: readonly StepName[] = ['smoke-test', 'compare-statistics', 'recheck-original', 'probe-entry-point'];
 
 /**
  * What Lambda needs to attach a function to a VPC ("Configuring a Lambda function to access resources

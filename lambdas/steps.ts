@@ -29,6 +29,9 @@ export const STEPS = {
   'switch-entry-point': { timeoutSeconds: 30, memoryMb: 256 },
   'switch-status': { timeoutSeconds: 30, memoryMb: 256 },
   'schedule-retire': { timeoutSeconds: 30, memoryMb: 256 },
+  // Migrate's blue/green path: the switch record before the switch, the smoke test through the record after it.
+  'record-switch': { timeoutSeconds: 30, memoryMb: 256 },
+  'probe-entry-point': { timeoutSeconds: 90, memoryMb: 256 },
 } as const satisfies Record<string, { timeoutSeconds: number; memoryMb: number }>;
 
 export type StepName = keyof typeof STEPS;
