@@ -6,7 +6,7 @@
  * the workflow's bucket for the documents that must not travel in the execution state, and, when
  * asked, the EventBridge Scheduler schedule that starts Migrate.
  */
-import { Annotations, ArnFormat, Aws, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Lazy, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -22,7 +22,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { MigrationInputRaw } from '../lambdas/shared/contracts';
+import { KEEP_PREVIOUS_HOURS, type MigrationInputRaw } from '../lambdas/shared/contracts';
+import { RETIRE_SCHEDULE_GROUP_ENV, RETIRE_SCHEDULE_GROUP_NAME } from '../lambdas/schedule-retire/core';
 import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import { LOCK_TABLE_ENV } from '../lambdas/shared/cancel-request';
 import { MIGRATION_TIMEOUT_SECONDS, STEP_NAMES, type StepName } from '../lambdas/steps';
@@ -213,7 +214,36 @@ export interface EnvironmentMigratorProps {
    * @default 90
    */
   readonly documentRetentionDays?: number;
+  /**
+   * Blue/green (strategy `blue-green`): the Route 53 entry points this deployment may read and switch,
+   * each a hosted zone and the record names in it. The entry point steps are granted these zones only,
+   * and the switch only these records (A and CNAME, by DELETE and CREATE). The construct then also
+   * defines the schedule group of the retire runs and the role EventBridge Scheduler starts them with.
+   * Requires `documentRetentionDays` to outlast a previous slot's longest retention (rollback reads
+   * the statistics documents of the switch).
+   *
+   * @default - none: a blue-green migration is refused by IAM at its first Route 53 call
+   */
+  readonly entryPoints?: EntryPointGrant[];
 }
+
+/** One hosted zone of blue/green entry points (EnvironmentMigratorProps.entryPoints). */
+export interface EntryPointGrant {
+  /** The hosted zone id (`Z…`; a `/hostedzone/` prefix is accepted). */
+  readonly hostedZoneId: string;
+  /** The entry point records of that zone (DNS names, e.g. `orders.example.com`). */
+  readonly recordNames: string[];
+}
+
+/** The schedule group of the retire schedules (lambdas/schedule-retire RETIRE_SCHEDULE_GROUP). */
+export const RETIRE_SCHEDULE_GROUP = RETIRE_SCHEDULE_GROUP_NAME;
+
+/**
+ * The name of the retire state machine (statemachine/retire.ts). Until the construct builds it, the
+ * Scheduler role and Migrate's schedule target the ARN of a state machine of this name; a construct
+ * that builds it sets `retireStateMachineArn` (read lazily at synth).
+ */
+export const RETIRE_MACHINE_NAME = 'env-migrator-retire';
 
 /**
  * Steps that call an environment's own endpoints over HTTP (lambdas/shared/http.ts: the statistics
@@ -338,6 +368,17 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
   /** The schedule that starts Migrate, when `schedule` was given. */
   readonly schedule?: scheduler.ISchedule;
 
+  /** Blue/green (`entryPoints`): the schedule group of the retire schedules. */
+  readonly retireScheduleGroup?: scheduler.IScheduleGroup;
+  /** Blue/green (`entryPoints`): the role EventBridge Scheduler assumes to start the retire run. */
+  readonly retireSchedulerRole?: iam.IRole;
+  /**
+   * The retire state machine's ARN, once a construct builds it (statemachine/retire.ts): the
+   * Scheduler role and Migrate's retire schedules target it. Read at synth; until set, the ARN of a
+   * state machine named RETIRE_MACHINE_NAME.
+   */
+  retireStateMachineArn?: string;
+
   /** The concrete state machines: their names make the execution ARNs of grantRead. */
   private readonly migrate: sfn.StateMachine;
   private readonly clone: sfn.StateMachine;
@@ -375,6 +416,8 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
       // BRIDGE until H3 adds the workflow bucket to this construct: its ARN replaces this one.
     };
     this.permissionScope = permissionScope;
+    const retentionDaysGiven = props.documentRetentionDays ?? DOCUMENT_RETENTION_DAYS;
+    if (props.entryPoints?.length) this.blueGreenResources(props.entryPoints, permissionScope, retentionDaysGiven);
 
     const retentionDays = props.documentRetentionDays ?? DOCUMENT_RETENTION_DAYS;
     if (!Number.isInteger(retentionDays) || retentionDays < 1) {
@@ -440,6 +483,7 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
           ...(STACK_STEPS.includes(step) ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn } : {}),
           ...(CHECKSUM_JOB_STEPS.includes(step) ? { CHECKSUM_JOB_ROLE_ARN: checksumJobs.role.roleArn } : {}),
           ...(CANCEL_CHECK_STEPS.includes(step) ? { [LOCK_TABLE_ENV]: this.lockTable.tableName } : {}),
+          ...(step === 'schedule-retire' && this.retireScheduleGroup ? { [RETIRE_SCHEDULE_GROUP_ENV]: RETIRE_SCHEDULE_GROUP } : {}),
         },
         ...(inVpc ? network : {}),
       });
@@ -483,6 +527,7 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
           cloneStateMachine: this.clone,
           lockTable: this.lockTable,
           topic: this.topic,
+          ...(this.retireSchedulerRole ? { retire: { stateMachineArn: this.retireMachineArnToken(), schedulerRoleArn: this.retireSchedulerRole.roleArn } } : {}),
         }),
       ),
       timeout,
@@ -498,6 +543,48 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     this.addAlarms(steps);
     if (props.schedule) this.schedule = this.addSchedule(props.schedule, props.retainOriginalSnapshots ?? false);
     this.suppressJustifiedFindings(network !== undefined);
+  }
+
+  /**
+   * Blue/green resources, with `entryPoints`: the hosted zones and records the entry point steps may
+   * use (PermissionScope), the schedule group of the retire schedules, and the role EventBridge
+   * Scheduler assumes to start a retire run: trusted by scheduler.amazonaws.com for this account's
+   * schedules only (aws:SourceAccount, "Set up the execution role", EventBridge Scheduler User Guide,
+   * against the confused deputy), allowed states:StartExecution on the retire state machine and
+   * nothing else. The run documents a switch record references (statistics under `runs/`) must
+   * outlast the longest retention of a previous slot plus Migrate's own 48 hours.
+   */
+  private blueGreenResources(entryPoints: EntryPointGrant[], scope: PermissionScope, retentionDays: number): void {
+    const zones = entryPoints.map((e, i) => {
+      const id = e.hostedZoneId.replace(/^\/hostedzone\//, '');
+      if (!/^[A-Z0-9]{1,32}$/.test(id)) throw new Error(`EnvironmentMigrator: entryPoints[${i}].hostedZoneId: "${e.hostedZoneId}" is not a Route 53 hosted zone id`);
+      if (!e.recordNames.length) throw new Error(`EnvironmentMigrator: entryPoints[${i}].recordNames: name at least one record of zone ${id}`);
+      return id;
+    });
+    const neededDays = Math.ceil(KEEP_PREVIOUS_HOURS.max / 24 + MIGRATION_TIMEOUT_SECONDS / 86400);
+    if (retentionDays < neededDays) {
+      throw new Error(
+        `EnvironmentMigrator: documentRetentionDays ${retentionDays} is shorter than a previous slot may be kept (${KEEP_PREVIOUS_HOURS.max / 24} days) plus a migration (${MIGRATION_TIMEOUT_SECONDS / 3600} hours): rollback would find the statistics of its switch expired; keep them at least ${neededDays} days`,
+      );
+    }
+    scope.hostedZoneIds = [...new Set(zones)];
+    scope.entryPointRecordNames = [...new Set(entryPoints.flatMap((e) => e.recordNames))];
+    const group = new scheduler.ScheduleGroup(this, 'RetireSchedules', { scheduleGroupName: RETIRE_SCHEDULE_GROUP });
+    const role = new iam.Role(this, 'RetireSchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+      description: 'EventBridge Scheduler starts the env-migrator retire run of a previous blue/green slot',
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.retireMachineArnToken()] }));
+    (this as { retireScheduleGroup?: scheduler.IScheduleGroup }).retireScheduleGroup = group;
+    (this as { retireSchedulerRole?: iam.IRole }).retireSchedulerRole = role;
+    scope.retireScheduleGroupName = RETIRE_SCHEDULE_GROUP;
+    scope.retireScheduleRoleArn = role.roleArn;
+  }
+
+  /** The retire state machine's ARN, resolved at synth: `retireStateMachineArn` when set, else the one named RETIRE_MACHINE_NAME. */
+  private retireMachineArnToken(): string {
+    const byName = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: RETIRE_MACHINE_NAME, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return Lazy.string({ produce: () => this.retireStateMachineArn ?? byName });
   }
 
   /**

@@ -4,6 +4,7 @@
  * table and workflow bucket created, and the account installed behind the AWS SDK. Tests and the rehearsal start
  * executions through the SDK (StartExecution), exactly as a user or a pipeline would.
  */
+import { RETIRE_SCHEDULE_GROUP_ENV, RETIRE_SCHEDULE_GROUP_NAME as RETIRE_SCHEDULE_GROUP } from '../lambdas/schedule-retire/core';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { LOCK_TABLE_ENV } from '../lambdas/shared/cancel-request';
 import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
@@ -52,6 +53,9 @@ export class LocalHarness {
     process.env[WORKFLOW_BUCKET_ENV] = deployment.workflowBucketName;
     // And the loop steps LOCK_TABLE, where they read cancel requests (CANCEL_CHECK_STEPS).
     process.env[LOCK_TABLE_ENV] = deployment.lockTableName;
+    // Blue/green: the construct's schedule group of the retire runs, and schedule-retire's RETIRE_SCHEDULE_GROUP.
+    account.scheduler.createScheduleGroup(RETIRE_SCHEDULE_GROUP);
+    process.env[RETIRE_SCHEDULE_GROUP_ENV] = RETIRE_SCHEDULE_GROUP;
     for (const machine of [deployment.migrate, deployment.clone]) {
       account.sfn.registerStateMachine(machine.arn, machine.name, machine.definition, (execution) => workflow.run(machine, execution));
     }

@@ -5,6 +5,8 @@ import { ConfigurationMissing, InputInvalid, RetireScheduleConflict } from '../s
 
 /** The environment variable naming the schedule group of the retire schedules; the construct sets it on schedule-retire. */
 export const RETIRE_SCHEDULE_GROUP_ENV = 'RETIRE_SCHEDULE_GROUP';
+/** The schedule group the construct defines for the retire schedules (infra RETIRE_SCHEDULE_GROUP). */
+export const RETIRE_SCHEDULE_GROUP_NAME = 'env-migrator';
 /** Every retire schedule's name starts with this (the IAM grant is on `schedule/<group>/em-retire-*`). */
 export const RETIRE_SCHEDULE_PREFIX = 'em-retire-';
 
