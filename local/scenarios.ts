@@ -411,7 +411,16 @@ export function blueGreenInput(live: string, targetVersion: string = TARGET_VERS
  * stack, and the clock runs until the deletion is complete.
  */
 async function retireByHand(account: SimAccount, stackName: string): Promise<void> {
-  for (const r of account.cloudformation.resourcesOf(stackName)) if (r.type === 'AWS::S3::Bucket') account.s3.deleteBucket(r.physicalId);
+  for (const r of account.cloudformation.resourcesOf(stackName)) {
+    if (r.type !== 'AWS::S3::Bucket' || !account.s3.bucketExists(r.physicalId)) continue;
+    // Every version and delete marker, through the simulated API (as the retire run's emptying would).
+    for (;;) {
+      const listed = (await account.s3.operations.ListObjectVersions!({ Bucket: r.physicalId })) as { Versions?: { Key: string; VersionId: string }[]; DeleteMarkers?: { Key: string; VersionId: string }[] };
+      const all = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])];
+      if (all.length === 0) break;
+      for (const v of all) await account.s3.operations.DeleteObject!({ Bucket: r.physicalId, Key: v.Key, VersionId: v.VersionId });
+    }
+  }
   account.cloudformation.deleteStackNow(stackName);
   while (account.cloudformation.stackByName(stackName)) await sleep(10_000);
 }
