@@ -133,6 +133,14 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
  * hostedZoneIds, retireScheduleGroupName and retireScheduleRoleArn; the construct does not yet):
  * absent from these synths, checked against a full scope in test/infra/bg-permissions.test.ts.
  */
+/**
+ * Commands a step's modules import but the step never sends: record-switch uses the pure record
+ * helpers of lambdas/shared/entry-point.ts (retargeted, slotEndpoint), never its readEntryRecords.
+ */
+const IMPORTED_NOT_SENT: Partial<Record<StepName, string[]>> = {
+  'record-switch': ['route53:ListResourceRecordSets'],
+};
+
 const UNWIRED_ACTIONS: Partial<Record<StepName, string[]>> = {
   'entry-point': ['route53:ListResourceRecordSets'],
   'switch-entry-point': ['route53:ListResourceRecordSets', 'route53:ChangeResourceRecordSets'],
@@ -217,12 +225,15 @@ describe('the step functions', () => {
     }
     if (DOCUMENT_STEPS.includes(step)) for (const a of DOCUMENT_ACTIONS) expected.add(a);
     for (const a of WORKFLOW_KEY_ACTIONS[step] ?? []) expected.add(a);
+    for (const a of IMPORTED_NOT_SENT[step] ?? []) expected.delete(a);
+    const own = (statements: Statement[]) =>
+      actionsOf(statements).filter((a) => !['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a));
+    // The local deployment (local/synth.ts) has the sample's entry point: every blue/green call is wired.
+    expect(own(stepStatements(synth().template, step))).toEqual([...expected].sort());
+    // The team's deployment has none: the entry point and retire steps are granted no zone and no schedule.
     for (const a of UNWIRED_ACTIONS[step] ?? []) expected.delete(a);
     // CloudFormation reads a TemplateURL with the caller's credentials: only where templates may come from S3.
     const withTemplates = step === 'create-stack' || step === 'discover' ? [...expected, 's3:GetObject'] : [...expected];
-    const own = (statements: Statement[]) =>
-      actionsOf(statements).filter((a) => !['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a));
-    expect(own(stepStatements(synth().template, step))).toEqual([...expected].sort());
     expect(own(stepStatements(full.template, step))).toEqual([...new Set(withTemplates)].sort());
   });
 
@@ -249,6 +260,13 @@ describe('the step functions', () => {
         expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
         expect(passRole, step).toEqual([
           { Effect: 'Allow', Action: 'iam:PassRole', Resource: vars.CHECKSUM_JOB_ROLE_ARN, Condition: { StringEquals: { 'iam:PassedToService': 'batchoperations.s3.amazonaws.com' } } },
+        ]);
+      } else if (step === 'schedule-retire') {
+        // Blue/green (the local deployment has an entry point): the retire schedules' role, to Scheduler only.
+        const [schedulerRoleId] = resourcesOf(template, 'AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
+        expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
+        expect(passRole, step).toEqual([
+          { Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
         ]);
       } else {
         expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
@@ -373,7 +391,7 @@ describe('the workflow bucket', () => {
     expect(synth().json.Outputs?.WorkflowBucketName).toEqual({ Value: { Ref: bucketId } });
   });
 
-  it('is readable and writable under runs/ only, and only by the steps that keep documents (verify-bucket and the checksum job steps under checksum-jobs/ too)', () => {
+  it('is readable and writable under runs/ only, and only by the steps that keep documents (verify-bucket and the checksum job steps under checksum-jobs/ too, record-switch writing under entry-points/)', () => {
     const t = full.template;
     const [bucketId] = bucketOf(t);
     const bucketKeyId = (bucketOf(t)[1].Properties!.BucketEncryption as { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { KMSMasterKeyID: { 'Fn::GetAtt': [string, string] } } }[] })
@@ -394,7 +412,11 @@ describe('the workflow bucket', () => {
       const prefixOf = (p: string) =>
         expect.objectContaining({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, p]] } });
       // verify-bucket also writes the checksum jobs' manifests and reads their results, under checksum-jobs/ only.
-      expect(onBucket, step).toEqual(step === 'verify-bucket' ? [prefixOf('/checksum-jobs/*'), prefixOf('/runs/*')] : [prefixOf('/runs/*')]);
+      // record-switch also writes the entry point's switch record, under entry-points/ only (PutObject).
+      const switchRecords = expect.objectContaining({ Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/entry-points/*']] } });
+      expect(onBucket, step).toEqual(
+        step === 'verify-bucket' ? [prefixOf('/checksum-jobs/*'), prefixOf('/runs/*')] : step === 'record-switch' ? [prefixOf('/runs/*'), switchRecords] : [prefixOf('/runs/*')],
+      );
       expect(onKey, step).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [bucketKeyId, 'Arn'] } })]);
     }
     expect(DOCUMENT_STEPS).toContain('compare-statistics');
