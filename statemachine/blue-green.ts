@@ -109,20 +109,27 @@ export function blueGreenStart(scope: Construct, props: MigrateDefinitionProps, 
       ),
     )
     .otherwise(targets.discover);
-  const live = sfn.Choice.jsonPath(scope, 'Is the stack the live slot?')
-    .when(sfn.Condition.stringEqualsJsonPath('$.entry.liveSlot', '$.input.stackName'), idleFree)
-    .otherwise(
-      refused(
-        'Is the stack the live slot?',
-        'NotTheLiveSlot',
-        sfn.JsonPath.format(
+  // Nothing touched, and the data is in the slot the record points at, not in the one the input names.
+  const stale = sfn.Pass.jsonPath(scope, 'Refuse: Is the stack the live slot?', {
+    parameters: notice('FAILED_AND_COMPENSATED', {
+      survivor: sfn.JsonPath.stringAt('$.entry.liveSlot'),
+      failedState: 'Is the stack the live slot?',
+      error: {
+        Error: 'NotTheLiveSlot',
+        Cause: sfn.JsonPath.format(
           'the entry point {} points at {}, not at {}: the input names the idle slot (a stale pipeline?); nothing was touched',
           sfn.JsonPath.stringAt('$.input.entryPoint.recordName'),
           sfn.JsonPath.stringAt('$.entry.liveSlot'),
           sfn.JsonPath.stringAt('$.input.stackName'),
         ),
-      ),
-    );
+      },
+    }),
+    resultPath: '$.notice',
+  });
+  stale.next(targets.tail);
+  const live = sfn.Choice.jsonPath(scope, 'Is the stack the live slot?')
+    .when(sfn.Condition.stringEqualsJsonPath('$.entry.liveSlot', '$.input.stackName'), idleFree)
+    .otherwise(stale);
   const read = lambdaStep(scope, 'Read the entry point', props.fns, 'entry-point', {
     payload: eventOf<EntryPointEvent>({
       entryPoint: sfn.JsonPath.objectAt('$.input.entryPoint'),
