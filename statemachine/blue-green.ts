@@ -55,6 +55,31 @@ export const SWITCH_STATE = 'Switch the entry point';
 /** The clone into the idle slot: `<runId>-c1`, so phase A's "Stop the first clone" stops it too. */
 export const BLUE_GREEN_CLONE_STATE = 'Clone the live slot into the idle slot';
 
+/**
+ * The Task states only a blue/green run enters (the double clone's routes never do): the fault
+ * matrix of the double clone leaves them out; the blue/green rows are issue 11's next part.
+ */
+export const BLUE_GREEN_TASK_STATES: readonly string[] = [
+  'Lock the entry point and both slots',
+  'Read the entry point',
+  BLUE_GREEN_CLONE_STATE,
+  'Record the switch',
+  SWITCH_STATE,
+  'Check the switch',
+  'Check the switch again',
+  'Smoke test through the entry point',
+  'Smoke test through the entry point again',
+  'Schedule the retire run',
+  'Switch the entry point back',
+  'Check the switch back',
+  'Check the switch back again',
+  'Return the previous slot to service',
+  'Check the previous slot returning',
+  'Check the previous slot returning again',
+  "Release the idle slot's lock",
+  "Release the entry point's lock",
+];
+
 /** Is this a blue/green run? validate-input sets `$.blueGreen` only for strategy blue-green. */
 export const IS_BLUE_GREEN = sfn.Condition.isPresent('$.blueGreen');
 
