@@ -212,8 +212,9 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
   // is then the safe choice, and the error says why.
   const undetermined = /deletion (of \S+ )?may have started/.test(`${execution.cause ?? ''}\n${notifications.at(-1)?.message ?? ''}`);
   const originalWhole = originalLive && !undetermined && sameData(baseline.data, environmentData(account, baseline.stackName)).equal;
-  // Blue/green after a switch: the previous slot stays whole and out of service on purpose (the rollback point).
-  const keptForRollback = !!facts.blueGreen && execution.status === 'SUCCEEDED';
+  // Blue/green after a switch (the other slot named as holding the data: checkMigrateBlueGreen holds the
+  // record to it): the previous slot stays whole and out of service on purpose, the rollback point.
+  const keptForRollback = !!facts.blueGreen && survivor !== null && survivor !== baseline.stackName && facts.blueGreen.slots.includes(survivor);
   if (originalWhole && survivor !== baseline.stackName && !keptForRollback) {
     violations.push(`${baseline.stackName} still holds all of its data (nothing of it was deleted), yet ${survivor ?? 'no stack'} is named as holding the data`);
   }

@@ -461,6 +461,16 @@ export const BLUE_GREEN_SCENARIOS: Scenario[] = [
     expected: { outcome: 'failed', survivor: 'original-name', error: 'WaitTimedOut' },
   },
   {
+    name: 'retire-not-scheduled',
+    description: 'EventBridge Scheduler refuses the retire schedule after the switch: orders-prod-b serves, orders-prod stays the rollback point, the notification says to retire it by hand',
+    blueGreen: true,
+    input: blueGreenInput(SAMPLE_STACK),
+    arm: ({ account }) => {
+      account.faults.add({ service: 'Scheduler', operation: 'CreateSchedule', kind: 'error', times: Infinity, error: { code: 'AccessDeniedException', message: 'not authorized to perform scheduler:CreateSchedule', httpStatusCode: 403 } });
+    },
+    expected: { outcome: 'failed', survivor: 'new-slot', error: 'AwsAccessDenied' },
+  },
+  {
     name: 'a-b-a',
     description: 'orders-prod → orders-prod-b at 1.4.0, orders-prod retired (by hand here, as its retire run would), then orders-prod-b → orders-prod again (a rebuild at 1.4.0): the second run migrates back into the first slot',
     blueGreen: true,
