@@ -26,6 +26,7 @@ import type { Construct } from 'constructs';
 import type {
   BlueGreenFacts,
   CloneInput,
+  DiscoverEvent,
   EntryPointEvent,
   MigrationOutput,
   MigrationStatistics,
@@ -33,6 +34,7 @@ import type {
   RecordSwitchEvent,
   RetireInput,
   ScheduleRetireEvent,
+  StandbyEnterEvent,
   SwitchEntryPointEvent,
   SwitchStatusEvent,
 } from '../lambdas/shared/contracts';
@@ -76,6 +78,8 @@ export const BLUE_GREEN_TASK_STATES: readonly string[] = [
   'Return the previous slot to service',
   'Check the previous slot returning',
   'Check the previous slot returning again',
+  "Find the new slot's groups",
+  'Put the new slot in standby',
   "Release the idle slot's lock",
   "Release the entry point's lock",
 ];
@@ -502,7 +506,7 @@ function switchBack(scope: Construct, props: MigrateDefinitionProps, tail: sfn.I
       compensation: sfn.JsonPath.objectAt('$.compensation'),
       leftToDo: sfn.JsonPath.array(
         sfn.JsonPath.format(
-          'inspect the new slot {} (kept out of the entry point, not retired): writes made through {} between the switch at {} and the switch back are only there; then delete it by hand, with the DB snapshots {}* it restores from',
+          'inspect the new slot {} (kept out of the entry point and in standby, not retired): writes made through {} between the switch at {} and the switch back are only there; then delete it by hand, with the DB snapshots {}* it restores from',
           sfn.JsonPath.stringAt('$.blueGreen.idleSlot'),
           sfn.JsonPath.stringAt('$.input.entryPoint.recordName'),
           sfn.JsonPath.stringAt('$.switchPlan.switchedAt'),
@@ -514,6 +518,27 @@ function switchBack(scope: Construct, props: MigrateDefinitionProps, tail: sfn.I
   });
   report.next(tail);
 
+  // The new slot, out of the record, is put in standby too: nothing of it (a worker, a scheduled job)
+  // writes on while it waits for inspection. A failure is recorded and the chain goes on.
+  const standbyNote = '$.compensation.standbyNewSlot';
+  const inStandby = sfn.Pass.jsonPath(scope, 'Note the new slot is in standby', {
+    parameters: { status: 'DONE', target: sfn.JsonPath.stringAt('$.blueGreen.idleSlot') },
+    resultPath: standbyNote,
+  });
+  inStandby.next(report);
+  const standbyNew = lambdaStep(scope, 'Put the new slot in standby', fns, 'standby-enter', {
+    payload: eventOf<StandbyEnterEvent>({ autoScalingGroups: sfn.JsonPath.listAt('$.newSlot.autoScalingGroups'), execution: EXECUTION }),
+    resultPath: '$.newSlotStandby',
+  });
+  standbyNew.next(inStandby);
+  const findNew = lambdaStep(scope, "Find the new slot's groups", fns, 'discover', {
+    payload: eventOf<DiscoverEvent>({ stackName: sfn.JsonPath.stringAt('$.blueGreen.idleSlot'), execution: EXECUTION }),
+    resultSelector: { autoScalingGroups: sfn.JsonPath.listAt('$.autoScalingGroups') },
+    resultPath: '$.newSlot',
+  });
+  findNew.next(standbyNew);
+  for (const s of [findNew, standbyNew]) s.addCatch(report, { errors: [sfn.Errors.ALL], resultPath: standbyNote });
+
   const backInService = undoStandby(scope, fns, {
     prepare: 'Prepare the previous slot for service',
     exit: 'Return the previous slot to service',
@@ -521,7 +546,7 @@ function switchBack(scope: Construct, props: MigrateDefinitionProps, tail: sfn.I
     ready: 'Previous slot back in service?',
     wait: 'Wait for the previous slot to return',
     done: 'Note the previous slot is back',
-    next: report,
+    next: findNew,
   });
 
   const switched = sfn.Pass.jsonPath(scope, 'Note the switch back', {

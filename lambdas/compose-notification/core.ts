@@ -145,6 +145,11 @@ export function compensationLines(e: ComposeNotificationEvent): { cleanedUp: str
             `check the entry point record by hand and point it at ${stack} if it does not (${stack} holds the data as of the switch); switching it back failed (${why})`,
           );
         break;
+      case 'standbyNewSlot':
+        // Blue/green, after the switch back: the new slot kept for inspection, out of service.
+        if (!error) cleanedUp.push(`put the instances of the new slot ${target ?? '(unknown)'} in standby (kept for inspection, out of the entry point)`);
+        else leftToDo.push(`put the instances of the new slot in standby by hand (or stop them), so nothing writes to it while it waits for inspection; it failed (${why})`);
+        break;
       case 'releaseIdleSlotLock':
       case 'releaseEntryPointLock':
         leftToDo.push(

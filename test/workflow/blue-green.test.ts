@@ -92,12 +92,17 @@ describe('Migrate, strategy blue-green, rehearsed on the simulated account', () 
     });
   });
 
-  it('smoke-fails-through-record: the new slot kept for inspection and named as left to do, no retire scheduled', async () => {
+  it('smoke-fails-through-record: the new slot kept for inspection, in standby, named as left to do, no retire scheduled', async () => {
     await rehearseAndInspect(blueGreenScenario('smoke-fails-through-record'), ({ account, report }) => {
       expect(account.cloudformation.stackByName(SAMPLE_SLOT_B)?.status).toBe('CREATE_COMPLETE');
       expect(account.scheduler.scheduleKeys()).toEqual([]);
       expect(report.notifications[0]!.message).toMatch(/switched the entry point .*back to orders-prod/);
       expect(report.notifications[0]!.message).toContain(`inspect the new slot ${SAMPLE_SLOT_B}`);
+      // Kept out of service too: nothing of it writes on while it waits.
+      expect(report.notifications[0]!.message).toContain(`put the instances of the new slot ${SAMPLE_SLOT_B} in standby`);
+      const groups = account.cloudformation.resourcesOf(SAMPLE_SLOT_B).filter((r) => r.type === 'AWS::AutoScaling::AutoScalingGroup');
+      expect(groups.length).toBeGreaterThan(0);
+      for (const g of groups) expect(account.autoscaling.group(g.physicalId)!.instances.filter((i) => i.state === 'InService')).toEqual([]);
     });
   });
 
