@@ -85,3 +85,8 @@ export const TAGS = {
   /** Comma-separated processes this execution suspended on an ASG, so a retried standby-enter knows them. */
   standbySuspendedProcesses: 'env-migrator:suspended-processes',
 } as const;
+
+/** The environment variable naming the schedule group of the retire schedules; the construct sets it on schedule-retire. */
+export const RETIRE_SCHEDULE_GROUP_ENV = 'RETIRE_SCHEDULE_GROUP';
+/** The schedule group the construct defines for the retire schedules (infra RETIRE_SCHEDULE_GROUP). */
+export const RETIRE_SCHEDULE_GROUP_NAME = 'env-migrator';

@@ -4,7 +4,7 @@
  * table and workflow bucket created, and the account installed behind the AWS SDK. Tests and the rehearsal start
  * executions through the SDK (StartExecution), exactly as a user or a pipeline would.
  */
-import { RETIRE_SCHEDULE_GROUP_ENV, RETIRE_SCHEDULE_GROUP_NAME as RETIRE_SCHEDULE_GROUP } from '../lambdas/schedule-retire/core';
+import { RETIRE_SCHEDULE_GROUP_ENV, RETIRE_SCHEDULE_GROUP_NAME as RETIRE_SCHEDULE_GROUP } from '../lambdas/steps';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { LOCK_TABLE_ENV } from '../lambdas/shared/cancel-request';
 import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';

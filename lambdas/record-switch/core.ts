@@ -5,7 +5,7 @@ import { putDocument, putJsonDocument, switchRecordKey, workflowBucket } from '.
 import { retargeted, slotEndpoint } from '../shared/entry-point';
 import { EntryPointInvalid } from '../shared/errors';
 import { describeStack } from '../shared/stacks';
-import { retireScheduleName } from '../schedule-retire/core';
+import { retireScheduleName } from '../shared/naming';
 
 export interface RecordSwitchClients {
   cfn: CloudFormationClient;

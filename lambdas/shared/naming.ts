@@ -33,3 +33,11 @@ export function snapshotPrefix(runId: string): string {
 export function executionArnOf(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
+
+/** Every retire schedule's name starts with this (the IAM grant is on `schedule/<group>/em-retire-*`). */
+export const RETIRE_SCHEDULE_PREFIX = 'em-retire-';
+
+/** The retire schedule of a blue/green run: `em-retire-<runId>` (schedule-retire creates it, record-switch names it). */
+export function retireScheduleName(runId: string): string {
+  return `${RETIRE_SCHEDULE_PREFIX}${runId}`;
+}
