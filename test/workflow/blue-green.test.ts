@@ -106,6 +106,21 @@ describe('Migrate, strategy blue-green, rehearsed on the simulated account', () 
     });
   });
 
+  it('refuses to migrate back into a previous slot not yet retired (A → B, then B → A before the retire run), touching nothing', async () => {
+    let second: { error?: string; cause?: string } | undefined;
+    const result = await rehearseAndInspect({ ...blueGreenScenario('a-b-a'), name: 'a-b-a-unretired', betweenRuns: undefined }, ({ account }) => {
+      const runs = [...account.sfn.executions.values()].filter((x) => /:stateMachine:Migrate/.test(x.stateMachineArn));
+      second = runs.at(-1);
+      // orders-prod, the rollback point, untouched; the record still at orders-prod-b; no copy started.
+      expect(account.cloudformation.stackByName(SAMPLE_STACK)?.status).toBe('CREATE_COMPLETE');
+      expect(slotOfRecord(account)).toBe(SAMPLE_SLOT_B);
+      expect([...account.sfn.executions.values()].filter((x) => /:stateMachine:Clone/.test(x.stateMachineArn))).toHaveLength(1);
+    });
+    expect(result.violations).toEqual([]);
+    expect(second?.error).toBe('IdleSlotOccupied');
+    expect(second?.cause).toMatch(/the idle slot orders-prod exists \(CREATE_COMPLETE\): a previous slot not yet retired/);
+  });
+
   it('refuses a stale stack name (the idle slot) and a slot another migration holds, before anything is touched', async () => {
     const harness = await LocalHarness.create();
     try {
@@ -133,6 +148,7 @@ describe('Migrate, strategy blue-green, rehearsed on the simulated account', () 
         return execution;
       };
       expect((await run(SAMPLE_SLOT_B, 'stale')).error).toBe('NotTheLiveSlot');
+      expect(account.sns.messages(harness.deployment.topicArn).at(-1)!.message).toContain(`ALL DATA IS IN ${SAMPLE_STACK} - NOT in ${SAMPLE_SLOT_B}`);
 
       // A double clone of orders-prod-b holds its lock: the blue/green run that would create it ends at once, the lock left as it was.
       const holder = 'arn:aws:states:us-east-1:123456789012:execution:Migrate:double-clone-of-b';
