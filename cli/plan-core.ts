@@ -49,7 +49,7 @@ export function planClientsWith(cfn: CloudFormationClient): PlanClients {
 }
 
 /** The strategies a migration can use (docs/design.md "Strategies"); this version has double-clone only. */
-export const STRATEGIES = ['double-clone'] as const;
+export const STRATEGIES = ['double-clone', 'blue-green'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 /** The default strategy. */
 export const DEFAULT_STRATEGY: Strategy = 'double-clone';
@@ -163,10 +163,10 @@ const PLAN_EXECUTION = { id: 'arn:aws:states:local:000000000000:execution:env-mi
  */
 export async function planMigration(clients: PlanClients, input: unknown, options: PlanOptions): Promise<PlanOutcome> {
   const now = options.now ?? (() => new Date());
-  const strategyIssue = checkStrategy(options.strategy);
+  const strategyIssue = checkStrategy(options.strategy, input);
   let validated: ReturnType<typeof validateInput>;
   try {
-    validated = validateInput({ input, execution: PLAN_EXECUTION });
+    validated = validateInput({ input: withStrategy(input, options.strategy), execution: PLAN_EXECUTION });
   } catch (err) {
     if (err instanceof InputInvalid) return { verdict: 'INPUT_REJECTED', issues: [...err.issues, ...(strategyIssue ? [strategyIssue] : [])] };
     throw err;
@@ -246,13 +246,23 @@ export async function planMigration(clients: PlanClients, input: unknown, option
   return { verdict: 'READY', plan };
 }
 
-/** The issue for a --strategy this version cannot run, or undefined. */
-function checkStrategy(strategy: string | undefined): InputIssue | undefined {
-  if (strategy === undefined || (STRATEGIES as readonly string[]).includes(strategy)) return undefined;
-  if (strategy === 'blue-green') {
-    return { field: 'strategy', problem: 'blue-green is not available in this version of env-migrator (issue 11): use double-clone' };
-  }
-  return { field: 'strategy', problem: `must be one of ${STRATEGIES.join(', ')} (blue-green is not available in this version), got "${strategy}"` };
+/** The issue for a --strategy this version cannot run, or that the input contradicts, or undefined. */
+function checkStrategy(strategy: string | undefined, input: unknown): InputIssue | undefined {
+  if (strategy === undefined) return undefined;
+  if (!(STRATEGIES as readonly string[]).includes(strategy)) return { field: 'strategy', problem: `must be one of ${STRATEGIES.join(', ')}, got "${strategy}"` };
+  const given = inputStrategy(input);
+  if (given !== undefined && given !== strategy) return { field: 'strategy', problem: `--strategy ${strategy}, but the input says "${String(given)}": give one` };
+  return undefined;
+}
+
+function inputStrategy(input: unknown): unknown {
+  return input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>).strategy : undefined;
+}
+
+/** The input as Migrate would get it: --strategy becomes its `strategy` when it names none (blue-green then requires entryPoint and slots). */
+function withStrategy(input: unknown, strategy: string | undefined): unknown {
+  if (strategy === undefined || inputStrategy(input) !== undefined || input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  return { ...(input as Record<string, unknown>), strategy };
 }
 
 /** Why a held lock refuses, with what to do about it. */
@@ -324,6 +334,21 @@ function planOf(migration: MigrationInput, current: Discovery, inventory: Bucket
     { what: `temporary stack ${temp}`, when: `after clone 2 is verified: ${stackName} at ${targetVersion} holds the data` },
     { what: `this migration's snapshots but those ${stackName} restores from (${snapshots('c2')} are kept)`, when: 'at the end of a successful run' },
   ];
+  if (migration.strategy === 'blue-green') {
+    // The live slot is cloned once into the idle one; nothing is deleted by this run.
+    const idle = migration.slots!.find((slot) => slot !== stackName) ?? '?';
+    created.splice(
+      0,
+      created.length,
+      { what: `snapshots of ${stackName}'s databases: ${snapshots('c1')}`, when: 'the clone, after the standby of the live slot' },
+      { what: `the idle slot ${idle} at ${targetVersion} (${template}), restored from those snapshots, its buckets copied from ${stackName}'s`, when: 'the clone' },
+      { what: `the entry point ${migration.entryPoint!.recordName} switched from ${stackName} to ${idle}`, when: `once ${idle} is verified (stack complete, smoke test if configured, bucket manifests, statistics)` },
+    );
+    deleted.splice(0, deleted.length, {
+      what: `nothing by this run: ${stackName} stays in standby as the rollback point (env-migrator rollback --environment ${migration.entryPoint!.recordName}); its retire run deletes it ${migration.keepPreviousHours} h after the switch, outside the downtime`,
+      when: `${migration.keepPreviousHours} h after the switch`,
+    });
+  }
   const notCarried: PlannedStep[] = (current.deletionPlan ?? []).map((item: DeletionPlanItem) => ({
     what: `${item.logicalId} (${item.resourceType}, ${item.physicalId}): ${item.fate}`,
     when: `when ${stackName} is deleted`,
@@ -338,7 +363,7 @@ function planOf(migration: MigrationInput, current: Discovery, inventory: Bucket
   }
   return {
     stackName,
-    strategy: DEFAULT_STRATEGY,
+    strategy: migration.strategy,
     lock,
     currentVersion: current.environmentVersion,
     targetVersion,

@@ -53,11 +53,15 @@ export interface DurationEstimate {
   model: string;
 }
 
+/** Where the figures come from. */
+const MODEL = "bench/timing.json (bench/README.md \"Timing model\"); the workflow's own time (about 2 % in the benchmark) not included";
+
 /**
  * Estimates a planned migration's downtime and total time with `profile` (the benchmark's by
  * default). Databases are snapshotted and restored in parallel (the largest allocated storage sets the
  * pace), as are the buckets' copies; a stack is created with its databases restored first, and deleted
- * with its databases last, as the simulated account's model has it. Returns the figures; throws nothing.
+ * with its databases last, as the simulated account's model has it. Blue/green: one clone and the
+ * switch (Route 53's propagation and the record's TTL); no deletion. Returns the figures; throws nothing.
  */
 export function estimateDurations(plan: MigrationPlan, profile: TimingProfile = BENCH_TIMING): DurationEstimate {
   const latency = (operation: string) => (profile.latencyMs[operation] ?? profile.defaultLatencyMs) / 1000;
@@ -74,6 +78,19 @@ export function estimateDurations(plan: MigrationPlan, profile: TimingProfile = 
   const copy = Math.max(0, ...bucketSeconds);
   const emptying = plan.buckets.reduce((n, b) => n + Math.ceil((b.currentObjects + b.noncurrentVersions + b.deleteMarkers) / PAGE) * latency('S3.DeleteObjects'), 0);
 
+  if (plan.strategy === 'blue-green') {
+    // One clone into the idle slot, then the switch: Route 53's propagation, and the record's TTL
+    // (60 s for an alias to a load balancer) before clients see the new slot. No deletion in the downtime.
+    const segments = [
+      { what: 'enter standby (the live slot)', seconds: profile.standbyTransitionSeconds },
+      { what: 'clone: snapshot the databases', seconds: snapshot },
+      { what: 'clone: create the idle slot at the target version (databases restored)', seconds: create },
+      { what: 'clone: copy and verify the buckets', seconds: copy },
+      { what: 'switch the entry point (propagation, then the record TTL)', seconds: profile.route53PropagationSeconds + 60 },
+    ].map((x) => ({ what: x.what, seconds: Math.round(x.seconds) }));
+    const downtimeSeconds = segments.reduce((n, x) => n + x.seconds, 0);
+    return { downtimeSeconds, totalSeconds: downtimeSeconds, segments, model: `${MODEL}. Blue/green: one clone and the switch; the previous slot's deletion (its retire run) is outside the downtime.` };
+  }
   const segments = [
     { what: 'enter standby', seconds: profile.standbyTransitionSeconds },
     { what: 'clone 1: snapshot the databases', seconds: snapshot },
@@ -90,6 +107,6 @@ export function estimateDurations(plan: MigrationPlan, profile: TimingProfile = 
     downtimeSeconds,
     totalSeconds,
     segments,
-    model: "bench/timing.json (bench/README.md \"Timing model\"); the workflow's own time (about 2 % in the benchmark) not included",
+    model: MODEL,
   };
 }

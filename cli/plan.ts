@@ -23,7 +23,7 @@ export interface PlanOptions {
   templateUrl?: string;
   parameter: string[];
   input?: string;
-  /** --strategy: double-clone (the default); anything else is a rejected input. */
+  /** --strategy: double-clone (the default) or blue-green (the input's entryPoint and slots then required); anything else is a rejected input. */
   strategy?: string;
   /** --table: the lock table; else the LockTableName output of --migrator-stack. */
   table?: string;
@@ -117,13 +117,13 @@ export function planLines(p: MigrationPlan): string[] {
     '',
     `Standby during the downtime: ${p.standby.join(', ') || 'no Auto Scaling group'}`,
     '',
-    `Databases (snapshotted and restored twice): ${p.databases.length}, ${p.totals.databasesAllocatedGb} GiB allocated`,
+    `Databases (snapshotted and restored ${p.strategy === 'blue-green' ? 'once' : 'twice'}): ${p.databases.length}, ${p.totals.databasesAllocatedGb} GiB allocated`,
     ...p.databases.map(
       (d) =>
         `  ${d.logicalId.padEnd(24)} ${d.dbInstanceIdentifier} (${[d.engine, d.instanceClass, d.multiAz === undefined ? undefined : d.multiAz ? 'Multi-AZ' : 'Single-AZ', d.storageType].filter(Boolean).join(', ')}), ${d.allocatedStorageGb} GiB allocated`,
     ),
     '',
-    `Buckets (copied twice, objectVersions "${p.objectVersions}"): ${p.buckets.length}, ${p.totals.versions} versions, ${formatBytes(p.totals.bytes)}`,
+    `Buckets (copied ${p.strategy === 'blue-green' ? 'once' : 'twice'}, objectVersions "${p.objectVersions}"): ${p.buckets.length}, ${p.totals.versions} versions, ${formatBytes(p.totals.bytes)}`,
     ...p.buckets.flatMap((b) => [
       `  ${b.logicalId.padEnd(24)} ${b.bucketName}: ${b.currentObjects} objects, ${b.noncurrentVersions} noncurrent versions, ${b.deleteMarkers} delete markers, ${formatBytes(b.bytes)} (versioning ${b.versioning}; listed now)`,
       `  ${''.padEnd(24)} ${metricsLine(b)}`,

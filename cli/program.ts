@@ -149,7 +149,7 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
     .description(
       'Runs, with read-only calls only, every check Migrate makes before it touches anything (the input and --strategy, the environment\'s lock, the stack and its template contract, the new template and the pairing of resources, the deletion preflight, each bucket counted), and prints what the migration would create, copy and delete, what it would not carry, each bucket\'s CloudWatch storage metrics beside its listing, the expected downtime and the expected cost at list prices. Flags override the same fields of --input. The lock table is --table, or the output LockTableName of --migrator-stack. Exit 0 when the migration can start, 3 when the input is rejected, 1 when a preflight check refuses or another migration holds the lock.',
     )
-    .option('--strategy <strategy>', 'the migration strategy: double-clone (blue-green is not available in this version)', 'double-clone')
+    .option('--strategy <strategy>', "the migration strategy: double-clone (the default) or blue-green (the input's entryPoint and slots then required); the input's own strategy when not given")
     .option('--table <name>', 'the DynamoDB lock table (default: the output LockTableName of --migrator-stack)')
     .option('--migrator-stack <name>', 'the deployed migrator stack whose output names the lock table', DEFAULT_MIGRATOR_STACK)
     .option('--json', 'print the result as one JSON object on stdout (the rest on stderr)')
@@ -296,6 +296,7 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
 
   command('rehearse', 'rehearse a migration of the sample environment on a simulated AWS account')
     .option('--scenario <name>', 'the scenario to rehearse (listed below)', DEFAULT_SCENARIO)
+    .option('--strategy <strategy>', 'double-clone (the default) or blue-green: which scenarios --scenario names (blue-green: two slots behind the sample entry point)', 'double-clone')
     .option('--report <file.html>', 'also write the run\'s report page (as "env-migrator report" does) to this file')
     .option('--json', 'print each state and heartbeat as a JSON line on stdout, then the summary as the last one (the rest on stderr)')
     .option('--recover', 'after the migration, clear the scenario\'s faults and run "env-migrator recover <arn>" as the notification says, then check the environment on the account')
@@ -304,7 +305,7 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
     .action(async (o: Flags) => {
       if (flag(o.versionOfOriginal) && !flag(o.recover)) throw new UsageError("option '--version-of-original' needs '--recover'");
       const { rehearseCommand } = await import('./rehearse');
-      done(await rehearseCommand(io, { scenario: str(o.scenario) ?? DEFAULT_SCENARIO, json: flag(o.json), report: str(o.report), recover: flag(o.recover), versionOfOriginal: flag(o.versionOfOriginal) }));
+      done(await rehearseCommand(io, { scenario: str(o.scenario) ?? DEFAULT_SCENARIO, strategy: str(o.strategy), json: flag(o.json), report: str(o.report), recover: flag(o.recover), versionOfOriginal: flag(o.versionOfOriginal) }));
     });
 
   command('run-local', 'run the synthesized definitions on this machine against a real AWS account or endpoint')

@@ -5,7 +5,7 @@
 import { downtimeLines } from '../local/downtime';
 import { rehearse, type RehearsalSummary } from '../local/rehearsal';
 import type { SampleSize } from '../local/sample-environment';
-import { SCENARIOS, SLOT_OPERATION_SCENARIOS, slotOperationScenario } from '../local/scenarios';
+import { BLUE_GREEN_SCENARIOS, SCENARIOS, SLOT_OPERATION_SCENARIOS, slotOperationScenario } from '../local/scenarios';
 import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, humanOf } from './io';
 import { type ReportFigures, reportLines, writeReport } from './report';
@@ -15,11 +15,14 @@ import { type RehearsedRecovery, exitCodeWithRecovery, recoveryLines, rehearseRe
 
 /** The scenarios, for `rehearse --help` (loaded only when help is asked for). */
 export function rehearseHelp(): string {
-  return `Scenarios:\n${[...SCENARIOS, ...SLOT_OPERATION_SCENARIOS].map((s) => `  ${s.name.padEnd(28)} ${s.description}`).join('\n')}`;
+  const list = (scenarios: readonly { name: string; description: string }[]) => scenarios.map((s) => `  ${s.name.padEnd(28)} ${s.description}`).join('\n');
+  return `Scenarios:\n${list(SCENARIOS)}\n\nScenarios with --strategy blue-green (a migration of the sample's entry point):\n${list(BLUE_GREEN_SCENARIOS)}\n\nScenarios after a blue/green switch (the Rollback and Retire runs; any --strategy):\n${list(SLOT_OPERATION_SCENARIOS)}`;
 }
 
 export interface RehearseOptions {
   scenario: string;
+  /** double-clone (default): SCENARIOS; blue-green: BLUE_GREEN_SCENARIOS. */
+  strategy?: string;
   json: boolean;
   /** Also write the run's report page here (cli/report.ts). */
   report?: string;
@@ -93,8 +96,15 @@ export function rehearsalResult(s: RehearsalSummary, exitCode: ExitCode): CliRes
 export async function rehearseCommand(io: Io, options: RehearseOptions): Promise<ExitCode> {
   const afterSwitch = slotOperationScenario(options.scenario);
   if (afterSwitch) return rehearseAfterSwitch(io, afterSwitch, options);
-  const chosen = SCENARIOS.find((s) => s.name === options.scenario);
-  if (!chosen) throw new UsageError(`option '--scenario <name>' argument '${options.scenario}' is invalid. Expected one of: ${[...SCENARIOS, ...SLOT_OPERATION_SCENARIOS].map((s) => s.name).join(', ')}.`);
+  const strategy = options.strategy ?? 'double-clone';
+  if (strategy !== 'double-clone' && strategy !== 'blue-green') throw new UsageError(`option '--strategy <strategy>' argument '${strategy}' is invalid. Expected one of: double-clone, blue-green.`);
+  const scenarios = strategy === 'blue-green' ? BLUE_GREEN_SCENARIOS : SCENARIOS;
+  const chosen = scenarios.find((s) => s.name === options.scenario);
+  if (!chosen) {
+    throw new UsageError(
+      `option '--scenario <name>' argument '${options.scenario}' is invalid${strategy === 'blue-green' ? ' with --strategy blue-green' : ''}. Expected one of: ${[...scenarios, ...SLOT_OPERATION_SCENARIOS].map((s) => s.name).join(', ')}.`,
+    );
+  }
   const write = humanOf(io, options.json);
   write(`Rehearsing "${chosen.name}": ${chosen.description}`);
   write('');

@@ -6,7 +6,7 @@
  * the workflow's bucket for the documents that must not travel in the execution state, and, when
  * asked, the EventBridge Scheduler schedule that starts Migrate.
  */
-import { Annotations, ArnFormat, Aws, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, AspectPriority, Aspects, Aws, Duration, Lazy, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -22,10 +22,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { MigrationInputRaw } from '../lambdas/shared/contracts';
+import { KEEP_PREVIOUS_HOURS, type MigrationInputRaw } from '../lambdas/shared/contracts';
 import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import { LOCK_TABLE_ENV } from '../lambdas/shared/cancel-request';
-import { MIGRATION_TIMEOUT_SECONDS, SLOT_OPERATION_TIMEOUT_SECONDS, STEP_NAMES, type StepName } from '../lambdas/steps';
+import { MIGRATION_TIMEOUT_SECONDS, RETIRE_SCHEDULE_GROUP_ENV, RETIRE_SCHEDULE_GROUP_NAME, SLOT_OPERATION_TIMEOUT_SECONDS, STEP_NAMES, type StepName } from '../lambdas/steps';
 import type { StepFunctions } from '../statemachine/building-blocks';
 import { buildCloneDefinition } from '../statemachine/clone';
 import { buildMigrateDefinition } from '../statemachine/migrate';
@@ -215,7 +215,29 @@ export interface EnvironmentMigratorProps {
    * @default 90
    */
   readonly documentRetentionDays?: number;
+  /**
+   * Blue/green (strategy `blue-green`): the Route 53 entry points this deployment may read and switch,
+   * each a hosted zone and the record names in it. The entry point steps are granted these zones only,
+   * and the switch only these records (A and CNAME, by DELETE and CREATE). The construct then also
+   * defines the schedule group of the retire runs and the role EventBridge Scheduler starts them with.
+   * Requires `documentRetentionDays` to outlast a previous slot's longest retention (rollback reads
+   * the statistics documents of the switch).
+   *
+   * @default - none: a blue-green migration is refused by IAM at its first Route 53 call
+   */
+  readonly entryPoints?: EntryPointGrant[];
 }
+
+/** One hosted zone of blue/green entry points (EnvironmentMigratorProps.entryPoints). */
+export interface EntryPointGrant {
+  /** The hosted zone id (`Z…`; a `/hostedzone/` prefix is accepted). */
+  readonly hostedZoneId: string;
+  /** The entry point records of that zone (DNS names, e.g. `orders.example.com`). */
+  readonly recordNames: string[];
+}
+
+/** The schedule group of the retire schedules (lambdas/schedule-retire RETIRE_SCHEDULE_GROUP). */
+export const RETIRE_SCHEDULE_GROUP = RETIRE_SCHEDULE_GROUP_NAME;
 
 /**
  * Steps that call an environment's own endpoints over HTTP (lambdas/shared/http.ts: the statistics
@@ -344,6 +366,11 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
   /** The schedule that starts Migrate, when `schedule` was given. */
   readonly schedule?: scheduler.ISchedule;
 
+  /** Blue/green (`entryPoints`): the schedule group of the retire schedules. */
+  readonly retireScheduleGroup?: scheduler.IScheduleGroup;
+  /** Blue/green (`entryPoints`): the role EventBridge Scheduler assumes to start the retire run. */
+  readonly retireSchedulerRole?: iam.IRole;
+
   /** The concrete state machines: their names make the execution ARNs of grantRead. */
   private readonly migrate: sfn.StateMachine;
   private readonly clone: sfn.StateMachine;
@@ -381,6 +408,8 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
       // BRIDGE until H3 adds the workflow bucket to this construct: its ARN replaces this one.
     };
     this.permissionScope = permissionScope;
+    const retentionDaysGiven = props.documentRetentionDays ?? DOCUMENT_RETENTION_DAYS;
+    if (props.entryPoints?.length) this.blueGreenResources(props.entryPoints, permissionScope, retentionDaysGiven);
 
     const retentionDays = props.documentRetentionDays ?? DOCUMENT_RETENTION_DAYS;
     if (!Number.isInteger(retentionDays) || retentionDays < 1) {
@@ -447,6 +476,8 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
           ...(STACK_STEPS.includes(step) ? { CFN_ROLE_ARN: this.cloudFormationRole.roleArn } : {}),
           ...(CHECKSUM_JOB_STEPS.includes(step) ? { CHECKSUM_JOB_ROLE_ARN: checksumJobs.role.roleArn } : {}),
           ...(CANCEL_CHECK_STEPS.includes(step) ? { [LOCK_TABLE_ENV]: this.lockTable.tableName } : {}),
+          // The steps that create (schedule-retire) and delete (close-switch-record) retire schedules: the group they are in.
+          ...((step === 'schedule-retire' || step === 'close-switch-record') && this.retireScheduleGroup ? { [RETIRE_SCHEDULE_GROUP_ENV]: RETIRE_SCHEDULE_GROUP } : {}),
         },
         ...(inVpc ? network : {}),
       });
@@ -490,6 +521,7 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
           cloneStateMachine: this.clone,
           lockTable: this.lockTable,
           topic: this.topic,
+          ...(this.retireSchedulerRole ? { retire: { stateMachineArn: this.retireMachineArnToken(), schedulerRoleArn: this.retireSchedulerRole.roleArn } } : {}),
         }),
       ),
       timeout,
@@ -525,6 +557,50 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
     this.addAlarms(steps);
     if (props.schedule) this.schedule = this.addSchedule(props.schedule, props.retainOriginalSnapshots ?? false);
     this.suppressJustifiedFindings(network !== undefined);
+  }
+
+  /**
+   * Blue/green resources, with `entryPoints`: the hosted zones and records the entry point steps may
+   * use (PermissionScope), the schedule group of the retire schedules, and the role EventBridge
+   * Scheduler assumes to start a retire run: trusted by scheduler.amazonaws.com for this account's
+   * schedules only (aws:SourceAccount, "Set up the execution role", EventBridge Scheduler User Guide,
+   * against the confused deputy), allowed states:StartExecution on the retire state machine and
+   * nothing else. The run documents a switch record references (statistics under `runs/`) must
+   * outlast the longest retention of a previous slot plus Migrate's own 48 hours.
+   */
+  private blueGreenResources(entryPoints: EntryPointGrant[], scope: PermissionScope, retentionDays: number): void {
+    const zones = entryPoints.map((e, i) => {
+      const id = e.hostedZoneId.replace(/^\/hostedzone\//, '');
+      if (!/^[A-Z0-9]{1,32}$/.test(id)) throw new Error(`EnvironmentMigrator: entryPoints[${i}].hostedZoneId: "${e.hostedZoneId}" is not a Route 53 hosted zone id`);
+      if (!e.recordNames.length) throw new Error(`EnvironmentMigrator: entryPoints[${i}].recordNames: name at least one record of zone ${id}`);
+      return id;
+    });
+    const neededDays = Math.ceil(KEEP_PREVIOUS_HOURS.max / 24 + MIGRATION_TIMEOUT_SECONDS / 86400);
+    if (retentionDays < neededDays) {
+      throw new Error(
+        `EnvironmentMigrator: documentRetentionDays ${retentionDays} is shorter than a previous slot may be kept (${KEEP_PREVIOUS_HOURS.max / 24} days) plus a migration (${MIGRATION_TIMEOUT_SECONDS / 3600} hours): rollback would find the statistics of its switch expired; keep them at least ${neededDays} days`,
+      );
+    }
+    scope.hostedZoneIds = [...new Set(zones)];
+    scope.entryPointRecordNames = [...new Set(entryPoints.flatMap((e) => e.recordNames))];
+    const group = new scheduler.ScheduleGroup(this, 'RetireSchedules', { scheduleGroupName: RETIRE_SCHEDULE_GROUP });
+    const role = new iam.Role(this, 'RetireSchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+      description: 'EventBridge Scheduler starts the env-migrator retire run of a previous blue/green slot',
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.retireMachineArnToken()] }));
+    (this as { retireScheduleGroup?: scheduler.IScheduleGroup }).retireScheduleGroup = group;
+    (this as { retireSchedulerRole?: iam.IRole }).retireSchedulerRole = role;
+    scope.retireScheduleGroupName = RETIRE_SCHEDULE_GROUP;
+    scope.retireScheduleRoleArn = role.roleArn;
+  }
+
+  /**
+   * The Retire state machine's ARN, resolved at synth: the Scheduler role and Migrate's definition
+   * (schedule-retire's target) are built before the machine (it needs the steps), so they refer to it lazily.
+   */
+  private retireMachineArnToken(): string {
+    return Lazy.string({ produce: () => this.retireStateMachine.stateMachineArn });
   }
 
   /**
@@ -843,6 +919,10 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
       acknowledgeWildcards(this.steps[step].role, inVpc ? [...VPC_STEP_WILDCARDS, ...STEP_WILDCARDS] : STEP_WILDCARDS);
     }
     acknowledgeWildcards(this.migrate, GENERATED_WILDCARDS);
+    // Migrate's role holds one Lambda invoke statement per step it runs (both strategies'): past IAM's
+    // 10,240-character inline policy limit CDK moves the rest into managed OverflowPolicy<n> at synth
+    // (a Role aspect), after this constructor: acknowledged once it exists, with the same reasons.
+    Aspects.of(this.migrate).add({ visit: (node) => node instanceof iam.CfnManagedPolicy && acknowledgeWildcards(node, GENERATED_WILDCARDS) }, { priority: AspectPriority.READONLY });
     acknowledgeWildcards(this.clone, GENERATED_WILDCARDS);
     acknowledgeWildcards(this.retireStateMachine, GENERATED_WILDCARDS);
     acknowledgeWildcards(this.rollbackStateMachine, GENERATED_WILDCARDS);

@@ -31,6 +31,7 @@ export const STEP_WILDCARDS: WildcardReasons = [
   [/:scheduler:.*:schedule\/[^/]+\/em-retire-\*$/, "Blue/green retire schedules, named em-retire-<runId> at run time in the deployment's schedule group."],
   [/^<[A-Za-z0-9]+\.Arn>\/entry-points\/\*$/, "Blue/green switch records: one object per entry point under entry-points/ of the workflow bucket, named after the record (read by rollback, closed once rolled back)."],
   [/^<[A-Za-z0-9]+\.Arn>\/runs\/\*$/, "The workflow's own documents: objects under runs/ of the workflow bucket (one prefix per execution, named at run time)."],
+  [/^<[A-Za-z0-9]+\.Arn>\/entry-points\/\*$/, "Blue/green switch records: one object per entry point under entry-points/ of the workflow bucket, named by the record at run time (PutObject only, by record-switch)."],
   [
     /^\*$/,
     'Actions with no resource-level permission: s3:CreateJob, xray:PutTraceSegments/PutTelemetryRecords, autoscaling:DescribeAutoScalingGroups, cloudformation:GetTemplateSummary of a template URL, rds:DescribeDBSnapshots without an identifier (the sweep of this run\'s snapshots).',
@@ -95,7 +96,7 @@ interface PolicyDocumentJson {
 
 function policyDocumentsOf(node: CfnResource): PolicyDocumentJson[] {
   const stack = Stack.of(node);
-  if (node instanceof iam.CfnPolicy) return [stack.resolve(node.policyDocument) as PolicyDocumentJson];
+  if (node instanceof iam.CfnPolicy || node instanceof iam.CfnManagedPolicy) return [stack.resolve(node.policyDocument) as PolicyDocumentJson];
   if (node instanceof iam.CfnRole) {
     const policies = (stack.resolve(node.policies) ?? []) as { policyDocument: unknown }[];
     return policies.map((p) => stack.resolve(p.policyDocument) as PolicyDocumentJson);

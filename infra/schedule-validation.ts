@@ -47,6 +47,13 @@ export function validateSchedule(schedule: ScheduleToCheck, limits: DeploymentLi
   if (stackName !== undefined && !limits.prefixes.some((prefix) => stackName.startsWith(prefix))) {
     problems.push(`input.stackName: ${stackName} does not start with a managed prefix (${limits.prefixes.join(', ')}): the workflow may not touch it`);
   }
+  // Blue/green: the run creates the idle slot and retire deletes the previous one, so both are held to the same rule.
+  const slots = Array.isArray(schedule.input?.slots) ? (schedule.input.slots as unknown[]) : [];
+  for (const [i, slot] of slots.entries()) {
+    if (typeof slot === 'string' && !limits.prefixes.some((prefix) => slot.startsWith(prefix))) {
+      problems.push(`input.slots.${i}: ${slot} does not start with a managed prefix (${limits.prefixes.join(', ')}): the workflow may not touch it`);
+    }
+  }
   const templateUrl = typeof schedule.input?.templateUrl === 'string' ? schedule.input.templateUrl : undefined;
   if (templateUrl !== undefined) {
     const bucket = templateBucketOf(templateUrl);

@@ -34,7 +34,13 @@ export const DOCUMENT_PREFIX = 'runs';
  * run wrote. A step not listed here gets nothing on the bucket or its key. Add a step here when its
  * code starts keeping documents (the infra test compares every step's grants with its SDK calls).
  */
-export const DOCUMENT_STEPS: readonly StepName[] = ['compare-statistics', 'verify-bucket', 'recheck-original', 'delete-stack'];
+export const DOCUMENT_STEPS: readonly StepName[] = ['compare-statistics', 'verify-bucket', 'recheck-original', 'delete-stack', 'record-switch'];
+
+/**
+ * Where the switch records of blue/green entry points live (lambdas/shared/documents.ts
+ * ENTRY_POINT_PREFIX): outside `runs/`, kept as long as the previous slot is.
+ */
+export const ENTRY_POINT_DOCUMENT_PREFIX = 'entry-points';
 
 /** The workflow bucket and the key that encrypts it (tokens in the construct). */
 export interface DocumentStore {
@@ -55,6 +61,10 @@ export function documentGrants(step: StepName, store: DocumentStore): Grant[] {
       why: "keep this run's documents (statistics, difference lists, manifests) in the workflow bucket and read them back",
       statement: allow(['s3:GetObject', 's3:PutObject'], [`${store.bucketArn}/${DOCUMENT_PREFIX}/*`]),
     },
+    // Only the step that writes the switch record: the record of an entry point is replaced by its next switch.
+    ...(step === 'record-switch'
+      ? [{ why: 'write the switch record of the entry point (what rollback reads), outside the expiring run documents', statement: allow(['s3:PutObject'], [`${store.bucketArn}/${ENTRY_POINT_DOCUMENT_PREFIX}/*`]) }]
+      : []),
     { why: "encrypt and decrypt the workflow's documents (SSE-KMS with the bucket's key)", statement: allow(['kms:Decrypt', 'kms:GenerateDataKey'], [store.keyArn]) },
   ];
 }
@@ -75,6 +85,7 @@ export const CANCEL_CHECK_STEPS: readonly StepName[] = [
   'inventory-buckets',
   'recheck-original',
   'switch-status',
+  'probe-entry-point',
 ];
 
 /** What a cancel-checking step may do with the lock table: read an item (its cancel request), nothing else. */
@@ -542,6 +553,16 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
       ];
     case 'smoke-test':
       return [describeStacks("read the copy's service URL from its outputs")];
+    case 'record-switch':
+      // The documents (the switch record, the clone's output) are granted with DOCUMENT_STEPS.
+      return [describeStacks("read where the new slot answers (ServiceUrl, ServiceHostedZoneId) and that it is the clone's stack")];
+    case 'probe-entry-point':
+      return [
+        describeStacks("read the new slot's statistics URL, requested at the entry point's name"),
+        ...(scope.statisticsSecretArns.length
+          ? [{ why: 'read the statistics request header from its secret', statement: allow(['secretsmanager:GetSecretValue'], [...scope.statisticsSecretArns]) }]
+          : []),
+      ];
     case 'compare-statistics':
       return [
         describeStacks('read both statistics URLs from the stack outputs'),

@@ -35,6 +35,8 @@ export const STEPS = {
   'read-switch-record': { timeoutSeconds: 120, memoryMb: 512 },
   'probe-entry-point': { timeoutSeconds: 90, memoryMb: 256 },
   'close-switch-record': { timeoutSeconds: 30, memoryMb: 256 },
+  // Migrate's blue/green path: the switch record before the switch, the smoke test through the record after it.
+  'record-switch': { timeoutSeconds: 30, memoryMb: 256 },
 } as const satisfies Record<string, { timeoutSeconds: number; memoryMb: number }>;
 
 export type StepName = keyof typeof STEPS;
@@ -94,3 +96,8 @@ export const TAGS = {
   /** Comma-separated processes this execution suspended on an ASG, so a retried standby-enter knows them. */
   standbySuspendedProcesses: 'env-migrator:suspended-processes',
 } as const;
+
+/** The environment variable naming the schedule group of the retire schedules; the construct sets it on schedule-retire. */
+export const RETIRE_SCHEDULE_GROUP_ENV = 'RETIRE_SCHEDULE_GROUP';
+/** The schedule group the construct defines for the retire schedules (infra RETIRE_SCHEDULE_GROUP). */
+export const RETIRE_SCHEDULE_GROUP_NAME = 'env-migrator';

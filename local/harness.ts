@@ -4,10 +4,10 @@
  * table and workflow bucket created, and the account installed behind the AWS SDK. Tests and the rehearsal start
  * executions through the SDK (StartExecution), exactly as a user or a pipeline would.
  */
+import { RETIRE_SCHEDULE_GROUP_ENV, RETIRE_SCHEDULE_GROUP_NAME as RETIRE_SCHEDULE_GROUP } from '../lambdas/steps';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { LOCK_TABLE_ENV } from '../lambdas/shared/cancel-request';
 import { WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
-import { RETIRE_SCHEDULE_GROUP_ENV } from '../lambdas/schedule-retire/core';
 import { SimAccount } from './sim/account';
 import type { TimingProfile } from './sim/core';
 import { installSimulatedAccount } from './sim/install';
@@ -18,8 +18,8 @@ import { createIntegrationClients } from './integrations';
 import { LambdaInvoker } from './lambda-invoker';
 import { synthesizeTemplate } from './synth';
 
-/** The schedule group of the retire schedules, as the construct names it. */
-export const RETIRE_SCHEDULE_GROUP = 'env-migrator';
+/** The schedule group of the retire schedules, as the construct names it (one constant: lambdas/steps.ts). */
+export { RETIRE_SCHEDULE_GROUP };
 
 export interface HarnessOptions {
   timing?: TimingProfile;

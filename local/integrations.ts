@@ -4,7 +4,7 @@
  * StartExecution (.sync:2 waits for the child and returns its description). So they meet the
  * simulated account, or a real one in run-local, like every other call.
  */
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 
@@ -66,6 +66,10 @@ export async function callIntegration(resource: string, params: Json, clients: I
       return stripMetadata(await clients.dynamodb.send(new DeleteItemCommand(p as never)).catch((e: unknown) => rethrowAs('DynamoDB', e)));
     case 'dynamodb:updateItem':
       return stripMetadata(await clients.dynamodb.send(new UpdateItemCommand(p as never)).catch((e: unknown) => rethrowAs('DynamoDB', e)));
+    case 'aws-sdk:dynamodb:transactWriteItems':
+      // An SDK integration names its errors "<ServiceName>.<ErrorName>" in PascalCase ("Learning to use
+      // AWS service SDK integrations in Step Functions"): DynamoDb.TransactionCanceledException.
+      return stripMetadata(await clients.dynamodb.send(new TransactWriteItemsCommand(p as never)).catch((e: unknown) => rethrowAs('DynamoDb', e)));
     case 'states:startExecution':
     case 'states:startExecution.sync':
     case 'states:startExecution.sync:2':

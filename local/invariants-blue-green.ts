@@ -1,30 +1,29 @@
 /**
- * Blue/green invariants of the Retire and Rollback runs (issue 11; docs/design.md "Safety
- * invariants"), read straight from the simulated account after a run, never from what the run reports:
- * - the slot the record points at is never deleted;
- * - the previous slot is deleted only by retire, after its retention, while the record points elsewhere;
- * - a rollback never silently discards writes: it switches back only when the live slot's statistics
- *   equal those at the switch, or the input accepted discarding them and the notification names them;
- * - every run ends with exactly one notification and leaves no lock of its own.
- * (Migrate's blue/green invariants are checked by their own functions in this file or local/invariants.ts.)
+ * The blue/green invariants (docs/design.md "Safety invariants", issue 11), checked on the simulated
+ * account after a run, read from the account itself (the record as Route 53 holds it, the stacks as
+ * CloudFormation does, the Clone executions as Step Functions ran them, the switch record as the
+ * workflow bucket holds it), never from what the workflow reports:
+ * - Migrate (checkMigrateBlueGreen): the record points only at a verified slot, that slot exists,
+ *   Migrate never deletes the previous slot, and a switch it undid is not left claiming a live switch;
+ * - Retire (checkRetireInvariants): the slot the record points at is never deleted; the previous slot
+ *   is deleted only after its retention, while the record points elsewhere;
+ * - Rollback (checkRollbackInvariants): it never silently discards writes: it switches back only when
+ *   the live slot's statistics equal those at the switch, or the input accepted discarding them and
+ *   the notification names them;
+ * - every Retire and Rollback run ends with exactly one notification and leaves no lock of its own.
  */
 import type { EntryPointRef, SwitchRecord } from '../lambdas/shared/contracts';
+import { runIdOf } from '../lambdas/shared/naming';
 import { switchRecordKey } from '../lambdas/shared/documents';
 import { statisticsDigest } from '../lambdas/shared/canonical-json';
 import type { SimAccount } from './sim/account';
+import { normaliseName } from './sim/route53';
 import type { SimExecution } from './sim/sfn';
 import type { RecordedMessage } from './sim/sns';
 
 /** The slot (stack name) the entry point's record points at now, as Route 53 holds it; null when none. */
 export function recordPointsAt(account: SimAccount, entryPoint: EntryPointRef, slots: readonly string[]): string | null {
-  const name = `${entryPoint.recordName.toLowerCase().replace(/\.$/, '')}.`;
-  const record = account.route53.recordSets(entryPoint.hostedZoneId.replace(/^\/hostedzone\//, '')).find((r) => r.Name === name && (r.Type === 'A' || r.Type === 'CNAME'));
-  const target = (record?.AliasTarget?.DNSName ?? record?.ResourceRecords?.[0]?.Value ?? '').toLowerCase().replace(/\.$/, '').replace(/^dualstack\./, '');
-  for (const slot of slots) {
-    const url = account.cloudformation.stackByName(slot)?.outputs.ServiceUrl;
-    if (url && new URL(url).hostname.toLowerCase() === target) return slot;
-  }
-  return null;
+  return recordTarget(account, { entryPoint, slots }).slot?.stackName ?? null;
 }
 
 /** The switch record as the workflow bucket holds it now. */
@@ -125,4 +124,81 @@ async function statisticsData(account: SimAccount, stackName: string): Promise<u
   const response = await account.fetch(new Request(url)).catch(() => undefined);
   if (!response?.ok) return undefined;
   return ((await response.json()) as { data?: unknown }).data;
+}
+
+/** The entry point and slots of a blue/green run (its input's). */
+export interface BlueGreenRunFacts {
+  entryPoint: { hostedZoneId: string; recordName: string };
+  slots: readonly string[];
+  /** The workflow bucket (where the switch record is): given, Migrate's switch record is checked too. */
+  workflowBucket?: string;
+}
+
+/** Where the record points now: the slot whose ServiceUrl host is its value, by name and stack id. */
+export interface RecordTarget {
+  /** The record's value (alias target or CNAME), normalised; undefined when there is no such record. */
+  value?: string;
+  slot?: { stackName: string; stackId: string };
+}
+
+/** The entry point's record as Route 53 holds it now (the latest version), and the slot it points at. */
+export function recordTarget(account: SimAccount, facts: BlueGreenRunFacts): RecordTarget {
+  const name = normaliseName(facts.entryPoint.recordName);
+  const record = account.route53
+    .recordSets(facts.entryPoint.hostedZoneId.replace(/^\/hostedzone\//, ''))
+    .find((r) => r.Name === name && (r.Type === 'A' || r.Type === 'CNAME'));
+  if (!record) return {};
+  const raw = record.AliasTarget?.DNSName ?? record.ResourceRecords?.[0]?.Value ?? '';
+  const value = normaliseName(raw).replace(/^dualstack\./, '').replace(/\.$/, '');
+  for (const stackName of facts.slots) {
+    const stack = account.cloudformation.stackByName(stackName);
+    const url = stack?.outputs.ServiceUrl;
+    if (!stack || !url) continue;
+    if (new URL(url).hostname.toLowerCase() === value) return { value, slot: { stackName, stackId: stack.stackId } };
+  }
+  return { value };
+}
+
+/** The outputs of the Clone executions `execution` started (Migrate names them `<runId>-c1`, `<runId>-c2`). */
+function clonesOf(account: SimAccount, execution: SimExecution): { outcome?: string; destinationStackId?: string }[] {
+  const runId = runIdOf(execution.executionArn);
+  return [...account.sfn.executions.values()]
+    .filter((x) => /:stateMachine:Clone/.test(x.stateMachineArn) && new RegExp(`:${runId}-c[12]$`).test(x.executionArn))
+    .map((x) => (x.status === 'SUCCEEDED' && x.output ? (JSON.parse(x.output) as { outcome?: string; destinationStackId?: string }) : {}));
+}
+
+/**
+ * Migrate's blue/green invariants after one run whose live slot was `baseline` (the stack the record
+ * pointed at when it started):
+ * - the record points at a slot, and only at a verified one: the baseline slot (it was live), or a
+ *   slot this run's Clone created and found EQUAL (that very stack id);
+ * - the slot the record points at exists and is not being deleted;
+ * - the previous slot (the baseline) is not deleted by Migrate: it is the rollback point, which only
+ *   the retire run deletes.
+ * Returns one sentence per broken invariant.
+ */
+export function checkMigrateBlueGreen(account: SimAccount, baseline: { stackName: string; stackId: string }, execution: SimExecution, facts: BlueGreenRunFacts): string[] {
+  const violations: string[] = [];
+  const target = recordTarget(account, facts);
+  if (!target.slot) {
+    violations.push(`the entry point ${facts.entryPoint.recordName} points at ${target.value ?? 'nothing (no record)'}, which is no slot's endpoint`);
+  } else {
+    const stack = account.cloudformation.stackById(target.slot.stackId);
+    if (!stack || stack.status.startsWith('DELETE_')) violations.push(`the slot the entry point points at, ${target.slot.stackName}, is ${stack?.status ?? 'gone'}`);
+    const verified =
+      target.slot.stackId === baseline.stackId ||
+      clonesOf(account, execution).some((c) => c.outcome === 'EQUAL' && c.destinationStackId === target.slot!.stackId);
+    if (!verified) violations.push(`the entry point points at ${target.slot.stackName} (${target.slot.stackId}), which no clone of this run verified`);
+  }
+  const previous = account.cloudformation.stackById(baseline.stackId);
+  if (!previous || previous.status.startsWith('DELETE_')) {
+    violations.push(`the previous slot ${baseline.stackName} is ${previous?.status ?? 'gone'}: Migrate never deletes it (only the retire run does, after its retention)`);
+  }
+  // A switch record of this run that is not rolled back claims the record points at its live slot:
+  // `env-migrator rollback` would act on it. After a switch back Migrate must have marked it.
+  const record = facts.workflowBucket ? switchRecordOf(account, facts.workflowBucket, facts.entryPoint) : undefined;
+  if (record && record.runId === runIdOf(execution.executionArn) && !record.rolledBack && target.slot?.stackId !== record.live.stackId) {
+    violations.push(`the switch record of this run claims a live switch to ${record.live.stackName}, but the record points at ${target.slot?.stackName ?? 'no slot'} and it is not marked rolled back`);
+  }
+  return violations;
 }

@@ -5,6 +5,7 @@
  * and the fault matrix.
  */
 import { TAGS } from '../lambdas/steps';
+import { type BlueGreenRunFacts, checkMigrateBlueGreen } from './invariants-blue-green';
 import type { SimAccount } from './sim/account';
 import { type EnvironmentData, environmentData, sameData } from './sim/environment-data';
 import type { SimExecution } from './sim/sfn';
@@ -145,6 +146,11 @@ export interface RunFacts {
   standbyExitMayFail?: boolean;
   /** Notifications already on the topic before this execution (an earlier migration's): not this one's. */
   notificationsBefore?: number;
+  /**
+   * Strategy blue-green: the entry point and slots. A run that switched keeps the previous slot (the
+   * baseline) whole and in standby as the rollback point; the blue/green invariants are checked too.
+   */
+  blueGreen?: BlueGreenRunFacts;
 }
 
 /** Checks every invariant of docs/design.md on the account's final state. */
@@ -206,12 +212,15 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
   // is then the safe choice, and the error says why.
   const undetermined = /deletion (of \S+ )?may have started/.test(`${execution.cause ?? ''}\n${notifications.at(-1)?.message ?? ''}`);
   const originalWhole = originalLive && !undetermined && sameData(baseline.data, environmentData(account, baseline.stackName)).equal;
-  if (originalWhole && survivor !== baseline.stackName) {
+  // Blue/green after a switch (the other slot named as holding the data: checkMigrateBlueGreen holds the
+  // record to it): the previous slot stays whole and out of service on purpose, the rollback point.
+  const keptForRollback = !!facts.blueGreen && survivor !== null && survivor !== baseline.stackName && facts.blueGreen.slots.includes(survivor);
+  if (originalWhole && survivor !== baseline.stackName && !keptForRollback) {
     violations.push(`${baseline.stackName} still holds all of its data (nothing of it was deleted), yet ${survivor ?? 'no stack'} is named as holding the data`);
   }
   // What could not be put back (the Auto Scaling API refusing past every retry) must be listed as left to do.
   const serviceLeftToDo = !!facts.standbyExitMayFail && leftToDo.some((line) => line.includes(`instances of ${baseline.stackName}`) && line.includes('back in service'));
-  if (originalLive && (survivor === baseline.stackName || originalWhole) && !serviceLeftToDo) {
+  if (originalLive && (survivor === baseline.stackName || originalWhole) && !serviceLeftToDo && !keptForRollback) {
     const now = groupsOf(account, baseline.stackName);
     for (const before of baseline.groups) {
       const after = now.find((g) => g.logicalId === before.logicalId);
@@ -267,8 +276,11 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
   }
 
   // 6. The lock is released on every exit path (or, when releasing it failed, the notification says so).
-  const lock = account.dynamodb.items(facts.lockTable).find((i) => i.stackName?.S === baseline.stackName && i.owner?.S === execution.executionArn);
-  if (lock && !leftToDo.some((line) => line.includes('lock'))) violations.push(`the lock on ${baseline.stackName} is still held by this execution`);
+  // (A blue/green run also locks the idle slot and the entry point: every item it owns must be gone.)
+  const locks = account.dynamodb.items(facts.lockTable).filter((i) => (facts.blueGreen || i.stackName?.S === baseline.stackName) && i.owner?.S === execution.executionArn);
+  if (locks.length && !leftToDo.some((line) => line.includes('lock'))) violations.push(`the lock on ${locks.map((l) => l.stackName?.S).join(', ')} is still held by this execution`);
+
+  if (facts.blueGreen) violations.push(...checkMigrateBlueGreen(account, baseline, execution, facts.blueGreen));
 
   return { survivor, survivorVersion, survivorStatistics, dataIntact, notifications, violations };
 }

@@ -19,7 +19,7 @@ import { progressPrinter } from './progress';
 import { type DowntimeSummary, downtimeSummary } from './downtime';
 import { criticalPath, waitStates, workflowWork } from '../bench/metrics';
 import { Recorder } from '../bench/observe';
-import { REHEARSAL_SIZE, SAMPLE_STACK, type SampleSize, seedSampleEnvironment } from './sample-environment';
+import { REHEARSAL_SIZE, SAMPLE_STACK, type SampleSize, seedEntryPoint, seedSampleEnvironment } from './sample-environment';
 import { type Scenario, tempStackNameOf } from './scenarios';
 import type { ComparedBy } from '../lambdas/shared/contracts';
 import type { SimAccount } from './sim/account';
@@ -122,30 +122,37 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
   try {
     const { account } = harness;
     seedSampleEnvironment(account, { ...(options.size ?? REHEARSAL_SIZE), ...scenario.environment }, scenario.variant);
+    // Blue/green: the sample's entry point, and its zone id (made when seeded) in every input.
+    const entryPoint = scenario.blueGreen ? seedEntryPoint(account) : undefined;
+    const withEntryPoint = (input: Scenario['input']): Scenario['input'] =>
+      entryPoint && input.entryPoint ? { ...input, entryPoint: { ...input.entryPoint, hostedZoneId: entryPoint.hostedZoneId } } : input;
     scenario.prepare?.(account);
     const executionName = `rehearsal-${scenario.name}`;
     const executionArn = executionArnOf(harness.deployment.migrate.arn, executionName);
-    const tempStackName = tempStackNameOf(SAMPLE_STACK, executionArn);
-    const baseline = await captureBaseline(account, SAMPLE_STACK);
+    const firstInput = withEntryPoint(scenario.input);
+    const tempStackName = runCopyName(firstInput, executionArn);
+    const baseline = await captureBaseline(account, firstInput.stackName);
     scenario.arm({ account, executionArn, tempStackName, baseline });
     // What an operator runs first: the plan, read-only, on the environment as the scenario left it
     // (termination protection, a missing parameter...), with the scenario's injected faults held back.
     const plan = options.planFirst ? await account.faults.withoutFaults(() => planFirst(account, scenario.input, harness.deployment.lockTableName)) : undefined;
     const callsBefore = account.calls.length;
 
-    let { execution, seconds, report } = await migrateOnce(harness, scenario.input, executionName, baseline, tempStackName);
+    let { execution, seconds, report } = await migrateOnce(harness, firstInput, executionName, baseline, tempStackName);
     await recorder.resolveStackOperations();
     const downtime = downtimeOfRun(harness, recorder, execution);
     const migrations: MigrationSummary[] = [summaryOf(execution, report, seconds)];
     let failed = execution.status === 'SUCCEEDED' ? undefined : execution;
     // Each later migration starts from the environment the one before left, once that one succeeded.
-    for (const [i, input] of (scenario.then ?? []).entries()) {
+    for (const [i, raw] of (scenario.then ?? []).entries()) {
       if (failed) break;
+      const input = withEntryPoint(raw);
+      if (scenario.betweenRuns) await runOnSimulatedClock(() => scenario.betweenRuns!(account), account.now());
       write('');
-      write(`── Migration ${i + 2} of ${1 + (scenario.then ?? []).length}: to ${input.targetVersion} ─────────────────────────────`);
+      write(`── Migration ${i + 2} of ${1 + (scenario.then ?? []).length}: ${input.stackName} to ${input.targetVersion} ─────────────────────────────`);
       const name = `${executionName}-${i + 2}`;
-      const again = await captureBaseline(account, SAMPLE_STACK);
-      const run = await migrateOnce(harness, input, name, again, tempStackNameOf(SAMPLE_STACK, executionArnOf(harness.deployment.migrate.arn, name)));
+      const again = await captureBaseline(account, input.stackName);
+      const run = await migrateOnce(harness, input, name, again, runCopyName(input, executionArnOf(harness.deployment.migrate.arn, name)));
       migrations.push(summaryOf(run.execution, run.report, run.seconds));
       ({ execution, report } = run);
       seconds += run.seconds;
@@ -241,6 +248,12 @@ async function planFirst(account: SimAccount, input: Scenario['input'], lockTabl
   return { verdict: 'READY', estimatedDowntimeSeconds: estimate.downtimeSeconds, estimatedTotalSeconds: estimate.totalSeconds };
 }
 
+/** The stack a run creates its copy in: the temporary stack, or with blue-green the idle slot. */
+function runCopyName(input: Scenario['input'], executionArn: string): string {
+  if (input.strategy === 'blue-green' && input.slots) return input.slots.find((s) => s !== input.stackName) ?? input.slots[1];
+  return tempStackNameOf(input.stackName, executionArn);
+}
+
 async function migrateOnce(harness: LocalHarness, input: Scenario['input'], executionName: string, baseline: Baseline, tempStackName: string) {
   // Earlier migrations' notifications are theirs: each run is held to exactly one of its own.
   const notificationsBefore = harness.account.sns.messages(harness.deployment.topicArn).length;
@@ -256,6 +269,7 @@ async function migrateOnce(harness: LocalHarness, input: Scenario['input'], exec
     lockTable: harness.deployment.lockTableName,
     topicArn: harness.deployment.topicArn,
     notificationsBefore,
+    ...(input.strategy === 'blue-green' && input.entryPoint && input.slots ? { blueGreen: { entryPoint: input.entryPoint, slots: input.slots } } : {}),
   });
   return { execution, seconds, report };
 }

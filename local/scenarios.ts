@@ -9,7 +9,9 @@ import { templateKey, WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import type { Baseline } from './invariants';
 import { armLateWrites, lateObject } from './late-writes';
 import type { SimAccount } from './sim/account';
-import { ARTIFACTS_BUCKET, NOECHO_PARAMETER, NOECHO_SECRET_ARN, NOECHO_VALUE, type SampleSize, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
+import { taskHooks } from './faults/state-context';
+import { sleep } from './sim/core';
+import { ARTIFACTS_BUCKET, NOECHO_PARAMETER, NOECHO_SECRET_ARN, NOECHO_VALUE, type SampleSize, SAMPLE_RECORD_NAME, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
 
 export interface ScenarioContext {
   account: SimAccount;
@@ -36,12 +38,19 @@ export interface Scenario {
    * left it); the first baseline's data must be in the last survivor.
    */
   then?: MigrationInputRaw[];
+  /**
+   * Strategy blue-green: the rehearsal seeds the sample's entry point (seedEntryPoint, an alias to
+   * orders-prod) and gives every input its hosted zone id (the input's own is a placeholder).
+   */
+  blueGreen?: boolean;
+  /** Between two migrations of `then`, on the simulated clock: what happens to the environment meanwhile. */
+  betweenRuns?: (account: SimAccount) => Promise<void>;
   /** Checks of this scenario beyond the invariants, on the account after the run: each problem found, [] when none. */
   verify?: (ctx: ScenarioContext) => string[];
   expected: {
     outcome: 'succeeded' | 'failed';
-    /** Which stack must hold the data at the end. */
-    survivor: 'original-name' | 'temp';
+    /** Which stack must hold the data at the end (`new-slot`: blue-green's other slot, `slots[1]`). */
+    survivor: 'original-name' | 'temp' | 'new-slot';
     /** The error the execution must end with, where the scenario is about what it names. */
     error?: string;
   };
@@ -444,4 +453,108 @@ export const SLOT_OPERATION_SCENARIOS: SlotOperationScenario[] = [
 
 export function slotOperationScenario(name: string): SlotOperationScenario | undefined {
   return SLOT_OPERATION_SCENARIOS.find((s) => s.name === name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blue/green (strategy blue-green, `rehearse --strategy blue-green`)
+// ---------------------------------------------------------------------------------------------
+
+/** The sample's second slot: orders-prod adopts the scheme as the first (and live) one. */
+export const SAMPLE_SLOT_B = 'orders-prod-b';
+
+/** The blue/green input of the sample: its entry point's zone id is filled in by the rehearsal, once seeded. */
+export function blueGreenInput(live: string, targetVersion: string = TARGET_VERSION): MigrationInputRaw {
+  return {
+    ...baseInput,
+    stackName: live,
+    targetVersion,
+    strategy: 'blue-green',
+    slots: [SAMPLE_STACK, SAMPLE_SLOT_B],
+    entryPoint: { hostedZoneId: 'ZSEEDEDBYTHEREHEARSAL', recordName: SAMPLE_RECORD_NAME },
+    keepPreviousHours: 24,
+  };
+}
+
+/**
+ * What the retire run does to the previous slot once its retention is over, done here by hand: the
+ * retire machine is built beside this path (statemachine/retire.ts) and is not run by this rehearsal.
+ * Its buckets are removed first (the retire run empties them against the verified copy), then the
+ * stack, and the clock runs until the deletion is complete.
+ */
+async function retireByHand(account: SimAccount, stackName: string): Promise<void> {
+  for (const r of account.cloudformation.resourcesOf(stackName)) {
+    if (r.type !== 'AWS::S3::Bucket' || !account.s3.bucketExists(r.physicalId)) continue;
+    // Every version and delete marker, through the simulated API (as the retire run's emptying would).
+    for (;;) {
+      const listed = (await account.s3.operations.ListObjectVersions!({ Bucket: r.physicalId })) as { Versions?: { Key: string; VersionId: string }[]; DeleteMarkers?: { Key: string; VersionId: string }[] };
+      const all = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])];
+      if (all.length === 0) break;
+      for (const v of all) await account.s3.operations.DeleteObject!({ Bucket: r.physicalId, Key: v.Key, VersionId: v.VersionId });
+    }
+  }
+  account.cloudformation.deleteStackNow(stackName);
+  while (account.cloudformation.stackByName(stackName)) await sleep(10_000);
+}
+
+export const BLUE_GREEN_SCENARIOS: Scenario[] = [
+  {
+    name: 'happy',
+    description: 'orders-prod (live) cloned into orders-prod-b at 1.4.0, the entry point switched to it; orders-prod kept in standby until its retire run',
+    blueGreen: true,
+    input: blueGreenInput(SAMPLE_STACK),
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'new-slot' },
+  },
+  {
+    name: 'stats-mismatch',
+    description: 'the copy in orders-prod-b restores with rows missing: its statistics differ before the switch, so the record is never switched; the copy is deleted and orders-prod serves again',
+    blueGreen: true,
+    input: blueGreenInput(SAMPLE_STACK),
+    arm: ({ account }) => {
+      account.faults.silent.restoreDropsRows = { rows: 2, onlyInstancesOfStack: SAMPLE_SLOT_B };
+    },
+    expected: { outcome: 'failed', survivor: 'original-name', error: 'StatisticsMismatch' },
+  },
+  {
+    name: 'smoke-fails-through-record',
+    description: 'after the switch, the statistics endpoint answers HTTP 500 through the entry point: the record is switched back, orders-prod returns to service, orders-prod-b is kept for inspection',
+    blueGreen: true,
+    input: blueGreenInput(SAMPLE_STACK),
+    arm: ({ account }) => {
+      const previous = taskHooks.beforeTask;
+      taskHooks.beforeTask = async (state) => {
+        await previous?.(state);
+        if (state.state === 'Smoke test through the entry point') account.faults.silent.statisticsErrorForStack = SAMPLE_SLOT_B;
+        // Back to normal once the record points at orders-prod again.
+        if (state.state === 'Switch the entry point back') account.faults.silent.statisticsErrorForStack = undefined;
+      };
+    },
+    expected: { outcome: 'failed', survivor: 'original-name', error: 'WaitTimedOut' },
+  },
+  {
+    name: 'retire-not-scheduled',
+    description: 'EventBridge Scheduler refuses the retire schedule after the switch: orders-prod-b serves, orders-prod stays the rollback point, the notification says to retire it by hand',
+    blueGreen: true,
+    input: blueGreenInput(SAMPLE_STACK),
+    arm: ({ account }) => {
+      account.faults.add({ service: 'Scheduler', operation: 'CreateSchedule', kind: 'error', times: Infinity, error: { code: 'AccessDeniedException', message: 'not authorized to perform scheduler:CreateSchedule', httpStatusCode: 403 } });
+    },
+    expected: { outcome: 'failed', survivor: 'new-slot', error: 'AwsAccessDenied' },
+  },
+  {
+    name: 'a-b-a',
+    description: 'orders-prod → orders-prod-b at 1.4.0, orders-prod retired (by hand here, as its retire run would), then orders-prod-b → orders-prod again (a rebuild at 1.4.0): the second run migrates back into the first slot',
+    blueGreen: true,
+    input: blueGreenInput(SAMPLE_STACK),
+    then: [blueGreenInput(SAMPLE_SLOT_B)],
+    betweenRuns: (account) => retireByHand(account, SAMPLE_STACK),
+    arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
+  },
+];
+
+export function blueGreenScenario(name: string): Scenario {
+  const found = BLUE_GREEN_SCENARIOS.find((s) => s.name === name);
+  if (!found) throw new Error(`Unknown blue/green scenario "${name}". Scenarios: ${BLUE_GREEN_SCENARIOS.map((s) => s.name).join(', ')}`);
+  return found;
 }

@@ -80,7 +80,12 @@ async function synthesize(): Promise<SynthesizedTemplate> {
   // the infra tests; here we only read the definitions back.
   const app = new App({ builtinCloudFormationValidation: false });
   // IAM is not simulated: the prefix only has to be valid (the sample environment is orders-prod).
-  const stack = new EnvironmentMigratorStack(app, 'EnvMigrator', { managedStackPrefixes: ['orders-'] });
+  // The sample's blue/green entry point (local/sample-environment.ts seedEntryPoint): its zone id is
+  // made when it is seeded, and IAM is not simulated, so any valid id stands for it.
+  const stack = new EnvironmentMigratorStack(app, 'EnvMigrator', {
+    managedStackPrefixes: ['orders-'],
+    entryPoints: [{ hostedZoneId: 'Z0SAMPLEENTRYPOINT', recordNames: ['orders.example.internal'] }],
+  });
   const assembly = app.synth();
   return assembly.getStackArtifact(stack.artifactId).template as SynthesizedTemplate;
 }

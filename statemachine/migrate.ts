@@ -67,6 +67,7 @@ import {
   type Fields,
   type StepFunctions,
 } from './building-blocks';
+import { blueGreenReport, blueGreenStart, blueGreenSwitch, IS_BLUE_GREEN } from './blue-green';
 import { SECOND_CLONE_STATE, STANDBY_STATE } from './downtime-states';
 
 export interface MigrateDefinitionProps {
@@ -76,13 +77,19 @@ export interface MigrateDefinitionProps {
   /** The environment lock: partition key `stackName` (S), TTL attribute `expiresAt`. */
   lockTable: dynamodb.ITable;
   topic: sns.ITopic;
+  /**
+   * Blue/green: the retire state machine the retire schedules start, and the role EventBridge
+   * Scheduler starts it with (the construct's, with `entryPoints`). Absent: schedule-retire is given
+   * no target and fails, which the blue/green path reports as left to do.
+   */
+  retire?: { stateMachineArn: string; schedulerRoleArn: string };
 }
 
 /** A JSON null in Parameters: CDK drops null literals, so it is produced by an intrinsic function. */
-const JSON_NULL = sfn.JsonPath.stringToJson('null');
+export const JSON_NULL = sfn.JsonPath.stringToJson('null');
 
 /** Timeout of the DynamoDB and SNS tasks (the local executor's default would be 60 s anyway). */
-const SERVICE_TASK_TIMEOUT = sfn.Timeout.duration(Duration.seconds(60));
+export const SERVICE_TASK_TIMEOUT = sfn.Timeout.duration(Duration.seconds(60));
 
 /** Builds the Migrate definition; `scope` must hold no other machine's states (names are construct ids). */
 export function buildMigrateDefinition(scope: Construct, props: MigrateDefinitionProps): sfn.IChainable {
@@ -100,12 +107,18 @@ export function buildMigrateDefinition(scope: Construct, props: MigrateDefinitio
   forgetReports.next(secondClone);
   const deletion = deleteCurrentPhase(scope, fns, forgetReports, phaseB, phaseA, props);
   const recheck = recheckPhase(scope, fns, deletion, phaseA);
-  const firstClone = firstClonePhase(scope, props, { next: recheck, mismatch: preserveAfterFirstMismatch(scope, fns, tail), compensation: phaseA });
-  const standby = standbyPhase(scope, fns, firstClone, phaseA, props);
+  const firstMismatch = preserveAfterFirstMismatch(scope, fns, tail);
+  const firstClone = firstClonePhase(scope, props, { next: recheck, mismatch: firstMismatch, compensation: phaseA });
+  // Blue/green (statemachine/blue-green.ts) shares the discovery, the count, the standby and the endings.
+  const cloneInto = sfn.Choice.jsonPath(scope, 'Clone into the idle slot?')
+    .when(IS_BLUE_GREEN, blueGreenSwitch(scope, props, { phaseA, mismatch: firstMismatch, tail }))
+    .otherwise(firstClone);
+  const standby = standbyPhase(scope, fns, cloneInto, phaseA, props);
   const inventory = inventoryPhase(scope, fns, standby, phaseA);
   const discover = discoverPhase(scope, fns, inventory, phaseA);
   const lock = lockPhase(scope, props, discover, phaseA, tail);
-  return validatePhase(scope, fns, lock, tail);
+  const strategy = sfn.Choice.jsonPath(scope, 'Which strategy?').when(IS_BLUE_GREEN, blueGreenStart(scope, props, { discover, phaseA, tail })).otherwise(lock);
+  return validatePhase(scope, fns, strategy, tail);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,7 +136,7 @@ function cancelFlag(props: MigrateDefinitionProps): CancelFlag {
  * phase's compensation undoes exactly what it would after an error of that state: phase A returns
  * the original to service, phase B keeps the temporary copy. Then unlock, notify, fail.
  */
-function cancelInto(scope: Construct, props: MigrateDefinitionProps, note: sfn.IChainable): CancelCheck {
+export function cancelInto(scope: Construct, props: MigrateDefinitionProps, note: sfn.IChainable): CancelCheck {
   return (where, next) => cancelPoint(scope, where, cancelFlag(props), cancelledInto(scope, where, note), next);
 }
 
@@ -131,7 +144,7 @@ function cancelInto(scope: Construct, props: MigrateDefinitionProps, note: sfn.I
  * A loop of Migrate obeys the same requests through its steps (building-blocks.ts LoopCancellation:
  * each call reads this execution's lock first); a request found leads where the safe points' do.
  */
-function obeyInto(scope: Construct, where: string, note: sfn.IChainable): LoopCancellation {
+export function obeyInto(scope: Construct, where: string, note: sfn.IChainable): LoopCancellation {
   return { ref: { stackName: sfn.JsonPath.stringAt('$.input.stackName') }, cancelled: cancelledInto(scope, where, note) };
 }
 
@@ -722,7 +735,7 @@ function describeDeletionFailure(scope: Construct, name: string, statusPath: str
 }
 
 /** A clone through the Clone state machine, waiting for it (.sync:2: the output is JSON), deterministic name. */
-function cloneTask(scope: Construct, props: MigrateDefinitionProps, name: string, phase: 'c1' | 'c2', requestPath: string): sfn.TaskStateBase {
+export function cloneTask(scope: Construct, props: MigrateDefinitionProps, name: string, phase: 'c1' | 'c2', requestPath: string): sfn.TaskStateBase {
   const task = tasks.StepFunctionsStartExecution.jsonPath(scope, name, {
     stateMachine: props.cloneStateMachine,
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -979,7 +992,7 @@ function stopClone(scope: Construct, props: MigrateDefinitionProps, name: string
 }
 
 /** Every compensation chain starts with an empty record of what it did. */
-function startCompensation(scope: Construct, name: string, next: sfn.IChainable): sfn.IChainable {
+export function startCompensation(scope: Construct, name: string, next: sfn.IChainable): sfn.IChainable {
   const start = sfn.Pass.jsonPath(scope, name, { result: sfn.Result.fromObject({}), resultPath: '$.compensation' });
   start.next(next);
   return start;
@@ -1039,7 +1052,7 @@ function undoStackDeletion(scope: Construct, fns: StepFunctions, p: UndoStackPro
   return deletion.start;
 }
 
-interface UndoStandbyNames {
+export interface UndoStandbyNames {
   prepare: string;
   /** Names of the Choice and Pass adding the StandbyRecord when it may be absent; omitted when it is known to exist. */
   ifRecorded?: { question: string; copy: string };
@@ -1057,7 +1070,7 @@ interface UndoStandbyNames {
  * standby-enter tagged before failing), then wait until they are InService.
  * Records `$.compensation.exitStandby` and goes on to `next` whatever happens.
  */
-function undoStandby(scope: Construct, fns: StepFunctions, n: UndoStandbyNames): sfn.IChainable {
+export function undoStandby(scope: Construct, fns: StepFunctions, n: UndoStandbyNames): sfn.IChainable {
   const notePath = '$.compensation.exitStandby';
   const done = sfn.Pass.jsonPath(scope, n.done, { result: sfn.Result.fromObject({ status: 'DONE' }), resultPath: notePath });
   done.next(n.next);
@@ -1099,7 +1112,7 @@ function undoStandby(scope: Construct, fns: StepFunctions, n: UndoStandbyNames):
  * The ComposeNotificationEvent of an outcome of a validated input, as Parameters. Common fields
  * default to this execution's; `fields` adds or overrides the rest.
  */
-function notice(outcome: Outcome, fields: Partial<Fields<ComposeNotificationEvent>>): Fields<ComposeNotificationEvent> {
+export function notice(outcome: Outcome, fields: Partial<Fields<ComposeNotificationEvent>>): Fields<ComposeNotificationEvent> {
   return {
     outcome,
     stackName: sfn.JsonPath.stringAt('$.input.stackName'),
@@ -1113,12 +1126,38 @@ function notice(outcome: Outcome, fields: Partial<Fields<ComposeNotificationEven
 }
 
 /** FAILED_AND_COMPENSATED, with the failed state and the original error. */
-function failedNotice(fields: Partial<Fields<ComposeNotificationEvent>>): Fields<ComposeNotificationEvent> {
+export function failedNotice(fields: Partial<Fields<ComposeNotificationEvent>>): Fields<ComposeNotificationEvent> {
   return notice('FAILED_AND_COMPENSATED', {
     failedState: sfn.JsonPath.stringAt('$.failure.state'),
     error: sfn.JsonPath.objectAt('$.error'),
     ...fields,
   });
+}
+
+/**
+ * A blue/green run's other two locks (the idle slot's and the entry point's), released like the
+ * stack's: each on the condition that it is still ours, a failure recorded for the notification.
+ */
+function releaseBlueGreenLocks(scope: Construct, props: MigrateDefinitionProps, next: sfn.IChainable): sfn.IChainable {
+  const releaseOne = (name: string, keyPath: string, record: string, then: sfn.IChainable) => {
+    const release = tasks.DynamoDeleteItem.jsonPath(scope, name, {
+      table: props.lockTable,
+      key: { stackName: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(keyPath)) },
+      conditionExpression: '#owner = :me',
+      expressionAttributeNames: { '#owner': 'owner' },
+      expressionAttributeValues: { ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.execution.id')) },
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: SERVICE_TASK_TIMEOUT,
+    });
+    release.addRetry(serviceRetry('DynamoDB'));
+    release.addCatch(then, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD });
+    release.addCatch(then, { errors: [sfn.Errors.ALL], resultPath: `$.notice.compensation.${record}` });
+    release.next(then);
+    return release;
+  };
+  const record = releaseOne("Release the entry point's lock", '$.blueGreen.recordLockKey', 'releaseEntryPointLock', next);
+  const idle = releaseOne("Release the idle slot's lock", '$.blueGreen.idleSlot', 'releaseIdleSlotLock', record);
+  return sfn.Choice.jsonPath(scope, 'Other locks to release?').when(IS_BLUE_GREEN, idle).otherwise(next);
 }
 
 /**
@@ -1152,9 +1191,13 @@ function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.I
       deletionPlan: sfn.JsonPath.listAt('$.current.deletionPlan'),
     } satisfies Fields<MigrationOutput>,
   });
-  report.next(sfn.Succeed.jsonPath(scope, 'Migration succeeded'));
+  const succeeded = sfn.Succeed.jsonPath(scope, 'Migration succeeded');
+  report.next(succeeded);
+  const switched = blueGreenReport(scope);
+  switched.next(succeeded);
 
   const howItEnded = sfn.Choice.jsonPath(scope, 'How did it end?')
+    .when(sfn.Condition.and(outcomeIs('SUCCEEDED'), IS_BLUE_GREEN), switched)
     .when(outcomeIs('SUCCEEDED'), report)
     .when(outcomeIs('REJECTED_INPUT'), sfn.Fail.jsonPath(scope, 'Input rejected', errorOf))
     .when(outcomeIs('MIGRATION_IN_PROGRESS'), sfn.Fail.jsonPath(scope, 'Migration already running', errorOf))
@@ -1252,11 +1295,13 @@ function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.I
     taskTimeout: SERVICE_TASK_TIMEOUT,
   });
   release.addRetry(serviceRetry('DynamoDB'));
+  // Blue/green locked the idle slot and the entry point's record too (statemachine/blue-green.ts).
+  const releaseOthers = releaseBlueGreenLocks(scope, props, compose);
   // Not ours (never taken, or expired and taken since) or already gone: nothing to release.
-  release.addCatch(compose, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: '$.lockReleaseError' });
+  release.addCatch(releaseOthers, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: '$.lockReleaseError' });
   // Still held after the retries: the notification lists it as left to do by hand (the TTL is the safety net).
-  release.addCatch(compose, { errors: [sfn.Errors.ALL], resultPath: '$.notice.compensation.releaseLock' });
-  release.next(compose);
+  release.addCatch(releaseOthers, { errors: [sfn.Errors.ALL], resultPath: '$.notice.compensation.releaseLock' });
+  release.next(releaseOthers);
   const lockIsOurs = sfn.Choice.jsonPath(scope, 'Is the lock ours?')
     .when(sfn.Condition.or(outcomeIs('REJECTED_INPUT'), outcomeIs('MIGRATION_IN_PROGRESS')), compose)
     .otherwise(release);

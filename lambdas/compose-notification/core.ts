@@ -137,6 +137,35 @@ export function compensationLines(e: ComposeNotificationEvent): { cleanedUp: str
         leftToDo.push(`stop the clone execution ${execution} by hand if it still runs (it would recreate what the compensation removed); stopping it failed (${why || 'unknown error'})`);
         break;
       }
+      case 'switchBack':
+        // Blue/green, after the switch (statemachine/blue-green.ts): the record pointed back at the previous slot.
+        if (!error) cleanedUp.push(`switched the entry point${e.blueGreen ? ` ${e.blueGreen.entryPoint.recordName}` : ''} back to ${target ?? stack}`);
+        else
+          leftToDo.push(
+            `check the entry point record by hand and point it at ${stack} if it does not (${stack} holds the data as of the switch); switching it back failed (${why})`,
+          );
+        break;
+      case 'standbyNewSlot':
+        // Blue/green, after the switch back: the new slot kept for inspection, out of service.
+        if (!error) cleanedUp.push(`put the instances of the new slot ${target ?? '(unknown)'} in standby (kept for inspection, out of the entry point)`);
+        else leftToDo.push(`put the instances of the new slot in standby by hand (or stop them), so nothing writes to it while it waits for inspection; it failed (${why})`);
+        break;
+      case 'closeSwitchRecord': {
+        // Blue/green, after the switch back: the switch record no longer claims a live switch.
+        const record = e.blueGreen ? ` of ${e.blueGreen.entryPoint.recordName}` : '';
+        if (!error) cleanedUp.push(`marked the switch record${record} rolled back (env-migrator rollback now refuses it) and deleted its retire schedule, if any`);
+        else
+          leftToDo.push(
+            `the switch record${record} (${target ?? 'entry-points/'} in the workflow bucket) still claims the switch: env-migrator rollback would refuse only because the record no longer points at the new slot; marking it rolled back failed (${why})`,
+          );
+        break;
+      }
+      case 'releaseIdleSlotLock':
+      case 'releaseEntryPointLock':
+        leftToDo.push(
+          `release the migration lock of the ${action === 'releaseIdleSlotLock' ? 'idle slot' : 'entry point'} by hand (delete its item, owned by this execution, from the env-migrator lock table) or let it expire; releasing it failed (${why || 'unknown error'})`,
+        );
+        break;
       case 'releaseLock':
         leftToDo.push(
           `release the migration lock of ${stack} by hand (delete its item from the env-migrator lock table) or let it expire, before another migration of ${stack} can start; releasing it failed (${why || 'unknown error'})`,
@@ -275,6 +304,7 @@ function messageOf(e: ComposeNotificationEvent, cause: string | undefined, url: 
   const why = whyLines(e, cause);
   if (why.length > 0) section(e.outcome === 'SUCCEEDED' ? 'CHECKS' : 'WHY', why);
   section('WHERE THE DATA IS', [whereTheDataIs(e)]);
+  if (e.blueGreen) section('BLUE/GREEN', blueGreenLines(e));
   const inUse = snapshotsInUseLines(e);
   if (inUse.length > 0) section('SNAPSHOTS KEPT FOR THE NEW STACK', inUse);
   section('CLEANED UP', bullets(e.cleanedUp));
@@ -282,6 +312,16 @@ function messageOf(e: ComposeNotificationEvent, cause: string | undefined, url: 
   section('EXECUTION', [e.execution.id, url]);
 
   return capBytes(lines.join('\n') + '\n', MESSAGE_MAX_BYTES, '\n[message truncated: see the execution in the console for the rest]\n');
+}
+
+/** Blue/green: which slot the entry point serves, which is kept until when, how to go back. */
+function blueGreenLines(e: ComposeNotificationEvent): string[] {
+  const b = e.blueGreen!;
+  return [
+    `Live slot: ${b.liveSlot} (the entry point ${b.entryPoint.recordName} points at it)`,
+    `Previous slot: ${b.previousSlot}, in standby as the rollback point until ${b.retireAt}, when the retire run (schedule ${b.scheduleName}) deletes it`,
+    `Roll back before then: ${b.rollbackCommand}`,
+  ];
 }
 
 /**
@@ -413,6 +453,7 @@ function detailsOf(e: ComposeNotificationEvent, cause: string | undefined, url: 
     region,
     consoleUrl: url,
     failedState: e.failedState,
+    ...(e.blueGreen ? { blueGreen: e.blueGreen } : {}),
     ...(e.outcome === 'SUCCEEDED' && e.snapshotsInUse?.length ? { snapshotsInUse: e.snapshotsInUse.map((r) => r.snapshotIdentifier) } : {}),
     error: e.error ? { error: e.error.Error, cause: truncate(cause ?? '', maxCause) } : undefined,
     statistics: e.statistics

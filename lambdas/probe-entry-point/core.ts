@@ -21,12 +21,14 @@ export function throughRecord(url: string, recordName: string): string {
 }
 
 /**
- * The check of the wait loop after a switch (Rollback's switch back): asks the statistics endpoint
+ * The check of the wait loop after a switch (Migrate's switch to the new slot, once INSYNC; Rollback's
+ * switch back): asks the statistics endpoint
  * through the entry point's name (the expected slot's StatisticsUrl with the record's name as host,
  * resolved as clients resolve it) and is READY only when the document says the expected stack
  * answered (`environment.stackId`, or its name) and, with a smoke test, its path answers the
  * expected status through the record too. An answer from the other slot, an error or no statement of
- * the environment is PENDING: resolvers keep the old answer for its TTL after INSYNC.
+ * the environment is PENDING: resolvers keep the old answer for the record's TTL after INSYNC (Route 53
+ * Developer Guide, "Choosing between alias and non-alias records").
  * Throws WaitTimedOut, quoting the last probe, past the timeout; raw SDK errors otherwise.
  */
 export async function probeEntryPoint(deps: ProbeEntryPointDeps, event: ProbeEntryPointEvent, now: () => Date = () => new Date()): Promise<ProbeEntryPointResult> {

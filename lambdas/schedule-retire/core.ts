@@ -2,19 +2,15 @@ import { createHash } from 'node:crypto';
 import { CreateScheduleCommand, GetScheduleCommand, type CreateScheduleCommandInput, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { ScheduleRetireEvent, ScheduleRetireResult } from '../shared/contracts';
 import { ConfigurationMissing, InputInvalid, RetireScheduleConflict } from '../shared/errors';
+import { retireScheduleName } from '../shared/naming';
+import { RETIRE_SCHEDULE_GROUP_ENV } from '../steps';
 
-/** The environment variable naming the schedule group of the retire schedules; the construct sets it on schedule-retire. */
-export const RETIRE_SCHEDULE_GROUP_ENV = 'RETIRE_SCHEDULE_GROUP';
-/** Every retire schedule's name starts with this (the IAM grant is on `schedule/<group>/em-retire-*`). */
-export const RETIRE_SCHEDULE_PREFIX = 'em-retire-';
+// Kept in light modules (infra and record-switch read them without loading the Scheduler client); re-exported here.
+export { RETIRE_SCHEDULE_GROUP_ENV, RETIRE_SCHEDULE_GROUP_NAME } from '../steps';
+export { RETIRE_SCHEDULE_PREFIX, retireScheduleName } from '../shared/naming';
 
 /** Schedule names: 1 to 64 of [0-9a-zA-Z-_.] (EventBridge Scheduler API Reference, CreateSchedule Name). */
 const SCHEDULE_NAME = /^[0-9a-zA-Z_.-]{1,64}$/;
-
-/** The retire schedule of a run: `em-retire-<runId>`. */
-export function retireScheduleName(runId: string): string {
-  return `${RETIRE_SCHEDULE_PREFIX}${runId}`;
-}
 
 /** The schedule group, read at each call (not at import) so a local harness can set it after loading. */
 function scheduleGroup(): string {

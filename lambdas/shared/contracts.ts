@@ -75,6 +75,10 @@ export const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{
 /** Most parameters `secretParameters` may name (each is one GetSecretValue in each clone's create-stack). */
 export const MAX_SECRET_PARAMETERS = 20;
 
+/** The migration strategies (MigrationInput.strategy). */
+export const STRATEGIES = ['double-clone', 'blue-green'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
 export const MigrationInputSchema = z.strictObject({
   stackName: z
     .string()
@@ -132,6 +136,26 @@ export const MigrationInputSchema = z.strictObject({
     z.array(matching(/^[A-Za-z0-9]{1,255}$/, 'must be a CloudFormation logical ID (letters and digits)')).check(z.maxLength(200, 'at most 200 logical IDs')),
     [],
   ),
+  /**
+   * How the environment is migrated (docs/design.md "Strategies"): `double-clone` keeps the stack's
+   * name; `blue-green` clones the live slot into the idle one and switches the entry point's record.
+   */
+  strategy: z._default(z.enum(STRATEGIES), 'double-clone'),
+  // Blue/green only (validate-input refuses them with double-clone and requires entryPoint and slots
+  // with blue-green). Getters: the schemas are defined with the other blue/green pieces at the end of
+  // this file, and a getter reads them when the schema is first used, not at this line.
+  /** The Route 53 record that says which slot is live. */
+  get entryPoint() {
+    return z.optional(EntryPointSchema);
+  },
+  /** The two slot stacks the environment alternates between; `stackName` is one of them (the live one). */
+  get slots() {
+    return z.optional(SlotsSchema);
+  },
+  /** Hours the previous slot is kept in standby as the rollback point (KEEP_PREVIOUS_HOURS; default 24 with blue-green). */
+  get keepPreviousHours() {
+    return z.optional(z.int().check(z.gte(KEEP_PREVIOUS_HOURS.min), z.lte(KEEP_PREVIOUS_HOURS.max)));
+  },
 });
 
 /** What the caller writes (defaults optional). */
@@ -286,6 +310,23 @@ export interface ValidateInputResult {
   runId: string;
   /** Epoch seconds after which the environment lock may be reclaimed (DynamoDB TTL safety net). */
   lockExpiresAt: number;
+  /**
+   * Strategy blue-green only: the idle slot (the other slot; `tempStackName` names it too, so the
+   * compensations that delete a run's own copy find it) and the lock item of the entry point's record.
+   */
+  blueGreen?: BlueGreenRun;
+}
+
+/** What validate-input derives for a blue/green run (ValidateInputResult.blueGreen). */
+export interface BlueGreenRun {
+  /** The slot that is not `stackName`: the clone's destination. */
+  idleSlot: string;
+  /** The lock table key of the entry point (naming.ts entryPointLockKey, `route53:<zone id>/<record name>`): never a stack name (stack names hold no ':'). */
+  recordLockKey: string;
+  /** The record name as given, lowercase, without the trailing dot (what the smoke test through it requests). */
+  recordHost: string;
+  /** The migration's statistics and smoke test settings, as the switch record keeps them (SwitchRecord.checks). */
+  checks: { statistics: StatisticsConfig; smokeTest?: SmokeTestConfig };
 }
 
 /** discover: one stack, preflight-checked. */
@@ -1016,6 +1057,8 @@ export interface ComposeNotificationEvent {
   snapshotsInUse?: SnapshotRef[];
   /** On success: what the original's deletion left behind, snapshotted or did not copy (the preflight's plan). */
   deletionPlan?: DeletionPlanItem[];
+  /** Strategy blue-green: the slots, when the previous one is retired, how to roll back (BlueGreenFacts). */
+  blueGreen?: BlueGreenFacts;
 }
 export interface ComposeNotificationResult {
   subject: string;
@@ -1049,6 +1092,8 @@ export interface MigrationOutput {
   buckets: BucketInventory[];
   /** What the original's deletion left behind (Retain), snapshotted (Snapshot) or did not copy (acceptUncopiedResources). */
   deletionPlan: DeletionPlanItem[];
+  /** Strategy blue-green: `stackName` is then the new live slot; the previous one, its retire time and the rollback command. */
+  blueGreen?: BlueGreenFacts;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1317,9 +1362,10 @@ export interface SwitchRecord {
   /** Set by a rollback that switched back: the record then points at `previous` again. */
   rolledBack?: { at: string; executionArn: string; discardedWrites: boolean };
   /**
-   * The migration's statistics and smoke test settings (MigrationInput `statistics`, `smokeTest`).
-   * Optional, added by the Rollback helper: `env-migrator rollback` passes them on, so the rollback
-   * reads the statistics (a header from its secret included) and smoke-tests as the migration did.
+   * The migration's statistics and smoke test settings (MigrationInput `statistics`, `smokeTest`),
+   * written by record-switch: `env-migrator rollback` passes them on, so the rollback reads the
+   * statistics (a header from its secret included) and smoke-tests as the migration did. Optional
+   * only for switch records written before it existed.
    */
   checks?: { statistics: StatisticsConfig; smokeTest?: SmokeTestConfig };
 }
@@ -1336,8 +1382,8 @@ export interface RetireInput {
   /** Where the migration kept what retire must prove before deleting (the clone's output, with its verification). */
   cloneOutput: DocumentRef;
   /**
-   * When the retention ends (the schedule's time, ISO). Optional, added by the Retire helper: a retire
-   * run started before it (by hand, say) refuses before any AWS call; Migrate's schedule should set it.
+   * When the retention ends (the schedule's time, ISO; Migrate's schedule sets it): a retire run
+   * started before it (by hand, say) refuses before any AWS call. Optional for a hand-written input.
    */
   retireAt?: string;
 }
@@ -1452,8 +1498,12 @@ export interface ReadSwitchRecordResult {
   writes: WritesSinceSwitch;
 }
 
-/** probe-entry-point: the check of the wait loop after a switch, through the record's name (what clients resolve). */
-export interface ProbeEntryPointEvent extends WaitInput {
+/**
+ * probe-entry-point: the check of the wait loop after a switch (Migrate's to the new slot, Rollback's
+ * back to the previous one), through the record's name (what clients resolve). Migrate's loop obeys
+ * `env-migrator cancel` (`cancellation`); Rollback's has none.
+ */
+export interface ProbeEntryPointEvent extends WaitInput, CancellableEvent {
   entryPoint: EntryPointRef;
   /** The slot that must answer: its statistics document must name this stack. */
   expected: SlotRef;
@@ -1481,4 +1531,62 @@ export interface CloseSwitchRecordResult {
   /** False when the schedule was already gone (fired, or deleted by a retry). */
   scheduleDeleted: boolean;
   rolledBack: { at: string; executionArn: string; discardedWrites: boolean };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blue/green (issue 11): Migrate's path (record-switch, probe-entry-point, the outcome's facts)
+// ---------------------------------------------------------------------------------------------
+
+/** What a blue/green migration tells its notification and its output: where the service is, what is kept, how to go back. */
+export interface BlueGreenFacts {
+  entryPoint: EntryPointRef;
+  /** The slot the record points at now. */
+  liveSlot: string;
+  /** The slot it pointed at before: in standby, the rollback point until `retireAt`. */
+  previousSlot: string;
+  /** When the retire run deletes the previous slot (ISO, seconds precision). */
+  retireAt: string;
+  /** The retire schedule's name (`em-retire-<runId>`). */
+  scheduleName: string;
+  /** The switch record rollback reads (switchRecordKey). */
+  switchRecord: DocumentRef;
+  /** `env-migrator rollback --environment <record name>`. */
+  rollbackCommand: string;
+}
+
+/**
+ * record-switch: right before the switch, writes the SwitchRecord at switchRecordKey(entryPoint)
+ * and the clone's output (the retire run's proof) under the run's documents.
+ */
+export interface RecordSwitchEvent {
+  runId: string;
+  execution: ExecutionRef;
+  entryPoint: EntryPointRef;
+  /** The record as entry-point read it: what the switch DELETEs. */
+  record: EntryRecord;
+  keepPreviousHours: number;
+  /** The slot being replaced: it serves now, the record points at it. */
+  previous: { stackName: string; stackId: string; endpoint: SlotEndpoint; version: string; standby: StandbyRecord };
+  /** The verified copy in the idle slot (the clone's destination). */
+  next: { stackName: string; stackId: string; version: string };
+  /**
+   * The clone's output (EQUAL) as Migrate holds it (all but `copies`, which nothing reads): its
+   * statistics readings are those at the switch, its verification (a manifest per bucket) retire's
+   * proof, read back by read-verified-copy and checked again by delete-stack.
+   */
+  cloneOutput: Omit<CloneOutput, 'copies'>;
+  /** The migration's statistics and smoke test settings (BlueGreenRun.checks): SwitchRecord.checks, which rollback passes on. */
+  checks: { statistics: StatisticsConfig; smokeTest?: SmokeTestConfig };
+}
+export interface RecordSwitchResult {
+  /** Where the new slot answers (its ServiceUrl host, ServiceHostedZoneId): the switch's target. */
+  target: SlotEndpoint;
+  /** The record as the switch will write it: what a switch back DELETEs. */
+  record: EntryRecord;
+  switchedAt: string;
+  retireAt: string;
+  scheduleName: string;
+  switchRecord: DocumentRef;
+  /** The clone's output as a document (RetireInput.cloneOutput). */
+  cloneOutput: DocumentRef;
 }

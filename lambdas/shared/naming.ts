@@ -43,3 +43,11 @@ export function entryPointLockKey(entryPoint: { hostedZoneId: string; recordName
   const zone = entryPoint.hostedZoneId.replace(/^\/hostedzone\//, '');
   return `route53:${zone}/${entryPoint.recordName.toLowerCase().replace(/\.$/, '')}`;
 }
+
+/** Every retire schedule's name starts with this (the IAM grant is on `schedule/<group>/em-retire-*`). */
+export const RETIRE_SCHEDULE_PREFIX = 'em-retire-';
+
+/** The retire schedule of a blue/green run: `em-retire-<runId>` (schedule-retire creates it, record-switch names it). */
+export function retireScheduleName(runId: string): string {
+  return `${RETIRE_SCHEDULE_PREFIX}${runId}`;
+}

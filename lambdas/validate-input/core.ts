@@ -1,7 +1,16 @@
 import type { z } from 'zod';
-import { MAX_INPUT_BYTES, MigrationInputSchema, type ValidateInputEvent, type ValidateInputResult, type Waits } from '../shared/contracts';
+import {
+  type BlueGreenRun,
+  KEEP_PREVIOUS_HOURS,
+  MAX_INPUT_BYTES,
+  type MigrationInput,
+  MigrationInputSchema,
+  type ValidateInputEvent,
+  type ValidateInputResult,
+  type Waits,
+} from '../shared/contracts';
 import { InputInvalid } from '../shared/errors';
-import { runIdOf, tempStackNameOf } from '../shared/naming';
+import { entryPointLockKey, runIdOf, tempStackNameOf } from '../shared/naming';
 import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS, MIN_COPY_SECONDS, STEP_RESERVE_SECONDS } from '../steps';
 
 export interface InputIssue {
@@ -35,13 +44,66 @@ export function validateInput(event: ValidateInputEvent, now: Date = new Date())
     throw new InputInvalid(twice.map((key) => ({ field: `secretParameters.${key}`, problem: `also given in parameters: a parameter takes its value from one place` })));
   }
 
+  const strategyIssues = strategyProblems(parsed.data);
+  if (strategyIssues.length) throw new InputInvalid(strategyIssues);
+
   const runId = runIdOf(event.execution.id);
+  const lockExpiresAt = Math.floor(now.getTime() / 1000) + MIGRATION_TIMEOUT_SECONDS;
+  if (parsed.data.strategy === 'blue-green') {
+    const blueGreen = blueGreenRun(parsed.data);
+    return {
+      input: { ...parsed.data, keepPreviousHours: parsed.data.keepPreviousHours ?? KEEP_PREVIOUS_HOURS.default },
+      execution: event.execution,
+      runId,
+      // The run's own copy is the idle slot: the compensations that remove a run's copy (delete-stack
+      // deletes only stacks tagged with this execution) find it under this name.
+      tempStackName: blueGreen.idleSlot,
+      lockExpiresAt,
+      blueGreen,
+    };
+  }
   return {
     input: parsed.data,
     execution: event.execution,
     runId,
     tempStackName: tempStackNameOf(parsed.data.stackName, event.execution.id),
-    lockExpiresAt: Math.floor(now.getTime() / 1000) + MIGRATION_TIMEOUT_SECONDS,
+    lockExpiresAt,
+  };
+}
+
+/** The fields only blue-green takes. */
+const BLUE_GREEN_FIELDS = ['entryPoint', 'slots', 'keepPreviousHours'] as const;
+
+/**
+ * The strategy's own rules: blue-green requires `entryPoint` and `slots`, and `stackName` must be
+ * one of the slots (the live one: the entry-point step checks that against the record); double-clone
+ * takes none of the blue/green fields (a field it would silently ignore is refused, naming it).
+ */
+function strategyProblems(input: MigrationInput): InputIssue[] {
+  if (input.strategy !== 'blue-green') {
+    return BLUE_GREEN_FIELDS.filter((f) => input[f] !== undefined).map((field) => ({ field, problem: `only with strategy "blue-green" (the strategy is "${input.strategy}")` }));
+  }
+  const issues: InputIssue[] = [];
+  if (!input.entryPoint) issues.push({ field: 'entryPoint', problem: 'required with strategy "blue-green": the Route 53 record that says which slot is live' });
+  if (!input.slots) issues.push({ field: 'slots', problem: 'required with strategy "blue-green": the two slot stack names' });
+  else if (!input.slots.includes(input.stackName)) {
+    issues.push({ field: 'stackName', problem: `must be one of slots (${input.slots.join(', ')}): the live slot, which the run migrates into the other` });
+  }
+  return issues;
+}
+
+/**
+ * The idle slot, the record's lock key (entryPointLockKey: the one Retire, Rollback and `unlock` use,
+ * so all three and Migrate exclude each other on the record) and the checks the switch record keeps.
+ */
+function blueGreenRun(input: MigrationInput): BlueGreenRun {
+  const [first, second] = input.slots!;
+  const entryPoint = input.entryPoint!;
+  return {
+    idleSlot: input.stackName === first ? second : first,
+    recordLockKey: entryPointLockKey(entryPoint),
+    recordHost: entryPoint.recordName.toLowerCase().replace(/\.$/, ''),
+    checks: { statistics: input.statistics, ...(input.smokeTest ? { smokeTest: input.smokeTest } : {}) },
   };
 }
 

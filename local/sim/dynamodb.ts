@@ -20,6 +20,7 @@ import type {
   KeySchemaElement,
   PutItemCommandInput,
   PutItemCommandOutput,
+  TransactWriteItemsCommandInput,
   ScalarAttributeType,
   TableDescription,
   UpdateItemCommandInput,
@@ -568,6 +569,7 @@ export class DynamoDbSim implements SimService {
       GetItem: (i) => this.opGetItem(i),
       DeleteItem: (i) => this.opDeleteItem(i),
       UpdateItem: (i) => this.opUpdateItem(i),
+      TransactWriteItems: (i) => this.opTransactWriteItems(i),
     };
   }
 
@@ -667,6 +669,59 @@ export class DynamoDbSim implements SimService {
     this.checkCondition(input, existing);
     table.items.delete(key);
     return input.ReturnValues === 'ALL_OLD' && existing ? { Attributes: existing } : {};
+  }
+
+  /**
+   * TransactWriteItems with Put, Delete and ConditionCheck actions (Update is not modelled: nothing
+   * here uses it in a transaction). The rules, from the API reference (DynamoDB, TransactWriteItems):
+   * "The actions are completed atomically so that either all of them succeed, or all of them fail";
+   * "no two actions can target the same item" (ValidationException); a condition that fails cancels
+   * the whole transaction with TransactionCanceledException, whose CancellationReasons hold one entry
+   * per action in order, `ConditionalCheckFailed` for a failed condition and `None` for the others,
+   * and whose message lists the codes ("Transaction cancelled, please refer cancellation reasons for
+   * specific reasons [ConditionalCheckFailed, None]"). Every condition is evaluated against the items
+   * as they were before the transaction, and nothing is written unless all hold.
+   */
+  private opTransactWriteItems(i: OpInput): Out<Record<string, never>> {
+    const input = i as unknown as TransactWriteItemsCommandInput;
+    const actions = input.TransactItems ?? [];
+    if (actions.length === 0 || actions.length > 100) throw validation('1 validation error detected: Value at \'transactItems\' failed to satisfy constraint: Member must have length between 1 and 100');
+    type Condition = { ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> };
+    const planned: { table: TableState; key: string; kind: 'put' | 'delete' | 'check'; item?: Item; condition: Condition }[] = [];
+    const seen = new Set<string>();
+    for (const action of actions) {
+      const kinds = [action.Put, action.Delete, action.ConditionCheck, action.Update].filter((a) => a !== undefined);
+      if (kinds.length !== 1) throw validation('TransactItems can only contain one of Check, Put, Update or Delete');
+      if (action.Update) throw validation('the simulated DynamoDB does not model Update in a transaction');
+      const kind = action.Put ? 'put' : action.Delete ? 'delete' : 'check';
+      const part = (action.Put ?? action.Delete ?? action.ConditionCheck)!;
+      const table = this.table(part.TableName);
+      const key = action.Put ? this.keyOf(table, action.Put.Item ?? {}, 'item') : this.keyOf(table, (action.Delete ?? action.ConditionCheck)!.Key ?? {}, 'key');
+      const id = `${table.name}\u0000${key}`;
+      if (seen.has(id)) throw validation('Transaction request cannot include multiple operations on one item');
+      seen.add(id);
+      if (action.Put && itemBytes(action.Put.Item ?? {}) > MAX_ITEM_BYTES) throw validation('Item size has exceeded the maximum allowed size');
+      planned.push({ table, key, kind, ...(action.Put ? { item: action.Put.Item ?? {} } : {}), condition: part });
+    }
+    const reasons = planned.map((p) => {
+      try {
+        this.checkCondition(p.condition, p.table.items.get(p.key));
+        return { Code: 'None' };
+      } catch (err) {
+        if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
+        throw err;
+      }
+    });
+    if (reasons.some((r) => r.Code !== 'None')) {
+      const error = new SimServiceError('TransactionCanceledException', `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`, 400);
+      Object.assign(error, { CancellationReasons: reasons });
+      throw error;
+    }
+    for (const p of planned) {
+      if (p.kind === 'delete') p.table.items.delete(p.key);
+      else if (p.kind === 'put') p.table.items.set(p.key, structuredClone(p.item!));
+    }
+    return {};
   }
 
   /** UpdateItem: SET (values, + and -, if_not_exists, list_append) and REMOVE; creates the item when absent. */

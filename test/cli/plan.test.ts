@@ -118,16 +118,17 @@ describe('env-migrator plan', () => {
     expect(account.countCalls('CloudFormation')).toBe(0);
   });
 
-  it('exits 3 naming strategy for blue-green (not available in this version) and for an unknown strategy, before any AWS call', async () => {
+  it('exits 3 naming what blue-green lacks (entryPoint, slots), and strategy for an unknown one, before any AWS call', async () => {
     const account = sampleAccount();
     const blueGreen = await plan(account, [...TARGET, '--strategy', 'blue-green', '--json']);
     expect(blueGreen.code).toBe(3);
-    expect(JSON.parse(blueGreen.out[0]!)).toMatchObject({ outcome: 'REJECTED_INPUT', issues: [{ field: 'strategy', problem: expect.stringContaining('not available in this version') as string }] });
+    const issues = (JSON.parse(blueGreen.out[0]!) as { issues: { field: string }[] }).issues.map((i) => i.field);
+    expect(issues).toEqual(['entryPoint', 'slots']);
     uninstall?.();
     uninstall = undefined;
     const unknown = await plan(account, [...TARGET, '--strategy', 'big-bang']);
     expect(unknown.code).toBe(3);
-    expect(unknown.out.join('\n')).toContain('strategy: must be one of double-clone');
+    expect(unknown.out.join('\n')).toContain('strategy: must be one of double-clone, blue-green');
     expect(account.calls).toEqual([]);
   });
 

@@ -7,12 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import { deployment, runMatrix, taskStates } from '../../local/faults/matrix';
 import { matrixTable } from '../../local/faults/report';
+import { BLUE_GREEN_TASK_STATES } from '../../statemachine/blue-green';
 
 describe('fault matrix: Migrate', () => {
   it('every fault in every Task state of Migrate leaves every invariant holding', { timeout: 600_000 }, async () => {
-    const m = await runMatrix({ filter: (t) => t.machine === 'Migrate' });
+    // The double clone's rows: the blue/green path's Task states are entered by none of its routes.
+    const doubleClone = (t: { machine: string; state: string }) => t.machine === 'Migrate' && !BLUE_GREEN_TASK_STATES.includes(t.state);
+    const m = await runMatrix({ filter: doubleClone });
     const table = matrixTable(m).join('\n');
-    expect(m.states.length, 'the Task states come from the synthesized definition').toBe(taskStates(await deployment()).filter((t) => t.machine === 'Migrate').length);
+    expect(m.states.length, 'the Task states come from the synthesized definition').toBe(taskStates(await deployment()).filter(doubleClone).length);
     expect(m.routes.filter((r) => r.outcome.violations.length > 0).map((r) => r.route.name), table).toEqual([]);
     expect(m.cells.filter((c) => c.status !== 'held' && c.status !== 'n/a').map((c) => `${c.key} × ${c.kind}: ${c.status} ${c.note ?? ''} ${c.violations.join('; ')}`), table).toEqual([]);
     // Every state is faulted somehow: none is exempt from all five kinds.

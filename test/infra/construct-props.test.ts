@@ -60,9 +60,9 @@ function functionOf(b: Built, step: string): [string, Resource] {
   return found[0]!;
 }
 
-/** Statements of the policies attached to a role (by logical ID). */
+/** Statements of the policies attached to a role (by logical ID): its inline ones and CDK's overflow managed ones. */
 function roleStatements(b: Built, roleId: string): Statement[] {
-  return ofType(b, 'AWS::IAM::Policy')
+  return [...ofType(b, 'AWS::IAM::Policy'), ...ofType(b, 'AWS::IAM::ManagedPolicy').filter(([, p]) => p.Properties!.Roles)]
     .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
     .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
 }

@@ -127,7 +127,8 @@ describe('state machine definitions', () => {
 
   it('start Clone from Migrate with startExecution.sync:2 and a deterministic execution name', () => {
     const clones = Object.entries(synth().migrate.States).filter(([, s]) => s.Resource?.includes(':states:::states:startExecution'));
-    expect(clones.map(([n]) => n).sort()).toEqual(['Clone the environment to a temporary stack', 'Clone the temporary stack to the new version']);
+    // Blue/green's clone into the idle slot is named -c1 too: phase A's "Stop the first clone" stops either.
+    expect(clones.map(([n]) => n).sort()).toEqual(['Clone the environment to a temporary stack', 'Clone the live slot into the idle slot', 'Clone the temporary stack to the new version']);
     for (const [, s] of clones) {
       expect(s.Resource).toBe('arn:aws:states:::states:startExecution.sync:2');
       expect((s.Parameters as Record<string, string>)['Name.$']).toMatch(/^States\.Format\('\{\}-c[12]', \$\.runId\)$/);
@@ -237,9 +238,12 @@ describe('state machine definitions', () => {
     expect(reads.sort()).toEqual([
       'Clone: Read any cancel request (Run a smoke test?)',
       'Migrate: Read any cancel request (Begin deleting the current environment)',
+      'Migrate: Read any cancel request (Prepare the clone into the idle slot)',
       'Migrate: Read any cancel request (Prepare the first clone)',
       'Migrate: Read any cancel request (Prepare the second clone)',
       'Migrate: Read any cancel request (Put the instances in standby)',
+      // Blue/green: the last safe point before the entry point changes (phase A undoes the run).
+      'Migrate: Read any cancel request (Record the switch)',
     ]);
   });
 
@@ -271,8 +275,11 @@ describe('state machine definitions', () => {
       'Clone: Stack created?',
       'Migrate: Bucket counted?',
       'Migrate: Current environment deleted?',
+      // Blue/green, after the switch: a request there switches back (the switch's compensation).
+      'Migrate: Does the new slot answer through the entry point?',
       'Migrate: Instances in standby?',
       'Migrate: Original proven unchanged?',
+      'Migrate: Switch in sync?',
     ]);
   });
 

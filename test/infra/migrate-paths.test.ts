@@ -33,6 +33,7 @@ function validated(overrides: Partial<ValidateInputResult['input']> = {}): Valid
       retainOriginalSnapshots: false,
       objectVersions: 'all',
       acceptUncopiedResources: [],
+      strategy: 'double-clone',
       ...overrides,
     },
     execution: { id: EXECUTION_ARN, name: 'run-1' },

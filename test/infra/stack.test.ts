@@ -131,9 +131,17 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
 };
 
 /**
- * Blue/green actions granted only once the construct gives the scope they need (PermissionScope
- * hostedZoneIds, retireScheduleGroupName and retireScheduleRoleArn; the construct does not yet):
- * absent from these synths, checked against a full scope in test/infra/bg-permissions.test.ts.
+ * Commands a step's modules import but the step never sends: record-switch uses the pure record
+ * helpers of lambdas/shared/entry-point.ts (retargeted, slotEndpoint), never its readEntryRecords.
+ */
+const IMPORTED_NOT_SENT: Partial<Record<StepName, string[]>> = {
+  'record-switch': ['route53:ListResourceRecordSets'],
+};
+
+/**
+ * Blue/green actions granted only with the construct's `entryPoints` (PermissionScope hostedZoneIds,
+ * retireScheduleGroupName, retireScheduleRoleArn): all granted in the local deployment, which has the
+ * sample's entry point; none in a deployment without entry points (`full` here).
  */
 const UNWIRED_ACTIONS: Partial<Record<StepName, string[]>> = {
   'entry-point': ['route53:ListResourceRecordSets'],
@@ -250,15 +258,18 @@ describe('the step functions', () => {
     }
     if (DOCUMENT_STEPS.includes(step)) for (const a of DOCUMENT_ACTIONS) expected.add(a);
     for (const a of WORKFLOW_KEY_ACTIONS[step] ?? []) expected.add(a);
-    for (const a of UNWIRED_ACTIONS[step] ?? []) expected.delete(a);
+    for (const a of IMPORTED_NOT_SENT[step] ?? []) expected.delete(a);
     if (DOCUMENT_READERS.includes(step)) expected.delete('s3:PutObject');
     for (const a of NOT_NEEDED[step] ?? []) expected.delete(a);
     for (const a of INDIRECT_ACTIONS[step] ?? []) expected.add(a);
-    // CloudFormation reads a TemplateURL with the caller's credentials: only where templates may come from S3.
-    const withTemplates = step === 'create-stack' || step === 'discover' ? [...expected, 's3:GetObject'] : [...expected];
     const own = (statements: Statement[]) =>
       actionsOf(statements).filter((a) => !['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a));
+    // The local deployment (local/synth.ts) has the sample's entry point: every blue/green call is wired.
     expect(own(stepStatements(synth().template, step))).toEqual([...expected].sort());
+    // The team's deployment has none: the entry point and retire steps are granted no zone and no schedule.
+    for (const a of UNWIRED_ACTIONS[step] ?? []) expected.delete(a);
+    // CloudFormation reads a TemplateURL with the caller's credentials: only where templates may come from S3.
+    const withTemplates = step === 'create-stack' || step === 'discover' ? [...expected, 's3:GetObject'] : [...expected];
     expect(own(stepStatements(full.template, step))).toEqual([...new Set(withTemplates)].sort());
   });
 
@@ -285,6 +296,13 @@ describe('the step functions', () => {
         expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
         expect(passRole, step).toEqual([
           { Effect: 'Allow', Action: 'iam:PassRole', Resource: vars.CHECKSUM_JOB_ROLE_ARN, Condition: { StringEquals: { 'iam:PassedToService': 'batchoperations.s3.amazonaws.com' } } },
+        ]);
+      } else if (step === 'schedule-retire') {
+        // Blue/green (the local deployment has an entry point): the retire schedules' role, to Scheduler only.
+        const [schedulerRoleId] = resourcesOf(template, 'AWS::IAM::Role').find(([, r]) => JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
+        expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
+        expect(passRole, step).toEqual([
+          { Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
         ]);
       } else {
         expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
@@ -409,7 +427,7 @@ describe('the workflow bucket', () => {
     expect(synth().json.Outputs?.WorkflowBucketName).toEqual({ Value: { Ref: bucketId } });
   });
 
-  it('is readable and writable under runs/ only, and only by the steps that keep documents (verify-bucket and the checksum job steps under checksum-jobs/ too)', () => {
+  it('is readable and writable under runs/ only, and only by the steps that keep documents (verify-bucket and the checksum job steps under checksum-jobs/ too, record-switch writing under entry-points/)', () => {
     const t = full.template;
     const [bucketId] = bucketOf(t);
     const bucketKeyId = (bucketOf(t)[1].Properties!.BucketEncryption as { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { KMSMasterKeyID: { 'Fn::GetAtt': [string, string] } } }[] })
@@ -438,7 +456,11 @@ describe('the workflow bucket', () => {
         expect.objectContaining({ Effect: 'Allow', Action: action, Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, p]] } });
       // verify-bucket also writes the checksum jobs' manifests (multipart, aborted on failure) and reads their results, under checksum-jobs/ only.
       const manifests = prefixOf('/checksum-jobs/*', ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload']);
-      expect(onBucket, step).toEqual(step === 'verify-bucket' ? [manifests, prefixOf('/runs/*')] : [prefixOf('/runs/*')]);
+      // record-switch also writes the entry point's switch record, under entry-points/ only (PutObject).
+      const switchRecords = expect.objectContaining({ Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/entry-points/*']] } });
+      expect(onBucket, step).toEqual(
+        step === 'verify-bucket' ? [manifests, prefixOf('/runs/*')] : step === 'record-switch' ? [prefixOf('/runs/*'), switchRecords] : [prefixOf('/runs/*')],
+      );
       expect(onKey, step).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [bucketKeyId, 'Arn'] } })]);
     }
     expect(DOCUMENT_STEPS).toContain('compare-statistics');
@@ -499,7 +521,8 @@ describe('the alerts', () => {
       expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
     );
     const [migrateRoleId] = resourcesOf(t, 'AWS::IAM::Role').find(([id]) => id.startsWith('MigrateRole'))!;
-    const migrateStatements = resourcesOf(t, 'AWS::IAM::Policy')
+    // Inline and, past IAM's inline size limit, CDK's overflow managed policies.
+    const migrateStatements = [...resourcesOf(t, 'AWS::IAM::Policy'), ...resourcesOf(t, 'AWS::IAM::ManagedPolicy').filter(([, p]) => p.Properties?.Roles)]
       .filter(([, p]) => (p.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === migrateRoleId))
       .flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
     expect(actionsOf(migrateStatements)).toEqual(expect.arrayContaining(['sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey']));

@@ -115,6 +115,7 @@ describe('validate-input', () => {
       retainOriginalSnapshots: false,
       objectVersions: 'all',
       acceptUncopiedResources: [],
+      strategy: 'double-clone',
     });
     expect(result.execution).toEqual(execution);
     const runId = createHash('sha256').update(execution.id).digest('hex').slice(0, 8);
