@@ -147,7 +147,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     for (const [i, raw] of (scenario.then ?? []).entries()) {
       if (failed) break;
       const input = withEntryPoint(raw);
-      if (scenario.betweenRuns) await runOnSimulatedClock(() => scenario.betweenRuns!(account), account.now());
+      if (scenario.betweenRuns) await runOnSimulatedClock(() => scenario.betweenRuns!(account, harness, input), account.now());
       write('');
       write(`── Migration ${i + 2} of ${1 + (scenario.then ?? []).length}: ${input.stackName} to ${input.targetVersion} ─────────────────────────────`);
       const name = `${executionName}-${i + 2}`;
@@ -269,7 +269,9 @@ async function migrateOnce(harness: LocalHarness, input: Scenario['input'], exec
     lockTable: harness.deployment.lockTableName,
     topicArn: harness.deployment.topicArn,
     notificationsBefore,
-    ...(input.strategy === 'blue-green' && input.entryPoint && input.slots ? { blueGreen: { entryPoint: input.entryPoint, slots: input.slots } } : {}),
+    ...(input.strategy === 'blue-green' && input.entryPoint && input.slots
+      ? { blueGreen: { entryPoint: input.entryPoint, slots: input.slots, workflowBucket: harness.deployment.workflowBucketName } }
+      : {}),
   });
   return { execution, seconds, report };
 }

@@ -9,6 +9,8 @@ import { templateKey, WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import type { Baseline } from './invariants';
 import { armLateWrites, lateObject } from './late-writes';
 import type { SimAccount } from './sim/account';
+import type { LocalHarness } from './harness';
+import { checkRetireInvariants, switchRecordOf } from './invariants-blue-green';
 import { taskHooks } from './faults/state-context';
 import { sleep } from './sim/core';
 import { ARTIFACTS_BUCKET, NOECHO_PARAMETER, NOECHO_SECRET_ARN, NOECHO_VALUE, type SampleSize, SAMPLE_RECORD_NAME, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
@@ -43,8 +45,8 @@ export interface Scenario {
    * orders-prod) and gives every input its hosted zone id (the input's own is a placeholder).
    */
   blueGreen?: boolean;
-  /** Between two migrations of `then`, on the simulated clock: what happens to the environment meanwhile. */
-  betweenRuns?: (account: SimAccount) => Promise<void>;
+  /** Between two migrations of `then`, on the simulated clock: what happens to the environment meanwhile (the harness runs every machine). */
+  betweenRuns?: (account: SimAccount, harness: LocalHarness, next: MigrationInputRaw) => Promise<void>;
   /** Checks of this scenario beyond the invariants, on the account after the run: each problem found, [] when none. */
   verify?: (ctx: ScenarioContext) => string[];
   expected: {
@@ -476,24 +478,31 @@ export function blueGreenInput(live: string, targetVersion: string = TARGET_VERS
 }
 
 /**
- * What the retire run does to the previous slot once its retention is over, done here by hand: the
- * retire machine is built beside this path (statemachine/retire.ts) and is not run by this rehearsal.
- * Its buckets are removed first (the retire run empties them against the verified copy), then the
- * stack, and the clock runs until the deletion is complete.
+ * The retire of the previous slot between two runs, as in production: the simulated clock runs on
+ * (minute by minute, as Scheduler evaluates at() schedules) until the retire schedule the migration
+ * created fires, and the real Retire machine runs on what the migration wrote (its switch record,
+ * the clone output in the retire input). Throws unless it succeeded, deleted the previous slot and
+ * held the retire invariants (after the retention, the record pointing at the live slot, one
+ * notification, no lock of its own).
  */
-async function retireByHand(account: SimAccount, stackName: string): Promise<void> {
-  for (const r of account.cloudformation.resourcesOf(stackName)) {
-    if (r.type !== 'AWS::S3::Bucket' || !account.s3.bucketExists(r.physicalId)) continue;
-    // Every version and delete marker, through the simulated API (as the retire run's emptying would).
-    for (;;) {
-      const listed = (await account.s3.operations.ListObjectVersions!({ Bucket: r.physicalId })) as { Versions?: { Key: string; VersionId: string }[]; DeleteMarkers?: { Key: string; VersionId: string }[] };
-      const all = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])];
-      if (all.length === 0) break;
-      for (const v of all) await account.s3.operations.DeleteObject!({ Bucket: r.physicalId, Key: v.Key, VersionId: v.VersionId });
-    }
+async function retireBySchedule(account: SimAccount, harness: LocalHarness, previous: string, next: MigrationInputRaw): Promise<void> {
+  const { deployment } = harness;
+  if (!next.entryPoint) throw new Error('the next migration names no entry point');
+  const entryPoint = next.entryPoint;
+  const switchRecord = switchRecordOf(account, deployment.workflowBucketName, entryPoint);
+  if (!switchRecord) throw new Error(`no switch record of ${SAMPLE_RECORD_NAME}: the first migration wrote none`);
+  const since = account.now();
+  const notificationsBefore = account.sns.messages(deployment.topicArn).length;
+  const fired = () => account.scheduler.invocations.find((x) => x.executionArn && x.at >= since);
+  while (!fired()) {
+    await sleep(60_000);
+    await account.scheduler.fireDue();
   }
-  account.cloudformation.deleteStackNow(stackName);
-  while (account.cloudformation.stackByName(stackName)) await sleep(10_000);
+  const execution = await harness.finished(fired()!.executionArn!);
+  if (execution.status !== 'SUCCEEDED') throw new Error(`the retire run ${execution.executionArn} ended ${execution.status}: ${execution.error}: ${execution.cause}`);
+  if (account.cloudformation.stackByName(previous)) throw new Error(`the retire run succeeded but ${previous} still exists`);
+  const { violations } = checkRetireInvariants(account, { execution, switchRecord, slots: [SAMPLE_STACK, SAMPLE_SLOT_B], lockTable: deployment.lockTableName, topicArn: deployment.topicArn, notificationsBefore });
+  if (violations.length) throw new Error(`the retire run broke its invariants: ${violations.join('; ')}`);
 }
 
 export const BLUE_GREEN_SCENARIOS: Scenario[] = [
@@ -543,11 +552,11 @@ export const BLUE_GREEN_SCENARIOS: Scenario[] = [
   },
   {
     name: 'a-b-a',
-    description: 'orders-prod → orders-prod-b at 1.4.0, orders-prod retired (by hand here, as its retire run would), then orders-prod-b → orders-prod again (a rebuild at 1.4.0): the second run migrates back into the first slot',
+    description: 'orders-prod → orders-prod-b at 1.4.0, orders-prod retired by its Retire run (started by the retire schedule 24 hours later), then orders-prod-b → orders-prod again (a rebuild at 1.4.0): the second run migrates back into the first slot',
     blueGreen: true,
     input: blueGreenInput(SAMPLE_STACK),
     then: [blueGreenInput(SAMPLE_SLOT_B)],
-    betweenRuns: (account) => retireByHand(account, SAMPLE_STACK),
+    betweenRuns: (account, harness, next) => retireBySchedule(account, harness, SAMPLE_STACK, next),
     arm: () => undefined,
     expected: { outcome: 'succeeded', survivor: 'original-name' },
   },
