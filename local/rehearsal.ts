@@ -95,7 +95,7 @@ export interface RehearsalOptions {
    * outcome as an operator would (`--recover`): the environment before the migration (`baseline`),
    * the lock table, and the run's invariant report (its notifications) come with it.
    */
-  afterRun?: (run: { executionArn: string; outcome: RehearsalSummary['outcome']; account: SimAccount; baseline: Baseline; lockTable: string; report: InvariantReport }) => Promise<void>;
+  afterRun?: (run: { executionArn: string; outcome: RehearsalSummary['outcome']; account: SimAccount; baseline: Baseline; lockTable: string; workflowBucket: string; report: InvariantReport }) => Promise<void>;
   /** `--json`: each state and heartbeat as a JSON line (local/progress.ts). */
   jsonLine?: (line: string) => void;
   /** Run `env-migrator plan`'s read-only preflight first, through the SDK, and keep its estimate (`npm run rehearse`). */
@@ -181,7 +181,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     // The run's own figures, before afterRun adds executions and calls of its own.
     running = false;
     const figures = { comparedBy: comparedByClones(account), statesExecuted: printer.statesExecuted(), lambdaInvocations: harness.invoker.stats.invocations, awsCalls: account.calls.length - callsBefore };
-    await options.afterRun?.({ executionArn: execution.executionArn, outcome: failed ? 'failed' : 'succeeded', account, baseline, lockTable: harness.deployment.lockTableName, report });
+    await options.afterRun?.({ executionArn: execution.executionArn, outcome: failed ? 'failed' : 'succeeded', account, baseline, lockTable: harness.deployment.lockTableName, workflowBucket: harness.deployment.workflowBucketName, report });
     return {
       scenario: scenario.name,
       stackName: SAMPLE_STACK,

@@ -93,7 +93,7 @@ describe('Migrate, strategy blue-green, rehearsed on the simulated account', () 
   });
 
   it('smoke-fails-through-record: the new slot kept for inspection, in standby, named as left to do, no retire scheduled', async () => {
-    await rehearseAndInspect(blueGreenScenario('smoke-fails-through-record'), ({ account, report }) => {
+    await rehearseAndInspect(blueGreenScenario('smoke-fails-through-record'), ({ account, report, workflowBucket }) => {
       expect(account.cloudformation.stackByName(SAMPLE_SLOT_B)?.status).toBe('CREATE_COMPLETE');
       expect(account.scheduler.scheduleKeys()).toEqual([]);
       expect(report.notifications[0]!.message).toMatch(/switched the entry point .*back to orders-prod/);
@@ -103,6 +103,10 @@ describe('Migrate, strategy blue-green, rehearsed on the simulated account', () 
       const groups = account.cloudformation.resourcesOf(SAMPLE_SLOT_B).filter((r) => r.type === 'AWS::AutoScaling::AutoScalingGroup');
       expect(groups.length).toBeGreaterThan(0);
       for (const g of groups) expect(account.autoscaling.group(g.physicalId)!.instances.filter((i) => i.state === 'InService')).toEqual([]);
+      // The switch record no longer claims a live switch: a later env-migrator rollback refuses it cleanly.
+      const record = JSON.parse(account.s3.getObjectRecord(workflowBucket, switchRecordKey(facts(account).entryPoint))!.body!.toString('utf8')) as SwitchRecord;
+      expect(record.rolledBack).toMatchObject({ discardedWrites: false });
+      expect(report.notifications[0]!.message).toContain('marked the switch record rolled back (env-migrator rollback now refuses it)');
     });
   });
 
