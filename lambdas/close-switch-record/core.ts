@@ -3,7 +3,7 @@ import { DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-sch
 import type { CloseSwitchRecordEvent, CloseSwitchRecordResult, SwitchRecord } from '../shared/contracts';
 import { putDocument, switchRecordKey, workflowBucket } from '../shared/documents';
 import { ConfigurationMissing, RollbackRefused } from '../shared/errors';
-import { RETIRE_SCHEDULE_GROUP_ENV } from '../schedule-retire/core';
+import { RETIRE_SCHEDULE_GROUP_ENV } from '../steps';
 
 export interface CloseSwitchRecordDeps {
   s3: S3Client;
