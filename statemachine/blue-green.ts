@@ -76,6 +76,7 @@ export const BLUE_GREEN_TASK_STATES: readonly string[] = [
   'Switch the entry point back',
   'Check the switch back',
   'Check the switch back again',
+  'Mark the switch rolled back',
   'Return the previous slot to service',
   'Check the previous slot returning',
   'Check the previous slot returning again',
