@@ -161,8 +161,6 @@ export function normalizedRecordName(name: string): string {
     .replace(/[^a-z0-9_.-]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 
-/** Where the entry points' switch records live in the workflow bucket (lambdas/shared/documents.ts ENTRY_POINT_PREFIX). */
-export const ENTRY_POINT_OBJECT_PREFIX = 'entry-points/';
 
 /** Where create-stack puts templates over 51,200 bytes in the workflow bucket (lambdas/shared/documents.ts TEMPLATE_PREFIX). */
 export const TEMPLATE_OBJECT_PREFIX = 'templates/';
@@ -515,7 +513,7 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
           ? [
               {
                 why: "read the entry point's switch record and the live slot's statistics document read at the switch",
-                statement: allow(['s3:GetObject'], [`${scope.workflowStore.bucketArn}/${ENTRY_POINT_OBJECT_PREFIX}*`, `${scope.workflowStore.bucketArn}/${DOCUMENT_PREFIX}/*`]),
+                statement: allow(['s3:GetObject'], [`${scope.workflowStore.bucketArn}/${ENTRY_POINT_DOCUMENT_PREFIX}/*`, `${scope.workflowStore.bucketArn}/${DOCUMENT_PREFIX}/*`]),
               },
               { why: "decrypt them (SSE-KMS with the workflow bucket's key)", statement: allow(['kms:Decrypt'], [scope.workflowStore.keyArn]) },
             ]
@@ -537,7 +535,7 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
           ? [
               {
                 why: "read the entry point's switch record and write it back marked rolled back",
-                statement: allow(['s3:GetObject', 's3:PutObject'], [`${scope.workflowStore.bucketArn}/${ENTRY_POINT_OBJECT_PREFIX}*`]),
+                statement: allow(['s3:GetObject', 's3:PutObject'], [`${scope.workflowStore.bucketArn}/${ENTRY_POINT_DOCUMENT_PREFIX}/*`]),
               },
               { why: "decrypt and encrypt it (SSE-KMS with the workflow bucket's key)", statement: allow(['kms:Decrypt', 'kms:GenerateDataKey'], [scope.workflowStore.keyArn]) },
             ]

@@ -77,6 +77,7 @@ export const BLUE_GREEN_TASK_STATES: readonly string[] = [
   'Check the switch back',
   'Check the switch back again',
   'Mark the switch rolled back',
+  'Mark the switch not made',
   'Return the previous slot to service',
   'Check the previous slot returning',
   'Check the previous slot returning again',
@@ -347,7 +348,17 @@ export function blueGreenSwitch(scope: Construct, props: MigrateDefinitionProps,
   // The step's own refusals write nothing (the record changed since it was read, or Route 53 refused
   // the new record): the switch did not happen, phase A undoes the run. Any other failure may follow
   // a batch Route 53 applied (an answer lost): switch back, which changes nothing if it did not.
-  doSwitch.addCatch(noteFailure(scope, `${SWITCH_STATE} (refused)`, targets.phaseA), { errors: ['EntryPointChanged', 'EntryPointInvalid'], resultPath: '$.error' });
+  // The switch record is written already: marked rolled back (close-switch-record), it no longer
+  // claims a switch that did not happen, and `env-migrator rollback` refuses it. A failure to mark it
+  // is kept aside (Rollback also refuses while the record points elsewhere); phase A goes on either way.
+  const refusedNote = noteFailure(scope, `${SWITCH_STATE} (refused)`, targets.phaseA);
+  const unmade = lambdaStep(scope, 'Mark the switch not made', fns, 'close-switch-record', {
+    payload: eventOf<CloseSwitchRecordEvent>({ entryPoint: sfn.JsonPath.objectAt('$.input.entryPoint'), runId: sfn.JsonPath.stringAt('$.runId'), discardedWrites: false, execution: EXECUTION }),
+    resultPath: '$.closedSwitch',
+  });
+  unmade.next(refusedNote);
+  unmade.addCatch(refusedNote, { errors: [sfn.Errors.ALL], resultPath: '$.closeSwitchError' });
+  doSwitch.addCatch(unmade, { errors: ['EntryPointChanged', 'EntryPointInvalid'], resultPath: '$.error' });
   catchInto([doSwitch], noteFailure(scope, SWITCH_STATE, afterSwitch));
 
   const recordNote = noteFailure(scope, 'Record the switch', targets.phaseA);

@@ -16,6 +16,8 @@ import { captureBaseline, checkInvariants } from '../../local/invariants';
 import { SAMPLE_RECORD_NAME, SAMPLE_STACK, seedEntryPoint, seedSampleEnvironment, TEST_SIZE } from '../../local/sample-environment';
 import { BLUE_GREEN_SCENARIOS, blueGreenInput, blueGreenScenario, SAMPLE_SLOT_B, type Scenario } from '../../local/scenarios';
 import type { SimAccount } from '../../local/sim/account';
+import { taskHooks } from '../../local/faults/state-context';
+import { SWITCH_STATE } from '../../statemachine/blue-green';
 
 type Run = Parameters<NonNullable<NonNullable<Parameters<typeof rehearse>[1]>['afterRun']>>[0];
 
@@ -108,6 +110,35 @@ describe('Migrate, strategy blue-green, rehearsed on the simulated account', () 
       expect(record.rolledBack).toMatchObject({ discardedWrites: false });
       expect(report.notifications[0]!.message).toContain('marked the switch record rolled back (env-migrator rollback now refuses it)');
     });
+  });
+
+  it('a record changed by someone else right before the switch: the switch refused, nothing overwritten, the run undone, its switch record marked so that no rollback acts on it', async () => {
+    const changed: Scenario = {
+      ...blueGreenScenario('happy'),
+      name: 'record-changed-before-switch',
+      arm: ({ account }) => {
+        taskHooks.beforeTask = async (state) => {
+          if (state.state !== SWITCH_STATE) return;
+          // Still at orders-prod, but no longer the record the run read: a DELETE of it would not match.
+          const zone = zoneOf(account);
+          const current = account.route53.recordSets(zone).find((r) => r.Name === `${SAMPLE_RECORD_NAME}.` && r.Type === 'A')!;
+          await account.dispatch('Route53', 'ChangeResourceRecordSets', {
+            HostedZoneId: zone,
+            ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: current }, { Action: 'CREATE', ResourceRecordSet: { ...current, AliasTarget: { ...current.AliasTarget!, EvaluateTargetHealth: false } } }] },
+          });
+        };
+      },
+      expected: { outcome: 'failed', survivor: 'original-name', error: 'EntryPointChanged' },
+    };
+    const result = await rehearseAndInspect(changed, ({ account, workflowBucket }) => {
+      expect(slotOfRecord(account)).toBe(SAMPLE_STACK);
+      expect(account.cloudformation.stackByName(SAMPLE_SLOT_B)).toBeUndefined();
+      const record = JSON.parse(account.s3.getObjectRecord(workflowBucket, switchRecordKey(facts(account).entryPoint))!.body!.toString('utf8')) as SwitchRecord;
+      expect(record.rolledBack).toBeDefined();
+    });
+    expect(result.violations).toEqual([]);
+    expect(result.error).toBe('EntryPointChanged');
+    expect(result.notifications).toBe(1);
   });
 
   it('refuses to migrate back into a previous slot not yet retired (A → B, then B → A before the retire run), touching nothing', async () => {
