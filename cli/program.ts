@@ -37,10 +37,8 @@ export const VERSION: string = packageJson.version;
  * the named mutants. Loaded before parsing, and only when help for that command is asked for.
  */
 const HELP_EXTRAS: Record<string, () => Promise<string>> = {
-  rehearse: async () => {
-    const { SCENARIOS } = await import('../local/scenarios');
-    return `Scenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(28)} ${s.description}`).join('\n')}`;
-  },
+  // All three lists: the double clone's, --strategy blue-green's, and those after a blue/green switch.
+  rehearse: async () => (await import('./rehearse')).rehearseHelp(),
   faults: async () => (await import('./faults')).faultsHelp(),
   mutants: async () => (await import('./mutants')).mutantsHelp(),
 };
