@@ -25,7 +25,6 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type {
   BlueGreenFacts,
-  CloneInput,
   CloseSwitchRecordEvent,
   DiscoverEvent,
   EntryPointEvent,
@@ -51,6 +50,7 @@ import {
   SERVICE_TASK_TIMEOUT,
   startCompensation,
   undoStandby,
+  cloneRequest,
 } from './migrate';
 
 /** The state that switches the entry point (named in notifications and by the fault matrix). */
@@ -421,20 +421,7 @@ export function blueGreenSwitch(scope: Construct, props: MigrateDefinitionProps,
   const cloneNote = noteFailure(scope, BLUE_GREEN_CLONE_STATE, targets.phaseA);
   catchInto([clone], cloneNote);
 
-  const request: Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl' | 'snapshots'>> = {
-    sourceStackName: sfn.JsonPath.stringAt('$.input.stackName'),
-    destinationStackName: sfn.JsonPath.stringAt('$.blueGreen.idleSlot'),
-    targetVersion: sfn.JsonPath.stringAt('$.input.targetVersion'),
-    parameters: sfn.JsonPath.objectAt('$.input.parameters'),
-    secretParameters: sfn.JsonPath.objectAt('$.input.secretParameters'),
-    statistics: sfn.JsonPath.objectAt('$.input.statistics'),
-    waits: sfn.JsonPath.objectAt('$.input.waits'),
-    objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
-    phase: 'c1',
-    runId: sfn.JsonPath.stringAt('$.runId'),
-    execution: EXECUTION,
-    cancellation: { stackName: sfn.JsonPath.stringAt('$.input.stackName') },
-  };
+  const request = cloneRequest({ source: '$.input.stackName', destination: '$.blueGreen.idleSlot', targetVersion: '$.input.targetVersion', parameters: true, phase: 'c1' });
   const prepare = sfn.Pass.jsonPath(scope, 'Prepare the clone into the idle slot', { parameters: request, resultPath: '$.clone1' });
   const withTemplate = copyIfPresent(scope, { question: 'Is a new template given for the idle slot?', copy: 'Add the new template to the clone' }, '$.input.templateUrl', '$.clone1.templateUrl', clone);
   prepare.next(copyIfPresent(scope, { question: 'Smoke test the idle slot?', copy: 'Add the smoke test to the clone' }, '$.input.smokeTest', '$.clone1.smokeTest', withTemplate));

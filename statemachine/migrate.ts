@@ -417,22 +417,9 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
   const note = noteFailure(scope, 'Clone the environment to a temporary stack', targets.compensation);
   catchInto([clone], note);
 
-  const request: Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl' | 'snapshots'>> = {
-    sourceStackName: sfn.JsonPath.stringAt('$.input.stackName'),
-    destinationStackName: sfn.JsonPath.stringAt('$.tempStackName'),
-    targetVersion: sfn.JsonPath.stringAt('$.current.environmentVersion'),
-    parameters: {},
-    // The current template's NoEcho values cannot be carried over: create-stack reads them from their secrets.
-    secretParameters: sfn.JsonPath.objectAt('$.input.secretParameters'),
-    statistics: sfn.JsonPath.objectAt('$.input.statistics'),
-    waits: sfn.JsonPath.objectAt('$.input.waits'),
-    objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
-    phase: 'c1',
-    runId: sfn.JsonPath.stringAt('$.runId'),
-    execution: EXECUTION,
-    // The clone reads this execution's cancel request at its own safe points.
-    cancellation: { stackName: sfn.JsonPath.stringAt('$.input.stackName') },
-  };
+  // At the current version with no parameters: the current template's NoEcho values cannot be carried
+  // over, create-stack reads them from their secrets (secretParameters).
+  const request = cloneRequest({ source: '$.input.stackName', destination: '$.tempStackName', targetVersion: '$.current.environmentVersion', parameters: false, phase: 'c1' });
   const prepare = sfn.Pass.jsonPath(scope, 'Prepare the first clone', { parameters: request, resultPath: '$.clone1' });
   prepare.next(
     copyIfPresent(scope, { question: 'Smoke test the temporary copy?', copy: 'Add the smoke test to the first clone' }, '$.input.smokeTest', '$.clone1.smokeTest', clone),
@@ -564,21 +551,14 @@ function secondClonePhase(scope: Construct, props: MigrateDefinitionProps, targe
   const note = noteFailure(scope, SECOND_CLONE_STATE, targets.compensation);
   catchInto([clone], note);
 
-  const request: Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl'>> = {
-    sourceStackName: sfn.JsonPath.stringAt('$.tempStackName'),
-    destinationStackName: sfn.JsonPath.stringAt('$.input.stackName'),
-    targetVersion: sfn.JsonPath.stringAt('$.input.targetVersion'),
-    parameters: sfn.JsonPath.objectAt('$.input.parameters'),
-    secretParameters: sfn.JsonPath.objectAt('$.input.secretParameters'),
-    statistics: sfn.JsonPath.objectAt('$.input.statistics'),
-    waits: sfn.JsonPath.objectAt('$.input.waits'),
-    objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
+  const request = cloneRequest({
+    source: '$.tempStackName',
+    destination: '$.input.stackName',
+    targetVersion: '$.input.targetVersion',
+    parameters: true,
     phase: 'c2',
-    runId: sfn.JsonPath.stringAt('$.runId'),
-    execution: EXECUTION,
-    snapshots: sfn.JsonPath.listAt('$.tempSnapshots.snapshots'),
-    cancellation: { stackName: sfn.JsonPath.stringAt('$.input.stackName') },
-  };
+    snapshots: '$.tempSnapshots.snapshots',
+  });
   const prepare = sfn.Pass.jsonPath(scope, 'Prepare the second clone', { parameters: request, resultPath: '$.clone2' });
   const withTemplate = copyIfPresent(
     scope,
@@ -735,6 +715,38 @@ function describeDeletionFailure(scope: Construct, name: string, statusPath: str
 }
 
 /** A clone through the Clone state machine, waiting for it (.sync:2: the output is JSON), deterministic name. */
+/**
+ * What a migration gives each Clone execution (its input less the template and the smoke test, added
+ * when present): the route (JSONPaths into the state), the input's settings, the run, and the cancel
+ * request the clone reads at its own safe points. `parameters`: the input's, or none (the first clone
+ * of the double clone recreates the current version).
+ */
+export function cloneRequest(route: {
+  source: string;
+  destination: string;
+  targetVersion: string;
+  parameters: boolean;
+  phase: 'c1' | 'c2';
+  /** Restore from these snapshots (a JSONPath) instead of taking new ones. */
+  snapshots?: string;
+}): Fields<Omit<CloneInput, 'smokeTest' | 'templateUrl'>> {
+  return {
+    sourceStackName: sfn.JsonPath.stringAt(route.source),
+    destinationStackName: sfn.JsonPath.stringAt(route.destination),
+    targetVersion: sfn.JsonPath.stringAt(route.targetVersion),
+    parameters: route.parameters ? sfn.JsonPath.objectAt('$.input.parameters') : {},
+    secretParameters: sfn.JsonPath.objectAt('$.input.secretParameters'),
+    statistics: sfn.JsonPath.objectAt('$.input.statistics'),
+    waits: sfn.JsonPath.objectAt('$.input.waits'),
+    objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
+    phase: route.phase,
+    runId: sfn.JsonPath.stringAt('$.runId'),
+    execution: EXECUTION,
+    ...(route.snapshots ? { snapshots: sfn.JsonPath.listAt(route.snapshots) } : {}),
+    cancellation: { stackName: sfn.JsonPath.stringAt('$.input.stackName') },
+  };
+}
+
 export function cloneTask(scope: Construct, props: MigrateDefinitionProps, name: string, phase: 'c1' | 'c2', requestPath: string): sfn.TaskStateBase {
   const task = tasks.StepFunctionsStartExecution.jsonPath(scope, name, {
     stateMachine: props.cloneStateMachine,
