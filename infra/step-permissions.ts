@@ -554,13 +554,6 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
     case 'record-switch':
       // The documents (the switch record, the clone's output) are granted with DOCUMENT_STEPS.
       return [describeStacks("read where the new slot answers (ServiceUrl, ServiceHostedZoneId) and that it is the clone's stack")];
-    case 'probe-entry-point':
-      return [
-        describeStacks("read the new slot's statistics URL, requested at the entry point's name"),
-        ...(scope.statisticsSecretArns.length
-          ? [{ why: 'read the statistics request header from its secret', statement: allow(['secretsmanager:GetSecretValue'], [...scope.statisticsSecretArns]) }]
-          : []),
-      ];
     case 'compare-statistics':
       return [
         describeStacks('read both statistics URLs from the stack outputs'),
