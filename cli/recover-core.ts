@@ -16,7 +16,7 @@
 import { type CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { ConditionalCheckFailedException, DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { type CloneInput, type MigrationInput, MigrationInputSchema } from '../lambdas/shared/contracts';
+import { type CloneInput, LOCK_TAKE_CONDITION, type MigrationInput, MigrationInputSchema } from '../lambdas/shared/contracts';
 import { executionArnOf, snapshotPrefix } from '../lambdas/shared/naming';
 import { MIGRATION_TIMEOUT_SECONDS, TAGS } from '../lambdas/steps';
 import { parseObject } from '../lambdas/shared/json-object';
@@ -240,7 +240,7 @@ export async function startRecovery(
           targetVersion: { S: version },
           expiresAt: { N: String(nowSeconds + MIGRATION_TIMEOUT_SECONDS) },
         },
-        ConditionExpression: 'attribute_not_exists(stackName) OR #owner = :me OR #expiresAt < :now',
+        ConditionExpression: LOCK_TAKE_CONDITION,
         ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
         ExpressionAttributeValues: { ':me': { S: cloneArn }, ':now': { N: String(nowSeconds) } },
       }),

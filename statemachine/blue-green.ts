@@ -23,20 +23,21 @@ import { Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type {
-  BlueGreenFacts,
-  CloseSwitchRecordEvent,
-  DiscoverEvent,
-  EntryPointEvent,
-  MigrationOutput,
-  MigrationStatistics,
-  ProbeEntryPointEvent,
-  RecordSwitchEvent,
-  RetireInput,
-  ScheduleRetireEvent,
-  StandbyEnterEvent,
-  SwitchEntryPointEvent,
-  SwitchStatusEvent,
+import {
+  type BlueGreenFacts,
+  type CloseSwitchRecordEvent,
+  type DiscoverEvent,
+  type EntryPointEvent,
+  type MigrationOutput,
+  type MigrationStatistics,
+  type ProbeEntryPointEvent,
+  type RecordSwitchEvent,
+  type RetireInput,
+  type ScheduleRetireEvent,
+  type StandbyEnterEvent,
+  type SwitchEntryPointEvent,
+  type SwitchStatusEvent,
+  LOCK_TAKE_CONDITION,
 } from '../lambdas/shared/contracts';
 import { MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
 import { catchInto, copyIfPresent, EXECUTION, eventOf, type Fields, lambdaStep, noteFailure, serviceRetry, waitLoop } from './building-blocks';
@@ -197,7 +198,7 @@ function lockRecordAndSlots(scope: Construct, props: MigrateDefinitionProps, tar
         targetVersion: { S: sfn.JsonPath.stringAt('$.input.targetVersion') },
         expiresAt: { N: sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.lockExpiresAt')) },
       },
-      ConditionExpression: 'attribute_not_exists(stackName) OR #owner = :me OR #expiresAt < :now',
+      ConditionExpression: LOCK_TAKE_CONDITION,
       ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
       ExpressionAttributeValues: { ':me': { S: sfn.JsonPath.stringAt('$.execution.id') }, ':now': { N: now } },
     },

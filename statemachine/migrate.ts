@@ -25,24 +25,25 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type {
-  CloneInput,
-  ComposeNotificationEvent,
-  DeleteSnapshotsEvent,
-  DeleteStackEvent,
-  DiscoverEvent,
-  CloneOutput,
-  InventoryBucketEvent,
-  MigrationOutput,
-  MigrationStatistics,
-  Outcome,
-  RecheckOriginalEvent,
-  SnapshotEvent,
-  StackStatusEvent,
-  StandbyEnterEvent,
-  StandbyExitEvent,
-  StandbyStatusEvent,
-  ValidateInputEvent,
+import {
+  type CloneInput,
+  type ComposeNotificationEvent,
+  type DeleteSnapshotsEvent,
+  type DeleteStackEvent,
+  type DiscoverEvent,
+  type CloneOutput,
+  type InventoryBucketEvent,
+  type MigrationOutput,
+  type MigrationStatistics,
+  type Outcome,
+  type RecheckOriginalEvent,
+  type SnapshotEvent,
+  type StackStatusEvent,
+  type StandbyEnterEvent,
+  type StandbyExitEvent,
+  type StandbyStatusEvent,
+  type ValidateInputEvent,
+  LOCK_TAKE_CONDITION,
 } from '../lambdas/shared/contracts';
 import { MIGRATION_CANCELLED } from '../lambdas/shared/errors';
 import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
@@ -230,7 +231,7 @@ function lockPhase(scope: Construct, props: MigrateDefinitionProps, next: sfn.IC
       targetVersion: S(sfn.JsonPath.stringAt('$.input.targetVersion')),
       expiresAt: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.lockExpiresAt'))),
     },
-    conditionExpression: 'attribute_not_exists(stackName) OR #owner = :me OR #expiresAt < :now',
+    conditionExpression: LOCK_TAKE_CONDITION,
     expressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
     expressionAttributeValues: { ':me': S(sfn.JsonPath.stringAt('$.execution.id')), ':now': tasks.DynamoAttributeValue.numberFromString(now) },
     resultPath: sfn.JsonPath.DISCARD,

@@ -15,7 +15,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { SlotOperation, ValidateSlotOperationEvent } from '../lambdas/shared/contracts';
+import { LOCK_TAKE_CONDITION, type SlotOperation, type ValidateSlotOperationEvent } from '../lambdas/shared/contracts';
 import { SLOT_OPERATION_TIMEOUT_SECONDS } from '../lambdas/steps';
 import { catchInto, eventOf, lambdaStep, serviceRetry, type StepFunctions } from './building-blocks';
 
@@ -136,7 +136,7 @@ export function lockPhase(scope: Construct, props: SlotOperationProps, label: st
         operation: S(sfn.JsonPath.stringAt('$.operation')),
         expiresAt: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.lockExpiresAt'))),
       },
-      conditionExpression: 'attribute_not_exists(stackName) OR #owner = :me OR #expiresAt < :now',
+      conditionExpression: LOCK_TAKE_CONDITION,
       expressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
       expressionAttributeValues: { ':me': S(sfn.JsonPath.stringAt('$.execution.id')), ':now': tasks.DynamoAttributeValue.numberFromString(now) },
       resultPath: sfn.JsonPath.DISCARD,

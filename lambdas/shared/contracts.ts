@@ -1001,6 +1001,13 @@ export interface CancelRequested {
  */
 export const CANCEL_REQUEST_ATTRIBUTE = 'cancelRequested';
 
+/**
+ * When a run may take an environment's lock item: nobody holds it, this execution does (a retry), or
+ * it has expired. One condition for Migrate, Retire, Rollback and `recover`, with the names #owner,
+ * #expiresAt and the values :me (the execution) and :now (epoch seconds).
+ */
+export const LOCK_TAKE_CONDITION = 'attribute_not_exists(stackName) OR #owner = :me OR #expiresAt < :now';
+
 export interface CloneOutput {
   outcome: 'EQUAL' | 'MISMATCH';
   sourceStackName: string;
