@@ -40,6 +40,7 @@ import {
   LOCK_TAKE_CONDITION,
 } from '../lambdas/shared/contracts';
 import { MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
+import { SWITCHED_STATE } from './downtime-states';
 import { catchInto, copyIfPresent, EXECUTION, eventOf, type Fields, lambdaStep, noteFailure, serviceRetry, waitLoop } from './building-blocks';
 import {
   cancelInto,
@@ -71,8 +72,8 @@ export const BLUE_GREEN_TASK_STATES: readonly string[] = [
   SWITCH_STATE,
   'Check the switch',
   'Check the switch again',
-  'Smoke test through the entry point',
-  'Smoke test through the entry point again',
+  SWITCHED_STATE,
+  `${SWITCHED_STATE} again`,
   'Schedule the retire run',
   'Switch the entry point back',
   'Check the switch back',
@@ -301,9 +302,9 @@ export function blueGreenSwitch(scope: Construct, props: MigrateDefinitionProps,
   schedule.next(success);
   schedule.addCatch(leftover, { errors: [sfn.Errors.ALL], resultPath: '$.retireError' });
 
-  const probeNote = noteFailure(scope, 'Smoke test through the entry point', afterSwitch);
+  const probeNote = noteFailure(scope, SWITCHED_STATE, afterSwitch);
   const probe = waitLoop<ProbeEntryPointEvent>(scope, fns, {
-    check: 'Smoke test through the entry point',
+    check: SWITCHED_STATE,
     ready: 'Does the new slot answer through the entry point?',
     wait: 'Wait for the new slot behind the entry point',
     step: 'probe-entry-point',
@@ -317,7 +318,7 @@ export function blueGreenSwitch(scope: Construct, props: MigrateDefinitionProps,
     timeoutPath: '$.input.waits.smokeTestSeconds',
     resultPath: '$.probe',
     next: schedule,
-    cancellation: obeyInto(scope, 'Smoke test through the entry point', probeNote),
+    cancellation: obeyInto(scope, SWITCHED_STATE, probeNote),
   });
   catchInto(probe.checks, probeNote);
 

@@ -6,3 +6,9 @@
  */
 export const STANDBY_STATE = 'Put the instances in standby';
 export const SECOND_CLONE_STATE = 'Clone the temporary stack to the new version';
+/**
+ * Blue/green: the state entered once the switch of the entry point is INSYNC (Route 53 has applied
+ * it on every authoritative server): from then the new slot serves. Its first entry ends the
+ * downtime, less the resolvers' caches (the record's TTL), which the figures add where they say so.
+ */
+export const SWITCHED_STATE = 'Smoke test through the entry point';
