@@ -280,7 +280,7 @@ export async function checkInvariants(account: SimAccount, baseline: Baseline, f
   const locks = account.dynamodb.items(facts.lockTable).filter((i) => (facts.blueGreen || i.stackName?.S === baseline.stackName) && i.owner?.S === execution.executionArn);
   if (locks.length && !leftToDo.some((line) => line.includes('lock'))) violations.push(`the lock on ${locks.map((l) => l.stackName?.S).join(', ')} is still held by this execution`);
 
-  if (facts.blueGreen) violations.push(...checkMigrateBlueGreen(account, baseline, execution, facts.blueGreen));
+  if (facts.blueGreen) violations.push(...checkMigrateBlueGreen(account, baseline, execution, facts.blueGreen, leftToDo));
 
   return { survivor, survivorVersion, survivorStatistics, dataIntact, notifications, violations };
 }

@@ -791,6 +791,7 @@ function preserveAfterFirstMismatch(scope: Construct, fns: StepFunctions, tail: 
   const report = sfn.Pass.jsonPath(scope, 'Report the differing temporary copy', {
     parameters: notice('PRESERVED_AFTER_FIRST_CLONE_MISMATCH', {
       survivor: sfn.JsonPath.stringAt('$.input.stackName'),
+      copyStackName: sfn.JsonPath.stringAt('$.tempStackName'),
       failedState: 'Is the temporary copy identical?',
       error: {
         Error: 'StatisticsMismatch',
@@ -842,6 +843,7 @@ function preserveAfterSecondMismatch(scope: Construct, fns: StepFunctions, tail:
   const report = sfn.Pass.jsonPath(scope, 'Report the differing new environment', {
     parameters: notice('PRESERVED_AFTER_SECOND_CLONE_MISMATCH', {
       survivor: sfn.JsonPath.stringAt('$.tempStackName'),
+      copyStackName: sfn.JsonPath.stringAt('$.tempStackName'),
       failedState: 'Is the new environment identical?',
       error: {
         Error: 'StatisticsMismatch',
@@ -894,7 +896,7 @@ function preserveAfterSecondMismatch(scope: Construct, fns: StepFunctions, tail:
 function undoBeforeDeletion(scope: Construct, props: MigrateDefinitionProps, tail: sfn.IChainable): sfn.IChainable {
   const { fns } = props;
   const report = sfn.Pass.jsonPath(scope, 'Report the undone migration', {
-    parameters: failedNotice({ survivor: sfn.JsonPath.stringAt('$.input.stackName'), compensation: sfn.JsonPath.objectAt('$.compensation') }),
+    parameters: failedNotice({ survivor: sfn.JsonPath.stringAt('$.input.stackName'), compensation: sfn.JsonPath.objectAt('$.compensation'), copyStackName: sfn.JsonPath.stringAt('$.tempStackName'), }),
     resultPath: '$.notice',
   });
   report.next(tail);
@@ -943,7 +945,7 @@ function undoBeforeDeletion(scope: Construct, props: MigrateDefinitionProps, tai
 function keepTheTemporaryCopy(scope: Construct, props: MigrateDefinitionProps, tail: sfn.IChainable): sfn.IChainable {
   const { fns } = props;
   const report = sfn.Pass.jsonPath(scope, 'Report the kept temporary copy', {
-    parameters: failedNotice({ survivor: sfn.JsonPath.stringAt('$.tempStackName'), compensation: sfn.JsonPath.objectAt('$.compensation') }),
+    parameters: failedNotice({ survivor: sfn.JsonPath.stringAt('$.tempStackName'), compensation: sfn.JsonPath.objectAt('$.compensation'), copyStackName: sfn.JsonPath.stringAt('$.tempStackName'), }),
     resultPath: '$.notice',
   });
   report.next(tail);

@@ -196,7 +196,29 @@ export function slotOperationTail(scope: Construct, props: SlotOperationProps, c
   publish.addCatch(end, { errors: [sfn.Errors.ALL], resultPath: '$.notificationError' });
   publish.next(end);
 
-  let chain: sfn.IChainable = publish;
+  // A release that failed past its retries leaves a lock that refuses every migration of that slot or
+  // record until it expires: the notification says so and how to release it (`$.unlockFailed` holds
+  // the last failure; the message is the notice's with the line added).
+  const nameLocksLeft = sfn.Pass.jsonPath(scope, 'Name the locks left', {
+    parameters: {
+      message: sfn.JsonPath.format(
+        '{}\n\nLEFT TO DO BY HAND: releasing this run\'s locks failed ({}): check the lock table for the items {} owned by {} and release each with env-migrator unlock --stack <key>; otherwise they expire at {} (Unix time) and refuse every migration of those slots and that record until then.',
+        sfn.JsonPath.stringAt('$.notice.message'),
+        sfn.JsonPath.stringAt('$.unlockFailed.Error'),
+        sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.lockKeys')),
+        sfn.JsonPath.stringAt('$.execution.id'),
+        sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.lockExpiresAt')),
+      ),
+    },
+    resultPath: '$.locksLeft',
+  });
+  // A Pass without parameters passes its input on: the message alone, put back into the notice.
+  const intoMessage = sfn.Pass.jsonPath(scope, 'Add the locks left to the message', { inputPath: '$.locksLeft.message', resultPath: '$.notice.message' });
+  nameLocksLeft.next(intoMessage);
+  intoMessage.next(publish);
+  const locksLeft = sfn.Choice.jsonPath(scope, 'Any lock left?').when(sfn.Condition.isPresent('$.unlockFailed'), nameLocksLeft).otherwise(publish);
+
+  let chain: sfn.IChainable = locksLeft;
   for (let i = count - 1; i >= 0; i--) {
     const release = tasks.DynamoDeleteItem.jsonPath(scope, `Release lock ${i + 1} of ${count}`, {
       table: props.lockTable,
@@ -208,7 +230,9 @@ export function slotOperationTail(scope: Construct, props: SlotOperationProps, c
       taskTimeout: SERVICE_TASK_TIMEOUT,
     });
     release.addRetry(serviceRetry('DynamoDB'));
-    release.addCatch(chain, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    // The owner condition failing means the lock is not ours (never taken, or another's): nothing to say.
+    release.addCatch(chain, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: sfn.JsonPath.DISCARD });
+    release.addCatch(chain, { errors: [sfn.Errors.ALL], resultPath: '$.unlockFailed' });
     release.next(chain);
     chain = release;
   }

@@ -8,6 +8,7 @@ import type {
 } from '../shared/contracts';
 import { stackEventsText } from '../shared/child-error';
 import { runIdOf, snapshotPrefix, tempStackNameOf } from '../shared/naming';
+import { copyNoun, copyStackOf, isIdleSlotCopy } from './copy-stack';
 import { errorFound } from './error-found';
 
 /** SNS: a subject must be under 100 characters, without line breaks or control characters; we also keep it ASCII. */
@@ -86,7 +87,7 @@ export function compensationLines(e: ComposeNotificationEvent): { cleanedUp: str
   const cleanedUp: string[] = [];
   const leftToDo: string[] = [];
   const stack = e.stackName || '(unknown stack)';
-  const temp = tempStackNameOf(stack, e.execution.id);
+  const temp = copyStackOf(e);
   const dataIn = e.survivor ? `; the data is in ${e.survivor}` : '';
   for (const [action, raw] of Object.entries(e.compensation ?? {})) {
     if (!raw || typeof raw !== 'object') continue;
@@ -96,8 +97,8 @@ export function compensationLines(e: ComposeNotificationEvent): { cleanedUp: str
     const target = str(entry.target) ?? str(entry.stackName);
     switch (action) {
       case 'deleteTemporaryStack':
-        if (!error) cleanedUp.push(`deleted the temporary stack ${target ?? temp}`);
-        else leftToDo.push(`delete the temporary stack ${target ?? temp} by hand${dataIn}; its deletion failed (${why})`);
+        if (!error) cleanedUp.push(`deleted ${copyNoun(e)} ${target ?? temp}`);
+        else leftToDo.push(`delete ${copyNoun(e)} ${target ?? temp} by hand${dataIn}; its deletion failed (${why})`);
         break;
       case 'deleteNewStack':
         if (!error) cleanedUp.push(`deleted the new environment ${target ?? stack}, which did not hold the data`);
@@ -266,7 +267,7 @@ function whatHappened(e: ComposeNotificationEvent): string {
     case 'SUCCEEDED':
       return `${stack} now runs version ${e.version ?? '(target version)'}. It was built from verified copies of the data: its smoke test passed, its buckets match and its statistics equal the previous environment's.`;
     case 'PRESERVED_AFTER_FIRST_CLONE_MISMATCH':
-      return `The migration of ${stack} stopped before the original environment was changed: the temporary copy did not match it (${whatDiffers(e)}). The original environment was not deleted.`;
+      return `The migration of ${stack} stopped before the original environment was changed: ${isIdleSlotCopy(e) ? `the copy in the idle slot ${copyStackOf(e)}` : 'the temporary copy'} did not match it (${whatDiffers(e)}). The original environment was not deleted.`;
     case 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH':
       return `The migration of ${stack} stopped after the original environment had been replaced by a verified copy: the new ${stack} did not match that copy (${whatDiffers(e)}). The verified copy holds all the data and was kept.`;
     case 'FAILED_AND_COMPENSATED':

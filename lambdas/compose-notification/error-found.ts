@@ -1,6 +1,6 @@
 import { readableCause, type StepError, unwrapChildError } from '../shared/child-error';
 import type { ComposeNotificationEvent, VerifyBucketResult } from '../shared/contracts';
-import { tempStackNameOf } from '../shared/naming';
+import { copyStackOf, isIdleSlotCopy } from './copy-stack';
 
 /** The copy's buckets differ from their sources while the statistics are equal: only the bucket verification saw it. */
 export const BUCKETS_DIFFER = 'BucketsDiffer';
@@ -39,10 +39,10 @@ export function errorFound(event: ComposeNotificationEvent): StepError | undefin
 
 /** Which environment was the copy and which its source, by outcome (the copy is the one that differs). */
 function copyAndSource(e: ComposeNotificationEvent): [string, string] {
-  const temp = tempStackNameOf(e.stackName, e.execution.id);
+  const temp = copyStackOf(e);
   return e.outcome === 'PRESERVED_AFTER_SECOND_CLONE_MISMATCH'
     ? [`the new environment ${e.stackName}`, `the temporary copy ${temp}`]
-    : [`the temporary copy ${temp}`, e.stackName];
+    : [`${isIdleSlotCopy(e) ? 'the copy in the idle slot' : 'the temporary copy'} ${temp}`, e.stackName];
 }
 
 /** "UploadsBucket (a → b): 2 differences: MISSING uploads/x.bin, ETAG_DIFFERS y; ReportsBucket ..." */

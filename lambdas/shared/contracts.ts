@@ -1066,6 +1066,12 @@ export interface ComposeNotificationEvent {
   deletionPlan?: DeletionPlanItem[];
   /** Strategy blue-green: the slots, when the previous one is retired, how to roll back (BlueGreenFacts). */
   blueGreen?: BlueGreenFacts;
+  /**
+   * The stack this run copied the environment into (`$.tempStackName`): the temporary stack, or with
+   * blue-green the idle slot. Given by every notice after validate-input; without it the composer
+   * derives the double clone's temporary stack name from the execution.
+   */
+  copyStackName?: string;
 }
 export interface ComposeNotificationResult {
   subject: string;

@@ -16,7 +16,9 @@ import { type LocalDeployment, localDeployment } from '../definitions';
 import { SAMPLE_STACK, SPECIAL_KEYS, TEMPLATE_KEYS, templateUrl } from '../sample-environment';
 import type { CallFault, TimingProfile } from '../sim/core';
 import { BACKOFF } from '../../lambdas/shared/wait';
-import { type ArmContext, FAULT_INPUT, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, isRunning, isStandbyExit, keyOf, outsideState, runFaulted } from './runner';
+import { DEFAULT_WAITS } from '../../lambdas/shared/contracts';
+import { SWITCH_TIMEOUT_SECONDS } from '../../lambdas/validate-slot-operation/core';
+import { type ArmContext, FAULT_INPUT, FAULT_SLOT_B, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, currentKey, isRunning, isStandbyExit, keyOf, outsideState, runFaulted } from './runner';
 import { taskHooks } from './state-context';
 import { LATE_WRITE_ROUTES } from './late-writes';
 import { DELETION_ROUTES } from './deletion-routes';
@@ -32,10 +34,13 @@ export const FAULT_KIND_TITLES: Record<FaultKind, string> = {
   crash: 'a crash after the AWS call succeeded, before the answer',
 };
 
+/** The machines whose Task states the matrices fault (Retire and Rollback: blue/green's slot operations). */
+export type MachineName = 'Migrate' | 'Clone' | 'Retire' | 'Rollback';
+
 /** One Task state as the matrix sees it. */
 export interface TaskState {
   key: StateKey;
-  machine: 'Migrate' | 'Clone';
+  machine: MachineName;
   /** Which clone, for Clone states. */
   clone?: 'c1' | 'c2';
   state: string;
@@ -47,7 +52,16 @@ export interface TaskState {
    * For a wait loop's check: the state that starts the operation waited for, the timing knobs that
    * make it slow, and how slow: longer than the wait, short enough for the compensation to finish.
    */
-  wait?: { initiator: StateKey; knobs: (keyof TimingProfile)[]; slowSeconds: number };
+  wait?: { initiator: StateKey; knobs: (keyof TimingProfile)[]; slowSeconds: number; stall?: Stall };
+}
+
+/**
+ * A wait whose check is not for an operation AWS finishes but for a service answering (the smoke
+ * test through the entry point): it runs out when `stack`'s statistics endpoint answers HTTP 500
+ * while the check runs (the slot does not serve through the record), no timing knob involved.
+ */
+export interface Stall {
+  stack: string;
 }
 
 interface AslState {
@@ -70,7 +84,7 @@ function* allStates(states: Record<string, AslState>): Generator<[string, AslSta
   }
 }
 
-const STATUS_STEPS = new Set<StepName>(['standby-status', 'snapshot-status', 'stack-status', 'smoke-test']);
+const STATUS_STEPS = new Set<StepName>(['standby-status', 'snapshot-status', 'stack-status', 'smoke-test', 'switch-status', 'probe-entry-point']);
 /** The steps that start what each status step waits for (the smoke test waits for a stack's instances). */
 const INITIATORS: Partial<Record<StepName, StepName[]>> = {
   'standby-status': ['standby-enter', 'standby-exit'],
@@ -79,6 +93,9 @@ const INITIATORS: Partial<Record<StepName, StepName[]>> = {
   // Named, not "the task before it": safe points (cancel reads) now stand between the stack's
   // creation and the first probe, and slowing the instances only while a cancel read runs slows nothing.
   'smoke-test': ['create-stack'],
+  // Blue/green: the switch of the entry point (or back) and the probe through it once INSYNC.
+  'switch-status': ['switch-entry-point'],
+  'probe-entry-point': ['switch-entry-point'],
 };
 
 /**
@@ -87,22 +104,32 @@ const INITIATORS: Partial<Record<StepName, StepName[]>> = {
  * compensation deals with it. The smoke test's wait starts only once the stack is seen complete,
  * after the stack creation's first delay, so its instances are made slower still.
  */
-function slowdownFor(check: StepName, initiator: StepName | undefined): { knobs: (keyof TimingProfile)[]; slowSeconds: number } {
+function slowdownFor(check: StepName, initiator: StepName | undefined, machine: MachineName): { knobs: (keyof TimingProfile)[]; slowSeconds: number } {
   const over = (wait: number) => Math.round(wait * 1.5);
+  // The waits each machine runs with: Retire's are the defaults (validate-slot-operation), the others the fault input's.
+  const waits = machine === 'Retire' ? DEFAULT_WAITS : FAULT_WAITS;
   switch (check) {
     case 'standby-status':
       // Into Standby takes standbyTransitionSeconds; out of it goes through Pending like a launch.
-      return { knobs: initiator === 'standby-exit' ? ['instanceLaunchSeconds'] : ['standbyTransitionSeconds'], slowSeconds: over(FAULT_WAITS.standbySeconds) };
+      return { knobs: initiator === 'standby-exit' ? ['instanceLaunchSeconds'] : ['standbyTransitionSeconds'], slowSeconds: over(waits.standbySeconds) };
     case 'snapshot-status':
-      return { knobs: ['snapshotFixedSeconds'], slowSeconds: over(FAULT_WAITS.snapshotSeconds) };
+      return { knobs: ['snapshotFixedSeconds'], slowSeconds: over(waits.snapshotSeconds) };
     case 'smoke-test':
-      return { knobs: ['instanceLaunchSeconds'], slowSeconds: (BACKOFF.stackCreate.initialDelaySeconds ?? 0) + 2 * FAULT_WAITS.smokeTestSeconds };
+      return { knobs: ['instanceLaunchSeconds'], slowSeconds: (BACKOFF.stackCreate.initialDelaySeconds ?? 0) + 2 * waits.smokeTestSeconds };
+    case 'switch-status':
+      // Migrate waits for INSYNC as long as its smoke test; Rollback SWITCH_TIMEOUT_SECONDS.
+      return { knobs: ['route53PropagationSeconds'], slowSeconds: over(Math.max(waits.smokeTestSeconds, SWITCH_TIMEOUT_SECONDS)) };
+    case 'probe-entry-point':
+      return { knobs: [], slowSeconds: 0 };
     default:
       return initiator === 'create-stack'
-        ? { knobs: ['stackCreateSeconds'], slowSeconds: over(FAULT_WAITS.stackCreateSeconds) }
-        : { knobs: ['stackDeleteSeconds', 'dbDeleteSeconds'], slowSeconds: over(FAULT_WAITS.stackDeleteSeconds) };
+        ? { knobs: ['stackCreateSeconds'], slowSeconds: over(waits.stackCreateSeconds) }
+        : { knobs: ['stackDeleteSeconds', 'dbDeleteSeconds'], slowSeconds: over(waits.stackDeleteSeconds) };
   }
 }
+
+/** The slot a machine's probe through the entry point expects to answer: Migrate's new slot, Rollback's previous one. */
+const PROBED_SLOT: Partial<Record<MachineName, string>> = { Migrate: FAULT_SLOT_B, Rollback: SAMPLE_STACK };
 
 /**
  * The Task state a path reaches `name` from, back through the Choice and Pass states between them
@@ -136,18 +163,20 @@ function isCancelRead(state: string): boolean {
   return state.startsWith(CANCEL_STATE_PREFIXES.read);
 }
 
-/** Every Task state of both machines, read from the synthesized definitions (Clone's twice: c1 and c2). */
-export function taskStates(deployment: LocalDeployment): TaskState[] {
+/**
+ * Every Task state of `machines` (Migrate and Clone unless told), read from the synthesized
+ * definitions (Clone's twice: c1 and c2).
+ */
+export function taskStates(deployment: LocalDeployment, machines: readonly MachineName[] = ['Migrate', 'Clone']): TaskState[] {
   const out: TaskState[] = [];
-  for (const [machine, definition] of [
-    ['Migrate', deployment.migrate.definition],
-    ['Clone', deployment.clone.definition],
-  ] as const) {
+  const definitions: Record<MachineName, string> = { Migrate: deployment.migrate.definition, Clone: deployment.clone.definition, Retire: deployment.retire.definition, Rollback: deployment.rollback.definition };
+  for (const machine of machines) {
+    const definition = definitions[machine];
     const states = [...allStates((JSON.parse(definition) as { States: Record<string, AslState> }).States)];
     const stepOf = (s: AslState) => deployment.functions.get(s.Resource ?? '');
     const tasks = states.filter(([, s]) => s.Type === 'Task');
     for (const clone of machine === 'Clone' ? (['c1', 'c2'] as const) : [undefined]) {
-      const key = (state: string): StateKey => (clone ? `Clone ${clone}: ${state}` : `Migrate: ${state}`);
+      const key = (state: string): StateKey => (clone ? `Clone ${clone}: ${state}` : `${machine}: ${state}`);
       for (const [name, s] of tasks) {
         if (isCancelRead(name) && !CANCEL_READS_FAULTED.has(name)) continue;
         const step = stepOf(s);
@@ -163,12 +192,13 @@ export function taskStates(deployment: LocalDeployment): TaskState[] {
           if (clone === 'c2' && step === 'snapshot-status') {
             // Clone 2 waits for the snapshots Migrate started while deleting the current environment:
             // slower still by that deletion's wait, which passes before clone 2's first check.
-            const { knobs, slowSeconds } = slowdownFor(step, 'snapshot');
+            const { knobs, slowSeconds } = slowdownFor(step, 'snapshot', machine);
             info.wait = { initiator: 'Migrate: Snapshot the temporary copy', knobs, slowSeconds: slowSeconds + FAULT_WAITS.stackDeleteSeconds };
           } else {
             // The smoke test waits for the instances the destination stack launches.
             const initiator = starter ? starter[0] : 'Create the destination stack';
-            info.wait = { initiator: key(initiator), ...slowdownFor(step, starter ? stepOf(starter[1]) : 'create-stack') };
+            const stalled = step === 'probe-entry-point' ? PROBED_SLOT[machine] : undefined;
+            info.wait = { initiator: key(initiator), ...slowdownFor(step, starter ? stepOf(starter[1]) : 'create-stack', machine), ...(stalled ? { stall: { stack: stalled } } : {}) };
           }
         }
         out.push(info);
@@ -187,6 +217,8 @@ export interface Route {
   description: string;
   spec: Omit<RunSpec, 'name' | 'arm'>;
   arm?: (ctx: ArmContext) => void;
+  /** What runs the route and its cells: a migration (runFaulted) unless told (Retire and Rollback runs). */
+  runner?: (spec: RunSpec) => Promise<RunOutcome>;
 }
 
 const accessDenied = { code: 'AccessDenied', message: 'User is not authorized to perform this operation (simulated fault)', httpStatusCode: 403 };
@@ -196,7 +228,7 @@ const accessDenied = { code: 'AccessDenied', message: 'User is not authorized to
  * environment lock's cancel request first (CANCEL_CHECK_STEPS) takes a failed read for no request and
  * goes on, by design: the fault is for its own first call, after that read.
  */
-function denyFirstCall(key: StateKey, step?: StepName): CallFault {
+export function denyFirstCall(key: StateKey, step?: StepName): CallFault {
   const own = step && CANCEL_CHECK_STEPS.includes(step) ? { exceptService: 'DynamoDB' } : {};
   return { kind: 'error', match: () => isRunning(key), times: 1, error: accessDenied, ...own };
 }
@@ -357,6 +389,9 @@ const SILENT: Record<string, (ctx: ArmContext, clone: 'c1' | 'c2', hit: () => vo
   },
 };
 
+/** Clone's states where the matrix loses data silently (the restore, the copy, the statistics). */
+export const SILENT_LOSS_STATES: readonly string[] = Object.keys(SILENT);
+
 /** Task states a migration never runs, and why: no fault can reach them there. */
 export const NEVER_RUN: Partial<Record<StateKey, string>> = {
   'Clone c2: Snapshot the source databases': 'clone 2 is given the snapshots Migrate took while deleting the current environment',
@@ -426,11 +461,18 @@ function armCell(t: TaskState, kind: FaultKind): ArmedCell {
     case 'timeout': {
       const wait = t.wait!;
       // Fired when this very state reported the wait ran out (read from the history afterwards).
+      if (wait.stall) return { spec: {}, arm: ({ account }) => stallWhile(account, t.key, wait.stall!.stack), fired: () => true };
       return { spec: {}, arm: () => undefined, fired: () => true, slow: { initiator: wait.initiator, knobs: wait.knobs, seconds: wait.slowSeconds } };
     }
     case 'silent-loss':
       return { spec: {}, arm: (ctx) => SILENT[t.state]!(ctx, t.clone!, hit), fired: () => hits > 0 };
   }
+}
+
+/** `stack`'s statistics endpoint answers HTTP 500 while the check `key` (or its "again") runs: a probe through the entry point never succeeds. */
+function stallWhile(account: ArmContext['account'], key: StateKey, stack: string): void {
+  const loop = new Set([key, `${key} again`]);
+  Object.defineProperty(account.faults.silent, 'statisticsErrorForStack', { configurable: true, get: () => (loop.has(currentKey() ?? '') ? stack : undefined) });
 }
 
 /** A timing profile whose `knobs` are `seconds` while `initiator` runs (the operation it starts is then slow). */
@@ -458,9 +500,20 @@ function timedOut(outcome: RunOutcome, t: TaskState): boolean {
 }
 
 export interface MatrixOptions {
+  /** The machines whose Task states are faulted (Migrate and Clone unless told). */
+  machines?: readonly MachineName[];
   /** Only states whose key matches. */
   filter?: (t: TaskState) => boolean;
   kinds?: readonly FaultKind[];
+  /** The kinds for one state (`kinds` for every state unless told). */
+  kindsFor?: (t: TaskState) => readonly FaultKind[];
+  /** The routes (ROUTES, the double clone's, unless told). */
+  routes?: Route[];
+  /**
+   * Only the states some route enters: the blue/green matrix leaves the double clone's own states
+   * (its second clone, the deletion of the original) to the double clone's matrix.
+   */
+  reachedOnly?: boolean;
   /** Called after each run (progress). */
   onResult?: (r: CellResult) => void;
 }
@@ -487,7 +540,7 @@ export async function deployment(): Promise<LocalDeployment> {
 /** Runs every route once, without any cell fault: which states each reaches, and whether its own invariants hold. */
 export async function runRoutes(routes: Route[] = ROUTES): Promise<RouteResult[]> {
   const out: RouteResult[] = [];
-  for (const route of routes) out.push({ route, outcome: await runFaulted({ name: `route ${route.name}`, ...route.spec, arm: route.arm }) });
+  for (const route of routes) out.push({ route, outcome: await (route.runner ?? runFaulted)({ name: `route ${route.name}`, ...route.spec, arm: route.arm }) });
   return out;
 }
 
@@ -508,7 +561,7 @@ export async function runCell(t: TaskState, kind: FaultKind, route: Route): Prom
   };
   // Instances that cannot be returned to service are a fact of these faults, not of the workflow.
   if (isStandbyExit(t.key) && kind !== 'crash') spec.facts = { ...(spec.facts as RunFacts | undefined), standbyExitMayFail: true };
-  const outcome = await runFaulted(spec);
+  const outcome = await (route.runner ?? runFaulted)(spec);
   const fired = kind === 'timeout' ? timedOut(outcome, t) : cell.fired();
   const reachedTarget = outcome.visited.has(t.key);
   const status: CellStatus = !fired || !reachedTarget ? 'missed' : outcome.violations.length === 0 ? 'held' : 'broken';
@@ -527,12 +580,14 @@ export async function runCell(t: TaskState, kind: FaultKind, route: Route): Prom
 
 /** The whole matrix: routes first, then every applicable cell. */
 export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResult> {
-  const states = taskStates(await deployment()).filter(options.filter ?? (() => true));
-  const routes = await runRoutes();
+  const routes = await runRoutes(options.routes);
+  const states = taskStates(await deployment(), options.machines)
+    .filter(options.filter ?? (() => true))
+    .filter((t) => !options.reachedOnly || routes.some((r) => r.outcome.visited.has(t.key)));
   const cells: CellResult[] = [];
   for (const t of states) {
     const found = routes.find((r) => r.outcome.visited.has(t.key));
-    for (const kind of options.kinds ?? FAULT_KINDS) {
+    for (const kind of options.kindsFor?.(t) ?? options.kinds ?? FAULT_KINDS) {
       let result: CellResult;
       const neverRun = NEVER_RUN[t.key];
       if (neverRun) {

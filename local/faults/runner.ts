@@ -13,7 +13,8 @@ import type { MigrationInputRaw } from '../../lambdas/shared/contracts';
 import { runOnSimulatedClock } from '../clock';
 import { LocalHarness } from '../harness';
 import { type Baseline, type InvariantReport, captureBaseline, checkInvariants } from '../invariants';
-import { SAMPLE_STACK, type SampleSize, TARGET_VERSION, TEMPLATE_KEYS, seedSampleEnvironment, templateUrl } from '../sample-environment';
+import { SAMPLE_STACK, type SampleSize, TARGET_VERSION, TEMPLATE_KEYS, seedEntryPoint, seedSampleEnvironment, templateUrl } from '../sample-environment';
+import type { BlueGreenRunFacts } from '../invariants-blue-green';
 import type { SimAccount } from '../sim/account';
 import { type TimingProfile, ZERO_TIMING } from '../sim/core';
 import { seededRandom } from '../sim/ids';
@@ -34,12 +35,15 @@ export async function runInOrder<C, R>(cases: readonly C[], run: (c: C) => Promi
   return results;
 }
 
-/** A state of one of the two machines, as the matrix names it: "Migrate: <state>", "Clone c1: <state>". */
+/** A state of one of the machines, as the matrix names it: "Migrate: <state>", "Clone c1: <state>", "Retire: <state>", "Rollback: <state>". */
 export type StateKey = string;
 
 /** The key of a running state (Clone executions are told apart by their name's -c1 / -c2). */
 export function keyOf(machine: string, executionName: string, state: string): StateKey {
   if (machine.startsWith('Migrate')) return `Migrate: ${state}`;
+  // Blue/green's slot operations (local/faults/slot-operations.ts): one execution each.
+  if (machine.startsWith('Retire')) return `Retire: ${state}`;
+  if (machine.startsWith('Rollback')) return `Rollback: ${state}`;
   const occurrence = /-(c\d)$/.exec(executionName)?.[1] ?? '?';
   return `Clone ${occurrence}: ${state}`;
 }
@@ -62,6 +66,8 @@ const LIGHT_BASE: TimingProfile = {
   dbDeleteSeconds: 30,
   instanceLaunchSeconds: 90,
   standbyTransitionSeconds: 10,
+  // A switch of the entry point is PENDING past switch-status's first check (30 s): its "again" runs.
+  route53PropagationSeconds: 45,
 };
 
 /**
@@ -100,6 +106,18 @@ export const FAULT_INPUT: MigrationInputRaw = {
   waits: FAULT_WAITS,
 };
 
+/** The sample's second slot (local/scenarios.ts SAMPLE_SLOT_B): orders-prod adopts the scheme as the first, live one. */
+export const FAULT_SLOT_B = `${SAMPLE_STACK}-b`;
+
+/**
+ * The blue/green migration every blue/green fault run performs: FAULT_INPUT with strategy blue-green,
+ * orders-prod live behind the sample's entry point (seeded per run: its zone id is filled in then),
+ * orders-prod-b the idle slot.
+ */
+export function blueGreenFaultInput(entryPoint: { hostedZoneId: string; recordName: string }): MigrationInputRaw {
+  return { ...FAULT_INPUT, strategy: 'blue-green', entryPoint, slots: [SAMPLE_STACK, FAULT_SLOT_B], keepPreviousHours: 24 };
+}
+
 const EXECUTION_NAME = 'fault-run';
 
 /** What a run's arming code gets: the account before the execution starts, and the names it will use. */
@@ -112,6 +130,8 @@ export interface ArmContext {
   lockTable: string;
   /** The original before the run (absent when nothing is seeded): a late write records itself here. */
   baseline?: Baseline;
+  /** Strategy blue-green: the seeded entry point and the slots. */
+  blueGreen?: BlueGreenRunFacts;
 }
 
 export interface RunSpec {
@@ -123,6 +143,12 @@ export interface RunSpec {
   timing?: TimingProfile;
   /** Seeds nothing when false (bad inputs never reach the environment). */
   seed?: boolean;
+  /**
+   * Strategy blue-green: seeds the sample's entry point (an alias record to orders-prod), runs
+   * blueGreenFaultInput (unless `input` is given) and checks the blue/green invariants too. The
+   * run's copy (ArmContext tempStackName) is then the idle slot, orders-prod-b.
+   */
+  blueGreen?: boolean;
   /** Arms faults, hooks and silent data loss before the execution starts. */
   arm?: (ctx: ArmContext) => void;
   /** Invariant facts only the arming code knows (the publish may fail, may repeat); a function is asked after the run. */
@@ -143,6 +169,10 @@ export const STANDBY_EXIT_STATES = new Set([
   'Return the instances to service',
   'Check the returning instances',
   'Check the returning instances again',
+  // Blue/green, after a switch back: the previous slot returned to service.
+  'Return the previous slot to service',
+  'Check the previous slot returning',
+  'Check the previous slot returning again',
 ]);
 
 /** Whether `key` is one of Migrate's states that return the instances to service. */
@@ -200,14 +230,18 @@ export async function runFaulted(spec: RunSpec): Promise<RunOutcome> {
     if (spec.seed !== false) seedSampleEnvironment(account, spec.size ?? TINY_SIZE);
     const baseline = spec.seed !== false ? await captureBaseline(account, SAMPLE_STACK) : undefined;
     const executionArn = executionArnOf(harness.deployment.migrate.arn, EXECUTION_NAME);
+    const entryPoint = spec.blueGreen ? seedEntryPoint(account) : undefined;
+    const blueGreen: BlueGreenRunFacts | undefined = entryPoint && { entryPoint, slots: [SAMPLE_STACK, FAULT_SLOT_B], workflowBucket: harness.deployment.workflowBucketName };
+    const input = spec.input ?? (entryPoint ? blueGreenFaultInput(entryPoint) : FAULT_INPUT);
     const ctx: ArmContext = {
       account,
       harness,
       executionArn,
       runId: runIdOf(executionArn),
-      tempStackName: tempStackNameOf(SAMPLE_STACK, executionArn),
+      tempStackName: blueGreen ? FAULT_SLOT_B : tempStackNameOf(SAMPLE_STACK, executionArn),
       lockTable: harness.deployment.lockTableName,
       baseline,
+      blueGreen,
     };
     // Records, without ever firing, which state each AWS call comes from.
     account.faults.add({
@@ -221,7 +255,7 @@ export async function runFaulted(spec: RunSpec): Promise<RunOutcome> {
     spec.arm?.(ctx);
 
     const { execution, seconds } = await runOnSimulatedClock(async (clock) => {
-      const arn = await harness.startMigration(spec.input ?? FAULT_INPUT, EXECUTION_NAME);
+      const arn = await harness.startMigration(input, EXECUTION_NAME);
       const e = harness.execution(arn);
       const limit = new Promise<'stuck'>((resolve) => {
         const timer = setTimeout(() => resolve('stuck'), SIMULATED_LIMIT_MS);
@@ -249,6 +283,7 @@ export async function runFaulted(spec: RunSpec): Promise<RunOutcome> {
           tempStackName: ctx.tempStackName,
           lockTable: ctx.lockTable,
           topicArn: harness.deployment.topicArn,
+          ...(blueGreen ? { blueGreen } : {}),
           ...(typeof spec.facts === 'function' ? spec.facts() : spec.facts),
         });
         violations.push(...report.violations);

@@ -257,6 +257,14 @@ describe('compose-notification', () => {
       ]);
     });
 
+    it('blue/green: names the idle slot the run copied into (copyStackName), never a temporary stack that was not made', () => {
+      const e = base({ copyStackName: 'orders-prod-b', compensation: { deleteTemporaryStack: { Error: 'AwsAccessDenied', Cause: lambdaCause('AwsAccessDenied', 'not authorized') } } });
+      expect(compensationLines(e).leftToDo).toEqual([`delete the copy in the idle slot orders-prod-b by hand; the data is in orders-prod; its deletion failed (AwsAccessDenied: not authorized)`]);
+      expect(compensationLines({ ...e, compensation: { deleteTemporaryStack: { status: 'DONE' } } }).cleanedUp).toEqual(['deleted the copy in the idle slot orders-prod-b']);
+      // The double clone's notices name their temporary stack the same way, under its own noun.
+      expect(compensationLines({ ...e, copyStackName: temp, compensation: { deleteTemporaryStack: { status: 'DONE' } } }).cleanedUp).toEqual([`deleted the temporary stack ${temp}`]);
+    });
+
     it('names the kept copy when the partial new environment could not be deleted', () => {
       const { leftToDo } = compensationLines(base({ survivor: temp, compensation: { deleteNewStack: { Error: 'States.Timeout', Cause: 'timed out' } } }));
       expect(leftToDo).toEqual([expect.stringContaining(`delete the new environment orders-prod by hand once you have checked it is not the one holding the data; the data is in ${temp}`)]);
