@@ -7,7 +7,7 @@
  */
 import { SWITCH_STATE } from '../../statemachine/blue-green';
 import { SAMPLE_RECORD_NAME } from '../sample-environment';
-import { denyFirstCall, type Route } from './matrix';
+import { denyFirstCall, FAULT_KINDS, type MatrixOptions, type Route, SILENT_LOSS_STATES } from './matrix';
 import { FAULT_SLOT_B, outsideState } from './runner';
 import { taskHooks } from './state-context';
 
@@ -73,3 +73,16 @@ export const BLUE_GREEN_ROUTES: Route[] = [
     },
   },
 ];
+
+/**
+ * The blue/green matrix: every Migrate state a blue/green route enters × every kind, and silent loss
+ * in the clone into the idle slot (the Clone machine the double clone's matrix faults state by state;
+ * here it loses data silently, which only its verification can catch before the switch).
+ */
+export const BLUE_GREEN_MATRIX: MatrixOptions = {
+  machines: ['Migrate', 'Clone'],
+  routes: BLUE_GREEN_ROUTES,
+  reachedOnly: true,
+  filter: (t) => t.machine === 'Migrate' || (t.clone === 'c1' && SILENT_LOSS_STATES.includes(t.state)),
+  kindsFor: (t) => (t.machine === 'Clone' ? ['silent-loss'] : FAULT_KINDS),
+};

@@ -85,11 +85,12 @@ function armSilent(ctx: ArmContext, silent: SilentLoss): void {
   }
 }
 
-/** Runs one migration under `schedule` and checks the invariants. */
-export async function runSchedule(schedule: Schedule, name = 'schedule'): Promise<RunOutcome> {
+/** Runs one migration under `schedule` (with `blueGreen`, the sample's blue/green migration) and checks the invariants. */
+export async function runSchedule(schedule: Schedule, name = 'schedule', options: { blueGreen?: boolean } = {}): Promise<RunOutcome> {
   const facts: RunFacts = {};
   return runFaulted({
     name,
+    blueGreen: options.blueGreen,
     timing: ZERO_TIMING,
     facts: () => facts,
     arm: (ctx) => {
@@ -133,6 +134,8 @@ export async function runSchedule(schedule: Schedule, name = 'schedule'): Promis
 export interface RandomOptions {
   seed: number;
   runs: number;
+  /** Strategy blue-green: every schedule faults the sample's blue/green migration (the switch, the switch back...). */
+  blueGreen?: boolean;
   /** Called after each schedule (progress). */
   onRun?: (outcome: RunOutcome, schedule: Schedule) => void;
 }
@@ -153,7 +156,7 @@ export async function runRandomSchedules(options: RandomOptions): Promise<Random
   let passed = 0;
   let lastViolations: string[] = [];
   const property = fc.asyncProperty(scheduleArbitrary, async (schedule) => {
-    const outcome = await runSchedule(schedule);
+    const outcome = await runSchedule(schedule, 'schedule', { blueGreen: options.blueGreen });
     options.onRun?.(outcome, schedule);
     lastViolations = outcome.violations;
     if (outcome.violations.length > 0) return false;
@@ -164,13 +167,13 @@ export async function runRandomSchedules(options: RandomOptions): Promise<Random
   if (!details.failed || !details.counterexample) return { seed: options.seed, runs: details.numRuns, passed: details.numRuns };
   const [schedule] = details.counterexample;
   // The last run of the property was the shrunk counterexample: its violations are the ones to report.
-  const replay = await runSchedule(schedule);
+  const replay = await runSchedule(schedule, 'schedule', { blueGreen: options.blueGreen });
   lastViolations = replay.violations.length ? replay.violations : lastViolations;
   const message = [
     `A fault schedule broke an invariant (seed ${options.seed}, path ${details.counterexamplePath ?? '?'}, after ${details.numRuns} runs, shrunk ${details.numShrinks} times).`,
     `Shrunk schedule: ${JSON.stringify(schedule)}`,
     `Broken: ${lastViolations.join('; ')}`,
-    `Replay it: await runSchedule(${JSON.stringify(schedule)}) (local/faults/random.ts)`,
+    `Replay it: await runSchedule(${JSON.stringify(schedule)}${options.blueGreen ? ", 'replay', { blueGreen: true }" : ''}) (local/faults/random.ts)`,
   ].join('\n');
   return {
     seed: options.seed,

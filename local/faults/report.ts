@@ -59,6 +59,18 @@ export interface FaultsSummary {
   failures: string[];
 }
 
+/** Several matrices as one (their routes, states and cells side by side). */
+export function mergeMatrices(matrices: MatrixResult[]): MatrixResult {
+  return { states: matrices.flatMap((m) => m.states), routes: matrices.flatMap((m) => m.routes), cells: matrices.flatMap((m) => m.cells) };
+}
+
+/** Several randomized runs as one: the schedules summed, the first failure kept. */
+export function mergeRandom(results: RandomResult[]): RandomResult | undefined {
+  if (results.length === 0) return undefined;
+  const failure = results.find((r) => r.failure)?.failure;
+  return { seed: results[0]!.seed, runs: results.reduce((n, r) => n + r.runs, 0), passed: results.reduce((n, r) => n + r.passed, 0), ...(failure ? { failure } : {}) };
+}
+
 export function summarize(m: MatrixResult | undefined, r: RandomResult | undefined, bad: BadInputResult[] | undefined, attacks?: VerificationAttackResult[], guards?: GuardAttackResult[]): FaultsSummary {
   const applicable = m ? m.cells.filter((c) => c.status !== 'n/a') : [];
   const failures: string[] = [];

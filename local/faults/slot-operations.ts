@@ -17,7 +17,7 @@ import { runOnSimulatedClock } from '../clock';
 import { LocalHarness, RETIRE_SCHEDULE_GROUP } from '../harness';
 import { checkRetireInvariants, checkRollbackInvariants } from '../invariants-blue-green';
 import { seededRandom } from '../sim/ids';
-import type { Route } from './matrix';
+import type { MatrixOptions, Route } from './matrix';
 import { type ArmContext, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, currentKey, keyOf } from './runner';
 import { taskHooks } from './state-context';
 
@@ -163,4 +163,10 @@ export const ROLLBACK_ROUTES: Route[] = [
       runner: rollback,
     }),
   ),
+];
+
+/** The matrices of the slot operations: every Task state of Retire, then of Rollback, on their routes. */
+export const SLOT_OPERATION_MATRICES: { machine: 'Retire' | 'Rollback'; options: MatrixOptions }[] = [
+  { machine: 'Retire', options: { machines: ['Retire'], routes: RETIRE_ROUTES } },
+  { machine: 'Rollback', options: { machines: ['Rollback'], routes: ROLLBACK_ROUTES } },
 ];

@@ -8,22 +8,14 @@
  * previous slot is not deleted by Migrate) checked on the final state of the simulated account.
  */
 import { describe, expect, it } from 'vitest';
-import { BLUE_GREEN_ROUTES } from '../../local/faults/blue-green-routes';
-import { FAULT_KINDS, SILENT_LOSS_STATES, runMatrix } from '../../local/faults/matrix';
+import { BLUE_GREEN_MATRIX } from '../../local/faults/blue-green-routes';
+import { SILENT_LOSS_STATES, runMatrix } from '../../local/faults/matrix';
 import { matrixTable } from '../../local/faults/report';
 import { BLUE_GREEN_TASK_STATES } from '../../statemachine/blue-green';
 
 describe('fault matrix: Migrate, strategy blue-green', () => {
   it('every fault in every Task state a blue/green migration enters, and silent loss in its clone, leaves every invariant holding', { timeout: 600_000 }, async () => {
-    const m = await runMatrix({
-      machines: ['Migrate', 'Clone'],
-      routes: BLUE_GREEN_ROUTES,
-      reachedOnly: true,
-      // The clone into the idle slot is the Clone machine the double clone's matrix faults state by
-      // state; here it loses data silently, which only its verification can catch before the switch.
-      filter: (t) => t.machine === 'Migrate' || (t.clone === 'c1' && SILENT_LOSS_STATES.includes(t.state)),
-      kindsFor: (t) => (t.machine === 'Clone' ? ['silent-loss'] : FAULT_KINDS),
-    });
+    const m = await runMatrix(BLUE_GREEN_MATRIX);
     const table = matrixTable(m).join('\n');
     expect(m.routes.filter((r) => r.outcome.violations.length > 0).map((r) => r.route.name), table).toEqual([]);
     expect(m.cells.filter((c) => c.status !== 'held' && c.status !== 'n/a').map((c) => `${c.key} × ${c.kind}: ${c.status} ${c.note ?? ''} ${c.violations.join('; ')}`), table).toEqual([]);

@@ -9,15 +9,12 @@
 import { describe, expect, it } from 'vitest';
 import { deployment, runMatrix, taskStates } from '../../local/faults/matrix';
 import { matrixTable } from '../../local/faults/report';
-import { RETIRE_ROUTES, ROLLBACK_ROUTES } from '../../local/faults/slot-operations';
+import { SLOT_OPERATION_MATRICES } from '../../local/faults/slot-operations';
 
 describe('fault matrix: Retire and Rollback', () => {
-  for (const [machine, routes] of [
-    ['Retire', RETIRE_ROUTES],
-    ['Rollback', ROLLBACK_ROUTES],
-  ] as const) {
+  for (const { machine, options } of SLOT_OPERATION_MATRICES) {
     it(`every fault in every Task state of ${machine} leaves every blue/green invariant holding`, { timeout: 300_000 }, async () => {
-      const m = await runMatrix({ machines: [machine], routes });
+      const m = await runMatrix(options);
       const table = matrixTable(m).join('\n');
       expect(m.states.length, 'the Task states come from the synthesized definition').toBe(taskStates(await deployment(), [machine]).length);
       expect(m.routes.filter((r) => r.outcome.violations.length > 0).map((r) => r.route.name), table).toEqual([]);
