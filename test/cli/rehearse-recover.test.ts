@@ -66,3 +66,18 @@ it('termination-protected --recover: recover finds nothing to recover (the origi
   expect(t.err).toContain(`  $ env-migrator recover ${result.executionArn}`);
   expect(t.err.some((l) => l.includes('nothing to recover: the original orders-prod holds the data'))).toBe(true);
 }, 120_000);
+
+it('blue-green smoke-fails-through-record --recover: recover refuses (no Clone: the previous slot serves again, the new slot kept for inspection); the rehearsal does not crash and keeps the migration\'s exit code', async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await rehearseCommand(ioOf({ out: (l) => out.push(l), err: (l) => err.push(l) }), { scenario: 'smoke-fails-through-record', strategy: 'blue-green', json: true, recover: true, size: TEST_SIZE });
+  const result = cliResultSchema.parse(JSON.parse(out.at(-1) ?? '{}'));
+  expect(code).toBe(EXIT.FAILED);
+  expect(result).toMatchObject({ outcome: 'FAILED', exitCode: EXIT.FAILED, survivor: SAMPLE_STACK });
+  expect(result.recovery).toMatchObject({ outcome: 'RECOVERY_REFUSED', exitCode: EXIT.FAILED, survivor: SAMPLE_STACK, stackStatus: 'CREATE_COMPLETE', version: SAMPLE_VERSION, dataIntact: true, lockReleased: true });
+  expect(result.recovery).not.toHaveProperty('recoveryExecutionArn');
+  const text = err.join('\n');
+  expect(text).toContain('is a blue/green migration (recover never clones one)');
+  expect(text).toContain(`nothing to recover: ${SAMPLE_STACK} serves again`);
+  expect(text).toContain('left to do: inspect orders-prod-b');
+}, 120_000);
