@@ -15,7 +15,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { discover } from '../lambdas/discover/core';
 import { inventoryBucket } from '../lambdas/inventory-buckets/core';
-import type { BucketInventory, DbInstanceRef, DeletionPlanItem, Discovery, MigrationInput } from '../lambdas/shared/contracts';
+import { type BucketInventory, type DbInstanceRef, type DeletionPlanItem, type Discovery, KEEP_PREVIOUS_HOURS, type MigrationInput } from '../lambdas/shared/contracts';
 import { InputInvalid, PreflightFailed } from '../lambdas/shared/errors';
 import { tempStackName } from '../lambdas/shared/naming';
 import { snapshotIdentifier } from '../lambdas/snapshot/core';
@@ -135,6 +135,8 @@ export interface MigrationPlan {
   notCarried: PlannedStep[];
   /** Auto Scaling groups whose instances go into standby for the downtime. */
   standby: string[];
+  /** Strategy blue-green: the slots, the entry point, and how long the previous slot is kept after the switch (what the cost charges for it). */
+  blueGreen?: { liveSlot: string; idleSlot: string; recordName: string; keepPreviousHours: number };
 }
 
 export type PlanOutcome =
@@ -381,5 +383,15 @@ function planOf(migration: MigrationInput, current: Discovery, inventory: Bucket
     deleted,
     notCarried,
     standby: current.autoScalingGroups.map((g) => g.autoScalingGroupName),
+    ...(migration.strategy === 'blue-green'
+      ? {
+          blueGreen: {
+            liveSlot: stackName,
+            idleSlot: migration.slots!.find((slot) => slot !== stackName) ?? '?',
+            recordName: migration.entryPoint!.recordName,
+            keepPreviousHours: migration.keepPreviousHours ?? KEEP_PREVIOUS_HOURS.default,
+          },
+        }
+      : {}),
   };
 }

@@ -34,6 +34,19 @@ export interface FailedMigration {
   state?: { input: MigrationInput; tempStackName: string; runId: string; originalVersion?: string };
   /** The Clone state machine its clone tasks started (TaskScheduled parameters). */
   cloneStateMachineArn?: string;
+  /** The execution input's `strategy` (DescribeExecution input): `blue-green` runs are assessed by cli/recover-blue-green.ts. */
+  strategy?: string;
+  /** The execution input as given (DescribeExecution): a blue/green run's entry point and slots when no notice was written. */
+  executionInput?: Record<string, unknown>;
+  /** Migrate's whole state when the notice was written (a blue/green run's switch, switch back and compensation are read from it). */
+  stateAtNotice?: Record<string, unknown>;
+  /** DescribeExecution's output of a successful execution (a blue/green run's `blueGreen` facts). */
+  output?: Record<string, unknown>;
+}
+
+/** A blue/green run: its input says so, or its state holds validate-input's `blueGreen`. */
+export function isBlueGreen(m: FailedMigration): boolean {
+  return m.strategy === 'blue-green' || m.state?.input.strategy === 'blue-green' || (m.stateAtNotice?.blueGreen !== undefined && m.stateAtNotice.blueGreen !== null);
 }
 
 /** Most recovery attempts of one migration: each is a Clone execution `<runId>-r<n>`. */
@@ -48,7 +61,7 @@ const USABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_C
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
 /** The notice and Migrate's state in one StateExited output, or undefined when it holds no notice. */
-function noticeState(e: HistoryEvent): Pick<FailedMigration, 'notice' | 'state'> | undefined {
+function noticeState(e: HistoryEvent): Pick<FailedMigration, 'notice' | 'state' | 'stateAtNotice'> | undefined {
   const output = e.stateExitedEventDetails?.output;
   if (!output || !output.includes('"notice"')) return undefined;
   const whole = parseObject(output);
@@ -58,9 +71,13 @@ function noticeState(e: HistoryEvent): Pick<FailedMigration, 'notice' | 'state'>
   const input = MigrationInputSchema.safeParse(whole.input);
   const tempStackName = str(whole.tempStackName);
   const runId = str(whole.runId);
-  if (!input.success || !tempStackName || !runId) return { notice };
+  if (!input.success || !tempStackName || !runId) return { notice, stateAtNotice: whole };
   const current = whole.current as { environmentVersion?: unknown } | undefined;
-  return { notice, state: { input: input.data, tempStackName, runId, ...(str(current?.environmentVersion) ? { originalVersion: current?.environmentVersion as string } : {}) } };
+  return {
+    notice,
+    stateAtNotice: whole,
+    state: { input: input.data, tempStackName, runId, ...(str(current?.environmentVersion) ? { originalVersion: current?.environmentVersion as string } : {}) },
+  };
 }
 
 /** The Clone state machine a startExecution task names. */
@@ -70,13 +87,28 @@ function cloneMachineOf(e: HistoryEvent): string | undefined {
   return str(parseObject(scheduled.parameters)?.StateMachineArn);
 }
 
+function outputOf(output: string | undefined): Record<string, unknown> | undefined {
+  return output ? parseObject(output) : undefined;
+}
+
 /**
  * Reads what a Migrate execution recorded: its status (DescribeExecution), then its history newest
  * first until the last notice and the Clone state machine are found. Throws the SDK's errors.
  */
 export async function readFailedMigration(sfn: SFNClient, executionArn: string): Promise<FailedMigration> {
   const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-  const found: FailedMigration = { executionArn, status: d.status ?? 'UNKNOWN', ...(d.error ? { error: d.error } : {}), ...(d.cause ? { cause: d.cause } : {}) };
+  const executionInput = parseObject(d.input);
+  const strategy = str(executionInput?.strategy);
+  const output = outputOf(d.output);
+  const found: FailedMigration = {
+    executionArn,
+    status: d.status ?? 'UNKNOWN',
+    ...(d.error ? { error: d.error } : {}),
+    ...(d.cause ? { cause: d.cause } : {}),
+    ...(strategy ? { strategy } : {}),
+    ...(executionInput ? { executionInput } : {}),
+    ...(output ? { output } : {}),
+  };
   if (STILL_ACTIVE.has(found.status) || found.status === 'SUCCEEDED') return found;
   let nextToken: string | undefined;
   do {
@@ -104,6 +136,9 @@ export type Assessment =
  * its notice names the temporary stack as the survivor. Never throws.
  */
 export function assessRecovery(m: FailedMigration): Assessment {
+  // Blue/green never deletes the slot the record points at before the switch: there is no phase B and
+  // nothing to clone back (cli/recover-blue-green.ts says what state the run left). Never a Clone.
+  if (isBlueGreen(m)) return { verdict: 'REFUSED', reason: `${m.executionArn} is a blue/green migration: recover never starts a Clone for it (env-migrator recover reads the entry point and both slots and says what to do)`, survivor: m.notice?.survivor ?? null };
   if (STILL_ACTIVE.has(m.status)) return { verdict: 'REFUSED', reason: `execution ${m.executionArn} is ${m.status}: it compensates on its own if it fails; wait for it to end (env-migrator watch), then run recover again`, survivor: null };
   if (m.status === 'SUCCEEDED') return { verdict: 'NOTHING_TO_RECOVER', reason: `the migration succeeded: the environment is in service under its own name`, survivor: null };
   if (!m.notice) {

@@ -10,7 +10,8 @@ import type { ExecutionArn } from './arn';
 import { parseExecutionArn } from './arn';
 import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, awsCall, humanOf } from './io';
-import { type Assessment, type FailedMigration, type StartResult, assessRecovery, readFailedMigration, releaseRecoveryLock, startRecovery } from './recover-core';
+import { assessBlueGreen, blueGreenHistoryOf, observeEntryPoint } from './recover-blue-green';
+import { type Assessment, type FailedMigration, type StartResult, assessRecovery, isBlueGreen, readFailedMigration, releaseRecoveryLock, startRecovery } from './recover-core';
 import { type ExecutionSummary, awsFailure, endWith } from './result';
 import { lockTableOf } from './unlock';
 import { watchExecution } from './watch';
@@ -92,6 +93,29 @@ function fromClone(s: ExecutionSummary, stackName: string, temp: string, version
 }
 
 /**
+ * A blue/green migration (cli/recover-blue-green.ts): never a Clone. Reads where the entry point
+ * points and both slots, then says where things stand: NOTHING_TO_RECOVER (exit 0) for a success,
+ * RECOVERY_REFUSED (exit 1) for every failure, with the state found and what is left to do. The
+ * state goes to the JSON result's `blueGreen`. An AWS call that fails is thrown (exit 6 by the caller).
+ */
+async function blueGreenVerdict(io: Io, execution: ExecutionArn, failed: FailedMigration, say: (line: string) => void, extra: Record<string, unknown>): Promise<Verdict> {
+  const history = blueGreenHistoryOf(failed);
+  const settled = failed.status !== 'SUCCEEDED' && failed.status !== 'RUNNING' && failed.status !== 'PENDING_REDRIVE';
+  let observed;
+  if (history && settled) {
+    const { Route53Client } = await import('@aws-sdk/client-route-53');
+    const clients = { route53: new Route53Client({}), cloudformation: io.cloudformation() };
+    observed = await awsCall('ListResourceRecordSets/GetChange/DescribeStacks', () => observeEntryPoint(clients, history, execution.arn));
+  }
+  const a = assessBlueGreen(failed, history, observed);
+  if (a.state.length) say(`${execution.arn} is a blue/green migration (recover never clones one); found now:`);
+  for (const line of a.state) say(`  ${line}`);
+  extra.blueGreen = { situation: a.situation, serving: a.serving, state: a.state, ...(observed ? { pointsAt: observed.pointsAt, slots: observed.slots } : {}) };
+  if (a.verdict === 'NOTHING_TO_RECOVER') return { outcome: 'NOTHING_TO_RECOVER', exitCode: EXIT.SUCCEEDED, line: `nothing to recover: ${a.reason}`, survivor: a.serving, error: null, leftToDo: a.leftToDo };
+  return { outcome: 'RECOVERY_REFUSED', exitCode: EXIT.FAILED, line: a.reason, survivor: a.serving, error: { name: 'RecoveryRefused', cause: a.reason }, leftToDo: a.leftToDo };
+}
+
+/**
  * `env-migrator recover`. Exit code: 0 recovered, started (--no-wait), or nothing to recover; 1 refused,
  * or the recovery failed or differs (the temporary stack keeps the data); 4 and 5 when the recovery's
  * execution timed out or was stopped; 6 when an AWS call of the CLI fails.
@@ -114,6 +138,15 @@ export async function recoverCommand(io: Io, execution: ExecutionArn, o: Recover
   }
   extra.migrationStatus = failed.status;
   extra.migrationOutcome = failed.notice?.outcome ?? null;
+  if (isBlueGreen(failed)) {
+    let verdict: Verdict;
+    try {
+      verdict = await blueGreenVerdict(io, execution, failed, say, extra);
+    } catch (err) {
+      return awsFailure(io, err, o.json, execution.arn);
+    }
+    return end(verdict);
+  }
   const assessed = assessRecovery(failed);
   if (assessed.verdict !== 'RECOVER') return end(fromAssessment(assessed));
   const { stackName, tempStackName } = assessed;

@@ -18,7 +18,7 @@ import { unwrapChildError } from '../lambdas/shared/child-error';
 import { childOf } from './child-execution';
 import { AwsCallFailed, awsCall } from './io';
 import { parseObject } from '../lambdas/shared/json-object';
-import { SECOND_CLONE_STATE, STANDBY_STATE } from '../statemachine/downtime-states';
+import { SECOND_CLONE_STATE, STANDBY_STATE, SWITCHED_STATE } from '../statemachine/downtime-states';
 
 // ---------------------------------------------------------------------------------------------
 // The definitions, as Amazon States Language
@@ -98,6 +98,8 @@ export interface RunExecution {
   stopDate?: number;
   error?: string;
   cause?: string;
+  /** DescribeExecution's input (a blue/green run says so in it). */
+  input?: string;
   output?: string;
   definition: AslMachine;
   /** Oldest first. */
@@ -138,6 +140,7 @@ async function readExecution(sfn: SFNClient, executionArn: string, startedBy?: s
     stopDate: d.stopDate?.getTime(),
     error: d.error,
     cause: d.cause,
+    input: d.input,
     output: d.output,
     definition,
     events: await historyOf(sfn, executionArn),
@@ -268,6 +271,12 @@ function findState(m: AslMachine, name: string): AslState | undefined {
  * lock, choices, the notification).
  */
 export const OPERATION_OF_STATE: readonly [string, RegExp][] = [
+  // Blue/green: the switch of the entry point and its undoing (statemachine/blue-green.ts), before the rules below catch their words.
+  ['switch back', /^(Switch the entry point back|Check the switch back|Wait for the switch back|Switch back in sync\?)/],
+  ['switch entry point', /^(Switch the entry point|Check the switch|Wait for the switch|Switch in sync\?)/],
+  ['smoke test', /through the entry point|behind the entry point/],
+  ['return to service', /previous slot (to return|returning|back in service|is back)|Return the previous slot to service/i],
+  ['enter standby', /^Put the new slot in standby$/],
   ['return to service', /instances (are )?(back|coming back|to come back|returned|returning)|Return the instances|Bring the instances|Instances (back|returned)/i],
   ['enter standby', /instances/i],
   ['delete snapshots', /^(Delete|Remove) .*snapshots$/],
@@ -320,10 +329,32 @@ export function downtimeOf(run: readonly RunExecution[]): Downtime | undefined {
   if (!root) return undefined;
   const standby = root.events.find((e) => enteredName(e) === STANDBY_STATE);
   if (!standby) return undefined;
-  const verified = root.events.find((e) => exitedName(e) === SECOND_CLONE_STATE);
   const lastAt = Math.max(...run.map((x) => x.stopDate ?? at(x.events.at(-1))));
-  const window = { start: at(standby), end: verified ? at(verified) : lastAt };
-  const endsAt = verified ? 'the new environment verified (second clone ended)' : root.stopDate ? 'the end of the run (the second clone never ended)' : 'now (the run is still going)';
+  let end: number;
+  let endsAt: string;
+  if (isBlueGreenRun(root)) {
+    // The switch INSYNC ends it: from then the new slot serves (statemachine/downtime-states.ts). A
+    // run that switched back served through a slot that failed its smoke test: its downtime lasts
+    // until the previous slot is back in service. The record's TTL (resolvers' caches) is not in it.
+    const switched = root.events.find((e) => enteredName(e) === SWITCHED_STATE);
+    const undone = root.events.find((e) => enteredName(e) === UNDO_SWITCH_STATE);
+    const back = root.events.find((e) => enteredName(e) === PREVIOUS_BACK_STATE);
+    if (switched && !undone) {
+      end = at(switched);
+      endsAt = `the switch of the entry point in sync ("${SWITCHED_STATE}" entered: the new slot serves; resolvers that cached the record follow within its TTL)`;
+    } else if (undone) {
+      end = back ? at(back) : lastAt;
+      endsAt = back ? 'the previous slot back in service after the switch back' : root.stopDate ? 'the end of the run (the previous slot never came back in service)' : 'now (the run is still going)';
+    } else {
+      end = lastAt;
+      endsAt = root.stopDate ? 'the end of the run (the entry point was never switched)' : 'now (the run is still going)';
+    }
+  } else {
+    const verified = root.events.find((e) => exitedName(e) === SECOND_CLONE_STATE);
+    end = verified ? at(verified) : lastAt;
+    endsAt = verified ? 'the new environment verified (second clone ended)' : root.stopDate ? 'the end of the run (the second clone never ended)' : 'now (the run is still going)';
+  }
+  const window = { start: at(standby), end };
 
   const bars: TimelineBar[] = [];
   const waits: { start: number; end: number }[] = [];
@@ -413,4 +444,77 @@ export function errorOf(x: RunExecution): { name: string; cause: string } | null
   if (!x.error) return null;
   const found = unwrapChildError({ Error: x.error, Cause: x.cause ?? '' });
   return { name: found.Error, cause: found.Cause };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blue/green
+// ---------------------------------------------------------------------------------------------
+
+/** statemachine/blue-green.ts: the compensation after the switch starts here, and the previous slot is back in service here. */
+const UNDO_SWITCH_STATE = 'Undo the switch';
+const PREVIOUS_BACK_STATE = 'Note the previous slot is back';
+
+/** The execution's input (DescribeExecution, else ExecutionStarted), as given. */
+function inputOf(x: RunExecution): Record<string, unknown> | undefined {
+  return parseObject(x.input) ?? parseObject(x.events.find((e) => e.type === 'ExecutionStarted')?.executionStartedEventDetails?.input);
+}
+
+/** A blue/green Migrate run: its input says so. */
+export function isBlueGreenRun(x: RunExecution): boolean {
+  return inputOf(x)?.strategy === 'blue-green';
+}
+
+/** What the page says of a blue/green run: the slots, the switch, how to go back. */
+export interface BlueGreenPicture {
+  recordName: string;
+  /** The slot the run started from (the input's stackName). */
+  previousSlot: string;
+  /** The slot it cloned into. */
+  newSlot: string;
+  /** The slot the record points at at the end, as the run left it (its survivor). */
+  liveSlot: string | null;
+  /** When the retire run deletes the previous slot, null when none was scheduled. */
+  retireAt: string | null;
+  rollbackCommand: string | null;
+  /** Entries of the switch INSYNC and of the switch back, epoch ms. */
+  switchedAt: number | null;
+  switchedBackAt: number | null;
+  /** The record as the run read it: its TTL when it has one (a CNAME); an alias answers with its target's. */
+  record: { type: string; ttlSeconds: number | null; alias: boolean } | null;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+/**
+ * The blue/green facts of a Migrate run: from its output's `blueGreen` when it succeeded, else from
+ * its last state holding a notice (the input, the idle slot, the switch plan). Undefined for a double
+ * clone. Pure.
+ */
+export function blueGreenOf(run: readonly RunExecution[]): BlueGreenPicture | undefined {
+  const root = run[0];
+  if (!root || !isBlueGreenRun(root)) return undefined;
+  const input = inputOf(root) ?? {};
+  let state: Record<string, unknown> | undefined;
+  for (const e of [...root.events].reverse()) {
+    const output = e.stateExitedEventDetails?.output;
+    if (output && output.includes('"notice"')) {
+      state = parseObject(output);
+      if (state?.notice) break;
+    }
+  }
+  const facts = parseObject(root.output)?.blueGreen as Record<string, unknown> | undefined;
+  const idle = text((state?.blueGreen as Record<string, unknown> | undefined)?.idleSlot) ?? ((input.slots as unknown[] | undefined) ?? []).map(text).find((x) => x && x !== input.stackName) ?? '?';
+  const entryRecord = (state?.entry as { record?: { Type?: string; TTL?: number; AliasTarget?: unknown } } | undefined)?.record;
+  const first = (name: string) => root.events.find((e) => enteredName(e) === name);
+  return {
+    recordName: text((input.entryPoint as Record<string, unknown> | undefined)?.recordName) ?? '?',
+    previousSlot: text(input.stackName) ?? '?',
+    newSlot: idle,
+    liveSlot: text(facts?.liveSlot) ?? text((state?.notice as Record<string, unknown> | undefined)?.survivor) ?? null,
+    retireAt: text(facts?.retireAt) ?? null,
+    rollbackCommand: text(facts?.rollbackCommand) ?? null,
+    switchedAt: first(SWITCHED_STATE) ? at(first(SWITCHED_STATE)) : null,
+    switchedBackAt: first('Note the switch back') ? at(first('Note the switch back')) : null,
+    record: entryRecord?.Type ? { type: entryRecord.Type, ttlSeconds: typeof entryRecord.TTL === 'number' ? entryRecord.TTL : null, alias: entryRecord.AliasTarget !== undefined } : null,
+  };
 }

@@ -6,6 +6,7 @@
  */
 import type { CriticalPath } from '../bench/metrics';
 import {
+  type BlueGreenPicture,
   type Downtime,
   type ExecutionPicture,
   type GraphEdge,
@@ -22,6 +23,8 @@ export interface ReportPage {
   notification?: SentNotification;
   outcome?: string;
   survivor?: string | null;
+  /** A blue/green run: the slots, the switch, how to go back (report-core.ts blueGreenOf). */
+  blueGreen?: BlueGreenPicture;
   /** When the page was written (for the footer). */
   generatedAt: Date;
 }
@@ -182,6 +185,8 @@ ${nodeSvg.join('\n')}
 // ---------------------------------------------------------------------------------------------
 
 const LANE_COLOURS: Record<string, string> = {
+  'switch entry point': '#2563eb',
+  'switch back': '#b91c1c',
   'enter standby': '#8b5cf6',
   discover: '#64748b',
   snapshot: '#0ea5e9',
@@ -302,6 +307,28 @@ export function reportHtml(page: ReportPage): string {
     ...(error ? ([['error', `${error.name}: ${error.cause}`]] as [string, string][]) : []),
     ...page.run.slice(1).map((x) => [`${x.machine} run`, `${x.name}: ${x.status}${x.startedBy ? ` (started by "${x.startedBy}")` : ''}`] as [string, string]),
   ];
+  const bg = page.blueGreen;
+  if (bg) {
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    meta.splice(
+      3,
+      0,
+      ['strategy', `blue-green: entry point ${bg.recordName}, slots ${bg.previousSlot} → ${bg.newSlot}`],
+      ['live slot', bg.liveSlot ?? 'not named'],
+      ['previous slot', bg.liveSlot === bg.newSlot ? `${bg.previousSlot}, in standby as the rollback point` : bg.previousSlot],
+      ['switch', iso(bg.switchedAt) ? `in sync at ${iso(bg.switchedAt)}${iso(bg.switchedBackAt) ? `; switched back, in sync at ${iso(bg.switchedBackAt)}` : ''}` : 'never made'],
+      ['retire', bg.retireAt ? `the retire run deletes ${bg.previousSlot} at ${bg.retireAt}` : 'not scheduled'],
+      ['rollback', bg.rollbackCommand ?? 'none (no switch to undo)'],
+      [
+        'record TTL',
+        bg.record
+          ? bg.record.alias
+            ? `alias (${bg.record.type}): Route 53 answers with the target's TTL (60 s for a load balancer); not in the downtime figure`
+            : `${bg.record.ttlSeconds ?? '?'} s (${bg.record.type}): resolvers may keep the previous slot that long after the switch; not in the downtime figure`
+          : 'not read',
+      ],
+    );
+  }
   const d = page.downtime;
   const downtime = d
     ? `<div class="figures">

@@ -9,7 +9,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionArn } from './arn';
 import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, humanOf } from './io';
-import { downtimeOf, errorOf, noticeOf, notificationOf, pictureOf, readRun } from './report-core';
+import { type BlueGreenPicture, blueGreenOf, downtimeOf, errorOf, noticeOf, notificationOf, pictureOf, readRun } from './report-core';
 import { formatSeconds, reportHtml } from './report-html';
 import { awsFailure, resultLine } from './result';
 
@@ -27,6 +27,8 @@ export interface ReportFigures {
   ownSeconds: number | null;
   notificationSubject: string | null;
   bytes: number;
+  /** A blue/green run: the slots, the switch and how to go back (absent for a double clone). */
+  blueGreen?: BlueGreenPicture;
 }
 
 /**
@@ -41,7 +43,8 @@ export async function writeReport(sfn: SFNClient, executionArn: string, path: st
   const notification = notificationOf(run);
   const notice = noticeOf(run);
   const root = run[0]!;
-  const html = reportHtml({ run, pictures, downtime, notification, outcome: notice.outcome, survivor: notice.survivor, generatedAt: now });
+  const blueGreen = blueGreenOf(run);
+  const html = reportHtml({ run, pictures, downtime, notification, outcome: notice.outcome, survivor: notice.survivor, blueGreen, generatedAt: now });
   await writeFile(path, html, 'utf8');
   return {
     path,
@@ -55,6 +58,7 @@ export async function writeReport(sfn: SFNClient, executionArn: string, path: st
     ownSeconds: downtime ? downtime.path.overheadSeconds : null,
     notificationSubject: notification?.subject ?? null,
     bytes: Buffer.byteLength(html),
+    ...(blueGreen ? { blueGreen } : {}),
   };
 }
 
@@ -65,6 +69,11 @@ export function reportLines(f: ReportFigures): string[] {
     `executions drawn    ${f.executions.map((x) => `${x.machine} ${x.status} (${x.statesEntered} of ${x.states} states entered)`).join(', ')}`,
     `downtime            ${f.downtimeSeconds === null ? 'none (the instances never went into standby)' : `${formatSeconds(f.downtimeSeconds)}: AWS operations ${formatSeconds(f.awsSeconds ?? 0)}, the workflow's own ${formatSeconds(f.ownSeconds ?? 0)}`}`,
     `notification        ${f.notificationSubject ?? '(none sent yet)'}`,
+    ...(f.blueGreen
+      ? [
+          `blue/green          live ${f.blueGreen.liveSlot ?? '?'}, previous ${f.blueGreen.previousSlot}; ${f.blueGreen.retireAt ? `retire at ${f.blueGreen.retireAt}` : 'no retire scheduled'}; ${f.blueGreen.rollbackCommand ?? 'no rollback (no switch to undo)'}`,
+        ]
+      : []),
   ];
 }
 

@@ -3,12 +3,16 @@
  * simulated account (installed behind the SDK's default configuration, which is what the command's own
  * clients meet), and on two of the preflight refusals as local/scenarios.ts sets them up.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CostEstimate } from '../../cli/plan-cost';
 import { runCli } from '../../cli/program';
 import type { MigrationPlan } from '../../cli/plan-core';
 import { type DurationEstimate, estimateDurations } from '../../cli/plan-estimate';
-import { SAMPLE_STACK, SAMPLE_VERSION, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, seedSampleEnvironment, templateUrl } from '../../local/sample-environment';
-import { RENAMED_BUCKET_TEMPLATE_KEY, scenario } from '../../local/scenarios';
+import { SAMPLE_STACK, SAMPLE_VERSION, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, seedEntryPoint, seedSampleEnvironment, templateUrl } from '../../local/sample-environment';
+import { RENAMED_BUCKET_TEMPLATE_KEY, SAMPLE_SLOT_B, blueGreenInput, scenario } from '../../local/scenarios';
 import { SimAccount } from '../../local/sim/account';
 import { installSimulatedAccount } from '../../local/sim/install';
 
@@ -130,6 +134,24 @@ describe('env-migrator plan', () => {
     expect(unknown.code).toBe(3);
     expect(unknown.out.join('\n')).toContain('strategy: must be one of double-clone, blue-green');
     expect(account.calls).toEqual([]);
+  });
+
+  it('plans a blue/green migration with one clone into the idle slot and prices it so: the previous slot kept keepPreviousHours after the switch, no temporary stack, read-only calls', async () => {
+    const account = sampleAccount();
+    const { hostedZoneId } = seedEntryPoint(account);
+    const file = join(mkdtempSync(join(tmpdir(), 'plan-bg-')), 'input.json');
+    writeFileSync(file, JSON.stringify({ ...blueGreenInput(SAMPLE_STACK), entryPoint: { hostedZoneId, recordName: 'orders.example.internal' }, keepPreviousHours: 48, templateUrl: templateUrl(TEMPLATE_KEYS.target) }));
+    const { code, out } = await plan(account, ['--input', file, '--table', LOCK_TABLE, '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(out[0]!) as { plan: MigrationPlan; estimate: DurationEstimate; cost: CostEstimate };
+    expect(result.plan).toMatchObject({ strategy: 'blue-green', blueGreen: { liveSlot: SAMPLE_STACK, idleSlot: SAMPLE_SLOT_B, keepPreviousHours: 48 } });
+    expect(result.estimate).toEqual(estimateDurations(result.plan));
+    const what = result.cost.lines.map((l) => l.what);
+    expect(what.join('\n')).not.toContain('temporary');
+    expect(what).toContain(`previous slot ${SAMPLE_STACK} (kept as the rollback point): OrdersDb: instance db.t4g.micro`);
+    expect(result.cost.lines.find((l) => l.what.includes('OrdersDb: instance'))!.basis).toContain('keepPreviousHours 48 h after the switch');
+    const writes = account.calls.filter((c) => !READ_ONLY.test(c.operation)).map((c) => `${c.service}.${c.operation}`);
+    expect(writes).toEqual([]);
   });
 
   it('prints the plan on stdout without --json', async () => {

@@ -3,6 +3,9 @@
  * notification says (the scenario's faults cleared: the operator fixed the cause) and reports what it
  * finds on the account, in its own summary and in its one JSON result (`recovery`).
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes';
 import { ioOf } from '../../cli/io';
@@ -65,4 +68,27 @@ it('termination-protected --recover: recover finds nothing to recover (the origi
   });
   expect(t.err).toContain(`  $ env-migrator recover ${result.executionArn}`);
   expect(t.err.some((l) => l.includes('nothing to recover: the original orders-prod holds the data'))).toBe(true);
+}, 120_000);
+
+it('blue-green smoke-fails-through-record --recover: recover refuses (no Clone: the previous slot serves again, the new slot kept for inspection); the rehearsal does not crash and keeps the migration\'s exit code', async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const page = join(mkdtempSync(join(tmpdir(), 'rehearse-bg-')), 'report.html');
+  const code = await rehearseCommand(ioOf({ out: (l) => out.push(l), err: (l) => err.push(l) }), { scenario: 'smoke-fails-through-record', strategy: 'blue-green', json: true, recover: true, report: page, size: TEST_SIZE });
+  const result = cliResultSchema.parse(JSON.parse(out.at(-1) ?? '{}'));
+  expect(code).toBe(EXIT.FAILED);
+  expect(result).toMatchObject({ outcome: 'FAILED', exitCode: EXIT.FAILED, survivor: SAMPLE_STACK });
+  expect(result.recovery).toMatchObject({ outcome: 'RECOVERY_REFUSED', exitCode: EXIT.FAILED, survivor: SAMPLE_STACK, stackStatus: 'CREATE_COMPLETE', version: SAMPLE_VERSION, dataIntact: true, lockReleased: true });
+  expect(result.recovery).not.toHaveProperty('recoveryExecutionArn');
+  const text = err.join('\n');
+  expect(text).toContain('is a blue/green migration (recover never clones one)');
+  expect(text).toContain(`nothing to recover: ${SAMPLE_STACK} serves again`);
+  expect(text).toContain('left to do: inspect orders-prod-b');
+  // The report of the same run draws the switch and the switch back; its downtime lasts until the previous slot is back in service.
+  expect(result.report).toMatchObject({ blueGreen: { liveSlot: SAMPLE_STACK, retireAt: null, rollbackCommand: null } });
+  expect((result.report as { blueGreen: { switchedBackAt: number | null } }).blueGreen.switchedBackAt).not.toBeNull();
+  const html = readFileSync(page, 'utf8');
+  expect(html).toContain('data-operation="switch entry point"');
+  expect(html).toContain('data-operation="switch back"');
+  expect(html).toContain('the previous slot back in service after the switch back');
 }, 120_000);

@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PRICES, RESOURCE_PRICES } from '../../bench/prices';
 import type { MigrationPlan, PlannedBucket, PlannedDatabase } from '../../cli/plan-core';
-import { LISTINGS_PER_BUCKET, TINY_BENCHMARK, estimateCost } from '../../cli/plan-cost';
+import { BLUE_GREEN_REHEARSAL_RATIO, LISTINGS_PER_BUCKET, LISTINGS_PER_BUCKET_BLUE_GREEN, STANDBY_BILLED_SOURCE, TINY_BENCHMARK, estimateCost } from '../../cli/plan-cost';
 import { estimateDurations } from '../../cli/plan-estimate';
 import { readBucketStorageMetrics } from '../../cli/plan-metrics';
 
@@ -77,6 +77,58 @@ describe('the cost of a planned migration at list prices', () => {
     const plan = planOf(TINY, [ORDERS_DB]);
     const c = estimateCost(plan, estimateDurations(plan));
     expect(c.lines[0]!.usd).toBeCloseTo(TINY_BENCHMARK.stateTransitions * PRICES.stepFunctionsPerTransition, 12);
+  });
+});
+
+describe('the cost of a planned blue/green migration', () => {
+  const bluePlan = (keepPreviousHours: number, databases: PlannedDatabase[] = [ORDERS_DB]) =>
+    ({
+      ...planOf(TINY, databases),
+      strategy: 'blue-green',
+      blueGreen: { liveSlot: 'orders-prod', idleSlot: 'orders-prod-b', recordName: 'orders.example.com', keepPreviousHours },
+    }) as MigrationPlan;
+
+  it('counts one clone: one CopyObject per version, the per-bucket terms once, a listing count that holds no temporary stack', () => {
+    const double = planOf(TINY, [ORDERS_DB]);
+    const blue = bluePlan(24);
+    const d = estimateCost(double, estimateDurations(double)).usage;
+    const b = estimateCost(blue, estimateDurations(blue)).usage;
+    expect(b.s3Tier1Requests).toBe(TINY_BENCHMARK.versions + 2 * LISTINGS_PER_BUCKET_BLUE_GREEN);
+    expect(b.s3Tier2Requests).toBe(Math.round(TINY_BENCHMARK.s3Tier2Requests / 2));
+    expect(b.stateTransitions).toBe(Math.round(TINY_BENCHMARK.stateTransitions * BLUE_GREEN_REHEARSAL_RATIO.states));
+    expect(b.stateTransitions).toBeLessThan(d.stateTransitions);
+    // One copy and verification of each bucket instead of two.
+    expect(b.lambdaGbSeconds).toBeLessThan(d.lambdaGbSeconds - TINY_BENCHMARK.copyVerifyGbSeconds / 2 + 0.1);
+  });
+
+  it("charges the previous slot's databases and buckets for keepPreviousHours after the switch plus the hours both slots exist before it, no temporary copy, the switch at $0, the clone's snapshot kept monthly", () => {
+    const plan = bluePlan(24);
+    const estimate = estimateDurations(plan);
+    const c = estimateCost(plan, estimate);
+    const what = c.lines.map((l) => l.what);
+    expect(what.join('\n')).not.toMatch(/temporary/);
+    const [, , create, copy, switched] = estimate.segments.map((s) => s.seconds);
+    const hours = 24 + (create! + copy! + switched!) / 3600;
+    const line = (start: string) => c.lines.find((l) => l.what.startsWith(start))!;
+    expect(line('previous slot orders-prod (kept as the rollback point): OrdersDb: instance').usd).toBeCloseTo(hours * 0.016, 10);
+    expect(line('previous slot orders-prod (kept as the rollback point): OrdersDb: 100 GiB').usd).toBeCloseTo((100 * 0.115 * hours) / 730, 10);
+    const gib = plan.totals.bytes / 1024 ** 3;
+    expect(line('previous slot orders-prod (kept as the rollback point): its buckets').usd).toBeCloseTo((gib * 0.023 * (24 + (copy! + switched!) / 3600)) / 730, 10);
+    expect(line('the switch of orders.example.com')).toMatchObject({ usd: 0, source: 'https://aws.amazon.com/route53/pricing/' });
+    expect(c.monthly).toEqual([expect.objectContaining({ what: expect.stringContaining('kept: orders-prod-b was restored from it') as string, usd: 100 * 0.095 })]);
+    // Standby instances are billed by EC2, and named as not included (no EC2 price here).
+    expect(c.notIncluded.join('\n')).toContain(STANDBY_BILLED_SOURCE);
+    for (const l of [...c.lines, ...c.monthly]) expect(l.source).toMatch(/^https:\/\/aws\.amazon\.com\/[a-z0-9-/]+pricing\/$/);
+    // A longer retention costs more, by the previous slot's hourly price alone.
+    const longer = bluePlan(72);
+    const c72 = estimateCost(longer, estimateDurations(longer));
+    expect(c72.totalUsd - c.totalUsd).toBeCloseTo(48 * (0.016 + (100 * 0.115) / 730 + (gib * 0.023) / 730), 8);
+  });
+
+  it('says "price unknown" for a previous slot database of a class it has no price for', () => {
+    const plan = bluePlan(24, [{ ...ORDERS_DB, instanceClass: 'db.r6g.large' }]);
+    const c = estimateCost(plan, estimateDurations(plan));
+    expect(c.unpriced).toEqual(['previous slot orders-prod (kept as the rollback point): OrdersDb: instance db.r6g.large']);
   });
 });
 
