@@ -203,6 +203,11 @@ export function checkMigrateBlueGreen(
       target.slot.stackId === baseline.stackId ||
       clonesOf(account, execution).some((c) => c.outcome === 'EQUAL' && c.destinationStackId === target.slot!.stackId);
     if (!verified) violations.push(`the entry point points at ${target.slot.stackName} (${target.slot.stackId}), which no clone of this run verified`);
+    // Something serves what the record points at: a slot in standby behind the record is an outage,
+    // unless putting it back in service failed and the notification says to do it by hand.
+    const serving = instanceStates(account, target.slot.stackName).InService ?? 0;
+    const toldToServe = leftToDo.some((line) => line.includes(`instances of ${target.slot!.stackName}`) && line.includes('in service'));
+    if (serving === 0 && !toldToServe) violations.push(`the entry point points at ${target.slot.stackName}, which has no instance InService: nothing serves the record`);
   }
   const previous = account.cloudformation.stackById(baseline.stackId);
   if (!previous || previous.status.startsWith('DELETE_')) {

@@ -511,7 +511,7 @@ function switchBack(scope: Construct, props: MigrateDefinitionProps, tail: sfn.I
       compensation: sfn.JsonPath.objectAt('$.compensation'),
       leftToDo: sfn.JsonPath.array(
         sfn.JsonPath.format(
-          'inspect the new slot {} (kept out of the entry point and in standby, not retired): writes made through {} between the switch at {} and the switch back are only there; then delete it by hand, with the DB snapshots {}* it restores from',
+          'inspect the new slot {} (not retired): writes made through {} since the switch at {} are only there; then delete it by hand, with the DB snapshots {}* it restores from',
           sfn.JsonPath.stringAt('$.blueGreen.idleSlot'),
           sfn.JsonPath.stringAt('$.input.entryPoint.recordName'),
           sfn.JsonPath.stringAt('$.switchPlan.switchedAt'),
@@ -544,6 +544,25 @@ function switchBack(scope: Construct, props: MigrateDefinitionProps, tail: sfn.I
   findNew.next(standbyNew);
   for (const s of [findNew, standbyNew]) s.addCatch(report, { errors: [sfn.Errors.ALL], resultPath: standbyNote });
 
+  // Only once the record is confirmed back at the previous slot: until then it may still send every
+  // request to the new slot, and putting that slot in standby would leave nothing serving the record.
+  const keepServing = sfn.Pass.jsonPath(scope, 'Keep the new slot serving', {
+    parameters: {
+      Error: 'NotSwitchedBack',
+      Cause: sfn.JsonPath.format(
+        'the switch of {} back to {} was not confirmed, so the record may still send requests to {}: its instances were left in service',
+        sfn.JsonPath.stringAt('$.input.entryPoint.recordName'),
+        sfn.JsonPath.stringAt('$.input.stackName'),
+        sfn.JsonPath.stringAt('$.blueGreen.idleSlot'),
+      ),
+      target: sfn.JsonPath.stringAt('$.blueGreen.idleSlot'),
+    },
+    resultPath: standbyNote,
+  });
+  keepServing.next(report);
+  const switchedBack = sfn.Choice.jsonPath(scope, 'Is the record back at the previous slot?')
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.compensation.switchBack.status'), sfn.Condition.stringEquals('$.compensation.switchBack.status', 'DONE')), findNew)
+    .otherwise(keepServing);
   const backInService = undoStandby(scope, fns, {
     prepare: 'Prepare the previous slot for service',
     exit: 'Return the previous slot to service',
@@ -551,7 +570,7 @@ function switchBack(scope: Construct, props: MigrateDefinitionProps, tail: sfn.I
     ready: 'Previous slot back in service?',
     wait: 'Wait for the previous slot to return',
     done: 'Note the previous slot is back',
-    next: findNew,
+    next: switchedBack,
   });
 
   // The record points at the previous slot again: the switch record must no longer claim a live

@@ -149,6 +149,10 @@ export function compensationLines(e: ComposeNotificationEvent): { cleanedUp: str
       case 'standbyNewSlot':
         // Blue/green, after the switch back: the new slot kept for inspection, out of service.
         if (!error) cleanedUp.push(`put the instances of the new slot ${target ?? '(unknown)'} in standby (kept for inspection, out of the entry point)`);
+        else if (error === 'NotSwitchedBack')
+          leftToDo.push(
+            `the new slot ${target ?? '(unknown)'} was left in service: the switch back was not confirmed and the record may still send requests to it; once the record points at ${stack} again, put its instances in standby by hand so nothing writes to it while it waits for inspection`,
+          );
         else leftToDo.push(`put the instances of the new slot in standby by hand (or stop them), so nothing writes to it while it waits for inspection; it failed (${why})`);
         break;
       case 'closeSwitchRecord': {

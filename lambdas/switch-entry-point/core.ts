@@ -21,8 +21,9 @@ const COMMENT_MAX = 256;
  * - otherwise the batch DELETEs the record as just read (the same values as `event.record`, in
  *   Route 53's own spelling) and CREATEs the new one; returns the change id and the record as written,
  *   which a switch back must DELETE.
- * Throws EntryPointChanged when Route 53 refuses the batch (InvalidChangeBatch) and the record differs
- * when read again, EntryPointInvalid when it refuses the batch for the new record itself (an alias
+ * When Route 53 refuses the batch (InvalidChangeBatch) the record is read again: pointing at the target,
+ * the refusal was the SDK's retry of this very batch after its answer was lost (applied once: returned
+ * as `alreadyApplied`); otherwise throws EntryPointChanged when the record differs from the one read, EntryPointInvalid when it refuses the batch for the new record itself (an alias
  * target outside its zone...) or the target lacks the hosted zone an alias needs. Never retried.
  */
 export async function switchEntryPoint(route53: Route53Client, event: SwitchEntryPointEvent, now: Date = new Date()): Promise<SwitchEntryPointResult> {
@@ -62,6 +63,10 @@ export async function switchEntryPoint(route53: Route53Client, event: SwitchEntr
     const message = err instanceof Error ? err.message : String(err);
     // Which half Route 53 refused: the DELETE (the record changed in between) or the CREATE.
     const now2 = await currentRecord(route53, event.entryPoint);
+    // The batch is not idempotent: when the SDK retried a call whose answer was lost (a 5xx or a reset
+    // after Route 53 applied it), the retry's DELETE no longer matches and is refused. The record then
+    // points at the target already: that is this switch, made once, not someone else's change.
+    if (typeof now2 !== 'string' && pointsAt(now2, event.target)) return { changeId: null, submittedAt: now.toISOString(), record: now2, alreadyApplied: true };
     if (typeof now2 === 'string' || !sameRecord(now2, current)) throw changedSinceRead(event, now2, message);
     throw new EntryPointInvalid([`Route 53 refused the record pointing ${event.record.Name} at ${event.target.dnsName} (InvalidChangeBatch: ${message}); the record was left as it was`]);
   }

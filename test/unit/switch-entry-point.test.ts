@@ -98,6 +98,22 @@ describe('switch-entry-point', () => {
     expect(retry).toEqual({ changeId: null, submittedAt: '2030-01-01T12:00:05.000Z', record: first.record, alreadyApplied: true });
   });
 
+  it("within one invocation, the SDK's retry of a batch whose answer was lost (refused: its DELETE no longer matches) is this switch applied once, not someone else's change", async () => {
+    const z = zone([BLUE_ALIAS]);
+    const green: EntryRecord = { Name: 'app.example.com.', Type: 'A', AliasTarget: { HostedZoneId: ELB_ZONE, DNSName: GREEN_ELB, EvaluateTargetHealth: true } };
+    // Route 53 applied the batch; the SDK saw a reset and sent it again, which Route 53 refuses.
+    r53Mock.on(ChangeResourceRecordSetsCommand).callsFakeOnce(() => {
+      z.set([green]);
+      throw Object.assign(new Error("Tried to delete resource record set [name='app.example.com.', type='A'] but the values provided do not match the current values"), {
+        name: 'InvalidChangeBatch',
+        $metadata: { httpStatusCode: 400 },
+      });
+    });
+    const result = await switchEntryPoint(route53, event(BLUE_ALIAS), NOW);
+    expect(result).toEqual({ changeId: null, submittedAt: NOW.toISOString(), record: green, alreadyApplied: true });
+    expect(z.records()).toEqual([green]);
+  });
+
   it('refuses, sending nothing, when the record read is no longer the one given: someone else changed it', async () => {
     zone([{ ...BLUE_ALIAS, AliasTarget: { ...BLUE_ALIAS.AliasTarget!, DNSName: 'dualstack.someone-else.elb.amazonaws.com.' } }]);
     const err = await switchEntryPoint(route53, event(BLUE_ALIAS), NOW).catch((e: unknown) => e);
