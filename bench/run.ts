@@ -98,7 +98,8 @@ export interface BenchResult {
   size: ReferenceSize;
   environment: ReferenceEnvironment;
   strategy: Strategy;
-  workflow: ModeFigures & { invariantsHeld: boolean; violations: string[]; rerun?: Rerun; heap: StepHeap[]; switch?: SwitchFigures };
+  /** `execution`: the Migrate execution, from its start to its end (simulated epoch ms). */
+  workflow: ModeFigures & { execution: Interval; invariantsHeld: boolean; violations: string[]; rerun?: Rerun; heap: StepHeap[]; switch?: SwitchFigures };
   /** Absent with `workflowOnly`. */
   baseline?: ModeFigures;
   bundles: BundleFigure[];
@@ -303,6 +304,7 @@ async function runWorkflow(
       succeeded: execution.status === 'SUCCEEDED',
       ...(execution.status === 'SUCCEEDED' ? {} : { failure: `${execution.error ?? execution.status}: ${execution.cause ?? ''}`.slice(0, 500) }),
       totalSeconds: ((execution.stopDate ?? account.now()) - execution.startDate) / 1000,
+      execution: { start: execution.startDate, end: execution.stopDate ?? account.now() },
       downtimeSeconds,
       downtimePath,
       usage,
