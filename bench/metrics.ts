@@ -326,8 +326,9 @@ export interface BlueGreenMarks {
   /** SWITCHED_STATE first entered: the switch seen INSYNC. */
   switched?: number;
   /**
-   * The new slot serves: it answered through the entry point (the run succeeded). A switch followed
-   * by a switch back is not the end of the downtime: the window then runs to `end`.
+   * The new slot serves: it answered through the entry point (SERVED_STATE entered), even if the run
+   * failed after (its retire schedule). A switch followed by a switch back is not the end of the
+   * downtime: the window then runs to `end`.
    */
   served: boolean;
   /** The end of the execution (or now): where the window ends when the new slot never served. */

@@ -17,7 +17,7 @@ import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, seedEntryPoint, templateUr
 import { blueGreenInput, SAMPLE_SLOT_B } from '../local/scenarios';
 import type { SimExecution } from '../local/sim/sfn';
 import { SWITCH_STATE } from '../statemachine/blue-green';
-import { STANDBY_STATE, SWITCHED_STATE } from '../statemachine/downtime-states';
+import { SERVED_STATE, STANDBY_STATE, SWITCHED_STATE } from '../statemachine/downtime-states';
 import { SimAccount } from '../local/sim/account';
 import type { TimingProfile } from '../local/sim/core';
 import { type BaselineRun, runBaseline, SYNC_CONCURRENCY } from './baseline';
@@ -333,7 +333,7 @@ function blueGreenDowntimeOf(recorder: Recorder, execution: SimExecution, now: n
   const standby = firstEntered(recorder.states, name, STANDBY_STATE) ?? execution.startDate;
   const switchEntered = firstEntered(recorder.states, name, SWITCH_STATE);
   const switched = firstEntered(recorder.states, name, SWITCHED_STATE);
-  const bg = blueGreenDowntime({ standby, switchEntered, switched, served: execution.status === 'SUCCEEDED', end: execution.stopDate ?? now }, ttlSeconds);
+  const bg = blueGreenDowntime({ standby, switchEntered, switched, served: firstEntered(recorder.states, name, SERVED_STATE) !== undefined, end: execution.stopDate ?? now }, ttlSeconds);
   const figures: Omit<SwitchFigures, 'shareOfDowntime'> = {
     until: bg.until,
     ttlSeconds,

@@ -19,7 +19,7 @@ import { progressPrinter } from './progress';
 import { type DowntimeSummary, blueGreenDowntimeSummary, downtimeSummary } from './downtime';
 import { criticalPath, entryPointTtlSeconds, firstEntered, waitStates, workflowWork } from '../bench/metrics';
 import { SWITCH_STATE } from '../statemachine/blue-green';
-import { STANDBY_STATE, SWITCHED_STATE } from '../statemachine/downtime-states';
+import { SERVED_STATE, STANDBY_STATE, SWITCHED_STATE } from '../statemachine/downtime-states';
 import { Recorder } from '../bench/observe';
 import { REHEARSAL_SIZE, SAMPLE_STACK, type SampleSize, seedEntryPoint, seedSampleEnvironment } from './sample-environment';
 import { type Scenario, tempStackNameOf } from './scenarios';
@@ -234,7 +234,7 @@ function downtimeOfRun(harness: LocalHarness, recorder: Recorder, execution: Sim
   // Blue/green: from the standby to the switch seen INSYNC plus the TTL, as `bench --strategy blue-green`.
   if (blueGreenTtlSeconds !== undefined) {
     const at = (state: string) => firstEntered(recorder.states, execution.name, state);
-    const marks = { standby: at(STANDBY_STATE) ?? standby.start, switchEntered: at(SWITCH_STATE), switched: at(SWITCHED_STATE), served: execution.status === 'SUCCEEDED', end };
+    const marks = { standby: at(STANDBY_STATE) ?? standby.start, switchEntered: at(SWITCH_STATE), switched: at(SWITCHED_STATE), served: at(SERVED_STATE) !== undefined, end };
     const recorded = { work: workflowWork(inRun(recorder.operations), inRun(recorder.invocations)), waits: waitStates(recorder.states), lambdas: inRun(recorder.invocations) };
     return blueGreenDowntimeSummary(marks, blueGreenTtlSeconds, recorded, 'simulation');
   }
