@@ -140,6 +140,8 @@ const WORK_LABEL: Partial<Record<StepName, string>> = {
   'delete-stack': 'delete stack',
   'delete-snapshots': 'delete snapshots',
   'compose-notification': 'notify',
+  // Blue/green: the change batch; Route 53 propagating it is the 'switch entry point' operation (observe.ts).
+  'switch-entry-point': 'switch entry point',
 };
 
 /** The workflow's AWS work: the long operations, and the work steps' invocations without their cold start. */
@@ -287,4 +289,85 @@ export function bucketCopy(
     boundObjectsPerSecond: busyMs > 0 ? (concurrency * objects) / (busyMs / 1000) : 0,
     meanRequestMs: slotted > 0 ? busyMs / slotted : 0,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blue/green: the downtime ends at the switch, plus the resolvers' caches
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The TTL Route 53 gives an alias record to a load balancer: "If an alias record points to an AWS
+ * resource, you can't set the time to live (TTL); Route 53 uses the default TTL for the resource"
+ * (Route 53 developer guide, "Choosing between alias and non-alias records"; AWS Cloud Map API
+ * reference, DnsRecord TTL: "Alias records don't include a TTL because Route 53 uses the TTL for the
+ * AWS resource that an alias record routes traffic to"), and for ELB that is 60 s: "ELB and S3
+ * website endpoints ... alias records that have a fixed TTL of 60 seconds" (Amazon Route 53 FAQs,
+ * https://aws.amazon.com/route53/faqs/, "Do I need to adjust the TTL of my records in order to use
+ * DNS Failover?", as quoted in https://qiita.com/AWS11/items/8627c9c42bc5fdf2b8cb). The simulated
+ * Route 53 (local/sim/route53.ts) caches alias answers for the same 60 s.
+ */
+export const ELB_ALIAS_TTL_SECONDS = 60;
+
+/**
+ * How long resolvers may keep serving the entry point's previous answer after a switch: a CNAME's
+ * own TTL; an alias's is its target's (the slots' load balancers: 60 s). `record` is the record as
+ * it was before the switch (EntryPointResult.record, or as listed by ListResourceRecordSets).
+ */
+export function entryPointTtlSeconds(record: { TTL?: number; AliasTarget?: unknown }): number {
+  return record.AliasTarget ? ELB_ALIAS_TTL_SECONDS : (record.TTL ?? 0);
+}
+
+/** When a blue/green run passed the states that bound its downtime (epoch ms; absent: never). */
+export interface BlueGreenMarks {
+  /** STANDBY_STATE first entered: the live slot stops serving. */
+  standby: number;
+  /** SWITCH_STATE ("Switch the entry point") first entered. */
+  switchEntered?: number;
+  /** SWITCHED_STATE first entered: the switch seen INSYNC. */
+  switched?: number;
+  /**
+   * The new slot serves: it answered through the entry point (SERVED_STATE entered), even if the run
+   * failed after (its retire schedule). A switch followed by a switch back is not the end of the
+   * downtime: the window then runs to `end`.
+   */
+  served: boolean;
+  /** The end of the execution (or now): where the window ends when the new slot never served. */
+  end: number;
+}
+
+export interface BlueGreenDowntime {
+  window: Interval;
+  /** `switched`: the window ends at the switch INSYNC + the TTL; `ended`: at the end of the run. */
+  until: 'switched' | 'ended';
+  ttlSeconds: number;
+  /** From entering SWITCH_STATE to INSYNC plus the TTL (only when `switched`). */
+  switch?: Interval;
+  /** The resolvers' caches after INSYNC, as AWS time on the critical path (only when `switched`). */
+  dnsCaches?: LabelledInterval;
+}
+
+/** The label of the resolvers' caches on the critical path and in the reports. */
+export const DNS_CACHES_LABEL = 'DNS caches (TTL)';
+
+/**
+ * The downtime of a blue/green run: from the standby to the switch seen INSYNC (the first entry of
+ * SWITCHED_STATE) plus the TTL of the record's previous answer, which resolvers may keep serving
+ * that long (the previous slot is in standby then). Pure: bench, rehearse and report share it.
+ */
+export function blueGreenDowntime(marks: BlueGreenMarks, ttlSeconds: number): BlueGreenDowntime {
+  const { standby, switchEntered, switched } = marks;
+  if (!marks.served || switched === undefined || switched < standby) return { window: { start: standby, end: marks.end }, until: 'ended', ttlSeconds };
+  const end = switched + ttlSeconds * 1000;
+  return {
+    window: { start: standby, end },
+    until: 'switched',
+    ttlSeconds,
+    switch: { start: switchEntered ?? switched, end },
+    dnsCaches: { label: DNS_CACHES_LABEL, start: switched, end },
+  };
+}
+
+/** The first time a state of one execution was entered, from recorded state events. */
+export function firstEntered(states: readonly StateEvent[], executionName: string, stateName: string): number | undefined {
+  return states.find((s) => s.executionName === executionName && s.type === 'StateEntered' && s.stateName === stateName)?.at;
 }

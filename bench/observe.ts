@@ -24,7 +24,7 @@ export interface S3Request extends Interval {
   error?: string;
 }
 
-export type OperationKind = 'enter standby' | 'exit standby' | 'snapshot' | 'create stack' | 'delete stack';
+export type OperationKind = 'enter standby' | 'exit standby' | 'snapshot' | 'create stack' | 'delete stack' | 'switch entry point';
 
 /** A long AWS operation: started by one call, finished when the simulated account says so. */
 export interface AwsOperation extends Interval {
@@ -117,6 +117,12 @@ export class Recorder {
     } else if (key === 'AutoScaling.EnterStandby' || key === 'AutoScaling.ExitStandby') {
       const transition = this.account.timing.standbyTransitionSeconds * 1000;
       this.operations.push({ kind: operation === 'EnterStandby' ? 'enter standby' : 'exit standby', subject: String(input.AutoScalingGroupName), start, end: end + transition });
+    } else if (key === 'Route53.ChangeResourceRecordSets') {
+      // Blue/green's switch: from the change batch to INSYNC, when the simulated Route 53 says it is
+      // (PENDING for route53PropagationSeconds after it was submitted: local/sim/route53.ts).
+      const submitted = (output as { ChangeInfo?: { SubmittedAt?: Date | string } }).ChangeInfo?.SubmittedAt;
+      const insyncAt = (submitted !== undefined ? new Date(submitted).getTime() : end) + this.account.timing.route53PropagationSeconds * 1000;
+      this.operations.push({ kind: 'switch entry point', subject: String(input.HostedZoneId), start, end: Math.max(end, insyncAt) });
     } else if (key === 'CloudFormation.CreateStack') {
       const stackId = (output as { StackId?: string }).StackId;
       if (stackId) this.trackStack({ kind: 'create stack', subject: String(input.StackName), start, end }, stackId, 'CREATE_COMPLETE');

@@ -3,7 +3,7 @@
  * handlers on the simulated clock, the baseline script on the same timing model, a re-run of a
  * bucket copy, and the Lambda bundles; then every figure of issue 5 side by side.
  */
-import type { CopyBucketEvent, CopyBucketResult } from '../lambdas/shared/contracts';
+import type { CopyBucketEvent, CopyBucketResult, Strategy } from '../lambdas/shared/contracts';
 import { positiveIntFromEnv } from '../lambdas/shared/concurrency';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import { STEPS, type StepName } from '../lambdas/steps';
@@ -13,7 +13,11 @@ import { runOnSimulatedClock } from '../local/clock';
 import { LocalHarness } from '../local/harness';
 import { SYNC_POLL_MS } from '../local/integrations';
 import { captureBaseline, checkInvariants } from '../local/invariants';
-import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from '../local/sample-environment';
+import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, seedEntryPoint, templateUrl } from '../local/sample-environment';
+import { blueGreenInput, SAMPLE_SLOT_B } from '../local/scenarios';
+import type { SimExecution } from '../local/sim/sfn';
+import { SWITCH_STATE } from '../statemachine/blue-green';
+import { SERVED_STATE, STANDBY_STATE, SWITCHED_STATE } from '../statemachine/downtime-states';
 import { SimAccount } from '../local/sim/account';
 import type { TimingProfile } from '../local/sim/core';
 import { type BaselineRun, runBaseline, SYNC_CONCURRENCY } from './baseline';
@@ -24,9 +28,12 @@ import {
   type CriticalPath,
   type Cost,
   type Usage,
+  blueGreenDowntime,
   bucketCopy,
   cost,
   criticalPath,
+  entryPointTtlSeconds,
+  firstEntered,
   lambdaUsage,
   s3Usage,
   stateTransitions,
@@ -52,6 +59,28 @@ export interface BenchOptions {
    * heap per step and state transitions are what is asked there).
    */
   workflowOnly?: boolean;
+  /**
+   * `double-clone` (default) or `blue-green`: the reference environment adopts the scheme as slot A
+   * (orders-prod) behind the sample's entry point (an alias A record), and migrates into slot B.
+   */
+  strategy?: Strategy;
+}
+
+/** The benchmark's goal for the downtime against the baseline's, per strategy (issue 5; issue 11 for blue/green). */
+export const DOWNTIME_TARGET_RATIO: Record<Strategy, number> = { 'double-clone': 0.6, 'blue-green': 0.3 };
+
+/** Blue/green only: where the downtime ended and the switch's part of it. */
+export interface SwitchFigures {
+  /** `switched`: the downtime ends at the switch seen INSYNC + the TTL; `ended`: the new slot never served (the end of the run). */
+  until: 'switched' | 'ended';
+  /** The TTL of the record's previous answer (an alias to a load balancer: 60 s). */
+  ttlSeconds: number;
+  /** From entering "Switch the entry point" to INSYNC, plus the TTL; 0 when it never switched. */
+  seconds: number;
+  /** seconds ÷ the downtime. */
+  shareOfDowntime: number;
+  /** The switch seen INSYNC (SWITCHED_STATE first entered), epoch ms; the downtime ends ttlSeconds later. */
+  insyncAt?: number;
 }
 
 export interface ModeFigures {
@@ -68,7 +97,9 @@ export interface ModeFigures {
 export interface BenchResult {
   size: ReferenceSize;
   environment: ReferenceEnvironment;
-  workflow: ModeFigures & { invariantsHeld: boolean; violations: string[]; rerun?: Rerun; heap: StepHeap[] };
+  strategy: Strategy;
+  /** `execution`: the Migrate execution, from its start to its end (simulated epoch ms). */
+  workflow: ModeFigures & { execution: Interval; invariantsHeld: boolean; violations: string[]; rerun?: Rerun; heap: StepHeap[]; switch?: SwitchFigures };
   /** Absent with `workflowOnly`. */
   baseline?: ModeFigures;
   bundles: BundleFigure[];
@@ -101,6 +132,16 @@ export interface Rerun {
 }
 
 export interface BenchSummary {
+  /** Blue/green only (the double clone's line is as it was): the strategy and the switch's figures. */
+  strategy?: 'blue-green';
+  /** Blue/green: the TTL added to the downtime after the switch INSYNC (resolvers' caches). */
+  ttlSeconds?: number;
+  /** Blue/green: from entering "Switch the entry point" to INSYNC, plus the TTL. */
+  switchSeconds?: number;
+  /** Blue/green: switchSeconds ÷ downtimeSeconds. */
+  switchShareOfDowntime?: number;
+  /** Blue/green: the downtimeRatio goal (0.30; the double clone's is 0.6). */
+  downtimeTargetRatio?: number;
   downtimeSeconds: number;
   baselineDowntimeSeconds: number | null;
   downtimeRatio: number | null;
@@ -145,7 +186,8 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
 
   log(`workflow: seeding ${size.objectsPerBucket.toLocaleString('en-US')} objects per bucket, migrating on the simulated clock…`);
   const workflowOnly = options.workflowOnly ?? false;
-  const workflow = await runWorkflow(size, timing, options.measureHeap ?? true, !workflowOnly);
+  const strategy = options.strategy ?? 'double-clone';
+  const workflow = await runWorkflow(size, timing, options.measureHeap ?? true, !workflowOnly, strategy);
   log(`workflow: ${workflow.figures.succeeded ? 'succeeded' : 'FAILED'} in ${hms(workflow.figures.totalSeconds)} simulated (${secondsSince(started)} s real)`);
 
   let baseline: ModeFigures | undefined;
@@ -166,6 +208,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
   const cpu = process.cpuUsage(cpuBefore);
   return {
     size,
+    strategy,
     environment: workflow.environment,
     workflow: workflow.figures,
     ...(baseline ? { baseline } : {}),
@@ -184,7 +227,13 @@ function secondsSince(start: number): number {
 // The workflow
 // ---------------------------------------------------------------------------------------------
 
-async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHeap: boolean, withRerun: boolean): Promise<{ figures: BenchResult['workflow']; environment: ReferenceEnvironment }> {
+async function runWorkflow(
+  size: ReferenceSize,
+  timing: TimingProfile,
+  measureHeap: boolean,
+  withRerun: boolean,
+  strategy: Strategy,
+): Promise<{ figures: BenchResult['workflow']; environment: ReferenceEnvironment }> {
   let recorder: Recorder | undefined;
   const harness = await LocalHarness.create({ timing, onEvent: (e) => recorder?.onEvent(e) });
   const { account } = harness;
@@ -193,22 +242,42 @@ async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHe
   try {
     const environment = seedReferenceEnvironment(account, size);
     const executionArn = executionArnOf(harness.deployment.migrate.arn, BENCH_EXECUTION);
-    const tempStackName = tempStackNameOf(SAMPLE_STACK, executionArn);
+    // Blue/green: orders-prod adopts the scheme as slot A behind the sample's entry point (an alias A
+    // record to its load balancer, as `rehearse --strategy blue-green` seeds it) and migrates into B.
+    const entryPoint = strategy === 'blue-green' ? seedEntryPoint(account) : undefined;
+    const slots: [string, string] = [SAMPLE_STACK, SAMPLE_SLOT_B];
+    const input = entryPoint ? { ...blueGreenInput(SAMPLE_STACK), slots, entryPoint } : MIGRATION_INPUT;
+    // The run's copy: the temporary stack, or the idle slot; the new environment: the stack's own name, or the idle slot.
+    const tempStackName = entryPoint ? SAMPLE_SLOT_B : tempStackNameOf(SAMPLE_STACK, executionArn);
+    const newStackName = entryPoint ? SAMPLE_SLOT_B : SAMPLE_STACK;
+    // What resolvers cache until it expires after the switch: the record as it was before the run.
+    const record = entryPoint ? account.route53.recordSets(entryPoint.hostedZoneId).find((r) => r.Name === `${entryPoint.recordName}.` && (r.Type === 'A' || r.Type === 'CNAME')) : undefined;
     const before = await captureBaseline(account, SAMPLE_STACK);
-    const execution = await runOnSimulatedClock(async () => harness.finished(await harness.startMigration(MIGRATION_INPUT, BENCH_EXECUTION)));
+    const execution = await runOnSimulatedClock(async () => harness.finished(await harness.startMigration(input, BENCH_EXECUTION)));
     await recorder.resolveStackOperations();
     const report = await checkInvariants(account, before, {
       execution,
       tempStackName,
       lockTable: harness.deployment.lockTableName,
       topicArn: harness.deployment.topicArn,
+      ...(entryPoint ? { blueGreen: { entryPoint, slots, workflowBucket: harness.deployment.workflowBucketName } } : {}),
     });
 
     const clones = [...account.sfn.executions.values()].filter((e) => e.stateMachineArn === harness.deployment.clone.arn).sort((a, b) => a.startDate - b.startDate);
-    const standby = recorder.invocations.find((i) => i.step === 'standby-enter');
-    const secondClone = clones[1];
-    const downtime: Interval = { start: standby?.start ?? execution.startDate, end: secondClone?.stopDate ?? execution.stopDate ?? account.now() };
-    const downtimePath = criticalPath(downtime, workflowWork(recorder.operations, recorder.invocations), waitStates(recorder.states), recorder.invocations);
+    const work = workflowWork(recorder.operations, recorder.invocations);
+    let downtime: Interval;
+    let switchFigures: Omit<SwitchFigures, 'shareOfDowntime'> | undefined;
+    if (entryPoint) {
+      const bg = blueGreenDowntimeOf(recorder, execution, account.now(), record ? entryPointTtlSeconds(record) : 0);
+      downtime = bg.window;
+      switchFigures = bg.figures;
+      if (bg.dnsCaches) work.push(bg.dnsCaches);
+    } else {
+      const standby = recorder.invocations.find((i) => i.step === 'standby-enter');
+      const secondClone = clones[1];
+      downtime = { start: standby?.start ?? execution.startDate, end: secondClone?.stopDate ?? execution.stopDate ?? account.now() };
+    }
+    const downtimePath = criticalPath(downtime, work, waitStates(recorder.states), recorder.invocations);
     const lambda = lambdaUsage(recorder.invocations);
     const usage: Usage = {
       stateTransitions: stateTransitions(recorder.states),
@@ -222,7 +291,7 @@ async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHe
     // An immediate identical re-run: copy one of the new environment's buckets into a fresh one with
     // the copy step, then run the step again on the same pair and count what it copies.
     const rerun = withRerun
-      ? await rerunCopy(harness, recorder, environment).catch((err: unknown) => ({
+      ? await rerunCopy(harness, recorder, environment, newStackName).catch((err: unknown) => ({
           objects: 0,
           copies: 0,
           requests: 0,
@@ -230,11 +299,13 @@ async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHe
         }))
       : undefined;
 
+    const downtimeSeconds = (downtime.end - downtime.start) / 1000;
     const figures = {
       succeeded: execution.status === 'SUCCEEDED',
       ...(execution.status === 'SUCCEEDED' ? {} : { failure: `${execution.error ?? execution.status}: ${execution.cause ?? ''}`.slice(0, 500) }),
       totalSeconds: ((execution.stopDate ?? account.now()) - execution.startDate) / 1000,
-      downtimeSeconds: (downtime.end - downtime.start) / 1000,
+      execution: { start: execution.startDate, end: execution.stopDate ?? account.now() },
+      downtimeSeconds,
       downtimePath,
       usage,
       cost: cost(usage),
@@ -243,12 +314,33 @@ async function runWorkflow(size: ReferenceSize, timing: TimingProfile, measureHe
       violations: report.violations,
       ...(rerun ? { rerun } : {}),
       heap: stepHeaps(harness),
+      ...(switchFigures ? { switch: { ...switchFigures, shareOfDowntime: downtimeSeconds > 0 ? switchFigures.seconds / downtimeSeconds : 0 } } : {}),
     };
     return { figures, environment };
   } finally {
     for (const stop of stops.reverse()) stop();
     harness.dispose();
   }
+}
+
+/**
+ * The downtime of the blue/green run (bench/metrics.ts blueGreenDowntime): from entering the standby
+ * to the switch seen INSYNC plus the TTL, and the switch's part of it; the TTL is AWS time on the
+ * critical path (resolvers' caches), the switch's propagation is the 'switch entry point' operation.
+ */
+function blueGreenDowntimeOf(recorder: Recorder, execution: SimExecution, now: number, ttlSeconds: number) {
+  const name = execution.name;
+  const standby = firstEntered(recorder.states, name, STANDBY_STATE) ?? execution.startDate;
+  const switchEntered = firstEntered(recorder.states, name, SWITCH_STATE);
+  const switched = firstEntered(recorder.states, name, SWITCHED_STATE);
+  const bg = blueGreenDowntime({ standby, switchEntered, switched, served: firstEntered(recorder.states, name, SERVED_STATE) !== undefined, end: execution.stopDate ?? now }, ttlSeconds);
+  const figures: Omit<SwitchFigures, 'shareOfDowntime'> = {
+    until: bg.until,
+    ttlSeconds,
+    seconds: bg.switch ? (bg.switch.end - bg.switch.start) / 1000 : 0,
+    ...(bg.until === 'switched' && switched !== undefined ? { insyncAt: switched } : {}),
+  };
+  return { window: bg.window, figures, dnsCaches: bg.dnsCaches };
 }
 
 /**
@@ -316,10 +408,10 @@ function workflowCopies(recorder: Recorder, clones: Interval[]): BucketCopy[] {
   });
 }
 
-async function rerunCopy(harness: LocalHarness, recorder: Recorder, environment: ReferenceEnvironment): Promise<Rerun> {
+async function rerunCopy(harness: LocalHarness, recorder: Recorder, environment: ReferenceEnvironment, newStackName: string): Promise<Rerun> {
   const { account } = harness;
   const logicalId = environment.buckets[0]?.logicalId ?? 'UploadsBucket';
-  const source = account.cloudformation.resourcesOf(SAMPLE_STACK).find((r) => r.logicalId === logicalId)?.physicalId;
+  const source = account.cloudformation.resourcesOf(newStackName).find((r) => r.logicalId === logicalId)?.physicalId;
   if (!source) return { objects: 0, copies: 0, requests: 0 };
   const destination = `${source.slice(0, 50)}-rerun`;
   account.s3.createBucket(destination, { versioning: true });
@@ -412,7 +504,18 @@ function summarize(workflow: BenchResult['workflow'], baseline: ModeFigures | un
   const baselineRate = baseline ? rate(baseline.copies, (c) => c.objectsPerSecond) : 0;
   const objects = workflow.copies.reduce((n, c) => n + c.objects, 0);
   const requests = workflow.copies.reduce((n, c) => n + c.requests, 0);
+  const sw = workflow.switch;
   return {
+    // Blue/green only: the double clone's line stays as it was.
+    ...(sw
+      ? {
+          strategy: 'blue-green' as const,
+          ttlSeconds: sw.ttlSeconds,
+          switchSeconds: round(sw.seconds, 1),
+          switchShareOfDowntime: round(sw.shareOfDowntime, 3),
+          downtimeTargetRatio: DOWNTIME_TARGET_RATIO['blue-green'],
+        }
+      : {}),
     downtimeSeconds: Math.round(workflow.downtimeSeconds),
     baselineDowntimeSeconds: baseline ? Math.round(baseline.downtimeSeconds) : null,
     downtimeRatio: baseline ? round(baseline.downtimeSeconds > 0 ? workflow.downtimeSeconds / baseline.downtimeSeconds : 0, 3) : null,

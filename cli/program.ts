@@ -350,11 +350,12 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
     .option('--size <size>', 'reference, tiny, or the reference with this many objects per bucket', parseBenchSize, 'reference')
     .option('--init-imports <n>', 'fresh imports per Lambda bundle for its init time (0 skips the bundles)', integerAtLeast(0), DEFAULT_INIT_IMPORTS)
     .option('--workflow-only', 'the migration alone: no baseline script, no re-run of a copy, no bundles (for large sizes)')
+    .option('--strategy <strategy>', 'double-clone (the default) or blue-green: the reference adopts the scheme as slot A behind an entry point and migrates into slot B', 'double-clone')
     .option('--json', 'print the figures as one JSON object on stdout (the rest on stderr)')
     .action(async (o: Flags) => {
       const { benchCommand } = await import('./bench');
       const size = o.size === 'reference' || o.size === 'tiny' || typeof o.size === 'number' ? o.size : 'reference';
-      done(await benchCommand(io, { json: flag(o.json), size, initImports: Number(o.initImports), workflowOnly: flag(o.workflowOnly) }));
+      done(await benchCommand(io, { json: flag(o.json), size, initImports: Number(o.initImports), workflowOnly: flag(o.workflowOnly), strategy: str(o.strategy) }));
     });
 
   command('faults', 'run the fault matrix, randomized fault schedules and bad inputs on the simulated account')

@@ -1,13 +1,14 @@
 /**
  * The downtime of a migration, as the end summary of `watch` and of the rehearsal states it: from the
  * instances entering standby to the new environment verified (the second clone's end), or to the end
- * of the execution when it never got there, and where it went: the critical path as the benchmark
+ * of the execution when it never got there (blue/green: to the switch seen INSYNC plus the record's
+ * TTL, bench/metrics.ts blueGreenDowntime, as the benchmark measures it), and where it went: the critical path as the benchmark
  * measures it (bench/metrics.ts criticalPath: AWS work laid end to end, the gaps between them ours).
  * The rehearsal feeds it what the simulated account recorded (every AWS operation's real end);
  * `watch` what the history shows (an operation ends at the check that saw it end, so the time
  * between the two counts as AWS's, not ours). Shared by the packaged CLI: no simulator here.
  */
-import { type CriticalPath, criticalPath } from '../bench/metrics';
+import { type BlueGreenMarks, type CriticalPath, blueGreenDowntime, criticalPath } from '../bench/metrics';
 import type { Interval } from '../bench/observe';
 import type { LabelledInterval } from '../bench/baseline';
 import type { ProgressEvent } from './executor';
@@ -20,8 +21,11 @@ export interface DowntimeSummary {
   seconds: number;
   from: string;
   to: string;
-  /** `verified`: the window ends with the second clone's verification; `ended`: with the execution. */
-  until: 'verified' | 'ended';
+  /**
+   * `verified`: the window ends with the second clone's verification; `switched` (blue/green): with
+   * the switch seen INSYNC plus the record's TTL; `ended`: with the execution.
+   */
+  until: 'verified' | 'switched' | 'ended';
   /** Where the numbers come from: the simulated account's records, or the execution history. */
   measuredFrom: 'simulation' | 'history';
   awsSeconds: number;
@@ -31,15 +35,21 @@ export interface DowntimeSummary {
   path: { label: string; from: string; awsSeconds: number; oursBeforeSeconds: number }[];
   oursAfterSeconds: number;
   breakdown: CriticalPath['breakdown'];
+  /**
+   * Blue/green: the TTL added after INSYNC (resolvers may keep the previous slot's answer that long),
+   * and the switch (entering "Switch the entry point" to INSYNC, plus the TTL) with its share of `seconds`.
+   */
+  blueGreen?: { ttlSeconds: number; switchSeconds: number; switchShare: number };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
 /** The summary of one critical path over its window. */
-export function downtimeSummary(path: CriticalPath, until: DowntimeSummary['until'], measuredFrom: DowntimeSummary['measuredFrom']): DowntimeSummary {
+export function downtimeSummary(path: CriticalPath, until: DowntimeSummary['until'], measuredFrom: DowntimeSummary['measuredFrom'], blueGreen?: DowntimeSummary['blueGreen']): DowntimeSummary {
   const { window } = path;
   return {
+    ...(blueGreen ? { blueGreen } : {}),
     seconds: Math.round((window.end - window.start) / 1000),
     from: iso(window.start),
     to: iso(window.end),
@@ -54,10 +64,21 @@ export function downtimeSummary(path: CriticalPath, until: DowntimeSummary['unti
   };
 }
 
+const UNTIL: Record<DowntimeSummary['until'], string> = {
+  verified: 'new environment verified',
+  switched: 'switch in sync + TTL',
+  ended: 'end of the execution',
+};
+
 /** The summary for people: the total, then each piece of the path. */
 export function downtimeLines(d: DowntimeSummary): string[] {
+  const bg = d.blueGreen;
   const lines = [
-    `downtime            ${hms(d.seconds)} (standby → ${d.until === 'verified' ? 'new environment verified' : 'end of the execution'}; from the ${d.measuredFrom === 'simulation' ? 'simulated account' : 'execution history'})`,
+    `downtime            ${hms(d.seconds)} (standby → ${UNTIL[d.until]}; from the ${d.measuredFrom === 'simulation' ? 'simulated account' : 'execution history'})`,
+    // Resolvers may answer with the previous slot (in standby) for the TTL after INSYNC: part of the downtime.
+    ...(bg && d.until === 'switched'
+      ? [`  DNS caches (TTL)   ${bg.ttlSeconds} s`, `  the switch         ${bg.switchSeconds.toFixed(0)} s (→ INSYNC + TTL), ${(100 * bg.switchShare).toFixed(1)} % of the downtime`]
+      : []),
     `  where it went      AWS ${hms(d.awsSeconds)}, the workflow's own ${d.overheadSeconds.toFixed(1)} s (${d.overheadPercent.toFixed(2)} %: waiting for the next check ${d.breakdown.pollWaitSeconds.toFixed(1)} s, Lambda ${d.breakdown.lambdaSeconds.toFixed(1)} s, orchestration ${d.breakdown.orchestrationSeconds.toFixed(1)} s)`,
   ];
   // From the history an operation ends at the check that saw it end: the lag is in AWS's share.
@@ -113,4 +134,23 @@ export function downtimeFromHistory(
   }
   const work: LabelledInterval[] = [...operations.map((o) => ({ label: o.label, start: o.start, end: o.end })), ...tasks];
   return downtimeSummary(criticalPath(window, work, waits, [...tasks, ...checks]), verified ? 'verified' : 'ended', 'history');
+}
+
+/**
+ * The downtime of a blue/green run (`rehearse --strategy blue-green`, as `bench --strategy blue-green`
+ * measures it): bench/metrics.ts blueGreenDowntime's window over the AWS work given, the resolvers'
+ * caches after INSYNC counted as AWS time (a segment "DNS caches (TTL)"), the switch's seconds and share.
+ */
+export function blueGreenDowntimeSummary(
+  marks: BlueGreenMarks,
+  ttlSeconds: number,
+  recorded: { work: readonly LabelledInterval[]; waits: readonly Interval[]; lambdas: readonly Interval[] },
+  measuredFrom: DowntimeSummary['measuredFrom'],
+): DowntimeSummary {
+  const bg = blueGreenDowntime(marks, ttlSeconds);
+  const path = criticalPath(bg.window, bg.dnsCaches ? [...recorded.work, bg.dnsCaches] : recorded.work, recorded.waits, recorded.lambdas);
+  if (!bg.switch) return downtimeSummary(path, bg.until, measuredFrom);
+  const seconds = (bg.window.end - bg.window.start) / 1000;
+  const switchSeconds = (bg.switch.end - bg.switch.start) / 1000;
+  return downtimeSummary(path, bg.until, measuredFrom, { ttlSeconds, switchSeconds: r1(switchSeconds), switchShare: seconds > 0 ? Math.round((1000 * switchSeconds) / seconds) / 1000 : 0 });
 }

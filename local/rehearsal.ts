@@ -16,8 +16,10 @@ import { type Baseline, type InvariantReport, captureBaseline, checkInvariants }
 import { environmentData, sameData } from './sim/environment-data';
 import type { SimExecution } from './sim/sfn';
 import { progressPrinter } from './progress';
-import { type DowntimeSummary, downtimeSummary } from './downtime';
-import { criticalPath, waitStates, workflowWork } from '../bench/metrics';
+import { type DowntimeSummary, blueGreenDowntimeSummary, downtimeSummary } from './downtime';
+import { criticalPath, entryPointTtlSeconds, firstEntered, waitStates, workflowWork } from '../bench/metrics';
+import { SWITCH_STATE } from '../statemachine/blue-green';
+import { SERVED_STATE, STANDBY_STATE, SWITCHED_STATE } from '../statemachine/downtime-states';
 import { Recorder } from '../bench/observe';
 import { REHEARSAL_SIZE, SAMPLE_STACK, type SampleSize, seedEntryPoint, seedSampleEnvironment } from './sample-environment';
 import { type Scenario, tempStackNameOf } from './scenarios';
@@ -140,7 +142,9 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
 
     let { execution, seconds, report } = await migrateOnce(harness, firstInput, executionName, baseline, tempStackName);
     await recorder.resolveStackOperations();
-    const downtime = downtimeOfRun(harness, recorder, execution);
+    // Blue/green: the TTL of the record as seeded, which resolvers keep after the switch (bench/metrics.ts).
+    const record = entryPoint ? account.route53.recordSets(entryPoint.hostedZoneId).find((r) => r.Name === `${entryPoint.recordName}.` && (r.Type === 'A' || r.Type === 'CNAME')) : undefined;
+    const downtime = downtimeOfRun(harness, recorder, execution, record ? entryPointTtlSeconds(record) : undefined);
     const migrations: MigrationSummary[] = [summaryOf(execution, report, seconds)];
     let failed = execution.status === 'SUCCEEDED' ? undefined : execution;
     // Each later migration starts from the environment the one before left, once that one succeeded.
@@ -222,11 +226,18 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
  * succeeded, else to the end of the execution; the AWS work the simulated account recorded, the
  * Wait states and the Lambda invocations within it. Undefined when there was no standby.
  */
-function downtimeOfRun(harness: LocalHarness, recorder: Recorder, execution: SimExecution): DowntimeSummary | undefined {
+function downtimeOfRun(harness: LocalHarness, recorder: Recorder, execution: SimExecution, blueGreenTtlSeconds?: number): DowntimeSummary | undefined {
   const end = execution.stopDate ?? harness.account.now();
   const inRun = <T extends { start: number }>(xs: readonly T[]) => xs.filter((x) => x.start >= execution.startDate && x.start <= end);
   const standby = inRun(recorder.invocations).find((i) => i.step === 'standby-enter');
   if (!standby) return undefined;
+  // Blue/green: from the standby to the switch seen INSYNC plus the TTL, as `bench --strategy blue-green`.
+  if (blueGreenTtlSeconds !== undefined) {
+    const at = (state: string) => firstEntered(recorder.states, execution.name, state);
+    const marks = { standby: at(STANDBY_STATE) ?? standby.start, switchEntered: at(SWITCH_STATE), switched: at(SWITCHED_STATE), served: at(SERVED_STATE) !== undefined, end };
+    const recorded = { work: workflowWork(inRun(recorder.operations), inRun(recorder.invocations)), waits: waitStates(recorder.states), lambdas: inRun(recorder.invocations) };
+    return blueGreenDowntimeSummary(marks, blueGreenTtlSeconds, recorded, 'simulation');
+  }
   const clones = [...harness.account.sfn.executions.values()]
     .filter((x) => x.stateMachineArn === harness.deployment.clone.arn && x.startDate >= execution.startDate && x.startDate <= end)
     .sort((a, b) => a.startDate - b.startDate);

@@ -40,7 +40,7 @@ import {
   LOCK_TAKE_CONDITION,
 } from '../lambdas/shared/contracts';
 import { MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
-import { SWITCHED_STATE } from './downtime-states';
+import { SERVED_STATE, SWITCHED_STATE } from './downtime-states';
 import { catchInto, copyIfPresent, EXECUTION, eventOf, type Fields, lambdaStep, noteFailure, serviceRetry, waitLoop } from './building-blocks';
 import {
   cancelInto,
@@ -74,7 +74,7 @@ export const BLUE_GREEN_TASK_STATES: readonly string[] = [
   'Check the switch again',
   SWITCHED_STATE,
   `${SWITCHED_STATE} again`,
-  'Schedule the retire run',
+  SERVED_STATE,
   'Switch the entry point back',
   'Check the switch back',
   'Check the switch back again',
@@ -257,7 +257,7 @@ export function blueGreenSwitch(scope: Construct, props: MigrateDefinitionProps,
     parameters: notice('FAILED_AND_COMPENSATED', {
       stackName: sfn.JsonPath.stringAt('$.blueGreen.idleSlot'),
       survivor: sfn.JsonPath.stringAt('$.blueGreen.idleSlot'),
-      failedState: 'Schedule the retire run',
+      failedState: SERVED_STATE,
       error: sfn.JsonPath.objectAt('$.retireError'),
       leftToDo: sfn.JsonPath.array(
         sfn.JsonPath.format(
@@ -279,7 +279,7 @@ export function blueGreenSwitch(scope: Construct, props: MigrateDefinitionProps,
   leftover.next(targets.tail);
 
   // Schedule the retire run: the new slot serves, verified through the record; a failure here loses no data.
-  const schedule = lambdaStep(scope, 'Schedule the retire run', fns, 'schedule-retire', {
+  const schedule = lambdaStep(scope, SERVED_STATE, fns, 'schedule-retire', {
     payload: eventOf<ScheduleRetireEvent>({
       runId: sfn.JsonPath.stringAt('$.runId'),
       at: sfn.JsonPath.stringAt('$.switchPlan.retireAt'),

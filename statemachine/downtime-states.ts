@@ -12,3 +12,9 @@ export const SECOND_CLONE_STATE = 'Clone the temporary stack to the new version'
  * downtime, less the resolvers' caches (the record's TTL), which the figures add where they say so.
  */
 export const SWITCHED_STATE = 'Smoke test through the entry point';
+/**
+ * Blue/green: the state entered once the new slot answered through the entry point (the smoke test
+ * through the record passed), whatever happens after it: the switch ended the downtime. A run that
+ * never enters it never switched or switched back, and its downtime runs to the end of the execution.
+ */
+export const SERVED_STATE = 'Schedule the retire run';

@@ -5,13 +5,20 @@ import { STEP_NAMES } from '../../lambdas/steps';
 import { loadTimingProfile } from '../../bench/profile';
 import { TINY_SIZE } from '../../bench/reference';
 import { formatReport, targets } from '../../bench/report';
-import { runBenchmark } from '../../bench/run';
+import { type BenchResult, runBenchmark } from '../../bench/run';
+import { DNS_CACHES_LABEL } from '../../bench/metrics';
+import { benchCommand } from '../../cli/bench';
+import type { Io } from '../../cli/io';
+
+// Without the heap measure's full collections (test/bench/invoker-heap.test.ts covers it). One run of
+// the double clone, shared: the blue/green test compares its downtime with it.
+let tiny: Promise<BenchResult> | undefined;
+const tinyDoubleClone = (): Promise<BenchResult> => (tiny ??= runBenchmark({ size: TINY_SIZE, initImports: 0, measureHeap: false }));
 
 // The benchmark's machinery, on a tiny environment: no figure is asserted (speed is for `npm run bench`).
 describe('the benchmark', () => {
   it('runs the workflow and the baseline on the same model, with the invariants holding, and reports every figure of the JSON line', async () => {
-    // Without the heap measure's full collections (test/bench/invoker-heap.test.ts covers it).
-    const r = await runBenchmark({ size: TINY_SIZE, initImports: 0, measureHeap: false });
+    const r = await tinyDoubleClone();
 
     expect(r.workflow.succeeded, r.workflow.failure).toBe(true);
     expect(r.workflow.violations).toEqual([]);
@@ -55,6 +62,40 @@ describe('the benchmark', () => {
     expect(onlyReport).toContain('workflow only (--workflow-only)');
     expect(onlyReport).not.toContain('Critical path of the baseline');
   }, 60_000);
+
+  it('runs blue/green through the switch: its downtime ends at INSYNC + the TTL, not at the end of the run, and is shorter than the double clone\'s', async () => {
+    const r = await runBenchmark({ size: TINY_SIZE, initImports: 0, measureHeap: false, workflowOnly: true, strategy: 'blue-green' });
+    const w = r.workflow;
+    expect(w.succeeded, w.failure).toBe(true);
+    expect(w.violations).toEqual([]);
+    // The sample's entry point is an alias A record to the slot's load balancer: Route 53 gives it the ELB's 60 s.
+    expect(w.switch).toMatchObject({ until: 'switched', ttlSeconds: 60 });
+    const insyncAt = w.switch?.insyncAt ?? NaN;
+    expect(w.downtimePath.window.end).toBe(insyncAt + 60_000);
+    // The run goes on after the window (the smoke test through the record, the retire schedule, unlock, notify).
+    expect(w.downtimePath.window.end).toBeLessThan(w.execution.end);
+    // The switch is one operation on the path (ChangeResourceRecordSets → INSYNC), the caches the last one.
+    const labels = w.downtimePath.segments.map((s) => s.label);
+    expect(labels.at(-1)).toBe(DNS_CACHES_LABEL);
+    expect(labels).toContain('switch entry point');
+    expect(r.summary).toMatchObject({ strategy: 'blue-green', ttlSeconds: 60, downtimeTargetRatio: 0.3 });
+    expect(r.summary.switchShareOfDowntime).toBeGreaterThan(0);
+    expect(r.summary.switchShareOfDowntime).toBeLessThan(1);
+    // One snapshot-restore-copy cycle instead of two and no deletion: less downtime on the same size.
+    expect(w.downtimeSeconds).toBeLessThan((await tinyDoubleClone()).workflow.downtimeSeconds);
+    expect(formatReport(r)).toContain('DNS caches (TTL)');
+    // Beside a baseline, blue/green's downtime goal is 0.30 of it (the double clone's 0.6).
+    const dc = await tinyDoubleClone();
+    const judged = (ratio: number) => targets({ ...r, baseline: dc.baseline, summary: { ...r.summary, downtimeRatio: ratio } }).find((t) => t.name === 'downtime vs baseline');
+    expect(judged(0.29)).toMatchObject({ goal: '≤ 0.30', met: true });
+    expect(judged(0.31)?.met).toBe(false);
+  }, 60_000);
+
+  it('refuses an unknown --strategy before running anything, naming it and the strategies there are', async () => {
+    await expect(benchCommand({} as Io, { json: false, size: 'tiny', initImports: 0, workflowOnly: true, strategy: 'canary' })).rejects.toThrow(
+      /'--strategy <strategy>' argument 'canary' is invalid\. Expected one of: double-clone, blue-green/,
+    );
+  });
 
   it('takes every number of its timing model from bench/timing.json, each with a source the README describes', () => {
     const { timing, sourceOf } = loadTimingProfile();

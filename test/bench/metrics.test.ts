@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { criticalPath, subtract, union } from '../../bench/metrics';
+import { blueGreenDowntime, criticalPath, entryPointTtlSeconds, subtract, union } from '../../bench/metrics';
 
 describe('the critical path of a window', () => {
   it('merges overlapping AWS work into segments and counts the gaps as ours, split by what filled them', () => {
@@ -30,5 +30,26 @@ describe('the critical path of a window', () => {
       { start: 0, end: 2 },
       { start: 4, end: 6 },
     ]);
+  });
+});
+
+describe('the downtime of a blue/green run', () => {
+  it('ends at the switch seen INSYNC plus the TTL resolvers keep the previous answer: a CNAME its own, an alias to a load balancer 60 s', () => {
+    expect(entryPointTtlSeconds({ TTL: 300 })).toBe(300);
+    expect(entryPointTtlSeconds({ AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'dualstack.lb.elb.amazonaws.com.' } })).toBe(60);
+    const marks = { standby: 1_000, switchEntered: 500_000, switched: 560_000, served: true, end: 700_000 };
+    const bg = blueGreenDowntime(marks, 60);
+    expect(bg).toMatchObject({ until: 'switched', window: { start: 1_000, end: 620_000 }, switch: { start: 500_000, end: 620_000 }, dnsCaches: { start: 560_000, end: 620_000 } });
+  });
+
+  it('runs to the end of the execution when the new slot never served (no switch, or a switch followed by a switch back)', () => {
+    for (const marks of [
+      { standby: 1_000, served: false, end: 700_000 },
+      { standby: 1_000, switchEntered: 500_000, switched: 560_000, served: false, end: 700_000 },
+    ]) {
+      const bg = blueGreenDowntime(marks, 60);
+      expect(bg).toMatchObject({ until: 'ended', window: { start: 1_000, end: 700_000 } });
+      expect(bg.switch).toBeUndefined();
+    }
   });
 });
