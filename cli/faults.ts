@@ -5,9 +5,12 @@
  * invariant held in every scenario and schedule and every bad input was rejected.
  */
 import { type BadInputResult, runBadInputs } from '../local/faults/bad-inputs';
-import { FAULT_KINDS, FAULT_KIND_TITLES, type MatrixResult, runMatrix } from '../local/faults/matrix';
+import { BLUE_GREEN_TASK_STATES } from '../statemachine/blue-green';
+import { BLUE_GREEN_MATRIX } from '../local/faults/blue-green-routes';
+import { type CellResult, FAULT_KINDS, FAULT_KIND_TITLES, type MatrixOptions, type MatrixResult, runMatrix, type TaskState } from '../local/faults/matrix';
+import { SLOT_OPERATION_MATRICES } from '../local/faults/slot-operations';
 import { DEFAULT_SEED, type RandomResult, runRandomSchedules } from '../local/faults/random';
-import { allHeld, matrixTable, summarize } from '../local/faults/report';
+import { allHeld, matrixTable, mergeMatrices, mergeRandom, summarize } from '../local/faults/report';
 import { type VerificationAttackResult, runVerificationAttacks } from '../local/faults/verification';
 import { type GuardAttackResult, runGuardAttacks } from '../local/faults/guards';
 import { EXIT, type ExitCode } from './exit-codes';
@@ -36,25 +39,39 @@ export async function faultsCommand(io: Io, values: FaultsOptions): Promise<Exit
 
   let matrix: MatrixResult | undefined;
   if (parts.has('matrix')) {
-    write('Fault matrix: every Task state of Migrate and Clone (each clone apart) × each fault kind');
+    const matrices: MatrixResult[] = [];
+    const only = values.filter ? (t: TaskState) => t.key.includes(values.filter ?? '') : () => true;
     let done = 0;
-    matrix = await runMatrix({
-      filter: values.filter ? (t) => t.key.includes(values.filter ?? '') : undefined,
-      onResult: (c) => {
-        if (c.status !== 'n/a' && ++done % 25 === 0) io.err(`  ${done} cells run`);
-      },
-    });
-    write('');
-    for (const line of matrixTable(matrix)) write(line);
-    write('');
+    const onResult = (c: CellResult) => void (c.status !== 'n/a' && ++done % 25 === 0 && io.err(`  ${done} cells run`));
+    const matrixParts: [string, MatrixOptions][] = [
+      ['Fault matrix, double clone: every Task state of Migrate and Clone (each clone apart) × each fault kind', { filter: (t) => only(t) && !(t.machine === 'Migrate' && BLUE_GREEN_TASK_STATES.includes(t.state)) }],
+      ['Fault matrix, blue/green: every Migrate state a blue/green run enters × each fault kind, and silent loss in its clone', { ...BLUE_GREEN_MATRIX, filter: (t) => only(t) && (BLUE_GREEN_MATRIX.filter?.(t) ?? true) }],
+      ...SLOT_OPERATION_MATRICES.map(({ machine, options }): [string, MatrixOptions] => [`Fault matrix, ${machine}: every Task state × each fault kind`, { ...options, filter: only }]),
+    ];
+    for (const [title, options] of matrixParts) {
+      write(title);
+      const m = await runMatrix({ ...options, onResult });
+      write('');
+      for (const line of matrixTable(m)) write(line);
+      write('');
+      matrices.push(m);
+    }
+    matrix = mergeMatrices(matrices);
   }
 
   let random: RandomResult | undefined;
   if (parts.has('random') && runs > 0) {
     write(`Randomized fault schedules: ${runs} migrations, seed ${seed}`);
     let done = 0;
-    random = await runRandomSchedules({ seed, runs, onRun: () => void (++done % 100 === 0 && io.err(`  ${done} schedules run`)) });
-    write(random.failure ? random.failure.message : `  every invariant held in all ${random.runs} schedules`);
+    const onRun = () => void (++done % 100 === 0 && io.err(`  ${done} schedules run`));
+    const doubleClone = await runRandomSchedules({ seed, runs, onRun });
+    write(doubleClone.failure ? doubleClone.failure.message : `  every invariant held in all ${doubleClone.runs} schedules`);
+    // A quarter as many blue/green migrations, from the seed after the double clone's two (the tests' split).
+    const bgRuns = Math.ceil(runs / 4);
+    write(`Randomized fault schedules, strategy blue-green: ${bgRuns} migrations, seed ${seed + 2}`);
+    const blueGreen = await runRandomSchedules({ seed: seed + 2, runs: bgRuns, blueGreen: true, onRun });
+    write(blueGreen.failure ? blueGreen.failure.message : `  every invariant held in all ${blueGreen.runs} schedules`);
+    random = mergeRandom([doubleClone, blueGreen]);
     write('');
   }
 
