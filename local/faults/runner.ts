@@ -204,7 +204,7 @@ const SIMULATED_LIMIT_MS = 20 * 24 * 3600 * 1000;
  * first imported), so that slow copies outlast an invocation and the copy continues in the next
  * ("Copy more objects"): at the default of 64 every object of a small bucket starts at once.
  */
-function limitCopyConcurrency(): void {
+export function limitCopyConcurrency(): void {
   process.env.COPY_CONCURRENCY ??= '4';
   // Likewise the verification's requests in flight, so that slow reads make it continue too.
   process.env.VERIFY_CONCURRENCY ??= '4';

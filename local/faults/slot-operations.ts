@@ -18,7 +18,7 @@ import { LocalHarness, RETIRE_SCHEDULE_GROUP } from '../harness';
 import { checkRetireInvariants, checkRollbackInvariants } from '../invariants-blue-green';
 import { seededRandom } from '../sim/ids';
 import type { MatrixOptions, Route } from './matrix';
-import { type ArmContext, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, currentKey, keyOf } from './runner';
+import { type ArmContext, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, currentKey, keyOf, limitCopyConcurrency } from './runner';
 import { taskHooks } from './state-context';
 
 export type SlotOperation = { operation: 'retire' } | { operation: 'rollback'; acceptDiscardingWrites?: boolean };
@@ -35,6 +35,7 @@ const SIMULATED_LIMIT_MS = 5 * 24 * 3600 * 1000;
  */
 export function slotOperationRunner(op: SlotOperation): (spec: RunSpec) => Promise<RunOutcome> {
   return async (spec) => {
+    limitCopyConcurrency();
     const started = Date.now();
     const visited = new Set<StateKey>();
     const calledFrom = new Set<StateKey>();
