@@ -243,15 +243,7 @@ export async function runFaulted(spec: RunSpec): Promise<RunOutcome> {
       baseline,
       blueGreen,
     };
-    // Records, without ever firing, which state each AWS call comes from.
-    account.faults.add({
-      kind: 'error',
-      match: () => {
-        const key = currentKey();
-        if (key) calledFrom.add(key);
-        return false;
-      },
-    });
+    recordCallingStates(account, calledFrom);
     spec.arm?.(ctx);
 
     const { execution, seconds } = await runOnSimulatedClock(async (clock) => {
@@ -299,6 +291,18 @@ export async function runFaulted(spec: RunSpec): Promise<RunOutcome> {
   }
 }
 
+
+/** Records in `into`, without ever firing, which state each AWS call from now on comes from. */
+export function recordCallingStates(account: SimAccount, into: Set<StateKey>): void {
+  account.faults.add({
+    kind: 'error',
+    match: () => {
+      const key = currentKey();
+      if (key) into.add(key);
+      return false;
+    },
+  });
+}
 
 /** The running state, when it is `key`. */
 export function isRunning(key: StateKey): boolean {

@@ -18,7 +18,7 @@ import { LocalHarness, RETIRE_SCHEDULE_GROUP } from '../harness';
 import { checkRetireInvariants, checkRollbackInvariants } from '../invariants-blue-green';
 import { seededRandom } from '../sim/ids';
 import type { MatrixOptions, Route } from './matrix';
-import { type ArmContext, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, currentKey, keyOf, limitCopyConcurrency } from './runner';
+import { type ArmContext, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, keyOf, limitCopyConcurrency, recordCallingStates } from './runner';
 import { taskHooks } from './state-context';
 
 export type SlotOperation = { operation: 'retire' } | { operation: 'rollback'; acceptDiscardingWrites?: boolean };
@@ -63,14 +63,7 @@ export function slotOperationRunner(op: SlotOperation): (spec: RunSpec) => Promi
         lockTable: deployment.lockTableName,
         blueGreen: { entryPoint: env.entryPoint, slots: env.slots, workflowBucket: deployment.workflowBucketName },
       };
-      account.faults.add({
-        kind: 'error',
-        match: () => {
-          const key = currentKey();
-          if (key) calledFrom.add(key);
-          return false;
-        },
-      });
+      recordCallingStates(account, calledFrom);
       const notificationsBefore = account.sns.messages(deployment.topicArn).length;
       let startAt = account.now();
       if (op.operation === 'retire') {

@@ -8,19 +8,14 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes';
-import { runCli } from '../../cli/program';
-import type { CliResult } from '../../cli/result';
-import { runOnSimulatedClock } from '../../local/clock';
 import { taskHooks } from '../../local/faults/state-context';
 import { recordTarget } from '../../local/invariants-blue-green';
 import { rehearse } from '../../local/rehearsal';
 import { SAMPLE_RECORD_NAME, SAMPLE_STACK, TEST_SIZE } from '../../local/sample-environment';
 import { SAMPLE_SLOT_B, type Scenario, blueGreenScenario } from '../../local/scenarios';
-import { terminal } from './terminal';
+import { type RecoverRun, recoverOnAccount } from './recover-run';
 
-const READ_ONLY = /^(Describe|Get|List)/;
-
-let recovered: { code: number; result: CliResult; err: string; writes: string[]; clonesBefore: number; clonesAfter: number; recordSlot: string | undefined };
+let recovered: RecoverRun & { recordSlot: string | undefined };
 
 beforeAll(async () => {
   const base = blueGreenScenario('smoke-fails-through-record');
@@ -41,16 +36,11 @@ beforeAll(async () => {
       size: TEST_SIZE,
       afterRun: async ({ account, executionArn, lockTable }) => {
         taskHooks.beforeTask = undefined;
-        const clones = () => [...account.sfn.executions.values()].filter((x) => /:stateMachine:Clone/.test(x.stateMachineArn)).length;
-        const clonesBefore = clones();
-        const callsBefore = account.calls.length;
-        const t = terminal();
-        const code = await runOnSimulatedClock(() => runCli(['recover', executionArn, '--table', lockTable, '--json'], t.deps), account.now());
-        const writes = account.calls.slice(callsBefore).filter((c) => !READ_ONLY.test(c.operation)).map((c) => `${c.service}.${c.operation}`);
+        const run = await recoverOnAccount(account, executionArn, lockTable);
         const migrate = account.sfn.executions.get(executionArn)!;
         const entryPoint = (JSON.parse(migrate.input) as { entryPoint: { hostedZoneId: string; recordName: string } }).entryPoint;
         const recordSlot = recordTarget(account, { entryPoint, slots: [SAMPLE_STACK, SAMPLE_SLOT_B] }).slot?.stackName;
-        recovered = { code, result: t.json(), err: t.err.join('\n'), writes, clonesBefore, clonesAfter: clones(), recordSlot };
+        recovered = { ...run, recordSlot };
       },
     });
   } finally {

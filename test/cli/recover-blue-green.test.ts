@@ -6,30 +6,18 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes';
-import { runCli } from '../../cli/program';
-import type { CliResult } from '../../cli/result';
-import { runOnSimulatedClock } from '../../local/clock';
 import { rehearse } from '../../local/rehearsal';
 import { SAMPLE_STACK, TEST_SIZE } from '../../local/sample-environment';
 import { SAMPLE_SLOT_B, blueGreenScenario } from '../../local/scenarios';
-import { terminal } from './terminal';
+import { type RecoverRun, recoverOnAccount } from './recover-run';
 
-/** Reads only: what recover may call for a blue/green run. */
-const READ_ONLY = /^(Describe|Get|List)/;
-
-let recovered: { code: number; result: CliResult; err: string; writes: string[]; clonesBefore: number; clonesAfter: number; idleExists: boolean; executionArn: string };
+let recovered: RecoverRun & { idleExists: boolean; executionArn: string };
 
 beforeAll(async () => {
   await rehearse(blueGreenScenario('stats-mismatch'), {
     size: TEST_SIZE,
     afterRun: async ({ account, executionArn, lockTable }) => {
-      const clones = () => [...account.sfn.executions.values()].filter((x) => /:stateMachine:Clone/.test(x.stateMachineArn)).length;
-      const clonesBefore = clones();
-      const callsBefore = account.calls.length;
-      const t = terminal();
-      const code = await runOnSimulatedClock(() => runCli(['recover', executionArn, '--table', lockTable, '--json'], t.deps), account.now());
-      const writes = account.calls.slice(callsBefore).filter((c) => !READ_ONLY.test(c.operation)).map((c) => `${c.service}.${c.operation}`);
-      recovered = { code, result: t.json(), err: t.err.join('\n'), writes, clonesBefore, clonesAfter: clones(), idleExists: account.cloudformation.stackByName(SAMPLE_SLOT_B) !== undefined, executionArn };
+      recovered = { ...(await recoverOnAccount(account, executionArn, lockTable)), idleExists: account.cloudformation.stackByName(SAMPLE_SLOT_B) !== undefined, executionArn };
     },
   });
 }, 120_000);
