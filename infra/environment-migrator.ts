@@ -840,6 +840,27 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
       'A migration reached its 48-hour timeout: no notification was sent by the workflow and the environment lock stays until its TTL. Check both stacks.',
     );
     alarm('MigrateAbortedAlarm', migrate.metricAborted(sum), 'A migration was stopped by hand: no notification was sent by the workflow. Check both stacks and the lock.');
+    // Blue/green's slot operations notify their own failures; a timeout or a stop ends without any.
+    for (const [name, machine] of [
+      ['Retire', this.retireStateMachine],
+      ['Rollback', this.rollbackStateMachine],
+    ] as const) {
+      const what = name === 'Retire' ? 'A retire run (deleting a previous blue/green slot)' : 'A rollback (switching an entry point back)';
+      alarm(`${name}FailedAlarm`, machine.metricFailed(sum), `${what} failed: its notification says what it did and what is left.`);
+      alarm(`${name}TimedOutAlarm`, machine.metricTimedOut(sum), `${what} reached its timeout: no notification was sent by the workflow, and its locks stay until they expire. Check the entry point record and both slots.`);
+      alarm(`${name}AbortedAlarm`, machine.metricAborted(sum), `${what} was stopped by hand: no notification was sent by the workflow. Check the entry point record, both slots and the locks.`);
+    }
+    // A retire schedule whose start of the Retire machine was dropped after Scheduler's retries: the
+    // previous slot then stays in standby (and billed) until someone retires it by hand. AWS/Scheduler
+    // InvocationDroppedCount per schedule group (EventBridge Scheduler user guide, "Monitoring with
+    // CloudWatch metrics"; aws-cdk-lib ScheduleGroup.metricDropped).
+    if (this.retireScheduleGroup instanceof scheduler.ScheduleGroup) {
+      alarm(
+        'RetireScheduleDroppedAlarm',
+        this.retireScheduleGroup.metricDropped(sum),
+        'A retire schedule could not start the retire run: the previous blue/green slot it was for stays in standby until it is retired by hand (the migration notification names it).',
+      );
+    }
     for (const step of STEP_NAMES) {
       alarm(
         `StepErrors-${step}`,

@@ -97,6 +97,13 @@ describe('EnvironmentMigrator with entryPoints (blue/green)', () => {
     expect(() => synthStack({ managedStackPrefixes: ['orders-'], entryPoints: ENTRY_POINTS, documentRetentionDays: 14 })).toThrow(/documentRetentionDays 14 .* at least 32 days/);
   });
 
+  it('alarms to the topic when a retire schedule could not start its retire run (AWS/Scheduler InvocationDroppedCount of the group)', () => {
+    const [topicId] = resourcesOf(bg.template, 'AWS::SNS::Topic')[0]!;
+    const dropped = resourcesOf(bg.template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!).filter((a) => a.Namespace === 'AWS/Scheduler');
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]).toMatchObject({ MetricName: 'InvocationDroppedCount', Dimensions: [{ Name: 'ScheduleGroup', Value: 'env-migrator' }], Threshold: 1, AlarmActions: [{ Ref: topicId }] });
+  });
+
   it('pass cdk-nag AwsSolutions with no unacknowledged finding', () => {
     const report = new AwsSolutionsChecks().validateScope(bg.stack);
     expect(report.violations.map((v) => `${v.ruleName} on ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`)).toEqual([]);

@@ -528,18 +528,21 @@ describe('the alerts', () => {
     expect(actionsOf(migrateStatements)).toEqual(expect.arrayContaining(['sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey']));
   });
 
-  it("alarm on Migrate's failed, timed-out and aborted executions and on every step function's errors, all to the topic", () => {
+  it("alarm on Migrate's, Retire's and Rollback's failed, timed-out and aborted executions and on every step function's errors, all to the topic", () => {
     const t = full.template;
     const [topicId] = resourcesOf(t, 'AWS::SNS::Topic')[0]!;
     const alarms = resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
-    expect(alarms).toHaveLength(3 + STEP_NAMES.length);
+    // No entryPoints here: no retire schedule group, so no alarm on dropped retire schedules (test/infra/bg-construct.test.ts).
+    expect(alarms).toHaveLength(3 * 3 + STEP_NAMES.length);
     for (const a of alarms) {
       expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(a).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', Statistic: 'Sum' });
     }
-    const [migrateId] = resourcesOf(t, 'AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith('Migrate'))!;
-    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
-      expect(alarms.filter((a) => a.Namespace === 'AWS/States' && a.MetricName === metric && JSON.stringify(a.Dimensions).includes(migrateId)), metric).toHaveLength(1);
+    for (const machine of ['Migrate', 'Retire', 'Rollback']) {
+      const [machineId] = resourcesOf(t, 'AWS::StepFunctions::StateMachine').find(([id]) => id.startsWith(machine))!;
+      for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+        expect(alarms.filter((a) => a.Namespace === 'AWS/States' && a.MetricName === metric && JSON.stringify(a.Dimensions).includes(machineId)), `${machine} ${metric}`).toHaveLength(1);
+      }
     }
     for (const step of STEP_NAMES) {
       const [fnId] = functionOf(t, step);
