@@ -53,7 +53,7 @@ export function planClientsWith(cfn: CloudFormationClient): PlanClients {
   };
 }
 
-/** The strategies a migration can use (docs/design.md "Strategies"); this version has double-clone only. */
+/** The strategies a migration can use (docs/design.md "Strategies"). */
 export const STRATEGIES = ['double-clone', 'blue-green'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 /** The default strategy. */

@@ -89,7 +89,7 @@ export function estimateDurations(plan: MigrationPlan, profile: TimingProfile = 
       { what: 'clone: snapshot the databases', seconds: snapshot },
       { what: 'clone: create the idle slot at the target version (databases restored)', seconds: create },
       { what: 'clone: copy and verify the buckets', seconds: copy },
-      { what: `switch the entry point (propagation, then the record's TTL: ${ttl} s${plan.blueGreen?.record.AliasTarget ? ", an alias's to a load balancer" : ''})`, seconds: profile.route53PropagationSeconds + ttl },
+      { what: `switch the entry point (propagation, then the record's TTL: ${ttl} s${plan.blueGreen?.record?.AliasTarget ? ", an alias's to a load balancer" : ''})`, seconds: profile.route53PropagationSeconds + ttl },
     ].map((x) => ({ what: x.what, seconds: Math.round(x.seconds) }));
     const downtimeSeconds = segments.reduce((n, x) => n + x.seconds, 0);
     return { downtimeSeconds, totalSeconds: downtimeSeconds, segments, model: `${MODEL}. Blue/green: one clone and the switch; the previous slot's deletion (its retire run) is outside the downtime.` };
