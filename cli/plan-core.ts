@@ -11,15 +11,17 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { discover } from '../lambdas/discover/core';
 import { inventoryBucket } from '../lambdas/inventory-buckets/core';
-import { type BucketInventory, type DbInstanceRef, type DeletionPlanItem, type Discovery, KEEP_PREVIOUS_HOURS, type MigrationInput } from '../lambdas/shared/contracts';
+import { type BucketInventory, type DbInstanceRef, type DeletionPlanItem, type Discovery, type EntryRecord, KEEP_PREVIOUS_HOURS, type MigrationInput } from '../lambdas/shared/contracts';
 import { InputInvalid, PreflightFailed } from '../lambdas/shared/errors';
 import { tempStackName } from '../lambdas/shared/naming';
 import { snapshotIdentifier } from '../lambdas/snapshot/core';
 import { type InputIssue, validateInput } from '../lambdas/validate-input/core';
+import { type BlueGreenRefusal, checkEntryPoint, lockKeysOf, lockRefusalOf } from './plan-blue-green';
 import { type BucketStorageMetrics, readBucketStorageMetrics } from './plan-metrics';
 import { type LockItem, lockOf } from './unlock-core';
 
@@ -33,6 +35,8 @@ export interface PlanClients {
   cloudwatch: CloudWatchClient;
   /** The lock table (GetItem, consistent read). */
   dynamodb: DynamoDBClient;
+  /** Blue/green: the entry point's record (ListResourceRecordSets), as the `entry-point` step reads it. */
+  route53: Route53Client;
 }
 
 /** The plan's clients on the standard AWS SDK configuration, beside the given CloudFormation one (`plan` passes its Io's, the rehearsal a plain one). */
@@ -45,10 +49,11 @@ export function planClientsWith(cfn: CloudFormationClient): PlanClients {
     secrets: new SecretsManagerClient({}),
     cloudwatch: new CloudWatchClient({}),
     dynamodb: new DynamoDBClient({}),
+    route53: new Route53Client({}),
   };
 }
 
-/** The strategies a migration can use (docs/design.md "Strategies"); this version has double-clone only. */
+/** The strategies a migration can use (docs/design.md "Strategies"). */
 export const STRATEGIES = ['double-clone', 'blue-green'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 /** The default strategy. */
@@ -104,6 +109,8 @@ export interface PlannedBucket {
 /** The environment's migration lock, read by the plan (a held one is a refusal). */
 export interface PlannedLock {
   table: string;
+  /** The item's key (`stackName`): the stack's name, or for blue/green also the idle slot's and the record's (naming.ts entryPointLockKey). */
+  key: string;
   /** FREE: no item. EXPIRED: an item past its expiry, which Migrate's condition lets a new execution take. */
   state: 'FREE' | 'EXPIRED';
   holder?: LockItem;
@@ -136,7 +143,18 @@ export interface MigrationPlan {
   /** Auto Scaling groups whose instances go into standby for the downtime. */
   standby: string[];
   /** Strategy blue-green: the slots, the entry point, and how long the previous slot is kept after the switch (what the cost charges for it). */
-  blueGreen?: { liveSlot: string; idleSlot: string; recordName: string; keepPreviousHours: number };
+  blueGreen?: {
+    liveSlot: string;
+    idleSlot: string;
+    recordName: string;
+    keepPreviousHours: number;
+    /** The entry point's record as the `entry-point` step read it (pointing at liveSlot). */
+    record: EntryRecord;
+    /** How long resolvers may keep the previous answer after the switch (bench/metrics.ts entryPointTtlSeconds: a CNAME's TTL, an alias's target's 60 s). */
+    ttlSeconds: number;
+    /** Each key Migrate's "Lock the entry point and both slots" takes, in its order (stackName, the idle slot, the record): FREE or EXPIRED. */
+    locks: PlannedLock[];
+  };
 }
 
 export type PlanOutcome =
@@ -145,18 +163,32 @@ export type PlanOutcome =
   /**
    * A preflight check refuses: Migrate would fail before the standby, nothing touched. Every problem
    * found. `errorName` is the error Migrate would end with: PreflightFailed, or MigrationInProgress
-   * when another execution holds the lock (`lock` then names it; nothing else was checked).
+   * when another execution holds a lock Migrate takes (`lock` then names the first held, `locks`
+   * every one held; nothing else was checked), or, for blue/green, what its "Read the entry point"
+   * refuses at once (BlueGreenRefusal: NotTheLiveSlot, IdleSlotOccupied, EntryPointInvalid,
+   * NoSuchHostedZone; nothing after it was checked). `survivor`: where the data is when that is not
+   * `stackName` (NotTheLiveSlot: the slot the record points at).
    */
-  | { verdict: 'REFUSED'; stackName: string; refusals: string[]; errorName: 'PreflightFailed' | 'MigrationInProgress'; lock?: LockItem }
+  | {
+      verdict: 'REFUSED';
+      stackName: string;
+      refusals: string[];
+      errorName: 'PreflightFailed' | 'MigrationInProgress' | BlueGreenRefusal['errorName'];
+      lock?: LockItem;
+      locks?: LockItem[];
+      survivor?: string;
+    }
   | { verdict: 'READY'; plan: MigrationPlan };
 
 /** The execution the checks run as: no execution exists, and no name derived from it is shown as real. */
-const PLAN_EXECUTION = { id: 'arn:aws:states:local:000000000000:execution:env-migrator-plan:plan', name: 'plan' };
+export const PLAN_EXECUTION = { id: 'arn:aws:states:local:000000000000:execution:env-migrator-plan:plan', name: 'plan' };
 
 /**
  * Plans a migration of `input` (Migrate's execution input) with `options.strategy`. Runs
  * validate-input's checks and the strategy's (no AWS call), reads the environment's lock as Migrate's
- * "Lock the environment" would find it, then discover with Migrate's own event (template contract,
+ * "Lock the environment" would find it (blue/green: the three items its transaction takes), for
+ * blue/green reads the entry point as "Read the entry point" does and refuses as Migrate would at once
+ * (not the live slot, idle slot occupied), then discover with Migrate's own event (template contract,
  * new template and pairing, the deletion preflight), then counts every bucket as the inventory step
  * does, collecting every refusal of every bucket, and reads each database's class and each bucket's
  * CloudWatch storage metrics. Read-only calls only. Returns INPUT_REJECTED, REFUSED or READY with the
@@ -177,18 +209,41 @@ export async function planMigration(clients: PlanClients, input: unknown, option
   const migration = validated.input;
   const { stackName } = migration;
 
-  // Migrate's "Lock the environment": its PutItem succeeds when no item exists or the item has expired
-  // (statemachine/migrate.ts lockPhase); otherwise the execution ends with MigrationInProgress before
-  // anything else runs. So a held lock is the plan's only refusal: nothing else is checked.
+  // Migrate's "Lock the environment" (double clone) or "Lock the entry point and both slots" (blue/green,
+  // one TransactWriteItems): each put succeeds when no item exists or the item has expired (LOCK_TAKE_CONDITION;
+  // "ours" cannot apply: no execution exists yet); otherwise the execution ends with MigrationInProgress
+  // before anything else runs. So a held lock is the plan's only refusal: nothing else is checked. Every
+  // key is read, so that each one held is named.
   const table = await options.lockTable();
-  const got = await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { stackName: { S: stackName } }, ConsistentRead: true }));
-  let lock: PlannedLock = { table, state: 'FREE' };
-  if (got.Item) {
-    const holder = lockOf(stackName, got.Item);
+  const nowSeconds = Math.floor(now().getTime() / 1000);
+  const keys = lockKeysOf(migration, validated.blueGreen);
+  const locks: PlannedLock[] = [];
+  const held: LockItem[] = [];
+  for (const key of keys) {
+    const got = await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { stackName: { S: key.key } }, ConsistentRead: true }));
+    if (!got.Item) {
+      locks.push({ table, key: key.key, state: 'FREE' });
+      continue;
+    }
+    const holder = lockOf(key.key, got.Item);
     // Migrate's condition is `#expiresAt < :now`: an item without expiresAt never expires.
-    const expired = holder.expiresAt !== undefined && holder.expiresAt < Math.floor(now().getTime() / 1000);
-    if (!expired) return { verdict: 'REFUSED', stackName, errorName: 'MigrationInProgress', lock: holder, refusals: [lockRefusal(stackName, holder)] };
-    lock = { table, state: 'EXPIRED', holder };
+    const expired = holder.expiresAt !== undefined && holder.expiresAt < nowSeconds;
+    if (expired) locks.push({ table, key: key.key, state: 'EXPIRED', holder });
+    else held.push(holder);
+  }
+  if (held.length) {
+    const refusals = held.map((holder) => (validated.blueGreen ? lockRefusalOf(keys.find((k) => k.key === holder.stackName)!, holder, migration) : lockRefusal(stackName, holder)));
+    return { verdict: 'REFUSED', stackName, errorName: 'MigrationInProgress', lock: held[0], ...(validated.blueGreen ? { locks: held } : {}), refusals };
+  }
+  const lock = locks[0]!;
+
+  // Blue/green's "Read the entry point" (the entry-point step's own core, read-only), then "Is the stack
+  // the live slot?" and "Is the idle slot free?": each refuses at once, before the discovery.
+  let blueGreen: Pick<NonNullable<MigrationPlan['blueGreen']>, 'record' | 'ttlSeconds' | 'locks'> | undefined;
+  if (validated.blueGreen) {
+    const checked = await checkEntryPoint(clients, migration, PLAN_EXECUTION);
+    if ('refused' in checked) return { verdict: 'REFUSED', stackName, ...checked.refused };
+    blueGreen = { record: checked.entry.record, ttlSeconds: checked.ttlSeconds, locks };
   }
 
   // Migrate's "Require the statistics (and service) outputs", then "Discover the environment".
@@ -240,7 +295,7 @@ export async function planMigration(clients: PlanClients, input: unknown, option
     Promise.all(inventory.map((b) => readBucketStorageMetrics(clients.cloudwatch, b.bucket.bucketName, now()))),
     Promise.all(current.dbInstances.map((d) => describeInstance(clients.rds, d.dbInstanceIdentifier))),
   ]);
-  const plan = planOf(migration, current, inventory, lock);
+  const plan = planOf(migration, current, inventory, lock, blueGreen);
   plan.buckets.forEach((b, i) => {
     b.cloudwatch = metrics[i] ?? null;
   });
@@ -298,7 +353,13 @@ export function plannedSnapshotName(phase: 'c1' | 'c2', logicalId: string): stri
   return snapshotIdentifier(marker, phase, logicalId).replace(marker, RUN_ID_PLACEHOLDER);
 }
 
-function planOf(migration: MigrationInput, current: Discovery, inventory: BucketInventory[], lock: PlannedLock): MigrationPlan {
+function planOf(
+  migration: MigrationInput,
+  current: Discovery,
+  inventory: BucketInventory[],
+  lock: PlannedLock,
+  entry: Pick<NonNullable<MigrationPlan['blueGreen']>, 'record' | 'ttlSeconds' | 'locks'> | undefined,
+): MigrationPlan {
   const { stackName, targetVersion } = migration;
   const temp = plannedTempStackName(stackName);
   const databases: PlannedDatabase[] = current.dbInstances.map((d: DbInstanceRef) => ({
@@ -383,13 +444,14 @@ function planOf(migration: MigrationInput, current: Discovery, inventory: Bucket
     deleted,
     notCarried,
     standby: current.autoScalingGroups.map((g) => g.autoScalingGroupName),
-    ...(migration.strategy === 'blue-green'
+    ...(migration.strategy === 'blue-green' && entry
       ? {
           blueGreen: {
             liveSlot: stackName,
             idleSlot: migration.slots!.find((slot) => slot !== stackName) ?? '?',
             recordName: migration.entryPoint!.recordName,
             keepPreviousHours: migration.keepPreviousHours ?? KEEP_PREVIOUS_HOURS.default,
+            ...entry,
           },
         }
       : {}),

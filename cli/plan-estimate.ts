@@ -8,6 +8,7 @@
  * it. An estimate from a model: AWS publishes no durations for most of these operations.
  */
 import timing from '../bench/timing.json' with { type: 'json' };
+import { ELB_ALIAS_TTL_SECONDS } from '../bench/metrics';
 import type { TimingProfile } from '../local/sim/core';
 import type { MigrationPlan } from './plan-core';
 
@@ -79,14 +80,16 @@ export function estimateDurations(plan: MigrationPlan, profile: TimingProfile = 
   const emptying = plan.buckets.reduce((n, b) => n + Math.ceil((b.currentObjects + b.noncurrentVersions + b.deleteMarkers) / PAGE) * latency('S3.DeleteObjects'), 0);
 
   if (plan.strategy === 'blue-green') {
-    // One clone into the idle slot, then the switch: Route 53's propagation, and the record's TTL
-    // (60 s for an alias to a load balancer) before clients see the new slot. No deletion in the downtime.
+    const ttl = plan.blueGreen?.ttlSeconds ?? ELB_ALIAS_TTL_SECONDS;
+    // One clone into the idle slot, then the switch: Route 53's propagation, and the record's TTL as the
+    // plan read it (a CNAME's own; an alias's is its target's, 60 s for a load balancer) before clients
+    // see the new slot. No deletion in the downtime.
     const segments = [
       { what: 'enter standby (the live slot)', seconds: profile.standbyTransitionSeconds },
       { what: 'clone: snapshot the databases', seconds: snapshot },
       { what: 'clone: create the idle slot at the target version (databases restored)', seconds: create },
       { what: 'clone: copy and verify the buckets', seconds: copy },
-      { what: 'switch the entry point (propagation, then the record TTL)', seconds: profile.route53PropagationSeconds + 60 },
+      { what: `switch the entry point (propagation, then the record's TTL: ${ttl} s${plan.blueGreen?.record?.AliasTarget ? ", an alias's to a load balancer" : ''})`, seconds: profile.route53PropagationSeconds + ttl },
     ].map((x) => ({ what: x.what, seconds: Math.round(x.seconds) }));
     const downtimeSeconds = segments.reduce((n, x) => n + x.seconds, 0);
     return { downtimeSeconds, totalSeconds: downtimeSeconds, segments, model: `${MODEL}. Blue/green: one clone and the switch; the previous slot's deletion (its retire run) is outside the downtime.` };

@@ -71,10 +71,11 @@ export async function planCommand(io: Io, o: PlanOptions, clients: PlanClients =
           outcome: PLAN_OUTCOME.REFUSED,
           exitCode: EXIT.FAILED,
           ...base,
-          survivor: outcome.stackName,
+          survivor: outcome.survivor ?? outcome.stackName,
           error: { name: outcome.errorName, cause: outcome.refusals.join('; ') },
           refusals: outcome.refusals,
           ...(outcome.lock ? { lock: outcome.lock } : {}),
+          ...(outcome.locks ? { locks: outcome.locks } : {}),
         }),
       );
     }
@@ -110,9 +111,16 @@ export function planLines(p: MigrationPlan): string[] {
   const lines = [
     `Plan: ${p.stackName} from ${p.currentVersion} to ${p.targetVersion} (${p.strategy}). Every preflight check passed: the migration can start.`,
     `New template: ${p.template}`,
-    p.lock.state === 'FREE'
-      ? `Lock: free (no migration holds ${p.stackName} in ${p.lock.table})`
-      : `Lock: an expired lock of ${p.lock.holder?.owner ?? 'an unnamed execution'} is in ${p.lock.table}; Migrate takes it over`,
+    ...(p.blueGreen
+      ? [
+          `Locks (Migrate takes all three in one transaction, in ${p.lock.table}): ${p.blueGreen.locks.map((l) => `${l.key} ${l.state === 'FREE' ? 'free' : `expired (${l.holder?.owner ?? 'an unnamed execution'}), taken over`}`).join('; ')}`,
+          entryPointLine(p.blueGreen),
+        ]
+      : [
+          p.lock.state === 'FREE'
+            ? `Lock: free (no migration holds ${p.stackName} in ${p.lock.table})`
+            : `Lock: an expired lock of ${p.lock.holder?.owner ?? 'an unnamed execution'} is in ${p.lock.table}; Migrate takes it over`,
+        ]),
     `(${RUN_ID_PLACEHOLDER} in names below: the first 8 hex digits of the SHA-256 of the execution's ARN)`,
     '',
     `Standby during the downtime: ${p.standby.join(', ') || 'no Auto Scaling group'}`,
@@ -139,6 +147,14 @@ export function planLines(p: MigrationPlan): string[] {
     ...p.notCarried.map((s) => `  - ${s.what} [${s.when}]`),
   ];
   return lines;
+}
+
+/** Blue/green: the record as read, the slot it points at, the idle slot free, and how long resolvers keep it. */
+function entryPointLine(bg: NonNullable<MigrationPlan['blueGreen']>): string {
+  const { record } = bg;
+  const kind = record.AliasTarget ? `A alias to ${record.AliasTarget.DNSName}` : `CNAME to ${record.ResourceRecords?.[0]?.Value ?? '?'}`;
+  const ttl = record.AliasTarget ? `TTL ${bg.ttlSeconds} s, the load balancer's` : `TTL ${bg.ttlSeconds} s`;
+  return `Entry point: ${bg.recordName} (${kind}, ${ttl}) points at ${bg.liveSlot}, the live slot; the idle slot ${bg.idleSlot} does not exist`;
 }
 
 /**

@@ -780,9 +780,13 @@ export class EnvironmentMigrator extends Construct implements ec2.IConnectable {
    * (cloudwatch:GetMetricStatistics, on "*": the action has no resource type, Service Authorization
    * Reference, "Actions, resources, and condition keys for Amazon CloudWatch"). Kept apart from
    * grantRead, which only follows executions: these read the environments' data (bucket listings).
+   * With `entryPoints` (blue/green), also the `entry-point` step's own statements: the record
+   * (route53:ListResourceRecordSets on those hosted zones) and both slots' outputs; its lock GetItem
+   * covers the record's and the idle slot's keys (the grant is on the table, every key).
    */
   grantPlan(grantee: iam.IGrantable): iam.Grant {
-    const statements = [...stepGrants('discover', this.permissionScope), ...stepGrants('inventory-buckets', this.permissionScope)].map((g) => g.statement);
+    const steps: StepName[] = ['discover', 'inventory-buckets', 'entry-point'];
+    const statements = steps.flatMap((step) => stepGrants(step, this.permissionScope)).map((g) => g.statement);
     return statements
       .map((statement) => iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources, conditions: statement.conditions as Record<string, Record<string, unknown>> }))
       .reduce((all, grant) => all.combine(grant))

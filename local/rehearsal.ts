@@ -137,7 +137,7 @@ export async function rehearse(scenario: Scenario, options: RehearsalOptions = {
     scenario.arm({ account, executionArn, tempStackName, baseline });
     // What an operator runs first: the plan, read-only, on the environment as the scenario left it
     // (termination protection, a missing parameter...), with the scenario's injected faults held back.
-    const plan = options.planFirst ? await account.faults.withoutFaults(() => planFirst(account, scenario.input, harness.deployment.lockTableName)) : undefined;
+    const plan = options.planFirst ? await account.faults.withoutFaults(() => planFirst(account, firstInput, harness.deployment.lockTableName)) : undefined;
     const callsBefore = account.calls.length;
 
     let { execution, seconds, report } = await migrateOnce(harness, firstInput, executionName, baseline, tempStackName);

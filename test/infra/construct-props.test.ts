@@ -362,6 +362,37 @@ describe('grantPlan', () => {
   });
 });
 
+describe('grantPlan with entryPoints (blue/green)', () => {
+  // plan --strategy blue-green reads the record as the entry-point step does, and the lock keys of the
+  // idle slot and of the record (cli/plan-blue-green.ts).
+  const statementsOf = (props: ConstructorParameters<typeof EnvironmentMigrator>[2]) => {
+    const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const migrator = new EnvironmentMigrator(stack, 'Migrator', props);
+    migrator.grantPlan(new iam.Role(stack, 'OperatorRole', { assumedBy: new iam.AccountRootPrincipal() }));
+    return Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref.startsWith('OperatorRole')))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: (Statement & { Condition?: unknown })[] }).Statement);
+  };
+
+  it("grants route53:ListResourceRecordSets on the entry points' hosted zones only, and GetItem on the whole lock table (the record's and the slots' keys alike)", () => {
+    const statements = statementsOf({ managedStackPrefixes: ['orders-'], entryPoints: [{ hostedZoneId: '/hostedzone/Z0123456789ABC', recordNames: ['orders.example.com'] }] });
+    const records = statements.filter((s) => [s.Action].flat().includes('route53:ListResourceRecordSets'));
+    expect(records).toHaveLength(1);
+    expect(JSON.stringify(records[0]!.Resource)).toContain(':route53:::hostedzone/Z0123456789ABC"');
+    expect([records[0]!.Resource].flat()).toHaveLength(1);
+    // No write on the record: the plan reads only.
+    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('route53:'))).toEqual(['route53:ListResourceRecordSets']);
+    const lock = statements.find((s) => [s.Action].flat().includes('dynamodb:GetItem'))!;
+    expect(lock.Condition).toBeUndefined();
+    expect(JSON.stringify(lock.Resource)).toContain('EnvironmentLocks');
+  });
+
+  it('grants no Route 53 action without entryPoints', () => {
+    const statements = statementsOf({ managedStackPrefixes: ['orders-'] });
+    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('route53:'))).toEqual([]);
+  });
+});
+
 describe('grantCancel', () => {
   it("gives env-migrator cancel what it uses only: GetItem and UpdateItem on the lock table, DescribeExecution on Migrate's executions, DescribeStacks on the migrator's stack; no StopExecution", () => {
     const b = build(undefined, (migrator, stack) => migrator.grantCancel(new iam.Role(stack, 'OpsRole', { assumedBy: new iam.AccountRootPrincipal() })));
