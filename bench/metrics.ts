@@ -144,9 +144,18 @@ const WORK_LABEL: Partial<Record<StepName, string>> = {
   'switch-entry-point': 'switch entry point',
 };
 
+/**
+ * The critical path's label of a long operation: its kind, and for an S3 Batch Operations checksum
+ * job the bucket and side it proves ("checksum job <bucket> source"), so the two jobs of a pair and
+ * the jobs of two buckets read apart when they overlap.
+ */
+export function operationLabel(o: Pick<AwsOperation, 'kind' | 'subject'>): string {
+  return o.kind === 'checksum job' ? `${o.kind} ${o.subject}` : o.kind;
+}
+
 /** The workflow's AWS work: the long operations, and the work steps' invocations without their cold start. */
 export function workflowWork(operations: readonly AwsOperation[], invocations: readonly Invocation[]): LabelledInterval[] {
-  const work: LabelledInterval[] = operations.map((o) => ({ label: o.kind, start: o.start, end: o.end }));
+  const work: LabelledInterval[] = operations.map((o) => ({ label: operationLabel(o), start: o.start, end: o.end }));
   for (const i of invocations) {
     const label = WORK_LABEL[i.step];
     if (label) work.push({ label, start: i.start + i.coldStartMs, end: i.end });

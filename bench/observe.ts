@@ -1,7 +1,8 @@
 /**
  * What the benchmark records of a run, without changing it: every S3 request (bucket, timing,
  * outcome), the long AWS operations with the moment the simulated account finished them (a
- * snapshot's readyAt, a stack's CREATE_COMPLETE, instances reaching Standby), every Lambda
+ * snapshot's readyAt, a stack's CREATE_COMPLETE, instances reaching Standby, an S3 Batch Operations
+ * checksum job's end), every Lambda
  * invocation and every state the executions entered. The figures (./metrics.ts) are computed from
  * these records afterwards.
  */
@@ -24,13 +25,25 @@ export interface S3Request extends Interval {
   error?: string;
 }
 
-export type OperationKind = 'enter standby' | 'exit standby' | 'snapshot' | 'create stack' | 'delete stack' | 'switch entry point';
+export type OperationKind = 'enter standby' | 'exit standby' | 'snapshot' | 'create stack' | 'delete stack' | 'switch entry point' | 'checksum job';
 
 /** A long AWS operation: started by one call, finished when the simulated account says so. */
 export interface AwsOperation extends Interval {
   kind: OperationKind;
-  /** The stack, snapshot or group it acts on. */
+  /** The stack, snapshot or group it acts on; a checksum job's bucket and side ("<bucket> source"). */
   subject: string;
+}
+
+/**
+ * What a CreateJob of the content proof acts on (lambdas/start-checksum-job): the bucket its
+ * description names ("...: checksums of <bucket>"), else the manifest's bucket, and the side its
+ * report prefix ends with (verify-bucket writes `source-report` / `destination-report`).
+ */
+export function checksumJobSubject(input: { Description?: string; Manifest?: { Location?: { ObjectArn?: string } }; Report?: { Prefix?: string } }): string {
+  const described = /checksums of (\S+)$/.exec(input.Description ?? '')?.[1];
+  const bucket = described ?? /^arn:[^:]+:s3:::([^/]+)\//.exec(input.Manifest?.Location?.ObjectArn ?? '')?.[1] ?? 'unknown bucket';
+  const side = /(source|destination)-report\/?$/.exec(input.Report?.Prefix ?? '')?.[1];
+  return side ? `${bucket} ${side}` : bucket;
 }
 
 export interface Invocation extends Interval {
@@ -65,6 +78,8 @@ export class Recorder {
   readonly invocations: Invocation[] = [];
   readonly states: StateEvent[] = [];
   private readonly pendingStacks: PendingStack[] = [];
+  /** Checksum jobs by JobId: a retried CreateJob (same ClientRequestToken) answers the same job, one operation. */
+  private readonly pendingJobs = new Map<string, AwsOperation>();
 
   constructor(private readonly account: SimAccount) {}
 
@@ -123,6 +138,16 @@ export class Recorder {
       const submitted = (output as { ChangeInfo?: { SubmittedAt?: Date | string } }).ChangeInfo?.SubmittedAt;
       const insyncAt = (submitted !== undefined ? new Date(submitted).getTime() : end) + this.account.timing.route53PropagationSeconds * 1000;
       this.operations.push({ kind: 'switch entry point', subject: String(input.HostedZoneId), start, end: Math.max(end, insyncAt) });
+    } else if (key === 'S3Control.CreateJob') {
+      // The content proof's S3 Batch Operations job: AWS works from CreateJob until the job ends
+      // (Complete or Failed), which the simulated S3 Control fixes only once the job is read past its
+      // end: resolved after the run (resolveStackOperations), like a stack's events.
+      const jobId = (output as { JobId?: string }).JobId;
+      if (jobId && !this.pendingJobs.has(jobId)) {
+        const job: AwsOperation = { kind: 'checksum job', subject: checksumJobSubject(input), start, end };
+        this.operations.push(job);
+        this.pendingJobs.set(jobId, job);
+      }
     } else if (key === 'CloudFormation.CreateStack') {
       const stackId = (output as { StackId?: string }).StackId;
       if (stackId) this.trackStack({ kind: 'create stack', subject: String(input.StackName), start, end }, stackId, 'CREATE_COMPLETE');
@@ -171,9 +196,14 @@ export class Recorder {
 
   /**
    * After the run: the end of each stack operation from the stack's events (CREATE_COMPLETE or
-   * DELETE_COMPLETE of the stack itself). An operation that never finished keeps its call's end.
+   * DELETE_COMPLETE of the stack itself), and of each checksum job from the simulated S3 Control (the
+   * moment the job completed or failed). An operation that never finished keeps its call's end.
    */
   async resolveStackOperations(): Promise<void> {
+    for (const [jobId, job] of this.pendingJobs) {
+      const endedAt = this.account.s3control.jobEndedAt(jobId);
+      if (endedAt !== undefined) job.end = Math.max(job.end, endedAt);
+    }
     const describe = this.account.cloudformation.operations.DescribeStackEvents;
     if (!describe) return;
     for (const pending of this.pendingStacks) {

@@ -148,6 +148,15 @@ export class S3ControlSim implements SimService {
     return this.jobs.size;
   }
 
+  /**
+   * When a job ended (Complete or Failed, epoch ms on the simulated clock), once a DescribeJob has
+   * seen it ended; undefined before, or for an unknown job. Read-only: the benchmark's record of the
+   * job as AWS work (bench/observe.ts) must not advance it.
+   */
+  jobEndedAt(jobId: string): number | undefined {
+    return this.jobs.get(jobId)?.finishedAt;
+  }
+
   private opCreateJob(i: OpInput): Out<CreateJobCommandOutput> {
     const input = i as unknown as CreateJobCommandInput;
     this.checkAccount(input.AccountId);

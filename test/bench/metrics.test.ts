@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { blueGreenDowntime, criticalPath, entryPointTtlSeconds, subtract, union } from '../../bench/metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { blueGreenDowntime, criticalPath, entryPointTtlSeconds, subtract, union, workflowWork } from '../../bench/metrics';
+import { type AwsOperation, checksumJobSubject, type Invocation, Recorder } from '../../bench/observe';
+import { manifestCsv } from '../../lambdas/shared/checksum-job';
+import { SimAccount } from '../../local/sim/account';
+import { ZERO_TIMING } from '../../local/sim/core';
+import { DEFAULT_BATCH_TIMING } from '../../local/sim/s3-control';
 
 describe('the critical path of a window', () => {
   it('merges overlapping AWS work into segments and counts the gaps as ours, split by what filled them', () => {
@@ -51,5 +56,75 @@ describe('the downtime of a blue/green run', () => {
       expect(bg).toMatchObject({ until: 'ended', window: { start: 1_000, end: 700_000 } });
       expect(bg.switch).toBeUndefined();
     }
+  });
+});
+
+describe('the content proof by S3 Batch Operations checksum jobs', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('counts a job from CreateJob to its end as AWS work: only the time to notice its end is ours', () => {
+    const job: AwsOperation = { kind: 'checksum job', subject: 'orders-uploads source', start: 100_000, end: 280_000 };
+    const invocations: Invocation[] = [
+      { step: 'verify-bucket', start: 90_000, end: 99_000, coldStartMs: 0 },
+      { step: 'start-checksum-job', start: 99_500, end: 100_200, coldStartMs: 0 },
+      // The status checks only look: the first one is Preparing, the second sees the job Complete 5 s after its end.
+      { step: 'checksum-job-status', start: 100_300, end: 100_500, coldStartMs: 0 },
+      { step: 'checksum-job-status', start: 285_000, end: 286_000, coldStartMs: 0 },
+      { step: 'verify-bucket', start: 286_500, end: 290_000, coldStartMs: 0 },
+    ];
+    const work = workflowWork([job], invocations);
+    expect(work.map((w) => w.label)).toContain('checksum job orders-uploads source');
+    const path = criticalPath({ start: 90_000, end: 290_000 }, work, [{ start: 100_500, end: 285_000 }], invocations);
+    expect(path.segments.map((s) => [s.label, s.awsSeconds, s.oursBeforeSeconds])).toEqual([
+      ['verify buckets', 9, 0],
+      ['checksum job orders-uploads source', 180, 1],
+      ['verify buckets', 3.5, 6.5],
+    ]);
+    expect(path.overheadSeconds).toBe(7.5);
+    // Without the job the whole wait for it would be ours.
+    expect(criticalPath({ start: 90_000, end: 290_000 }, workflowWork([], invocations), [], invocations).overheadSeconds).toBeGreaterThan(180);
+  });
+
+  it('records each job once, from CreateJob to the moment the simulated S3 Control ended it, named by bucket and side', async () => {
+    const t0 = Date.parse('2026-03-01T00:00:00Z');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(t0);
+    const account = new SimAccount({ timing: ZERO_TIMING });
+    account.s3.createBucket('orders-uploads');
+    account.s3.createBucket('work');
+    const object = account.s3.putObjectDirect('orders-uploads', 'a b.bin', { body: 'content', checksumAlgorithm: null });
+    const manifest = account.s3.putObjectDirect('work', 'checksum-jobs/run-1/m.csv', { body: manifestCsv([{ bucket: 'orders-uploads', key: object.key, versionId: object.versionId }]) });
+    const recorder = new Recorder(account);
+    const stop = recorder.watchAccount({ s3: false });
+    const input = {
+      AccountId: account.accountId,
+      ClientRequestToken: 'token-1',
+      ConfirmationRequired: false,
+      Description: 'env-migrator run-1: checksums of orders-uploads',
+      Priority: 10,
+      RoleArn: `arn:aws:iam::${account.accountId}:role/checksum-jobs`,
+      Operation: { S3ComputeObjectChecksum: { ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'FULL_OBJECT' } },
+      Manifest: { Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key', 'VersionId'] }, Location: { ObjectArn: 'arn:aws:s3:::work/checksum-jobs/run-1/m.csv', ETag: manifest.etag } },
+      Report: { Enabled: true, Bucket: 'arn:aws:s3:::work', Prefix: 'checksum-jobs/run-1/c1/orders-uploads/source-report', Format: 'Report_CSV_20180820', ReportScope: 'AllTasks' },
+    };
+    const { JobId } = (await account.dispatch('S3Control', 'CreateJob', input)) as { JobId: string };
+    // A retried start answers the same job: still one operation.
+    await account.dispatch('S3Control', 'CreateJob', input);
+    // The workflow sees it Complete well after it ended (its next check).
+    vi.setSystemTime(t0 + 20 * 60_000);
+    const described = (await account.dispatch('S3Control', 'DescribeJob', { AccountId: account.accountId, JobId })) as { Job: { Status: string; TerminationDate: Date } };
+    stop();
+    await recorder.resolveStackOperations();
+
+    expect(described.Job.Status).toBe('Complete');
+    const endedAt = described.Job.TerminationDate.getTime();
+    expect(endedAt).toBeGreaterThanOrEqual(t0 + (DEFAULT_BATCH_TIMING.prepareFixedSeconds + DEFAULT_BATCH_TIMING.readySeconds) * 1000);
+    expect(endedAt).toBeLessThan(t0 + 20 * 60_000);
+    expect(recorder.operations).toMatchObject([{ kind: 'checksum job', subject: 'orders-uploads source', start: t0 }]);
+    // The simulated end is fractional (manifest rows at a rate); TerminationDate keeps whole milliseconds.
+    expect(Math.floor(recorder.operations[0]?.end ?? 0)).toBe(endedAt);
+    expect(checksumJobSubject({ Manifest: { Location: { ObjectArn: 'arn:aws:s3:::work/m.csv' } }, Report: { Prefix: 'x/destination-report/' } })).toBe('work destination');
   });
 });
