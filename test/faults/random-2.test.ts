@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SEED, runRandomSchedules } from '../../local/faults/random';
 
 const seed = Number(process.env.FAULTS_SEED ?? DEFAULT_SEED) + 1;
-// 300 double clones in npm test and 100 blue/green migrations (random-blue-green.test.ts): the suite
+// 240 double clones in npm test and 100 blue/green migrations (random-blue-green.test.ts): the suite
 // must stay under five minutes on two cores (each schedule is a whole migration that verifies every
 // version, reads manifests and rechecks the original); npm run faults runs 1,000 with the same seed.
-const runs = Number(process.env.FAULTS_RUNS ?? 300) / 2;
+const runs = Number(process.env.FAULTS_RUNS ?? 240) / 2;
 
 describe('randomized fault schedules (part 2)', () => {
   it(`every invariant holds under ${runs} random fault schedules (seed ${seed})`, { timeout: 900_000 }, async () => {

@@ -119,7 +119,7 @@ describe('a notification topic of the user', () => {
     expect(ofType(imported, 'AWS::SNS::Topic')).toEqual([]);
     expect(ofType(imported, 'AWS::SNS::Subscription')).toEqual([]);
     for (const [id, alarm] of ofType(imported, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties!.AlarmActions, id).toEqual([TOPIC_ARN]);
-    expect(ofType(imported, 'AWS::CloudWatch::Alarm').length).toBe(3 + STEP_NAMES.length);
+    expect(ofType(imported, 'AWS::CloudWatch::Alarm').length).toBe(3 * 3 + STEP_NAMES.length);
     const migrate = roleStatements(imported, roleOfMachine(imported, 'Migrate'));
     expect(migrate).toContainEqual(expect.objectContaining({ Action: 'sns:Publish', Resource: TOPIC_ARN }));
     // Its key, named by the import, is granted to Migrate (SNS encrypts on the publisher's behalf).
