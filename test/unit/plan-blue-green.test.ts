@@ -14,7 +14,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkEntryPoint, entryPointRefusal, lockKeysOf } from '../../cli/plan-blue-green';
-import { PLAN_EXECUTION, type PlanClients, planMigration } from '../../cli/plan-core';
+import { PLAN_EXECUTION, type PlanClients, planClientsWith, planMigration } from '../../cli/plan-core';
 import type { EntryPointResult, MigrationInput } from '../../lambdas/shared/contracts';
 import { entryPointLockKey } from '../../lambdas/shared/naming';
 
@@ -30,16 +30,7 @@ const ddb = mockClient(DynamoDBClient);
 const r53 = mockClient(Route53Client);
 const cfn = mockClient(CloudFormationClient);
 const others = [mockClient(RDSClient), mockClient(S3Client), mockClient(KMSClient), mockClient(SecretsManagerClient), mockClient(CloudWatchClient)];
-const clients: PlanClients = {
-  cfn: new CloudFormationClient({}),
-  rds: new RDSClient({}),
-  s3: new S3Client({}),
-  kms: new KMSClient({}),
-  secrets: new SecretsManagerClient({}),
-  cloudwatch: new CloudWatchClient({}),
-  dynamodb: new DynamoDBClient({}),
-  route53: new Route53Client({}),
-};
+const clients: PlanClients = planClientsWith(new CloudFormationClient({}));
 
 const input = (stackName: string) => ({
   stackName,
