@@ -39,6 +39,8 @@ import { describeStack } from '../lambdas/shared/stacks';
 import type { StepName } from '../lambdas/steps';
 import { retireScheduleName } from '../lambdas/schedule-retire/core';
 import type { LocalHarness } from './harness';
+import type { SlotRunFacts } from './invariants-blue-green';
+import type { SimExecution } from './sim/sfn';
 import { SAMPLE_STACK, SAMPLE_VERSION, type SampleSize, seedEntryPoint, seedSampleEnvironment, TARGET_VERSION, TEMPLATE_KEYS, TEST_SIZE, templateUrl } from './sample-environment';
 
 /** The two slots of the sample: the sample environment adopts the scheme as slot A. */
@@ -145,6 +147,20 @@ export async function switchedEnvironment(harness: LocalHarness, options: Fixtur
   };
   await putDocument(s3, workflowBucket(), switchRecordKey(entryPoint), JSON.stringify(switchRecord));
   return { entryPoint, slots: BG_SLOTS, migration, runId, switchRecord, retireInput, scheduleName: switchRecord.scheduleName };
+}
+
+/**
+ * What the blue/green invariant checks (checkRetireInvariants, checkRollbackInvariants) need of one
+ * Retire or Rollback run on a switch: the run, the switch as the migration recorded it, the slots, and
+ * where the harness keeps its locks and notifications (those before the run are not its own).
+ */
+export function slotRunFacts(
+  harness: LocalHarness,
+  env: Pick<SwitchedEnvironment, 'switchRecord' | 'slots'>,
+  execution: SimExecution,
+  notificationsBefore: number,
+): SlotRunFacts {
+  return { execution, switchRecord: env.switchRecord, slots: env.slots, lockTable: harness.deployment.lockTableName, topicArn: harness.deployment.topicArn, notificationsBefore };
 }
 
 /** Calls a status step until READY, sleeping (on the simulated clock) the delay it asks for. */

@@ -8,7 +8,7 @@
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { RollbackInputRaw } from '../lambdas/shared/contracts';
-import { switchedEnvironment, type SwitchedEnvironment } from './blue-green-fixture';
+import { slotRunFacts, switchedEnvironment, type SwitchedEnvironment } from './blue-green-fixture';
 import { runOnSimulatedClock } from './clock';
 import { LocalHarness, RETIRE_SCHEDULE_GROUP } from './harness';
 import { checkRetireInvariants, checkRollbackInvariants, recordPointsAt } from './invariants-blue-green';
@@ -104,7 +104,7 @@ async function runOnce(harness: LocalHarness, env: SwitchedEnvironment, run: Slo
     const started = await new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify(input) }));
     return harness.finished(started.executionArn!);
   }, startAt);
-  const facts = { execution, switchRecord: env.switchRecord, slots: env.slots, lockTable: deployment.lockTableName, topicArn: deployment.topicArn, notificationsBefore };
+  const facts = slotRunFacts(harness, env, execution, notificationsBefore);
   const report =
     run.operation === 'retire'
       ? checkRetireInvariants(account, facts)

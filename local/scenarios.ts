@@ -11,6 +11,7 @@ import { armLateWrites, lateObject } from './late-writes';
 import type { SimAccount } from './sim/account';
 import type { LocalHarness } from './harness';
 import { checkRetireInvariants, switchRecordOf } from './invariants-blue-green';
+import { slotRunFacts } from './blue-green-fixture';
 import { taskHooks } from './faults/state-context';
 import { sleep } from './sim/core';
 import { ARTIFACTS_BUCKET, NOECHO_PARAMETER, NOECHO_SECRET_ARN, NOECHO_VALUE, type SampleSize, SAMPLE_RECORD_NAME, SAMPLE_STACK, type SampleVariant, SPECIAL_KEYS, TARGET_VERSION, TEMPLATE_KEYS, templateUrl } from './sample-environment';
@@ -501,7 +502,7 @@ async function retireBySchedule(account: SimAccount, harness: LocalHarness, prev
   const execution = await harness.finished(fired()!.executionArn!);
   if (execution.status !== 'SUCCEEDED') throw new Error(`the retire run ${execution.executionArn} ended ${execution.status}: ${execution.error}: ${execution.cause}`);
   if (account.cloudformation.stackByName(previous)) throw new Error(`the retire run succeeded but ${previous} still exists`);
-  const { violations } = checkRetireInvariants(account, { execution, switchRecord, slots: [SAMPLE_STACK, SAMPLE_SLOT_B], lockTable: deployment.lockTableName, topicArn: deployment.topicArn, notificationsBefore });
+  const { violations } = checkRetireInvariants(account, slotRunFacts(harness, { switchRecord, slots: [SAMPLE_STACK, SAMPLE_SLOT_B] }, execution, notificationsBefore));
   if (violations.length) throw new Error(`the retire run broke its invariants: ${violations.join('; ')}`);
 }
 

@@ -12,7 +12,7 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { RollbackInputRaw } from '../../lambdas/shared/contracts';
 import { entryPointLockKey, executionArnOf, runIdOf } from '../../lambdas/shared/naming';
-import { switchedEnvironment } from '../blue-green-fixture';
+import { slotRunFacts, switchedEnvironment } from '../blue-green-fixture';
 import { runOnSimulatedClock } from '../clock';
 import { LocalHarness, RETIRE_SCHEDULE_GROUP } from '../harness';
 import { checkRetireInvariants, checkRollbackInvariants } from '../invariants-blue-green';
@@ -84,7 +84,7 @@ export function slotOperationRunner(op: SlotOperation): (spec: RunSpec) => Promi
       }, startAt);
 
       const facts: RunFacts = typeof spec.facts === 'function' ? spec.facts() : (spec.facts ?? {});
-      const common = { execution, switchRecord: env.switchRecord, slots: env.slots, lockTable: deployment.lockTableName, topicArn: deployment.topicArn, notificationsBefore, ...facts };
+      const common = { ...slotRunFacts(harness, env, execution, notificationsBefore), ...facts };
       const violations: string[] = [];
       try {
         const report =

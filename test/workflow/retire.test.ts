@@ -6,7 +6,7 @@
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BG_SLOTS, switchedEnvironment, type SwitchedEnvironment } from '../../local/blue-green-fixture';
+import { BG_SLOTS, slotRunFacts, switchedEnvironment, type SwitchedEnvironment } from '../../local/blue-green-fixture';
 import { runOnSimulatedClock } from '../../local/clock';
 import { LocalHarness, RETIRE_SCHEDULE_GROUP } from '../../local/harness';
 import { checkRetireInvariants, recordPointsAt } from '../../local/invariants-blue-green';
@@ -24,14 +24,7 @@ async function switched(): Promise<{ h: LocalHarness; env: SwitchedEnvironment }
 }
 
 function check(h: LocalHarness, env: SwitchedEnvironment, execution: SimExecution, notificationsBefore: number) {
-  return checkRetireInvariants(h.account, {
-    execution,
-    switchRecord: env.switchRecord,
-    slots: env.slots,
-    lockTable: h.deployment.lockTableName,
-    topicArn: h.deployment.topicArn,
-    notificationsBefore,
-  });
+  return checkRetireInvariants(h.account, slotRunFacts(h, env, execution, notificationsBefore));
 }
 
 describe('Retire', () => {

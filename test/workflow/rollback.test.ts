@@ -7,7 +7,7 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RollbackInputRaw } from '../../lambdas/shared/contracts';
-import { BG_SLOTS, switchedEnvironment, type SwitchedEnvironment } from '../../local/blue-green-fixture';
+import { BG_SLOTS, slotRunFacts, switchedEnvironment, type SwitchedEnvironment } from '../../local/blue-green-fixture';
 import { runOnSimulatedClock } from '../../local/clock';
 import { entryPointLockKey } from '../../lambdas/shared/naming';
 import { LocalHarness, RETIRE_SCHEDULE_GROUP } from '../../local/harness';
@@ -27,12 +27,7 @@ async function rollback(h: LocalHarness, env: SwitchedEnvironment, name: string,
     return h.finished(started.executionArn!);
   }, h.account.now());
   const report = await checkRollbackInvariants(h.account, {
-    execution,
-    switchRecord: env.switchRecord,
-    slots: env.slots,
-    lockTable: h.deployment.lockTableName,
-    topicArn: h.deployment.topicArn,
-    notificationsBefore,
+    ...slotRunFacts(h, env, execution, notificationsBefore),
     bucket: h.deployment.workflowBucketName,
     acceptDiscardingWrites: extra.acceptDiscardingWrites ?? false,
   });
@@ -100,12 +95,7 @@ describe('Rollback', () => {
     expect(switchRecordOf(h.account, h.deployment.workflowBucketName, env.entryPoint)?.rolledBack?.discardedWrites).toBe(true);
     // The invariant check itself: the same switch back, had discarding not been accepted, is a violation.
     const silent = await checkRollbackInvariants(h.account, {
-      execution: accepted.execution,
-      switchRecord: env.switchRecord,
-      slots: env.slots,
-      lockTable: h.deployment.lockTableName,
-      topicArn: h.deployment.topicArn,
-      notificationsBefore: h.account.sns.messages(h.deployment.topicArn).length - 1,
+      ...slotRunFacts(h, env, accepted.execution, h.account.sns.messages(h.deployment.topicArn).length - 1),
       bucket: h.deployment.workflowBucketName,
       acceptDiscardingWrites: false,
     });
