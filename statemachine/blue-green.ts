@@ -19,7 +19,6 @@
  * `entry` (EntryPointResult), `switchPlan` (RecordSwitchResult), `switch`, `switchStatus`, `probe`,
  * `retire` (ScheduleRetireResult); `clone1` holds the clone into the idle slot.
  */
-import { Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
@@ -41,7 +40,7 @@ import {
 } from '../lambdas/shared/contracts';
 import { MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
 import { SERVED_STATE, SWITCHED_STATE } from './downtime-states';
-import { catchInto, copyIfPresent, EXECUTION, eventOf, type Fields, lambdaStep, noteFailure, serviceRetry, waitLoop } from './building-blocks';
+import { catchInto, copyIfPresent, EXECUTION, eventOf, type Fields, lambdaStep, LOCK_CONDITION_NAMES, lockNow, noteFailure, serviceRetry, waitLoop } from './building-blocks';
 import {
   cancelInto,
   cloneTask,
@@ -188,7 +187,8 @@ export function blueGreenStart(scope: Construct, props: MigrateDefinitionProps, 
  * transaction ends as MIGRATION_IN_PROGRESS, touching no lock; the shared ending releases all three.
  */
 function lockRecordAndSlots(scope: Construct, props: MigrateDefinitionProps, targets: BlueGreenStartTargets): tasks.CallAwsService {
-  const now = sfn.JsonPath.format('{}', Token.asString(sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.lockExpiresAt'), -MIGRATION_TIMEOUT_SECONDS)));
+  const now = lockNow(MIGRATION_TIMEOUT_SECONDS);
+  // The transaction's Put takes plain attribute values: takeLock's item, written out.
   const put = (keyPath: string) => ({
     Put: {
       TableName: props.lockTable.tableName,
@@ -200,7 +200,7 @@ function lockRecordAndSlots(scope: Construct, props: MigrateDefinitionProps, tar
         expiresAt: { N: sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.lockExpiresAt')) },
       },
       ConditionExpression: LOCK_TAKE_CONDITION,
-      ExpressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
+      ExpressionAttributeNames: LOCK_CONDITION_NAMES,
       ExpressionAttributeValues: { ':me': { S: sfn.JsonPath.stringAt('$.execution.id') }, ':now': { N: now } },
     },
   });

@@ -10,13 +10,13 @@
  * - `ResultPath: "$"` is not understood (it adds a field named "$"): a task that replaces the whole
  *   state simply has no ResultPath.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { CANCEL_REQUEST_ATTRIBUTE, type WaitInput } from '../lambdas/shared/contracts';
+import { CANCEL_REQUEST_ATTRIBUTE, LOCK_TAKE_CONDITION, type WaitInput } from '../lambdas/shared/contracts';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import { STEPS, type StepName } from '../lambdas/steps';
 import { CANCEL_STATE_PREFIXES as P } from './cancel-names';
@@ -71,6 +71,54 @@ export function serviceRetry(service: 'DynamoDB' | 'SNS' | 'StepFunctions'): sfn
   // A 5xx the service does not model as an exception of its own reaches us under its HTTP error code.
   const unmodelled = ['InternalError', 'InternalFailure', 'ServiceUnavailable'];
   return { ...TRANSIENT_RETRY, errors: [...RETRYABLE_ERRORS, ...[...names[service], ...unmodelled].map((n) => `${service}.${n}`)] };
+}
+
+/** The lock item's attribute names LOCK_TAKE_CONDITION uses. */
+export const LOCK_CONDITION_NAMES = { '#owner': 'owner', '#expiresAt': 'expiresAt' };
+
+/**
+ * `:now` of LOCK_TAKE_CONDITION, in whole seconds: the execution's start, which is its lock's expiry
+ * (`$.lockExpiresAt`, set by its validation) less the time the execution may run.
+ */
+export function lockNow(runSeconds: number): string {
+  return sfn.JsonPath.format('{}', Token.asString(sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.lockExpiresAt'), -runSeconds)));
+}
+
+export interface TakeLockProps {
+  table: dynamodb.ITable;
+  /** Where the lock's key is (a stack name, or an entry point's lock key). */
+  keyPath: string;
+  /** The item's string attributes besides owner, startedAt and expiresAt: name → JSONPath. */
+  attributes: Record<string, string>;
+  /** How long the execution may run (its lock's expiry is its start plus this). */
+  runSeconds: number;
+  taskTimeout: sfn.Timeout;
+}
+
+/**
+ * Puts one lock item on LOCK_TAKE_CONDITION: it succeeds when no lock exists, when it is ours (a
+ * retry), or when it has expired (DynamoDB's TTL deletes expired items only eventually). Retried on
+ * DynamoDB's transient errors; a lock held by another fails with DynamoDB.ConditionalCheckFailedException.
+ */
+export function takeLock(scope: Construct, name: string, p: TakeLockProps): tasks.DynamoPutItem {
+  const S = tasks.DynamoAttributeValue.fromString;
+  const lock = tasks.DynamoPutItem.jsonPath(scope, name, {
+    table: p.table,
+    item: {
+      stackName: S(sfn.JsonPath.stringAt(p.keyPath)),
+      owner: S(sfn.JsonPath.stringAt('$.execution.id')),
+      startedAt: S(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
+      ...Object.fromEntries(Object.entries(p.attributes).map(([attribute, path]) => [attribute, S(sfn.JsonPath.stringAt(path))])),
+      expiresAt: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.lockExpiresAt'))),
+    },
+    conditionExpression: LOCK_TAKE_CONDITION,
+    expressionAttributeNames: LOCK_CONDITION_NAMES,
+    expressionAttributeValues: { ':me': S(sfn.JsonPath.stringAt('$.execution.id')), ':now': tasks.DynamoAttributeValue.numberFromString(lockNow(p.runSeconds)) },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: p.taskTimeout,
+  });
+  lock.addRetry(serviceRetry('DynamoDB'));
+  return lock;
 }
 
 export interface LambdaStepProps {

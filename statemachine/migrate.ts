@@ -19,7 +19,7 @@
  * `clone2`, `*Status` of the wait loops, `cleanup`, `retainedSnapshots`, `keepSnapshots`; on failure `error` ({Error, Cause}),
  * `failure.state`, `compensation`; at the end `notice` (the ComposeNotificationEvent) and `notification`.
  */
-import { Aws, Duration, Token } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -43,7 +43,6 @@ import {
   type StandbyExitEvent,
   type StandbyStatusEvent,
   type ValidateInputEvent,
-  LOCK_TAKE_CONDITION,
 } from '../lambdas/shared/contracts';
 import { MIGRATION_CANCELLED } from '../lambdas/shared/errors';
 import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
@@ -67,6 +66,7 @@ import {
   waitLoop,
   type Fields,
   type StepFunctions,
+  takeLock,
 } from './building-blocks';
 import { blueGreenReport, blueGreenStart, blueGreenSwitch, IS_BLUE_GREEN } from './blue-green';
 import { SECOND_CLONE_STATE, STANDBY_STATE } from './downtime-states';
@@ -220,24 +220,13 @@ function validatePhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
  * ends the execution with MIGRATION_IN_PROGRESS, naming the owner, without touching its lock.
  */
 function lockPhase(scope: Construct, props: MigrateDefinitionProps, next: sfn.IChainable, compensation: sfn.IChainable, tail: sfn.IChainable): sfn.IChainable {
-  const S = tasks.DynamoAttributeValue.fromString;
-  const now = sfn.JsonPath.format('{}', Token.asString(sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.lockExpiresAt'), -MIGRATION_TIMEOUT_SECONDS)));
-  const lock = tasks.DynamoPutItem.jsonPath(scope, 'Lock the environment', {
+  const lock = takeLock(scope, 'Lock the environment', {
     table: props.lockTable,
-    item: {
-      stackName: S(sfn.JsonPath.stringAt('$.input.stackName')),
-      owner: S(sfn.JsonPath.stringAt('$.execution.id')),
-      startedAt: S(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
-      targetVersion: S(sfn.JsonPath.stringAt('$.input.targetVersion')),
-      expiresAt: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.lockExpiresAt'))),
-    },
-    conditionExpression: LOCK_TAKE_CONDITION,
-    expressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
-    expressionAttributeValues: { ':me': S(sfn.JsonPath.stringAt('$.execution.id')), ':now': tasks.DynamoAttributeValue.numberFromString(now) },
-    resultPath: sfn.JsonPath.DISCARD,
+    keyPath: '$.input.stackName',
+    attributes: { targetVersion: '$.input.targetVersion' },
+    runSeconds: MIGRATION_TIMEOUT_SECONDS,
     taskTimeout: SERVICE_TASK_TIMEOUT,
   });
-  lock.addRetry(serviceRetry('DynamoDB'));
   lock.next(next);
 
   const inProgress = (cause: string) =>
@@ -271,7 +260,7 @@ function lockPhase(scope: Construct, props: MigrateDefinitionProps, next: sfn.IC
     .otherwise(unnamed);
   const findOwner = tasks.DynamoGetItem.jsonPath(scope, 'Find the running migration', {
     table: props.lockTable,
-    key: { stackName: S(sfn.JsonPath.stringAt('$.input.stackName')) },
+    key: { stackName: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.input.stackName')) },
     consistentRead: true,
     resultPath: '$.lockHolder',
     taskTimeout: SERVICE_TASK_TIMEOUT,

@@ -9,15 +9,15 @@
  * `$.notice` (SlotNotice) and goes to the tail. The notification is composed here, with States.Format,
  * not by compose-notification, whose outcomes are Migrate's.
  */
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { LOCK_TAKE_CONDITION, type SlotOperation, type ValidateSlotOperationEvent } from '../lambdas/shared/contracts';
+import { type SlotOperation, type ValidateSlotOperationEvent } from '../lambdas/shared/contracts';
 import { SLOT_OPERATION_TIMEOUT_SECONDS } from '../lambdas/steps';
-import { catchInto, eventOf, lambdaStep, serviceRetry, type StepFunctions } from './building-blocks';
+import { catchInto, eventOf, lambdaStep, serviceRetry, type StepFunctions, takeLock } from './building-blocks';
 
 /** How a slot operation ended: `SUCCEEDED` ends the execution in success, every other outcome fails it. */
 export type SlotOutcome = 'SUCCEEDED' | 'REFUSED' | 'FAILED' | 'INPUT_REJECTED' | 'LOCKED';
@@ -85,7 +85,6 @@ export function validateSlotOperation(scope: Construct, fns: StepFunctions, oper
  */
 export function lockPhase(scope: Construct, props: SlotOperationProps, label: string, count: number, next: sfn.IChainable, tail: sfn.IChainable): sfn.IChainable {
   const S = tasks.DynamoAttributeValue.fromString;
-  const now = sfn.JsonPath.format('{}', Token.asString(sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.lockExpiresAt'), -SLOT_OPERATION_TIMEOUT_SECONDS)));
   const held = sfn.Pass.jsonPath(scope, 'Name who holds the lock', {
     parameters: {
       outcome: 'LOCKED',
@@ -127,22 +126,13 @@ export function lockPhase(scope: Construct, props: SlotOperationProps, label: st
   let chain: sfn.IChainable = next;
   for (let i = count - 1; i >= 0; i--) {
     const key = sfn.JsonPath.stringAt(`$.lockKeys[${i}]`);
-    const lock = tasks.DynamoPutItem.jsonPath(scope, `Take lock ${i + 1} of ${count}`, {
+    const lock = takeLock(scope, `Take lock ${i + 1} of ${count}`, {
       table: props.lockTable,
-      item: {
-        stackName: S(key),
-        owner: S(sfn.JsonPath.stringAt('$.execution.id')),
-        startedAt: S(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
-        operation: S(sfn.JsonPath.stringAt('$.operation')),
-        expiresAt: tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.lockExpiresAt'))),
-      },
-      conditionExpression: LOCK_TAKE_CONDITION,
-      expressionAttributeNames: { '#owner': 'owner', '#expiresAt': 'expiresAt' },
-      expressionAttributeValues: { ':me': S(sfn.JsonPath.stringAt('$.execution.id')), ':now': tasks.DynamoAttributeValue.numberFromString(now) },
-      resultPath: sfn.JsonPath.DISCARD,
+      keyPath: `$.lockKeys[${i}]`,
+      attributes: { operation: '$.operation' },
+      runSeconds: SLOT_OPERATION_TIMEOUT_SECONDS,
       taskTimeout: SERVICE_TASK_TIMEOUT,
     });
-    lock.addRetry(serviceRetry('DynamoDB'));
     const findOwner = tasks.DynamoGetItem.jsonPath(scope, `Find who holds lock ${i + 1}`, {
       table: props.lockTable,
       key: { stackName: S(key) },
