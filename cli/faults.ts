@@ -5,9 +5,8 @@
  * invariant held in every scenario and schedule and every bad input was rejected.
  */
 import { type BadInputResult, runBadInputs } from '../local/faults/bad-inputs';
-import { BLUE_GREEN_TASK_STATES } from '../statemachine/blue-green';
 import { BLUE_GREEN_MATRIX } from '../local/faults/blue-green-routes';
-import { type CellResult, FAULT_KINDS, FAULT_KIND_TITLES, type MatrixOptions, type MatrixResult, runMatrix, type TaskState } from '../local/faults/matrix';
+import { type CellResult, FAULT_KINDS, isDoubleCloneState, FAULT_KIND_TITLES, type MatrixOptions, type MatrixResult, runMatrix, type TaskState } from '../local/faults/matrix';
 import { SLOT_OPERATION_MATRICES } from '../local/faults/slot-operations';
 import { DEFAULT_SEED, type RandomResult, runRandomSchedules } from '../local/faults/random';
 import { allHeld, matrixTable, mergeMatrices, mergeRandom, summarize } from '../local/faults/report';
@@ -44,7 +43,7 @@ export async function faultsCommand(io: Io, values: FaultsOptions): Promise<Exit
     let done = 0;
     const onResult = (c: CellResult) => void (c.status !== 'n/a' && ++done % 25 === 0 && io.err(`  ${done} cells run`));
     const matrixParts: [string, MatrixOptions][] = [
-      ['Fault matrix, double clone: every Task state of Migrate and Clone (each clone apart) × each fault kind', { filter: (t) => only(t) && !(t.machine === 'Migrate' && BLUE_GREEN_TASK_STATES.includes(t.state)) }],
+      ['Fault matrix, double clone: every Task state of Migrate and Clone (each clone apart) × each fault kind', { filter: (t) => only(t) && isDoubleCloneState(t) }],
       ['Fault matrix, blue/green: every Migrate state a blue/green run enters × each fault kind, and silent loss in its clone', { ...BLUE_GREEN_MATRIX, filter: (t) => only(t) && (BLUE_GREEN_MATRIX.filter?.(t) ?? true) }],
       ...SLOT_OPERATION_MATRICES.map(({ machine, options }): [string, MatrixOptions] => [`Fault matrix, ${machine}: every Task state × each fault kind`, { ...options, filter: only }]),
     ];

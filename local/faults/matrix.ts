@@ -9,6 +9,7 @@
  * armed for that state alone (local/faults/state-context.ts says which state each call comes from).
  */
 import { CANCEL_STATE_PREFIXES } from '../../statemachine/cancel-names';
+import { BLUE_GREEN_TASK_STATES } from '../../statemachine/blue-green';
 import type { StepName } from '../../lambdas/steps';
 import { CANCEL_CHECK_STEPS } from '../../infra/step-permissions';
 import { synthesizeTemplate } from '../synth';
@@ -18,7 +19,7 @@ import type { CallFault, TimingProfile } from '../sim/core';
 import { BACKOFF } from '../../lambdas/shared/wait';
 import { DEFAULT_WAITS } from '../../lambdas/shared/contracts';
 import { SWITCH_TIMEOUT_SECONDS } from '../../lambdas/validate-slot-operation/core';
-import { type ArmContext, FAULT_INPUT, FAULT_SLOT_B, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, currentKey, isRunning, isStandbyExit, keyOf, outsideState, runFaulted } from './runner';
+import { type ArmContext, FAULT_INPUT, FAULT_SLOT_B, FAULT_WAITS, LIGHT_TIMING, type RunFacts, type RunOutcome, type RunSpec, type StateKey, TINY_SIZE, isRunning, silentWhileRunning, isStandbyExit, keyOf, outsideState, runFaulted } from './runner';
 import { taskHooks } from './state-context';
 import { LATE_WRITE_ROUTES } from './late-writes';
 import { DELETION_ROUTES } from './deletion-routes';
@@ -244,6 +245,14 @@ export const PROOF_STATES = [
   'Verify the bucket copy with the checksums',
 ];
 
+/**
+ * The double clone's rows: Migrate's and Clone's Task states but those only a blue/green run enters
+ * (BLUE_GREEN_TASK_STATES: none of ROUTES enters them; blue-green-routes.ts has their matrix).
+ */
+export function isDoubleCloneState(t: TaskState): boolean {
+  return (t.machine === 'Migrate' && !BLUE_GREEN_TASK_STATES.includes(t.state)) || t.machine === 'Clone';
+}
+
 /** The routes, in order of preference: a state's cells use the first route that enters it. */
 export const ROUTES: Route[] = [
   { name: 'happy', description: 'the migration succeeds', spec: {} },
@@ -377,15 +386,7 @@ const SILENT: Record<string, (ctx: ArmContext, clone: 'c1' | 'c2', hit: () => vo
   },
   'Compare the statistics': ({ account, tempStackName }, clone, hit) => {
     // Only while this clone compares: the stack name of clone 2's destination is the original's too.
-    const key = `Clone ${clone}: Compare the statistics`;
-    Object.defineProperty(account.faults.silent, 'staleStatisticsForStack', {
-      configurable: true,
-      get: () => {
-        if (!isRunning(key)) return undefined;
-        hit();
-        return clone === 'c1' ? tempStackName : SAMPLE_STACK;
-      },
-    });
+    silentWhileRunning(account, 'staleStatisticsForStack', [`Clone ${clone}: Compare the statistics`], clone === 'c1' ? tempStackName : SAMPLE_STACK, hit);
   },
 };
 
@@ -461,18 +462,13 @@ function armCell(t: TaskState, kind: FaultKind): ArmedCell {
     case 'timeout': {
       const wait = t.wait!;
       // Fired when this very state reported the wait ran out (read from the history afterwards).
-      if (wait.stall) return { spec: {}, arm: ({ account }) => stallWhile(account, t.key, wait.stall!.stack), fired: () => true };
+      // A probe through the entry point never succeeds: the slot's statistics answer HTTP 500 while its check loop runs.
+      if (wait.stall) return { spec: {}, arm: ({ account }) => silentWhileRunning(account, 'statisticsErrorForStack', [t.key, `${t.key} again`], wait.stall!.stack), fired: () => true };
       return { spec: {}, arm: () => undefined, fired: () => true, slow: { initiator: wait.initiator, knobs: wait.knobs, seconds: wait.slowSeconds } };
     }
     case 'silent-loss':
       return { spec: {}, arm: (ctx) => SILENT[t.state]!(ctx, t.clone!, hit), fired: () => hits > 0 };
   }
-}
-
-/** `stack`'s statistics endpoint answers HTTP 500 while the check `key` (or its "again") runs: a probe through the entry point never succeeds. */
-function stallWhile(account: ArmContext['account'], key: StateKey, stack: string): void {
-  const loop = new Set([key, `${key} again`]);
-  Object.defineProperty(account.faults.silent, 'statisticsErrorForStack', { configurable: true, get: () => (loop.has(currentKey() ?? '') ? stack : undefined) });
 }
 
 /** A timing profile whose `knobs` are `seconds` while `initiator` runs (the operation it starts is then slow). */

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { STEP_NAMES } from '../../lambdas/steps';
 import { SAMPLE_STACK, SPECIAL_KEYS } from '../sample-environment';
 import { ZERO_TIMING } from '../sim/core';
-import { type ArmContext, type RunFacts, type RunOutcome, currentKey, isRunning, isStandbyExit, runFaulted } from './runner';
+import { type ArmContext, type RunFacts, type RunOutcome, currentKey, isRunning, isStandbyExit, runFaulted, silentWhileRunning } from './runner';
 
 /** The seed CI and `npm run faults` use (the tests split their schedules between it and the next one). */
 export const DEFAULT_SEED = 20_261_127;
@@ -75,9 +75,7 @@ function armSilent(ctx: ArmContext, silent: SilentLoss): void {
     }
     case 'stale-c1':
     case 'stale-c2': {
-      const key = `Clone ${silent.slice(-2)}: Compare the statistics`;
-      const stack = silent === 'stale-c1' ? tempStackName : SAMPLE_STACK;
-      Object.defineProperty(account.faults.silent, 'staleStatisticsForStack', { configurable: true, get: () => (isRunning(key) ? stack : undefined) });
+      silentWhileRunning(account, 'staleStatisticsForStack', [`Clone ${silent.slice(-2)}: Compare the statistics`], silent === 'stale-c1' ? tempStackName : SAMPLE_STACK);
       break;
     }
     case 'none':

@@ -292,6 +292,23 @@ export async function runFaulted(spec: RunSpec): Promise<RunOutcome> {
 }
 
 
+/**
+ * Arms one of the account's silent faults that name a stack (`field`) for the calls of `states` only:
+ * read at each use, it names `stack` while one of them runs (AsyncLocalStorage says which state calls)
+ * and nothing otherwise. `onHit` is told of each use that fires.
+ */
+export function silentWhileRunning(account: SimAccount, field: 'staleStatisticsForStack' | 'statisticsErrorForStack', states: readonly StateKey[], stack: string, onHit?: () => void): void {
+  const running = new Set(states);
+  Object.defineProperty(account.faults.silent, field, {
+    configurable: true,
+    get: () => {
+      if (!running.has(currentKey() ?? '')) return undefined;
+      onHit?.();
+      return stack;
+    },
+  });
+}
+
 /** Records in `into`, without ever firing, which state each AWS call from now on comes from. */
 export function recordCallingStates(account: SimAccount, into: Set<StateKey>): void {
   account.faults.add({

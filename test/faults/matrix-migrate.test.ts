@@ -5,14 +5,12 @@
  * run side by side.)
  */
 import { describe, expect, it } from 'vitest';
-import { deployment, runMatrix, taskStates } from '../../local/faults/matrix';
+import { deployment, isDoubleCloneState, runMatrix, type TaskState, taskStates } from '../../local/faults/matrix';
 import { matrixTable } from '../../local/faults/report';
-import { BLUE_GREEN_TASK_STATES } from '../../statemachine/blue-green';
 
 describe('fault matrix: Migrate', () => {
   it('every fault in every Task state of Migrate leaves every invariant holding', { timeout: 600_000 }, async () => {
-    // The double clone's rows: the blue/green path's Task states are entered by none of its routes.
-    const doubleClone = (t: { machine: string; state: string }) => t.machine === 'Migrate' && !BLUE_GREEN_TASK_STATES.includes(t.state);
+    const doubleClone = (t: TaskState) => t.machine === 'Migrate' && isDoubleCloneState(t);
     const m = await runMatrix({ filter: doubleClone });
     const table = matrixTable(m).join('\n');
     expect(m.states.length, 'the Task states come from the synthesized definition').toBe(taskStates(await deployment()).filter(doubleClone).length);
