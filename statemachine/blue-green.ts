@@ -35,12 +35,11 @@ import {
   type ScheduleRetireEvent,
   type StandbyEnterEvent,
   type SwitchEntryPointEvent,
-  type SwitchStatusEvent,
   LOCK_TAKE_CONDITION,
 } from '../lambdas/shared/contracts';
 import { MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
 import { SERVED_STATE, SWITCHED_STATE } from './downtime-states';
-import { catchInto, copyIfPresent, EXECUTION, eventOf, type Fields, lambdaStep, LOCK_CONDITION_NAMES, lockNow, noteFailure, serviceRetry, waitLoop } from './building-blocks';
+import { catchInto, copyIfPresent, EXECUTION, eventOf, type Fields, lambdaStep, LOCK_CONDITION_NAMES, lockNow, noteFailure, recordChangeWait, serviceRetry, waitLoop } from './building-blocks';
 import {
   cancelInto,
   cloneTask,
@@ -323,12 +322,9 @@ export function blueGreenSwitch(scope: Construct, props: MigrateDefinitionProps,
   catchInto(probe.checks, probeNote);
 
   const insyncNote = noteFailure(scope, 'Check the switch', afterSwitch);
-  const insync = waitLoop<SwitchStatusEvent>(scope, fns, {
-    check: 'Check the switch',
-    ready: 'Switch in sync?',
-    wait: 'Wait for the switch',
-    step: 'switch-status',
-    payload: { changeId: sfn.JsonPath.stringAt('$.switch.changeId'), submittedAt: sfn.JsonPath.stringAt('$.switch.submittedAt'), execution: EXECUTION },
+  const insync = recordChangeWait(scope, fns, {
+    back: false,
+    changePath: '$.switch',
     timeoutPath: '$.input.waits.smokeTestSeconds',
     resultPath: '$.switchStatus',
     next: probe.start,
@@ -600,12 +596,9 @@ function switchBack(scope: Construct, props: MigrateDefinitionProps, tail: sfn.I
     resultPath: '$.compensation.switchBack',
   });
   switched.next(close);
-  const insync = waitLoop<SwitchStatusEvent>(scope, fns, {
-    check: 'Check the switch back',
-    ready: 'Switch back in sync?',
-    wait: 'Wait for the switch back',
-    step: 'switch-status',
-    payload: { changeId: sfn.JsonPath.stringAt('$.switchBack.changeId'), submittedAt: sfn.JsonPath.stringAt('$.switchBack.submittedAt'), execution: EXECUTION },
+  const insync = recordChangeWait(scope, fns, {
+    back: true,
+    changePath: '$.switchBack',
     timeoutPath: '$.input.waits.smokeTestSeconds',
     resultPath: '$.undo.switchBack',
     next: switched,

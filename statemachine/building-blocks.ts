@@ -16,7 +16,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { CANCEL_REQUEST_ATTRIBUTE, LOCK_TAKE_CONDITION, type WaitInput } from '../lambdas/shared/contracts';
+import { CANCEL_REQUEST_ATTRIBUTE, LOCK_TAKE_CONDITION, type SwitchStatusEvent, type WaitInput } from '../lambdas/shared/contracts';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import { STEPS, type StepName } from '../lambdas/steps';
 import { CANCEL_STATE_PREFIXES as P } from './cancel-names';
@@ -193,6 +193,28 @@ export interface WaitLoopProps<E extends WaitInput> {
   onFailed?: sfn.IChainable;
   /** A forward loop obeys `env-migrator cancel`: each check reads the request first (see LoopCancellation). */
   cancellation?: LoopCancellation;
+}
+
+/**
+ * The wait for a change of an entry point's record to be INSYNC (switch-status on the
+ * SwitchEntryPointResult at `changePath`): "Check the switch", or with `back` "Check the switch back",
+ * the names Migrate's blue/green path and Rollback share.
+ */
+export function recordChangeWait(
+  scope: Construct,
+  fns: StepFunctions,
+  props: { back: boolean; changePath: string } & Pick<WaitLoopProps<SwitchStatusEvent>, 'timeoutPath' | 'resultPath' | 'next' | 'cancellation'>,
+): WaitLoop {
+  const { back, changePath, ...loop } = props;
+  const which = back ? 'switch back' : 'switch';
+  return waitLoop<SwitchStatusEvent>(scope, fns, {
+    check: `Check the ${which}`,
+    ready: `${back ? 'Switch back' : 'Switch'} in sync?`,
+    wait: `Wait for the ${which}`,
+    step: 'switch-status',
+    payload: { changeId: sfn.JsonPath.stringAt(`${changePath}.changeId`), submittedAt: sfn.JsonPath.stringAt(`${changePath}.submittedAt`), execution: EXECUTION },
+    ...loop,
+  });
 }
 
 export interface WaitLoop {

@@ -34,9 +34,8 @@ import type {
   StandbyExitEvent,
   StandbyStatusEvent,
   SwitchEntryPointEvent,
-  SwitchStatusEvent,
 } from '../lambdas/shared/contracts';
-import { catchInto, copyIfPresent, EXECUTION, eventOf, lambdaStep, waitLoop, type Fields } from './building-blocks';
+import { catchInto, copyIfPresent, EXECUTION, eventOf, lambdaStep, recordChangeWait, waitLoop, type Fields } from './building-blocks';
 import { CAUGHT_ERROR, lockPhase, slotNotice, slotOperationTail, validateSlotOperation, type SlotOperationProps } from './slot-operation';
 
 const LABEL = 'rollback';
@@ -195,12 +194,9 @@ function switchBackPhase(scope: Construct, props: SlotOperationProps, next: sfn.
     }),
     resultPath: '$.switchBack',
   });
-  const loop = waitLoop<SwitchStatusEvent>(scope, props.fns, {
-    check: 'Check the switch back',
-    ready: 'Switch back in sync?',
-    wait: 'Wait for the switch back',
-    step: 'switch-status',
-    payload: { changeId: sfn.JsonPath.stringAt('$.switchBack.changeId'), submittedAt: sfn.JsonPath.stringAt('$.switchBack.submittedAt'), execution: EXECUTION },
+  const loop = recordChangeWait(scope, props.fns, {
+    back: true,
+    changePath: '$.switchBack',
     timeoutPath: '$.switchSeconds',
     resultPath: '$.switchStatus',
     next,
