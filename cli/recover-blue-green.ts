@@ -14,7 +14,7 @@
 import type { CloudFormationClient, Stack } from '@aws-sdk/client-cloudformation';
 import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import type { EntryPointRef } from '../lambdas/shared/contracts';
-import { normaliseEndpoint, pickEntryRecord, readEntryRecords, recordTarget, slotEndpoint } from '../lambdas/shared/entry-point';
+import { pickEntryRecord, pointsAt as recordPointsAt, readEntryRecords, recordTarget, slotEndpoint } from '../lambdas/shared/entry-point';
 import { parseObject } from '../lambdas/shared/json-object';
 import { describeStack } from '../lambdas/shared/stacks';
 import { TAGS } from '../lambdas/steps';
@@ -182,9 +182,10 @@ export async function observeEntryPoint(c: BlueGreenClients, h: BlueGreenHistory
     record = `cannot be read as the entry point: ${picked.problems.join('; ')}`;
   } else {
     const target = recordTarget(picked.record);
+    // Points at a slot as the entry-point step and the switch decide it (pointsAt).
     const matching = [...stacks].filter(([, s]) => {
       const endpoint = s ? slotEndpoint(s) : undefined;
-      return endpoint !== undefined && typeof endpoint !== 'string' && normaliseEndpoint(endpoint.dnsName) === target;
+      return endpoint !== undefined && typeof endpoint !== 'string' && recordPointsAt(picked.record, endpoint);
     });
     pointsAt = matching.length === 1 ? matching[0]![0] : null;
     record = `${picked.record.Type}${picked.record.AliasTarget ? ' alias' : ''} → ${target}${pointsAt ? ` (${pointsAt})` : matching.length > 1 ? ' (the endpoint of both slots)' : ' (neither slot)'}`;
