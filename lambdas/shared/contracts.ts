@@ -25,6 +25,7 @@ export const DEFAULT_WAITS = {
   stackDeleteSeconds: 3600,
   standbySeconds: 600,
   smokeTestSeconds: 600,
+  replicaCatchUpSeconds: 1800,
 } as const;
 
 /** A whole number from `min` to `max`, `fallback` when absent. */
@@ -39,6 +40,8 @@ export const WaitsSchema = z.strictObject({
   stackDeleteSeconds: seconds(12 * 3600, DEFAULT_WAITS.stackDeleteSeconds),
   standbySeconds: seconds(3 * 3600, DEFAULT_WAITS.standbySeconds),
   smokeTestSeconds: seconds(3 * 3600, DEFAULT_WAITS.smokeTestSeconds),
+  /** Live sync: how long the read replicas may take to apply everything once the source stops taking writes. */
+  replicaCatchUpSeconds: seconds(6 * 3600, DEFAULT_WAITS.replicaCatchUpSeconds),
 });
 
 const outputKey = matching(/^[A-Za-z0-9]{1,255}$/, 'must be a CloudFormation output key (letters and digits)');
@@ -141,6 +144,18 @@ export const MigrationInputSchema = z.strictObject({
    * name; `blue-green` clones the live slot into the idle one and switches the entry point's record.
    */
   strategy: z._default(z.enum(STRATEGIES), 'double-clone'),
+  /**
+   * Live sync (docs/design.md "Strategies", with either strategy): while the environment still serves,
+   * the copy's databases start as read replicas of the current ones and its buckets are copied; after
+   * the standby only the replicas' catch-up, their promotion and what changed in the buckets remain.
+   */
+  liveSync: z._default(z.boolean(), false),
+  /**
+   * What a live sync does when the preflight finds a database it cannot carry as a read replica (it
+   * names each one): "refuse" fails before the standby; "snapshots" migrates with snapshots instead
+   * (the whole environment, as without liveSync) and says so in the output and the notification.
+   */
+  liveSyncFallback: z._default(z.enum(['refuse', 'snapshots']), 'refuse'),
   // Blue/green only (validate-input refuses them with double-clone and requires entryPoint and slots
   // with blue-green). Getters: the schemas are defined with the other blue/green pieces at the end of
   // this file, and a getter reads them when the schema is first used, not at this line.
@@ -351,7 +366,7 @@ export interface DiscoverEvent {
   acceptUncopiedResources?: string[];
 }
 /** What the new-template preflight reads of the migration input. */
-export type NewTemplateCheck = Pick<MigrationInput, 'targetVersion' | 'templateUrl' | 'parameters' | 'secretParameters'>;
+export type NewTemplateCheck = Pick<MigrationInput, 'targetVersion' | 'templateUrl' | 'parameters' | 'secretParameters'> & Partial<Pick<MigrationInput, 'strategy' | 'liveSync'>>;
 
 /**
  * What deleting the current stack does to one of its resources beyond the copy, as the preflight
@@ -387,6 +402,22 @@ export interface Discovery {
   bucketPairs?: BucketPair[];
   /** Present with `deletesStack`: what deleting the stack does beyond the copy (empty when nothing). */
   deletionPlan?: DeletionPlanItem[];
+  /** Present with `newTemplate`: whether a live sync can carry every database as a read replica. */
+  liveSync?: LiveSyncPlan;
+}
+
+/**
+ * The live-sync preflight (discover, with `newTemplate`): whether every database of the stack can be
+ * the source of a read replica in the copy, and the template the replicas are created from declares
+ * how (`<LogicalId>SourceDBInstanceIdentifier`). Always present then, so that a Choice can read it.
+ */
+export interface LiveSyncPlan {
+  /** MigrationInput.liveSync. */
+  requested: boolean;
+  /** Every database can start as a read replica (false when not requested). */
+  possible: boolean;
+  /** Why not: one line per database or template problem, each naming it (empty when possible or not requested). */
+  reasons: string[];
 }
 
 /** standby-enter / standby-exit / standby-status operate on the current stack's groups. */
@@ -481,6 +512,12 @@ export interface CreateStackEvent {
   /** Parameters read from Secrets Manager (name → secret ARN), by this step only: values never enter the state. */
   secretParameters?: Record<string, string>;
   snapshots: SnapshotRef[];
+  /**
+   * Live sync: every database starts as a read replica of its source partner (parameter
+   * `<LogicalId>SourceDBInstanceIdentifier` = the source's identifier, `<LogicalId>SnapshotIdentifier`
+   * emptied) instead of from a snapshot; `snapshots` is empty then.
+   */
+  liveSync?: boolean;
   execution: ExecutionRef;
 }
 export interface CreateStackResult {
@@ -492,8 +529,8 @@ export interface CreateStackResult {
 
 export interface StackStatusEvent extends WaitInput, CancellableEvent {
   stackName: string;
-  /** CREATE waits for CREATE_COMPLETE; DELETE waits for DELETE_COMPLETE (or the stack gone). */
-  operation: 'CREATE' | 'DELETE';
+  /** CREATE waits for CREATE_COMPLETE; DELETE waits for DELETE_COMPLETE (or the stack gone); UPDATE for UPDATE_COMPLETE (live sync's promotion). */
+  operation: 'CREATE' | 'DELETE' | 'UPDATE';
   execution: ExecutionRef;
 }
 export interface StackFailureReason {
@@ -526,6 +563,11 @@ export interface CopyBucketEvent extends CancellableEvent {
   objectVersions?: ObjectVersions;
   /** Absent on the first invocation; returned by the previous one otherwise. */
   continuation?: CopyContinuation;
+  /**
+   * Live sync's delta pass: the destination becomes a mirror of the source, so the histories of keys
+   * the source no longer has are removed from it too (the destination is this run's own new bucket).
+   */
+  mirror?: boolean;
   execution: ExecutionRef;
 }
 export interface CopyContinuation {
@@ -549,6 +591,8 @@ export interface CopyTotals {
   deleteMarkersCopied: number;
   /** Destination versions removed because the key's destination history was not a prefix of the source's (a resumed copy). */
   versionsCleared: number;
+  /** Mirror only: destination versions and markers removed because the source no longer has their key. */
+  versionsRemoved?: number;
   requests: number;
 }
 export interface CopyBucketResult {
@@ -965,6 +1009,13 @@ export interface CloneInput {
    */
   snapshots?: SnapshotRef[];
   /**
+   * Live sync (MigrationInput.liveSync): PREPARE, while the source still serves, creates the
+   * destination with its databases as read replicas, plans their promotion and copies every bucket
+   * (nothing verified: the source changes); FINISH, after the standby, waits for the replicas to
+   * catch up, promotes them, copies what changed and verifies as ever. Absent: the snapshot copy.
+   */
+  liveSync?: LiveSyncStage;
+  /**
    * The lock whose cancel request stops this clone at its next safe point (Migrate passes the
    * environment it has locked; the lock must be held by `execution.id`). Absent: a Clone run alone,
    * which `env-migrator cancel` cannot stop (StopExecution does).
@@ -1008,6 +1059,26 @@ export const CANCEL_REQUEST_ATTRIBUTE = 'cancelRequested';
  */
 export const LOCK_TAKE_CONDITION = 'attribute_not_exists(stackName) OR #owner = :me OR #expiresAt < :now';
 
+/** CloneInput.liveSync. */
+export interface LiveSyncStage {
+  stage: 'PREPARE' | 'FINISH';
+  /** FINISH: ISO time from which the source takes no writes (its standby confirmed): a replica lag read before proves nothing. */
+  since?: string;
+  /** FINISH: the promotion PREPARE planned (and checked). */
+  promotion?: PromotionPlan;
+}
+
+/** What a live sync's PREPARE clone returns: the destination, ready for FINISH. */
+export interface ClonePrepared {
+  outcome: 'PREPARED';
+  sourceStackName: string;
+  destinationStackName: string;
+  destinationStackId: string;
+  promotion: PromotionPlan;
+  /** Each bucket's pre-copy totals. */
+  copies: CopyTotals[];
+}
+
 export interface CloneOutput {
   outcome: 'EQUAL' | 'MISMATCH';
   sourceStackName: string;
@@ -1021,6 +1092,89 @@ export interface CloneOutput {
   copies: CopyTotals[];
   verification: VerifyBucketResult[];
   statistics: CompareStatisticsResult;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live sync (MigrationInput.liveSync): read replicas, their promotion
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * plan-promotion: creates (idempotently, deterministic name) the change set that promotes the
+ * destination's read replicas: the stack's previous template, every `<LogicalId>SourceDBInstanceIdentifier`
+ * emptied (and `<LogicalId>PromotedFrom` set to the source's identifier where the template declares it),
+ * every other parameter its previous value. Made before the standby so that what the promotion would
+ * do is known while nothing is down.
+ */
+export interface PlanPromotionEvent {
+  /** The destination stack (its databases are the replicas). */
+  stackName: string;
+  /** The source's databases: the destination's database of the same logical ID replicates each one. */
+  dbInstances: DbInstanceRef[];
+  phase: string;
+  runId: string;
+  execution: ExecutionRef;
+}
+export interface PromotionPlan {
+  stackName: string;
+  changeSetName: string;
+  changeSetId: string;
+}
+
+/**
+ * promotion-status: waits for the change set to be created, then reads what it would do: READY when
+ * it only modifies resources in place. Throws PromotionUnsafe when it would replace or remove any
+ * resource (a database replaced is an empty one: its data would be gone), naming each and why.
+ */
+export interface PromotionStatusEvent extends WaitInput {
+  promotion: PromotionPlan;
+  execution: ExecutionRef;
+}
+export interface PromotionStatusResult {
+  status: 'READY' | 'PENDING';
+  wait: WaitState;
+  /** READY: what the promotion changes, one line per resource ("OrdersDb Modify: SourceDBInstanceIdentifier"). */
+  changes?: string[];
+}
+
+/** promote-replicas: executes the planned change set (already executing or executed by this run counts as done). */
+export interface PromoteReplicasEvent {
+  promotion: PromotionPlan;
+  execution: ExecutionRef;
+}
+export interface PromoteReplicasResult {
+  stackName: string;
+  changeSetId: string;
+  /** True when an earlier attempt had already started it. */
+  alreadyStarted: boolean;
+}
+
+/**
+ * replica-status: whether every replica of the destination has applied everything the source wrote
+ * before it stopped taking writes: replication running (DescribeDBInstances StatusInfos) and the
+ * CloudWatch ReplicaLag metric at zero in a reading taken after `since`. Throws ReplicationBroken
+ * when a database is not a replica of its source (any more) or its replication stopped.
+ */
+export interface ReplicaStatusEvent extends WaitInput, CancellableEvent {
+  /** The destination's databases (the replicas). */
+  dbInstances: DbInstanceRef[];
+  /** ISO time from which the source takes no writes (LiveSyncStage.since). */
+  since: string;
+  execution: ExecutionRef;
+}
+export interface ReplicaLagReading {
+  logicalId: string;
+  dbInstanceIdentifier: string;
+  /** The newest ReplicaLag reading taken after `since`, seconds; absent when none yet. */
+  lagSeconds?: number;
+  /** When that reading was taken (ISO). */
+  at?: string;
+  /** The read replication status RDS reports (StatusInfos): replicating, error, stopped... */
+  replication?: string;
+}
+export interface ReplicaStatusResult {
+  status: 'READY' | 'PENDING';
+  wait: WaitState;
+  replicas: ReplicaLagReading[];
 }
 
 // ---------------------------------------------------------------------------------------------

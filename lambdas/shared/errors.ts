@@ -45,6 +45,24 @@ export class WaitTimedOut extends MigratorError {
   }
 }
 
+/**
+ * Live sync: the change set that would promote the read replicas replaces or removes a resource
+ * (a database replaced is a new, empty one). Found before the standby. Never retried.
+ */
+export class PromotionUnsafe extends MigratorError {
+  override readonly name = 'PromotionUnsafe';
+}
+
+/** Live sync: a destination database is not (any more) a read replica of its source, or its replication stopped. Never retried. */
+export class ReplicationBroken extends MigratorError {
+  override readonly name = 'ReplicationBroken';
+}
+
+/** Live sync was asked for and the preflight found databases it cannot carry, with liveSyncFallback "refuse". Never retried. */
+export class LiveSyncNotPossible extends MigratorError {
+  override readonly name = 'LiveSyncNotPossible';
+}
+
 /** A resource exists under our deterministic name but does not carry this execution's tag. Never retried. */
 export class ResourceConflict extends MigratorError {
   override readonly name = 'ResourceConflict';

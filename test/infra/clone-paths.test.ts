@@ -26,7 +26,7 @@ function cloneInput(overrides: Partial<CloneInput> = {}): CloneInput {
     targetVersion: '1.0.0',
     parameters: { InstanceType: 't4g.small' },
     statistics: { outputKey: 'StatisticsUrl', timeoutSeconds: 10 },
-    waits: { snapshotSeconds: 7200, stackCreateSeconds: 3600, stackDeleteSeconds: 3600, standbySeconds: 600, smokeTestSeconds: 600 },
+    waits: { snapshotSeconds: 7200, stackCreateSeconds: 3600, stackDeleteSeconds: 3600, standbySeconds: 600, smokeTestSeconds: 600, replicaCatchUpSeconds: 1800 },
     phase: 'c1',
     runId: '1a2b3c4d',
     execution: EXECUTION,

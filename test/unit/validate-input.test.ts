@@ -116,6 +116,8 @@ describe('validate-input', () => {
       objectVersions: 'all',
       acceptUncopiedResources: [],
       strategy: 'double-clone',
+      liveSync: false,
+      liveSyncFallback: 'refuse',
     });
     expect(result.execution).toEqual(execution);
     const runId = createHash('sha256').update(execution.id).digest('hex').slice(0, 8);
