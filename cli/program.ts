@@ -299,11 +299,12 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
     .option('--json', 'print each state and heartbeat as a JSON line on stdout, then the summary as the last one (the rest on stderr)')
     .option('--recover', 'after the migration, clear the scenario\'s faults and run "env-migrator recover <arn>" as the notification says, then check the environment on the account')
     .option('--version-of-original', 'with --recover: pass --version-of-original to recover (recreate the version the original had)')
+    .option('--live-sync', 'migrate with liveSync: the copy\'s databases start as read replicas and its buckets are pre-copied while the environment serves (any scenario)')
     .addHelpText('after', '\nExit code 0 only when the migration succeeded, or, with --recover, when recover put the environment back\n(RECOVERED, the stack under its name, its data equal to before, the lock released) and no invariant broke.')
     .action(async (o: Flags) => {
       if (flag(o.versionOfOriginal) && !flag(o.recover)) throw new UsageError("option '--version-of-original' needs '--recover'");
       const { rehearseCommand } = await import('./rehearse');
-      done(await rehearseCommand(io, { scenario: str(o.scenario) ?? DEFAULT_SCENARIO, strategy: str(o.strategy), json: flag(o.json), report: str(o.report), recover: flag(o.recover), versionOfOriginal: flag(o.versionOfOriginal) }));
+      done(await rehearseCommand(io, { scenario: str(o.scenario) ?? DEFAULT_SCENARIO, strategy: str(o.strategy), json: flag(o.json), report: str(o.report), recover: flag(o.recover), versionOfOriginal: flag(o.versionOfOriginal), liveSync: flag(o.liveSync) }));
     });
 
   command('run-local', 'run the synthesized definitions on this machine against a real AWS account or endpoint')

@@ -5,7 +5,7 @@
 import { downtimeLines } from '../local/downtime';
 import { rehearse, type RehearsalSummary } from '../local/rehearsal';
 import type { SampleSize } from '../local/sample-environment';
-import { BLUE_GREEN_SCENARIOS, SCENARIOS, SLOT_OPERATION_SCENARIOS, slotOperationScenario } from '../local/scenarios';
+import { BLUE_GREEN_SCENARIOS, SCENARIOS, SLOT_OPERATION_SCENARIOS, slotOperationScenario, type Scenario } from '../local/scenarios';
 import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, humanOf } from './io';
 import { type ReportFigures, reportLines, writeReport } from './report';
@@ -32,6 +32,18 @@ export interface RehearseOptions {
   recover?: boolean;
   /** With recover: pass --version-of-original to it. */
   versionOfOriginal?: boolean;
+  /** --live-sync: the scenario's migrations with liveSync true. */
+  liveSync?: boolean;
+}
+
+/** The scenario with every migration of it asking for liveSync (`--live-sync`). */
+function withLiveSync(scenario: Scenario): Scenario {
+  return {
+    ...scenario,
+    name: `${scenario.name} (live sync)`,
+    input: { ...scenario.input, liveSync: true },
+    ...(scenario.then ? { then: scenario.then.map((input) => ({ ...input, liveSync: true })) } : {}),
+  };
 }
 
 function printSummary(s: RehearsalSummary, write: (line: string) => void): void {
@@ -99,7 +111,8 @@ export async function rehearseCommand(io: Io, options: RehearseOptions): Promise
   const strategy = options.strategy ?? 'double-clone';
   if (strategy !== 'double-clone' && strategy !== 'blue-green') throw new UsageError(`option '--strategy <strategy>' argument '${strategy}' is invalid. Expected one of: double-clone, blue-green.`);
   const scenarios = strategy === 'blue-green' ? BLUE_GREEN_SCENARIOS : SCENARIOS;
-  const chosen = scenarios.find((s) => s.name === options.scenario);
+  const found = scenarios.find((s) => s.name === options.scenario);
+  const chosen = found && options.liveSync ? withLiveSync(found) : found;
   if (!chosen) {
     throw new UsageError(
       `option '--scenario <name>' argument '${options.scenario}' is invalid${strategy === 'blue-green' ? ' with --strategy blue-green' : ''}. Expected one of: ${[...scenarios, ...SLOT_OPERATION_SCENARIOS].map((s) => s.name).join(', ')}.`,

@@ -37,6 +37,11 @@ export const STEPS = {
   'close-switch-record': { timeoutSeconds: 30, memoryMb: 256 },
   // Migrate's blue/green path: the switch record before the switch, the smoke test through the record after it.
   'record-switch': { timeoutSeconds: 30, memoryMb: 256 },
+  // Live sync (issue 12): a change set planned, read and executed; the replicas' lag read.
+  'plan-promotion': { timeoutSeconds: 30, memoryMb: 256 },
+  'promotion-status': { timeoutSeconds: 30, memoryMb: 256 },
+  'promote-replicas': { timeoutSeconds: 30, memoryMb: 256 },
+  'replica-status': { timeoutSeconds: 30, memoryMb: 256 },
 } as const satisfies Record<string, { timeoutSeconds: number; memoryMb: number }>;
 
 export type StepName = keyof typeof STEPS;
@@ -65,8 +70,11 @@ export const CHECKSUM_JOB_TIMEOUT_SECONDS = 6 * 3600;
  */
 export const SLOT_OPERATION_TIMEOUT_SECONDS = 12 * 3600;
 
-/** State-machine-wide timeout of Migrate; also the lifetime of the environment lock (DynamoDB TTL). */
-export const MIGRATION_TIMEOUT_SECONDS = 48 * 3600;
+/**
+ * State-machine-wide timeout of Migrate; also the lifetime of the environment lock (DynamoDB TTL).
+ * Two clones, a live sync's PREPARE and Migrate's own waits fit in it (validate-input waitsProblem).
+ */
+export const MIGRATION_TIMEOUT_SECONDS = 60 * 3600;
 
 /**
  * Part of MIGRATION_TIMEOUT_SECONDS kept for the steps themselves (invocations, retries with backoff,
@@ -85,6 +93,12 @@ export const MIN_COPY_SECONDS = 3600;
  * fails its task, whose Catch compensates and notifies, before Migrate's own timeout could strike.
  */
 export const CLONE_TIMEOUT_SECONDS = 18 * 3600;
+
+/**
+ * Bound of a live sync's PREPARE clone (the read replicas created, their promotion planned, every
+ * bucket pre-copied, all while the environment serves): one that overruns fails before the standby.
+ */
+export const LIVE_PREPARE_TIMEOUT_SECONDS = 12 * 3600;
 
 /** Tag keys this workflow puts on what it creates (stacks, snapshots) and on ASGs while in standby. */
 export const TAGS = {

@@ -55,12 +55,19 @@ export function lateRow(stackName: string, dbLogicalId: string, table: string, r
  * verification and before the original's deletion runs (whichever exists: the recheck, or the
  * deletion itself in a workflow without it). `onWrite` is told when they happened.
  */
-export function armLateWrites(account: SimAccount, baseline: Baseline | undefined, writes: LateWrite[], onWrite?: () => void): void {
+export function armLateWrites(
+  account: SimAccount,
+  baseline: Baseline | undefined,
+  writes: LateWrite[],
+  onWrite?: () => void,
+  /** Migrate's states the writes land just before (the first one reached); default: after clone 1's verification. */
+  before: ReadonlySet<string> = AFTER_VERIFICATION,
+): void {
   let done = false;
   const previous = taskHooks.beforeTask;
   taskHooks.beforeTask = async (s: RunningState) => {
     await previous?.(s);
-    if (done || !s.machine.startsWith('Migrate') || !AFTER_VERIFICATION.has(s.state)) return;
+    if (done || !s.machine.startsWith('Migrate') || !before.has(s.state)) return;
     done = true;
     for (const w of writes) w.apply(account, baseline);
     onWrite?.();

@@ -7,7 +7,8 @@ import { tempStackNameOf } from '../lambdas/shared/naming';
 import type { MigrationInputRaw } from '../lambdas/shared/contracts';
 import { templateKey, WORKFLOW_BUCKET_ENV } from '../lambdas/shared/documents';
 import type { Baseline } from './invariants';
-import { armLateWrites, lateObject } from './late-writes';
+import { armLateWrites, lateObject, lateRow } from './late-writes';
+import { STANDBY_STATE } from '../statemachine/downtime-states';
 import type { SimAccount } from './sim/account';
 import type { LocalHarness } from './harness';
 import { checkRetireInvariants, switchRecordOf } from './invariants-blue-green';
@@ -186,6 +187,24 @@ export const SCENARIOS: Scenario[] = [
     input: baseInput,
     arm: ({ account, baseline }) => armLateWrites(account, baseline, [lateObject(SAMPLE_STACK, 'UploadsBucket', 'uploads/late/job-output.json', '{"job":"nightly-export","rows":42}\n')]),
     expected: { outcome: 'failed', survivor: 'original-name' },
+  },
+  {
+    name: 'live-sync-write-after-precopy',
+    description:
+      'liveSync: while orders-prod still serves, after its buckets were pre-copied and its database replicated, a job writes an upload and an order; the replica applies the row, the delta copy carries the object, and the migration succeeds with both',
+    input: { ...baseInput, liveSync: true },
+    arm: ({ account, baseline }) => armWritesAfterPrecopy(account, baseline, SAMPLE_STACK),
+    expected: { outcome: 'succeeded', survivor: 'original-name' },
+  },
+  {
+    name: 'live-sync-replica-stalls',
+    description:
+      "liveSync: the temporary copy's read replica stops applying the source's changes and never catches up; past waits.replicaCatchUpSeconds the migration is undone before anything of orders-prod is deleted: the copy is deleted, orders-prod back in service",
+    input: { ...baseInput, liveSync: true, waits: { replicaCatchUpSeconds: 900 } },
+    arm: ({ account, tempStackName }) => {
+      account.faults.silent.replicaStalls = { onlyInstancesOfStack: tempStackName };
+    },
+    expected: { outcome: 'failed', survivor: 'original-name', error: 'WaitTimedOut' },
   },
   {
     name: 'archived-object',
@@ -506,6 +525,24 @@ async function retireBySchedule(account: SimAccount, harness: LocalHarness, prev
   if (violations.length) throw new Error(`the retire run broke its invariants: ${violations.join('; ')}`);
 }
 
+/**
+ * Live sync: an upload and an order written to `stackName` while it still serves, once the live
+ * copy was prepared (its buckets pre-copied, its database replicated): just before the standby.
+ * The copy must carry both (the delta copy, the replica), and the baseline says so.
+ */
+function armWritesAfterPrecopy(account: SimAccount, baseline: Baseline | undefined, stackName: string): void {
+  armLateWrites(
+    account,
+    baseline,
+    [
+      lateObject(stackName, 'UploadsBucket', 'uploads/after-precopy/invoice-9001.pdf', 'written while the live copy was being prepared\n'),
+      lateRow(stackName, 'OrdersDb', 'orders', { id: 900_001, name: 'order-after-precopy', updatedAt: '2026-12-05T00:00:00Z' }),
+    ],
+    undefined,
+    new Set([STANDBY_STATE]),
+  );
+}
+
 export const BLUE_GREEN_SCENARIOS: Scenario[] = [
   {
     name: 'happy',
@@ -513,6 +550,15 @@ export const BLUE_GREEN_SCENARIOS: Scenario[] = [
     blueGreen: true,
     input: blueGreenInput(SAMPLE_STACK),
     arm: () => undefined,
+    expected: { outcome: 'succeeded', survivor: 'new-slot' },
+  },
+  {
+    name: 'live-sync-write-after-precopy',
+    description:
+      'liveSync: orders-prod-b is created with a read replica and pre-copied buckets while orders-prod serves; an upload and an order written after that are carried by the delta copy and the replica; the record switches to orders-prod-b',
+    blueGreen: true,
+    input: { ...blueGreenInput(SAMPLE_STACK), liveSync: true },
+    arm: ({ account, baseline }) => armWritesAfterPrecopy(account, baseline, SAMPLE_STACK),
     expected: { outcome: 'succeeded', survivor: 'new-slot' },
   },
   {

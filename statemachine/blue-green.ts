@@ -51,6 +51,7 @@ import {
   startCompensation,
   undoStandby,
   cloneRequest,
+  liveSyncFinish,
 } from './migrate';
 
 /** The state that switches the entry point (named in notifications and by the fault matrix). */
@@ -248,7 +249,7 @@ export interface BlueGreenSwitchTargets {
 }
 
 /** From the standby of the live slot to the report of the switch: the clone into the idle slot and everything after. */
-export function blueGreenSwitch(scope: Construct, props: MigrateDefinitionProps, targets: BlueGreenSwitchTargets): sfn.IChainable {
+export function blueGreenSwitch(scope: Construct, props: MigrateDefinitionProps, targets: BlueGreenSwitchTargets): { start: sfn.IChainable; live: sfn.IChainable } {
   const { fns } = props;
   const afterSwitch = switchBack(scope, props, targets.tail);
   const success = reportSwitch(scope, targets.tail);
@@ -421,10 +422,17 @@ export function blueGreenSwitch(scope: Construct, props: MigrateDefinitionProps,
 
   const request = cloneRequest({ source: '$.input.stackName', destination: '$.blueGreen.idleSlot', targetVersion: '$.input.targetVersion', parameters: true, phase: 'c1' });
   const prepare = sfn.Pass.jsonPath(scope, 'Prepare the clone into the idle slot', { parameters: request, resultPath: '$.clone1' });
+  // Live sync: the clone FINISHes the copy its PREPARE made in the idle slot while the live slot served.
+  const finish = sfn.Pass.jsonPath(scope, 'Prepare the catch-up of the idle slot', { parameters: { ...request, liveSync: liveSyncFinish() }, resultPath: '$.clone1' });
   const withTemplate = copyIfPresent(scope, { question: 'Is a new template given for the idle slot?', copy: 'Add the new template to the clone' }, '$.input.templateUrl', '$.clone1.templateUrl', clone);
-  prepare.next(copyIfPresent(scope, { question: 'Smoke test the idle slot?', copy: 'Add the smoke test to the clone' }, '$.input.smokeTest', '$.clone1.smokeTest', withTemplate));
+  const withSmokeTest = copyIfPresent(scope, { question: 'Smoke test the idle slot?', copy: 'Add the smoke test to the clone' }, '$.input.smokeTest', '$.clone1.smokeTest', withTemplate);
+  prepare.next(withSmokeTest);
+  finish.next(withSmokeTest);
   // Before `$.clone1` exists: phase A knows no copy was started.
-  return cancelInto(scope, props, cloneNote)('Prepare the clone into the idle slot', prepare);
+  return {
+    start: cancelInto(scope, props, cloneNote)('Prepare the clone into the idle slot', prepare),
+    live: cancelInto(scope, props, cloneNote)('Prepare the catch-up of the idle slot', finish),
+  };
 }
 
 /** The facts of a switched run, as Parameters (BlueGreenFacts). */
@@ -455,6 +463,7 @@ function reportSwitch(scope: Construct, tail: sfn.IChainable): sfn.IChainable {
       inventory: sfn.JsonPath.listAt('$.inventory'),
       snapshotsInUse: sfn.JsonPath.listAt('$.clone1.output.snapshots'),
       deletionPlan: sfn.JsonPath.listAt('$.current.deletionPlan'),
+      liveSync: sfn.JsonPath.objectAt('$.current.liveSync'),
       blueGreen: facts(),
     }),
     resultPath: '$.notice',
@@ -486,6 +495,7 @@ export function blueGreenReport(scope: Construct): sfn.Pass {
       objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
       buckets: sfn.JsonPath.listAt('$.inventory'),
       deletionPlan: sfn.JsonPath.listAt('$.current.deletionPlan'),
+      liveSync: sfn.JsonPath.objectAt('$.current.liveSync'),
       blueGreen: sfn.JsonPath.objectAt('$.notice.blueGreen'),
     } satisfies Fields<MigrationOutput>,
   });

@@ -20,12 +20,17 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type {
   ChecksumJobStatusEvent,
+  ClonePrepared,
   CloneOutput,
   CompareStatisticsEvent,
   CopyBucketEvent,
   CreateStackEvent,
   DeleteStackEvent,
   DiscoverEvent,
+  PlanPromotionEvent,
+  PromoteReplicasEvent,
+  PromotionStatusEvent,
+  ReplicaStatusEvent,
   SmokeTestEvent,
   SnapshotEvent,
   SnapshotStatusEvent,
@@ -65,10 +70,16 @@ export function buildCloneDefinition(scope: Construct, fns: StepFunctions, lockT
   const statistics = statisticsPhase(scope, fns, report);
   const smokeTest = smokeTestPhase(scope, fns, statistics, obey);
   // After the Map: iterations that stopped for a request ended quietly; here the clone fails.
-  const copy = copyPhase(scope, fns, cancel('Run a smoke test?', smokeTest), obeyInMap);
+  // Each graph (a Map's iterations, a Parallel's branch) ends quietly in a state of its own.
+  const precopyStopped = sfn.Pass.jsonPath(scope, 'Stop pre-copying the bucket', { parameters: { cancelled: sfn.JsonPath.stringAt(CANCEL_REQUEST_TEXT) } });
+  const catchUpStopped = sfn.Pass.jsonPath(scope, 'Stop catching up the replicas', { parameters: {} });
+  const prepared = prepareLivePhase(scope, fns, cancel, obey, { ref: obeyInMap.ref, cancelled: precopyStopped });
+  const replicas = catchUpPhase(scope, fns, { ref: obeyInMap.ref, cancelled: catchUpStopped });
+  const copy = copyPhase(scope, fns, cancel('Run a smoke test?', smokeTest), obeyInMap, { prepare: prepared, replicas });
   const destination = destinationPhase(scope, fns, copy);
   const create = createStackPhase(scope, fns, destination, obey);
-  const snapshot = snapshotPhase(scope, fns, create, obey);
+  const finish = finishLivePhase(scope, destination);
+  const snapshot = snapshotPhase(scope, fns, create.fromSnapshots, obey, { replicas: create.asReplicas, finish });
   const source = sourcePhase(scope, fns, snapshot);
   // `$.cancellation` always exists from here on (the Map's iterations are given it): {} when the
   // clone runs alone, which makes every safe point a no-op.
@@ -114,7 +125,13 @@ function sourcePhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable)
  * One manual snapshot per source database → `$.snapshot` (or the ones the caller started), then
  * wait until all are available.
  */
-function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancellation: LoopCancellation): sfn.IChainable {
+function snapshotPhase(
+  scope: Construct,
+  fns: StepFunctions,
+  next: sfn.IChainable,
+  cancellation: LoopCancellation,
+  live: { replicas: sfn.IChainable; finish: sfn.IChainable },
+): sfn.IChainable {
   const failed = sfn.Fail.jsonPath(scope, 'Snapshot failed', { error: 'SnapshotFailed', causePath: '$.snapshotStatus.reason' });
   const loop = waitLoop<SnapshotStatusEvent>(scope, fns, {
     check: 'Check the snapshots',
@@ -144,7 +161,13 @@ function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
     resultPath: '$.snapshot',
   });
   snapshot.next(loop.start);
-  return sfn.Choice.jsonPath(scope, 'Were the snapshots started?').when(sfn.Condition.isPresent('$.snapshots'), given).otherwise(snapshot);
+  // Live sync takes no snapshot: PREPARE creates the destination with read replicas, FINISH (which
+  // carries what PREPARE returned) goes on with the destination PREPARE made.
+  return sfn.Choice.jsonPath(scope, 'Were the snapshots started?')
+    .when(sfn.Condition.isPresent('$.liveSync.prepared'), live.finish)
+    .when(sfn.Condition.isPresent('$.liveSync'), live.replicas)
+    .when(sfn.Condition.isPresent('$.snapshots'), given)
+    .otherwise(snapshot);
 }
 
 /**
@@ -152,7 +175,12 @@ function snapshotPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
  * is prepared in `$.created` (templateUrl only when given) and replaced there by the step's result.
  * A failed creation is deleted before the execution fails: nobody else knows it exists half-made.
  */
-function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancellation: LoopCancellation): sfn.IChainable {
+function createStackPhase(
+  scope: Construct,
+  fns: StepFunctions,
+  next: sfn.IChainable,
+  cancellation: LoopCancellation,
+): { fromSnapshots: sfn.IChainable; asReplicas: sfn.IChainable } {
   const describeFailure = sfn.Pass.jsonPath(scope, 'Describe the creation failure', {
     parameters: { cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.createdStatus.failures')) },
     resultPath: '$.creationFailure',
@@ -217,10 +245,169 @@ function createStackPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
     parameters: request,
     resultPath: '$.created',
   });
+  // Live sync's PREPARE: every database a read replica of its source partner, no snapshot.
+  const replicas = sfn.Pass.jsonPath(scope, 'Prepare the destination stack with read replicas', {
+    parameters: { ...request, snapshots: [], liveSync: true } satisfies Fields<Omit<CreateStackEvent, 'templateUrl' | 'secretParameters'>>,
+    resultPath: '$.created',
+  });
   // Secret parameters are optional in a Clone run alone: copied only when given (ARNs; create-stack reads the values).
   const withSecrets = copyIfPresent(scope, { question: 'Are secret parameters given?', copy: 'Use the given secret parameters' }, '$.secretParameters', '$.created.secretParameters', create);
-  prepare.next(copyIfPresent(scope, { question: 'Is a template given?', copy: 'Use the given template' }, '$.templateUrl', '$.created.templateUrl', withSecrets));
-  return prepare;
+  const withTemplate = copyIfPresent(scope, { question: 'Is a template given?', copy: 'Use the given template' }, '$.templateUrl', '$.created.templateUrl', withSecrets);
+  prepare.next(withTemplate);
+  replicas.next(withTemplate);
+  return { fromSnapshots: prepare, asReplicas: replicas };
+}
+
+/**
+ * Live sync's FINISH, the source no longer written to: the destination PREPARE created (its stack
+ * → `$.created`, no snapshot → `$.snapshot`), then on as the snapshot copy does from the
+ * destination's discovery; the copy phase catches the replicas up beside the bucket copies.
+ */
+function finishLivePhase(scope: Construct, next: sfn.IChainable): sfn.IChainable {
+  const noSnapshot = sfn.Pass.jsonPath(scope, 'Take no snapshot', { result: sfn.Result.fromObject({ snapshots: [] }), resultPath: '$.snapshot' });
+  noSnapshot.next(next);
+  const stack = sfn.Pass.jsonPath(scope, 'Use the prepared destination', {
+    parameters: {
+      stackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+      stackId: sfn.JsonPath.stringAt('$.liveSync.prepared.destinationStackId'),
+      alreadyExisted: true,
+    },
+    resultPath: '$.created',
+  });
+  stack.next(noSnapshot);
+  return stack;
+}
+
+/**
+ * Beside the bucket copies (copyPhase's Parallel), live sync's FINISH catches the read replicas up:
+ * wait until every replica has applied all the source wrote (→ `$.replicaStatus`; WaitTimedOut
+ * past waits.replicaCatchUpSeconds fails the clone, and Migrate returns the source to service),
+ * promote them by executing the change set PREPARE checked (→ `$.promoted`) and wait for the update
+ * (→ `$.promotedStatus`). A failed promotion fails the clone with the stack's reasons; Migrate deletes
+ * the destination (the source still holds it all). Without live sync: nothing. Ends with {} (the
+ * Parallel's result holds the bucket branch's state only, 256 KiB limit). A cancel request ends the
+ * branch quietly before the promotion, like the bucket iterations: the safe point after the copies
+ * fails the clone once every branch stopped.
+ */
+function catchUpPhase(scope: Construct, fns: StepFunctions, cancellation: LoopCancellation): sfn.IChainable {
+  const done = sfn.Pass.jsonPath(scope, 'Replicas caught up and promoted', { parameters: {} });
+  const describeFailure = sfn.Pass.jsonPath(scope, 'Describe the promotion failure', {
+    parameters: { cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.promotedStatus.failures')) },
+    resultPath: '$.promotionFailure',
+  });
+  describeFailure.next(sfn.Fail.jsonPath(scope, 'Promotion failed', { error: 'StackUpdateFailed', causePath: '$.promotionFailure.cause' }));
+  const updated = waitLoop<StackStatusEvent>(scope, fns, {
+    check: 'Check the promotion',
+    ready: 'Replicas promoted?',
+    wait: 'Wait for the promotion',
+    step: 'stack-status',
+    payload: { stackName: sfn.JsonPath.stringAt('$.destinationStackName'), operation: 'UPDATE', execution: EXECUTION },
+    timeoutPath: '$.waits.stackCreateSeconds',
+    resultPath: '$.promotedStatus',
+    next: done,
+    onFailed: describeFailure,
+  });
+  const promote = lambdaStep(scope, 'Promote the read replicas', fns, 'promote-replicas', {
+    payload: eventOf<PromoteReplicasEvent>({ promotion: sfn.JsonPath.objectAt('$.liveSync.prepared.promotion'), execution: EXECUTION }),
+    resultPath: '$.promoted',
+  });
+  promote.next(updated.start);
+  const caughtUp = waitLoop<ReplicaStatusEvent>(scope, fns, {
+    check: 'Check the read replicas',
+    ready: 'Replicas caught up?',
+    wait: 'Wait for the read replicas',
+    step: 'replica-status',
+    payload: {
+      dbInstances: sfn.JsonPath.listAt('$.liveSync.prepared.destinationDbInstances'),
+      since: sfn.JsonPath.stringAt('$.liveSync.since'),
+      execution: EXECUTION,
+    },
+    timeoutPath: '$.waits.replicaCatchUpSeconds',
+    resultPath: '$.replicaStatus',
+    // The last safe point before the promotion: after it the replicas no longer follow the source.
+    next: promote,
+    cancellation,
+  });
+  const nothing = sfn.Pass.jsonPath(scope, 'No replica to catch up', { parameters: {} });
+  return sfn.Choice.jsonPath(scope, 'Catch up read replicas?').when(sfn.Condition.isPresent('$.liveSync.prepared'), caughtUp.start).otherwise(nothing);
+}
+
+/**
+ * Live sync's PREPARE, once the destination exists: the change set that will promote its replicas,
+ * created and read now (→ `$.promotion`, `$.promotionStatus`: PromotionUnsafe fails the clone while
+ * the source still serves), then every bucket copied (→ `$.copies`), nothing verified: the source
+ * still changes, FINISH copies what changed and verifies. Ends with ClonePrepared.
+ */
+function prepareLivePhase(scope: Construct, fns: StepFunctions, cancel: CancelCheck, obey: LoopCancellation, obeyInMap: LoopCancellation): sfn.IChainable {
+  const output: Fields<ClonePrepared> = {
+    outcome: 'PREPARED',
+    sourceStackName: sfn.JsonPath.stringAt('$.sourceStackName'),
+    destinationStackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+    destinationStackId: sfn.JsonPath.stringAt('$.created.stackId'),
+    destinationDbInstances: sfn.JsonPath.listAt('$.destination.dbInstances'),
+    promotion: sfn.JsonPath.objectAt('$.promotion'),
+    copies: sfn.JsonPath.listAt('$.copies'),
+  };
+  const report = sfn.Pass.jsonPath(scope, 'Report the prepared copy', { parameters: output });
+  report.next(sfn.Succeed.jsonPath(scope, 'Copy prepared'));
+
+  const copyEvent: Fields<Omit<CopyBucketEvent, 'continuation'>> = {
+    pair: sfn.JsonPath.objectAt('$.pair'),
+    objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
+    mirror: true,
+    execution: EXECUTION,
+  };
+  const reportBucket = sfn.Pass.jsonPath(scope, 'Report the pre-copied bucket', { parameters: { copy: sfn.JsonPath.objectAt('$.copy.continuation.totals') } });
+  const copy = continuationLoop(scope, fns, {
+    first: 'Pre-copy objects',
+    more: 'Pre-copy more objects',
+    question: 'All objects pre-copied?',
+    step: 'copy-bucket',
+    event: copyEvent,
+    resultPath: '$.copy',
+    done: { DONE: reportBucket },
+    cancellation: obeyInMap,
+  });
+  const eachBucket = sfn.Map.jsonPath(scope, 'Pre-copy each bucket', {
+    itemsPath: '$.destination.bucketPairs',
+    itemSelector: {
+      pair: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+      objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
+      execution: EXECUTION,
+      cancellation: sfn.JsonPath.objectAt('$.cancellation'),
+    },
+    maxConcurrency: BUCKET_COPY_CONCURRENCY,
+    resultPath: '$.copies',
+  });
+  eachBucket.itemProcessor(copy.start);
+  const copies = project(scope, 'Collect the pre-copy results', 'Take the pre-copy result', '$.copies', '$.copy', '$.copies');
+  eachBucket.next(copies);
+  // After the Map: iterations that stopped for a request ended quietly; here the clone fails.
+  copies.next(cancel('Report the prepared copy', report));
+
+  const planned = waitLoop<PromotionStatusEvent>(scope, fns, {
+    check: 'Check the promotion plan',
+    ready: 'Promotion plan safe?',
+    wait: 'Wait for the promotion plan',
+    step: 'promotion-status',
+    payload: { promotion: sfn.JsonPath.objectAt('$.promotion'), execution: EXECUTION },
+    timeoutPath: '$.waits.stackCreateSeconds',
+    resultPath: '$.promotionStatus',
+    next: eachBucket,
+    cancellation: obey,
+  });
+  const plan = lambdaStep(scope, 'Plan the promotion', fns, 'plan-promotion', {
+    payload: eventOf<PlanPromotionEvent>({
+      stackName: sfn.JsonPath.stringAt('$.destinationStackName'),
+      dbInstances: sfn.JsonPath.listAt('$.source.dbInstances'),
+      phase: sfn.JsonPath.stringAt('$.phase'),
+      runId: sfn.JsonPath.stringAt('$.runId'),
+      execution: EXECUTION,
+    }),
+    resultPath: '$.promotion',
+  });
+  plan.next(planned.start);
+  return plan;
 }
 
 /** The destination's discovery, paired with the source by logical ID → `$.destination.bucketPairs`. */
@@ -246,7 +433,13 @@ function destinationPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
  * continuation) then verified (likewise) → `$.buckets`: [{pair, copy, verification}]. Which versions
  * are carried (`$.objectVersions`) is "all" unless the input says otherwise.
  */
-function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, cancellation: LoopCancellation): sfn.IChainable {
+function copyPhase(
+  scope: Construct,
+  fns: StepFunctions,
+  next: sfn.IChainable,
+  cancellation: LoopCancellation,
+  live: { prepare: sfn.IChainable; replicas: sfn.IChainable },
+): sfn.IChainable {
   const item: Fields<Omit<VerifyBucketEvent, 'continuation'>> = {
     pair: sfn.JsonPath.objectAt('$.pair'),
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
@@ -258,6 +451,9 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, c
   const copyEvent: Fields<Omit<CopyBucketEvent, 'continuation'>> = {
     pair: sfn.JsonPath.objectAt('$.pair'),
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
+    // The destination is this run's own new bucket: what the source does not have does not belong in
+    // it (a key live sync's pre-copy carried and the source deleted since, an earlier attempt's copy).
+    mirror: true,
     execution: EXECUTION,
   };
   // Only what the clone's output needs of the last verification: no continuation is left once it is done.
@@ -305,12 +501,23 @@ function copyPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainable, c
     resultPath: '$.buckets',
   });
   eachBucket.itemProcessor(copy.start);
-  eachBucket.next(next);
+  // Live sync's FINISH catches its read replicas up and promotes them while the buckets copy what
+  // changed: the downtime holds the longer of the two, not their sum. The state after is the
+  // buckets' branch's (the other ends with {}).
+  const copies = sfn.Parallel.jsonPath(scope, 'Copy the buckets', { outputPath: '$[1]' });
+  copies.branch(live.replicas);
+  copies.branch(eachBucket);
+  copies.next(next);
 
   // A Clone started on its own may leave objectVersions out: every version is copied.
   const allVersions = sfn.Pass.jsonPath(scope, 'Copy every version', { result: sfn.Result.fromString('all'), resultPath: '$.objectVersions' });
-  allVersions.next(eachBucket);
-  return sfn.Choice.jsonPath(scope, 'Are the versions to copy given?').when(sfn.Condition.isPresent('$.objectVersions'), eachBucket).otherwise(allVersions);
+  allVersions.next(copies);
+  // Live sync's PREPARE (a liveSync without what PREPARE returned) pre-copies instead; FINISH copies
+  // and verifies like the snapshot copy.
+  return sfn.Choice.jsonPath(scope, 'Are the versions to copy given?')
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.liveSync'), sfn.Condition.isNotPresent('$.liveSync.prepared')), live.prepare)
+    .when(sfn.Condition.isPresent('$.objectVersions'), copies)
+    .otherwise(allVersions);
 }
 
 /**

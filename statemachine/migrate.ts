@@ -27,12 +27,14 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import {
   type CloneInput,
+  type ClonePrepared,
   type ComposeNotificationEvent,
   type DeleteSnapshotsEvent,
   type DeleteStackEvent,
   type DiscoverEvent,
   type CloneOutput,
   type InventoryBucketEvent,
+  type LiveSyncStage,
   type MigrationOutput,
   type MigrationStatistics,
   type Outcome,
@@ -45,7 +47,7 @@ import {
   type ValidateInputEvent,
 } from '../lambdas/shared/contracts';
 import { MIGRATION_CANCELLED } from '../lambdas/shared/errors';
-import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
+import { CLONE_TIMEOUT_SECONDS, LIVE_PREPARE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS } from '../lambdas/steps';
 import {
   CANCEL_REQUEST_TEXT,
   cancelPoint,
@@ -111,11 +113,17 @@ export function buildMigrateDefinition(scope: Construct, props: MigrateDefinitio
   const firstMismatch = preserveAfterFirstMismatch(scope, fns, tail);
   const firstClone = firstClonePhase(scope, props, { next: recheck, mismatch: firstMismatch, compensation: phaseA });
   // Blue/green (statemachine/blue-green.ts) shares the discovery, the count, the standby and the endings.
+  const blueGreen = blueGreenSwitch(scope, props, { phaseA, mismatch: firstMismatch, tail });
+  // After a live sync's PREPARE (`$.clone1.output.promotion`), the clone FINISHes what it prepared.
+  const prepared = sfn.Condition.isPresent('$.clone1.output.promotion');
   const cloneInto = sfn.Choice.jsonPath(scope, 'Clone into the idle slot?')
-    .when(IS_BLUE_GREEN, blueGreenSwitch(scope, props, { phaseA, mismatch: firstMismatch, tail }))
-    .otherwise(firstClone);
+    .when(sfn.Condition.and(IS_BLUE_GREEN, prepared), blueGreen.live)
+    .when(IS_BLUE_GREEN, blueGreen.start)
+    .when(prepared, firstClone.live)
+    .otherwise(firstClone.start);
   const standby = standbyPhase(scope, fns, cloneInto, phaseA, props);
-  const inventory = inventoryPhase(scope, fns, standby, phaseA);
+  const liveSync = liveSyncPhase(scope, props, standby, phaseA);
+  const inventory = inventoryPhase(scope, fns, liveSync, phaseA);
   const discover = discoverPhase(scope, fns, inventory, phaseA);
   const lock = lockPhase(scope, props, discover, phaseA, tail);
   const strategy = sfn.Choice.jsonPath(scope, 'Which strategy?').when(IS_BLUE_GREEN, blueGreenStart(scope, props, { discover, phaseA, tail })).otherwise(lock);
@@ -293,6 +301,7 @@ function discoverPhase(scope: Construct, fns: StepFunctions, next: sfn.IChainabl
       autoScalingGroups: sfn.JsonPath.listAt('$.autoScalingGroups'),
       buckets: sfn.JsonPath.listAt('$.buckets'),
       deletionPlan: sfn.JsonPath.listAt('$.deletionPlan'),
+      liveSync: sfn.JsonPath.objectAt('$.liveSync'),
     },
     resultPath: '$.current',
   });
@@ -398,7 +407,7 @@ interface ClonePhaseTargets {
  * machine (.sync:2) → `$.clone1.output`. The request is prepared in `$.clone1`, whose presence
  * later tells the compensation that a temporary stack may exist.
  */
-function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, targets: ClonePhaseTargets): sfn.IChainable {
+function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, targets: ClonePhaseTargets): { start: sfn.IChainable; live: sfn.IChainable } {
   const clone = cloneTask(scope, props, 'Clone the environment to a temporary stack', 'c1', '$.clone1');
   const identical = sfn.Choice.jsonPath(scope, 'Is the temporary copy identical?')
     .when(sfn.Condition.stringEquals('$.clone1.output.outcome', 'EQUAL'), targets.next)
@@ -411,12 +420,122 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
   // over, create-stack reads them from their secrets (secretParameters).
   const request = cloneRequest({ source: '$.input.stackName', destination: '$.tempStackName', targetVersion: '$.current.environmentVersion', parameters: false, phase: 'c1' });
   const prepare = sfn.Pass.jsonPath(scope, 'Prepare the first clone', { parameters: request, resultPath: '$.clone1' });
-  prepare.next(
-    copyIfPresent(scope, { question: 'Smoke test the temporary copy?', copy: 'Add the smoke test to the first clone' }, '$.input.smokeTest', '$.clone1.smokeTest', clone),
-  );
+  // Live sync: the same clone FINISHes what its PREPARE made while the environment served.
+  const finish = sfn.Pass.jsonPath(scope, 'Prepare the catch-up of the temporary copy', { parameters: { ...request, liveSync: liveSyncFinish() }, resultPath: '$.clone1' });
+  const withSmokeTest = copyIfPresent(scope, { question: 'Smoke test the temporary copy?', copy: 'Add the smoke test to the first clone' }, '$.input.smokeTest', '$.clone1.smokeTest', clone);
+  prepare.next(withSmokeTest);
+  finish.next(withSmokeTest);
   // Before `$.clone1` exists: the compensation knows no temporary stack was started.
-  return cancelInto(scope, props, note)('Prepare the first clone', prepare);
+  return {
+    start: cancelInto(scope, props, note)('Prepare the first clone', prepare),
+    live: cancelInto(scope, props, note)('Prepare the catch-up of the temporary copy', finish),
+  };
 }
+
+/**
+ * A live sync's FINISH request (CloneInput.liveSync), from what its PREPARE returned in
+ * `$.clone1.output`. `since` is now, after the standby confirmed: from then the source takes no
+ * writes, so a replica lag of zero read after it means the replica has everything.
+ */
+export function liveSyncFinish(): Fields<LiveSyncStage> {
+  return {
+    stage: 'FINISH',
+    since: sfn.JsonPath.stringAt('$$.State.EnteredTime'),
+    prepared: {
+      destinationStackId: sfn.JsonPath.stringAt('$.clone1.output.destinationStackId'),
+      destinationDbInstances: sfn.JsonPath.listAt('$.clone1.output.destinationDbInstances'),
+      promotion: sfn.JsonPath.objectAt('$.clone1.output.promotion'),
+    } satisfies Fields<NonNullable<LiveSyncStage['prepared']>>,
+  };
+}
+
+/** The state that runs a live sync's PREPARE: the copy made while the environment still serves. */
+export const LIVE_COPY_STATE = 'Copy while the environment serves';
+
+/**
+ * Live sync (MigrationInput.liveSync), before the standby: what the preflight found
+ * (`$.current.liveSync`) decides. Every database can be a read replica: the Clone machine's
+ * PREPARE makes the copy (double clone: the temporary stack at the current version; blue/green: the
+ * idle slot at the target version) while the environment serves → `$.clone1` (its output, whose
+ * `promotion` tells the clone after the standby to FINISH it). Otherwise, as liveSyncFallback says:
+ * "refuse" fails with LiveSyncNotPossible naming each database (phase A: nothing touched but the
+ * lock), "snapshots" notes why (`$.liveSyncFallback`) and copies by snapshots as without live sync.
+ * A failed or cancelled PREPARE is phase A: the copy is deleted, the environment never left service.
+ */
+function liveSyncPhase(scope: Construct, props: MigrateDefinitionProps, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
+  const note = noteFailure(scope, LIVE_COPY_STATE, compensation);
+  const task = tasks.StepFunctionsStartExecution.jsonPath(scope, LIVE_COPY_STATE, {
+    stateMachine: props.cloneStateMachine,
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    input: sfn.TaskInput.fromJsonPathAt('$.clone1'),
+    name: sfn.JsonPath.format(`{}-${LIVE_CLONE_PHASE}`, sfn.JsonPath.stringAt('$.runId')),
+    resultSelector: {
+      output: {
+        outcome: sfn.JsonPath.stringAt('$.Output.outcome'),
+        sourceStackName: sfn.JsonPath.stringAt('$.Output.sourceStackName'),
+        destinationStackName: sfn.JsonPath.stringAt('$.Output.destinationStackName'),
+        destinationStackId: sfn.JsonPath.stringAt('$.Output.destinationStackId'),
+        destinationDbInstances: sfn.JsonPath.listAt('$.Output.destinationDbInstances'),
+        promotion: sfn.JsonPath.objectAt('$.Output.promotion'),
+      } satisfies Fields<Omit<ClonePrepared, 'copies'>>,
+    },
+    resultPath: '$.clone1',
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(LIVE_PREPARE_TIMEOUT_SECONDS)),
+  });
+  task.addRetry(serviceRetry('StepFunctions'));
+  task.next(next);
+  catchInto([task], note);
+
+  const prepare = { stage: 'PREPARE' } satisfies Fields<LiveSyncStage>;
+  // As the clone after the standby will be asked (firstClonePhase, blue-green's clone), less the smoke test.
+  const temporary = sfn.Pass.jsonPath(scope, 'Prepare the temporary copy while the environment serves', {
+    parameters: {
+      ...cloneRequest({ source: '$.input.stackName', destination: '$.tempStackName', targetVersion: '$.current.environmentVersion', parameters: false, phase: 'c1' }),
+      liveSync: prepare,
+    },
+    resultPath: '$.clone1',
+  });
+  temporary.next(task);
+  const idleSlot = sfn.Pass.jsonPath(scope, 'Prepare the idle slot while the live slot serves', {
+    parameters: {
+      ...cloneRequest({ source: '$.input.stackName', destination: '$.blueGreen.idleSlot', targetVersion: '$.input.targetVersion', parameters: true, phase: 'c1' }),
+      liveSync: prepare,
+    },
+    resultPath: '$.clone1',
+  });
+  idleSlot.next(copyIfPresent(scope, { question: 'Is a new template given for the live copy?', copy: 'Add the new template to the live copy' }, '$.input.templateUrl', '$.clone1.templateUrl', task));
+  const byStrategy = sfn.Choice.jsonPath(scope, 'Copy into the idle slot while it serves?').when(IS_BLUE_GREEN, idleSlot).otherwise(temporary);
+
+  const refuse = sfn.Pass.jsonPath(scope, 'Refuse the live sync', {
+    parameters: {
+      Error: 'LiveSyncNotPossible',
+      Cause: sfn.JsonPath.format(
+        'live sync cannot carry every database of {}: {}. Nothing was touched. Fix what is named, or start the migration with liveSyncFallback "snapshots" to copy by snapshots (the downtime then holds the whole copy), or without liveSync',
+        sfn.JsonPath.stringAt('$.input.stackName'),
+        sfn.JsonPath.jsonToString(sfn.JsonPath.listAt('$.current.liveSync.reasons')),
+      ),
+    },
+    resultPath: '$.error',
+  });
+  refuse.next(noteFailure(scope, 'Can live sync carry every database?', compensation));
+  const fallBack = sfn.Pass.jsonPath(scope, 'Copy by snapshots instead of live', {
+    parameters: { reasons: sfn.JsonPath.listAt('$.current.liveSync.reasons') },
+    resultPath: '$.liveSyncFallback',
+  });
+  fallBack.next(next);
+
+  return sfn.Choice.jsonPath(scope, 'Can live sync carry every database?')
+    .when(sfn.Condition.booleanEquals('$.current.liveSync.possible', true), cancelInto(scope, props, note)(LIVE_COPY_STATE, byStrategy))
+    .when(
+      sfn.Condition.and(sfn.Condition.booleanEquals('$.current.liveSync.requested', true), sfn.Condition.stringEquals('$.input.liveSyncFallback', 'snapshots')),
+      fallBack,
+    )
+    .when(sfn.Condition.booleanEquals('$.current.liveSync.requested', true), refuse)
+    .otherwise(next);
+}
+
+/** The name suffix of a live sync's PREPARE execution (`<runId>-live`), which phase A stops. */
+export const LIVE_CLONE_PHASE = 'live';
 
 /**
  * Proves the current environment still equals what clone 1 verified (invariant 1), right before
@@ -582,6 +701,7 @@ function cleanUpPhase(scope: Construct, fns: StepFunctions, tail: sfn.IChainable
       inventory: sfn.JsonPath.listAt('$.inventory'),
       snapshotsInUse: sfn.JsonPath.listAt('$.clone2.output.snapshots'),
       deletionPlan: sfn.JsonPath.listAt('$.current.deletionPlan'),
+      liveSync: sfn.JsonPath.objectAt('$.current.liveSync'),
     }),
     resultPath: '$.notice',
   });
@@ -920,7 +1040,9 @@ function undoBeforeDeletion(scope: Construct, props: MigrateDefinitionProps, tai
     },
     next: mayBeInStandby,
   });
-  const stop = stopClone(scope, props, 'Stop the first clone', 'c1', removeTemp);
+  // A live sync's PREPARE ran as its own execution: stopped too (nothing to stop without live sync).
+  const stopLive = stopClone(scope, props, 'Stop the copy made while serving', LIVE_CLONE_PHASE, removeTemp);
+  const stop = stopClone(scope, props, 'Stop the first clone', 'c1', stopLive);
   const tempMayExist = sfn.Choice.jsonPath(scope, 'Was the first clone started?').when(sfn.Condition.isPresent('$.clone1'), stop).otherwise(mayBeInStandby);
   return startCompensation(scope, 'Undo the migration', tempMayExist);
 }
@@ -970,7 +1092,7 @@ function keepTheTemporaryCopy(scope: Construct, props: MigrateDefinitionProps, t
  * StopExecution of an execution that never started or already ended changes nothing; any failure
  * is recorded and the chain goes on.
  */
-function stopClone(scope: Construct, props: MigrateDefinitionProps, name: string, phase: 'c1' | 'c2', next: sfn.IChainable): sfn.IChainable {
+function stopClone(scope: Construct, props: MigrateDefinitionProps, name: string, phase: 'c1' | 'c2' | typeof LIVE_CLONE_PHASE, next: sfn.IChainable): sfn.IChainable {
   const executions = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${props.cloneStateMachine.stateMachineName}`;
   const stop = tasks.CallAwsService.jsonPath(scope, name, {
     service: 'sfn',
@@ -990,7 +1112,7 @@ function stopClone(scope: Construct, props: MigrateDefinitionProps, name: string
   // Never started (StartExecution itself failed): nothing to stop. SDK integrations name errors
   // "<Service>.<Exception>" ("Handling errors", AWS SDK service integrations).
   stop.addCatch(next, { errors: ['Sfn.ExecutionDoesNotExistException', 'Sfn.ExecutionDoesNotExist'], resultPath: sfn.JsonPath.DISCARD });
-  stop.addCatch(next, { errors: [sfn.Errors.ALL], resultPath: `$.compensation.stopClone${phase === 'c1' ? 1 : 2}` });
+  stop.addCatch(next, { errors: [sfn.Errors.ALL], resultPath: `$.compensation.stopClone${phase === 'c1' ? '1' : phase === 'c2' ? '2' : 'Live'}` });
   stop.next(next);
   return stop;
 }
@@ -1193,6 +1315,7 @@ function notifyAndFinish(scope: Construct, props: MigrateDefinitionProps): sfn.I
       objectVersions: sfn.JsonPath.stringAt('$.input.objectVersions'),
       buckets: sfn.JsonPath.listAt('$.inventory'),
       deletionPlan: sfn.JsonPath.listAt('$.current.deletionPlan'),
+      liveSync: sfn.JsonPath.objectAt('$.current.liveSync'),
     } satisfies Fields<MigrationOutput>,
   });
   const succeeded = sfn.Succeed.jsonPath(scope, 'Migration succeeded');

@@ -1064,8 +1064,8 @@ export interface LiveSyncStage {
   stage: 'PREPARE' | 'FINISH';
   /** FINISH: ISO time from which the source takes no writes (its standby confirmed): a replica lag read before proves nothing. */
   since?: string;
-  /** FINISH: the promotion PREPARE planned (and checked). */
-  promotion?: PromotionPlan;
+  /** FINISH: what PREPARE returned (the destination it made, its replicas, the promotion it planned and checked). */
+  prepared?: Pick<ClonePrepared, 'destinationStackId' | 'destinationDbInstances' | 'promotion'>;
 }
 
 /** What a live sync's PREPARE clone returns: the destination, ready for FINISH. */
@@ -1074,6 +1074,8 @@ export interface ClonePrepared {
   sourceStackName: string;
   destinationStackName: string;
   destinationStackId: string;
+  /** The destination's databases (the read replicas), as its discovery found them. */
+  destinationDbInstances: DbInstanceRef[];
   promotion: PromotionPlan;
   /** Each bucket's pre-copy totals. */
   copies: CopyTotals[];
@@ -1218,6 +1220,8 @@ export interface ComposeNotificationEvent {
   snapshotsInUse?: SnapshotRef[];
   /** On success: what the original's deletion left behind, snapshotted or did not copy (the preflight's plan). */
   deletionPlan?: DeletionPlanItem[];
+  /** Success: whether the copy was made live (the preflight's finding; a fallback to snapshots is named with why). */
+  liveSync?: LiveSyncPlan;
   /** Strategy blue-green: the slots, when the previous one is retired, how to roll back (BlueGreenFacts). */
   blueGreen?: BlueGreenFacts;
   /**
@@ -1259,6 +1263,8 @@ export interface MigrationOutput {
   buckets: BucketInventory[];
   /** What the original's deletion left behind (Retain), snapshotted (Snapshot) or did not copy (acceptUncopiedResources). */
   deletionPlan: DeletionPlanItem[];
+  /** Whether liveSync was asked for and could carry every database (otherwise the copy was by snapshots, `reasons` say why). */
+  liveSync: LiveSyncPlan;
   /** Strategy blue-green: `stackName` is then the new live slot; the previous one, its retire time and the rollback command. */
   blueGreen?: BlueGreenFacts;
 }

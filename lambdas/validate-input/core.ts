@@ -11,7 +11,7 @@ import {
 } from '../shared/contracts';
 import { InputInvalid } from '../shared/errors';
 import { entryPointLockKey, runIdOf, tempStackNameOf } from '../shared/naming';
-import { CLONE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS, MIN_COPY_SECONDS, STEP_RESERVE_SECONDS } from '../steps';
+import { CLONE_TIMEOUT_SECONDS, LIVE_PREPARE_TIMEOUT_SECONDS, MIGRATION_TIMEOUT_SECONDS, MIN_COPY_SECONDS, STEP_RESERVE_SECONDS } from '../steps';
 
 export interface InputIssue {
   field: string;
@@ -37,11 +37,16 @@ export function validateInput(event: ValidateInputEvent, now: Date = new Date())
 
   const parsed = MigrationInputSchema.safeParse(event.input);
   if (!parsed.success) throw new InputInvalid(describeIssues(parsed.error.issues, event.input));
-  const problem = waitsProblem(parsed.data.waits);
+  const problem = waitsProblem(parsed.data.waits, parsed.data.liveSync);
   if (problem) throw new InputInvalid([{ field: 'waits', problem }]);
   const twice = Object.keys(parsed.data.secretParameters).filter((key) => Object.prototype.hasOwnProperty.call(parsed.data.parameters, key));
   if (twice.length) {
     throw new InputInvalid(twice.map((key) => ({ field: `secretParameters.${key}`, problem: `also given in parameters: a parameter takes its value from one place` })));
+  }
+
+  // A fallback given without live sync would be silently ignored: refused, naming it.
+  if (!parsed.data.liveSync && typeof event.input === 'object' && event.input !== null && (event.input as { liveSyncFallback?: unknown }).liveSyncFallback !== undefined) {
+    throw new InputInvalid([{ field: 'liveSyncFallback', problem: 'only with liveSync true (what a live sync does when a database cannot be a read replica)' }]);
   }
 
   const strategyIssues = strategyProblems(parsed.data);
@@ -115,14 +120,27 @@ function blueGreenRun(input: MigrationInput): BlueGreenRun {
  * fit in MIGRATION_TIMEOUT_SECONDS; a clone's waits (snapshot, stack creation, deletion of a failed
  * stack, smoke test) must leave it MIN_COPY_SECONDS for the copy. Returns the problem, if any.
  */
-export function waitsProblem(waits: Waits): string | undefined {
+export function waitsProblem(waits: Waits, liveSync = false): string | undefined {
   const hours = (s: number) => `${Math.round((s / 3600) * 10) / 10} h`;
   const cloneWaits = waits.snapshotSeconds + waits.stackCreateSeconds + waits.stackDeleteSeconds + waits.smokeTestSeconds;
   if (cloneWaits + MIN_COPY_SECONDS > CLONE_TIMEOUT_SECONDS) {
     return `snapshot, stack creation, stack deletion and smoke test waits add up to ${hours(cloneWaits)}; with ${hours(MIN_COPY_SECONDS)} to copy the buckets they must fit in one clone's ${hours(CLONE_TIMEOUT_SECONDS)}: lower them`;
   }
+  if (liveSync) {
+    // PREPARE: the stack with its replicas, the promotion's change set, the pre-copy. FINISH: the
+    // catch-up, the promotion (a stack update), the failed stack's deletion, the smoke test, the copy.
+    const prepareWaits = 2 * waits.stackCreateSeconds + waits.stackDeleteSeconds;
+    if (prepareWaits + MIN_COPY_SECONDS > LIVE_PREPARE_TIMEOUT_SECONDS) {
+      return `with liveSync, stack creation (twice: the copy, the promotion's plan) and stack deletion waits add up to ${hours(prepareWaits)}; with ${hours(MIN_COPY_SECONDS)} to pre-copy the buckets they must fit in the live copy's ${hours(LIVE_PREPARE_TIMEOUT_SECONDS)}: lower them`;
+    }
+    const finishWaits = waits.replicaCatchUpSeconds + waits.stackCreateSeconds + waits.stackDeleteSeconds + waits.smokeTestSeconds;
+    if (finishWaits + MIN_COPY_SECONDS > CLONE_TIMEOUT_SECONDS) {
+      return `with liveSync, replica catch-up, stack update, stack deletion and smoke test waits add up to ${hours(finishWaits)}; with ${hours(MIN_COPY_SECONDS)} to copy what changed they must fit in one clone's ${hours(CLONE_TIMEOUT_SECONDS)}: lower them`;
+    }
+  }
   const migrateWaits = 2 * waits.standbySeconds + 3 * waits.stackDeleteSeconds;
-  const room = MIGRATION_TIMEOUT_SECONDS - STEP_RESERVE_SECONDS - 2 * CLONE_TIMEOUT_SECONDS;
+  // Every run is given room for a live sync's PREPARE: the execution's timeout is one for all.
+  const room = MIGRATION_TIMEOUT_SECONDS - STEP_RESERVE_SECONDS - 2 * CLONE_TIMEOUT_SECONDS - LIVE_PREPARE_TIMEOUT_SECONDS;
   if (migrateWaits > room) {
     return `standby (twice) and stack deletion (three times) waits add up to ${hours(migrateWaits)}, over the ${hours(room)} an execution (${hours(MIGRATION_TIMEOUT_SECONDS)}) leaves them besides its two clones: lower them`;
   }

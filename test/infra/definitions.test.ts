@@ -284,7 +284,7 @@ describe('state machine definitions', () => {
   });
 
   it('bound both executions by the migration timeout', () => {
-    expect(synth().migrate.TimeoutSeconds).toBe(48 * 3600);
-    expect(synth().clone.TimeoutSeconds).toBe(48 * 3600);
+    expect(synth().migrate.TimeoutSeconds).toBe(60 * 3600);
+    expect(synth().clone.TimeoutSeconds).toBe(60 * 3600);
   });
 });

@@ -88,6 +88,7 @@ function world(overrides: { steps?: Stubs['steps']; integrations?: Stubs['integr
         buckets: [{ logicalId: 'Uploads', bucketName: 'orders-uploads' }],
         environmentVersion: '1.0.0',
         deletionPlan: [{ kind: 'RETAINED', logicalId: 'Archive', resourceType: 'AWS::S3::Bucket', physicalId: 'orders-archive', fate: 'kept by DeletionPolicy Retain' }],
+        liveSync: { requested: false, possible: false, reasons: [] },
       }),
       'standby-enter': () => ({ groups: [{ autoScalingGroupName: 'orders-asg', originalMinSize: 2, originalDesiredCapacity: 2, instanceIds: ['i-1'], suspendedProcesses: ['Launch'] }] }),
       'standby-status': () => ({ status: 'READY', wait: { label: 'x', startedAt: '2025-01-01T00:00:00Z', timeoutSeconds: 600, elapsedSeconds: 0, nextDelaySeconds: 5, attempt: 1 } }),
@@ -157,6 +158,7 @@ describe('Migrate', () => {
       objectVersions: 'all',
       buckets: [{ bucket: { logicalId: 'Uploads', bucketName: 'orders-uploads' }, versioning: 'Enabled', counts: INVENTORY_COUNTS, notCarried: 0 }],
       deletionPlan: [{ kind: 'RETAINED', logicalId: 'Archive', resourceType: 'AWS::S3::Bucket', physicalId: 'orders-archive', fate: 'kept by DeletionPolicy Retain' }],
+      liveSync: { requested: false, possible: false, reasons: [] },
     } satisfies MigrationOutput);
     expect(callsOf(o, 'delete-snapshots').map((c) => (c.input as unknown as DeleteSnapshotsEvent).keep)).toEqual([
       [{ logicalId: 'Db', dbInstanceIdentifier: 'db', snapshotIdentifier: 'em-1a2b3c4d-c2-db' }],
