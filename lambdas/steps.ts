@@ -37,6 +37,11 @@ export const STEPS = {
   'close-switch-record': { timeoutSeconds: 30, memoryMb: 256 },
   // Migrate's blue/green path: the switch record before the switch, the smoke test through the record after it.
   'record-switch': { timeoutSeconds: 30, memoryMb: 256 },
+  // Live sync (issue 12): a few CloudFormation, RDS and CloudWatch calls each.
+  'plan-promotion': { timeoutSeconds: 30, memoryMb: 256 },
+  'promotion-status': { timeoutSeconds: 30, memoryMb: 256 },
+  'promote-replicas': { timeoutSeconds: 30, memoryMb: 256 },
+  'replica-status': { timeoutSeconds: 30, memoryMb: 256 },
 } as const satisfies Record<string, { timeoutSeconds: number; memoryMb: number }>;
 
 export type StepName = keyof typeof STEPS;
