@@ -325,8 +325,8 @@ function alarmsUseKeyStatement(): iam.PolicyStatement {
 /** Steps that start or follow S3 Batch Operations checksum jobs (env CHECKSUM_JOB_ROLE_ARN). */
 const CHECKSUM_JOB_STEPS: readonly StepName[] = ['start-checksum-job', 'checksum-job-status'];
 
-/** Steps that call CreateStack / DeleteStack and pass the CloudFormation role (env CFN_ROLE_ARN). */
-const STACK_STEPS: readonly StepName[] = ['create-stack', 'delete-stack'];
+/** Steps that call CreateStack / DeleteStack / CreateChangeSet and pass the CloudFormation role (env CFN_ROLE_ARN). */
+const STACK_STEPS: readonly StepName[] = ['create-stack', 'delete-stack', 'plan-promotion'];
 
 /**
  * The migrator: its public surface is made of interfaces (IStateMachine, ITopic, IBucket, ITable,

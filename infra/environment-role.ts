@@ -179,6 +179,9 @@ export function environmentRoleStatements(scope: EnvironmentRoleScope): iam.Poli
       [
         'rds:CreateDBInstance',
         'rds:RestoreDBInstanceFromDBSnapshot',
+        // Live sync: a database created as a read replica of the source's (SourceDBInstanceIdentifier), promoted by the update that empties it.
+        'rds:CreateDBInstanceReadReplica',
+        'rds:PromoteReadReplica',
         'rds:ModifyDBInstance',
         'rds:DeleteDBInstance',
         'rds:CreateDBSubnetGroup',

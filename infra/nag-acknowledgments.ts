@@ -34,7 +34,7 @@ export const STEP_WILDCARDS: WildcardReasons = [
   [/^<[A-Za-z0-9]+\.Arn>\/entry-points\/\*$/, "Blue/green switch records: one object per entry point under entry-points/ of the workflow bucket, named by the record at run time (PutObject only, by record-switch)."],
   [
     /^\*$/,
-    'Actions with no resource-level permission: s3:CreateJob, xray:PutTraceSegments/PutTelemetryRecords, autoscaling:DescribeAutoScalingGroups, cloudformation:GetTemplateSummary of a template URL, rds:DescribeDBSnapshots without an identifier (the sweep of this run\'s snapshots).',
+    'Actions with no resource-level permission: s3:CreateJob, xray:PutTraceSegments/PutTelemetryRecords, autoscaling:DescribeAutoScalingGroups, cloudformation:GetTemplateSummary of a template URL, rds:DescribeDBSnapshots without an identifier (the sweep of this run\'s snapshots), cloudwatch:GetMetricData (the live sync\'s ReplicaLag readings).',
   ],
 ];
 

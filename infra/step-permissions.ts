@@ -86,6 +86,7 @@ export const CANCEL_CHECK_STEPS: readonly StepName[] = [
   'recheck-original',
   'switch-status',
   'probe-entry-point',
+  'replica-status',
 ];
 
 /** What a cancel-checking step may do with the lock table: read an item (its cancel request), nothing else. */
@@ -96,6 +97,8 @@ export function cancelCheckGrants(step: StepName, lockTableArn: string): Grant[]
 
 /** Every manual snapshot this workflow makes starts with this (lambdas/shared/naming.ts snapshotPrefix). */
 export const SNAPSHOT_NAME_PREFIX = 'em-';
+/** Every change set this workflow makes starts with this (lambdas/shared/naming.ts promotionChangeSetName). */
+export const CHANGE_SET_NAME_PREFIX = 'em-';
 
 /** What the ARN patterns are built from. Region and account may be CDK tokens. */
 export interface PermissionScope {
@@ -373,6 +376,38 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
               { why: "encrypt and decrypt that template (SSE-KMS with the workflow bucket's key)", statement: allow(['kms:Decrypt', 'kms:GenerateDataKey'], [scope.templateStore.keyArn]) },
             ]
           : []),
+      ];
+    case 'plan-promotion':
+      return [
+        describeStacks("read the destination stack's parameters and that this execution created it"),
+        {
+          // Service Authorization Reference (CloudFormation): CreateChangeSet authorizes on the stack,
+          // with the keys cloudformation:ChangeSetName and cloudformation:RoleArn.
+          why: "plan the promotion of the read replicas: a change set named em-*, only through the CloudFormation service role",
+          statement: allow(['cloudformation:CreateChangeSet'], arns.stacks, {
+            StringEquals: { 'cloudformation:RoleArn': scope.cloudFormationRoleArn },
+            StringLike: { 'cloudformation:ChangeSetName': `${CHANGE_SET_NAME_PREFIX}*` },
+          }),
+        },
+        { why: 'a change set of that name already exists: is it on this stack (a retry)?', statement: allow(['cloudformation:DescribeChangeSet'], arns.stacks) },
+        passRole,
+      ];
+    case 'promotion-status':
+      return [{ why: 'wait for the promotion change set and read what it would change', statement: allow(['cloudformation:DescribeChangeSet'], arns.stacks) }];
+    case 'promote-replicas':
+      return [
+        { why: "read the promotion change set's execution status", statement: allow(['cloudformation:DescribeChangeSet'], arns.stacks) },
+        describeStacks("is the stack's last change set this one (a retry)?"),
+        {
+          why: 'execute the promotion change set planned and checked before the standby (em-* only)',
+          statement: allow(['cloudformation:ExecuteChangeSet'], arns.stacks, { StringLike: { 'cloudformation:ChangeSetName': `${CHANGE_SET_NAME_PREFIX}*` } }),
+        },
+      ];
+    case 'replica-status':
+      return [
+        { why: "read each read replica's replication status (StatusInfos) and state", statement: allow(['rds:DescribeDBInstances'], arns.databases) },
+        // Service Authorization Reference (Amazon CloudWatch): GetMetricData supports no resource-level permission.
+        { why: 'read the replicas\' AWS/RDS ReplicaLag metric (no resource-level permission)', statement: allow(['cloudwatch:GetMetricData'], ['*']) },
       ];
     case 'stack-status':
       return [

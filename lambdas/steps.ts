@@ -37,7 +37,7 @@ export const STEPS = {
   'close-switch-record': { timeoutSeconds: 30, memoryMb: 256 },
   // Migrate's blue/green path: the switch record before the switch, the smoke test through the record after it.
   'record-switch': { timeoutSeconds: 30, memoryMb: 256 },
-  // Live sync (issue 12): a change set planned, read and executed; the replicas' lag read.
+  // Live sync (issue 12): a few CloudFormation, RDS and CloudWatch calls each.
   'plan-promotion': { timeoutSeconds: 30, memoryMb: 256 },
   'promotion-status': { timeoutSeconds: 30, memoryMb: 256 },
   'promote-replicas': { timeoutSeconds: 30, memoryMb: 256 },

@@ -8,10 +8,11 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { CreateStackEvent, CreateStackResult } from '../shared/contracts';
+import type { CreateStackEvent, CreateStackResult, SnapshotRef } from '../shared/contracts';
+import { PROMOTED_FROM_PARAMETER_SUFFIX, REPLICA_SOURCE_PARAMETER_SUFFIX, SNAPSHOT_PARAMETER_SUFFIX } from '../shared/cfn-template';
 import { putDocument, templateKey } from '../shared/documents';
 import { PreflightFailed, ResourceConflict } from '../shared/errors';
-import { describeStack, requestToken, tagMap } from '../shared/stacks';
+import { CAPABILITIES, describeStack, requestToken, tagMap } from '../shared/stacks';
 import { TAGS } from '../steps';
 
 export interface CreateStackDeps {
@@ -28,30 +29,56 @@ export interface CreateStackDeps {
 
 /** The template contract: every environment template declares its version as this parameter. */
 export const VERSION_PARAMETER = 'EnvironmentVersion';
-/** The template contract: database X is restored from the snapshot passed in parameter `XSnapshotIdentifier`. */
-export const SNAPSHOT_PARAMETER_SUFFIX = 'SnapshotIdentifier';
+export { SNAPSHOT_PARAMETER_SUFFIX };
 /** How DescribeStacks shows the value of a NoEcho parameter: the real value cannot be read back. */
 export const MASKED_VALUE = '****';
 /** CreateStack takes at most 51,200 bytes of TemplateBody; larger templates must come by TemplateURL (API_CreateStack). */
 export const TEMPLATE_BODY_MAX_BYTES = 51_200;
 
-export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const;
+export { CAPABILITIES };
 
 /**
  * The parameters the new stack is created with, or every reason it cannot be created without losing
  * data or settings. Pure: `declared` is the list of parameter names of the new template.
- * Per declared parameter, first match wins: the caller's override; the snapshot of the database
- * whose logical ID prefixes `SnapshotIdentifier`; the target version; the source stack's value;
- * else nothing (CloudFormation applies the template default).
+ * Per declared parameter, first match wins: with `liveSync`, the read-replica parameters of each
+ * database (liveSyncValues); the caller's override; the snapshot of the database whose logical ID
+ * prefixes `SnapshotIdentifier`; the target version; the source stack's value; else nothing
+ * (CloudFormation applies the template default).
  */
 export function planParameters(event: CreateStackEvent, declared: string[]): { parameters: Parameter[]; problems: string[]; secrets: { key: string; secretArn: string }[] } {
-  const problems: string[] = [];
   const declaredSet = new Set(declared);
   const sourceValues = new Map(event.source.parameters.map((p) => [p.key, p.value]));
   const snapshotByParameter = new Map(event.snapshots.map((s) => [`${s.logicalId}${SNAPSHOT_PARAMETER_SUFFIX}`, s]));
+  const live = event.liveSync ? liveSyncValues(event, declaredSet) : undefined;
+  const problems: string[] = live ? [...live.problems] : snapshotProblems(event, declaredSet, snapshotByParameter);
+  if (!declaredSet.has(VERSION_PARAMETER)) {
+    problems.push(`the new template has no parameter ${VERSION_PARAMETER}`);
+  }
 
-  // Every database of the source restores from a snapshot of itself (the snapshots may come from
-  // Clone's caller, not only from its own snapshot step).
+  const parameters: Parameter[] = [];
+  const secrets: { key: string; secretArn: string }[] = [];
+  for (const key of declared) {
+    const value = live?.values.has(key) ? { value: live.values.get(key) as string, from: 'replica' as const } : resolveParameter(key, event, snapshotByParameter, sourceValues);
+    if (value === undefined) continue;
+    if (value.from === 'secret') {
+      // Read by createStack just before CreateStack: the value is never part of a plan that could be logged.
+      secrets.push({ key, secretArn: value.value });
+      continue;
+    }
+    if (value.from === 'source' && value.value === MASKED_VALUE) {
+      problems.push(
+        `parameter ${key} of ${event.source.stackName} is NoEcho (CloudFormation shows it as ${MASKED_VALUE}) and cannot be copied: name a Secrets Manager secret holding it in secretParameters`,
+      );
+      continue;
+    }
+    parameters.push({ ParameterKey: key, ParameterValue: value.value });
+  }
+  return { parameters, problems, secrets };
+}
+
+/** Every database of the source restores from a snapshot of itself (the snapshots may come from Clone's caller, not only from its own snapshot step). */
+function snapshotProblems(event: CreateStackEvent, declaredSet: Set<string>, snapshotByParameter: Map<string, SnapshotRef>): string[] {
+  const problems: string[] = [];
   const snapshotOf = new Map(event.snapshots.map((s) => [s.logicalId, s]));
   for (const db of event.source.dbInstances) {
     const snapshot = snapshotOf.get(db.logicalId);
@@ -68,29 +95,46 @@ export function planParameters(event: CreateStackEvent, declared: string[]): { p
       problems.push(`the new template has no parameter ${parameter}: database ${snapshot.logicalId} would start empty`);
     }
   }
-  if (!declaredSet.has(VERSION_PARAMETER)) {
-    problems.push(`the new template has no parameter ${VERSION_PARAMETER}`);
-  }
+  return problems;
+}
 
-  const parameters: Parameter[] = [];
-  const secrets: { key: string; secretArn: string }[] = [];
-  for (const key of declared) {
-    const value = resolveParameter(key, event, snapshotByParameter, sourceValues);
-    if (value === undefined) continue;
-    if (value.from === 'secret') {
-      // Read by createStack just before CreateStack: the value is never part of a plan that could be logged.
-      secrets.push({ key, secretArn: value.value });
-      continue;
-    }
-    if (value.from === 'source' && value.value === MASKED_VALUE) {
+/**
+ * Live sync (CreateStackEvent.liveSync): each database of the source gets a read replica in the new
+ * stack: `<LogicalId>SourceDBInstanceIdentifier` = the source database's identifier,
+ * `<LogicalId>SnapshotIdentifier` and `<LogicalId>PromotedFrom` emptied where declared (a replica is
+ * made from its source, never from a snapshot: DBSnapshotIdentifier and SourceDBInstanceIdentifier
+ * exclude each other, AWS::RDS::DBInstance reference). These values win over everything else, the
+ * input's parameters included: a database given another value would start empty or from the wrong
+ * source, so an override of one of them is a problem, as is a template without the replica
+ * parameter or snapshots given as well.
+ */
+function liveSyncValues(event: CreateStackEvent, declaredSet: Set<string>): { values: Map<string, string>; problems: string[] } {
+  const values = new Map<string, string>();
+  const problems: string[] = [];
+  if (event.snapshots.length) {
+    problems.push(
+      `a live sync creates every database as a read replica of its source, but snapshots were given too (${event.snapshots.map((s) => s.snapshotIdentifier).join(', ')}): give one or the other`,
+    );
+  }
+  for (const db of event.source.dbInstances) {
+    const replicaSource = `${db.logicalId}${REPLICA_SOURCE_PARAMETER_SUFFIX}`;
+    if (!declaredSet.has(replicaSource)) {
       problems.push(
-        `parameter ${key} of ${event.source.stackName} is NoEcho (CloudFormation shows it as ${MASKED_VALUE}) and cannot be copied: name a Secrets Manager secret holding it in secretParameters`,
+        `the new template has no parameter ${replicaSource}: database ${db.logicalId} cannot start as a read replica of ${db.dbInstanceIdentifier} (template contract, live sync)`,
       );
       continue;
     }
-    parameters.push({ ParameterKey: key, ParameterValue: value.value });
+    values.set(replicaSource, db.dbInstanceIdentifier);
+    for (const suffix of [SNAPSHOT_PARAMETER_SUFFIX, PROMOTED_FROM_PARAMETER_SUFFIX]) {
+      if (declaredSet.has(`${db.logicalId}${suffix}`)) values.set(`${db.logicalId}${suffix}`, '');
+    }
   }
-  return { parameters, problems, secrets };
+  for (const key of values.keys()) {
+    if (event.parameterOverrides[key] !== undefined || event.secretParameters?.[key] !== undefined) {
+      problems.push(`parameter ${key} is set by the live sync (the database's read replica); remove it from the input's parameters`);
+    }
+  }
+  return { values, problems };
 }
 
 function resolveParameter(
@@ -212,8 +256,10 @@ function isAlreadyExists(err: unknown): boolean {
  * read with GetTemplate when the event does not carry it), its databases restored from this clone's snapshots. Returns the stack ID without waiting: the
  * state machine polls stack-status. A stack of that name already tagged with this execution is a
  * retry and counts as created (`alreadyExisted`).
+ * With `liveSync` the databases start as read replicas of the source's instead (planParameters).
  * Throws PreflightFailed (listing every problem) before any write when a database would start empty
- * (no snapshot of it, or its snapshot missing from the template's parameters) or from another's,
+ * (no snapshot of it, or its snapshot missing from the template's parameters; live sync: no replica
+ * parameter, or snapshots given too) or from another's,
  * the template lacks EnvironmentVersion or a NoEcho value cannot be carried over; ResourceConflict
  * when the name is taken by a stack this execution did not create.
  */

@@ -1,5 +1,23 @@
 import { parse as parseYaml, type ScalarTag, type CollectionTag } from 'yaml';
 
+/** The template contract: database X is restored from the snapshot passed in parameter `XSnapshotIdentifier`. */
+export const SNAPSHOT_PARAMETER_SUFFIX = 'SnapshotIdentifier';
+/**
+ * The template contract, live sync: database X starts as a read replica of the DB instance named in
+ * parameter `XSourceDBInstanceIdentifier` (empty: not a replica), through a condition on the DB's
+ * SourceDBInstanceIdentifier property. Emptying it in a stack update promotes the replica: "If you
+ * remove the SourceDBInstanceIdentifier property from your template and then update your stack, AWS
+ * CloudFormation promotes the read replica to a standalone DB instance" (AWS::RDS::DBInstance reference).
+ */
+export const REPLICA_SOURCE_PARAMETER_SUFFIX = 'SourceDBInstanceIdentifier';
+/**
+ * The template contract, live sync (optional): `XPromotedFrom`, set by the promotion to the former
+ * source's identifier, so that the properties a replica inherits (DBName, MasterUsername,
+ * StorageEncrypted, KmsKeyId...) can stay AWS::NoValue once it is standalone: giving them a value
+ * then would replace the promoted database by a new, empty one.
+ */
+export const PROMOTED_FROM_PARAMETER_SUFFIX = 'PromotedFrom';
+
 /**
  * Reads a CloudFormation template body, JSON or YAML, into plain JSON. YAML short-form intrinsic
  * functions (`!Ref X`, `!Sub '...'`, `!GetAtt A.B`, `!Join [...]`...) become their long form

@@ -531,6 +531,12 @@ export interface StackStatusEvent extends WaitInput, CancellableEvent {
   stackName: string;
   /** CREATE waits for CREATE_COMPLETE; DELETE waits for DELETE_COMPLETE (or the stack gone); UPDATE for UPDATE_COMPLETE (live sync's promotion). */
   operation: 'CREATE' | 'DELETE' | 'UPDATE';
+  /**
+   * UPDATE: the change set whose execution is awaited (PromoteReplicasResult.changeSetId). When given,
+   * the stack counts as updated only once DescribeStacks names it as the stack's change set, so an
+   * earlier update's UPDATE_COMPLETE is never taken for this one.
+   */
+  changeSetId?: string;
   execution: ExecutionRef;
 }
 export interface StackFailureReason {
@@ -1120,6 +1126,8 @@ export interface PromotionPlan {
   stackName: string;
   changeSetName: string;
   changeSetId: string;
+  /** The logical IDs of the databases the change set promotes: promotion-status requires each to be modified in place. */
+  replicaLogicalIds: string[];
 }
 
 /**

@@ -51,3 +51,13 @@ export const RETIRE_SCHEDULE_PREFIX = 'em-retire-';
 export function retireScheduleName(runId: string): string {
   return `${RETIRE_SCHEDULE_PREFIX}${runId}`;
 }
+
+/**
+ * The change set that promotes a live sync's read replicas: `em-<runId>-<phase>-promote`, deterministic
+ * so that a retried plan-promotion finds its own (change set names match [a-zA-Z][-a-zA-Z0-9]*, at
+ * most 128 characters: API_CreateChangeSet).
+ */
+export function promotionChangeSetName(runId: string, phase: string): string {
+  const slug = (s: string) => s.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return `em-${slug(runId).slice(0, 16) || 'run'}-${slug(phase).slice(0, 32) || 'phase'}-promote`;
+}

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { DescribeStacksCommand, type CloudFormationClient, type Stack, type Tag } from '@aws-sdk/client-cloudformation';
 
+/** What create-stack and the promotion change set acknowledge: environment templates may create IAM resources and use macros. */
+export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const;
+
 /**
  * DescribeStacks answers a missing stack with a ValidationError ("Stack with id X does not exist"),
  * not with an empty list (API_DescribeStacks: "If the stack doesn't exist, a ValidationError is

@@ -20,8 +20,33 @@ const MAX_FAILURES = 20;
 const CANCELLED = /resource creation cancelled/i;
 const STACK_TYPE = 'AWS::CloudFormation::Stack';
 
+/** An update ends in UPDATE_COMPLETE, or fails into one of these (UPDATE_FAILED only when rollback is disabled). */
+const UPDATE_FAILED_STATUSES = new Set([
+  'UPDATE_FAILED',
+  'UPDATE_ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_FAILED',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_ROLLBACK_COMPLETE',
+]);
 /**
- * The check of the stack-create and stack-delete wait loops. CREATE: READY at CREATE_COMPLETE,
+ * Still updating. UPDATE_COMPLETE_CLEANUP_IN_PROGRESS counts as not done: CloudFormation is deleting
+ * what the update replaced, and only UPDATE_COMPLETE says the stack is settled (a promotion replaces
+ * nothing: promotion-status refused any replacement, so the clean-up is short).
+ */
+const UPDATE_PENDING_STATUSES = new Set(['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS']);
+/**
+ * Live sync's promotion: PromoteReadReplica takes a few minutes ("the read replica is rebooted":
+ * RDS User Guide, "Promoting a read replica to be a standalone DB instance"); the update holds only
+ * that, so the first check comes after a minute and then often: this wait is downtime.
+ */
+export const STACK_UPDATE_BACKOFF = { initialDelaySeconds: 60, firstDelaySeconds: 15, factor: 1.2, maxDelaySeconds: 30 } as const;
+
+/**
+ * The check of the stack-create, stack-update and stack-delete wait loops. UPDATE (live sync's
+ * promotion): READY at UPDATE_COMPLETE only, PENDING while UPDATE_IN_PROGRESS or its clean-up,
+ * FAILED (the update's own *_FAILED events first) on UPDATE_FAILED or UPDATE_ROLLBACK_*, and in any
+ * state an update does not lead to; PENDING while the stack is still CREATE_COMPLETE or, with
+ * `changeSetId`, its last change set is another (the update not begun as DescribeStacks shows it). CREATE: READY at CREATE_COMPLETE,
  * PENDING while CREATE_IN_PROGRESS, FAILED (with the root-cause CREATE_FAILED events first) when
  * creation failed or the stack is in any state a creation does not lead to. DELETE: READY once the
  * stack is gone (a name resolves to the live stack only), PENDING while DELETE_IN_PROGRESS, FAILED
@@ -32,12 +57,21 @@ const STACK_TYPE = 'AWS::CloudFormation::Stack';
  */
 export async function stackStatus(cfn: CloudFormationClient, event: StackStatusEvent, now: Date = new Date()): Promise<StackStatusResult> {
   const { status, stackStatus, failures, stack } =
-    event.operation === 'CREATE' ? await createStatus(cfn, event.stackName) : await deleteStatus(cfn, event.stackName);
-  const label = `stack ${event.stackName} to be ${event.operation === 'CREATE' ? 'created' : 'deleted'}`;
-  const backoff = event.operation === 'CREATE' ? BACKOFF.stackCreate : BACKOFF.stackDelete;
-  // Looked up once, at the first check of a creation, then carried by the wait.
+    event.operation === 'CREATE'
+      ? await createStatus(cfn, event.stackName)
+      : event.operation === 'UPDATE'
+        ? await updateStatus(cfn, event.stackName, event.changeSetId)
+        : await deleteStatus(cfn, event.stackName);
+  const label = `stack ${event.stackName} to be ${event.operation === 'CREATE' ? 'created' : event.operation === 'UPDATE' ? 'updated' : 'deleted'}`;
+  const backoff = event.operation === 'CREATE' ? BACKOFF.stackCreate : event.operation === 'UPDATE' ? STACK_UPDATE_BACKOFF : BACKOFF.stackDelete;
+  // Looked up once, at the first check of a creation, then carried by the wait. A creation says
+  // nothing of how long an update takes: an update has no precedent.
   const expectedSeconds =
-    event.wait !== undefined ? event.wait.expectedSeconds : status === 'PENDING' && stack ? await precedentSeconds(cfn, stack, event.execution.id) : undefined;
+    event.wait !== undefined
+      ? event.wait.expectedSeconds
+      : event.operation === 'CREATE' && status === 'PENDING' && stack
+        ? await precedentSeconds(cfn, stack, event.execution.id)
+        : undefined;
   const elapsedSeconds = event.wait ? (now.getTime() - Date.parse(event.wait.startedAt)) / 1000 : 0;
   const estimate = expectedSeconds === undefined ? undefined : Math.max(0, expectedSeconds - elapsedSeconds);
   const wait = advanceWait(event, label, backoff, status !== 'PENDING', now, estimate);
@@ -126,6 +160,52 @@ async function createStatus(cfn: CloudFormationClient, stackName: string): Promi
   };
 }
 
+async function updateStatus(cfn: CloudFormationClient, stackName: string, changeSetId: string | undefined): Promise<Check> {
+  const stack = await describeStack(cfn, stackName);
+  if (!stack) throw new Error(`stack ${stackName} does not exist, but its update was started`);
+  const stackStatus = stack.StackStatus ?? 'UNKNOWN';
+  // Not started yet as far as DescribeStacks shows (ExecuteChangeSet returns before the update runs):
+  // the stack as created, or an earlier update's end. Waited for: never READY, at worst WaitTimedOut.
+  if (stackStatus === 'CREATE_COMPLETE' || (changeSetId !== undefined && stack.ChangeSetId !== changeSetId)) {
+    return { status: 'PENDING', stackStatus, failures: [], stack };
+  }
+  if (stackStatus === 'UPDATE_COMPLETE') return { status: 'READY', stackStatus, failures: [] };
+  if (UPDATE_PENDING_STATUSES.has(stackStatus)) return { status: 'PENDING', stackStatus, failures: [], stack };
+  if (UPDATE_FAILED_STATUSES.has(stackStatus)) {
+    const failures = await updateFailures(cfn, stack);
+    return { status: 'FAILED', stackStatus, failures: failures.length ? failures : [stackLevelFailure(stack, stackStatus)] };
+  }
+  return {
+    status: 'FAILED',
+    stackStatus,
+    failures: [stackLevelFailure(stack, stackStatus, `the stack is ${stackStatus}, a state its update does not lead to`)],
+  };
+}
+
+/**
+ * The *_FAILED events of a failed update, its own UPDATE_FAILED first: only events since the update
+ * began (the newest stack-level UPDATE_IN_PROGRESS; DescribeStackEvents lists newest first), so the
+ * stack's creation is never taken for a cause.
+ */
+async function updateFailures(cfn: CloudFormationClient, stack: Stack): Promise<StackFailureReason[]> {
+  const events: StackEvent[] = [];
+  let nextToken: string | undefined;
+  let begun = false;
+  for (let page = 0; page < EVENT_PAGES && !begun; page++) {
+    const out = await cfn.send(new DescribeStackEventsCommand({ StackName: stack.StackId ?? stack.StackName, NextToken: nextToken }));
+    for (const e of out.StackEvents ?? []) {
+      if (e.ResourceType === STACK_TYPE && e.LogicalResourceId === stack.StackName && e.ResourceStatus === 'UPDATE_IN_PROGRESS') {
+        begun = true;
+        break;
+      }
+      events.push(e);
+    }
+    nextToken = out.NextToken;
+    if (!nextToken) break;
+  }
+  return distinctFailures(events, 'UPDATE_FAILED');
+}
+
 async function deleteStatus(cfn: CloudFormationClient, stackName: string): Promise<Check> {
   const stack = await describeStack(cfn, stackName);
   if (!stack || stack.StackStatus === 'DELETE_COMPLETE') return { status: 'READY', stackStatus: 'DELETE_COMPLETE', failures: [] };
@@ -156,6 +236,12 @@ async function creationFailures(cfn: CloudFormationClient, stack: Stack): Promis
     nextToken = out.NextToken;
     if (!nextToken) break;
   }
+  return distinctFailures(events, 'CREATE_FAILED');
+}
+
+/** The *_FAILED events, `cause` (the operation's own failure) first then oldest first, without repeats or cancellations, at most MAX_FAILURES. */
+function distinctFailures(events: StackEvent[], cause: string): StackFailureReason[] {
+  const rank = (e: StackEvent) => (e.ResourceStatus === cause ? 0 : 1);
   const failed = events
     .filter((e) => e.ResourceStatus?.endsWith('_FAILED') && !CANCELLED.test(e.ResourceStatusReason ?? ''))
     .sort((a, b) => rank(a) - rank(b) || time(a) - time(b));
@@ -175,10 +261,6 @@ async function creationFailures(cfn: CloudFormationClient, stack: Stack): Promis
     if (failures.length === MAX_FAILURES) break;
   }
   return failures;
-}
-
-function rank(e: StackEvent): number {
-  return e.ResourceStatus === 'CREATE_FAILED' ? 0 : 1;
 }
 
 function time(e: StackEvent): number {

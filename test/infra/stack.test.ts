@@ -128,6 +128,11 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   CreateSchedule: ['scheduler:CreateSchedule', 'iam:PassRole'],
   GetSchedule: ['scheduler:GetSchedule'],
   DeleteSchedule: ['scheduler:DeleteSchedule'],
+  // Live sync. CreateChangeSet with RoleARN needs iam:PassRole of that role (as CreateStack).
+  CreateChangeSet: ['cloudformation:CreateChangeSet', 'iam:PassRole'],
+  DescribeChangeSet: ['cloudformation:DescribeChangeSet'],
+  ExecuteChangeSet: ['cloudformation:ExecuteChangeSet'],
+  GetMetricData: ['cloudwatch:GetMetricData'],
 };
 
 /**
@@ -283,14 +288,14 @@ describe('the step functions', () => {
       const statements = stepStatements(template, step);
       const vars = (functionOf(template, step)[1].Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
       const passRole = statements.filter((s) => [s.Action].flat().includes('iam:PassRole'));
-      if (step === 'create-stack' || step === 'delete-stack') {
+      if (step === 'create-stack' || step === 'delete-stack' || step === 'plan-promotion') {
         expect(vars.CFN_ROLE_ARN, step).toEqual(roleArn);
         expect(passRole, step).toEqual([
           { Effect: 'Allow', Action: 'iam:PassRole', Resource: roleArn, Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } },
         ]);
-        const writes = statements.filter((s) => [s.Action].flat().some((a) => a === 'cloudformation:CreateStack' || a === 'cloudformation:DeleteStack'));
+        const writes = statements.filter((s) => [s.Action].flat().some((a) => ['cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:CreateChangeSet'].includes(a)));
         expect(writes.length, step).toBe(1);
-        expect(writes[0]!.Condition, step).toEqual({ StringEquals: { 'cloudformation:RoleArn': roleArn } });
+        expect(writes[0]!.Condition?.StringEquals, step).toEqual({ 'cloudformation:RoleArn': roleArn });
       } else if (step === 'start-checksum-job') {
         // The Batch Operations role, to Batch Operations only.
         expect(vars.CFN_ROLE_ARN, step).toBeUndefined();
@@ -312,7 +317,7 @@ describe('the step functions', () => {
   });
 
   it('reach environments only through ARN patterns of the managed prefixes, except where AWS has no resource-level permission', () => {
-    const star = new Set(['s3:CreateJob', 'autoscaling:DescribeAutoScalingGroups', 'cloudformation:GetTemplateSummary', 'cloudformation:ValidateTemplate', 'rds:DescribeDBSnapshots', 'rds:DescribeAccountAttributes', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    const star = new Set(['s3:CreateJob', 'autoscaling:DescribeAutoScalingGroups', 'cloudformation:GetTemplateSummary', 'cloudformation:ValidateTemplate', 'rds:DescribeDBSnapshots', 'rds:DescribeAccountAttributes', 'cloudwatch:GetMetricData', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
     const join = (r: unknown) => JSON.stringify(r);
     for (const step of STEP_NAMES) {
       for (const s of stepStatements(full.template, step)) {
