@@ -11,7 +11,12 @@ import { advanceWait, type Backoff } from '../shared/wait';
  * come often: this wait is downtime.
  */
 export const REPLICA_CATCH_UP_BACKOFF: Backoff = { initialDelaySeconds: 60, firstDelaySeconds: 15, factor: 1.2, maxDelaySeconds: 30 };
-/** ReplicaLag is published per minute; the Maximum of each minute is the most cautious figure of it. */
+/**
+ * ReplicaLag is published per minute. The Minimum of a minute is enough for caughtUp: the replica's
+ * last applied commit only moves forward, and the sample with the least lag, taken at or after the
+ * minute's start, already had everything committed up to (minute start − Minimum). The Maximum would
+ * ask for up to a minute more of downtime (an idle PostgreSQL source's lag grows within the minute).
+ */
 const PERIOD_SECONDS = 60;
 const MAX_METRIC_PAGES = 10;
 
@@ -79,14 +84,14 @@ function replicaState(db: DbInstanceRef, instance: DBInstance | undefined): { ru
   return { running: replication === 'replicating' && status === 'available', ...(replication ? { replication } : {}) };
 }
 
-/** The newest ReplicaLag reading (Maximum per minute) of each replica from the minute that holds `since` to now. */
+/** The newest ReplicaLag reading (Minimum per minute) of each replica from the minute that holds `since` to now. */
 async function newestLag(cloudwatch: CloudWatchClient, dbs: DbInstanceRef[], since: string, now: Date): Promise<Map<string, { lagSeconds: number; at: string }>> {
   const queries: MetricDataQuery[] = dbs.map((db, i) => ({
     Id: `r${i}`,
     MetricStat: {
       Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: db.dbInstanceIdentifier }] },
       Period: PERIOD_SECONDS,
-      Stat: 'Maximum',
+      Stat: 'Minimum',
     },
     ReturnData: true,
   }));

@@ -65,7 +65,7 @@ describe('replica-status', () => {
     expect(result.replicas).toEqual([{ logicalId: 'OrdersDb', dbInstanceIdentifier: REPLICA, lagSeconds: 0, at: '2030-01-01T12:02:00.000Z', replication: 'replicating' }]);
   });
 
-  it('asks CloudWatch for the Maximum of AWS/RDS ReplicaLag per minute of each replica, from since to now', async () => {
+  it('asks CloudWatch for the Minimum of AWS/RDS ReplicaLag per minute of each replica, from since to now', async () => {
     replicaIs();
     lagIs([]);
     await replicaStatus(clients, event(), NOW);
@@ -75,7 +75,7 @@ describe('replica-status', () => {
     expect(input.MetricDataQueries).toEqual([
       {
         Id: 'r0',
-        MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: REPLICA }] }, Period: 60, Stat: 'Maximum' },
+        MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: REPLICA }] }, Period: 60, Stat: 'Minimum' },
         ReturnData: true,
       },
     ]);
