@@ -259,6 +259,12 @@ const MAX_REPLICAS: Record<string, number> = {
  * replication", quoted in qonto/database-monitoring-framework#7).
  */
 export const POSTGRES_HEARTBEAT_MS = 300_000;
+/**
+ * The heartbeats' phase from the source's creation: AWS publishes none; an odd offset keeps the
+ * simulator's round clocks (instances created on the minute, metrics sampled on the minute) from
+ * sampling exactly on a heartbeat and reading a lag of 0 by accident.
+ */
+export const POSTGRES_HEARTBEAT_PHASE_MS = 37_000;
 
 function invalidIdentifier(parameter: string): SimServiceError {
   return new SimServiceError(
@@ -944,7 +950,8 @@ export class RdsSim implements SimService {
     const last = this.lastWriteAt(feed, at);
     if (applied < last) return Math.ceil((at - applied) / 1000);
     if (feed.engine !== 'postgres') return 0;
-    const heartbeat = at >= feed.createdAt ? feed.createdAt + Math.floor((at - feed.createdAt) / POSTGRES_HEARTBEAT_MS) * POSTGRES_HEARTBEAT_MS : Number.NEGATIVE_INFINITY;
+    const phase = feed.createdAt + POSTGRES_HEARTBEAT_PHASE_MS;
+    const heartbeat = at >= phase ? phase + Math.floor((at - phase) / POSTGRES_HEARTBEAT_MS) * POSTGRES_HEARTBEAT_MS : Number.NEGATIVE_INFINITY;
     return Math.floor((at - Math.max(last, heartbeat, replication.startedAt)) / 1000);
   }
 
