@@ -598,7 +598,7 @@ export class RdsSim implements SimService {
    * a same-Region replica of an encrypted source is encrypted with the source's key).
    * Throws DBInstanceNotFoundFault (no source), InvalidDBInstanceStateFault (source not available, or
    * without automated backups), InvalidParameterCombination (an engine without instance read
-   * replicas), ReadReplicaLimitExceeded... (see checks below), DBInstanceAlreadyExistsFault.
+   * replicas, or the source already has its maximum: see assertCanReplicate), DBInstanceAlreadyExistsFault.
    */
   createReadReplica(options: CreateReadReplicaOptions): DbInstanceView {
     const source = this.sourceRecord(options.sourceIdentifier);
@@ -840,7 +840,8 @@ export class RdsSim implements SimService {
       throw new SimServiceError('InvalidDBInstanceStateFault', `The simulated account does not model cascading read replicas: ${source.identifier} is a read replica.`, 400);
     }
     // "Your source DB instance ... must have backup retention enabled" (API_CreateDBInstanceReadReplica);
-    // the message as RDS answers it (quoted in Terraform users' reports, e.g. fog's RDS tests).
+    // the message as RDS answers it, quoted in users' Terraform error output ("InvalidDBInstanceState:
+    // Automated backups are not enabled for this database instance. To enable ...").
     if (source.backupRetentionPeriod === 0) {
       throw new SimServiceError(
         'InvalidDBInstanceStateFault',
@@ -848,6 +849,7 @@ export class RdsSim implements SimService {
         400,
       );
     }
+    // The error RDS answers beyond the maximum is not documented: modelled as InvalidParameterCombination.
     if (this.activeReplicasOf(source).length >= max) {
       throw new SimServiceError('InvalidParameterCombination', `DB instance ${source.identifier} already has the maximum number of read replicas (${max}).`, 400);
     }

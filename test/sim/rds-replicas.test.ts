@@ -5,6 +5,8 @@
  * deleted under its replicas. Only Date is faked: the account's clock moves with `advance`.
  */
 import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { readFileSync } from 'node:fs';
+import { AutoScalingClient, EnterStandbyCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import type { SimAccount } from '../../local/sim/account';
@@ -286,6 +288,33 @@ describe('RDS read replicas: ReplicaLag in CloudWatch', () => {
     expect(readings.length).toBeGreaterThan(0);
     expect(readings.every((r) => r.at >= t0 + 540_000 && r.at + 60_000 <= promotedAt)).toBe(true);
     expect(RDS_PUBLICATION_DELAY_MS).toBe(60_000);
+  });
+});
+
+describe('RDS read replicas: write activity derived from the source stack', () => {
+  it('count the source as written while its Auto Scaling group serves, and as idle from the first call after its instances are in standby', async () => {
+    setUp();
+    const template = readFileSync(new URL('../../examples/environment.yaml', import.meta.url), 'utf8');
+    account.cloudformation.createStackNow('orders', template, { VpcId: 'vpc-0123', SubnetIds: 'subnet-a,subnet-b', EnvironmentVersion: '1.3.0' });
+    const resource = (type: string) => account.cloudformation.resourcesOf('orders').find((r) => r.type === type)!.physicalId;
+    const db = resource('AWS::RDS::DBInstance');
+    const group = resource('AWS::AutoScaling::AutoScalingGroup');
+    account.rds.createReadReplica({ identifier: 'orders-replica', sourceIdentifier: db, readyAt: Date.now() });
+    const t0 = Date.now();
+    advance(3600);
+    // Serving: the source is taken as written all along, so the replica stays replicaLagSeconds behind.
+    expect(account.rds.replicaLag('orders-replica')).toBe(30);
+    expect((await lagReadings('orders-replica', t0)).every((r) => r.max === 30)).toBe(true);
+
+    const ids = account.autoscaling.group(group)!.instances.map((i) => i.id);
+    const autoscaling = new AutoScalingClient({ maxAttempts: 1 });
+    await autoscaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: group, MinSize: 0 }));
+    await autoscaling.send(new EnterStandbyCommand({ AutoScalingGroupName: group, InstanceIds: ids, ShouldDecrementDesiredCapacity: true }));
+    await describeOne(db); // the first call after the instances are in standby (0 s transitions here)
+    const since = Date.now();
+    advance(15 * 60);
+    const after = (await lagReadings('orders-replica', since)).filter((r) => r.at >= since);
+    expect(after.some((r) => r.at - r.max * 1000 >= since)).toBe(true);
   });
 });
 
