@@ -30,6 +30,9 @@ const ProfileSchema = z
     s3ReadsPerSecondPerPrefix: finite,
     lambdaColdStartMs: finite,
     route53PropagationSeconds: finite,
+    replicaLagSeconds: finite,
+    replicaCatchUpRate: z.number().min(1),
+    promoteSeconds: finite,
   })
   .strict() satisfies z.ZodType<TimingProfile>;
 

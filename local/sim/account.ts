@@ -102,6 +102,8 @@ export class SimAccount {
       await sleep(this.timing.latencyMs[`${serviceName}.${operation}`] ?? this.timing.defaultLatencyMs);
       // S3's daily storage measurement of every midnight passed since the last call (./cloudwatch.ts).
       this.cloudwatch.observe(this.now());
+      // When each source of RDS read replicas stops or starts being written (./rds.ts observeWrites).
+      this.rds.observeWrites();
       // One-time schedules whose time has passed without a timer firing them (a clock moved by hand).
       this.scheduler.startDue();
       const service = this.services.get(serviceName);

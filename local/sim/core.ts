@@ -77,6 +77,12 @@ export interface SilentFaults {
    * e.g. a KMS key policy that leaves the role out); the job still completes and reports the failed task.
    */
   checksumTaskFails?: (bucket: string, key: string) => boolean;
+  /**
+   * An RDS read replica (of this stack's, or any) stops applying once its source stops being written:
+   * the writes of its last replicaLagSeconds and every later one never reach it, its ReplicaLag keeps
+   * growing and its replication status still says 'replicating' ("the replica never catches up").
+   */
+  replicaStalls?: { onlyInstancesOfStack?: string };
 }
 
 interface ArmedFault extends CallFault {
@@ -187,6 +193,18 @@ export interface TimingProfile {
    * Route 53 name servers within 60 seconds", Route 53 developer guide, "Editing records").
    */
   route53PropagationSeconds: number;
+  /**
+   * RDS read replicas (./rds.ts): how far (seconds) a replica stays behind its source while the source
+   * is being written; a write reaches the replica this long after it was made.
+   */
+  replicaLagSeconds: number;
+  /**
+   * RDS read replicas: source seconds a replica applies per second while it is further behind than
+   * replicaLagSeconds (its backlog after creation); must be ≥ 1 to ever catch up.
+   */
+  replicaCatchUpRate: number;
+  /** RDS PromoteReadReplica: 'modifying' this long, then a standalone 'available' instance. */
+  promoteSeconds: number;
 }
 
 export const DEFAULT_TIMING: TimingProfile = {
@@ -207,6 +225,9 @@ export const DEFAULT_TIMING: TimingProfile = {
   s3ReadsPerSecondPerPrefix: 0,
   lambdaColdStartMs: 400,
   route53PropagationSeconds: 60,
+  replicaLagSeconds: 30,
+  replicaCatchUpRate: 2,
+  promoteSeconds: 300,
 };
 
 export const ZERO_TIMING: TimingProfile = {
@@ -227,6 +248,9 @@ export const ZERO_TIMING: TimingProfile = {
   s3ReadsPerSecondPerPrefix: 0,
   lambdaColdStartMs: 0,
   route53PropagationSeconds: 0,
+  replicaLagSeconds: 0,
+  replicaCatchUpRate: Number.POSITIVE_INFINITY,
+  promoteSeconds: 0,
 };
 
 /** Waits `ms` on whatever clock setTimeout is (the fake one during a local run). */

@@ -9,6 +9,8 @@
  */
 import type {
   AddTagsToResourceCommandInput,
+  CreateDBInstanceReadReplicaCommandInput,
+  CreateDBInstanceReadReplicaCommandOutput,
   CreateDBSnapshotCommandInput,
   CreateDBSnapshotCommandOutput,
   DBInstance,
@@ -21,6 +23,8 @@ import type {
   DescribeDBSnapshotsCommandOutput,
   ListTagsForResourceCommandInput,
   ListTagsForResourceCommandOutput,
+  PromoteReadReplicaCommandInput,
+  PromoteReadReplicaCommandOutput,
   RemoveTagsFromResourceCommandInput,
   Tag,
 } from '@aws-sdk/client-rds';
@@ -35,7 +39,9 @@ export type Tables = Record<string, ReadonlyArray<Row>>;
 // 'inaccessible-encryption-credentials': the instance's KMS key is gone; "If the AWS KMS key is deleted
 // or lost, then the data is unrecoverable" (AWS re:Post knowledge center, "How do I resolve an Amazon
 // RDS instance or Amazon Aurora cluster that's in an inaccessible encryption state?").
-export type DbInstanceStatus = 'creating' | 'available' | 'deleting' | 'inaccessible-encryption-credentials';
+// 'modifying': a read replica being promoted ("The DB instance is being modified", RDS user guide,
+// "Viewing Amazon RDS DB instance status"); PromoteReadReplica reboots it before it is available.
+export type DbInstanceStatus = 'creating' | 'available' | 'modifying' | 'deleting' | 'inaccessible-encryption-credentials';
 export type DbSnapshotStatus = 'creating' | 'available';
 
 interface InstanceRecord {
@@ -63,6 +69,43 @@ interface InstanceRecord {
   restoredFrom?: string;
   /** DeletionProtection: DeleteDBInstance refuses the instance while it is on. */
   deletionProtection?: boolean;
+  /** BackupRetentionPeriod in days; 0: automated backups disabled (no read replica can be made of it). */
+  backupRetentionPeriod: number;
+  /** Set while it is the source of read replicas (or was, for their metrics): its writes, as they happened. */
+  feed?: SourceFeed;
+  /** Set once it became a read replica; `endedAt` once the replication ended (promotion). */
+  replication?: Replication;
+  /** A promotion in progress: 'modifying' until then. */
+  modifyingUntil?: number;
+  /** Explicit write activity (setWriteActivity); undefined: derived from its stack's Auto Scaling groups. */
+  writeActivity?: boolean;
+}
+
+/**
+ * What a source's read replicas replay: its data versions and when it was written. Kept from its
+ * first replica on (the versions older than every replica's applied point are pruned).
+ */
+interface SourceFeed {
+  identifier: string;
+  engine: string;
+  /** RDS's own heartbeat writes are timed from here (PostgreSQL's idle lag, see replicaLagAt). */
+  createdAt: number;
+  /** setTables versions, oldest first; the first is the data when the first replica was requested. */
+  versions: { at: number; tables: Tables }[];
+  /** Write activity changes, oldest first (before the first: not written). */
+  activity: { at: number; writing: boolean }[];
+  /** When setTables wrote (never pruned: past ReplicaLag readings depend on them). */
+  writes: number[];
+}
+
+interface Replication {
+  feed: SourceFeed;
+  /** When the source was snapshotted for it (its data starts there). */
+  startedAt: number;
+  /** When the replica became available and began applying. */
+  applyingFrom: number;
+  /** When the replication stopped (promotion started, or the source was deleted). */
+  endedAt?: number;
 }
 
 interface SnapshotRecord {
@@ -100,6 +143,11 @@ export interface DbInstanceView {
   restoredFrom?: string;
   readyAt: number;
   kmsKeyId?: string;
+  /** The source's identifier while this is a read replica (until its promotion completes). */
+  replicaOf?: string;
+  /** Identifiers of its read replicas (until their promotions complete). */
+  replicas: string[];
+  backupRetentionPeriod: number;
 }
 
 /** A snapshot as seen now. */
@@ -133,10 +181,32 @@ export interface CreateInstanceOptions {
   kmsKeyId?: string;
   /** DeletionProtection (AWS::RDS::DBInstance property of that name). */
   deletionProtection?: boolean;
+  /**
+   * BackupRetentionPeriod in days (0 disables automated backups). Default 1: "Default: 1" (RDS API
+   * reference, CreateDBInstance, BackupRetentionPeriod); CloudFormation passes the template's value.
+   */
+  backupRetentionPeriod?: number;
+}
+
+export interface CreateReadReplicaOptions {
+  identifier: string;
+  /** Identifier or ARN of the source DB instance, in the same Region. */
+  sourceIdentifier: string;
+  instanceClass?: string;
+  allocatedStorage?: number;
+  tags?: Tag[];
+  stackName?: string;
+  deletionProtection?: boolean;
+  /** Default 0: "RDS creates read replicas with backups disabled" (API_CreateDBInstanceReadReplica). */
+  backupRetentionPeriod?: number;
+  /** When the replica becomes 'available' (default: now + a snapshot of the source + a restore). */
+  readyAt?: number;
 }
 
 export interface RestoreOptions {
   identifier: string;
+  /** BackupRetentionPeriod of the restored instance (default 1, as CreateDBInstance). */
+  backupRetentionPeriod?: number;
   /** DeletionProtection of the restored instance (not inherited from the snapshot). */
   deletionProtection?: boolean;
   snapshotIdentifier: string;
@@ -159,6 +229,43 @@ const MAX_INSTANCE_ID = 63;
 
 const ENGINE_PORTS: Record<string, number> = { postgres: 5432, mysql: 3306, mariadb: 3306, 'sqlserver-se': 1433, 'oracle-se2': 1521 };
 
+/**
+ * Read replicas per source DB instance, by engine: "Each DB instance can have up to 15 read replicas,
+ * except for the following engines: Db2 - Can have up to three replicas. Oracle - Can have up to five
+ * read replicas. SQL Server - Can have up to five read replicas" (RDS API reference,
+ * CreateDBInstanceReadReplica, SourceDBInstanceIdentifier). Engines absent here have no instance read
+ * replicas: Aurora ("Amazon Aurora doesn't support this operation", same page: its replicas are DB
+ * cluster members), and the Standard Editions of Oracle and SQL Server (RDS user guide: Oracle replicas
+ * need Enterprise Edition, "Read replica limitations with SQL Server": Enterprise Edition only).
+ */
+const MAX_REPLICAS: Record<string, number> = {
+  mysql: 15,
+  mariadb: 15,
+  postgres: 15,
+  'oracle-ee': 5,
+  'oracle-ee-cdb': 5,
+  'sqlserver-ee': 5,
+  'db2-ae': 3,
+  'db2-se': 3,
+};
+
+/**
+ * RDS for PostgreSQL writes a heartbeat into its own admin database every 5 minutes, so a source with no
+ * user writes still produces WAL that often ("In RDS, we write to a heartbeat table in our internal
+ * 'rdsadmin' database every 5 minutes", AWS support quoted in singer-io/tap-postgres#58); its read
+ * replicas' ReplicaLag therefore grows up to about five minutes between heartbeats when the source is
+ * idle ("if no user transactions are running on the source DB instance, the associated PostgreSQL read
+ * replica reports a replication lag of up to five minutes", RDS user guide, "Monitoring read
+ * replication", quoted in qonto/database-monitoring-framework#7).
+ */
+export const POSTGRES_HEARTBEAT_MS = 300_000;
+/**
+ * The heartbeats' phase from the source's creation: AWS publishes none; an odd offset keeps the
+ * simulator's round clocks (instances created on the minute, metrics sampled on the minute) from
+ * sampling exactly on a heartbeat and reading a lag of 0 by accident.
+ */
+export const POSTGRES_HEARTBEAT_PHASE_MS = 37_000;
+
 function invalidIdentifier(parameter: string): SimServiceError {
   return new SimServiceError(
     'InvalidParameterValue',
@@ -171,6 +278,14 @@ function checkIdentifier(parameter: string, value: unknown, max: number): string
   if (typeof value !== 'string' || value.length === 0 || value.length > max || !IDENTIFIER.test(value)) throw invalidIdentifier(parameter);
   // RDS stores identifiers in lowercase ("This parameter is stored as a lowercase string", API_CreateDBInstance).
   return value.toLowerCase();
+}
+
+/** BackupRetentionPeriod: "Must be a value from 0 to 35" (RDS API reference, CreateDBInstance). */
+function checkRetention(days: number): number {
+  if (!Number.isInteger(days) || days < 0 || days > 35) {
+    throw new SimServiceError('InvalidParameterValue', `Invalid backup retention period: ${days}. It must be a value from 0 to 35.`, 400);
+  }
+  return days;
 }
 
 function copyTables(tables: Tables): Tables {
@@ -220,6 +335,8 @@ export class RdsSim implements SimService {
       RemoveTagsFromResource: (i) => this.removeTagsFromResource(i),
       ListTagsForResource: (i) => this.listTagsForResource(i),
       DescribeAccountAttributes: () => this.describeAccountAttributes(),
+      CreateDBInstanceReadReplica: (i) => this.createDbInstanceReadReplica(i),
+      PromoteReadReplica: (i) => this.promoteReadReplicaOp(i),
     };
   }
 
@@ -313,6 +430,7 @@ export class RdsSim implements SimService {
   private describeDbInstances(raw: OpInput): Omit<DescribeDBInstancesCommandOutput, '$metadata'> {
     const input = raw as unknown as DescribeDBInstancesCommandInput;
     this.purgeDeleted();
+    this.observeWrites();
     let list = [...this.instances.values()];
     if (input.DBInstanceIdentifier !== undefined) {
       const one = this.instances.get(String(input.DBInstanceIdentifier).toLowerCase());
@@ -328,6 +446,28 @@ export class RdsSim implements SimService {
     list.sort((a, b) => a.createdAt - b.createdAt);
     const { items, marker } = page(list, input.MaxRecords, input.Marker);
     return { DBInstances: items.map((i) => this.toDbInstance(i)), ...(marker ? { Marker: marker } : {}) };
+  }
+
+  /** CreateDBInstanceReadReplica: the internal createReadReplica (same Region only). */
+  private createDbInstanceReadReplica(raw: OpInput): Omit<CreateDBInstanceReadReplicaCommandOutput, '$metadata'> {
+    const input = raw as unknown as CreateDBInstanceReadReplicaCommandInput;
+    if (!input.SourceDBInstanceIdentifier) throw new SimServiceError('MissingParameter', 'The parameter SourceDBInstanceIdentifier must be provided.', 400);
+    const view = this.createReadReplica({
+      identifier: String(input.DBInstanceIdentifier ?? ''),
+      sourceIdentifier: input.SourceDBInstanceIdentifier,
+      ...(input.DBInstanceClass ? { instanceClass: input.DBInstanceClass } : {}),
+      ...(input.AllocatedStorage !== undefined ? { allocatedStorage: input.AllocatedStorage } : {}),
+      ...(input.Tags ? { tags: input.Tags } : {}),
+      ...(input.DeletionProtection ? { deletionProtection: true } : {}),
+    });
+    return { DBInstance: this.toDbInstance(this.instances.get(view.identifier)!) };
+  }
+
+  /** PromoteReadReplica: the internal promoteReadReplica; answers the instance as it is when the promotion starts ('modifying'). */
+  private promoteReadReplicaOp(raw: OpInput): Omit<PromoteReadReplicaCommandOutput, '$metadata'> {
+    const input = raw as unknown as PromoteReadReplicaCommandInput;
+    this.promoteReadReplica(String(input.DBInstanceIdentifier ?? ''), input.BackupRetentionPeriod !== undefined ? { backupRetentionPeriod: input.BackupRetentionPeriod } : {});
+    return { DBInstance: this.toDbInstance(this.requireInstance(input.DBInstanceIdentifier)) };
   }
 
   private addTagsToResource(raw: OpInput): Record<string, never> {
@@ -400,6 +540,7 @@ export class RdsSim implements SimService {
       ...(options.stackName ? { stackName: options.stackName } : {}),
       ...(kmsKeyArn ? { kmsKeyId: kmsKeyArn } : {}),
       ...(options.deletionProtection ? { deletionProtection: true } : {}),
+      backupRetentionPeriod: checkRetention(options.backupRetentionPeriod ?? 1),
     };
     this.instances.set(identifier, record);
     return this.view(record);
@@ -434,10 +575,132 @@ export class RdsSim implements SimService {
       ...(options.stackName ? { stackName: options.stackName } : {}),
       ...(snapshot.kmsKeyId ? { kmsKeyId: snapshot.kmsKeyId } : {}),
       ...(options.deletionProtection ? { deletionProtection: true } : {}),
+      ...(options.backupRetentionPeriod !== undefined ? { backupRetentionPeriod: options.backupRetentionPeriod } : {}),
     });
     const record = this.instances.get(view.identifier);
     if (record) record.restoredFrom = snapshot.identifier;
     return this.instance(view.identifier) ?? view;
+  }
+
+
+  // ---------------------------------------------------------------------------------------------
+  // Read replicas
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Creates a read replica of a DB instance in the same Region (CreateDBInstanceReadReplica, and
+   * CloudFormation's AWS::RDS::DBInstance with SourceDBInstanceIdentifier). "When you create a read
+   * replica, Amazon RDS takes a DB snapshot of your source DB instance and begins replication" (RDS
+   * user guide, "Creating a read replica"): it is 'creating' for a snapshot of the source plus a
+   * restore of its storage, holds the source's data as of the request, then applies what the source
+   * wrote since (see appliedPoint). Engine, version, master user, DB name and encryption are the
+   * source's ("All other attributes ... are inherited from the source DB instance", API reference;
+   * a same-Region replica of an encrypted source is encrypted with the source's key).
+   * Throws DBInstanceNotFoundFault (no source), InvalidDBInstanceStateFault (source not available, or
+   * without automated backups), InvalidParameterCombination (an engine without instance read
+   * replicas, or the source already has its maximum: see assertCanReplicate), DBInstanceAlreadyExistsFault.
+   */
+  createReadReplica(options: CreateReadReplicaOptions): DbInstanceView {
+    const source = this.sourceRecord(options.sourceIdentifier);
+    this.assertCanReplicate(source);
+    const now = this.account.now();
+    const t = this.account.timing;
+    const allocatedStorage = Math.max(options.allocatedStorage ?? source.allocatedStorage, source.allocatedStorage);
+    const snapshotSeconds = t.snapshotFixedSeconds + t.snapshotSecondsPerGb * source.allocatedStorage;
+    const view = this.createInstance({
+      identifier: options.identifier,
+      allocatedStorage,
+      engine: source.engine,
+      engineVersion: source.engineVersion,
+      masterUsername: source.masterUsername,
+      ...(source.dbName ? { dbName: source.dbName } : {}),
+      instanceClass: options.instanceClass ?? source.instanceClass,
+      ...(options.tags ? { tags: options.tags } : {}),
+      readyAt: options.readyAt ?? now + (snapshotSeconds + this.restoreSeconds(allocatedStorage)) * 1000,
+      ...(options.stackName ? { stackName: options.stackName } : {}),
+      ...(source.kmsKeyId ? { kmsKeyId: source.kmsKeyId } : {}),
+      ...(options.deletionProtection ? { deletionProtection: true } : {}),
+      backupRetentionPeriod: options.backupRetentionPeriod ?? 0,
+    });
+    const record = this.instances.get(view.identifier)!;
+    const feed = this.feedOf(source);
+    record.replication = { feed, startedAt: now, applyingFrom: record.readyAt };
+    record.tables = this.versionAt(feed, now);
+    return this.view(record);
+  }
+
+  /**
+   * Starts promoting a read replica to a standalone instance (PromoteReadReplica, or CloudFormation
+   * removing SourceDBInstanceIdentifier): replication stops at once, so the promoted instance keeps what
+   * it had APPLIED then (writes to the source it had not applied yet are not in it); it is 'modifying'
+   * for timing.promoteSeconds (AWS: "The promotion process can take several minutes or longer to
+   * complete, depending on the size of the read replica"; it is rebooted before it becomes available),
+   * then 'available' with BackupRetentionPeriod `backupRetentionPeriod` ("Default: 1", API reference,
+   * PromoteReadReplica). Throws DBInstanceNotFoundFault, InvalidDBInstanceStateFault (not a read
+   * replica, or not 'available'). Returns when the promotion completes.
+   */
+  promoteReadReplica(identifier: string, options: { backupRetentionPeriod?: number } = {}): { readyAt: number } {
+    const record = this.requireInstance(identifier);
+    this.observeWrites();
+    if (!record.replication || record.replication.endedAt !== undefined) {
+      throw new SimServiceError('InvalidDBInstanceStateFault', `DB Instance ${record.identifier} is not a read replica.`, 400);
+    }
+    const status = this.instanceStatus(record);
+    if (status !== 'available') {
+      throw new SimServiceError('InvalidDBInstanceStateFault', `Instance ${record.identifier} is not in available state. Current state is ${status}.`, 400);
+    }
+    return this.startPromotion(record, this.account.now(), checkRetention(options.backupRetentionPeriod ?? 1));
+  }
+
+  /**
+   * Declares whether a source DB instance is being written from now on (`undefined`: derived again from
+   * its stack, see writingNow). Scenarios and the benchmark use it for a source with no stack, or to
+   * make writes stop or resume at a given moment.
+   */
+  setWriteActivity(identifier: string, writing: boolean | undefined): void {
+    const record = this.requireInstance(identifier);
+    if (writing === undefined) delete record.writeActivity;
+    else record.writeActivity = writing;
+    this.observeWrites();
+  }
+
+  /**
+   * ReplicaLag of a read replica at `at` (default now), in seconds, as RDS measures it; undefined when
+   * it is not replicating then (not a replica, still being created, promoted). See replicaLagAt.
+   */
+  replicaLag(identifier: string, at?: number): number | undefined {
+    const record = this.instances.get(identifier.toLowerCase());
+    if (!record) return undefined;
+    this.observeWrites();
+    return this.replicaLagAt(record, at ?? this.account.now());
+  }
+
+  /**
+   * The read replicas that ever replicated (for CloudWatch's ReplicaLag): identifier → the span during
+   * which it replicated (from available to the end of the replication, or now).
+   */
+  replicationSpans(): { identifier: string; from: number; to?: number }[] {
+    this.purgeDeleted();
+    return [...this.instances.values()].flatMap((r) =>
+      r.replication ? [{ identifier: r.identifier, from: r.replication.applyingFrom, ...(r.replication.endedAt !== undefined ? { to: r.replication.endedAt } : {}) }] : [],
+    );
+  }
+
+  /**
+   * Records a change of every source's write activity (called before every SDK call, and before the
+   * replicas are read): a source derived from its stack stops being written when no instance of the
+   * stack's Auto Scaling groups serves any more, which is seen at the first call after it happened
+   * (never earlier than AWS: writes are taken to go on until then).
+   */
+  observeWrites(): void {
+    const now = this.account.now();
+    for (const record of this.instances.values()) {
+      const feed = record.feed;
+      if (!feed || record.deletedAt !== undefined) continue;
+      const writing = record.deleteStartedAt === undefined && this.writingNow(record);
+      const last = feed.activity.at(-1);
+      if ((last?.writing ?? false) !== writing) feed.activity.push({ at: now, writing });
+    }
   }
 
   /**
@@ -460,6 +723,21 @@ export class RdsSim implements SimService {
       if (!this.snapshotRecord(snapshotId)) this.takeSnapshot(record, snapshotId, []);
     }
     const now = this.account.now();
+    this.observeWrites();
+    // "If you delete a source DB instance without deleting its read replicas in the same AWS Region,
+    // each read replica is promoted to a standalone DB instance" (RDS user guide, "Working with DB
+    // instance read replicas", Considerations when deleting replicas). Each keeps what it had applied.
+    for (const replica of this.activeReplicasOf(record)) {
+      if (this.instanceStatus(replica) === 'creating') {
+        // Not modelled by AWS's documentation: a replica still being created cannot become a usable copy; it stays what it was restored from.
+        replica.replication!.endedAt = now;
+        replica.modifyingUntil = Math.max(replica.readyAt, now) + this.account.timing.promoteSeconds * 1000;
+      } else {
+        this.startPromotion(replica, now, 1);
+      }
+    }
+    // A replica being deleted stops replicating.
+    if (record.replication && record.replication.endedAt === undefined) record.replication.endedAt = now;
     record.deleteStartedAt = now;
     record.deletedAt = now + (options.deleteSeconds ?? this.account.timing.dbDeleteSeconds) * 1000;
   }
@@ -509,9 +787,213 @@ export class RdsSim implements SimService {
     return [...this.snapshots.keys()].flatMap((id) => this.snapshot(id) ?? []);
   }
 
-  /** Replaces an instance's data (seeding, or the application writing). */
+  /**
+   * Replaces an instance's data (seeding, or the application writing). A source's read replicas see
+   * the new data once they have applied it (appliedPoint). A read replica takes no writes (PostgreSQL:
+   * "read replicas are read-only", RDS user guide): throws.
+   */
   setTables(identifier: string, tables: Tables): void {
-    this.requireInstance(identifier).tables = copyTables(tables);
+    const record = this.requireInstance(identifier);
+    if (record.replication && record.replication.endedAt === undefined) {
+      throw new Error(`${record.identifier} is a read replica of ${record.replication.feed.identifier}: it takes no writes`);
+    }
+    record.tables = copyTables(tables);
+    if (record.feed) {
+      this.observeWrites();
+      const now = this.account.now();
+      record.feed.writes.push(now);
+      record.feed.versions.push({ at: now, tables: record.tables });
+      this.pruneFeed(record);
+    }
+  }
+
+
+  // ---------------------------------------------------------------------------------------------
+  // Read replicas: internals
+  // ---------------------------------------------------------------------------------------------
+
+  /** The source of a replica to be, by identifier or ARN (same Region only). */
+  private sourceRecord(identifierOrArn: string): InstanceRecord {
+    const match = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):db:(.+)$/.exec(identifierOrArn);
+    if (match) {
+      const [, region, accountId, id] = match as unknown as [string, string, string, string];
+      if (region !== this.account.region || accountId !== this.account.accountId) {
+        // Cross-Region (or cross-account) replicas are not modelled: refused rather than made kinder.
+        throw new SimServiceError('InvalidParameterValue', `The simulated account does not model cross-Region read replicas: ${identifierOrArn}`, 400);
+      }
+      return this.requireInstance(id);
+    }
+    return this.requireInstance(identifierOrArn);
+  }
+
+  private assertCanReplicate(source: InstanceRecord): void {
+    const max = MAX_REPLICAS[source.engine];
+    if (max === undefined) {
+      throw new SimServiceError('InvalidParameterCombination', `Read replicas are not supported for the ${source.engine} engine of DB instance ${source.identifier}.`, 400);
+    }
+    const status = this.instanceStatus(source);
+    if (status !== 'available') {
+      throw new SimServiceError('InvalidDBInstanceStateFault', `Instance ${source.identifier} is not in available state. Current state is ${status}.`, 400);
+    }
+    if (source.replication && source.replication.endedAt === undefined) {
+      // Cascading replicas (a replica of a replica) are not modelled; a replica has no backups by default anyway.
+      throw new SimServiceError('InvalidDBInstanceStateFault', `The simulated account does not model cascading read replicas: ${source.identifier} is a read replica.`, 400);
+    }
+    // "Your source DB instance ... must have backup retention enabled" (API_CreateDBInstanceReadReplica);
+    // the message as RDS answers it, quoted in users' Terraform error output ("InvalidDBInstanceState:
+    // Automated backups are not enabled for this database instance. To enable ...").
+    if (source.backupRetentionPeriod === 0) {
+      throw new SimServiceError(
+        'InvalidDBInstanceStateFault',
+        'Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.',
+        400,
+      );
+    }
+    // The error RDS answers beyond the maximum is not documented: modelled as InvalidParameterCombination.
+    if (this.activeReplicasOf(source).length >= max) {
+      throw new SimServiceError('InvalidParameterCombination', `DB instance ${source.identifier} already has the maximum number of read replicas (${max}).`, 400);
+    }
+  }
+
+  private activeReplicasOf(source: InstanceRecord): InstanceRecord[] {
+    const feed = source.feed;
+    if (!feed) return [];
+    return [...this.instances.values()].filter((r) => r.replication?.feed === feed && r.replication.endedAt === undefined && r.deleteStartedAt === undefined);
+  }
+
+  private feedOf(source: InstanceRecord): SourceFeed {
+    if (!source.feed) {
+      source.feed = { identifier: source.identifier, engine: source.engine, createdAt: source.createdAt, versions: [{ at: this.account.now(), tables: source.tables }], activity: [], writes: [] };
+    }
+    this.observeWrites();
+    return source.feed;
+  }
+
+  /** Whether a source is being written now: its explicit activity, or any instance of its stack's Auto Scaling groups serving. */
+  private writingNow(record: InstanceRecord): boolean {
+    if (record.writeActivity !== undefined) return record.writeActivity;
+    if (!record.stackName) return false;
+    // An instance entering standby (or terminating) still drains its connections (the target group's
+    // deregistration delay): its requests may still write until it is out.
+    const serving = new Set(['InService', 'EnteringStandby', 'Terminating']);
+    return this.account.cloudformation
+      .resourcesOf(record.stackName)
+      .filter((r) => r.type === 'AWS::AutoScaling::AutoScalingGroup')
+      .some((r) => (this.account.autoscaling.group(r.physicalId)?.instances ?? []).some((i) => serving.has(i.state)));
+  }
+
+  private writingAt(feed: SourceFeed, at: number): boolean {
+    let writing = false;
+    for (const change of feed.activity) {
+      if (change.at > at) break;
+      writing = change.writing;
+    }
+    return writing;
+  }
+
+  /** The time of the source's last write at or before `at` (`at` itself while it is being written); -Infinity: none. */
+  private lastWriteAt(feed: SourceFeed, at: number): number {
+    if (this.writingAt(feed, at)) return at;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const change of feed.activity) if (change.at <= at && !change.writing) last = Math.max(last, change.at);
+    for (const w of feed.writes) if (w <= at) last = Math.max(last, w);
+    return last;
+  }
+
+  /**
+   * The source time up to which a replica has applied the source's writes at `at` (its data is the
+   * source's as of then). The model (never kinder than AWS; bench/README.md "Timing model"):
+   * - It holds the snapshot taken when it was requested, and applies nothing until it is available.
+   * - A write reaches it replicaLagSeconds (L) after it was made: while the source is written it stays
+   *   L behind; once writes stop at s, it has everything at s + L (the drain takes the lag).
+   * - Behind by more than that (its backlog after creation), it applies replicaCatchUpRate source
+   *   seconds per second until it is back to L.
+   * - Under the replicaStalls fault it applies nothing while the source is not written.
+   */
+  private appliedPoint(record: InstanceRecord, at: number): number {
+    const replication = record.replication!;
+    const feed = replication.feed;
+    if (at < replication.applyingFrom) return replication.startedAt;
+    const end = Math.min(at, replication.endedAt ?? Number.POSITIVE_INFINITY);
+    const lag = this.account.timing.replicaLagSeconds * 1000;
+    const rate = Math.max(1, this.account.timing.replicaCatchUpRate);
+    const stall = this.account.faults.silent.replicaStalls;
+    const stalled = !!stall && (stall.onlyInstancesOfStack === undefined || stall.onlyInstancesOfStack === record.stackName);
+    const breaks = [...feed.activity.map((c) => c.at), ...feed.writes].filter((b) => b > replication.applyingFrom && b < end);
+    const points = [replication.applyingFrom, ...[...new Set(breaks)].sort((x, y) => x - y), end];
+    let applied = replication.startedAt;
+    for (let n = 0; n + 1 < points.length; n++) {
+      const t0 = points[n]!;
+      const t1 = points[n + 1]!;
+      if (t1 <= t0) continue;
+      const writing = this.writingAt(feed, t0);
+      if (!writing && stalled) continue;
+      const last = writing ? Number.POSITIVE_INFINITY : this.lastWriteAt(feed, t0);
+      const target = (t: number): number => Math.min(last, t - lag);
+      if (applied >= target(t0)) applied = Math.max(applied, target(t1));
+      else applied = rate === Number.POSITIVE_INFINITY ? target(t1) : Math.min(applied + rate * (t1 - t0), target(t1));
+    }
+    return applied;
+  }
+
+  /**
+   * ReplicaLag (seconds) of a replica at `at`, undefined when it is not replicating then. Behind its
+   * source's last write: the age of what it applied last ("how far a read replica has fallen behind
+   * its source DB instance", AWS knowledge center, "Why do I have replication lags ... RDS for
+   * PostgreSQL"), rounded up (never 0 while something is missing). Caught up: 0, except PostgreSQL,
+   * which reports the age of the last transaction replayed, RDS's 5-minute heartbeat or the last
+   * write, so up to five minutes on an idle source (POSTGRES_HEARTBEAT_MS).
+   */
+  private replicaLagAt(record: InstanceRecord, at: number): number | undefined {
+    const replication = record.replication;
+    if (!replication || at < replication.applyingFrom || (replication.endedAt !== undefined && at >= replication.endedAt)) return undefined;
+    const feed = replication.feed;
+    const applied = this.appliedPoint(record, at);
+    const last = this.lastWriteAt(feed, at);
+    if (applied < last) return Math.ceil((at - applied) / 1000);
+    if (feed.engine !== 'postgres') return 0;
+    const phase = feed.createdAt + POSTGRES_HEARTBEAT_PHASE_MS;
+    const heartbeat = at >= phase ? phase + Math.floor((at - phase) / POSTGRES_HEARTBEAT_MS) * POSTGRES_HEARTBEAT_MS : Number.NEGATIVE_INFINITY;
+    return Math.floor((at - Math.max(last, heartbeat, replication.startedAt)) / 1000);
+  }
+
+  private versionAt(feed: SourceFeed, at: number): Tables {
+    let tables = feed.versions[0]!.tables;
+    for (const v of feed.versions) {
+      if (v.at > at) break;
+      tables = v.tables;
+    }
+    return tables;
+  }
+
+  /** A replica's data now: the source's version at its applied point (or its own once promoted). */
+  private replicaTables(record: InstanceRecord): Tables {
+    const replication = record.replication;
+    if (!replication || replication.endedAt !== undefined) return record.tables;
+    return this.versionAt(replication.feed, this.appliedPoint(record, this.account.now()));
+  }
+
+  /** Stops a replica's replication at `at`, keeping what it had applied, and starts its promotion. */
+  private startPromotion(record: InstanceRecord, at: number, backupRetentionPeriod: number): { readyAt: number } {
+    const replication = record.replication!;
+    record.tables = this.versionAt(replication.feed, this.appliedPoint(record, at));
+    replication.endedAt = at;
+    record.modifyingUntil = at + this.account.timing.promoteSeconds * 1000;
+    record.backupRetentionPeriod = backupRetentionPeriod;
+    const source = this.instances.get(replication.feed.identifier);
+    if (source?.feed === replication.feed) this.pruneFeed(source);
+    return { readyAt: record.modifyingUntil };
+  }
+
+  /** Drops the versions no replica of the source can show any more. */
+  private pruneFeed(source: InstanceRecord): void {
+    const feed = source.feed!;
+    const now = this.account.now();
+    const replicas = this.activeReplicasOf(source);
+    const oldest = replicas.length ? Math.min(...replicas.map((r) => this.appliedPoint(r, now))) : now;
+    let keep = 0;
+    for (let n = 0; n < feed.versions.length; n++) if (feed.versions[n]!.at <= oldest) keep = n;
+    if (keep > 0) feed.versions.splice(0, keep);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -595,6 +1077,7 @@ export class RdsSim implements SimService {
   private instanceStatus(record: InstanceRecord): DbInstanceStatus {
     if (record.deleteStartedAt !== undefined) return 'deleting';
     if (this.account.now() < record.readyAt) return 'creating';
+    if (record.modifyingUntil !== undefined && this.account.now() < record.modifyingUntil) return 'modifying';
     // A running instance keeps its data key in memory: "resources encrypted with data keys protected by
     // the KMS key are not affected until the KMS key is used again" (KMS developer guide, "Enable and
     // disable keys"), so it stays available while its key is pending deletion. Once the key is deleted
@@ -616,17 +1099,41 @@ export class RdsSim implements SimService {
       allocatedStorage: record.allocatedStorage,
       endpoint: { address: record.address, port: record.port },
       // An instance whose key is gone has no readable data.
-      tables: this.instanceStatus(record) === 'inaccessible-encryption-credentials' ? {} : record.tables,
+      tables: this.instanceStatus(record) === 'inaccessible-encryption-credentials' ? {} : this.replicaTables(record),
       tags: record.tags.map((t) => ({ ...t })),
       readyAt: record.readyAt,
       ...(record.stackName ? { stackName: record.stackName } : {}),
       ...(record.restoredFrom ? { restoredFrom: record.restoredFrom } : {}),
       ...(record.kmsKeyId ? { kmsKeyId: record.kmsKeyId } : {}),
+      ...(this.sourceShown(record) ? { replicaOf: this.sourceShown(record) } : {}),
+      replicas: this.replicasShown(record),
+      backupRetentionPeriod: record.backupRetentionPeriod,
     };
+  }
+
+  /**
+   * The source a replica is shown with: while it replicates, and while its promotion is in progress
+   * (the promotion completes with the reboot; its data stopped at the promotion's start).
+   */
+  private sourceShown(record: InstanceRecord): string | undefined {
+    const replication = record.replication;
+    if (!replication || record.deleteStartedAt !== undefined) return undefined;
+    if (replication.endedAt === undefined) return replication.feed.identifier;
+    return record.modifyingUntil !== undefined && this.account.now() < record.modifyingUntil ? replication.feed.identifier : undefined;
+  }
+
+  private replicasShown(source: InstanceRecord): string[] {
+    const feed = source.feed;
+    if (!feed) return [];
+    return [...this.instances.values()].filter((r) => r.replication?.feed === feed && this.sourceShown(r) === source.identifier).map((r) => r.identifier);
   }
 
   private toDbInstance(record: InstanceRecord): DBInstance {
     const status = this.instanceStatus(record);
+    const replicaOf = this.sourceShown(record);
+    // "read replication" status (RDS API reference, DBInstanceStatusInfo: replicating, error, stopped...):
+    // shown while it replicates once available; a promotion in progress no longer replicates.
+    const replicating = record.replication !== undefined && record.replication.endedAt === undefined && status === 'available';
     return {
       DBInstanceIdentifier: record.identifier,
       DBInstanceArn: record.arn,
@@ -646,6 +1153,10 @@ export class RdsSim implements SimService {
       ...(record.kmsKeyId ? { KmsKeyId: record.kmsKeyId } : {}),
       MultiAZ: false,
       AvailabilityZone: `${this.account.region}a`,
+      BackupRetentionPeriod: record.backupRetentionPeriod,
+      ...(replicaOf ? { ReadReplicaSourceDBInstanceIdentifier: replicaOf } : {}),
+      ReadReplicaDBInstanceIdentifiers: this.replicasShown(record),
+      ...(replicating ? { StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: 'replicating' }] } : {}),
       InstanceCreateTime: new Date(record.createdAt),
       TagList: record.tags.map((t) => ({ ...t })),
     };
