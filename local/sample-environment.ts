@@ -38,16 +38,23 @@ export function extraDatabaseIds(n: number): string[] {
 
 /**
  * The template with more buckets and databases, each database following the template contract
- * (restored from parameter `<LogicalId>SnapshotIdentifier` when it is set). Applied to both versions,
+ * (restored from parameter `<LogicalId>SnapshotIdentifier` when it is set, a read replica of
+ * `<LogicalId>SourceDBInstanceIdentifier`, `<LogicalId>PromotedFrom` once promoted). Applied to both versions,
  * so the new template pairs every resource of the current one.
  */
 export function withExtraResources(template: string, buckets: number, databases: number): string {
   if (buckets === 0 && databases === 0) return template;
   const dbs = extraDatabaseIds(databases);
   const parameters = dbs
-    .map((id) => `  ${id}SnapshotIdentifier:\n    Type: String\n    Default: ''\n`)
+    .map((id) => ['SnapshotIdentifier', 'SourceDBInstanceIdentifier', 'PromotedFrom'].map((suffix) => `  ${id}${suffix}:\n    Type: String\n    Default: ''\n`).join(''))
     .join('');
-  const conditions = dbs.map((id) => `  Has${id}Snapshot: !Not [!Equals [!Ref ${id}SnapshotIdentifier, '']]\n`).join('');
+  const conditions = dbs
+    .map(
+      (id) =>
+        `  Has${id}Snapshot: !Not [!Equals [!Ref ${id}SnapshotIdentifier, '']]\n  Is${id}Replica: !Not [!Equals [!Ref ${id}SourceDBInstanceIdentifier, '']]\n` +
+        `  ${id}Inherits: !Or [!Condition Has${id}Snapshot, !Condition Is${id}Replica, !Not [!Equals [!Ref ${id}PromotedFrom, '']]]\n`,
+    )
+    .join('');
   const bucketResources = extraBucketIds(buckets)
     .map(
       (id) =>
@@ -57,7 +64,7 @@ export function withExtraResources(template: string, buckets: number, databases:
   const dbResources = dbs
     .map(
       (id) =>
-        `  ${id}:\n    Type: AWS::RDS::DBInstance\n    DeletionPolicy: Delete\n    UpdateReplacePolicy: Delete\n    Properties:\n      Engine: postgres\n      DBInstanceClass: db.t4g.micro\n      AllocatedStorage: '20'\n      DBSnapshotIdentifier: !If [Has${id}Snapshot, !Ref ${id}SnapshotIdentifier, !Ref AWS::NoValue]\n      MasterUsername: !If [Has${id}Snapshot, !Ref AWS::NoValue, archive_admin]\n      MasterUserPassword: !Sub '{{resolve:secretsmanager:\${DbSecret}:SecretString:password}}'\n      DBSubnetGroupName: !Ref DbSubnetGroup\n      VPCSecurityGroups: [!GetAtt DatabaseSecurityGroup.GroupId]\n\n`,
+        `  ${id}:\n    Type: AWS::RDS::DBInstance\n    DeletionPolicy: Delete\n    UpdateReplacePolicy: Delete\n    Properties:\n      Engine: postgres\n      DBInstanceClass: db.t4g.micro\n      AllocatedStorage: '20'\n      DBSnapshotIdentifier: !If [Has${id}Snapshot, !Ref ${id}SnapshotIdentifier, !Ref AWS::NoValue]\n      SourceDBInstanceIdentifier: !If [Is${id}Replica, !Ref ${id}SourceDBInstanceIdentifier, !Ref AWS::NoValue]\n      MasterUsername: !If [${id}Inherits, !Ref AWS::NoValue, archive_admin]\n      MasterUserPassword: !If [Is${id}Replica, !Ref AWS::NoValue, !Sub '{{resolve:secretsmanager:\${DbSecret}:SecretString:password}}']\n      DBSubnetGroupName: !Ref DbSubnetGroup\n      VPCSecurityGroups: [!GetAtt DatabaseSecurityGroup.GroupId]\n\n`,
     )
     .join('');
   const insertBefore = (text: string, marker: string, addition: string) => {
@@ -200,11 +207,11 @@ export function withStackKmsKey(template: string, retain: boolean): string {
     '',
   ].join('\n');
   const db = '  OrdersDb:\n    Type: AWS::RDS::DBInstance\n';
-  const encrypted = '      StorageEncrypted: !If [HasOrdersDbSnapshot, !Ref AWS::NoValue, true]\n';
+  const encrypted = '      StorageEncrypted: !If [OrdersDbInherits, !Ref AWS::NoValue, true]\n';
   if (!template.includes(db) || !template.includes(encrypted)) throw new Error('the sample template no longer has the OrdersDb this variant edits');
   return template
     .replace(db, `${key}${db}`)
-    .replace(encrypted, `${encrypted}      KmsKeyId: !If [HasOrdersDbSnapshot, !Ref AWS::NoValue, !GetAtt DataKey.Arn]\n`);
+    .replace(encrypted, `${encrypted}      KmsKeyId: !If [OrdersDbInherits, !Ref AWS::NoValue, !GetAtt DataKey.Arn]\n`);
 }
 
 /** Keys that break a copy that does not URL-encode CopySource, or that decodes '+' as a space. */

@@ -530,3 +530,205 @@ export function requiredCapabilities(template: CfnTemplate & { Transform?: unkno
   if (template.Transform !== undefined) needed.push('CAPABILITY_AUTO_EXPAND');
   return needed;
 }
+
+// -----------------------------------------------------------------------------------------------
+// Update planning: what an update does to each resource (shared by UpdateStack and change sets)
+// -----------------------------------------------------------------------------------------------
+
+/** ResourceTargetDefinition.RequiresRecreation (API reference). */
+export type RequiresRecreation = 'Never' | 'Conditionally' | 'Always';
+/** ResourceChange.Replacement (API reference). */
+export type ReplacementView = 'True' | 'False' | 'Conditional';
+
+/**
+ * Properties whose change always replaces the resource (a new physical resource, then the old one
+ * deleted per its UpdateReplacePolicy): "Update requires: Replacement" in each type's page of the
+ * template reference, the `createOnlyProperties` of its resource schema. A type not listed replaces
+ * on a change of its name property only; everything else is updated in place.
+ */
+export const REPLACEMENT_PROPERTIES: Record<string, string[]> = {
+  // AWS::RDS::DBInstance's schema (aws-cloudformation-resource-providers-rds, aws-rds-dbinstance.json,
+  // createOnlyProperties); DBSubnetGroupName and Port are create-only there too but not modelled here.
+  'AWS::RDS::DBInstance': ['DBInstanceIdentifier', 'DBName', 'MasterUsername', 'KmsKeyId', 'StorageEncrypted', 'CharacterSetName', 'DBClusterIdentifier', 'Timezone', 'SourceRegion', 'NcharCharacterSetName', 'CustomIAMInstanceProfile'],
+  'AWS::RDS::DBSubnetGroup': ['DBSubnetGroupName'],
+  'AWS::S3::Bucket': ['BucketName'],
+  'AWS::KMS::Key': ['KeySpec', 'KeyUsage', 'MultiRegion'],
+  'AWS::KMS::Alias': ['AliasName'],
+  'AWS::AutoScaling::AutoScalingGroup': ['AutoScalingGroupName'],
+  'AWS::EC2::SecurityGroup': ['GroupDescription', 'GroupName', 'VpcId'],
+  'AWS::EC2::LaunchTemplate': ['LaunchTemplateName'],
+  'AWS::EC2::VPCEndpoint': ['ServiceName', 'VpcEndpointType', 'VpcId'],
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': ['Name', 'Scheme'],
+  'AWS::ElasticLoadBalancingV2::TargetGroup': ['Name', 'Port', 'Protocol', 'TargetType', 'VpcId'],
+  'AWS::ElasticLoadBalancingV2::Listener': ['LoadBalancerArn'],
+  'AWS::ElasticLoadBalancingV2::ListenerRule': ['ListenerArn'],
+  'AWS::Lambda::Function': ['FunctionName'],
+  'AWS::Lambda::Permission': ['Action', 'FunctionName', 'Principal', 'SourceArn', 'SourceAccount'],
+  'AWS::IAM::Role': ['RoleName', 'Path'],
+  'AWS::SecretsManager::Secret': ['Name'],
+};
+
+/**
+ * Properties that replace the resource in some cases only: the schema's `conditionalCreateOnlyProperties`
+ * (aws-rds-dbinstance.json). A change set shows them as RequiresRecreation "Conditionally" and the
+ * resource as Replacement "Conditional" whatever the values (an in-place StorageType change shows so too:
+ * aws-cloudformation/cloudformation-coverage-roadmap#1788); which cases replace is the handler's rule,
+ * `conditionallyReplaces`.
+ */
+export const CONDITIONAL_REPLACEMENT_PROPERTIES: Record<string, string[]> = {
+  'AWS::RDS::DBInstance': [
+    'DBClusterSnapshotIdentifier',
+    'DBSnapshotIdentifier',
+    'AutoMinorVersionUpgrade',
+    'AvailabilityZone',
+    'BackupRetentionPeriod',
+    'DBParameterGroupName',
+    'Engine',
+    'MultiAZ',
+    'PerformanceInsightsKMSKeyId',
+    'PreferredMaintenanceWindow',
+    'RestoreTime',
+    'SourceDBInstanceAutomatedBackupsArn',
+    'SourceDBInstanceIdentifier',
+    'SourceDbiResourceId',
+    'StorageType',
+    'UseLatestRestorableTime',
+  ],
+};
+
+function present(v: unknown): boolean {
+  return v !== undefined && v !== null && v !== '';
+}
+
+/**
+ * A read replica's promotion: SourceDBInstanceIdentifier was set and is now absent or empty. "If you
+ * remove the SourceDBInstanceIdentifier property from your template and then update your stack, AWS
+ * CloudFormation promotes the read replica to a standalone DB instance" (AWS::RDS::DBInstance,
+ * SourceDBInstanceIdentifier); the handler calls PromoteReadReplica "rather than re-creation"
+ * (aws-cloudformation-resource-providers-rds#334).
+ */
+export function isReplicaPromotion(before: unknown, after: unknown): boolean {
+  return present(before) && !present(after);
+}
+
+/**
+ * Whether this change of a conditionally create-only property replaces the resource. AWS::RDS::DBInstance:
+ * SourceDBInstanceIdentifier is mutable only when unchanged or promoted (ImmutabilityHelper
+ * .isSourceDBInstanceIdentifierMutable in aws-cloudformation-resource-providers-rds): pointing a replica
+ * at another source, or making a standalone instance a replica, replaces it. DBSnapshotIdentifier and
+ * Engine replace on any change, the rule this simulator has always applied (the template reference's
+ * DBSnapshotIdentifier entry; the provider is kinder when the property is removed, never the simulator).
+ */
+export function conditionallyReplaces(type: string, name: string, before: unknown, after: unknown): boolean {
+  if (type !== 'AWS::RDS::DBInstance') return false;
+  if (name === 'SourceDBInstanceIdentifier') return !isReplicaPromotion(before, after);
+  return name === 'DBSnapshotIdentifier' || name === 'Engine' || name === 'DBClusterSnapshotIdentifier' || name === 'SourceDbiResourceId' || name === 'SourceDBInstanceAutomatedBackupsArn' || name === 'RestoreTime' || name === 'UseLatestRestorableTime';
+}
+
+export interface PropertyChange {
+  name: string;
+  requiresRecreation: RequiresRecreation;
+  /** ResourceTargetDefinition.AttributeChangeType. */
+  change: 'Add' | 'Remove' | 'Modify';
+  before: unknown;
+  after: unknown;
+  /** The new value is not known before the update runs (it refers to a resource the update creates or replaces). */
+  dynamic: boolean;
+  /** This change, as the values stand, replaces the resource. */
+  replaces: boolean;
+}
+
+export interface ResourcePlan {
+  logicalId: string;
+  type: string;
+  /** ResourceChange.Action; None: nothing changes. */
+  action: 'Add' | 'Modify' | 'Remove' | 'None';
+  /** What the update does: promote = in place, with PromoteReadReplica. */
+  effect: 'create' | 'update' | 'promote' | 'replace' | 'remove' | 'none';
+  /** ResourceChange.Replacement, for Modify. */
+  replacement?: ReplacementView;
+  changes: PropertyChange[];
+}
+
+export interface PlannedResource {
+  type: string;
+  properties: Record<string, unknown>;
+}
+
+/**
+ * What an update does to one resource: the single rule UpdateStack applies and a change set reports.
+ * `before` is the resource as it exists (undefined: not in the stack), `after` as the new template
+ * evaluates it (undefined: no longer in the template). `isUnknown` tells a value that depends on a
+ * resource the same update creates or replaces (a change set cannot know it: Evaluation Dynamic).
+ * Replacement is "True" when a property that always replaces changes to a known value, "Conditional"
+ * when such a change is dynamic or a conditionally replacing property changes, else "False" (API
+ * reference, ResourceChange.Replacement). The effect follows the values: a replacing change replaces,
+ * a removed SourceDBInstanceIdentifier promotes, anything else updates in place.
+ */
+export function planResource(logicalId: string, before: PlannedResource | undefined, after: PlannedResource | undefined, isUnknown: (v: unknown) => boolean = () => false): ResourcePlan {
+  if (!after && !before) return { logicalId, type: 'AWS::CloudFormation::Stack', action: 'None', effect: 'none', changes: [] };
+  if (!after) return { logicalId, type: (before as PlannedResource).type, action: 'Remove', effect: 'remove', changes: [] };
+  if (!before) return { logicalId, type: after.type, action: 'Add', effect: 'create', changes: [] };
+  if (before.type !== after.type) return { logicalId, type: after.type, action: 'Modify', effect: 'replace', replacement: 'True', changes: [] };
+  const always = REPLACEMENT_PROPERTIES[after.type] ?? [];
+  const conditional = CONDITIONAL_REPLACEMENT_PROPERTIES[after.type] ?? [];
+  const names = [...new Set([...Object.keys(before.properties), ...Object.keys(after.properties)])];
+  const changes: PropertyChange[] = names
+    .filter((name) => JSON.stringify(before.properties[name]) !== JSON.stringify(after.properties[name]))
+    .map((name) => {
+      const b = before.properties[name];
+      const a = after.properties[name];
+      const requiresRecreation: RequiresRecreation = always.includes(name) ? 'Always' : conditional.includes(name) ? 'Conditionally' : 'Never';
+      return {
+        name,
+        requiresRecreation,
+        change: b === undefined ? 'Add' : a === undefined ? 'Remove' : 'Modify',
+        before: b,
+        after: a,
+        dynamic: isUnknown(a),
+        replaces: requiresRecreation === 'Always' || (requiresRecreation === 'Conditionally' && conditionallyReplaces(after.type, name, b, a)),
+      };
+    });
+  if (changes.length === 0) return { logicalId, type: after.type, action: 'None', effect: 'none', changes };
+  const replacement: ReplacementView = changes.some((c) => c.requiresRecreation === 'Always' && !c.dynamic)
+    ? 'True'
+    : changes.some((c) => c.requiresRecreation !== 'Never')
+      ? 'Conditional'
+      : 'False';
+  const promotes = after.type === 'AWS::RDS::DBInstance' && changes.some((c) => c.name === 'SourceDBInstanceIdentifier' && isReplicaPromotion(c.before, c.after));
+  const effect = changes.some((c) => c.replaces) ? 'replace' : promotes ? 'promote' : 'update';
+  return { logicalId, type: after.type, action: 'Modify', effect, replacement, changes };
+}
+
+/**
+ * The parameters a template value depends on: those it names (Ref, Fn::Sub) and those of the
+ * conditions its Fn::If use, through conditions that use other conditions. A change set names one of
+ * them as the CausingEntity of a ParameterReference change.
+ */
+export function parametersReferenced(node: unknown, template: CfnTemplate): Set<string> {
+  const parameters = new Set(Object.keys(template.Parameters ?? {}));
+  const found = new Set<string>();
+  const seenConditions = new Set<string>();
+  const conditionNames = (n: unknown, into: Set<string>): Set<string> => {
+    if (Array.isArray(n)) n.forEach((x) => conditionNames(x, into));
+    else if (n && typeof n === 'object') {
+      for (const [k, v] of Object.entries(n)) {
+        if (k === 'Condition' && typeof v === 'string') into.add(v);
+        else conditionNames(v, into);
+      }
+    }
+    return into;
+  };
+  // `Condition` names another condition only inside a condition's definition (elsewhere it is an ordinary key).
+  const visit = (n: unknown, inCondition: boolean): void => {
+    const refs = referencesIn(n);
+    for (const r of refs.refs) if (parameters.has(r)) found.add(r);
+    for (const c of [...refs.conditions, ...(inCondition ? conditionNames(n, new Set()) : [])]) {
+      if (seenConditions.has(c)) continue;
+      seenConditions.add(c);
+      visit(template.Conditions?.[c], true);
+    }
+  };
+  visit(node, false);
+  return found;
+}

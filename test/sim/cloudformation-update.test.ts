@@ -56,7 +56,7 @@ describe('UpdateStack', () => {
     const db = dbOf('orders-prod');
     const later = { customers: [...ROWS.customers, { id: 3, name: 'Edsger' }] };
     account.rds.setTables(db, later);
-    await cfn().send(new UpdateStackCommand({ StackName: 'orders-prod', TemplateBody: ENVIRONMENT.replace('BackupRetentionPeriod: 7', 'BackupRetentionPeriod: 14'), Parameters: parameters(), Capabilities: CAPABILITIES }));
+    await cfn().send(new UpdateStackCommand({ StackName: 'orders-prod', TemplateBody: ENVIRONMENT.replace('!Ref AWS::NoValue, 7]', '!Ref AWS::NoValue, 14]'), Parameters: parameters(), Capabilities: CAPABILITIES }));
     expect(await status('orders-prod')).toBe('UPDATE_COMPLETE');
     expect(dbOf('orders-prod')).toBe(db);
     expect(account.rds.instance(db)?.tables).toEqual(later);

@@ -325,6 +325,8 @@ Outputs:
       'InstanceType',
       'DesiredCapacity',
       'OrdersDbSnapshotIdentifier',
+      'OrdersDbSourceDBInstanceIdentifier',
+      'OrdersDbPromotedFrom',
       'DbDriverLayerArn',
       'LatestAmiId',
     ]);
