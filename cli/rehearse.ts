@@ -40,7 +40,7 @@ export interface RehearseOptions {
 function withLiveSync(scenario: Scenario): Scenario {
   return {
     ...scenario,
-    name: `${scenario.name} (live sync)`,
+    name: `${scenario.name}-live-sync`,
     input: { ...scenario.input, liveSync: true },
     ...(scenario.then ? { then: scenario.then.map((input) => ({ ...input, liveSync: true })) } : {}),
   };
