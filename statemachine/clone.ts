@@ -319,7 +319,6 @@ function catchUpPhase(scope: Construct, fns: StepFunctions, cancellation: LoopCa
     step: 'replica-status',
     payload: {
       dbInstances: sfn.JsonPath.listAt('$.liveSync.prepared.destinationDbInstances'),
-      since: sfn.JsonPath.stringAt('$.liveSync.since'),
       execution: EXECUTION,
     },
     timeoutPath: '$.waits.replicaCatchUpSeconds',
@@ -514,8 +513,12 @@ function copyPhase(
   allVersions.next(copies);
   // Live sync's PREPARE (a liveSync without what PREPARE returned) pre-copies instead; FINISH copies
   // and verifies like the snapshot copy.
+  // (Presence only, in this order: the local executor evaluates `IsPresent: false` as never true.)
+  const finishing = sfn.Condition.isPresent('$.liveSync.prepared');
   return sfn.Choice.jsonPath(scope, 'Are the versions to copy given?')
-    .when(sfn.Condition.and(sfn.Condition.isPresent('$.liveSync'), sfn.Condition.isNotPresent('$.liveSync.prepared')), live.prepare)
+    .when(sfn.Condition.and(finishing, sfn.Condition.isPresent('$.objectVersions')), copies)
+    .when(finishing, allVersions)
+    .when(sfn.Condition.isPresent('$.liveSync'), live.prepare)
     .when(sfn.Condition.isPresent('$.objectVersions'), copies)
     .otherwise(allVersions);
 }

@@ -434,13 +434,12 @@ function firstClonePhase(scope: Construct, props: MigrateDefinitionProps, target
 
 /**
  * A live sync's FINISH request (CloneInput.liveSync), from what its PREPARE returned in
- * `$.clone1.output`. `since` is now, after the standby confirmed: from then the source takes no
- * writes, so a replica lag of zero read after it means the replica has everything.
+ * `$.clone1.output`. Made after the standby confirmed: the replicas' catch-up is read from the
+ * first check of its wait on (replica-status's `since`), when the source takes no writes any more.
  */
 export function liveSyncFinish(): Fields<LiveSyncStage> {
   return {
     stage: 'FINISH',
-    since: sfn.JsonPath.stringAt('$$.State.EnteredTime'),
     prepared: {
       destinationStackId: sfn.JsonPath.stringAt('$.clone1.output.destinationStackId'),
       destinationDbInstances: sfn.JsonPath.listAt('$.clone1.output.destinationDbInstances'),

@@ -19,7 +19,14 @@ async function describeWhole(cfn: CloudFormationClient, plan: PromotionPlan): Pr
   const changes: Change[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const out = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: plan.changeSetId, StackName: plan.stackName, NextToken: nextToken }));
+    const out = await cfn.send(new DescribeChangeSetCommand({
+        ChangeSetName: plan.changeSetId,
+        StackName: plan.stackName,
+        NextToken: nextToken,
+        // With the values, each detail says whether a property is removed (AttributeChangeType): a
+        // promotion is SourceDBInstanceIdentifier removed (isPromotionOnly).
+        IncludePropertyValues: true,
+      }));
     first ??= out;
     changes.push(...(out.Changes ?? []));
     nextToken = out.NextToken;
@@ -50,6 +57,7 @@ export function unsafeChange(change: ResourceChange): string | undefined {
   const id = change.LogicalResourceId ?? '?';
   const type = change.ResourceType ?? 'unknown type';
   if (change.Action === 'Modify' && change.Replacement === 'False') return undefined;
+  if (change.Action === 'Modify' && change.Replacement === 'Conditional' && type === DB && isPromotionOnly(change)) return undefined;
   if (change.Action === 'Modify') {
     const props = recreatingProperties(change);
     const cause = props.length ? ` (${props.join(', ')} ${props.length === 1 ? 'requires' : 'require'} recreation)` : '';
@@ -61,6 +69,34 @@ export function unsafeChange(change: ResourceChange): string | undefined {
   }
   const what = change.Action === 'Remove' ? 'would be removed' : change.Action === 'Add' ? 'would be added' : `would be changed by a ${change.Action ?? 'unknown'} action`;
   return `${id} (${type}) ${what}`;
+}
+
+/**
+ * The properties whose change a promotion may show as RequiresRecreation "Conditionally" without the
+ * database being replaced. A change set shows every AWS::RDS::DBInstance property of the schema's
+ * conditionalCreateOnlyProperties so, whatever the values (aws-cloudformation/cloudformation-coverage-
+ * roadmap#1788), so the promotion itself reads Replacement "Conditional". What the RDS resource
+ * provider replaces for is narrower (ImmutabilityHelper in aws-cloudformation-resource-providers-rds):
+ * SourceDBInstanceIdentifier only when changed to another source (removed, "CloudFormation promotes the
+ * read replica", AWS::RDS::DBInstance reference); the backup settings a replica may not be given and the
+ * promoted instance takes (BackupRetentionPeriod, PreferredBackupWindow: PromoteReadReplica's own
+ * parameters) never. Anything else conditional stays unsafe. Should a template still be replaced, the
+ * statistics comparison after the promotion finds the empty database and the source keeps the data.
+ */
+const PROMOTION_CONDITIONAL = new Set(['BackupRetentionPeriod', 'PreferredBackupWindow']);
+
+/** A DBInstance change whose conditionally recreating properties are its promotion (SourceDBInstanceIdentifier removed) and the backup settings; nothing that always recreates. Pure. */
+export function isPromotionOnly(change: ResourceChange): boolean {
+  const details = change.Details ?? [];
+  const removesSource = details.some((d) => d.Target?.Name === 'SourceDBInstanceIdentifier' && (d.Target.AttributeChangeType === 'Remove' || d.Target.AfterValue === ''));
+  if (!removesSource) return false;
+  return details.every((d) => {
+    const recreation = d.Target?.RequiresRecreation;
+    if (recreation === 'Always') return false;
+    if (recreation !== 'Conditionally') return true;
+    const name = d.Target?.Name ?? '';
+    return name === 'SourceDBInstanceIdentifier' || PROMOTION_CONDITIONAL.has(name);
+  });
 }
 
 /** "OrdersDb Modify: SourceDBInstanceIdentifier, DBName" */

@@ -128,9 +128,12 @@ async function newestLag(cloudwatch: CloudWatchClient, dbs: DbInstanceRef[], sin
  * to service); raw SDK errors otherwise.
  */
 export async function replicaStatus(clients: { rds: RDSClient; cloudwatch: CloudWatchClient }, event: ReplicaStatusEvent, now: Date = new Date()): Promise<ReplicaStatusResult> {
+  // Without a given `since`, the first check's own time (the wait's start, carried from check to
+  // check): the loop starts after the standby was confirmed, so no write of the source follows it.
+  const since: string = event.since ?? event.wait?.startedAt ?? now.toISOString();
   const states: { running: boolean; replication?: string }[] = [];
   for (const db of event.dbInstances) states.push(replicaState(db, await describe(clients.rds, db.dbInstanceIdentifier)));
-  const lags = event.dbInstances.length ? await newestLag(clients.cloudwatch, event.dbInstances, event.since, now) : new Map<string, { lagSeconds: number; at: string }>();
+  const lags = event.dbInstances.length ? await newestLag(clients.cloudwatch, event.dbInstances, since, now) : new Map<string, { lagSeconds: number; at: string }>();
   const replicas: ReplicaLagReading[] = event.dbInstances.map((db, i) => {
     const lag = lags.get(db.dbInstanceIdentifier);
     const replication = states[i]?.replication;
@@ -138,11 +141,11 @@ export async function replicaStatus(clients: { rds: RDSClient; cloudwatch: Cloud
       logicalId: db.logicalId,
       dbInstanceIdentifier: db.dbInstanceIdentifier,
       // Only readings whose minute starts after `since` are shown: an earlier one proves nothing.
-      ...(lag && Date.parse(lag.at) >= Date.parse(event.since) ? { lagSeconds: lag.lagSeconds, at: lag.at } : {}),
+      ...(lag && Date.parse(lag.at) >= Date.parse(since) ? { lagSeconds: lag.lagSeconds, at: lag.at } : {}),
       ...(replication ? { replication } : {}),
     };
   });
-  const ready = replicas.every((r, i) => states[i]?.running === true && caughtUp(r, event.since));
+  const ready = replicas.every((r, i) => states[i]?.running === true && caughtUp(r, since));
   const label = `read replicas of ${event.dbInstances.map((d) => d.logicalId).join(', ') || 'no database'} to catch up`;
   return { status: ready ? 'READY' : 'PENDING', wait: advanceWait(event, label, REPLICA_CATCH_UP_BACKOFF, ready, now), replicas };
 }

@@ -1068,8 +1068,6 @@ export const LOCK_TAKE_CONDITION = 'attribute_not_exists(stackName) OR #owner = 
 /** CloneInput.liveSync. */
 export interface LiveSyncStage {
   stage: 'PREPARE' | 'FINISH';
-  /** FINISH: ISO time from which the source takes no writes (its standby confirmed): a replica lag read before proves nothing. */
-  since?: string;
   /** FINISH: what PREPARE returned (the destination it made, its replicas, the promotion it planned and checked). */
   prepared?: Pick<ClonePrepared, 'destinationStackId' | 'destinationDbInstances' | 'promotion'>;
 }
@@ -1167,8 +1165,11 @@ export interface PromoteReplicasResult {
 export interface ReplicaStatusEvent extends WaitInput, CancellableEvent {
   /** The destination's databases (the replicas). */
   dbInstances: DbInstanceRef[];
-  /** ISO time from which the source takes no writes (LiveSyncStage.since). */
-  since: string;
+  /**
+   * ISO time from which the source takes no writes. Absent: the first check's own time (the wait's
+   * `startedAt`), right for a loop that starts once the source's standby is confirmed (Clone's FINISH).
+   */
+  since?: string;
   execution: ExecutionRef;
 }
 export interface ReplicaLagReading {

@@ -84,6 +84,36 @@ describe('promotion-status', () => {
     expect(await unsafe(promotionStatus(cfn, event(), NOW))).toContain('OrdersDb might be replaced (KmsKeyId requires recreation)');
   });
 
+  // How CloudFormation shows a real promotion: every conditionally create-only property of the
+  // schema as RequiresRecreation Conditionally, hence Replacement Conditional.
+  const promotion = (extra: { Name: string; RequiresRecreation: 'Never' | 'Conditionally' | 'Always'; AttributeChangeType: 'Add' | 'Remove' | 'Modify' }[], sourceChange: 'Add' | 'Remove' | 'Modify' = 'Remove'): Change => ({
+    Type: 'Resource',
+    ResourceChange: {
+      Action: 'Modify',
+      LogicalResourceId: 'OrdersDb',
+      ResourceType: 'AWS::RDS::DBInstance',
+      Replacement: 'Conditional',
+      Details: [
+        { Target: { Attribute: 'Properties', Name: 'SourceDBInstanceIdentifier', RequiresRecreation: 'Conditionally', AttributeChangeType: sourceChange }, Evaluation: 'Static', ChangeSource: 'ParameterReference' },
+        ...extra.map((t) => ({ Target: { Attribute: 'Properties' as const, ...t }, Evaluation: 'Static' as const, ChangeSource: 'ParameterReference' as const })),
+      ],
+    },
+  });
+
+  it('accepts the Conditional replacement of a promotion: SourceDBInstanceIdentifier removed, the backup settings given to the promoted instance', async () => {
+    changeSetIs({ Changes: [promotion([{ Name: 'BackupRetentionPeriod', RequiresRecreation: 'Conditionally', AttributeChangeType: 'Add' }, { Name: 'MasterUserPassword', RequiresRecreation: 'Never', AttributeChangeType: 'Add' }])] });
+    const result = await promotionStatus(cfn, event(), NOW);
+    expect(result.status).toBe('READY');
+    expect(cfnMock.commandCalls(DescribeChangeSetCommand)[0]?.args[0].input).toMatchObject({ IncludePropertyValues: true });
+  });
+
+  it('refuses a Conditional replacement beyond the promotion: another conditionally create-only property changing, or SourceDBInstanceIdentifier changed rather than removed', async () => {
+    changeSetIs({ Changes: [promotion([{ Name: 'StorageType', RequiresRecreation: 'Conditionally', AttributeChangeType: 'Modify' }])] });
+    expect(await unsafe(promotionStatus(cfn, event(), NOW))).toContain('OrdersDb might be replaced (SourceDBInstanceIdentifier, StorageType require recreation)');
+    changeSetIs({ Changes: [promotion([], 'Modify')] });
+    expect(await unsafe(promotionStatus(cfn, event(), NOW))).toContain('OrdersDb might be replaced');
+  });
+
   it('counts an added resource and a replaced non-database resource as unsafe', async () => {
     changeSetIs({
       Changes: [promote, { Type: 'Resource', ResourceChange: { Action: 'Add', LogicalResourceId: 'Extra', ResourceType: 'AWS::SNS::Topic' } }, modify('Lb', 'True', [['Scheme', 'Always']], 'AWS::ElasticLoadBalancingV2::LoadBalancer')],
