@@ -10,6 +10,7 @@ import { stackEventsText } from '../shared/child-error';
 import { runIdOf, snapshotPrefix, tempStackNameOf } from '../shared/naming';
 import { copyNoun, copyStackOf, isIdleSlotCopy } from './copy-stack';
 import { errorFound } from './error-found';
+import { guidanceLines } from './error-guidance';
 
 /** SNS: a subject must be under 100 characters, without line breaks or control characters; we also keep it ASCII. */
 export const SUBJECT_MAX = 99;
@@ -365,6 +366,7 @@ function whyLines(e: ComposeNotificationEvent, cause: string | undefined): strin
     } else if (text) {
       out.push(`Cause: ${text}`);
     }
+    out.push(...guidanceLines(e.error.Error));
   }
   if (e.statistics) out.push(...statisticsLines(e.statistics, e.outcome === 'SUCCEEDED'));
   out.push(...notCarriedLines(e));

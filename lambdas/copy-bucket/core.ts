@@ -20,7 +20,7 @@ import type { CopyBucketEvent, CopyBucketResult, CopyContinuation, CopyTotals } 
 import { AwsThrottled, classifyAwsError, CopyFailed, VersionHistoryNotCarried } from '../shared/errors';
 import type { RemainingTime } from '../shared/handler';
 import { bucketUsesKms, commonChecksum, copySource, isMultipartEtag } from '../shared/s3-objects';
-import { HistoryCursor, HistoryReader, type ListedEntry, hasHistory, versionSuffix, wantedEntries } from '../shared/versions';
+import { HistoryCursor, HistoryReader, type KeyHistory, type ListedEntry, hasHistory, versionSuffix, wantedEntries } from '../shared/versions';
 
 const MIB = 1024 * 1024;
 /** CopyObject copies up to 5 GB; larger objects need UploadPartCopy
@@ -63,7 +63,11 @@ const THROTTLED_COPY_RETRIES = 3;
  * Resumable and idempotent: the destination's histories are walked alongside the source's (a merge
  * join, no request per identical version); a key whose destination history equals the source's is
  * skipped, a strict prefix is completed, anything else is cleared and copied again. Invocations
- * end at key boundaries. Returns CONTINUE with the continuation for the next invocation, or DONE.
+ * end at key boundaries. With `mirror` (live sync's delta pass, the source frozen), the keys the
+ * destination has and the source no longer has are removed from it, version by version, within
+ * this invocation's key range (those the walk passes over, and once the source is exhausted every
+ * one after its last key), counted in versionsRemoved; without it nothing of the destination is
+ * removed but what copyKey clears. Returns CONTINUE with the continuation for the next invocation, or DONE.
  * Throws VersionHistoryNotCarried when a key has a history and the destination is not versioned, the
  * raw SDK error of a failed request (the handler classifies it), or CopyFailed naming the object.
  */
@@ -82,9 +86,14 @@ export async function copyBucket(s3: S3Client, event: CopyBucketEvent, remaining
     send.track(s3.send(new GetBucketVersioningCommand({ Bucket: pair.destinationBucket }))).then((v) => v.Status === 'Enabled'),
   ]);
   const copier = new ObjectCopier(send, limit, pair.sourceBucket, pair.destinationBucket, !sourceKms && !destinationKms, options.concurrency, totals);
+  // Mirror (live sync's delta pass): destination keys the source no longer has, met by the merge
+  // walk between two source keys, are removed before the invocation ends.
+  const passed: KeyHistory[] = [];
+  const mirror = event.mirror === true;
+  if (mirror) totals.versionsRemoved ??= 0;
   // Everything up to lastKey was handled by earlier invocations: both walks start after it.
   const source = new HistoryReader(send.listVersions, pair.sourceBucket, prior?.lastKey);
-  const destination = new HistoryCursor(new HistoryReader(send.listVersions, pair.destinationBucket, prior?.lastKey));
+  const destination = new HistoryCursor(new HistoryReader(send.listVersions, pair.destinationBucket, prior?.lastKey), mirror ? (h) => passed.push(h) : undefined);
 
   let inFlight = 0;
   // Resolved by the next key that finishes: how the stream waits for a free place, and for the end.
@@ -96,8 +105,25 @@ export async function copyBucket(s3: S3Client, event: CopyBucketEvent, remaining
   // A key's copies may take a while (a multipart copy of a large version): no new key is started
   // with less than a third of the margin left. Whatever the budget, every invocation makes progress.
   const hardStopMs = options.safetyMarginMs / 3;
-  for (;;) {
+  const slot = async () => {
     while (inFlight >= limit.limit) await new Promise<void>((resolve) => (freed = resolve));
+  };
+  /** Runs one key's work in a free place; every started key finishes before the invocation returns. */
+  const launch = (work: Promise<void>) => {
+    inFlight++;
+    void work
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        inFlight--;
+        const wake = freed;
+        freed = undefined;
+        wake?.();
+      });
+  };
+  for (;;) {
+    await slot();
     // Checked once a slot is free: waiting for one may have used up the time left.
     if (failure || (started > 0 && remainingMs() < hardStopMs)) break;
     const history = await source.next();
@@ -115,21 +141,30 @@ export async function copyBucket(s3: S3Client, event: CopyBucketEvent, remaining
       break;
     }
     const found = await destination.find(history.key);
+    // Keys walked past are before this one: removed within this invocation, whose resume point is at least this key.
+    while (passed.length) {
+      const gone = passed.shift() as KeyHistory;
+      launch(copier.remove(gone.key, gone.entries));
+      await slot();
+    }
     started++;
-    inFlight++;
     // Every started key finishes before the invocation returns, so the last one started is the resume point.
     lastKey = history.key;
-    void copier
-      .copyKey(history.key, wanted, found?.entries ?? [])
-      .catch((error: unknown) => {
-        failure ??= { error };
-      })
-      .finally(() => {
-        inFlight--;
-        const wake = freed;
-        freed = undefined;
-        wake?.();
-      });
+    launch(copier.copyKey(history.key, wanted, found?.entries ?? []));
+  }
+  // The source is exhausted: every destination key after its last one is the source's no more. Each
+  // removal is a key started, so a removal cut short by the time budget resumes after the last one.
+  if (exhausted && mirror && !failure) {
+    for await (const gone of destination.rest()) {
+      await slot();
+      if (failure || (started > 0 && remainingMs() < hardStopMs)) {
+        exhausted = false;
+        break;
+      }
+      started++;
+      lastKey = gone.key;
+      launch(copier.remove(gone.key, gone.entries));
+    }
   }
   // Copies in flight finish (a multipart copy aborts its upload on failure) before anything is reported.
   while (inFlight > 0) await new Promise<void>((resolve) => (freed = resolve));
@@ -226,6 +261,23 @@ class ObjectCopier {
     else await this.copySingleRetryingThrottled(entry);
     this.totals.objectsCopied++;
     this.totals.bytesCopied += entry.size;
+  }
+
+  /**
+   * Mirror only: removes the destination history of a key the source no longer has, version by
+   * version (DeleteObject with VersionId deletes that version for good; never a delete marker over
+   * it), counted in versionsRemoved. The destination is this run's own new bucket (see copyKey).
+   */
+  async remove(key: string, existing: ListedEntry[]): Promise<void> {
+    try {
+      for (const e of [...existing].reverse()) {
+        await this.limit(() => this.requests.deleteObject({ Bucket: this.destinationBucket, Key: key, VersionId: e.versionId }));
+        this.totals.versionsRemoved = (this.totals.versionsRemoved ?? 0) + 1;
+      }
+    } catch (err) {
+      if (classifyAwsError(err) !== err) throw err;
+      throw new CopyFailed(`Removal of s3://${this.destinationBucket}/${key}, which the source no longer has, failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Removes every entry of the key's destination history, version by version (never a marker over it). */

@@ -8,11 +8,12 @@ import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketEncryptionCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AsgRef, BucketPair, BucketRef, DbInstanceRef, DiscoverEvent, Discovery } from '../shared/contracts';
+import type { AsgRef, BucketPair, BucketRef, DbInstanceRef, DiscoverEvent, Discovery, LiveSyncPlan } from '../shared/contracts';
 import { PreflightFailed } from '../shared/errors';
 import { describeStack } from '../shared/stacks';
 import { parseTemplate, type CfnTemplate } from '../shared/cfn-template';
-import { newTemplateProblems } from './new-template';
+import { checkNewTemplate } from './new-template';
+import { liveSyncPlan, type LiveSyncDatabase } from './live-sync';
 import { deletionPreflight } from './deletion-preflight';
 
 export interface DiscoverClients {
@@ -86,8 +87,11 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
   const dbInstances: DbInstanceRef[] = [];
   /** logical ID → the KMS key (ARN, as RDS gives it) encrypting the database's storage. */
   const dbKeys = new Map<string, string>();
+  /** Every database with what RDS says of it, for the live-sync preflight. */
+  const databases: LiveSyncDatabase[] = [];
   for (const db of dbResources) {
     const instance = await describeDbInstance(clients.rds, db.physicalId);
+    databases.push({ logicalId: db.logicalId, dbInstanceIdentifier: db.physicalId, ...(instance ? { instance } : {}) });
     if (!instance) {
       problems.push(`database ${db.logicalId} (${db.physicalId}) of stack ${stackName} does not exist in RDS`);
       continue;
@@ -147,7 +151,18 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
   }
 
   // Migrate's current environment: both clones' templates and parameters, before the standby (issue 10 items 1, 4).
-  if (event.newTemplate) problems.push(...(await newTemplateProblems(clients, { stackName, template, parameters: stackParameters, buckets, dbLogicalIds: dbResources.map((d) => d.logicalId) }, event.newTemplate)));
+  let liveSync: LiveSyncPlan | undefined;
+  if (event.newTemplate) {
+    const checked = await checkNewTemplate(clients, { stackName, template, parameters: stackParameters, buckets, dbLogicalIds: dbResources.map((d) => d.logicalId) }, event.newTemplate);
+    problems.push(...checked.problems);
+    // The replicas are created from the new template with blue/green (the idle slot), from the
+    // stack's own with the double clone (clone 1 recreates the current version).
+    const replicaTemplate =
+      event.newTemplate.strategy === 'blue-green'
+        ? checked.target && { source: checked.target.source, parameters: new Set(checked.target.parameters.map((p) => p.key)) }
+        : template && { source: `the current template of ${stackName}`, parameters: declared };
+    liveSync = liveSyncPlan(event.newTemplate, databases, replicaTemplate);
+  }
 
   if (problems.length > 0) throw new PreflightFailed(problems);
 
@@ -171,6 +186,7 @@ export async function discover(clients: DiscoverClients, event: DiscoverEvent): 
     environmentVersion: versionParameter?.ResolvedValue ?? versionParameter?.ParameterValue ?? '',
     ...(bucketPairs ? { bucketPairs } : {}),
     ...(deletion ? { deletionPlan: deletion.plan } : {}),
+    ...(liveSync ? { liveSync } : {}),
   };
 }
 

@@ -65,6 +65,11 @@ export interface NewTemplate {
  * template; other errors (throttling, access to CloudFormation itself) are thrown for the step's retry.
  */
 export async function newTemplateProblems(clients: NewTemplateClients, current: CurrentStack, check: NewTemplateCheck): Promise<string[]> {
+  return (await checkNewTemplate(clients, current, check)).problems;
+}
+
+/** newTemplateProblems, with the new template as read (undefined when it could not be): the live-sync preflight reads its parameters. */
+export async function checkNewTemplate(clients: NewTemplateClients, current: CurrentStack, check: NewTemplateCheck): Promise<{ problems: string[]; target?: NewTemplate }> {
   const problems: string[] = [];
   let target: NewTemplate | undefined;
   if (check.templateUrl) {
@@ -76,7 +81,7 @@ export async function newTemplateProblems(clients: NewTemplateClients, current: 
   }
   if (target) problems.push(...pairingProblems(current, target), ...parameterProblems(current, target, check));
   problems.push(...(await secretProblems(clients.secrets, check.secretParameters)));
-  return problems;
+  return { problems, ...(target ? { target } : {}) };
 }
 
 /** ValidateTemplate then GetTemplateSummary of the URL; the ValidationError's message as a problem when CloudFormation refuses it. */

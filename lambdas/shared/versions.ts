@@ -213,22 +213,53 @@ export class HistoryCursor {
   private current: KeyHistory | undefined;
   private started = false;
   private done = false;
+  /** The last key asked for: a destination key walked past that is greater was asked for by no one. */
+  private lastAsked: string | undefined;
 
-  constructor(private readonly reader: HistoryReader) {}
+  /**
+   * `onPassed` hears of every destination history the walk passes over without it being asked for
+   * (a key the source does not have, between two keys it has): copy-bucket's mirror removes them.
+   */
+  constructor(
+    private readonly reader: HistoryReader,
+    private readonly onPassed?: (history: KeyHistory) => void,
+  ) {}
 
   /** The destination history of exactly `key` (undefined: none). Keys must be asked for in ascending order. */
   async find(key: string): Promise<KeyHistory | undefined> {
     for (;;) {
       if (!this.started || (this.current && compareKeys(this.current.key, key) < 0)) {
+        if (this.current && this.unasked(this.current)) this.onPassed?.(this.current);
         this.started = true;
-        if (this.done) return undefined;
+        if (this.done) break;
         this.current = await this.reader.next();
         if (!this.current) this.done = true;
         continue;
       }
-      if (!this.current) return undefined;
-      return compareKeys(this.current.key, key) === 0 ? this.current : undefined;
+      break;
     }
+    this.lastAsked = key;
+    if (!this.current) return undefined;
+    return compareKeys(this.current.key, key) === 0 ? this.current : undefined;
+  }
+
+  /** Every destination history after the last key asked for, to the end of the listing (the source has none of them once it is exhausted). */
+  async *rest(): AsyncGenerator<KeyHistory> {
+    if (!this.started) {
+      this.started = true;
+      this.current = await this.reader.next();
+      if (!this.current) this.done = true;
+    }
+    while (this.current) {
+      if (this.unasked(this.current)) yield this.current;
+      if (this.done) break;
+      this.current = await this.reader.next();
+      if (!this.current) this.done = true;
+    }
+  }
+
+  private unasked(history: KeyHistory): boolean {
+    return this.lastAsked === undefined || compareKeys(history.key, this.lastAsked) > 0;
   }
 }
 

@@ -399,3 +399,19 @@ describe('compose-notification: snapshots the new stack restores from', () => {
     expect(n.message).toContain('the DB snapshots em-1a2b3c4d-c1-ordersdb were kept on purpose');
   });
 });
+
+describe('compose-notification: the live sync errors', () => {
+  it.each(['PromotionUnsafe', 'ReplicationBroken', 'LiveSyncNotPossible'])('explains %s after its cause: what it means and what to do', (name) => {
+    const n = composeNotification(base({ failedState: 'Check the promotion', error: { Error: name, Cause: lambdaCause(name, 'OrdersDb would be replaced (DBName requires recreation)') } }));
+    const lines = n.message.split('\n');
+    const cause = lines.findIndex((l) => l.startsWith('Cause: '));
+    expect(cause).toBeGreaterThan(-1);
+    expect(lines[cause + 1]).toMatch(/^What it means: /);
+    expect(lines[cause + 2]).toMatch(/^What to do: /);
+  });
+
+  it('adds no explanation to an error whose cause says it all', () => {
+    const n = composeNotification(base({ error: { Error: 'AwsRequestFailed', Cause: lambdaCause('AwsRequestFailed', 'LimitExceeded') } }));
+    expect(n.message).not.toContain('What it means');
+  });
+});
