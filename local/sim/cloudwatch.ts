@@ -1,7 +1,9 @@
 /**
  * Simulated Amazon CloudWatch: the AWS/S3 daily storage metrics of the account's buckets, read with
- * GetMetricStatistics (what `env-migrator plan` reads, cli/plan-metrics.ts). Nothing else of
- * CloudWatch is modelled: any other call fails as an unknown operation.
+ * GetMetricStatistics (what `env-migrator plan` reads, cli/plan-metrics.ts), and AWS/RDS ReplicaLag of
+ * read replicas (live sync's replica-status step), read with GetMetricStatistics or GetMetricData
+ * (RDS_PUBLICATION_DELAY_MS below). Nothing else of CloudWatch is modelled: any other call fails as an
+ * unknown operation, any other metric has no data points.
  *
  * How S3 reports them, and how it is modelled here (never fresher than AWS: a plan must not take a
  * day-old figure for the bucket as it is now):
@@ -34,7 +36,13 @@
  * every call, and since the buckets change only through calls, the state then is the state at the
  * midnight that passed (midnights before the account's first call are not measured). `recordDailyMeasurement` lets a test or scenario seed a past measurement.
  */
-import type { GetMetricStatisticsCommandInput, GetMetricStatisticsCommandOutput } from '@aws-sdk/client-cloudwatch';
+import type {
+  GetMetricDataCommandInput,
+  GetMetricDataCommandOutput,
+  GetMetricStatisticsCommandInput,
+  GetMetricStatisticsCommandOutput,
+  MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
 import type { SimAccount } from './account';
 import { type OpHandler, type OpInput, SimServiceError, type SimService } from './core';
 
@@ -48,11 +56,25 @@ export const MIN_BUCKET_AGE_MS = DAY_MS;
 const MAX_DATAPOINTS = 1440;
 const STATISTICS = new Set(['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum']);
 
+/**
+ * AWS/RDS ReplicaLag (a read replica's lag, ./rds.ts replicaLag): "Amazon RDS automatically sends
+ * metrics to CloudWatch every minute for each active database" (RDS user guide, "Monitoring Amazon RDS
+ * metrics with Amazon CloudWatch"); ReplicaLag: "the amount of time a read replica DB instance lags
+ * behind the source DB instance", units Seconds, dimension DBInstanceIdentifier (RDS user guide,
+ * "Amazon CloudWatch metrics for Amazon RDS"). Modelled: one measurement per replica per UTC minute,
+ * taken at the minute's end and stamped with its start, readable RDS_PUBLICATION_DELAY_MS after the
+ * minute's end (an estimate: AWS publishes no delay), only for the minutes during which the instance
+ * replicated (none for an instance that is not a read replica, none before it is available, none
+ * after its promotion started).
+ */
+export const RDS_PUBLICATION_DELAY_MS = 60_000;
+const MINUTE_MS = 60_000;
+
 interface Datapoint {
-  /** The midnight measured (ms). */
+  /** The midnight measured, or the minute's start (ms). */
   at: number;
   value: number;
-  unit: 'Bytes' | 'Count';
+  unit: 'Bytes' | 'Count' | 'Seconds';
 }
 
 const invalid = (code: string, message: string) => new SimServiceError(code, message, 400);
@@ -72,6 +94,7 @@ export class CloudWatchSim implements SimService {
   constructor(private readonly account: SimAccount) {
     this.operations = {
       GetMetricStatistics: (i) => this.opGetMetricStatistics(i),
+      GetMetricData: (i) => this.opGetMetricData(i),
     };
   }
 
@@ -154,28 +177,98 @@ export class CloudWatchSim implements SimService {
       throw invalid('InvalidParameterCombination', `You have requested up to ${Math.ceil((end - start) / (period * 1000))} datapoints, which exceeds the limit of ${MAX_DATAPOINTS}.`);
     }
     const label = i.MetricName;
-    if (i.Namespace !== 'AWS/S3') return { Label: label, Datapoints: [] };
-    // Exactly the dimensions the metric was published with: BucketName and StorageType.
-    const dims = new Map((i.Dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? '']));
-    const bucket = dims.get('BucketName');
-    const type = dims.get('StorageType');
-    if (dims.size !== 2 || bucket === undefined || type === undefined) return { Label: label, Datapoints: [] };
-
-    const now = this.account.now();
-    const readable = (this.series.get(`${i.MetricName}|${bucket}|${type}`) ?? []).filter((p) => p.at >= start && p.at < end && p.at + PUBLICATION_DELAY_MS <= now);
-    const byPeriod = new Map<number, Datapoint[]>();
-    for (const p of readable) {
-      const slot = start + Math.floor((p.at - start) / (period * 1000)) * period * 1000;
-      byPeriod.set(slot, [...(byPeriod.get(slot) ?? []), p]);
-    }
-    const Datapoints = [...byPeriod.entries()].map(([slot, points]) => {
-      const values = points.map((p) => p.value);
-      const sum = values.reduce((n, v) => n + v, 0);
-      const all: Record<string, number> = { SampleCount: values.length, Average: sum / values.length, Sum: sum, Minimum: Math.min(...values), Maximum: Math.max(...values) };
+    const readable = this.readable(i.Namespace, i.MetricName, i.Dimensions ?? [], start, end);
+    const Datapoints = aggregate(readable, start, period).map(({ slot, points }) => {
+      const all = statisticsOf(points.map((p) => p.value));
       const stats: Record<string, number> = {};
       for (const s of statistics) stats[s] = all[s]!;
       return { Timestamp: new Date(slot), Unit: points[0]!.unit, ...stats };
     });
     return { Label: label, Datapoints };
   }
+
+  /**
+   * GetMetricData (CloudWatch API reference) for MetricStat queries (metric math is not modelled and
+   * refused): each query's values aggregated into Period slots counted from StartTime rounded down to
+   * the minute ("Start time less than 15 days ago - Round down to the nearest whole minute"), ordered
+   * by ScanBy (default TimestampDescending), StatusCode Complete. Same readable points as
+   * GetMetricStatistics.
+   */
+  private opGetMetricData(input: OpInput): Out<GetMetricDataCommandOutput> {
+    const i = input as unknown as GetMetricDataCommandInput;
+    const queries = i.MetricDataQueries ?? [];
+    if (!queries.length) throw invalid('MissingParameter', 'The parameter MetricDataQueries is required.');
+    if (queries.length > 500) throw invalid('InvalidParameterValue', 'The collection MetricDataQueries must not have a size greater than 500.');
+    if (!i.StartTime || !i.EndTime) throw invalid('MissingParameter', 'The parameters StartTime and EndTime are required.');
+    const start = Math.floor(new Date(i.StartTime).getTime() / MINUTE_MS) * MINUTE_MS;
+    const end = new Date(i.EndTime).getTime();
+    if (!(start < end)) throw invalid('ValidationError', 'The parameter StartTime must be less than the parameter EndTime.');
+    const ids = new Set<string>();
+    const results: MetricDataResult[] = [];
+    for (const q of queries) {
+      if (!q.Id || !/^[a-z][A-Za-z0-9_]*$/.test(q.Id)) throw invalid('ValidationError', `Invalid metric data query id: ${String(q.Id)}. It must start with a lowercase letter.`);
+      if (ids.has(q.Id)) throw invalid('ValidationError', `The metric data query id ${q.Id} is used more than once.`);
+      ids.add(q.Id);
+      if (q.Expression !== undefined || !q.MetricStat) throw invalid('ValidationError', 'The simulated account models MetricStat queries only (no metric math).');
+      const { Metric: metric, Period: period, Stat: stat } = q.MetricStat;
+      if (!metric?.Namespace || !metric.MetricName) throw invalid('ValidationError', 'A MetricStat query needs a Metric with Namespace and MetricName.');
+      if (period === undefined || !Number.isInteger(period) || period < 60 || period % 60 !== 0) throw invalid('ValidationError', 'The Period of a MetricStat query must be a multiple of 60.');
+      if (!stat || !STATISTICS.has(stat)) throw invalid('ValidationError', `Invalid statistic: ${String(stat)}`);
+      const points = aggregate(this.readable(metric.Namespace, metric.MetricName, metric.Dimensions ?? [], start, end), start, period).map(({ slot, points: p }) => ({
+        slot,
+        value: statisticsOf(p.map((x) => x.value))[stat]!,
+      }));
+      if (i.ScanBy !== 'TimestampAscending') points.reverse();
+      if (q.ReturnData === false) continue;
+      results.push({ Id: q.Id, Label: q.Label ?? metric.MetricName, Timestamps: points.map((p) => new Date(p.slot)), Values: points.map((p) => p.value), StatusCode: 'Complete' });
+    }
+    return { MetricDataResults: results, Messages: [] };
+  }
+
+  /** The data points of a metric (exactly these dimensions) in [start, end) that are published by now. */
+  private readable(namespace: string, metricName: string, dimensions: { Name?: string; Value?: string }[], start: number, end: number): Datapoint[] {
+    const dims = new Map(dimensions.map((d) => [d.Name ?? '', d.Value ?? '']));
+    const now = this.account.now();
+    if (namespace === 'AWS/RDS' && metricName === 'ReplicaLag') {
+      const id = dims.get('DBInstanceIdentifier');
+      if (dims.size !== 1 || id === undefined) return [];
+      return this.replicaLagPoints(id, start, end, now);
+    }
+    if (namespace !== 'AWS/S3') return [];
+    // Exactly the dimensions the metric was published with: BucketName and StorageType.
+    const bucket = dims.get('BucketName');
+    const type = dims.get('StorageType');
+    if (dims.size !== 2 || bucket === undefined || type === undefined) return [];
+    return (this.series.get(`${metricName}|${bucket}|${type}`) ?? []).filter((p) => p.at >= start && p.at < end && p.at + PUBLICATION_DELAY_MS <= now);
+  }
+
+  /** ReplicaLag of one instance: a point per minute it replicated through, published by now (RDS_PUBLICATION_DELAY_MS). */
+  private replicaLagPoints(identifier: string, start: number, end: number, now: number): Datapoint[] {
+    const span = this.account.rds.replicationSpans().find((r) => r.identifier === identifier.toLowerCase());
+    if (!span) return [];
+    const first = Math.max(Math.ceil(start / MINUTE_MS) * MINUTE_MS, Math.floor(span.from / MINUTE_MS) * MINUTE_MS);
+    const points: Datapoint[] = [];
+    for (let minute = first; minute < end; minute += MINUTE_MS) {
+      const sampledAt = minute + MINUTE_MS;
+      if (sampledAt + RDS_PUBLICATION_DELAY_MS > now) break;
+      const value = this.account.rds.replicaLag(identifier, sampledAt);
+      if (value !== undefined) points.push({ at: minute, value, unit: 'Seconds' });
+    }
+    return points;
+  }
+}
+
+/** Points grouped into periods counted from `start`, each stamped with its period's start, oldest first. */
+function aggregate(points: Datapoint[], start: number, periodSeconds: number): { slot: number; points: Datapoint[] }[] {
+  const byPeriod = new Map<number, Datapoint[]>();
+  for (const p of points) {
+    const slot = start + Math.floor((p.at - start) / (periodSeconds * 1000)) * periodSeconds * 1000;
+    byPeriod.set(slot, [...(byPeriod.get(slot) ?? []), p]);
+  }
+  return [...byPeriod.entries()].sort((a, b) => a[0] - b[0]).map(([slot, grouped]) => ({ slot, points: grouped }));
+}
+
+function statisticsOf(values: number[]): Record<string, number> {
+  const sum = values.reduce((n, v) => n + v, 0);
+  return { SampleCount: values.length, Average: sum / values.length, Sum: sum, Minimum: Math.min(...values), Maximum: Math.max(...values) };
 }

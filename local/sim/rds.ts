@@ -259,6 +259,12 @@ const MAX_REPLICAS: Record<string, number> = {
  * replication", quoted in qonto/database-monitoring-framework#7).
  */
 export const POSTGRES_HEARTBEAT_MS = 300_000;
+/**
+ * The heartbeats' phase from the source's creation: AWS publishes none; an odd offset keeps the
+ * simulator's round clocks (instances created on the minute, metrics sampled on the minute) from
+ * sampling exactly on a heartbeat and reading a lag of 0 by accident.
+ */
+export const POSTGRES_HEARTBEAT_PHASE_MS = 37_000;
 
 function invalidIdentifier(parameter: string): SimServiceError {
   return new SimServiceError(
@@ -592,7 +598,7 @@ export class RdsSim implements SimService {
    * a same-Region replica of an encrypted source is encrypted with the source's key).
    * Throws DBInstanceNotFoundFault (no source), InvalidDBInstanceStateFault (source not available, or
    * without automated backups), InvalidParameterCombination (an engine without instance read
-   * replicas), ReadReplicaLimitExceeded... (see checks below), DBInstanceAlreadyExistsFault.
+   * replicas, or the source already has its maximum: see assertCanReplicate), DBInstanceAlreadyExistsFault.
    */
   createReadReplica(options: CreateReadReplicaOptions): DbInstanceView {
     const source = this.sourceRecord(options.sourceIdentifier);
@@ -834,7 +840,8 @@ export class RdsSim implements SimService {
       throw new SimServiceError('InvalidDBInstanceStateFault', `The simulated account does not model cascading read replicas: ${source.identifier} is a read replica.`, 400);
     }
     // "Your source DB instance ... must have backup retention enabled" (API_CreateDBInstanceReadReplica);
-    // the message as RDS answers it (quoted in Terraform users' reports, e.g. fog's RDS tests).
+    // the message as RDS answers it, quoted in users' Terraform error output ("InvalidDBInstanceState:
+    // Automated backups are not enabled for this database instance. To enable ...").
     if (source.backupRetentionPeriod === 0) {
       throw new SimServiceError(
         'InvalidDBInstanceStateFault',
@@ -842,6 +849,7 @@ export class RdsSim implements SimService {
         400,
       );
     }
+    // The error RDS answers beyond the maximum is not documented: modelled as InvalidParameterCombination.
     if (this.activeReplicasOf(source).length >= max) {
       throw new SimServiceError('InvalidParameterCombination', `DB instance ${source.identifier} already has the maximum number of read replicas (${max}).`, 400);
     }
@@ -944,7 +952,8 @@ export class RdsSim implements SimService {
     const last = this.lastWriteAt(feed, at);
     if (applied < last) return Math.ceil((at - applied) / 1000);
     if (feed.engine !== 'postgres') return 0;
-    const heartbeat = at >= feed.createdAt ? feed.createdAt + Math.floor((at - feed.createdAt) / POSTGRES_HEARTBEAT_MS) * POSTGRES_HEARTBEAT_MS : Number.NEGATIVE_INFINITY;
+    const phase = feed.createdAt + POSTGRES_HEARTBEAT_PHASE_MS;
+    const heartbeat = at >= phase ? phase + Math.floor((at - phase) / POSTGRES_HEARTBEAT_MS) * POSTGRES_HEARTBEAT_MS : Number.NEGATIVE_INFINITY;
     return Math.floor((at - Math.max(last, heartbeat, replication.startedAt)) / 1000);
   }
 

@@ -3,11 +3,11 @@
  * once a day at 00:00 UTC, readable only later, never for a bucket younger than a day, and never the
  * bucket as it is now. Only Date is faked (the account's clock); the calls answer at once.
  */
-import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, GetMetricDataCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SimAccount } from '../../local/sim/account';
-import { PUBLICATION_DELAY_MS } from '../../local/sim/cloudwatch';
+import { PUBLICATION_DELAY_MS, RDS_PUBLICATION_DELAY_MS } from '../../local/sim/cloudwatch';
 import { ZERO_TIMING } from '../../local/sim/core';
 import { installSimulatedAccount } from '../../local/sim/install';
 
@@ -137,5 +137,28 @@ describe('simulated CloudWatch: AWS/S3 daily storage metrics', () => {
       ),
     ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     expect(() => account.cloudwatch.recordDailyMeasurement(new Date(T0))).toThrow(/00:00 UTC/);
+  });
+});
+
+describe('simulated CloudWatch: AWS/RDS ReplicaLag', () => {
+  const lagQuery = (id: string, dimensions = [{ Name: 'DBInstanceIdentifier', Value: id }]) => ({
+    Id: 'lag',
+    MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: dimensions }, Period: 60, Stat: 'Maximum' as const },
+  });
+
+  it('publishes a replica minute a minute after it ends, stamps periods from StartTime rounded down to the minute, newest first by default, and only for the exact dimension', async () => {
+    account.rds.createInstance({ identifier: 'src', allocatedStorage: 10, readyAt: T0, engine: 'mysql' });
+    account.rds.setWriteActivity('src', true);
+    account.rds.createReadReplica({ identifier: 'rep', sourceIdentifier: 'src', readyAt: T0 });
+    vi.setSystemTime(T0 + 2 * 60_000 + RDS_PUBLICATION_DELAY_MS - 1);
+    const early = await cw.send(new GetMetricDataCommand({ StartTime: new Date(T0 + 25_000), EndTime: new Date(Date.now()), MetricDataQueries: [lagQuery('rep')] }));
+    // Minute 0 is readable (ended at T0 + 60 s, published a minute later); minute 1 not yet.
+    expect(early.MetricDataResults?.[0]).toMatchObject({ Id: 'lag', StatusCode: 'Complete', Timestamps: [new Date(T0)], Values: [0] });
+    vi.setSystemTime(T0 + 5 * 60_000);
+    const later = await cw.send(new GetMetricDataCommand({ StartTime: new Date(T0), EndTime: new Date(Date.now()), MetricDataQueries: [lagQuery('rep')] }));
+    expect(later.MetricDataResults?.[0]?.Timestamps?.map((t) => (t.getTime() - T0) / 60_000)).toEqual([3, 2, 1, 0]);
+    const extra = await cw.send(new GetMetricDataCommand({ StartTime: new Date(T0), EndTime: new Date(Date.now()), MetricDataQueries: [lagQuery('rep', [{ Name: 'DBInstanceIdentifier', Value: 'rep' }, { Name: 'Role', Value: 'x' }])] }));
+    expect(extra.MetricDataResults?.[0]?.Values).toEqual([]);
+    await expect(cw.send(new GetMetricDataCommand({ StartTime: new Date(T0), EndTime: new Date(Date.now()), MetricDataQueries: [{ Id: 'm', Expression: 'lag * 2' }] }))).rejects.toMatchObject({ name: 'ValidationError' });
   });
 });
