@@ -42,8 +42,8 @@ export type MachineName = 'Migrate' | 'Clone' | 'Retire' | 'Rollback';
 export interface TaskState {
   key: StateKey;
   machine: MachineName;
-  /** Which clone, for Clone states. */
-  clone?: 'c1' | 'c2';
+  /** Which clone, for Clone states (`live`: a live sync's PREPARE, `<runId>-live`). */
+  clone?: CloneRun;
   state: string;
   /** The Lambda step, for Lambda tasks; undefined for service integrations (DynamoDB, SNS, StartExecution). */
   step?: StepName;
@@ -53,7 +53,7 @@ export interface TaskState {
    * For a wait loop's check: the state that starts the operation waited for, the timing knobs that
    * make it slow, and how slow: longer than the wait, short enough for the compensation to finish.
    */
-  wait?: { initiator: StateKey; knobs: (keyof TimingProfile)[]; slowSeconds: number; stall?: Stall };
+  wait?: { initiator: StateKey; knobs: (keyof TimingProfile)[]; slowSeconds: number; stall?: Stall; replicasStall?: boolean };
 }
 
 /**
@@ -64,6 +64,9 @@ export interface TaskState {
 export interface Stall {
   stack: string;
 }
+
+/** The Clone executions of a migration, by name suffix: clone 1, clone 2, and a live sync's PREPARE. */
+export type CloneRun = 'c1' | 'c2' | 'live';
 
 interface AslState {
   Type: string;
@@ -85,12 +88,13 @@ function* allStates(states: Record<string, AslState>): Generator<[string, AslSta
   }
 }
 
-const STATUS_STEPS = new Set<StepName>(['standby-status', 'snapshot-status', 'stack-status', 'smoke-test', 'switch-status', 'probe-entry-point']);
+const STATUS_STEPS = new Set<StepName>(['standby-status', 'snapshot-status', 'stack-status', 'smoke-test', 'switch-status', 'probe-entry-point', 'replica-status']);
 /** The steps that start what each status step waits for (the smoke test waits for a stack's instances). */
 const INITIATORS: Partial<Record<StepName, StepName[]>> = {
   'standby-status': ['standby-enter', 'standby-exit'],
   'snapshot-status': ['snapshot'],
-  'stack-status': ['create-stack', 'delete-stack'],
+  // Live sync's promotion is a stack update (its change set executed).
+  'stack-status': ['create-stack', 'delete-stack', 'promote-replicas'],
   // Named, not "the task before it": safe points (cancel reads) now stand between the stack's
   // creation and the first probe, and slowing the instances only while a cancel read runs slows nothing.
   'smoke-test': ['create-stack'],
@@ -122,7 +126,11 @@ function slowdownFor(check: StepName, initiator: StepName | undefined, machine: 
       return { knobs: ['route53PropagationSeconds'], slowSeconds: over(Math.max(waits.smokeTestSeconds, SWITCH_TIMEOUT_SECONDS)) };
     case 'probe-entry-point':
       return { knobs: [], slowSeconds: 0 };
+    case 'replica-status':
+      // No knob: the replicas stop applying (replicaStalls) and the catch-up never comes.
+      return { knobs: [], slowSeconds: 0 };
     default:
+      if (initiator === 'promote-replicas') return { knobs: ['promoteSeconds'], slowSeconds: over(waits.stackCreateSeconds) };
       return initiator === 'create-stack'
         ? { knobs: ['stackCreateSeconds'], slowSeconds: over(waits.stackCreateSeconds) }
         : { knobs: ['stackDeleteSeconds', 'dbDeleteSeconds'], slowSeconds: over(waits.stackDeleteSeconds) };
@@ -168,7 +176,7 @@ function isCancelRead(state: string): boolean {
  * Every Task state of `machines` (Migrate and Clone unless told), read from the synthesized
  * definitions (Clone's twice: c1 and c2).
  */
-export function taskStates(deployment: LocalDeployment, machines: readonly MachineName[] = ['Migrate', 'Clone']): TaskState[] {
+export function taskStates(deployment: LocalDeployment, machines: readonly MachineName[] = ['Migrate', 'Clone'], clones: readonly CloneRun[] = ['c1', 'c2']): TaskState[] {
   const out: TaskState[] = [];
   const definitions: Record<MachineName, string> = { Migrate: deployment.migrate.definition, Clone: deployment.clone.definition, Retire: deployment.retire.definition, Rollback: deployment.rollback.definition };
   for (const machine of machines) {
@@ -176,7 +184,7 @@ export function taskStates(deployment: LocalDeployment, machines: readonly Machi
     const states = [...allStates((JSON.parse(definition) as { States: Record<string, AslState> }).States)];
     const stepOf = (s: AslState) => deployment.functions.get(s.Resource ?? '');
     const tasks = states.filter(([, s]) => s.Type === 'Task');
-    for (const clone of machine === 'Clone' ? (['c1', 'c2'] as const) : [undefined]) {
+    for (const clone of machine === 'Clone' ? clones : [undefined]) {
       const key = (state: string): StateKey => (clone ? `Clone ${clone}: ${state}` : `${machine}: ${state}`);
       for (const [name, s] of tasks) {
         if (isCancelRead(name) && !CANCEL_READS_FAULTED.has(name)) continue;
@@ -199,7 +207,12 @@ export function taskStates(deployment: LocalDeployment, machines: readonly Machi
             // The smoke test waits for the instances the destination stack launches.
             const initiator = starter ? starter[0] : 'Create the destination stack';
             const stalled = step === 'probe-entry-point' ? PROBED_SLOT[machine] : undefined;
-            info.wait = { initiator: key(initiator), ...slowdownFor(step, starter ? stepOf(starter[1]) : 'create-stack', machine), ...(stalled ? { stall: { stack: stalled } } : {}) };
+            info.wait = {
+              initiator: key(initiator),
+              ...slowdownFor(step, starter ? stepOf(starter[1]) : 'create-stack', machine),
+              ...(stalled ? { stall: { stack: stalled } } : {}),
+              ...(step === 'replica-status' ? { replicasStall: true } : {}),
+            };
           }
         }
         out.push(info);
@@ -371,13 +384,22 @@ interface ArmedCell {
   slow?: { initiator: StateKey; knobs: (keyof TimingProfile)[]; seconds: number };
 }
 
-const SILENT: Record<string, (ctx: ArmContext, clone: 'c1' | 'c2', hit: () => void) => void> = {
+const SILENT: Record<string, (ctx: ArmContext, clone: CloneRun, hit: () => void) => void> = {
   'Create the destination stack': ({ account, tempStackName }, clone, hit) => {
     account.faults.silent.restoreDropsRows = { rows: 1, onlyInstancesOfStack: clone === 'c1' ? tempStackName : SAMPLE_STACK };
     hit();
   },
   'Copy objects': ({ account }, clone, hit) => {
     const key = `Clone ${clone}: Copy objects`;
+    account.faults.silent.copySkipsKey = (k) => {
+      const skip = k === SPECIAL_KEYS[0] && isRunning(key);
+      if (skip) hit();
+      return skip;
+    };
+  },
+  // Live sync: an object the pre-copy silently skips must still reach the copy (the delta after the standby finds it missing).
+  'Pre-copy objects': ({ account }, clone, hit) => {
+    const key = `Clone ${clone}: Pre-copy objects`;
     account.faults.silent.copySkipsKey = (k) => {
       const skip = k === SPECIAL_KEYS[0] && isRunning(key);
       if (skip) hit();
@@ -411,6 +433,8 @@ export function notApplicable(t: TaskState, kind: FaultKind, calls: boolean): st
     case 'throttle':
       return calls ? undefined : 'makes no AWS call';
     case 'timeout':
+      // The simulator computes a change set in at most 15 s: the promotion plan's wait cannot run out.
+      if (t.step === 'promotion-status') return 'a change set is computed in seconds (at most 15 s in the simulator): its wait cannot run out';
       if (t.wait) return undefined;
       return t.integration?.startsWith('states:startExecution') ? `bounded by the task's own timeout, which only a copy longer than its share reaches` : 'has no wait';
     case 'silent-loss':
@@ -464,6 +488,8 @@ function armCell(t: TaskState, kind: FaultKind): ArmedCell {
       // Fired when this very state reported the wait ran out (read from the history afterwards).
       // A probe through the entry point never succeeds: the slot's statistics answer HTTP 500 while its check loop runs.
       if (wait.stall) return { spec: {}, arm: ({ account }) => silentWhileRunning(account, 'statisticsErrorForStack', [t.key, `${t.key} again`], wait.stall!.stack), fired: () => true };
+      // The copy's read replicas stop applying what their source wrote: they never catch up.
+      if (wait.replicasStall) return { spec: {}, arm: ({ account, tempStackName }) => void (account.faults.silent.replicaStalls = { onlyInstancesOfStack: tempStackName }), fired: () => true };
       return { spec: {}, arm: () => undefined, fired: () => true, slow: { initiator: wait.initiator, knobs: wait.knobs, seconds: wait.slowSeconds } };
     }
     case 'silent-loss':
@@ -498,6 +524,8 @@ function timedOut(outcome: RunOutcome, t: TaskState): boolean {
 export interface MatrixOptions {
   /** The machines whose Task states are faulted (Migrate and Clone unless told). */
   machines?: readonly MachineName[];
+  /** Which Clone executions' states (c1 and c2 unless told; `live`: a live sync's PREPARE). */
+  clones?: readonly CloneRun[];
   /** Only states whose key matches. */
   filter?: (t: TaskState) => boolean;
   kinds?: readonly FaultKind[];
@@ -577,7 +605,7 @@ export async function runCell(t: TaskState, kind: FaultKind, route: Route): Prom
 /** The whole matrix: routes first, then every applicable cell. */
 export async function runMatrix(options: MatrixOptions = {}): Promise<MatrixResult> {
   const routes = await runRoutes(options.routes);
-  const states = taskStates(await deployment(), options.machines)
+  const states = taskStates(await deployment(), options.machines, options.clones)
     .filter(options.filter ?? (() => true))
     .filter((t) => !options.reachedOnly || routes.some((r) => r.outcome.visited.has(t.key)));
   const cells: CellResult[] = [];

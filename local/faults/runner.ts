@@ -44,7 +44,8 @@ export function keyOf(machine: string, executionName: string, state: string): St
   // Blue/green's slot operations (local/faults/slot-operations.ts): one execution each.
   if (machine.startsWith('Retire')) return `Retire: ${state}`;
   if (machine.startsWith('Rollback')) return `Rollback: ${state}`;
-  const occurrence = /-(c\d)$/.exec(executionName)?.[1] ?? '?';
+  // c1, c2, or `live`: a live sync's PREPARE (statemachine/migrate.ts LIVE_CLONE_PHASE).
+  const occurrence = /-(c\d|live)$/.exec(executionName)?.[1] ?? '?';
   return `Clone ${occurrence}: ${state}`;
 }
 
@@ -68,6 +69,11 @@ const LIGHT_BASE: TimingProfile = {
   standbyTransitionSeconds: 10,
   // A switch of the entry point is PENDING past switch-status's first check (30 s): its "again" runs.
   route53PropagationSeconds: 45,
+  // Live sync: a read replica behind its source while it is written (a stalled one then misses the
+  // writes of that lag: it never catches up), and a promotion that lasts past its first check.
+  replicaLagSeconds: 30,
+  replicaCatchUpRate: 2,
+  promoteSeconds: 30,
 };
 
 /**
@@ -94,7 +100,7 @@ export const LIGHT_TIMING: TimingProfile = new Proxy(LIGHT_BASE, {
 });
 
 /** Waits short enough that a wait that runs out does so in a few checks. */
-export const FAULT_WAITS = { snapshotSeconds: 900, stackCreateSeconds: 900, stackDeleteSeconds: 900, standbySeconds: 300, smokeTestSeconds: 600 };
+export const FAULT_WAITS = { snapshotSeconds: 900, stackCreateSeconds: 900, stackDeleteSeconds: 900, standbySeconds: 300, smokeTestSeconds: 600, replicaCatchUpSeconds: 900 };
 
 /** The migration every fault run performs: orders-prod to 1.4.0 with a smoke test, the tiny waits above. */
 export const FAULT_INPUT: MigrationInputRaw = {
@@ -149,6 +155,8 @@ export interface RunSpec {
    * run's copy (ArmContext tempStackName) is then the idle slot, orders-prod-b.
    */
   blueGreen?: boolean;
+  /** The migration with liveSync (issue 12): its copy made while the environment serves. */
+  liveSync?: boolean;
   /** Arms faults, hooks and silent data loss before the execution starts. */
   arm?: (ctx: ArmContext) => void;
   /** Invariant facts only the arming code knows (the publish may fail, may repeat); a function is asked after the run. */
@@ -232,7 +240,8 @@ export async function runFaulted(spec: RunSpec): Promise<RunOutcome> {
     const executionArn = executionArnOf(harness.deployment.migrate.arn, EXECUTION_NAME);
     const entryPoint = spec.blueGreen ? seedEntryPoint(account) : undefined;
     const blueGreen: BlueGreenRunFacts | undefined = entryPoint && { entryPoint, slots: [SAMPLE_STACK, FAULT_SLOT_B], workflowBucket: harness.deployment.workflowBucketName };
-    const input = spec.input ?? (entryPoint ? blueGreenFaultInput(entryPoint) : FAULT_INPUT);
+    const given = spec.input ?? (entryPoint ? blueGreenFaultInput(entryPoint) : FAULT_INPUT);
+    const input = spec.liveSync ? { ...(given as MigrationInputRaw), liveSync: true } : given;
     const ctx: ArmContext = {
       account,
       harness,

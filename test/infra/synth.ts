@@ -24,6 +24,7 @@ export interface AslState {
   Choices?: { Next: string }[];
   TimeoutSeconds?: number;
   ItemProcessor?: AslDefinition;
+  Branches?: AslDefinition[];
   Iterator?: AslDefinition;
   [key: string]: unknown;
 }
@@ -75,5 +76,6 @@ export function* allStates(definition: AslDefinition): Generator<[string, AslSta
     yield [name, state];
     const inner = state.ItemProcessor ?? state.Iterator;
     if (inner) yield* allStates(inner);
+    for (const branch of state.Branches ?? []) yield* allStates(branch);
   }
 }
