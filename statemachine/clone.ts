@@ -73,7 +73,7 @@ export function buildCloneDefinition(scope: Construct, fns: StepFunctions, lockT
   // Each graph (a Map's iterations, a Parallel's branch) ends quietly in a state of its own.
   const precopyStopped = sfn.Pass.jsonPath(scope, 'Stop pre-copying the bucket', { parameters: { cancelled: sfn.JsonPath.stringAt(CANCEL_REQUEST_TEXT) } });
   const catchUpStopped = sfn.Pass.jsonPath(scope, 'Stop catching up the replicas', { parameters: {} });
-  const prepared = prepareLivePhase(scope, fns, cancel, obey, { ref: obeyInMap.ref, cancelled: precopyStopped });
+  const prepared = prepareLivePhase(scope, fns, cancel, { ref: obeyInMap.ref, cancelled: precopyStopped });
   const replicas = catchUpPhase(scope, fns, { ref: obeyInMap.ref, cancelled: catchUpStopped });
   const copy = copyPhase(scope, fns, cancel('Run a smoke test?', smokeTest), obeyInMap, { prepare: prepared, replicas });
   const destination = destinationPhase(scope, fns, copy);
@@ -301,7 +301,8 @@ function catchUpPhase(scope: Construct, fns: StepFunctions, cancellation: LoopCa
     ready: 'Replicas promoted?',
     wait: 'Wait for the promotion',
     step: 'stack-status',
-    payload: { stackName: sfn.JsonPath.stringAt('$.destinationStackName'), operation: 'UPDATE', execution: EXECUTION },
+    // The change set executed: an earlier UPDATE_COMPLETE of the stack is not this one.
+    payload: { stackName: sfn.JsonPath.stringAt('$.destinationStackName'), operation: 'UPDATE', changeSetId: sfn.JsonPath.stringAt('$.promoted.changeSetId'), execution: EXECUTION },
     timeoutPath: '$.waits.stackCreateSeconds',
     resultPath: '$.promotedStatus',
     next: done,
@@ -337,7 +338,7 @@ function catchUpPhase(scope: Construct, fns: StepFunctions, cancellation: LoopCa
  * the source still serves), then every bucket copied (→ `$.copies`), nothing verified: the source
  * still changes, FINISH copies what changed and verifies. Ends with ClonePrepared.
  */
-function prepareLivePhase(scope: Construct, fns: StepFunctions, cancel: CancelCheck, obey: LoopCancellation, obeyInMap: LoopCancellation): sfn.IChainable {
+function prepareLivePhase(scope: Construct, fns: StepFunctions, cancel: CancelCheck, obeyInMap: LoopCancellation): sfn.IChainable {
   const output: Fields<ClonePrepared> = {
     outcome: 'PREPARED',
     sourceStackName: sfn.JsonPath.stringAt('$.sourceStackName'),
@@ -392,8 +393,8 @@ function prepareLivePhase(scope: Construct, fns: StepFunctions, cancel: CancelCh
     payload: { promotion: sfn.JsonPath.objectAt('$.promotion'), execution: EXECUTION },
     timeoutPath: '$.waits.stackCreateSeconds',
     resultPath: '$.promotionStatus',
+    // Seconds, before the standby: a cancel request is obeyed by the pre-copy and the safe point after it.
     next: eachBucket,
-    cancellation: obey,
   });
   const plan = lambdaStep(scope, 'Plan the promotion', fns, 'plan-promotion', {
     payload: eventOf<PlanPromotionEvent>({

@@ -3,6 +3,7 @@
  * it refuses (and then starts nothing and leaves no lock of its own), the lock it takes (Migrate's
  * condition, owned by the recovery's Clone execution), and the input it gives Clone (clone 2's).
  */
+import { MIGRATION_TIMEOUT_SECONDS } from '../../lambdas/steps';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -95,7 +96,7 @@ describe('startRecovery', () => {
     const put = ddbMock.commandCalls(PutItemCommand)[0]!.args[0].input;
     expect(put).toMatchObject({
       TableName: TABLE,
-      Item: { stackName: { S: 'orders-prod' }, owner: { S: RECOVERY }, targetVersion: { S: '1.4.0' }, expiresAt: { N: String(Date.parse('2026-12-05T03:00:00Z') / 1000 + 48 * 3600) } },
+      Item: { stackName: { S: 'orders-prod' }, owner: { S: RECOVERY }, targetVersion: { S: '1.4.0' }, expiresAt: { N: String(Date.parse('2026-12-05T03:00:00Z') / 1000 + MIGRATION_TIMEOUT_SECONDS) } },
       ConditionExpression: 'attribute_not_exists(stackName) OR #owner = :me OR #expiresAt < :now',
     });
     const start = sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input;

@@ -94,7 +94,7 @@ describe('EnvironmentMigrator with entryPoints (blue/green)', () => {
   it('refuses entry points it cannot scope, and a document retention shorter than a previous slot may be kept', () => {
     expect(() => synthStack({ managedStackPrefixes: ['orders-'], entryPoints: [{ hostedZoneId: 'not a zone', recordNames: ['a.example.com'] }] })).toThrow(/entryPoints\[0\]\.hostedZoneId/);
     expect(() => synthStack({ managedStackPrefixes: ['orders-'], entryPoints: [{ hostedZoneId: 'Z1', recordNames: [] }] })).toThrow(/entryPoints\[0\]\.recordNames/);
-    expect(() => synthStack({ managedStackPrefixes: ['orders-'], entryPoints: ENTRY_POINTS, documentRetentionDays: 14 })).toThrow(/documentRetentionDays 14 .* at least 32 days/);
+    expect(() => synthStack({ managedStackPrefixes: ['orders-'], entryPoints: ENTRY_POINTS, documentRetentionDays: 14 })).toThrow(/documentRetentionDays 14 .* at least 33 days/);
   });
 
   it('alarms to the topic when a retire schedule could not start its retire run (AWS/Scheduler InvocationDroppedCount of the group)', () => {

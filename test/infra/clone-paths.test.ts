@@ -153,7 +153,8 @@ describe('Clone', () => {
     expect(copies[0]!.input).not.toHaveProperty('continuation');
     expect((copies[2]!.input as unknown as CopyBucketEvent).continuation).toMatchObject({ lastKey: 'k2', invocations: 2 });
     // `cancellation`: {} for a Clone run alone (nothing to read); Migrate's clones give the lock's key.
-    expect(copies[0]!.input).toEqual({ pair: pairs(1)[0], objectVersions: 'all', execution: EXECUTION, cancellation: {} });
+    // `mirror`: the destination is this run's own new bucket; what the source lacks does not belong in it.
+    expect(copies[0]!.input).toEqual({ pair: pairs(1)[0], objectVersions: 'all', mirror: true, execution: EXECUTION, cancellation: {} });
     expect(callsOf(o, 'verify-bucket')).toHaveLength(1);
     // The totals of the last of the three invocations (each stub invocation copies its number of objects).
     expect((o.output as CloneOutput).copies[0]!.objectsCopied).toBe(3);

@@ -135,10 +135,11 @@ describe('state machine definitions', () => {
   it('start Clone from Migrate with startExecution.sync:2 and a deterministic execution name', () => {
     const clones = Object.entries(synth().migrate.States).filter(([, s]) => s.Resource?.includes(':states:::states:startExecution'));
     // Blue/green's clone into the idle slot is named -c1 too: phase A's "Stop the first clone" stops either.
-    expect(clones.map(([n]) => n).sort()).toEqual(['Clone the environment to a temporary stack', 'Clone the live slot into the idle slot', 'Clone the temporary stack to the new version']);
+    // A live sync's PREPARE is -live: phase A's "Stop the copy made while serving" stops it.
+    expect(clones.map(([n]) => n).sort()).toEqual(['Clone the environment to a temporary stack', 'Clone the live slot into the idle slot', 'Clone the temporary stack to the new version', 'Copy while the environment serves']);
     for (const [, s] of clones) {
       expect(s.Resource).toBe('arn:aws:states:::states:startExecution.sync:2');
-      expect((s.Parameters as Record<string, string>)['Name.$']).toMatch(/^States\.Format\('\{\}-c[12]', \$\.runId\)$/);
+      expect((s.Parameters as Record<string, string>)['Name.$']).toMatch(/^States\.Format\('\{\}-(c[12]|live)', \$\.runId\)$/);
       expect(s.TimeoutSeconds).toBeGreaterThan(3600);
     }
   });
@@ -243,8 +244,12 @@ describe('state machine definitions', () => {
     }
     // Only between phases: the loops read the request through their steps (next test).
     expect(reads.sort()).toEqual([
+      'Clone: Read any cancel request (Report the prepared copy)',
       'Clone: Read any cancel request (Run a smoke test?)',
       'Migrate: Read any cancel request (Begin deleting the current environment)',
+      'Migrate: Read any cancel request (Copy while the environment serves)',
+      'Migrate: Read any cancel request (Prepare the catch-up of the idle slot)',
+      'Migrate: Read any cancel request (Prepare the catch-up of the temporary copy)',
       'Migrate: Read any cancel request (Prepare the clone into the idle slot)',
       'Migrate: Read any cancel request (Prepare the first clone)',
       'Migrate: Read any cancel request (Prepare the second clone)',
@@ -274,8 +279,10 @@ describe('state machine definitions', () => {
     }
     expect([...new Set(obeying)].sort()).toEqual([
       'Clone: All objects copied?',
+      'Clone: All objects pre-copied?',
       'Clone: All of the bucket verified?',
       'Clone: Destination checksums computed?',
+      'Clone: Replicas caught up?',
       'Clone: Smoke test passed?',
       'Clone: Snapshots ready?',
       'Clone: Source checksums computed?',

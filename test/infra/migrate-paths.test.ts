@@ -3,6 +3,7 @@
  * path the design says, with the safety invariants visible in the calls (what is deleted, what
  * survives, one notification per outcome, the lock released when ours).
  */
+import { MIGRATION_TIMEOUT_SECONDS } from '../../lambdas/steps';
 import { describe, expect, it } from 'vitest';
 import type {
   CloneInput,
@@ -281,7 +282,7 @@ describe('Migrate', () => {
     expect(callsOf(o, 'dynamodb:putItem')[0]!.input).toMatchObject({
       Item: { stackName: { S: STACK }, owner: { S: EXECUTION_ARN }, expiresAt: { N: '1900000000' } },
       ConditionExpression: 'attribute_not_exists(stackName) OR #owner = :me OR #expiresAt < :now',
-      ExpressionAttributeValues: { ':me': { S: EXECUTION_ARN }, ':now': { N: String(1_900_000_000 - 48 * 3600) } },
+      ExpressionAttributeValues: { ':me': { S: EXECUTION_ARN }, ':now': { N: String(1_900_000_000 - MIGRATION_TIMEOUT_SECONDS) } },
     });
   });
 
@@ -314,8 +315,12 @@ describe('Migrate', () => {
     expect(deletedStacks(o)).toEqual([TEMP]);
     expect(callsOf(o, 'standby-exit')).toHaveLength(1);
     expect(notice(o)).toMatchObject({ outcome: 'FAILED_AND_COMPENSATED', survivor: STACK, failedState: 'Clone the environment to a temporary stack', error: { Error: 'States.TaskFailed' } });
-    // The clone is stopped before its work is undone: left running, it would recreate the temporary stack.
-    expect(callsOf(o, 'aws-sdk:sfn:stopExecution').map((c) => c.input.ExecutionArn)).toEqual([expect.stringMatching(/:execution:[^:]+:1a2b3c4d-c1$/)]);
+    // The clone is stopped before its work is undone: left running, it would recreate the temporary
+    // stack; so is a live sync's PREPARE (none here: stopping it changes nothing).
+    expect(callsOf(o, 'aws-sdk:sfn:stopExecution').map((c) => c.input.ExecutionArn)).toEqual([
+      expect.stringMatching(/:execution:[^:]+:1a2b3c4d-c1$/),
+      expect.stringMatching(/:execution:[^:]+:1a2b3c4d-live$/),
+    ]);
     expect(statesRun(o).indexOf('Stop the first clone')).toBeLessThan(statesRun(o).indexOf('Remove the temporary stack'));
     // A failed clone never reports its snapshots: the sweep finds them by name and tag.
     expect(callsOf(o, 'delete-snapshots').map((c) => c.input)).toEqual([{ snapshots: [], execution: { id: EXECUTION_ARN, name: 'run-1' }, runId: '1a2b3c4d' }]);
