@@ -16,7 +16,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { discover } from '../lambdas/discover/core';
 import { inventoryBucket } from '../lambdas/inventory-buckets/core';
-import { type BucketInventory, type DbInstanceRef, type DeletionPlanItem, type Discovery, type EntryRecord, KEEP_PREVIOUS_HOURS, type MigrationInput } from '../lambdas/shared/contracts';
+import { type BucketInventory, type DbInstanceRef, type DeletionPlanItem, type Discovery, type EntryRecord, KEEP_PREVIOUS_HOURS, type LiveSyncPlan, type MigrationInput } from '../lambdas/shared/contracts';
 import { InputInvalid, PreflightFailed } from '../lambdas/shared/errors';
 import { tempStackName } from '../lambdas/shared/naming';
 import { snapshotIdentifier } from '../lambdas/snapshot/core';
@@ -127,6 +127,8 @@ export interface PlannedStep {
 export interface MigrationPlan {
   stackName: string;
   strategy: Strategy;
+  /** What the live-sync preflight found (requested false without liveSync; possible false with a fallback to snapshots, and why). */
+  liveSync: LiveSyncPlan;
   lock: PlannedLock;
   currentVersion: string;
   targetVersion: string;
@@ -173,7 +175,7 @@ export type PlanOutcome =
       verdict: 'REFUSED';
       stackName: string;
       refusals: string[];
-      errorName: 'PreflightFailed' | 'MigrationInProgress' | BlueGreenRefusal['errorName'];
+      errorName: 'PreflightFailed' | 'MigrationInProgress' | 'LiveSyncNotPossible' | BlueGreenRefusal['errorName'];
       lock?: LockItem;
       locks?: LockItem[];
       survivor?: string;
@@ -261,6 +263,11 @@ export async function planMigration(clients: PlanClients, input: unknown, option
   } catch (err) {
     if (err instanceof PreflightFailed) return { verdict: 'REFUSED', stackName, errorName: 'PreflightFailed', refusals: err.problems };
     throw err;
+  }
+  // Migrate's "Can live sync carry every database?": refused before the standby unless the input falls back to snapshots.
+  const liveSync = current.liveSync;
+  if (liveSync?.requested && !liveSync.possible && migration.liveSyncFallback === 'refuse') {
+    return { verdict: 'REFUSED', stackName, errorName: 'LiveSyncNotPossible', refusals: liveSync.reasons };
   }
 
   // "Count each bucket's objects": one listing per bucket, to its end (no Lambda time limit here). The
@@ -427,6 +434,7 @@ function planOf(
   return {
     stackName,
     strategy: migration.strategy,
+    liveSync: current.liveSync ?? { requested: false, possible: false, reasons: [] },
     lock,
     currentVersion: current.environmentVersion,
     targetVersion,

@@ -132,6 +132,7 @@ export function planLines(p: MigrationPlan): string[] {
     ),
     '',
     `Buckets (copied ${p.strategy === 'blue-green' ? 'once' : 'twice'}, objectVersions "${p.objectVersions}"): ${p.buckets.length}, ${p.totals.versions} versions, ${formatBytes(p.totals.bytes)}`,
+    ...liveSyncLines(p),
     ...p.buckets.flatMap((b) => [
       `  ${b.logicalId.padEnd(24)} ${b.bucketName}: ${b.currentObjects} objects, ${b.noncurrentVersions} noncurrent versions, ${b.deleteMarkers} delete markers, ${formatBytes(b.bytes)} (versioning ${b.versioning}; listed now)`,
       `  ${''.padEnd(24)} ${metricsLine(b)}`,
@@ -147,6 +148,22 @@ export function planLines(p: MigrationPlan): string[] {
     ...p.notCarried.map((s) => `  - ${s.what} [${s.when}]`),
   ];
   return lines;
+}
+
+/**
+ * What live sync will do, or why it will not (the input's fallback then copies by snapshots). The
+ * downtime and cost estimates below are the snapshot copy's: with live sync the downtime holds the
+ * replicas' catch-up, their promotion and what changed instead (npm run bench -- --live-sync).
+ */
+function liveSyncLines(p: MigrationPlan): string[] {
+  if (!p.liveSync.requested) return [];
+  if (p.liveSync.possible) {
+    return [
+      '',
+      'Live sync: every database can start as a read replica; the copy is made while the environment serves, the downtime holds the catch-up, the promotion and what changed (the estimates below are for a snapshot copy: an upper bound)',
+    ];
+  }
+  return ['', 'Live sync NOT possible: the migration copies by snapshots (liveSyncFallback "snapshots"). Why:', ...p.liveSync.reasons.map((r) => `  - ${r}`)];
 }
 
 /** Blue/green: the record as read, the slot it points at, the idle slot free, and how long resolvers keep it. */

@@ -176,6 +176,24 @@ describe('env-migrator plan', () => {
     expect(result.refusals.join('\n')).toMatch(/termination protection/i);
   });
 
+  it('with liveSync: says every database can be a read replica, or refuses (exit 1, LiveSyncNotPossible) naming the one that cannot when the input does not fall back to snapshots', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'plan-live-')), 'input.json');
+    writeFileSync(file, JSON.stringify({ stackName: SAMPLE_STACK, targetVersion: TARGET_VERSION, templateUrl: templateUrl(TEMPLATE_KEYS.target), liveSync: true }));
+    const live = await plan(sampleAccount(), ['--input', file, '--table', LOCK_TABLE, '--json']);
+    expect(live.code).toBe(0);
+    expect((JSON.parse(live.out[0]!) as { plan: MigrationPlan }).plan.liveSync).toEqual({ requested: true, possible: true, reasons: [] });
+    uninstall?.();
+
+    const account = sampleAccount();
+    const db = account.cloudformation.resourcesOf(SAMPLE_STACK).find((r) => r.logicalId === 'OrdersDb')!.physicalId;
+    account.rds.setBackupRetention(db, 0);
+    const refused = await plan(account, ['--input', file, '--table', LOCK_TABLE, '--json']);
+    expect(refused.code).toBe(1);
+    const result = JSON.parse(refused.out[0]!) as { outcome: string; refusals: string[]; error: { name: string } };
+    expect(result).toMatchObject({ outcome: 'REFUSED', error: { name: 'LiveSyncNotPossible' } });
+    expect(result.refusals.join('\n')).toMatch(/OrdersDb/);
+  });
+
   it('exits 1 naming the bucket without a partner when the new template renames it', async () => {
     const account = sampleAccount();
     scenario('new-template-renamed-bucket').prepare!(account);
