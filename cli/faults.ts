@@ -7,6 +7,7 @@
 import { type BadInputResult, runBadInputs } from '../local/faults/bad-inputs';
 import { BLUE_GREEN_MATRIX } from '../local/faults/blue-green-routes';
 import { type CellResult, FAULT_KINDS, isDoubleCloneState, FAULT_KIND_TITLES, type MatrixOptions, type MatrixResult, runMatrix, type TaskState } from '../local/faults/matrix';
+import { LIVE_SYNC_MATRIX } from '../local/faults/live-sync-routes';
 import { SLOT_OPERATION_MATRICES } from '../local/faults/slot-operations';
 import { DEFAULT_SEED, type RandomResult, runRandomSchedules } from '../local/faults/random';
 import { allHeld, matrixTable, mergeMatrices, mergeRandom, summarize } from '../local/faults/report';
@@ -45,6 +46,7 @@ export async function faultsCommand(io: Io, values: FaultsOptions): Promise<Exit
     const matrixParts: [string, MatrixOptions][] = [
       ['Fault matrix, double clone: every Task state of Migrate and Clone (each clone apart) × each fault kind', { filter: (t) => only(t) && isDoubleCloneState(t) }],
       ['Fault matrix, blue/green: every Migrate state a blue/green run enters × each fault kind, and silent loss in its clone', { ...BLUE_GREEN_MATRIX, filter: (t) => only(t) && (BLUE_GREEN_MATRIX.filter?.(t) ?? true) }],
+      ['Fault matrix, live sync: every Task state live sync adds × each fault kind, and silent loss in its pre-copy', { ...LIVE_SYNC_MATRIX, filter: (t) => only(t) && (LIVE_SYNC_MATRIX.filter?.(t) ?? true) }],
       ...SLOT_OPERATION_MATRICES.map(({ machine, options }): [string, MatrixOptions] => [`Fault matrix, ${machine}: every Task state × each fault kind`, { ...options, filter: only }]),
     ];
     for (const [title, options] of matrixParts) {
