@@ -43,6 +43,24 @@ import { MIGRATION_CANCELLED } from '../lambdas/shared/errors';
 import { CHECKSUM_JOB_TIMEOUT_SECONDS } from '../lambdas/steps';
 import { CANCEL_REQUEST_TEXT, cancelPoint, type CancelCheck, EXECUTION, type LoopCancellation, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
 
+/**
+ * The Task states only a live sync's clones run: PREPARE's plan and pre-copy, FINISH's catch-up and
+ * promotion (named by the fault matrix, which faults them on live-sync routes only).
+ */
+export const LIVE_SYNC_CLONE_TASK_STATES = [
+  'Plan the promotion',
+  'Check the promotion plan',
+  'Check the promotion plan again',
+  'Pre-copy objects',
+  'Pre-copy more objects',
+  'Read any cancel request (Report the prepared copy)',
+  'Check the read replicas',
+  'Check the read replicas again',
+  'Promote the read replicas',
+  'Check the promotion',
+  'Check the promotion again',
+] as const;
+
 /** Bucket pairs copied at once: each copy already runs many requests in parallel. */
 export const BUCKET_COPY_CONCURRENCY = 8;
 

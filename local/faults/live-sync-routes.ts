@@ -6,6 +6,7 @@
  * FINISH clone, c1), and phase A stopping the live copy. Blue/green with live sync runs the same
  * Clone states and the same Migrate state; its path after the clone is blue/green's own matrix.
  */
+import { LIVE_SYNC_CLONE_TASK_STATES } from '../../statemachine/clone';
 import { LIVE_COPY_STATE } from '../../statemachine/migrate';
 import { denyFirstCall, FAULT_KINDS, type MatrixOptions, type Route } from './matrix';
 
@@ -35,7 +36,7 @@ export const LIVE_SYNC_ROUTES: Route[] = [
 /** Migrate's own states of live sync (the PREPARE clone's task, and phase A stopping it). */
 const LIVE_MIGRATE_STATES = new Set([LIVE_COPY_STATE, 'Stop the copy made while serving']);
 /** The FINISH clone's states of live sync: the catch-up and the promotion (its copy and verification are the double clone's). */
-const LIVE_FINISH_STATES = new Set(['Check the read replicas', 'Check the read replicas again', 'Promote the read replicas', 'Check the promotion', 'Check the promotion again']);
+const LIVE_FINISH_STATES = new Set<string>(LIVE_SYNC_CLONE_TASK_STATES);
 
 /**
  * The live-sync matrix: every Task state live sync adds × every kind that applies, plus silent loss in

@@ -8,6 +8,8 @@
  * cell's fault; the first route that enters a state is the one its cells use. The fault is then
  * armed for that state alone (local/faults/state-context.ts says which state each call comes from).
  */
+import { LIVE_SYNC_CLONE_TASK_STATES } from '../../statemachine/clone';
+import { LIVE_COPY_STATE } from '../../statemachine/migrate';
 import { CANCEL_STATE_PREFIXES } from '../../statemachine/cancel-names';
 import { BLUE_GREEN_TASK_STATES } from '../../statemachine/blue-green';
 import type { StepName } from '../../lambdas/steps';
@@ -263,7 +265,9 @@ export const PROOF_STATES = [
  * (BLUE_GREEN_TASK_STATES: none of ROUTES enters them; blue-green-routes.ts has their matrix).
  */
 export function isDoubleCloneState(t: TaskState): boolean {
-  return (t.machine === 'Migrate' && !BLUE_GREEN_TASK_STATES.includes(t.state)) || t.machine === 'Clone';
+  // Live sync's own states are the live-sync matrix's (local/faults/live-sync-routes.ts).
+  if (t.machine === 'Migrate') return !BLUE_GREEN_TASK_STATES.includes(t.state) && t.state !== LIVE_COPY_STATE;
+  return t.machine === 'Clone' && !(LIVE_SYNC_CLONE_TASK_STATES as readonly string[]).includes(t.state);
 }
 
 /** The routes, in order of preference: a state's cells use the first route that enters it. */
