@@ -417,7 +417,8 @@ const SILENT: Record<string, (ctx: ArmContext, clone: CloneRun, hit: () => void)
 };
 
 /** Clone's states where the matrix loses data silently (the restore, the copy, the statistics). */
-export const SILENT_LOSS_STATES: readonly string[] = Object.keys(SILENT);
+/** The states silent loss is armed in, live sync's pre-copy aside (only its own matrix runs it). */
+export const SILENT_LOSS_STATES: readonly string[] = Object.keys(SILENT).filter((state) => !(LIVE_SYNC_CLONE_TASK_STATES as readonly string[]).includes(state));
 
 /** Task states a migration never runs, and why: no fault can reach them there. */
 export const NEVER_RUN: Partial<Record<StateKey, string>> = {
