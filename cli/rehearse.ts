@@ -5,7 +5,7 @@
 import { downtimeLines } from '../local/downtime';
 import { rehearse, type RehearsalSummary } from '../local/rehearsal';
 import type { SampleSize } from '../local/sample-environment';
-import { BLUE_GREEN_SCENARIOS, SCENARIOS, SLOT_OPERATION_SCENARIOS, slotOperationScenario, type Scenario } from '../local/scenarios';
+import { BLUE_GREEN_SCENARIOS, SCENARIOS, SLOT_OPERATION_SCENARIOS, slotOperationScenario, withLiveSync } from '../local/scenarios';
 import { EXIT, type ExitCode } from './exit-codes';
 import { type Io, humanOf } from './io';
 import { type ReportFigures, reportLines, writeReport } from './report';
@@ -34,16 +34,6 @@ export interface RehearseOptions {
   versionOfOriginal?: boolean;
   /** --live-sync: the scenario's migrations with liveSync true. */
   liveSync?: boolean;
-}
-
-/** The scenario with every migration of it asking for liveSync (`--live-sync`). */
-function withLiveSync(scenario: Scenario): Scenario {
-  return {
-    ...scenario,
-    name: `${scenario.name}-live-sync`,
-    input: { ...scenario.input, liveSync: true },
-    ...(scenario.then ? { then: scenario.then.map((input) => ({ ...input, liveSync: true })) } : {}),
-  };
 }
 
 function printSummary(s: RehearsalSummary, write: (line: string) => void): void {

@@ -543,6 +543,16 @@ function armWritesAfterPrecopy(account: SimAccount, baseline: Baseline | undefin
   );
 }
 
+/** The scenario with every migration of it asking for liveSync (`rehearse --live-sync`); its run is named `<name>-live-sync`. */
+export function withLiveSync(scenario: Scenario): Scenario {
+  return {
+    ...scenario,
+    name: `${scenario.name}-live-sync`,
+    input: { ...scenario.input, liveSync: true },
+    ...(scenario.then ? { then: scenario.then.map((input) => ({ ...input, liveSync: true })) } : {}),
+  };
+}
+
 export const BLUE_GREEN_SCENARIOS: Scenario[] = [
   {
     name: 'happy',

@@ -370,6 +370,7 @@ function whyLines(e: ComposeNotificationEvent, cause: string | undefined): strin
   }
   if (e.statistics) out.push(...statisticsLines(e.statistics, e.outcome === 'SUCCEEDED'));
   out.push(...notCarriedLines(e));
+  out.push(...liveSyncLines(e));
   out.push(...deletionPlanLines(e));
   const buckets = (e.verification ?? []).filter((v) => e.outcome === 'SUCCEEDED' || v.status === 'MISMATCH');
   if (buckets.length > 0) out.push(...bucketLines(buckets));
@@ -386,6 +387,18 @@ function notCarriedLines(e: ComposeNotificationEvent): string[] {
       .slice(0, MAX_BUCKETS)
       .map((b) => `  ${b.bucket.logicalId} (${b.bucket.bucketName}): ${b.counts.noncurrentVersions} noncurrent version(s) and ${b.counts.deleteMarkers} delete marker(s) were not copied`),
     ...(dropped.length > MAX_BUCKETS ? [`  ... and ${dropped.length - MAX_BUCKETS} more buckets`] : []),
+  ];
+}
+
+/** Whether the copy was made live (liveSync), and a fallback to snapshots with why: said, never silent. */
+function liveSyncLines(e: ComposeNotificationEvent): string[] {
+  const live = e.liveSync;
+  if (!live?.requested) return [];
+  if (live.possible) return ['Live sync: the copy was made while the environment served (read replicas, buckets pre-copied); the downtime held the catch-up, the promotion and what changed.'];
+  return [
+    'Live sync NOT used: the copy was made by snapshots (liveSyncFallback "snapshots"), so the downtime held the whole copy. Why:',
+    ...live.reasons.slice(0, MAX_BUCKETS).map((r) => `  ${r}`),
+    ...(live.reasons.length > MAX_BUCKETS ? [`  ... and ${live.reasons.length - MAX_BUCKETS} more`] : []),
   ];
 }
 
@@ -488,6 +501,7 @@ function detailsOf(e: ComposeNotificationEvent, cause: string | undefined, url: 
     bucketCount: (e.verification ?? []).length,
     notCarried: (e.inventory ?? []).filter((b) => b.notCarried > 0).slice(0, MAX_BUCKETS).map((b) => ({ bucketName: b.bucket.bucketName, noncurrentVersions: b.counts.noncurrentVersions, deleteMarkers: b.counts.deleteMarkers })),
     deletionPlan: (e.deletionPlan ?? []).slice(0, MAX_BUCKETS).map((p) => ({ kind: p.kind, logicalId: p.logicalId, resourceType: p.resourceType, physicalId: p.physicalId })),
+    ...(e.liveSync?.requested ? { liveSync: { possible: e.liveSync.possible, reasons: e.liveSync.reasons.slice(0, MAX_BUCKETS) } } : {}),
     cleanedUp: items(e.cleanedUp, maxItems, itemChars),
     cleanedUpCount: e.cleanedUp.length,
     leftToDo: items(e.leftToDo, maxItems, itemChars),

@@ -747,6 +747,14 @@ export class RdsSim implements SimService {
     this.requireInstance(identifier).deletionProtection = enabled;
   }
 
+  /**
+   * Sets BackupRetentionPeriod, as ModifyDBInstance does (seeding scenarios): 0 turns automated backups
+   * off, and an instance without them cannot be the source of a read replica (createReadReplica).
+   */
+  setBackupRetention(identifier: string, days: number): void {
+    this.requireInstance(identifier).backupRetentionPeriod = days;
+  }
+
   /** Removes an instance at once, as if it never existed (a rolled-back create that never finished). */
   purgeInstance(identifier: string): void {
     this.instances.delete(identifier.toLowerCase());
