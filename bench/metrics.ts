@@ -3,6 +3,7 @@
  * window (downtime or the whole run) with our overhead between its segments, the Lambda and Step
  * Functions usage, the cost at list prices, and the bucket copy rates against their bound.
  */
+import type { CopyTotals } from '../lambdas/shared/contracts';
 import { STEPS, type StepName } from '../lambdas/steps';
 import type { LabelledInterval } from './baseline';
 import type { AwsOperation, Interval, Invocation, S3Request, StateEvent } from './observe';
@@ -142,6 +143,10 @@ const WORK_LABEL: Partial<Record<StepName, string>> = {
   'compose-notification': 'notify',
   // Blue/green: the change batch; Route 53 propagating it is the 'switch entry point' operation (observe.ts).
   'switch-entry-point': 'switch entry point',
+  // Live sync: the change set's creation and ExecuteChangeSet; CloudFormation promoting the replicas is
+  // the 'promote replicas' operation, the replicas catching up 'replica catch-up' (observe.ts).
+  'plan-promotion': 'plan promotion',
+  'promote-replicas': 'promote replicas',
 };
 
 /**
@@ -153,12 +158,16 @@ export function operationLabel(o: Pick<AwsOperation, 'kind' | 'subject'>): strin
   return o.kind === 'checksum job' ? `${o.kind} ${o.subject}` : o.kind;
 }
 
-/** The workflow's AWS work: the long operations, and the work steps' invocations without their cold start. */
-export function workflowWork(operations: readonly AwsOperation[], invocations: readonly Invocation[]): LabelledInterval[] {
+/**
+ * The workflow's AWS work: the long operations, and the work steps' invocations without their cold
+ * start. `relabel` may rename an invocation's label (live sync: the copy after the standby is the
+ * delta copy, its pre-copy before it).
+ */
+export function workflowWork(operations: readonly AwsOperation[], invocations: readonly Invocation[], relabel?: (i: Invocation, label: string) => string): LabelledInterval[] {
   const work: LabelledInterval[] = operations.map((o) => ({ label: operationLabel(o), start: o.start, end: o.end }));
   for (const i of invocations) {
     const label = WORK_LABEL[i.step];
-    if (label) work.push({ label, start: i.start + i.coldStartMs, end: i.end });
+    if (label) work.push({ label: relabel ? relabel(i, label) : label, start: i.start + i.coldStartMs, end: i.end });
   }
   return work;
 }
@@ -248,6 +257,10 @@ const SLOT_REQUESTS = new Set(['CopyObject', 'UploadPartCopy', 'HeadObject', 'Ge
 
 export interface BucketCopy extends Interval {
   clone: number;
+  /** Live sync: the pre-copy before the standby, or the delta copy after it (absent: a full copy). */
+  stage?: 'pre-copy' | 'delta';
+  /** The copy step's own totals (its last invocation's): copied, skipped as identical, removed (mirror). */
+  totals?: CopyTotals;
   logicalId: string;
   sourceBucket: string;
   destinationBucket: string;

@@ -7,6 +7,9 @@
  * these records afterwards.
  */
 import type { DescribeStackEventsCommandOutput } from '@aws-sdk/client-cloudformation';
+import type { ReplicaStatusEvent, ReplicaStatusResult } from '../lambdas/shared/contracts';
+import { caughtUp } from '../lambdas/replica-status/core';
+import { RDS_PUBLICATION_DELAY_MS } from '../local/sim/cloudwatch';
 import type { ProgressEvent } from '../local/executor';
 import type { LambdaInvoker } from '../local/lambda-invoker';
 import type { SimAccount } from '../local/sim/account';
@@ -25,7 +28,16 @@ export interface S3Request extends Interval {
   error?: string;
 }
 
-export type OperationKind = 'enter standby' | 'exit standby' | 'snapshot' | 'create stack' | 'delete stack' | 'switch entry point' | 'checksum job';
+export type OperationKind =
+  | 'enter standby'
+  | 'exit standby'
+  | 'snapshot'
+  | 'create stack'
+  | 'delete stack'
+  | 'switch entry point'
+  | 'checksum job'
+  | 'replica catch-up'
+  | 'promote replicas';
 
 /** A long AWS operation: started by one call, finished when the simulated account says so. */
 export interface AwsOperation extends Interval {
@@ -50,7 +62,7 @@ export interface Invocation extends Interval {
   step: StepName;
   /** Part of the invocation spent in the cold start (first invocation of a function). */
   coldStartMs: number;
-  /** copy-bucket only: its event and result, for the per-bucket copy figures. */
+  /** copy-bucket, verify-bucket and replica-status only: its event and result, for the per-bucket copy and live-sync figures. */
   event?: unknown;
   result?: unknown;
   error?: string;
@@ -69,8 +81,12 @@ interface PendingStack {
   operation: AwsOperation;
   stackId: string;
   stackName: string;
-  status: 'CREATE_COMPLETE' | 'DELETE_COMPLETE';
+  status: 'CREATE_COMPLETE' | 'DELETE_COMPLETE' | 'UPDATE_COMPLETE';
 }
+
+/** Steps whose event and result the recorder keeps (Invocation.event/result). */
+const KEEP_PAYLOAD = new Set<StepName>(['copy-bucket', 'verify-bucket', 'replica-status']);
+const MINUTE_MS = 60_000;
 
 export class Recorder {
   readonly s3 = new S3RequestLog();
@@ -151,6 +167,11 @@ export class Recorder {
     } else if (key === 'CloudFormation.CreateStack') {
       const stackId = (output as { StackId?: string }).StackId;
       if (stackId) this.trackStack({ kind: 'create stack', subject: String(input.StackName), start, end }, stackId, 'CREATE_COMPLETE');
+    } else if (key === 'CloudFormation.ExecuteChangeSet') {
+      // Live sync's promotion: the change set removes SourceDBInstanceIdentifier, CloudFormation
+      // promotes each replica in place; AWS works until the stack's UPDATE_COMPLETE (resolved after the run).
+      const stack = this.liveStack(String(input.StackName ?? /:stack\/([^/]+)\//.exec(String(input.ChangeSetName))?.[1] ?? ''));
+      if (stack) this.trackStack({ kind: 'promote replicas', subject: stack.stackName, start, end }, stack.stackId, 'UPDATE_COMPLETE');
     } else if (key === 'CloudFormation.DeleteStack' && deletedStack) {
       this.trackStack({ kind: 'delete stack', subject: deletedStack.stackName, start, end }, deletedStack.stackId, 'DELETE_COMPLETE');
     }
@@ -171,11 +192,12 @@ export class Recorder {
       const cold = !warm.has(step);
       warm.add(step);
       const record: Invocation = { step, start, end: start, coldStartMs: cold ? coldStartMs : 0 };
-      if (step === 'copy-bucket') record.event = payload;
+      if (KEEP_PAYLOAD.has(step)) record.event = payload;
       this.invocations.push(record);
       try {
         const result = await invoke(step, payload);
-        if (step === 'copy-bucket') record.result = result;
+        if (KEEP_PAYLOAD.has(step)) record.result = result;
+        if (step === 'replica-status') this.replicasCaughtUp(payload as ReplicaStatusEvent, result as ReplicaStatusResult, start);
         return result;
       } catch (err) {
         record.error = err instanceof Error ? err.name : String(err);
@@ -189,14 +211,43 @@ export class Recorder {
     };
   }
 
+  /**
+   * Live sync's catch-up, as AWS does it: from `since` (the source takes no writes: the event's, else
+   * the wait's first check, as replica-status reads it) to the moment
+   * CloudWatch could first show, for every replica, a ReplicaLag reading that proves it caught up
+   * (the rule replica-status applies, lambdas/replica-status/core.ts caughtUp, on the minute's
+   * reading as the simulated CloudWatch publishes it: taken at the minute's end, readable
+   * RDS_PUBLICATION_DELAY_MS later). Computed when a check first says READY, while the replicas
+   * still replicate (their lag is gone once promoted); the wait from there to that check is ours.
+   */
+  private replicasCaughtUp(event: ReplicaStatusEvent, result: ReplicaStatusResult, invokedAt: number): void {
+    const sinceIso = event.since ?? event.wait?.startedAt ?? new Date(invokedAt).toISOString();
+    const since = Date.parse(sinceIso);
+    if (result.status !== 'READY' || this.operations.some((o) => o.kind === 'replica catch-up' && o.start === since)) return;
+    const now = this.account.now();
+    let end = since;
+    for (const db of event.dbInstances) {
+      let readable = now;
+      for (let minute = Math.ceil(since / MINUTE_MS) * MINUTE_MS; minute + MINUTE_MS + RDS_PUBLICATION_DELAY_MS <= now; minute += MINUTE_MS) {
+        const lag = this.account.rds.replicaLag(db.dbInstanceIdentifier, minute + MINUTE_MS);
+        if (lag !== undefined && caughtUp({ lagSeconds: lag, at: new Date(minute).toISOString() }, sinceIso)) {
+          readable = minute + MINUTE_MS + RDS_PUBLICATION_DELAY_MS;
+          break;
+        }
+      }
+      end = Math.max(end, readable);
+    }
+    this.operations.push({ kind: 'replica catch-up', subject: event.dbInstances.map((d) => d.dbInstanceIdentifier).join(', '), start: since, end });
+  }
+
   /** For LocalHarness's onEvent. */
   onEvent = (e: ProgressEvent): void => {
     this.states.push({ machine: e.machine, executionName: e.executionName, type: e.type, stateName: e.stateName, stateType: e.stateType, at: e.timestamp });
   };
 
   /**
-   * After the run: the end of each stack operation from the stack's events (CREATE_COMPLETE or
-   * DELETE_COMPLETE of the stack itself), and of each checksum job from the simulated S3 Control (the
+   * After the run: the end of each stack operation from the stack's events (CREATE_COMPLETE,
+   * DELETE_COMPLETE or, for the promotion, the first UPDATE_COMPLETE after it started, of the stack itself), and of each checksum job from the simulated S3 Control (the
    * moment the job completed or failed). An operation that never finished keeps its call's end.
    */
   async resolveStackOperations(): Promise<void> {
@@ -208,10 +259,12 @@ export class Recorder {
     if (!describe) return;
     for (const pending of this.pendingStacks) {
       const out = (await describe({ StackName: pending.stackId })) as DescribeStackEventsCommandOutput;
-      const done = (out.StackEvents ?? []).find(
-        (e) => e.LogicalResourceId === pending.stackName && e.ResourceType === 'AWS::CloudFormation::Stack' && e.ResourceStatus === pending.status,
-      );
-      if (done?.Timestamp) pending.operation.end = new Date(done.Timestamp).getTime();
+      const done = (out.StackEvents ?? [])
+        .filter((e) => e.LogicalResourceId === pending.stackName && e.ResourceType === 'AWS::CloudFormation::Stack' && e.ResourceStatus === pending.status)
+        .map((e) => (e.Timestamp ? new Date(e.Timestamp).getTime() : undefined))
+        .filter((t): t is number => t !== undefined && t >= pending.operation.start)
+        .sort((a, b) => a - b)[0];
+      if (done !== undefined) pending.operation.end = done;
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The reference migration of the benchmark: `orders-prod` (examples/environment.yaml) with one
- * database of 100 GB allocated storage, an Auto Scaling group of 6 and two buckets of 100,000
+ * database of 100 GB allocated storage (`databaseGb`), an Auto Scaling group of 6 and two buckets of 100,000
  * objects each whose sizes follow a user-content mix (most objects small, a long tail, a few over
  * 5 GB). Objects are modelled: their sizes and identities are recorded, no bytes are allocated.
  * The mix and its sources are in bench/README.md ("The reference environment").
@@ -19,13 +19,18 @@ export interface ReferenceSize {
   /** Objects over 5 GiB, across both buckets (they need a multipart copy). */
   objectsOver5GiB: number;
   instances: number;
-  /** Rows per table of the database (its allocated storage is the template's 100 GB either way). */
+  /** Rows per table of the database (its allocated storage is `databaseGb` whatever the rows). */
   rows: number;
+  /**
+   * OrdersDb's AllocatedStorage in GB (the template's property; the examples' 100): snapshot, restore
+   * and read-replica creation times scale with it (bench/timing.json rds-snapshot, rds-restore).
+   */
+  databaseGb: number;
 }
 
-export const REFERENCE_SIZE: ReferenceSize = { objectsPerBucket: 100_000, objectsOver5GiB: 5, instances: 6, rows: 2_000 };
+export const REFERENCE_SIZE: ReferenceSize = { objectsPerBucket: 100_000, objectsOver5GiB: 5, instances: 6, rows: 2_000, databaseGb: 100 };
 /** A few hundred objects: the benchmark machinery end to end in seconds (tests). */
-export const TINY_SIZE: ReferenceSize = { objectsPerBucket: 300, objectsOver5GiB: 2, instances: 2, rows: 20 };
+export const TINY_SIZE: ReferenceSize = { objectsPerBucket: 300, objectsOver5GiB: 2, instances: 2, rows: 20, databaseGb: 100 };
 
 /** Objects uploaded above this size are multipart uploads, as the AWS CLI and SDK transfer managers write them. */
 export const MULTIPART_THRESHOLD = 8 * MiB;
@@ -78,7 +83,7 @@ export interface ReferenceEnvironment {
  * and `size.rows` rows per table, and both buckets filled with the size mix.
  */
 export function seedReferenceEnvironment(account: SimAccount, size: ReferenceSize): ReferenceEnvironment {
-  seedSampleEnvironment(account, { objects: 0, rows: size.rows, largeObject: false, instances: size.instances });
+  seedSampleEnvironment(account, { objects: 0, rows: size.rows, largeObject: false, instances: size.instances, databaseGb: size.databaseGb });
   const resources = account.cloudformation.resourcesOf(SAMPLE_STACK);
   const physical = (logicalId: string): string => {
     const found = resources.find((r) => r.logicalId === logicalId);

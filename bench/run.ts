@@ -3,7 +3,7 @@
  * handlers on the simulated clock, the baseline script on the same timing model, a re-run of a
  * bucket copy, and the Lambda bundles; then every figure of issue 5 side by side.
  */
-import type { CopyBucketEvent, CopyBucketResult, Strategy } from '../lambdas/shared/contracts';
+import type { CopyBucketEvent, CopyBucketResult, CopyTotals, Strategy, VerifyBucketEvent } from '../lambdas/shared/contracts';
 import { positiveIntFromEnv } from '../lambdas/shared/concurrency';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import { STEPS, type StepName } from '../lambdas/steps';
@@ -17,6 +17,7 @@ import { SAMPLE_STACK, TARGET_VERSION, TEMPLATE_KEYS, seedEntryPoint, templateUr
 import { blueGreenInput, SAMPLE_SLOT_B } from '../local/scenarios';
 import type { SimExecution } from '../local/sim/sfn';
 import { SWITCH_STATE } from '../statemachine/blue-green';
+import { LIVE_CLONE_PHASE } from '../statemachine/migrate';
 import { SERVED_STATE, STANDBY_STATE, SWITCHED_STATE } from '../statemachine/downtime-states';
 import { SimAccount } from '../local/sim/account';
 import type { TimingProfile } from '../local/sim/core';
@@ -64,11 +65,68 @@ export interface BenchOptions {
    * (orders-prod) behind the sample's entry point (an alias A record), and migrates into slot B.
    */
   strategy?: Strategy;
+  /**
+   * Live sync (issue 12): the migration input gets `liveSync: true`: the copy is PREPAREd while the
+   * environment serves (read replicas, buckets pre-copied), and FINISHed after the standby.
+   */
+  liveSync?: boolean;
 }
 
 /** The benchmark's goal for the downtime against the baseline's, per strategy (issue 5; issue 11 for blue/green). */
 export const DOWNTIME_TARGET_RATIO: Record<Strategy, number> = { 'double-clone': 0.6, 'blue-green': 0.3 };
+/** With live sync (issue 12): the downtime goals against the same baseline. */
+export const LIVE_SYNC_DOWNTIME_TARGET_RATIO: Record<Strategy, number> = { 'double-clone': 0.35, 'blue-green': 0.1 };
+/** Issue 12: the 1 TB database with ten times the objects may take at most this much more downtime than the 100 GB run. */
+export const SCALED_DOWNTIME_TARGET_RATIO = 1.1;
 
+/** The goal of a run's downtime against the baseline's. */
+export function downtimeTargetRatio(strategy: Strategy, liveSync: boolean): number {
+  return (liveSync ? LIVE_SYNC_DOWNTIME_TARGET_RATIO : DOWNTIME_TARGET_RATIO)[strategy];
+}
+
+/**
+ * The baseline's downtime at the reference size (100 GB, 100,000 objects per bucket), as measured by
+ * `npm run bench` (bench/README.md, 2026-12-05: 9,535 s). `--workflow-only` runs no baseline: at the
+ * reference size its ratio is taken against this recorded figure (the JSON says so:
+ * `baselineRecorded: true`); at any other size there is no ratio.
+ */
+export const RECORDED_BASELINE_DOWNTIME_SECONDS = 9_535;
+
+/** Live sync: what the PREPARE did before the standby, and what FINISH did inside the downtime. */
+export interface LiveSyncFigures {
+  /** The PREPARE clone (`<runId>-live`): before the standby, not downtime. */
+  prepare: {
+    seconds: number;
+    /** Its destination stack's creation with read replicas (CreateStack → CREATE_COMPLETE). */
+    createStackSeconds: number;
+    /** Its end to the standby (a PREPARE that ends after it would be a bug: the standby waits for it). */
+    standbyAfterSeconds: number;
+  };
+  /** FINISH's Parallel "Copy the buckets": entered → left; the downtime holds this, not the sum of its branches. */
+  parallelSeconds: number;
+  /** The replica branch: catch-up wait then promotion (to "Replicas caught up and promoted"). */
+  replicaBranchSeconds: number;
+  /** The bucket branch: the Map "Copy each bucket" (delta copy + verification of every bucket). */
+  bucketBranchSeconds: number;
+  longerBranch: 'replicas' | 'buckets';
+  /** From the branch's start to the promotion's start: waiting until every replica's ReplicaLag proves it caught up. */
+  catchUpSeconds: number;
+  /** AWS's part of it: from `since` (no more writes) to the proof readable in CloudWatch (observe.ts 'replica catch-up'). */
+  catchUpAwsSeconds: number;
+  /** From "Promote the read replicas" entered to the update seen complete. */
+  promotionSeconds: number;
+  /** AWS's part of it: ExecuteChangeSet → the stack's UPDATE_COMPLETE ('promote replicas'). */
+  promotionAwsSeconds: number;
+  buckets: LiveSyncBucket[];
+}
+
+export interface LiveSyncBucket {
+  logicalId: string;
+  preCopy: { seconds: number; objectsCopied: number; bytesCopied: number; requests: number };
+  delta: { seconds: number; objectsCopied: number; objectsSkipped: number; versionsRemoved: number; bytesCopied: number; requests: number };
+  /** FINISH's verification of the bucket (first verify-bucket call → last, checksum jobs included). */
+  verifySeconds: number;
+}
 /** Blue/green only: where the downtime ended and the switch's part of it. */
 export interface SwitchFigures {
   /** `switched`: the downtime ends at the switch seen INSYNC + the TTL; `ended`: the new slot never served (the end of the run). */
@@ -99,7 +157,9 @@ export interface BenchResult {
   environment: ReferenceEnvironment;
   strategy: Strategy;
   /** `execution`: the Migrate execution, from its start to its end (simulated epoch ms). */
-  workflow: ModeFigures & { execution: Interval; invariantsHeld: boolean; violations: string[]; rerun?: Rerun; heap: StepHeap[]; switch?: SwitchFigures };
+  workflow: ModeFigures & { execution: Interval; invariantsHeld: boolean; violations: string[]; rerun?: Rerun; heap: StepHeap[]; switch?: SwitchFigures; liveSync?: LiveSyncFigures };
+  /** The migration input asked for live sync. */
+  liveSync: boolean;
   /** Absent with `workflowOnly`. */
   baseline?: ModeFigures;
   bundles: BundleFigure[];
@@ -132,6 +192,25 @@ export interface Rerun {
 }
 
 export interface BenchSummary {
+  /** Live sync only (the other lines are as they were): what PREPARE and FINISH did, the size run and the goal. */
+  liveSync?: {
+    dbGb: number;
+    objectsPerBucket: number;
+    downtimeTargetRatio: number;
+    prepareSeconds: number;
+    prepareCreateStackSeconds: number;
+    parallelSeconds: number;
+    replicaBranchSeconds: number;
+    bucketBranchSeconds: number;
+    longerBranch: 'replicas' | 'buckets';
+    catchUpSeconds: number;
+    catchUpAwsSeconds: number;
+    promotionSeconds: number;
+    promotionAwsSeconds: number;
+    buckets: { logicalId: string; preCopyObjects: number; preCopySeconds: number; deltaCopied: number; deltaSkipped: number; deltaRemoved: number; deltaSeconds: number; verifySeconds: number }[];
+  };
+  /** `--workflow-only` at the reference size: the downtimeRatio is against RECORDED_BASELINE_DOWNTIME_SECONDS. */
+  baselineRecorded?: boolean;
   /** Blue/green only (the double clone's line is as it was): the strategy and the switch's figures. */
   strategy?: 'blue-green';
   /** Blue/green: the TTL added to the downtime after the switch INSYNC (resolvers' caches). */
@@ -169,6 +248,14 @@ export interface BenchSummary {
 
 const BENCH_EXECUTION = 'bench-reference';
 
+/** The Clone states live sync's figures are read from (statemachine/clone.ts). */
+const LIVE_STATES = {
+  parallel: 'Copy the buckets',
+  bucketMap: 'Copy each bucket',
+  promote: 'Promote the read replicas',
+  promoted: 'Replicas caught up and promoted',
+} as const;
+
 const MIGRATION_INPUT = {
   stackName: SAMPLE_STACK,
   targetVersion: TARGET_VERSION,
@@ -187,7 +274,8 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
   log(`workflow: seeding ${size.objectsPerBucket.toLocaleString('en-US')} objects per bucket, migrating on the simulated clock…`);
   const workflowOnly = options.workflowOnly ?? false;
   const strategy = options.strategy ?? 'double-clone';
-  const workflow = await runWorkflow(size, timing, options.measureHeap ?? true, !workflowOnly, strategy);
+  const liveSync = options.liveSync ?? false;
+  const workflow = await runWorkflow(size, timing, options.measureHeap ?? true, !workflowOnly, strategy, liveSync);
   log(`workflow: ${workflow.figures.succeeded ? 'succeeded' : 'FAILED'} in ${hms(workflow.figures.totalSeconds)} simulated (${secondsSince(started)} s real)`);
 
   let baseline: ModeFigures | undefined;
@@ -204,11 +292,12 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     bundles = await measureBundles(imports);
   }
 
-  const summary = summarize(workflow.figures, baseline, bundles);
+  const summary = summarize(workflow.figures, baseline, bundles, { size, strategy, liveSync });
   const cpu = process.cpuUsage(cpuBefore);
   return {
     size,
     strategy,
+    liveSync,
     environment: workflow.environment,
     workflow: workflow.figures,
     ...(baseline ? { baseline } : {}),
@@ -233,6 +322,7 @@ async function runWorkflow(
   measureHeap: boolean,
   withRerun: boolean,
   strategy: Strategy,
+  liveSync: boolean,
 ): Promise<{ figures: BenchResult['workflow']; environment: ReferenceEnvironment }> {
   let recorder: Recorder | undefined;
   const harness = await LocalHarness.create({ timing, onEvent: (e) => recorder?.onEvent(e) });
@@ -246,7 +336,7 @@ async function runWorkflow(
     // record to its load balancer, as `rehearse --strategy blue-green` seeds it) and migrates into B.
     const entryPoint = strategy === 'blue-green' ? seedEntryPoint(account) : undefined;
     const slots: [string, string] = [SAMPLE_STACK, SAMPLE_SLOT_B];
-    const input = entryPoint ? { ...blueGreenInput(SAMPLE_STACK), slots, entryPoint } : MIGRATION_INPUT;
+    const input = { ...(entryPoint ? { ...blueGreenInput(SAMPLE_STACK), slots, entryPoint } : MIGRATION_INPUT), ...(liveSync ? { liveSync: true } : {}) };
     // The run's copy: the temporary stack, or the idle slot; the new environment: the stack's own name, or the idle slot.
     const tempStackName = entryPoint ? SAMPLE_SLOT_B : tempStackNameOf(SAMPLE_STACK, executionArn);
     const newStackName = entryPoint ? SAMPLE_SLOT_B : SAMPLE_STACK;
@@ -264,7 +354,9 @@ async function runWorkflow(
     });
 
     const clones = [...account.sfn.executions.values()].filter((e) => e.stateMachineArn === harness.deployment.clone.arn).sort((a, b) => a.startDate - b.startDate);
-    const work = workflowWork(recorder.operations, recorder.invocations);
+    const runs = cloneRuns(clones, account.now());
+    // Live sync: the copy after the standby is the delta (what changed since the pre-copy).
+    const work = workflowWork(recorder.operations, recorder.invocations, (i, label) => (i.step === 'copy-bucket' ? (runOf(runs, i.start)?.stage === 'delta' ? 'delta copy' : runOf(runs, i.start)?.stage === 'pre-copy' ? 'pre-copy' : label) : label));
     let downtime: Interval;
     let switchFigures: Omit<SwitchFigures, 'shareOfDowntime'> | undefined;
     if (entryPoint) {
@@ -274,7 +366,8 @@ async function runWorkflow(
       if (bg.dnsCaches) work.push(bg.dnsCaches);
     } else {
       const standby = recorder.invocations.find((i) => i.step === 'standby-enter');
-      const secondClone = clones[1];
+      // The second clone by its name (`<runId>-c2`): live sync runs a third, its PREPARE, first.
+      const secondClone = clones.find((c) => c.name.endsWith('-c2')) ?? clones.filter((c) => !c.name.endsWith(`-${LIVE_CLONE_PHASE}`))[1];
       downtime = { start: standby?.start ?? execution.startDate, end: secondClone?.stopDate ?? execution.stopDate ?? account.now() };
     }
     const downtimePath = criticalPath(downtime, work, waitStates(recorder.states), recorder.invocations);
@@ -286,7 +379,8 @@ async function runWorkflow(
       lambdaByStep: lambda.byStep,
       s3Requests: s3Usage(recorder.s3),
     };
-    const copies = workflowCopies(recorder, clones.map((c) => ({ start: c.startDate, end: c.stopDate ?? account.now() })));
+    const copies = workflowCopies(recorder, runs);
+    const liveSyncFigures = liveSync ? liveSyncFiguresOf(recorder, runs, copies, downtime.start) : undefined;
 
     // An immediate identical re-run: copy one of the new environment's buckets into a fresh one with
     // the copy step, then run the step again on the same pair and count what it copies.
@@ -315,6 +409,7 @@ async function runWorkflow(
       ...(rerun ? { rerun } : {}),
       heap: stepHeaps(harness),
       ...(switchFigures ? { switch: { ...switchFigures, shareOfDowntime: downtimeSeconds > 0 ? switchFigures.seconds / downtimeSeconds : 0 } } : {}),
+      ...(liveSyncFigures ? { liveSync: liveSyncFigures } : {}),
     };
     return { figures, environment };
   } finally {
@@ -380,15 +475,41 @@ function copyConcurrency(): number {
   return positiveIntFromEnv(process.env.COPY_CONCURRENCY, DEFAULT_COPY_CONCURRENCY);
 }
 
+/**
+ * A Clone execution of the run: which clone it is (1: the copy of the current environment, 2: the
+ * double clone's second) and, with live sync, which stage: the PREPARE execution (`<runId>-live`)
+ * pre-copies, the first clone after it FINISHes with the delta copy.
+ */
+interface CloneRun extends Interval {
+  name: string;
+  clone: number;
+  stage?: 'pre-copy' | 'delta';
+}
+
+function cloneRuns(clones: readonly SimExecution[], now: number): CloneRun[] {
+  const live = clones.some((c) => c.name.endsWith(`-${LIVE_CLONE_PHASE}`));
+  let n = 0;
+  return clones.map((c) => {
+    const interval = { name: c.name, start: c.startDate, end: c.stopDate ?? now };
+    if (c.name.endsWith(`-${LIVE_CLONE_PHASE}`)) return { ...interval, clone: 1, stage: 'pre-copy' as const };
+    n += 1;
+    return { ...interval, clone: n, ...(live && n === 1 ? { stage: 'delta' as const } : {}) };
+  });
+}
+
+function runOf(runs: readonly CloneRun[], at: number): CloneRun | undefined {
+  return runs.find((c) => at >= c.start && at <= c.end);
+}
+
 /** Each bucket copy of each clone: its invocations, in the clone whose execution they fall in. */
-function workflowCopies(recorder: Recorder, clones: Interval[]): BucketCopy[] {
-  const groups = new Map<string, { clone: number; pair: CopyBucketEvent['pair']; invocations: Invocation[] }>();
+function workflowCopies(recorder: Recorder, runs: readonly CloneRun[]): BucketCopy[] {
+  const groups = new Map<string, { run: CloneRun | undefined; pair: CopyBucketEvent['pair']; invocations: Invocation[] }>();
   for (const i of recorder.invocations) {
     if (i.step !== 'copy-bucket' || i.error) continue;
     const event = i.event as CopyBucketEvent;
-    const clone = clones.findIndex((c) => i.start >= c.start && i.start <= c.end) + 1;
-    const key = `${clone}/${event.pair.sourceBucket}`;
-    const group = groups.get(key) ?? { clone, pair: event.pair, invocations: [] };
+    const run = runOf(runs, i.start);
+    const key = `${run?.name ?? ''}/${event.pair.sourceBucket}`;
+    const group = groups.get(key) ?? { run, pair: event.pair, invocations: [] };
     group.invocations.push(i);
     groups.set(key, group);
   }
@@ -396,8 +517,8 @@ function workflowCopies(recorder: Recorder, clones: Interval[]): BucketCopy[] {
     const first = g.invocations[0] as Invocation;
     const last = g.invocations[g.invocations.length - 1] as Invocation;
     const totals = (last.result as CopyBucketResult | undefined)?.continuation.totals;
-    return bucketCopy(
-      g.clone,
+    const copy = bucketCopy(
+      g.run?.clone ?? 0,
       g.pair,
       { start: first.start + first.coldStartMs, end: last.end },
       (totals?.objectsCopied ?? 0) + (totals?.objectsSkipped ?? 0),
@@ -405,7 +526,80 @@ function workflowCopies(recorder: Recorder, clones: Interval[]): BucketCopy[] {
       recorder.s3,
       copyConcurrency(),
     );
+    return { ...copy, ...(g.run?.stage ? { stage: g.run.stage } : {}), ...(totals ? { totals } : {}) };
   });
+}
+
+/** The first time a state of one execution was entered / left (recorded state events). */
+function stateAt(recorder: Recorder, executionName: string, stateName: string, type: 'StateEntered' | 'StateExited'): number | undefined {
+  return recorder.states.find((s) => s.executionName === executionName && s.type === type && s.stateName === stateName)?.at;
+}
+
+/**
+ * Live sync's figures: the PREPARE clone's time (before the standby), FINISH's Parallel and each of
+ * its branches (replicas: the catch-up wait, then the promotion; buckets: the delta copy and the
+ * verification), with AWS's part of the catch-up and of the promotion, and each bucket's pre-copy and
+ * delta totals. Absent parts (a run that failed before them) read 0.
+ */
+function liveSyncFiguresOf(recorder: Recorder, runs: readonly CloneRun[], copies: readonly BucketCopy[], standbyAt: number): LiveSyncFigures {
+  const seconds = (from: number | undefined, to: number | undefined): number => (from !== undefined && to !== undefined && to >= from ? (to - from) / 1000 : 0);
+  const prepare = runs.find((r) => r.stage === 'pre-copy');
+  const finish = runs.find((r) => r.stage === 'delta');
+  const within = (run: CloneRun | undefined, at: number): boolean => run !== undefined && at >= run.start && at <= run.end;
+  const createStack = recorder.operations.find((o) => o.kind === 'create stack' && within(prepare, o.start));
+  const name = finish?.name ?? '';
+  const parallelIn = stateAt(recorder, name, LIVE_STATES.parallel, 'StateEntered');
+  const parallelOut = stateAt(recorder, name, LIVE_STATES.parallel, 'StateExited');
+  const promoteAt = stateAt(recorder, name, LIVE_STATES.promote, 'StateEntered');
+  const promotedAt = stateAt(recorder, name, LIVE_STATES.promoted, 'StateEntered');
+  const bucketsOut = stateAt(recorder, name, LIVE_STATES.bucketMap, 'StateExited');
+  const catchUp = recorder.operations.find((o) => o.kind === 'replica catch-up' && within(finish, o.end));
+  const promotion = recorder.operations.find((o) => o.kind === 'promote replicas' && within(finish, o.start));
+  const replicaBranchSeconds = seconds(parallelIn, promotedAt);
+  const bucketBranchSeconds = seconds(parallelIn, bucketsOut);
+  const verifyOf = (logicalId: string): number => {
+    const calls = recorder.invocations.filter((i) => i.step === 'verify-bucket' && within(finish, i.start) && (i.event as VerifyBucketEvent | undefined)?.pair.logicalId === logicalId);
+    const first = calls[0];
+    const last = calls[calls.length - 1];
+    return first && last ? seconds(first.start + first.coldStartMs, last.end) : 0;
+  };
+  const none: CopyTotals = { objectsCopied: 0, objectsSkipped: 0, bytesCopied: 0, multipartObjects: 0, deleteMarkersCopied: 0, versionsCleared: 0, requests: 0 };
+  const ids = [...new Set(copies.filter((c) => c.stage !== undefined).map((c) => c.logicalId))];
+  const buckets = ids.map((logicalId): LiveSyncBucket => {
+    const pre = copies.find((c) => c.stage === 'pre-copy' && c.logicalId === logicalId);
+    const delta = copies.find((c) => c.stage === 'delta' && c.logicalId === logicalId);
+    const p = pre?.totals ?? none;
+    const d = delta?.totals ?? none;
+    return {
+      logicalId,
+      preCopy: { seconds: pre ? (pre.end - pre.start) / 1000 : 0, objectsCopied: p.objectsCopied, bytesCopied: p.bytesCopied, requests: pre?.requests ?? 0 },
+      delta: {
+        seconds: delta ? (delta.end - delta.start) / 1000 : 0,
+        objectsCopied: d.objectsCopied,
+        objectsSkipped: d.objectsSkipped,
+        versionsRemoved: d.versionsRemoved ?? 0,
+        bytesCopied: d.bytesCopied,
+        requests: delta?.requests ?? 0,
+      },
+      verifySeconds: verifyOf(logicalId),
+    };
+  });
+  return {
+    prepare: {
+      seconds: prepare ? (prepare.end - prepare.start) / 1000 : 0,
+      createStackSeconds: createStack ? (createStack.end - createStack.start) / 1000 : 0,
+      standbyAfterSeconds: prepare ? (standbyAt - prepare.end) / 1000 : 0,
+    },
+    parallelSeconds: seconds(parallelIn, parallelOut),
+    replicaBranchSeconds,
+    bucketBranchSeconds,
+    longerBranch: replicaBranchSeconds > bucketBranchSeconds ? 'replicas' : 'buckets',
+    catchUpSeconds: seconds(parallelIn, promoteAt),
+    catchUpAwsSeconds: catchUp ? (catchUp.end - catchUp.start) / 1000 : 0,
+    promotionSeconds: seconds(promoteAt, promotedAt),
+    promotionAwsSeconds: promotion ? (promotion.end - promotion.start) / 1000 : 0,
+    buckets,
+  };
 }
 
 async function rerunCopy(harness: LocalHarness, recorder: Recorder, environment: ReferenceEnvironment, newStackName: string): Promise<Rerun> {
@@ -499,13 +693,67 @@ function round(n: number, digits = 2): number {
   return Math.round(n * f) / f;
 }
 
-function summarize(workflow: BenchResult['workflow'], baseline: ModeFigures | undefined, bundles: BundleFigure[]): BenchSummary {
-  const copyRate = rate(workflow.copies, (c) => c.objectsPerSecond);
+/**
+ * The copies the copy figures (rate, bound, requests per object) are about: every full copy, and
+ * with live sync the pre-copy; the delta copy after the standby mostly lists and skips (its figures
+ * are the live-sync lines').
+ */
+export function fullCopies(copies: readonly BucketCopy[]): BucketCopy[] {
+  return copies.filter((c) => c.stage !== 'delta');
+}
+
+/** Whether a size is the reference's (what RECORDED_BASELINE_DOWNTIME_SECONDS was measured at). */
+function isReferenceSize(size: ReferenceSize): boolean {
+  return (Object.keys(REFERENCE_SIZE) as (keyof ReferenceSize)[]).every((k) => size[k] === REFERENCE_SIZE[k]);
+}
+
+function summarize(
+  workflow: BenchResult['workflow'],
+  baseline: ModeFigures | undefined,
+  bundles: BundleFigure[],
+  run: { size: ReferenceSize; strategy: Strategy; liveSync: boolean },
+): BenchSummary {
+  const full = fullCopies(workflow.copies);
+  const copyRate = rate(full, (c) => c.objectsPerSecond);
   const baselineRate = baseline ? rate(baseline.copies, (c) => c.objectsPerSecond) : 0;
-  const objects = workflow.copies.reduce((n, c) => n + c.objects, 0);
-  const requests = workflow.copies.reduce((n, c) => n + c.requests, 0);
+  const objects = full.reduce((n, c) => n + c.objects, 0);
+  const requests = full.reduce((n, c) => n + c.requests, 0);
   const sw = workflow.switch;
+  const ls = workflow.liveSync;
+  // No baseline run (--workflow-only): at the reference size, the baseline's recorded downtime.
+  const recorded = !baseline && isReferenceSize(run.size) ? RECORDED_BASELINE_DOWNTIME_SECONDS : undefined;
+  const baselineDowntime = baseline ? baseline.downtimeSeconds : recorded;
   return {
+    ...(ls
+      ? {
+          liveSync: {
+            dbGb: run.size.databaseGb,
+            objectsPerBucket: run.size.objectsPerBucket,
+            downtimeTargetRatio: downtimeTargetRatio(run.strategy, true),
+            prepareSeconds: Math.round(ls.prepare.seconds),
+            prepareCreateStackSeconds: Math.round(ls.prepare.createStackSeconds),
+            parallelSeconds: Math.round(ls.parallelSeconds),
+            replicaBranchSeconds: Math.round(ls.replicaBranchSeconds),
+            bucketBranchSeconds: Math.round(ls.bucketBranchSeconds),
+            longerBranch: ls.longerBranch,
+            catchUpSeconds: Math.round(ls.catchUpSeconds),
+            catchUpAwsSeconds: Math.round(ls.catchUpAwsSeconds),
+            promotionSeconds: Math.round(ls.promotionSeconds),
+            promotionAwsSeconds: Math.round(ls.promotionAwsSeconds),
+            buckets: ls.buckets.map((b) => ({
+              logicalId: b.logicalId,
+              preCopyObjects: b.preCopy.objectsCopied,
+              preCopySeconds: Math.round(b.preCopy.seconds),
+              deltaCopied: b.delta.objectsCopied,
+              deltaSkipped: b.delta.objectsSkipped,
+              deltaRemoved: b.delta.versionsRemoved,
+              deltaSeconds: Math.round(b.delta.seconds),
+              verifySeconds: Math.round(b.verifySeconds),
+            })),
+          },
+        }
+      : {}),
+    ...(recorded !== undefined ? { baselineRecorded: true } : {}),
     // Blue/green only: the double clone's line stays as it was.
     ...(sw
       ? {
@@ -513,12 +761,12 @@ function summarize(workflow: BenchResult['workflow'], baseline: ModeFigures | un
           ttlSeconds: sw.ttlSeconds,
           switchSeconds: round(sw.seconds, 1),
           switchShareOfDowntime: round(sw.shareOfDowntime, 3),
-          downtimeTargetRatio: DOWNTIME_TARGET_RATIO['blue-green'],
+          downtimeTargetRatio: downtimeTargetRatio('blue-green', run.liveSync),
         }
       : {}),
     downtimeSeconds: Math.round(workflow.downtimeSeconds),
-    baselineDowntimeSeconds: baseline ? Math.round(baseline.downtimeSeconds) : null,
-    downtimeRatio: baseline ? round(baseline.downtimeSeconds > 0 ? workflow.downtimeSeconds / baseline.downtimeSeconds : 0, 3) : null,
+    baselineDowntimeSeconds: baselineDowntime !== undefined ? Math.round(baselineDowntime) : null,
+    downtimeRatio: baselineDowntime !== undefined ? round(baselineDowntime > 0 ? workflow.downtimeSeconds / baselineDowntime : 0, 3) : null,
     totalSeconds: Math.round(workflow.totalSeconds),
     baselineTotalSeconds: baseline ? Math.round(baseline.totalSeconds) : null,
     overheadPercent: round(workflow.downtimePath.overheadPercent),
@@ -529,7 +777,7 @@ function summarize(workflow: BenchResult['workflow'], baseline: ModeFigures | un
     costUsd: round(workflow.cost.totalUsd, 4),
     baselineCostUsd: baseline ? round(baseline.cost.totalUsd, 4) : null,
     copyObjectsPerSecond: round(copyRate, 1),
-    copyBoundObjectsPerSecond: round(rate(workflow.copies, (c) => c.boundObjectsPerSecond), 1),
+    copyBoundObjectsPerSecond: round(rate(full, (c) => c.boundObjectsPerSecond), 1),
     baselineCopyObjectsPerSecond: baseline ? round(baselineRate, 1) : null,
     copySpeedup: baseline ? round(baselineRate > 0 ? copyRate / baselineRate : 0) : null,
     requestsPerObject: round(objects > 0 ? requests / objects : 0, 4),

@@ -352,11 +352,25 @@ export function buildProgram(io: Io, done: (code: number) => void, extraHelp: Re
     .option('--init-imports <n>', 'fresh imports per Lambda bundle for its init time (0 skips the bundles)', integerAtLeast(0), DEFAULT_INIT_IMPORTS)
     .option('--workflow-only', 'the migration alone: no baseline script, no re-run of a copy, no bundles (for large sizes)')
     .option('--strategy <strategy>', 'double-clone (the default) or blue-green: the reference adopts the scheme as slot A behind an entry point and migrates into slot B', 'double-clone')
+    .option('--live-sync', 'the migration input asks for liveSync: read replicas and buckets pre-copied while the environment serves, the delta after the standby')
+    .option('--db-gb <n>', "the reference database's allocated storage in GB (snapshot, restore and replica times scale with it)", integerAtLeast(20), 100)
+    .option('--compare-to <file>', "a file whose last line is an earlier run's --json line (the 100 GB run of the same strategy): print this downtime's ratio to it")
     .option('--json', 'print the figures as one JSON object on stdout (the rest on stderr)')
     .action(async (o: Flags) => {
       const { benchCommand } = await import('./bench');
       const size = o.size === 'reference' || o.size === 'tiny' || typeof o.size === 'number' ? o.size : 'reference';
-      done(await benchCommand(io, { json: flag(o.json), size, initImports: Number(o.initImports), workflowOnly: flag(o.workflowOnly), strategy: str(o.strategy) }));
+      done(
+        await benchCommand(io, {
+          json: flag(o.json),
+          size,
+          initImports: Number(o.initImports),
+          workflowOnly: flag(o.workflowOnly),
+          strategy: str(o.strategy),
+          liveSync: flag(o.liveSync),
+          dbGb: Number(o.dbGb),
+          compareTo: str(o.compareTo),
+        }),
+      );
     });
 
   command('faults', 'run the fault matrix, randomized fault schedules and bad inputs on the simulated account')

@@ -114,6 +114,11 @@ export interface SampleSize {
    * each one, so this many make it about 36 bytes × n long (28,000 ≈ 1 MB).
    */
   extraTables?: number;
+  /**
+   * OrdersDb's AllocatedStorage in GB, in both templates (default the examples' 100): the benchmark's
+   * `--db-gb`. Snapshot, restore and read-replica creation times scale with it (bench/timing.json).
+   */
+  databaseGb?: number;
 }
 
 export const REHEARSAL_SIZE: SampleSize = { objects: 10_000, rows: 500, largeObject: true, instances: 3 };
@@ -253,10 +258,19 @@ function archiveBytes(): Buffer {
   return archive.shared;
 }
 
+/** OrdersDb's `AllocatedStorage: '100'` (the examples' only one) set to `gb`; throws when the template has no such line. */
+export function withDatabaseStorage(template: string, gb: number): string {
+  if (!Number.isInteger(gb) || gb < 20) throw new Error(`databaseGb must be a whole number of GB, at least 20 (gp3's minimum): ${gb}`);
+  const line = /^(\s+AllocatedStorage: )'100'$/m;
+  if (!line.test(template)) throw new Error("the template has no AllocatedStorage: '100' to resize");
+  return template.replace(line, `$1'${gb}'`);
+}
+
 /** Creates the sample environment and its artifacts (templates) in the account. */
 export function seedSampleEnvironment(account: SimAccount, size: SampleSize, variant: SampleVariant = 'standard'): void {
   account.s3.createBucket(ARTIFACTS_BUCKET);
-  const grow = (template: string) => withExtraResources(template, size.extraBuckets ?? 0, size.extraDatabases ?? 0);
+  const storage = (template: string) => (size.databaseGb === undefined ? template : withDatabaseStorage(template, size.databaseGb));
+  const grow = (template: string) => storage(withExtraResources(template, size.extraBuckets ?? 0, size.extraDatabases ?? 0));
   const standard = example('environment.yaml');
   const kmsVariant = variant === 'stack-owned-kms-key' || variant === 'retained-kms-key';
   // The noecho and large variants change both versions alike (an environment keeps its parameters and size).
