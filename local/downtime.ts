@@ -108,7 +108,9 @@ export function downtimeFromHistory(
   if (!standby) return undefined;
   const ends = new Map<string, ProgressEvent>();
   for (const e of events) if (/^Execution(Succeeded|Failed|Aborted|TimedOut)$/.test(e.type)) ends.set(e.executionArn, e);
-  const second = cloneArns[1] ? ends.get(cloneArns[1]) : undefined;
+  // Clone 2 by name: a live sync starts its PREPARE (`<runId>-live`) first.
+  const secondArn = cloneArns.find((arn) => arn.endsWith('-c2'));
+  const second = secondArn ? ends.get(secondArn) : undefined;
   const top = events.find((e) => e.machine === topMachine)?.executionArn;
   const last = (top ? ends.get(top) : undefined) ?? events[events.length - 1];
   // A Clone that found a difference still succeeds (outcome MISMATCH): verified only when EQUAL.

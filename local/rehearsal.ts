@@ -241,7 +241,8 @@ function downtimeOfRun(harness: LocalHarness, recorder: Recorder, execution: Sim
   const clones = [...harness.account.sfn.executions.values()]
     .filter((x) => x.stateMachineArn === harness.deployment.clone.arn && x.startDate >= execution.startDate && x.startDate <= end)
     .sort((a, b) => a.startDate - b.startDate);
-  const second = clones[1];
+  // By name: a live sync runs its PREPARE (`<runId>-live`) first, so the second started is not clone 2.
+  const second = clones.find((c) => c.name.endsWith('-c2'));
   // A Clone that found a difference still succeeds (outcome MISMATCH): verified only when EQUAL.
   const verified = second?.status === 'SUCCEEDED' && second.stopDate !== undefined && (JSON.parse(second.output ?? '{}') as { outcome?: string }).outcome === 'EQUAL';
   const window = { start: standby.start, end: verified && second.stopDate !== undefined ? second.stopDate : end };
