@@ -463,25 +463,15 @@ export const LIVE_COPY_STATE = 'Copy while the environment serves';
  */
 function liveSyncPhase(scope: Construct, props: MigrateDefinitionProps, next: sfn.IChainable, compensation: sfn.IChainable): sfn.IChainable {
   const note = noteFailure(scope, LIVE_COPY_STATE, compensation);
-  const task = tasks.StepFunctionsStartExecution.jsonPath(scope, LIVE_COPY_STATE, {
-    stateMachine: props.cloneStateMachine,
-    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-    input: sfn.TaskInput.fromJsonPathAt('$.clone1'),
-    name: sfn.JsonPath.format(`{}-${LIVE_CLONE_PHASE}`, sfn.JsonPath.stringAt('$.runId')),
-    resultSelector: {
-      output: {
-        outcome: sfn.JsonPath.stringAt('$.Output.outcome'),
-        sourceStackName: sfn.JsonPath.stringAt('$.Output.sourceStackName'),
-        destinationStackName: sfn.JsonPath.stringAt('$.Output.destinationStackName'),
-        destinationStackId: sfn.JsonPath.stringAt('$.Output.destinationStackId'),
-        destinationDbInstances: sfn.JsonPath.listAt('$.Output.destinationDbInstances'),
-        promotion: sfn.JsonPath.objectAt('$.Output.promotion'),
-      } satisfies Fields<Omit<ClonePrepared, 'copies'>>,
-    },
-    resultPath: '$.clone1',
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(LIVE_PREPARE_TIMEOUT_SECONDS)),
-  });
-  task.addRetry(serviceRetry('StepFunctions'));
+  const prepared: Fields<Omit<ClonePrepared, 'copies'>> = {
+    outcome: sfn.JsonPath.stringAt('$.Output.outcome'),
+    sourceStackName: sfn.JsonPath.stringAt('$.Output.sourceStackName'),
+    destinationStackName: sfn.JsonPath.stringAt('$.Output.destinationStackName'),
+    destinationStackId: sfn.JsonPath.stringAt('$.Output.destinationStackId'),
+    destinationDbInstances: sfn.JsonPath.listAt('$.Output.destinationDbInstances'),
+    promotion: sfn.JsonPath.objectAt('$.Output.promotion'),
+  };
+  const task = cloneTask(scope, props, LIVE_COPY_STATE, LIVE_CLONE_PHASE, '$.clone1', prepared, LIVE_PREPARE_TIMEOUT_SECONDS);
   task.next(next);
   catchInto([task], note);
 
@@ -856,32 +846,38 @@ export function cloneRequest(route: {
   };
 }
 
-export function cloneTask(scope: Construct, props: MigrateDefinitionProps, name: string, phase: 'c1' | 'c2', requestPath: string): sfn.TaskStateBase {
+export function cloneTask(
+  scope: Construct,
+  props: MigrateDefinitionProps,
+  name: string,
+  phase: 'c1' | 'c2' | typeof LIVE_CLONE_PHASE,
+  requestPath: string,
+  // Everything but `copies` (one copy report per bucket, read by no later state): Migrate holds
+  // both clones' outputs at once, and the state is limited to 256 KiB.
+  output: Fields<Omit<CloneOutput, 'copies'>> | Fields<Omit<ClonePrepared, 'copies'>> = {
+    outcome: sfn.JsonPath.stringAt('$.Output.outcome'),
+    sourceStackName: sfn.JsonPath.stringAt('$.Output.sourceStackName'),
+    destinationStackName: sfn.JsonPath.stringAt('$.Output.destinationStackName'),
+    destinationStackId: sfn.JsonPath.stringAt('$.Output.destinationStackId'),
+    destinationDbInstances: sfn.JsonPath.listAt('$.Output.destinationDbInstances'),
+    version: sfn.JsonPath.stringAt('$.Output.version'),
+    snapshots: sfn.JsonPath.listAt('$.Output.snapshots'),
+    verification: sfn.JsonPath.listAt('$.Output.verification'),
+    statistics: sfn.JsonPath.objectAt('$.Output.statistics'),
+  },
+  timeoutSeconds = CLONE_TIMEOUT_SECONDS,
+): sfn.TaskStateBase {
   const task = tasks.StepFunctionsStartExecution.jsonPath(scope, name, {
     stateMachine: props.cloneStateMachine,
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
     input: sfn.TaskInput.fromJsonPathAt(requestPath),
     // Same name on a retry: StartExecution is idempotent for a running execution with the same name and input.
     name: sfn.JsonPath.format(`{}-${phase}`, sfn.JsonPath.stringAt('$.runId')),
-    // Everything but `copies` (one copy report per bucket, read by no later state): Migrate holds
-    // both clones' outputs at once, and the state is limited to 256 KiB.
-    resultSelector: {
-      output: {
-        outcome: sfn.JsonPath.stringAt('$.Output.outcome'),
-        sourceStackName: sfn.JsonPath.stringAt('$.Output.sourceStackName'),
-        destinationStackName: sfn.JsonPath.stringAt('$.Output.destinationStackName'),
-        destinationStackId: sfn.JsonPath.stringAt('$.Output.destinationStackId'),
-        destinationDbInstances: sfn.JsonPath.listAt('$.Output.destinationDbInstances'),
-        version: sfn.JsonPath.stringAt('$.Output.version'),
-        snapshots: sfn.JsonPath.listAt('$.Output.snapshots'),
-        verification: sfn.JsonPath.listAt('$.Output.verification'),
-        statistics: sfn.JsonPath.objectAt('$.Output.statistics'),
-      } satisfies Fields<Omit<CloneOutput, 'copies'>>,
-    },
+    resultSelector: { output },
     resultPath: requestPath,
     // validate-input keeps the waits within what this bound leaves: a clone that overruns fails this
     // task into its Catch, which compensates and notifies, before Migrate's own timeout could strike.
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(CLONE_TIMEOUT_SECONDS)),
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(timeoutSeconds)),
   });
   task.addRetry(serviceRetry('StepFunctions'));
   return task;

@@ -4,12 +4,12 @@
  * (the double clone's and the blue/green ones, read from the account), and the refusals before
  * anything is touched (a stale stack name, a locked slot) change nothing.
  */
+import { rehearseAndInspect } from './rehearse-and-inspect';
 import { describe, expect, it } from 'vitest';
 import type { MigrationOutput, SwitchRecord } from '../../lambdas/shared/contracts';
 import { switchRecordKey } from '../../lambdas/shared/documents';
 import { runIdOf } from '../../lambdas/shared/naming';
 import { checkMigrateBlueGreen, recordTarget } from '../../local/invariants-blue-green';
-import { rehearse } from '../../local/rehearsal';
 import { runOnSimulatedClock } from '../../local/clock';
 import { LocalHarness } from '../../local/harness';
 import { captureBaseline, checkInvariants } from '../../local/invariants';
@@ -19,21 +19,6 @@ import type { SimAccount } from '../../local/sim/account';
 import { taskHooks } from '../../local/faults/state-context';
 import { SWITCH_STATE } from '../../statemachine/blue-green';
 
-type Run = Parameters<NonNullable<NonNullable<Parameters<typeof rehearse>[1]>['afterRun']>>[0];
-
-/** Rehearses `s` and hands the account, as the run left it, to `check`. */
-async function rehearseAndInspect(s: Scenario, check: (run: Run) => void | Promise<void> = () => undefined) {
-  let inspected = false;
-  const result = await rehearse(s, {
-    size: TEST_SIZE,
-    afterRun: async (run) => {
-      await check(run);
-      inspected = true;
-    },
-  });
-  expect(inspected).toBe(true);
-  return result;
-}
 
 const facts = (account: SimAccount) => ({ entryPoint: { hostedZoneId: zoneOf(account), recordName: SAMPLE_RECORD_NAME }, slots: [SAMPLE_STACK, SAMPLE_SLOT_B] as [string, string] });
 /** The sample's hosted zone id (seeded by the rehearsal). */

@@ -5,28 +5,14 @@
  * The scenarios of a write after the pre-copy and of a replica that never catches up run with the
  * other scenarios (test/workflow/scenarios.test.ts, blue-green.test.ts).
  */
+import { rehearseAndInspect } from './rehearse-and-inspect';
 import { describe, expect, it } from 'vitest';
-import { rehearse } from '../../local/rehearsal';
-import { SAMPLE_STACK, TEST_SIZE } from '../../local/sample-environment';
+import { SAMPLE_STACK } from '../../local/sample-environment';
 import { blueGreenScenario, SAMPLE_SLOT_B, scenario, type Scenario, withLiveSync } from '../../local/scenarios';
 import type { SimAccount } from '../../local/sim/account';
 import type { MigrationOutput } from '../../lambdas/shared/contracts';
 import { runIdOf } from '../../lambdas/validate-input/core';
 
-type Run = Parameters<NonNullable<NonNullable<Parameters<typeof rehearse>[1]>['afterRun']>>[0];
-
-async function rehearseAndInspect(s: Scenario, check: (run: Run) => void | Promise<void>) {
-  let inspected = false;
-  const result = await rehearse(s, {
-    size: TEST_SIZE,
-    afterRun: async (run) => {
-      await check(run);
-      inspected = true;
-    },
-  });
-  expect(inspected).toBe(true);
-  return result;
-}
 
 /** The Clone executions the migration started, by name suffix (`live`, `c1`, `c2`). */
 function clones(account: SimAccount, executionArn: string): Map<string, { status: string; output?: { outcome?: string } }> {
