@@ -199,11 +199,7 @@ function createStackPhase(
   next: sfn.IChainable,
   cancellation: LoopCancellation,
 ): { fromSnapshots: sfn.IChainable; asReplicas: sfn.IChainable } {
-  const describeFailure = sfn.Pass.jsonPath(scope, 'Describe the creation failure', {
-    parameters: { cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.createdStatus.failures')) },
-    resultPath: '$.creationFailure',
-  });
-  describeFailure.next(sfn.Fail.jsonPath(scope, 'Stack creation failed', { error: 'StackCreateFailed', causePath: '$.creationFailure.cause' }));
+  const describeFailure = failWithStackEvents(scope, { describe: 'Describe the creation failure', fail: 'Stack creation failed', error: 'StackCreateFailed', statusPath: '$.createdStatus', causePath: '$.creationFailure' });
 
   // Whether the failed stack's deletion completes or fails, the execution fails with the creation's reasons.
   const deletionLoop = waitLoop<StackStatusEvent>(scope, fns, {
@@ -309,11 +305,7 @@ function finishLivePhase(scope: Construct, next: sfn.IChainable): sfn.IChainable
  */
 function catchUpPhase(scope: Construct, fns: StepFunctions, cancellation: LoopCancellation): sfn.IChainable {
   const done = sfn.Pass.jsonPath(scope, 'Replicas caught up and promoted', { parameters: {} });
-  const describeFailure = sfn.Pass.jsonPath(scope, 'Describe the promotion failure', {
-    parameters: { cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.promotedStatus.failures')) },
-    resultPath: '$.promotionFailure',
-  });
-  describeFailure.next(sfn.Fail.jsonPath(scope, 'Promotion failed', { error: 'StackUpdateFailed', causePath: '$.promotionFailure.cause' }));
+  const describeFailure = failWithStackEvents(scope, { describe: 'Describe the promotion failure', fail: 'Promotion failed', error: 'StackUpdateFailed', statusPath: '$.promotedStatus', causePath: '$.promotionFailure' });
   const updated = waitLoop<StackStatusEvent>(scope, fns, {
     check: 'Check the promotion',
     ready: 'Replicas promoted?',
@@ -426,6 +418,19 @@ function prepareLivePhase(scope: Construct, fns: StepFunctions, cancel: CancelCh
   });
   plan.next(planned.start);
   return plan;
+}
+
+/**
+ * Fails the clone with `error` and, as its cause, the stack's failure reasons a stack-status wait
+ * found (`<statusPath>.failures`, as JSON text kept at `<causePath>.cause`). Returns the first state.
+ */
+function failWithStackEvents(scope: Construct, names: { describe: string; fail: string; error: string; statusPath: string; causePath: string }): sfn.Pass {
+  const describe = sfn.Pass.jsonPath(scope, names.describe, {
+    parameters: { cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`${names.statusPath}.failures`)) },
+    resultPath: names.causePath,
+  });
+  describe.next(sfn.Fail.jsonPath(scope, names.fail, { error: names.error, causePath: `${names.causePath}.cause` }));
+  return describe;
 }
 
 /** The destination's discovery, paired with the source by logical ID → `$.destination.bucketPairs`. */
