@@ -3,7 +3,7 @@
  * handlers on the simulated clock, the baseline script on the same timing model, a re-run of a
  * bucket copy, and the Lambda bundles; then every figure of issue 5 side by side.
  */
-import type { CopyBucketEvent, CopyBucketResult, CopyTotals, Strategy, VerifyBucketEvent } from '../lambdas/shared/contracts';
+import { DEFAULT_WAITS, type CopyBucketEvent, type CopyBucketResult, type CopyTotals, type Strategy, type VerifyBucketEvent } from '../lambdas/shared/contracts';
 import { positiveIntFromEnv } from '../lambdas/shared/concurrency';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import { STEPS, type StepName } from '../lambdas/steps';
@@ -256,6 +256,20 @@ const LIVE_STATES = {
   promoted: 'Replicas caught up and promoted',
 } as const;
 
+/**
+ * The stack-creation wait an operator gives a larger database (MigrationInput.waits.stackCreateSeconds):
+ * the default, 3,600 s, is shorter than the model's creation of a 1 TB database's stack (a restore of
+ * 600 + 3 s/GB, and for a read replica a snapshot of 120 + 4 s/GB first: 7,720 s plus the stack's
+ * 300 s), and a run asking for it would only time out before the standby (phase A). Half as much again
+ * as the model's replica creation, in whole hours, at least the default, at most the input's 12 h.
+ * Absent (the default) at the reference's 100 GB.
+ */
+export function stackCreateWaitFor(databaseGb: number, timing: TimingProfile): number | undefined {
+  const replica = timing.snapshotFixedSeconds + timing.snapshotSecondsPerGb * databaseGb + timing.restoreFixedSeconds + timing.restoreSecondsPerGb * databaseGb + timing.stackCreateSeconds;
+  const wait = Math.min(12 * 3600, Math.ceil((1.5 * replica) / 3600) * 3600);
+  return wait > DEFAULT_WAITS.stackCreateSeconds ? wait : undefined;
+}
+
 const MIGRATION_INPUT = {
   stackName: SAMPLE_STACK,
   targetVersion: TARGET_VERSION,
@@ -336,7 +350,12 @@ async function runWorkflow(
     // record to its load balancer, as `rehearse --strategy blue-green` seeds it) and migrates into B.
     const entryPoint = strategy === 'blue-green' ? seedEntryPoint(account) : undefined;
     const slots: [string, string] = [SAMPLE_STACK, SAMPLE_SLOT_B];
-    const input = { ...(entryPoint ? { ...blueGreenInput(SAMPLE_STACK), slots, entryPoint } : MIGRATION_INPUT), ...(liveSync ? { liveSync: true } : {}) };
+    const stackCreateSeconds = stackCreateWaitFor(size.databaseGb, timing);
+    const input = {
+      ...(entryPoint ? { ...blueGreenInput(SAMPLE_STACK), slots, entryPoint } : MIGRATION_INPUT),
+      ...(liveSync ? { liveSync: true } : {}),
+      ...(stackCreateSeconds !== undefined ? { waits: { stackCreateSeconds } } : {}),
+    };
     // The run's copy: the temporary stack, or the idle slot; the new environment: the stack's own name, or the idle slot.
     const tempStackName = entryPoint ? SAMPLE_SLOT_B : tempStackNameOf(SAMPLE_STACK, executionArn);
     const newStackName = entryPoint ? SAMPLE_SLOT_B : SAMPLE_STACK;
@@ -365,10 +384,12 @@ async function runWorkflow(
       switchFigures = bg.figures;
       if (bg.dnsCaches) work.push(bg.dnsCaches);
     } else {
+      // A run that never reached the standby (phase A before it) had no downtime: an empty window.
       const standby = recorder.invocations.find((i) => i.step === 'standby-enter');
       // The second clone by its name (`<runId>-c2`): live sync runs a third, its PREPARE, first.
       const secondClone = clones.find((c) => c.name.endsWith('-c2')) ?? clones.filter((c) => !c.name.endsWith(`-${LIVE_CLONE_PHASE}`))[1];
-      downtime = { start: standby?.start ?? execution.startDate, end: secondClone?.stopDate ?? execution.stopDate ?? account.now() };
+      const end = secondClone?.stopDate ?? execution.stopDate ?? account.now();
+      downtime = { start: standby?.start ?? end, end };
     }
     const downtimePath = criticalPath(downtime, work, waitStates(recorder.states), recorder.invocations);
     const lambda = lambdaUsage(recorder.invocations);
@@ -425,7 +446,8 @@ async function runWorkflow(
  */
 function blueGreenDowntimeOf(recorder: Recorder, execution: SimExecution, now: number, ttlSeconds: number) {
   const name = execution.name;
-  const standby = firstEntered(recorder.states, name, STANDBY_STATE) ?? execution.startDate;
+  // Never in standby (phase A before it): the live slot never stopped serving, an empty window.
+  const standby = firstEntered(recorder.states, name, STANDBY_STATE) ?? execution.stopDate ?? now;
   const switchEntered = firstEntered(recorder.states, name, SWITCH_STATE);
   const switched = firstEntered(recorder.states, name, SWITCHED_STATE);
   const bg = blueGreenDowntime({ standby, switchEntered, switched, served: firstEntered(recorder.states, name, SERVED_STATE) !== undefined, end: execution.stopDate ?? now }, ttlSeconds);
