@@ -3,7 +3,7 @@
  * handlers on the simulated clock, the baseline script on the same timing model, a re-run of a
  * bucket copy, and the Lambda bundles; then every figure of issue 5 side by side.
  */
-import type { CopyBucketEvent, CopyBucketResult, CopyTotals, Strategy, VerifyBucketEvent } from '../lambdas/shared/contracts';
+import { type CopyBucketEvent, type CopyBucketResult, type CopyTotals, DEFAULT_WAITS, type MigrationInputRaw, type Strategy, type VerifyBucketEvent } from '../lambdas/shared/contracts';
 import { positiveIntFromEnv } from '../lambdas/shared/concurrency';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import { STEPS, type StepName } from '../lambdas/steps';
@@ -336,7 +336,8 @@ async function runWorkflow(
     // record to its load balancer, as `rehearse --strategy blue-green` seeds it) and migrates into B.
     const entryPoint = strategy === 'blue-green' ? seedEntryPoint(account) : undefined;
     const slots: [string, string] = [SAMPLE_STACK, SAMPLE_SLOT_B];
-    const input = { ...(entryPoint ? { ...blueGreenInput(SAMPLE_STACK), slots, entryPoint } : MIGRATION_INPUT), ...(liveSync ? { liveSync: true } : {}) };
+    const base: MigrationInputRaw = entryPoint ? { ...blueGreenInput(SAMPLE_STACK), slots, entryPoint } : MIGRATION_INPUT;
+    const input = { ...base, ...(liveSync ? { liveSync: true } : {}), ...waitsFor(size.databaseGb, timing, base.waits) };
     // The run's copy: the temporary stack, or the idle slot; the new environment: the stack's own name, or the idle slot.
     const tempStackName = entryPoint ? SAMPLE_SLOT_B : tempStackNameOf(SAMPLE_STACK, executionArn);
     const newStackName = entryPoint ? SAMPLE_SLOT_B : SAMPLE_STACK;
@@ -455,6 +456,22 @@ function stepHeaps(harness: LocalHarness): StepHeap[] {
     const peakMb = bytes / (1024 * 1024);
     return { step, invocations: stats.invocationsByStep.get(step) ?? 0, peakMb: round(peakMb, 1), memoryMb, percent: round((100 * peakMb) / memoryMb, 1) };
   });
+}
+
+/**
+ * The waits an operator gives a database larger than the reference (`--db-gb`): the default hour for
+ * a stack's creation does not cover a 1 TB restore, nor a read replica of it (a snapshot and a restore,
+ * on this timing model), so the snapshot and creation waits cover 1.5 × what the model predicts
+ * (within the input's bounds). At the reference size: the input's own waits, untouched.
+ */
+function waitsFor(databaseGb: number, timing: TimingProfile, given: MigrationInputRaw['waits']): { waits?: MigrationInputRaw['waits'] } {
+  const snapshot = timing.snapshotFixedSeconds + timing.snapshotSecondsPerGb * databaseGb;
+  const restore = timing.restoreFixedSeconds + timing.restoreSecondsPerGb * databaseGb;
+  const need = (seconds: number, fallback: number) => Math.min(12 * 3600, Math.max(fallback, Math.ceil(1.5 * seconds)));
+  const snapshotSeconds = need(snapshot, given?.snapshotSeconds ?? DEFAULT_WAITS.snapshotSeconds);
+  const stackCreateSeconds = need(snapshot + restore + timing.stackCreateSeconds, given?.stackCreateSeconds ?? DEFAULT_WAITS.stackCreateSeconds);
+  if (snapshotSeconds === (given?.snapshotSeconds ?? DEFAULT_WAITS.snapshotSeconds) && stackCreateSeconds === (given?.stackCreateSeconds ?? DEFAULT_WAITS.stackCreateSeconds)) return {};
+  return { waits: { ...given, snapshotSeconds, stackCreateSeconds } };
 }
 
 /**
