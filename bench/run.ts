@@ -3,7 +3,7 @@
  * handlers on the simulated clock, the baseline script on the same timing model, a re-run of a
  * bucket copy, and the Lambda bundles; then every figure of issue 5 side by side.
  */
-import { DEFAULT_WAITS, type CopyBucketEvent, type CopyBucketResult, type CopyTotals, type Strategy, type VerifyBucketEvent } from '../lambdas/shared/contracts';
+import { type CopyBucketEvent, type CopyBucketResult, type CopyTotals, DEFAULT_WAITS, type MigrationInputRaw, type Strategy, type VerifyBucketEvent } from '../lambdas/shared/contracts';
 import { positiveIntFromEnv } from '../lambdas/shared/concurrency';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import { STEPS, type StepName } from '../lambdas/steps';
@@ -256,20 +256,6 @@ const LIVE_STATES = {
   promoted: 'Replicas caught up and promoted',
 } as const;
 
-/**
- * The stack-creation wait an operator gives a larger database (MigrationInput.waits.stackCreateSeconds):
- * the default, 3,600 s, is shorter than the model's creation of a 1 TB database's stack (a restore of
- * 600 + 3 s/GB, and for a read replica a snapshot of 120 + 4 s/GB first: 7,720 s plus the stack's
- * 300 s), and a run asking for it would only time out before the standby (phase A). Half as much again
- * as the model's replica creation, in whole hours, at least the default, at most the input's 12 h.
- * Absent (the default) at the reference's 100 GB.
- */
-export function stackCreateWaitFor(databaseGb: number, timing: TimingProfile): number | undefined {
-  const replica = timing.snapshotFixedSeconds + timing.snapshotSecondsPerGb * databaseGb + timing.restoreFixedSeconds + timing.restoreSecondsPerGb * databaseGb + timing.stackCreateSeconds;
-  const wait = Math.min(12 * 3600, Math.ceil((1.5 * replica) / 3600) * 3600);
-  return wait > DEFAULT_WAITS.stackCreateSeconds ? wait : undefined;
-}
-
 const MIGRATION_INPUT = {
   stackName: SAMPLE_STACK,
   targetVersion: TARGET_VERSION,
@@ -350,12 +336,8 @@ async function runWorkflow(
     // record to its load balancer, as `rehearse --strategy blue-green` seeds it) and migrates into B.
     const entryPoint = strategy === 'blue-green' ? seedEntryPoint(account) : undefined;
     const slots: [string, string] = [SAMPLE_STACK, SAMPLE_SLOT_B];
-    const stackCreateSeconds = stackCreateWaitFor(size.databaseGb, timing);
-    const input = {
-      ...(entryPoint ? { ...blueGreenInput(SAMPLE_STACK), slots, entryPoint } : MIGRATION_INPUT),
-      ...(liveSync ? { liveSync: true } : {}),
-      ...(stackCreateSeconds !== undefined ? { waits: { stackCreateSeconds } } : {}),
-    };
+    const base: MigrationInputRaw = entryPoint ? { ...blueGreenInput(SAMPLE_STACK), slots, entryPoint } : MIGRATION_INPUT;
+    const input = { ...base, ...(liveSync ? { liveSync: true } : {}), ...waitsFor(size.databaseGb, timing, base.waits) };
     // The run's copy: the temporary stack, or the idle slot; the new environment: the stack's own name, or the idle slot.
     const tempStackName = entryPoint ? SAMPLE_SLOT_B : tempStackNameOf(SAMPLE_STACK, executionArn);
     const newStackName = entryPoint ? SAMPLE_SLOT_B : SAMPLE_STACK;
@@ -477,6 +459,22 @@ function stepHeaps(harness: LocalHarness): StepHeap[] {
     const peakMb = bytes / (1024 * 1024);
     return { step, invocations: stats.invocationsByStep.get(step) ?? 0, peakMb: round(peakMb, 1), memoryMb, percent: round((100 * peakMb) / memoryMb, 1) };
   });
+}
+
+/**
+ * The waits an operator gives a database larger than the reference (`--db-gb`): the default hour for
+ * a stack's creation does not cover a 1 TB restore, nor a read replica of it (a snapshot and a restore,
+ * on this timing model), so the snapshot and creation waits cover 1.5 × what the model predicts
+ * (within the input's bounds). At the reference size: the input's own waits, untouched.
+ */
+function waitsFor(databaseGb: number, timing: TimingProfile, given: MigrationInputRaw['waits']): { waits?: MigrationInputRaw['waits'] } {
+  const snapshot = timing.snapshotFixedSeconds + timing.snapshotSecondsPerGb * databaseGb;
+  const restore = timing.restoreFixedSeconds + timing.restoreSecondsPerGb * databaseGb;
+  const need = (seconds: number, fallback: number) => Math.min(12 * 3600, Math.max(fallback, Math.ceil(1.5 * seconds)));
+  const snapshotSeconds = need(snapshot, given?.snapshotSeconds ?? DEFAULT_WAITS.snapshotSeconds);
+  const stackCreateSeconds = need(snapshot + restore + timing.stackCreateSeconds, given?.stackCreateSeconds ?? DEFAULT_WAITS.stackCreateSeconds);
+  if (snapshotSeconds === (given?.snapshotSeconds ?? DEFAULT_WAITS.snapshotSeconds) && stackCreateSeconds === (given?.stackCreateSeconds ?? DEFAULT_WAITS.stackCreateSeconds)) return {};
+  return { waits: { ...given, snapshotSeconds, stackCreateSeconds } };
 }
 
 /**

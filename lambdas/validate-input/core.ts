@@ -49,6 +49,12 @@ export function validateInput(event: ValidateInputEvent, now: Date = new Date())
     throw new InputInvalid([{ field: 'liveSyncFallback', problem: 'only with liveSync true (what a live sync does when a database cannot be a read replica)' }]);
   }
 
+  // The backup retainOriginalSnapshots keeps is clone 1's snapshots of the original: a live sync takes
+  // none (its copy starts as read replicas), so the promise could not be kept. Refused, not ignored.
+  if (parsed.data.liveSync && parsed.data.retainOriginalSnapshots) {
+    throw new InputInvalid([{ field: 'retainOriginalSnapshots', problem: 'not with liveSync: a live sync takes no snapshot of the original to keep (take a manual snapshot before the migration, or migrate without liveSync)' }]);
+  }
+
   const strategyIssues = strategyProblems(parsed.data);
   if (strategyIssues.length) throw new InputInvalid(strategyIssues);
 

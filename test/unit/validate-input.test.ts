@@ -220,3 +220,18 @@ describe('validateInput: acceptUncopiedResources', () => {
     expect(() => validateInput({ input: { stackName: 'orders-prod', targetVersion: '1.4.0', acceptUncopiedResources: 'SessionsTable' }, execution })).toThrow(/acceptUncopiedResources: expected array, got string/);
   });
 });
+
+describe('validateInput: liveSync', () => {
+  const execution = { id: 'arn:aws:states:eu-west-1:123456789012:execution:Migrate:run-1', name: 'run-1' };
+  const base = { stackName: 'orders-prod', targetVersion: '1.4.0' };
+  it('takes liveSync with either fallback, "refuse" by default, and a replica catch-up wait of 30 minutes unless told', () => {
+    const out = validateInput({ input: { ...base, liveSync: true }, execution });
+    expect(out.input).toMatchObject({ liveSync: true, liveSyncFallback: 'refuse', waits: { replicaCatchUpSeconds: 1800 } });
+    expect(validateInput({ input: { ...base, liveSync: true, liveSyncFallback: 'snapshots' }, execution }).input.liveSyncFallback).toBe('snapshots');
+  });
+  it('refuses, naming the field, a fallback without liveSync and retainOriginalSnapshots with it (no snapshot of the original is taken to keep)', () => {
+    expect(() => validateInput({ input: { ...base, liveSyncFallback: 'snapshots' }, execution })).toThrow(/liveSyncFallback: only with liveSync true/);
+    expect(() => validateInput({ input: { ...base, liveSync: true, retainOriginalSnapshots: true }, execution })).toThrow(/retainOriginalSnapshots: not with liveSync/);
+    expect(() => validateInput({ input: { ...base, liveSync: true, liveSyncFallback: 'maybe' }, execution })).toThrow(/liveSyncFallback/);
+  });
+});
