@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { s3ClientConfig } from '../shared/aws-config';
+import { fanOutS3ClientConfig } from '../shared/aws-config';
 import { positiveIntFromEnv } from '../shared/concurrency';
 import type { CopyBucketEvent } from '../shared/contracts';
 import { lockClient, obeyingCancel } from '../shared/cancel-request';
@@ -9,9 +9,7 @@ import { COPY_SAFETY_MARGIN_MS } from '../steps';
 import { copyBucket, DEFAULT_COPY_CONCURRENCY } from './core';
 
 const options = { concurrency: positiveIntFromEnv(process.env.COPY_CONCURRENCY, DEFAULT_COPY_CONCURRENCY), safetyMarginMs: COPY_SAFETY_MARGIN_MS };
-// The SDK's HTTPS agent allows 50 sockets by default: more requests in flight would queue for one
-// ("Configuring maxSockets in Node.js", AWS SDK for JavaScript v3 developer guide).
-const s3 = new S3Client({ ...s3ClientConfig, requestHandler: { httpsAgent: { maxSockets: options.concurrency } } });
+const s3 = new S3Client(fanOutS3ClientConfig(options.concurrency));
 const logger = createLogger('copy-bucket');
 
 export const handler = stepHandler(

@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { s3ClientConfig } from '../shared/aws-config';
+import { fanOutS3ClientConfig } from '../shared/aws-config';
 import { positiveIntFromEnv } from '../shared/concurrency';
 import type { InventoryBucketEvent } from '../shared/contracts';
 import { lockClient, obeyingCancel } from '../shared/cancel-request';
@@ -9,7 +9,7 @@ import { RECHECK_SAFETY_MARGIN_MS } from '../steps';
 import { inventoryBucket } from './core';
 
 const options = { safetyMarginMs: RECHECK_SAFETY_MARGIN_MS, concurrency: positiveIntFromEnv(process.env.INVENTORY_CONCURRENCY, 32) };
-const s3 = new S3Client({ ...s3ClientConfig, requestHandler: { httpsAgent: { maxSockets: options.concurrency } } });
+const s3 = new S3Client(fanOutS3ClientConfig(options.concurrency));
 const logger = createLogger('inventory-buckets');
 
 export const handler = stepHandler(

@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { s3ClientConfig } from '../shared/aws-config';
+import { fanOutS3ClientConfig } from '../shared/aws-config';
 import { positiveIntFromEnv } from '../shared/concurrency';
 import type { VerifyBucketEvent } from '../shared/contracts';
 import { lockClient, obeyingCancel } from '../shared/cancel-request';
@@ -14,8 +14,7 @@ const options = {
   // 1 GiB read and hashed in the step at most per version; larger ones go to Batch Operations.
   hashMaxBytes: positiveIntFromEnv(process.env.VERIFY_HASH_MAX_BYTES, 1024 ** 3),
 };
-// The SDK's HTTPS agent allows 50 sockets by default: more requests in flight would queue for one.
-const s3 = new S3Client({ ...s3ClientConfig, requestHandler: { httpsAgent: { maxSockets: options.concurrency } } });
+const s3 = new S3Client(fanOutS3ClientConfig(options.concurrency));
 const logger = createLogger('verify-bucket');
 
 export const handler = stepHandler(
