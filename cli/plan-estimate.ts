@@ -11,12 +11,13 @@ import timing from '../bench/timing.json' with { type: 'json' };
 import { ELB_ALIAS_TTL_SECONDS } from '../bench/metrics';
 import type { TimingProfile } from '../local/sim/core';
 import type { MigrationPlan } from './plan-core';
+import { DEFAULT_COPY_CONCURRENCY } from '../lambdas/copy-bucket/core';
 
 /** The benchmark's profile (the JSON is bundled into the CLI: no file is read at runtime). */
 export const BENCH_TIMING: TimingProfile = timing.profile;
 
-/** CopyObject requests in flight per bucket (lambdas/copy-bucket DEFAULT_COPY_CONCURRENCY). */
-const COPY_CONCURRENCY = 64;
+/** CopyObject requests in flight per bucket: the copy step's own default. */
+const COPY_CONCURRENCY = DEFAULT_COPY_CONCURRENCY;
 /** ListObjectVersions returns up to 1,000 versions a page. */
 const PAGE = 1000;
 

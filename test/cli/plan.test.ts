@@ -236,10 +236,11 @@ describe('the estimate of a plan (the benchmark timing model)', () => {
     const e = estimateDurations(plan);
     // bench/README.md "Timing model": standby 300 s; snapshot 120 s + 4 s/GB of the largest (520 s);
     // create 300 s after the restore 600 s + 3 s/GB (1,200 s); delete 180 s + the database's 420 s.
-    // The larger bucket sets the copy: 64,000 versions × (15 + 45 ms) ÷ 64 slots, + 2 × 64 pages × 90 ms.
+    // The larger bucket sets the copy: 64,000 versions × (15 + 45 ms) ÷ 128 slots (the copy step's
+    // DEFAULT_COPY_CONCURRENCY), + 2 × 64 pages × 90 ms.
     // Emptying before the deletion: 64 + 1 pages × 250 ms.
-    expect(e.segments.map((s) => s.seconds)).toEqual([300, 520, 1200, 72, 616, 1200, 72]);
-    expect(e.downtimeSeconds).toBe(3980);
-    expect(e.totalSeconds).toBe(3980 + 616);
+    expect(e.segments.map((s) => s.seconds)).toEqual([300, 520, 1200, 42, 616, 1200, 42]);
+    expect(e.downtimeSeconds).toBe(3920);
+    expect(e.totalSeconds).toBe(3920 + 616);
   });
 });
