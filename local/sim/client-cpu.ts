@@ -72,11 +72,10 @@ export function withCpuLane<T>(lane: CpuLane, fn: () => T): T {
  * runs in), then the account's answer. Outside an invocation, or with no CPU in the profile, it is
  * `account.dispatch` itself, with no extra timer.
  */
-export async function dispatchFromClient(account: SimAccount, service: string, operation: string, input: OpInput, lane: CpuLane | undefined = lanes.getStore()): Promise<unknown> {
-  if (lane) {
-    const timing = account.timing;
-    const wait = lane.reserve(clientCpuMsOf(timing, service, operation), cpuShare(timing, lane.memoryMb), Date.now());
-    if (wait > 0) await sleep(wait);
-  }
-  return account.dispatch(service, operation, input);
+export function dispatchFromClient(account: SimAccount, service: string, operation: string, input: OpInput, lane: CpuLane | undefined = lanes.getStore()): Promise<unknown> {
+  // Not async: a call that costs no CPU reaches the account in the same tick as before the lane existed.
+  if (!lane) return account.dispatch(service, operation, input);
+  const timing = account.timing;
+  const wait = lane.reserve(clientCpuMsOf(timing, service, operation), cpuShare(timing, lane.memoryMb), Date.now());
+  return wait > 0 ? sleep(wait).then(() => account.dispatch(service, operation, input)) : account.dispatch(service, operation, input);
 }
