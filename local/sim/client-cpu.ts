@@ -17,7 +17,7 @@
  *
  * Only calls made inside an invocation are charged (the executor's own calls, the baseline script and
  * seeding are not): the invoker runs each invocation with its lane (`withCpuLane`), an isolated one
- * passes it with each call it relays (./../isolated-invocations.ts). The profile's figures are
+ * passes it with each call it relays (../isolated-invocations.ts). The profile's figures are
  * bench/timing.json's `clientCpuMs` (measured by bench/client-cpu.ts); DEFAULT_TIMING and ZERO_TIMING
  * charge nothing.
  */
