@@ -14,6 +14,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SimAccount } from '../local/sim/account';
+import { dispatchFromClient } from '../local/sim/client-cpu';
 
 /** The SDK's retry token strategy (RetryStrategyV2 of @smithy/types), as the client config provides it. */
 interface RetryToken {
@@ -80,7 +81,8 @@ export function shortcutS3(account: SimAccount): () => void {
     let token = await strategy.acquireInitialRetryToken('');
     for (;;) {
       try {
-        const output = (await account.dispatch('S3', operation, command.input)) ?? {};
+        // Each attempt costs the client its CPU, on the invocation's lane (../local/sim/client-cpu.ts).
+        const output = (await dispatchFromClient(account, 'S3', operation, command.input)) ?? {};
         strategy.recordSuccess(token);
         const attempts = token.getRetryCount() + 1;
         return { ...(output as object), $metadata: { httpStatusCode: 200, requestId: 'sim-request', attempts, totalRetryDelay: 0 } };

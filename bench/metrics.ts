@@ -4,6 +4,8 @@
  * Functions usage, the cost at list prices, and the bucket copy rates against their bound.
  */
 import type { CopyTotals } from '../lambdas/shared/contracts';
+import { clientCpuMsOf, cpuShare } from '../local/sim/client-cpu';
+import type { TimingProfile } from '../local/sim/core';
 import { STEPS, type StepName } from '../lambdas/steps';
 import type { LabelledInterval } from './baseline';
 import type { AwsOperation, Interval, Invocation, S3Request, StateEvent } from './observe';
@@ -269,16 +271,40 @@ export interface BucketCopy extends Interval {
   requests: number;
   invocations: number;
   objectsPerSecond: number;
-  /** What `concurrency` slots kept busy all the time would achieve with the latencies measured. */
+  /**
+   * What one function could reach: the lower of the latency bound (`concurrency` slots kept busy all
+   * the time with the latencies measured) and the CPU bound (its client's CPU per object at its
+   * memory's vCPU share); the latency bound alone without a CPU model.
+   */
   boundObjectsPerSecond: number;
+  latencyBoundObjectsPerSecond: number;
   meanRequestMs: number;
+  /** The requests in flight the latency bound assumes (the copy step's concurrency). */
+  concurrency: number;
+  /** With a CPU model: the client CPU of the copy's requests per object (ms at one vCPU), and its bound. */
+  cpu?: CopyCpu;
 }
+
+/** One function's CPU bound on a copy (../local/sim/client-cpu.ts charges it on the simulated clock). */
+export interface CopyCpu {
+  memoryMb: number;
+  /** min(1, memory ÷ the memory of one full vCPU). */
+  share: number;
+  /** Client CPU of the copy's requests (listings, copies, heads, tags, parts...) ÷ objects, in ms at one vCPU. */
+  msPerObject: number;
+  /** 1000 × share ÷ msPerObject. */
+  boundObjectsPerSecond: number;
+}
+
+/** What a copy's CPU costs one function: its requests' client CPU (the timing model's) per object, and the rate it allows. */
+export type CopyCpuModel = { timing: Pick<TimingProfile, 'clientCpuMs' | 'defaultClientCpuMs' | 'fullVcpuMemoryMb'>; memoryMb: number };
 
 /**
  * Rate of one bucket copy against its bound: objects ÷ elapsed, and concurrency × objects ÷ the sum
  * of the latencies of the requests that hold a slot (the copy could not be faster with that many
  * requests in flight). Requests are those S3 received for the destination bucket (copies) or the
- * source bucket (listings, heads) during the copy.
+ * source bucket (listings, heads) during the copy. With `cpuModel`, the bound is also no more than
+ * one function's CPU allows: 1000 × its vCPU share ÷ the client CPU of those requests per object.
  */
 export function bucketCopy(
   clone: number,
@@ -288,18 +314,33 @@ export function bucketCopy(
   invocations: number,
   requests: Iterable<S3Request>,
   concurrency: number,
+  cpuModel?: CopyCpuModel,
 ): BucketCopy {
   let mine = 0;
   let slotted = 0;
   let busyMs = 0;
+  let cpuMs = 0;
+  const cpuOf = new Map<string, number>();
   for (const r of requests) {
     if ((r.bucket !== pair.destinationBucket && r.bucket !== pair.sourceBucket) || r.start < span.start || r.start > span.end) continue;
     mine++;
+    if (cpuModel) {
+      let c = cpuOf.get(r.operation);
+      if (c === undefined) cpuOf.set(r.operation, (c = clientCpuMsOf(cpuModel.timing, 'S3', r.operation)));
+      cpuMs += c;
+    }
     if (!SLOT_REQUESTS.has(r.operation)) continue;
     slotted++;
     busyMs += r.end - r.start;
   }
   const seconds = Math.max(0.001, (span.end - span.start) / 1000);
+  const latencyBound = busyMs > 0 ? (concurrency * objects) / (busyMs / 1000) : 0;
+  let cpu: CopyCpu | undefined;
+  if (cpuModel && objects > 0 && cpuMs > 0) {
+    const share = cpuShare(cpuModel.timing, cpuModel.memoryMb);
+    const msPerObject = cpuMs / objects;
+    cpu = { memoryMb: cpuModel.memoryMb, share, msPerObject, boundObjectsPerSecond: (1000 * share) / msPerObject };
+  }
   return {
     clone,
     ...pair,
@@ -308,8 +349,11 @@ export function bucketCopy(
     requests: mine,
     invocations,
     objectsPerSecond: objects / seconds,
-    boundObjectsPerSecond: busyMs > 0 ? (concurrency * objects) / (busyMs / 1000) : 0,
+    boundObjectsPerSecond: cpu && latencyBound > 0 ? Math.min(latencyBound, cpu.boundObjectsPerSecond) : latencyBound,
+    latencyBoundObjectsPerSecond: latencyBound,
     meanRequestMs: slotted > 0 ? busyMs / slotted : 0,
+    concurrency,
+    ...(cpu ? { cpu } : {}),
   };
 }
 

@@ -33,13 +33,16 @@ const ProfileSchema = z
     replicaLagSeconds: finite,
     replicaCatchUpRate: z.number().min(1),
     promoteSeconds: finite,
+    clientCpuMs: z.record(z.string().regex(/^[A-Za-z0-9]+\.[A-Za-z0-9]+$/), finite),
+    defaultClientCpuMs: finite,
+    fullVcpuMemoryMb: z.number().positive(),
   })
   .strict() satisfies z.ZodType<TimingProfile>;
 
 const FileSchema = z.object({
   description: z.string(),
   profile: ProfileSchema,
-  /** Field (or `latencyMs.<Service>.<Operation>`, `latencyMs.<Service>.*`) → source id in README. */
+  /** Field (or `latencyMs.<Service>.<Operation>`, `latencyMs.<Service>.*`, likewise `clientCpuMs.`) → source id in README. */
   sources: z.record(z.string(), z.string().regex(/^[a-z0-9-]+$/)),
 });
 
@@ -64,9 +67,10 @@ export function loadTimingProfile(file: string = TIMING_FILE): LoadedProfile {
     else missing.push(field);
   };
   for (const field of Object.keys(DEFAULT_TIMING) as (keyof TimingProfile)[]) {
-    if (field !== 'latencyMs') source(field);
+    if (field !== 'latencyMs' && field !== 'clientCpuMs') source(field);
   }
   for (const api of Object.keys(timing.latencyMs)) source(`latencyMs.${api}`, `latencyMs.${api.split('.')[0]}.*`);
+  for (const api of Object.keys(timing.clientCpuMs)) source(`clientCpuMs.${api}`, `clientCpuMs.${api.split('.')[0]}.*`);
   if (missing.length > 0) throw new Error(`${file}: no source for ${missing.join(', ')}`);
   return { timing, sourceOf };
 }

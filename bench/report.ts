@@ -108,6 +108,19 @@ export function comparisonLines(current: BenchSummary, earlier: BenchSummary, la
   ];
 }
 
+/**
+ * What one copy function reaches and what bounds it: its client CPU per object at its memory's vCPU
+ * share (../local/sim/client-cpu.ts), or the requests it keeps in flight against S3's latencies.
+ */
+export function oneFunctionLine(s: BenchSummary): string {
+  const latency = `latency-bound at ${s.copyConcurrency} in flight: ${num(s.copyLatencyBoundObjectsPerSecond)} objects/s`;
+  if (s.copyCpuMsPerObject === null || s.copyCpuBoundObjectsPerSecond === null) return `one function reaches ${num(s.copyBoundObjectsPerSecond)} objects/s (${latency}; no client CPU in the timing model)`;
+  const cpu = `${s.copyCpuMsPerObject.toFixed(2)} ms of CPU per object at ${num(s.copyMemoryMb)} MB = share ${s.copyVcpuShare.toFixed(3)} vCPU`;
+  return s.copyCpuBoundObjectsPerSecond < s.copyLatencyBoundObjectsPerSecond
+    ? `one function reaches ${num(s.copyBoundObjectsPerSecond)} objects/s (CPU-bound at ${cpu}; ${latency})`
+    : `one function reaches ${num(s.copyBoundObjectsPerSecond)} objects/s (${latency}; CPU allows ${num(s.copyCpuBoundObjectsPerSecond)} at ${cpu})`;
+}
+
 export function formatReport(r: BenchResult): string {
   const s = r.summary;
   const w = r.workflow;
@@ -155,7 +168,8 @@ export function formatReport(r: BenchResult): string {
   lines.push(row('cost: S3 requests', usd(w.cost.s3Usd), theirs((m) => usd(m.cost.s3Usd))));
   lines.push(row('cost of one migration (list prices)', usd(w.cost.totalUsd), theirs((m) => usd(m.cost.totalUsd)), ratio((m) => (w.cost.totalUsd / Math.max(1e-9, m.cost.totalUsd)).toFixed(3))));
   lines.push(row('bucket copy, objects/s (per bucket)', num(s.copyObjectsPerSecond, 1), theirs(() => num(s.baselineCopyObjectsPerSecond ?? 0, 1)), ratio(() => (s.copySpeedup ?? 0).toFixed(2))));
-  lines.push(row('  its bound (concurrency ÷ latency)', num(s.copyBoundObjectsPerSecond, 1), ''));
+  lines.push(row('  its bound (latency or CPU, the lower)', num(s.copyBoundObjectsPerSecond, 1), ''));
+  lines.push(`  ${oneFunctionLine(s)}`);
   lines.push(row('requests per object copied', s.requestsPerObject.toFixed(4), ''));
   if (w.rerun) lines.push(row('copies on an identical re-run', `${num(w.rerun.copies)} of ${num(w.rerun.objects)}`, ''));
   lines.push('');

@@ -234,7 +234,18 @@ export interface BenchSummary {
   costUsd: number;
   baselineCostUsd: number | null;
   copyObjectsPerSecond: number;
+  /** What one function could reach: the lower of the latency and the CPU bound (objects-weighted over the full copies). */
   copyBoundObjectsPerSecond: number;
+  /** The copy's concurrency slots kept busy with the latencies measured. */
+  copyLatencyBoundObjectsPerSecond: number;
+  /** 1000 × the copy step's vCPU share ÷ copyCpuMsPerObject (null: no client CPU in the timing model). */
+  copyCpuBoundObjectsPerSecond: number | null;
+  /** Client CPU of the copy's requests per object, ms at one vCPU (bench/timing.json clientCpuMs). */
+  copyCpuMsPerObject: number | null;
+  /** The copy step's memory (lambdas/steps.ts) and its vCPU share. */
+  copyMemoryMb: number;
+  copyVcpuShare: number;
+  copyConcurrency: number;
   baselineCopyObjectsPerSecond: number | null;
   copySpeedup: number | null;
   requestsPerObject: number;
@@ -292,7 +303,7 @@ export async function runBenchmark(options: BenchOptions = {}): Promise<BenchRes
     bundles = await measureBundles(imports);
   }
 
-  const summary = summarize(workflow.figures, baseline, bundles, { size, strategy, liveSync });
+  const summary = summarize(workflow.figures, baseline, bundles, { size, strategy, liveSync, fullVcpuMemoryMb: timing.fullVcpuMemoryMb });
   const cpu = process.cpuUsage(cpuBefore);
   return {
     size,
@@ -382,7 +393,7 @@ async function runWorkflow(
       lambdaByStep: lambda.byStep,
       s3Requests: s3Usage(recorder.s3),
     };
-    const copies = workflowCopies(recorder, runs);
+    const copies = workflowCopies(recorder, runs, timing);
     const liveSyncFigures = liveSync ? liveSyncFiguresOf(recorder, runs, copies, downtime.start) : undefined;
 
     // An immediate identical re-run: copy one of the new environment's buckets into a fresh one with
@@ -522,7 +533,7 @@ function runOf(runs: readonly CloneRun[], at: number): CloneRun | undefined {
 }
 
 /** Each bucket copy of each clone: its invocations, in the clone whose execution they fall in. */
-function workflowCopies(recorder: Recorder, runs: readonly CloneRun[]): BucketCopy[] {
+function workflowCopies(recorder: Recorder, runs: readonly CloneRun[], timing: TimingProfile): BucketCopy[] {
   const groups = new Map<string, { run: CloneRun | undefined; pair: CopyBucketEvent['pair']; invocations: Invocation[] }>();
   for (const i of recorder.invocations) {
     if (i.step !== 'copy-bucket' || i.error) continue;
@@ -545,6 +556,7 @@ function workflowCopies(recorder: Recorder, runs: readonly CloneRun[]): BucketCo
       g.invocations.length,
       recorder.s3,
       copyConcurrency(),
+      { timing, memoryMb: STEPS['copy-bucket'].memoryMb },
     );
     return { ...copy, ...(g.run?.stage ? { stage: g.run.stage } : {}), ...(totals ? { totals } : {}) };
   });
@@ -731,9 +743,10 @@ function summarize(
   workflow: BenchResult['workflow'],
   baseline: ModeFigures | undefined,
   bundles: BundleFigure[],
-  run: { size: ReferenceSize; strategy: Strategy; liveSync: boolean },
+  run: { size: ReferenceSize; strategy: Strategy; liveSync: boolean; fullVcpuMemoryMb: number },
 ): BenchSummary {
   const full = fullCopies(workflow.copies);
+  const cpuCopies = full.filter((c) => c.cpu !== undefined);
   const copyRate = rate(full, (c) => c.objectsPerSecond);
   const baselineRate = baseline ? rate(baseline.copies, (c) => c.objectsPerSecond) : 0;
   const objects = full.reduce((n, c) => n + c.objects, 0);
@@ -798,6 +811,12 @@ function summarize(
     baselineCostUsd: baseline ? round(baseline.cost.totalUsd, 4) : null,
     copyObjectsPerSecond: round(copyRate, 1),
     copyBoundObjectsPerSecond: round(rate(full, (c) => c.boundObjectsPerSecond), 1),
+    copyLatencyBoundObjectsPerSecond: round(rate(full, (c) => c.latencyBoundObjectsPerSecond), 1),
+    copyCpuBoundObjectsPerSecond: cpuCopies.length > 0 ? round(rate(cpuCopies, (c) => c.cpu?.boundObjectsPerSecond ?? 0), 1) : null,
+    copyCpuMsPerObject: cpuCopies.length > 0 ? round(cpuCopies.reduce((n, c) => n + (c.cpu?.msPerObject ?? 0) * c.objects, 0) / Math.max(1, cpuCopies.reduce((n, c) => n + c.objects, 0)), 3) : null,
+    copyMemoryMb: STEPS['copy-bucket'].memoryMb,
+    copyVcpuShare: round(cpuCopies[0]?.cpu?.share ?? Math.min(1, STEPS['copy-bucket'].memoryMb / run.fullVcpuMemoryMb), 3),
+    copyConcurrency: full[0]?.concurrency ?? copyConcurrency(),
     baselineCopyObjectsPerSecond: baseline ? round(baselineRate, 1) : null,
     copySpeedup: baseline ? round(baselineRate > 0 ? copyRate / baselineRate : 0) : null,
     requestsPerObject: round(objects > 0 ? requests / objects : 0, 4),

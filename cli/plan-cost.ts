@@ -61,6 +61,8 @@ export const TINY_BENCHMARK = {
   lambdaGbSeconds: 35.9,
   /** Of which copy-bucket and verify-bucket (24.9 + 1.9). */
   copyVerifyGbSeconds: 26.8,
+  /** copy-bucket's and verify-bucket's memory in that run (now lambdas/steps.ts gives them 1,769 MB): their GB-s ÷ this are seconds. */
+  copyVerifyMemoryMb: 1024,
   s3Tier1Requests: 1306,
   s3Tier2Requests: 2723,
 } as const;
@@ -106,11 +108,12 @@ const tinyModelled = TINY_BENCHMARK.bucketSizes.map((b) => modelledWork(b.versio
 /**
  * Seconds the copy step runs per second of copy the timing model gives: the model spreads the bytes over
  * the copy's 64 slots, the Lambda also waits on heads, tags and multipart parts. Calibrated on the tiny
- * benchmark (its copy-bucket GB-s at 1 GB ÷ the model's copy seconds for its buckets, both clones).
+ * benchmark (its copy-bucket seconds, GB-s ÷ its memory then, ÷ the model's copy seconds for its buckets, both clones).
  */
-export const COPY_RUN_PER_MODELLED_SECOND = TINY_BENCHMARK.copyGbSeconds / (CLONES * tinyModelled.reduce((n, w) => n + w.copySeconds, 0));
+export const COPY_RUN_PER_MODELLED_SECOND = TINY_BENCHMARK.copyGbSeconds / (TINY_BENCHMARK.copyVerifyMemoryMb / 1024) / (CLONES * tinyModelled.reduce((n, w) => n + w.copySeconds, 0));
 /** The same for the verification step (its 1.9 GB-s). */
-export const VERIFY_RUN_PER_MODELLED_SECOND = (TINY_BENCHMARK.copyVerifyGbSeconds - TINY_BENCHMARK.copyGbSeconds) / (CLONES * tinyModelled.reduce((n, w) => n + w.verifySeconds, 0));
+export const VERIFY_RUN_PER_MODELLED_SECOND =
+  (TINY_BENCHMARK.copyVerifyGbSeconds - TINY_BENCHMARK.copyGbSeconds) / (TINY_BENCHMARK.copyVerifyMemoryMb / 1024) / (CLONES * tinyModelled.reduce((n, w) => n + w.verifySeconds, 0));
 
 /** What one invocation of the copy or verify step works before it hands over (its 900 s timeout less a margin). */
 const INVOCATION_BUDGET_SECONDS = STEPS['copy-bucket'].timeoutSeconds - 60;

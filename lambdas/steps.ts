@@ -12,8 +12,24 @@ export const STEPS = {
   'snapshot-status': { timeoutSeconds: 30, memoryMb: 256 },
   'create-stack': { timeoutSeconds: 60, memoryMb: 256 },
   'stack-status': { timeoutSeconds: 60, memoryMb: 256 },
-  'copy-bucket': { timeoutSeconds: 900, memoryMb: 1024 },
-  'verify-bucket': { timeoutSeconds: 900, memoryMb: 1024 },
+  // The copy and the verification are bound by their client's CPU, not by S3, below one full vCPU.
+  // Lambda gives a function CPU in proportion to its memory, one vCPU at 1,769 MB ("Configure Lambda
+  // function memory", Lambda developer guide); a Node.js handler's JavaScript runs on one thread, so
+  // more than one vCPU is no faster. With the client CPU per request of bench/timing.json (clientCpuMs:
+  // CopyObject 0.9 ms, HeadObject 0.65 ms, a ListObjectVersions page of 1,000 versions 25 ms, at one
+  // vCPU), one function reaches 1000 × share ÷ cpuMsPerObject objects/s:
+  //   copy   (one CopyObject + its share of both listings, ~0.95 ms): 1,024 MB = 0.579 vCPU → ~610/s,
+  //          below its latency bound (64 in flight ÷ 15 + 45 ms per small copy, ~730/s measured); at
+  //          1,769 MB → ~1,050/s: latency-bound again, with room for a higher COPY_CONCURRENCY.
+  //   verify (two HeadObject + both listings, ~1.35 ms): 1,024 MB → ~430/s, 1,769 MB → ~740/s; its
+  //          latency bound (64 heads in flight at 20 ms, two per object) is ~1,600/s: CPU-bound either way.
+  // Lambda bills GB-seconds: a CPU-bound step at 1.73 × the memory runs 1 ÷ 1.73 as long, the same
+  // GB-s, so the verification costs nothing more and ends sooner; the copy, latency-bound at 1,769 MB,
+  // costs ~1.4 × its GB-s at 1,024 MB (~$0.001 per 100,000 objects at Arm's $0.0000133334 per GB-s)
+  // for ~16 % less time per copy, all of it downtime. Re-derive when the CPU per object changes
+  // (npx tsx bench/client-cpu.ts; bench/README.md "Timing model" [client-cpu]).
+  'copy-bucket': { timeoutSeconds: 900, memoryMb: 1769 },
+  'verify-bucket': { timeoutSeconds: 900, memoryMb: 1769 },
   'smoke-test': { timeoutSeconds: 90, memoryMb: 256 },
   'compare-statistics': { timeoutSeconds: 300, memoryMb: 256 },
   'inventory-buckets': { timeoutSeconds: 900, memoryMb: 512 },

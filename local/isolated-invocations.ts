@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { StepName } from '../lambdas/steps';
 import { holdClockFor } from './clock';
+import { type CpuLane, dispatchFromClient } from './sim/client-cpu';
 import type { SimAccount } from './sim/account';
 import { type FromWorker, type HeapFigures, type ToWorker, type WireError, type WireResponse, type WorkerSetup, headerPairs, KILLED_EXIT_CODE, toWire } from './worker-protocol';
 
@@ -30,6 +31,8 @@ export interface IsolatedRequest {
   requestId: string;
   functionName: string;
   memoryMb: number;
+  /** The invocation's CPU lane: each AWS call the worker relays is charged its client CPU on it first. */
+  lane: CpuLane;
 }
 
 export type IsolatedOutcome = { ok: true; value: unknown; heap: HeapFigures } | { ok: false; error: WireError; heap?: HeapFigures; killed?: boolean };
@@ -41,6 +44,7 @@ class Environment {
   private seq = 0;
   private idleSeq = 0;
   private running: ((outcome: IsolatedOutcome) => void) | undefined;
+  private lane: CpuLane | undefined;
   private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
   private idleWaiters: (() => void)[] = [];
   private readonly releaseClock: () => void;
@@ -83,6 +87,7 @@ class Environment {
   invoke(request: IsolatedRequest): Promise<IsolatedOutcome> {
     return new Promise((resolve) => {
       this.running = resolve;
+      this.lane = request.lane;
       this.send({ kind: 'invoke', event: request.event, deadline: request.deadline, requestId: request.requestId, functionName: request.functionName });
     });
   }
@@ -120,7 +125,7 @@ class Environment {
         return;
       case 'call':
         try {
-          const output = (await this.account.dispatch(m.service, m.operation, m.input as Record<string, unknown>)) as Record<string, unknown> | undefined;
+          const output = (await dispatchFromClient(this.account, m.service, m.operation, m.input as Record<string, unknown>, this.lane)) as Record<string, unknown> | undefined;
           this.send({ kind: 'answer', id: m.id, ok: true, value: await cloneable(output) });
         } catch (err) {
           this.send({ kind: 'answer', id: m.id, ok: false, error: toWire(err) });

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { StepName } from '../lambdas/steps';
 import { STEP_NAMES } from '../lambdas/steps';
 import { type IsolationOptions, IsolatedInvocations } from './isolated-invocations';
+import { CpuLane, withCpuLane } from './sim/client-cpu';
 
 type Handler = (event: unknown, context: LambdaContext) => Promise<unknown>;
 
@@ -101,11 +102,15 @@ export class LambdaInvoker {
     this.faults.push({ ...fault, seen: 0, fired: 0 });
   }
 
-  /** The handler's answer: in this thread, or in the step's worker when isolated (recording its heap). */
+  /**
+   * The handler's answer: in this thread, or in the step's worker when isolated (recording its heap).
+   * Either way its AWS calls are charged their client CPU on the invocation's own lane (./sim/client-cpu.ts).
+   */
   private async run(step: StepName, handler: Handler, event: unknown, context: LambdaContext, deadline: number): Promise<unknown> {
-    if (!this.isolated || this.registered.has(step)) return handler(event, context);
     const memoryMb = this.memorySizes.get(step) ?? 128;
-    const outcome = await this.isolated.invoke({ step, event, deadline, requestId: context.awsRequestId, functionName: context.functionName, memoryMb });
+    const lane = new CpuLane(memoryMb);
+    if (!this.isolated || this.registered.has(step)) return withCpuLane(lane, () => handler(event, context));
+    const outcome = await this.isolated.invoke({ step, event, deadline, requestId: context.awsRequestId, functionName: context.functionName, memoryMb, lane });
     const peak = outcome.heap?.peakBytes ?? (outcome.ok ? 0 : outcome.killed ? memoryMb * 1024 * 1024 : 0);
     this.stats.peakHeapBytes.set(step, Math.max(this.stats.peakHeapBytes.get(step) ?? 0, peak));
     if (outcome.ok) return outcome.value;

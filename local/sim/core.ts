@@ -205,6 +205,19 @@ export interface TimingProfile {
   replicaCatchUpRate: number;
   /** RDS PromoteReadReplica: 'modifying' this long, then a standalone 'available' instance. */
   promoteSeconds: number;
+  /**
+   * CPU one request costs the calling Lambda function's client (the AWS SDK building, signing and
+   * parsing it), in ms at one full vCPU, per "Service.Operation" (e.g. "S3.CopyObject"). Charged on the
+   * invocation's CPU lane (./client-cpu.ts), not to S3: only calls made inside a Lambda invocation.
+   */
+  clientCpuMs: Record<string, number>;
+  /** Client CPU of any call not listed in clientCpuMs, in ms at one full vCPU. */
+  defaultClientCpuMs: number;
+  /**
+   * The memory setting at which a Lambda function has one full vCPU; below it the function's CPU share
+   * is memory ÷ this (a Node.js handler's JavaScript runs on one thread: more than one vCPU is no faster).
+   */
+  fullVcpuMemoryMb: number;
 }
 
 export const DEFAULT_TIMING: TimingProfile = {
@@ -228,6 +241,10 @@ export const DEFAULT_TIMING: TimingProfile = {
   replicaLagSeconds: 30,
   replicaCatchUpRate: 2,
   promoteSeconds: 300,
+  // Rehearsals and tests charge no client CPU: only the benchmark's profile (bench/timing.json) does.
+  clientCpuMs: {},
+  defaultClientCpuMs: 0,
+  fullVcpuMemoryMb: 1769,
 };
 
 export const ZERO_TIMING: TimingProfile = {
@@ -251,6 +268,9 @@ export const ZERO_TIMING: TimingProfile = {
   replicaLagSeconds: 0,
   replicaCatchUpRate: Number.POSITIVE_INFINITY,
   promoteSeconds: 0,
+  clientCpuMs: {},
+  defaultClientCpuMs: 0,
+  fullVcpuMemoryMb: 1769,
 };
 
 /** Waits `ms` on whatever clock setTimeout is (the fake one during a local run). */

@@ -21,6 +21,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SimAccount } from './account';
+import { dispatchFromClient } from './client-cpu';
 
 const CLIENTS = [
   AutoScalingClient,
@@ -60,7 +61,8 @@ function simulatedAccountMiddleware(current: () => SimAccount | undefined) {
     if (!account) throw new Error('No simulated account is installed, but a client patched for one was used');
     const service = (context.clientName ?? '').replace(/Client$/, '');
     const operation = (context.commandName ?? '').replace(/Command$/, '');
-    const output = (await account.dispatch(service, operation, args.input)) ?? {};
+    // Inside a Lambda invocation, the client's CPU for the request first (./client-cpu.ts).
+    const output = (await dispatchFromClient(account, service, operation, args.input)) ?? {};
     return {
       output: { ...(output as object), $metadata: { httpStatusCode: 200, requestId: 'sim-request', attempts: 1, totalRetryDelay: 0 } },
       response: { statusCode: 200, headers: {}, body: undefined },

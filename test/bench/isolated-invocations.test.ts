@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runOnSimulatedClock } from '../../local/clock';
 import { LambdaInvoker } from '../../local/lambda-invoker';
 import { SimAccount } from '../../local/sim/account';
-import { ZERO_TIMING } from '../../local/sim/core';
+import { type TimingProfile, ZERO_TIMING } from '../../local/sim/core';
 
 const MiB = 1024 * 1024;
 const FIXTURE = new URL('../fixtures/isolated-handler.ts', import.meta.url).href;
@@ -77,5 +77,15 @@ describe('a step invoked in a worker thread of its own (the benchmark heap measu
       name: 'SourceNotVerified',
       message: expect.stringContaining('asked to fail: SourceNotVerified'),
     });
+  });
+
+  it("charges the worker's AWS calls their client CPU on the invocation's one lane, at its memory's share", async () => {
+    const timing: TimingProfile = { ...ZERO_TIMING, latencyMs: { 'S3.HeadBucket': 20 }, clientCpuMs: { 'S3.HeadBucket': 0.9 }, fullVcpuMemoryMb: 1769 };
+    const account = new SimAccount({ timing });
+    account.s3.createBucket('one-lane');
+    // 884.5 MB = half a vCPU: 100 requests × 0.9 ms ÷ 0.5 one after another, then the last one's 20 ms.
+    const i = isolatedInvoker(account, 884.5);
+    const result = (await runOnSimulatedClock(() => i.invoke('delete-stack', { bucket: 'one-lane', heads: 100 }), START)) as { startedAt: number; endedAt: number };
+    expect(result.endedAt - result.startedAt).toBe(180 + 20);
   });
 });

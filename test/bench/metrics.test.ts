@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { blueGreenDowntime, criticalPath, entryPointTtlSeconds, subtract, union, workflowWork } from '../../bench/metrics';
+import { blueGreenDowntime, bucketCopy, criticalPath, entryPointTtlSeconds, subtract, union, workflowWork } from '../../bench/metrics';
 import { type AwsOperation, checksumJobSubject, type Invocation, Recorder } from '../../bench/observe';
 import { manifestCsv } from '../../lambdas/shared/checksum-job';
 import { SimAccount } from '../../local/sim/account';
 import { ZERO_TIMING } from '../../local/sim/core';
+import type { S3Request } from '../../bench/observe';
 import { DEFAULT_BATCH_TIMING } from '../../local/sim/s3-control';
 
 describe('the critical path of a window', () => {
@@ -126,5 +127,31 @@ describe('the content proof by S3 Batch Operations checksum jobs', () => {
     // The simulated end is fractional (manifest rows at a rate); TerminationDate keeps whole milliseconds.
     expect(Math.floor(recorder.operations[0]?.end ?? 0)).toBe(endedAt);
     expect(checksumJobSubject({ Manifest: { Location: { ObjectArn: 'arn:aws:s3:::work/m.csv' } }, Report: { Prefix: 'x/destination-report/' } })).toBe('work destination');
+  });
+});
+
+describe("a bucket copy's bound", () => {
+  const pair = { logicalId: 'B', sourceBucket: 'src', destinationBucket: 'dst' };
+  // 1,000 objects in 10 s: one listing page of the source, one CopyObject of 60 ms each.
+  const requests: S3Request[] = [
+    { operation: 'ListObjectVersions', bucket: 'src', start: 0, end: 90 },
+    ...Array.from({ length: 1000 }, (_, i) => ({ operation: 'CopyObject', bucket: 'dst', start: 100 + i, end: 160 + i })),
+  ];
+  const timing = { clientCpuMs: { 'S3.CopyObject': 0.9, 'S3.ListObjectVersions': 25 }, defaultClientCpuMs: 0.65, fullVcpuMemoryMb: 1769 };
+
+  it('is the lower of the latency bound and what one function\'s CPU allows at its memory\'s vCPU share', () => {
+    const at = (memoryMb: number) => bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 1, requests, 64, { timing, memoryMb });
+    // Latency: 64 slots ÷ 60 ms = 1,066.7/s. CPU: (1,000 × 0.9 + 25) ms ÷ 1,000 objects = 0.925 ms per object.
+    const full = at(1769);
+    expect(full.latencyBoundObjectsPerSecond).toBeCloseTo(1066.7, 1);
+    expect(full.cpu?.share).toBe(1);
+    expect(full.cpu?.msPerObject).toBeCloseTo(0.925, 6);
+    expect(full.cpu?.boundObjectsPerSecond).toBeCloseTo(1081.1, 1);
+    expect(full.boundObjectsPerSecond).toBeCloseTo(1066.7, 1);
+    // At 1,024 MB (0.579 vCPU) the CPU binds: 1000 × 0.5789 ÷ 0.925 = 625.8/s.
+    const less = at(1024);
+    expect(less.boundObjectsPerSecond).toBeCloseTo(625.8, 1);
+    // Without a CPU model the bound is the latency bound, as before.
+    expect(bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 1, requests, 64).boundObjectsPerSecond).toBeCloseTo(1066.7, 1);
   });
 });
