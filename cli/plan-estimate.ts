@@ -12,6 +12,8 @@ import { ELB_ALIAS_TTL_SECONDS } from '../bench/metrics';
 import type { TimingProfile } from '../local/sim/core';
 import type { MigrationPlan } from './plan-core';
 import { DEFAULT_COPY_CONCURRENCY } from '../lambdas/copy-bucket/core';
+import { STEPS } from '../lambdas/steps';
+import { clientCpuMsOf, cpuShare } from '../local/sim/client-cpu';
 
 /** The benchmark's profile (the JSON is bundled into the CLI: no file is read at runtime). */
 export const BENCH_TIMING: TimingProfile = timing.profile;
@@ -32,16 +34,23 @@ export function pagesOf(b: MigrationPlan['buckets'][number]): number {
 }
 
 /**
- * One clone's work on one bucket, in seconds, with `profile`: every version copied through
- * COPY_CONCURRENCY slots (request + fixed copy time + bytes at the copy rate), then both sides listed
- * for the verification. Returns the two figures; throws nothing.
+ * One clone's work on one bucket, in seconds, with `profile`: the longer of what S3's latency allows
+ * and what one function's CPU allows, as the benchmark bounds a copy (bench/metrics.ts bucketCopy).
+ * Latency: every version copied through COPY_CONCURRENCY slots (request + fixed copy time + bytes at
+ * the copy rate); the verification's listing of both sides. CPU: the client CPU of those requests
+ * (a CopyObject per version, or two HeadObject for the verification, plus the pages of both sides)
+ * at the step's memory's vCPU share (local/sim/client-cpu.ts). Returns the two figures; throws nothing.
  */
 export function bucketWorkSeconds(b: MigrationPlan['buckets'][number], profile: TimingProfile = BENCH_TIMING): { copySeconds: number; verifySeconds: number } {
   const latency = (operation: string) => (profile.latencyMs[operation] ?? profile.defaultLatencyMs) / 1000;
+  const cpu = (operation: string) => clientCpuMsOf(profile, 'S3', operation) / 1000;
   const versions = versionsOf(b);
-  const copySeconds = (versions * (latency('S3.CopyObject') + profile.copyFixedMs / 1000) + b.bytes / profile.copyBytesPerSecond) / COPY_CONCURRENCY;
-  const verifySeconds = 2 * pagesOf(b) * latency('S3.ListObjectVersions');
-  return { copySeconds, verifySeconds };
+  const listingCpu = 2 * pagesOf(b) * cpu('ListObjectVersions');
+  const copyLatency = (versions * (latency('S3.CopyObject') + profile.copyFixedMs / 1000) + b.bytes / profile.copyBytesPerSecond) / COPY_CONCURRENCY;
+  const copyCpu = (versions * cpu('CopyObject') + listingCpu) / cpuShare(profile, STEPS['copy-bucket'].memoryMb);
+  const verifyLatency = 2 * pagesOf(b) * latency('S3.ListObjectVersions');
+  const verifyCpu = (2 * versions * cpu('HeadObject') + listingCpu) / cpuShare(profile, STEPS['verify-bucket'].memoryMb);
+  return { copySeconds: Math.max(copyLatency, copyCpu), verifySeconds: Math.max(verifyLatency, verifyCpu) };
 }
 
 export interface DurationEstimate {

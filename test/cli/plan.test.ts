@@ -236,11 +236,12 @@ describe('the estimate of a plan (the benchmark timing model)', () => {
     const e = estimateDurations(plan);
     // bench/README.md "Timing model": standby 300 s; snapshot 120 s + 4 s/GB of the largest (520 s);
     // create 300 s after the restore 600 s + 3 s/GB (1,200 s); delete 180 s + the database's 420 s.
-    // The larger bucket sets the copy: 64,000 versions × (15 + 45 ms) ÷ 128 slots (the copy step's
-    // DEFAULT_COPY_CONCURRENCY), + 2 × 64 pages × 90 ms.
-    // Emptying before the deletion: 64 + 1 pages × 250 ms.
-    expect(e.segments.map((s) => s.seconds)).toEqual([300, 520, 1200, 42, 616, 1200, 42]);
-    expect(e.downtimeSeconds).toBe(3920);
-    expect(e.totalSeconds).toBe(3920 + 616);
+    // The larger bucket sets the copy, and one function's CPU bounds it (clientCpuMs at one vCPU, 1,769 MB):
+    // copy max(64,000 versions × (15 + 45 ms) ÷ 128 slots = 30 s, 64,000 × 0.9 ms + 2 × 64 pages × 25 ms
+    // = 60.8 s); verification max(2 × 64 pages × 90 ms = 11.5 s, 2 × 64,000 HeadObject × 0.65 ms + 3.2 s
+    // = 86.4 s): 147 s. Emptying before the deletion: 64 + 1 pages × 250 ms.
+    expect(e.segments.map((s) => s.seconds)).toEqual([300, 520, 1200, 147, 616, 1200, 147]);
+    expect(e.downtimeSeconds).toBe(4130);
+    expect(e.totalSeconds).toBe(4130 + 616);
   });
 });
