@@ -1,0 +1,44 @@
+/**
+ * No hidden caps (issue 15): the copy step keeps as many requests in flight as COPY_CONCURRENCY says,
+ * measured where it counts, at an S3 endpoint (bench/copy/endpoint.ts, a process of its own) that
+ * the real copy-bucket handler talks to over HTTP in a process of its own, as `npm run bench:copy`
+ * runs it. A limit below the configured one anywhere between the copy loop and the socket (the HTTP
+ * agent's 50 sockets, the SDK's settings) shows as a lower peak.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EndpointProcess, runCopyStep, startEndpoint } from '../../bench/copy/processes';
+
+const OBJECTS = 300;
+const CONCURRENCY = 96;
+
+describe('bench:copy endpoint and the copy step', () => {
+  let endpoint: EndpointProcess;
+  beforeAll(async () => {
+    // 50 ms per request: every copy is still in flight when the 96th starts.
+    endpoint = await startEndpoint(50);
+    await endpoint.seed('src', OBJECTS, 64);
+    await endpoint.clear('dst');
+  });
+  afterAll(async () => endpoint?.stop());
+
+  it('the copy step holds exactly COPY_CONCURRENCY requests in flight at the endpoint, and copies every object', async () => {
+    await endpoint.resetStats();
+    const run = await runCopyStep({ endpoint: endpoint.url, source: 'src', destination: 'dst', concurrency: CONCURRENCY });
+    const stats = await endpoint.stats();
+    expect(run).toMatchObject({ status: 'DONE', objectsCopied: OBJECTS, objectsSkipped: 0 });
+    expect(stats.buckets.dst).toBe(OBJECTS);
+    expect(stats.requests.CopyObject).toBe(OBJECTS);
+    expect(stats.peakInFlight).toBe(CONCURRENCY);
+    expect(stats.refused).toEqual({});
+  });
+
+  it('the endpoint refuses an operation it does not implement with 501 NotImplemented and counts it', async () => {
+    await endpoint.resetStats();
+    const res = await fetch(`${endpoint.url}/src/data/000001.bin`);
+    expect(res.status).toBe(501);
+    expect(await res.text()).toContain('<Code>NotImplemented</Code>');
+    const stats = await endpoint.stats();
+    expect(stats.refused).toEqual({ GetObject: 1 });
+    expect(stats.requests).toEqual({});
+  });
+});
