@@ -93,6 +93,9 @@ function content(origin: string, size: number): Buffer {
   return size === 0 ? Buffer.alloc(0) : Buffer.alloc(size, origin);
 }
 
+/** A held CopyObject is answered after this at the latest: a client capped below holdCopies is seen, not hung. */
+const HOLD_TIMEOUT_MS = 2_000;
+
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
@@ -208,7 +211,44 @@ export class BenchEndpoint {
   private inFlight = 0;
   private peakInFlight = 0;
 
-  constructor(private readonly latencyMs: number) {}
+  /** The CopyObject gate (holdCopies) while it is shut: its promise, how it opens, its timeout once a copy waits. */
+  private gate: { shut: Promise<void>; open: () => void; timer?: NodeJS.Timeout } | undefined;
+
+  /**
+   * `holdCopies` N > 0: CopyObject answers are held until N requests are in flight at once (or
+   * HOLD_TIMEOUT_MS after the first copy was held), then answered after the latency as usual. What a
+   * client reaches then depends on its own limits only, not on how fast this machine lets it send its
+   * first N requests (a client spending 1 ms of CPU per request cannot have 96 in flight against 50 ms
+   * answers): the no-hidden-caps test's peak is exact on a busy machine too. Off (0) in `npm run bench:copy`.
+   */
+  constructor(
+    private readonly latencyMs: number,
+    private readonly holdCopies = 0,
+  ) {
+    if (holdCopies > 0) this.armGate();
+  }
+
+  private armGate(): void {
+    let resolve: () => void = () => undefined;
+    const shut = new Promise<void>((r) => (resolve = r));
+    const gate = {
+      shut,
+      open: () => {
+        clearTimeout(gate.timer);
+        if (this.gate === gate) this.gate = undefined;
+        resolve();
+      },
+    } as NonNullable<BenchEndpoint['gate']>;
+    this.gate = gate;
+  }
+
+  /** Resolves when the gate opens; starts its timeout on the first copy held. */
+  private held(): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return Promise.resolve();
+    gate.timer ??= setTimeout(gate.open, HOLD_TIMEOUT_MS);
+    return gate.shut;
+  }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://endpoint');
@@ -219,6 +259,7 @@ export class BenchEndpoint {
     // Peak in flight: requests between their arrival and their answer.
     this.inFlight++;
     if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
+    if (this.holdCopies > 0 && this.inFlight >= this.holdCopies) this.gate?.open();
     res.once('close', () => this.inFlight--);
     void this.serve(req, res, url);
   };
@@ -232,6 +273,7 @@ export class BenchEndpoint {
       const e = err instanceof S3Error ? err : new S3Error(500, 'InternalError', err instanceof Error ? err.message : String(err));
       answer = errorAnswer(e, req.method === 'HEAD');
     }
+    if (this.gate && req.method === 'PUT' && typeof req.headers['x-amz-copy-source'] === 'string' && !url.searchParams.has('uploadId')) await this.held();
     // The same fixed latency for every request, answered or refused.
     setTimeout(() => {
       res.writeHead(answer.status, { 'x-amz-request-id': randomUUID(), 'content-length': String(Buffer.byteLength(answer.body ?? '')), ...answer.headers });
@@ -569,6 +611,7 @@ export class BenchEndpoint {
         this.requests = {};
         this.refused = {};
         this.peakInFlight = this.inFlight;
+        if (this.holdCopies > 0 && !this.gate) this.armGate();
         return reply(200, {});
       }
       if (req.method === 'GET' && path === '/__bench/stats') return reply(200, this.stats());
@@ -646,8 +689,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Starts the endpoint on 127.0.0.1:`port` (0: any free port); resolves with the port and a close function. */
-export async function listen(latencyMs: number, port = 0): Promise<{ port: number; endpoint: BenchEndpoint; close: () => Promise<void> }> {
-  const endpoint = new BenchEndpoint(latencyMs);
+export async function listen(latencyMs: number, port = 0, holdCopies = 0): Promise<{ port: number; endpoint: BenchEndpoint; close: () => Promise<void> }> {
+  const endpoint = new BenchEndpoint(latencyMs, holdCopies);
   // Keep-alive well beyond the clients' idle gaps: a tool's connection pool is reused, as with S3.
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 70_000, requestTimeout: 0 }, endpoint.handle);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -663,7 +706,9 @@ export async function listen(latencyMs: number, port = 0): Promise<{ port: numbe
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { 'latency-ms': { type: 'string', default: '15' }, port: { type: 'string', default: '0' } } });
-  const { port } = await listen(Number(values['latency-ms']), Number(values.port));
+  const { values } = parseArgs({
+    options: { 'latency-ms': { type: 'string', default: '15' }, port: { type: 'string', default: '0' }, 'hold-copies': { type: 'string', default: '0' } },
+  });
+  const { port } = await listen(Number(values['latency-ms']), Number(values.port), Number(values['hold-copies']));
   process.stdout.write(`${JSON.stringify({ port })}\n`);
 }

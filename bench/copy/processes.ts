@@ -51,9 +51,12 @@ export interface EndpointProcess {
   stop(): Promise<void>;
 }
 
-/** Starts bench/copy/endpoint.ts with `latencyMs` per request; resolves once it listens. */
-export async function startEndpoint(latencyMs: number): Promise<EndpointProcess> {
-  const child = spawnTs('bench/copy/endpoint.ts', ['--latency-ms', String(latencyMs)], process.env);
+/**
+ * Starts bench/copy/endpoint.ts with `latencyMs` per request (and `holdCopies`: see BenchEndpoint);
+ * resolves once it listens.
+ */
+export async function startEndpoint(latencyMs: number, holdCopies = 0): Promise<EndpointProcess> {
+  const child = spawnTs('bench/copy/endpoint.ts', ['--latency-ms', String(latencyMs), '--hold-copies', String(holdCopies)], process.env);
   const stderr: string[] = [];
   // Refused operations are logged there; kept for a failure's message, and passed on.
   child.stderr?.on('data', (c: Buffer) => {
