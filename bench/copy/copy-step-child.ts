@@ -6,20 +6,37 @@
  * reads its cancel lock, one DynamoDB GetItem), called again with the continuation while it answers
  * CONTINUE, each invocation with a fresh 900 s budget (the Lambda's timeout).
  *
- * Set by bench/copy/processes.ts runCopyStep: AWS_ENDPOINT_URL (the bench endpoint), S3_FORCE_PATH_STYLE,
- * AWS_REGION, dummy credentials, LOCK_TABLE, COPY_CONCURRENCY (or the handler's default),
- * BENCH_COPY_SOURCE / BENCH_COPY_DESTINATION, and optionally BENCH_COPY_WARM_SOURCE /
- * BENCH_COPY_WARM_DESTINATION: a pair copied first, unmeasured, so that what is measured is a warm
- * Lambda (JIT-compiled copy loop, SDK client resolved), after which the endpoint's stats are reset.
+ * Set by bench/copy/processes.ts prepareCopyStep: S3_FORCE_PATH_STYLE, AWS_REGION, dummy credentials,
+ * LOCK_TABLE, COPY_CONCURRENCY (or the handler's default), BENCH_COPY_SOURCE / BENCH_COPY_DESTINATION,
+ * and optionally BENCH_COPY_WARM_SOURCE / BENCH_COPY_WARM_DESTINATION: a pair copied first,
+ * unmeasured, so that what is measured is a warm Lambda (JIT-compiled copy loop, SDK client
+ * resolved), after which the endpoint's stats are reset. AWS_ENDPOINT_URL comes as the first line on
+ * stdin (`{"AWS_ENDPOINT_URL": ...}`), set before the handler is imported: the SDK's modules, most of
+ * this process's start-up, load while the endpoint starts.
  *
  * Measured around the handler calls only: wall time and process.cpuUsage() (user + system, the whole
  * process: the SDK, the copy loop, GC), i.e. what a warm function spends per object. Prints one JSON
  * line `{"benchCopyStep": true, ...}` (bench/copy/processes.ts CopyStepRun).
  */
 import { performance } from 'node:perf_hooks';
-import { handler } from '../../lambdas/copy-bucket/handler';
+import { createInterface } from 'node:readline';
 import type { CopyBucketEvent, CopyBucketResult } from '../../lambdas/shared/contracts';
 import type { CopyStepRun } from './processes';
+
+await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/client-dynamodb'), import('@aws-lambda-powertools/logger')]);
+const settings = await new Promise<Record<string, string>>((resolve) => {
+  const lines = createInterface({ input: process.stdin });
+  let told = false;
+  lines.once('line', (line) => {
+    told = true;
+    lines.close();
+    resolve(JSON.parse(line) as Record<string, string>);
+  });
+  // The parent went away before saying where the endpoint is.
+  lines.once('close', () => told || process.exit(1));
+});
+Object.assign(process.env, settings);
+const { handler } = await import('../../lambdas/copy-bucket/handler');
 
 const LAMBDA_TIMEOUT_MS = 900_000;
 

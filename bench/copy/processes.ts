@@ -13,11 +13,11 @@ import type { EndpointStats } from './endpoint';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** `node --import tsx <file>`: with the running Node.js, from the repository (where tsx resolves). */
-export function spawnTs(file: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, file), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnTs(file: string, args: string[], env: NodeJS.ProcessEnv, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, file), ...args], { cwd: REPO_ROOT, env, stdio: [stdin, 'pipe', 'pipe'] });
 }
 
-/** Resolves with the first stdout line of `child` that parses as JSON and passes `accept`; rejects when the child exits first. */
+/** Resolves with the first stdout line of `child` that parses as JSON and passes `accept`; rejects when the child ends first. */
 export function jsonLine<T>(child: ChildProcess, accept: (value: Record<string, unknown>) => boolean, stderr: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -34,7 +34,8 @@ export function jsonLine<T>(child: ChildProcess, accept: (value: Record<string, 
         // Not ours (a log line of the handler).
       }
     });
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': the line may still be in the pipe when the process has exited.
+    child.once('close', (code, signal) => {
       if (!done) reject(new Error(`${String(child.spawnargs.slice(-1))} exited (${code ?? signal}) before answering: ${stderr.join('').slice(-2000)}`));
     });
   });
@@ -103,7 +104,6 @@ export interface CopyStepRun {
 }
 
 export interface CopyStepOptions {
-  endpoint: string;
   source: string;
   destination: string;
   /** COPY_CONCURRENCY; undefined: the handler's default. */
@@ -112,14 +112,20 @@ export interface CopyStepOptions {
   warmUp?: { source: string; destination: string };
 }
 
+/** A copy step's runner started ahead: `run` tells it the endpoint and waits for its line; `cancel` ends it unused. */
+export interface PreparedCopyStep {
+  run(endpoint: string): Promise<CopyStepRun>;
+  cancel(): void;
+}
+
 /**
- * Runs the real copy-bucket handler in a child process against `endpoint`, as the Clone machine calls
- * it (bench/copy/copy-step-child.ts). Rejects when the child fails.
+ * Starts the real copy-bucket handler's runner (bench/copy/copy-step-child.ts) in a child process,
+ * which loads the SDK while the caller starts the endpoint; `run(endpoint)` then copies the pair as
+ * the Clone machine calls the handler, and rejects when the child fails.
  */
-export async function runCopyStep(options: CopyStepOptions): Promise<CopyStepRun> {
+export function prepareCopyStep(options: CopyStepOptions): PreparedCopyStep {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AWS_ENDPOINT_URL: options.endpoint,
     S3_FORCE_PATH_STYLE: 'true',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
@@ -130,16 +136,33 @@ export async function runCopyStep(options: CopyStepOptions): Promise<CopyStepRun
     BENCH_COPY_DESTINATION: options.destination,
     ...(options.warmUp ? { BENCH_COPY_WARM_SOURCE: options.warmUp.source, BENCH_COPY_WARM_DESTINATION: options.warmUp.destination } : {}),
   };
-  // Never inherited: the handler's default unless the run asks for another.
+  // Never inherited: the handler's default unless the run asks for another; the endpoint comes on stdin.
   delete env.COPY_CONCURRENCY;
   delete env.AWS_PROFILE;
+  delete env.AWS_ENDPOINT_URL;
   if (options.concurrency !== undefined) env.COPY_CONCURRENCY = String(options.concurrency);
-  const child = spawnTs('bench/copy/copy-step-child.ts', [], env);
+  const child = spawnTs('bench/copy/copy-step-child.ts', [], env, 'pipe');
   const stderr: string[] = [];
   child.stderr?.on('data', (c: Buffer) => stderr.push(c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const result = await jsonLine<CopyStepRun>(child, (v) => v.benchCopyStep === true, stderr);
-  const code = await exited;
-  if (code !== 0) throw new Error(`the copy step's runner exited ${code}: ${stderr.join('').slice(-2000)}`);
-  return result;
+  const result = jsonLine<CopyStepRun>(child, (v) => v.benchCopyStep === true, stderr);
+  // Read by run; a runner cancelled unused must not be an unhandled rejection.
+  result.catch(() => undefined);
+  return {
+    run: async (endpoint) => {
+      child.stdin?.end(`${JSON.stringify({ AWS_ENDPOINT_URL: endpoint })}\n`);
+      const line = await result;
+      const code = await exited;
+      if (code !== 0) throw new Error(`the copy step's runner exited ${code}: ${stderr.join('').slice(-2000)}`);
+      return line;
+    },
+    cancel: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
+  };
+}
+
+/** prepareCopyStep and run at once, against a running endpoint. */
+export function runCopyStep(options: CopyStepOptions & { endpoint: string }): Promise<CopyStepRun> {
+  return prepareCopyStep(options).run(options.endpoint);
 }
