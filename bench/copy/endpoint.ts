@@ -89,7 +89,7 @@ function codePointRank(unit: number): number {
   return unit;
 }
 
-class Bucket {
+export class Bucket {
   readonly objects = new Map<string, StoredObject>();
   private sorted: string[] | undefined;
 
@@ -154,7 +154,7 @@ interface Listed {
  * One page of `bucket`'s keys after `after`, under `prefix`, grouped at `delimiter` (a common prefix
  * counts as one entry against max-keys and is returned once, on the page where it first appears).
  */
-function listPage(bucket: Bucket, prefix: string, after: string | undefined, delimiter: string, maxKeys: number): Listed {
+export function listPage(bucket: Bucket, prefix: string, after: string | undefined, delimiter: string, maxKeys: number): Listed {
   const all = bucket.keys();
   let i = Math.max(after !== undefined ? firstAfter(all, after, false) : 0, prefix ? firstAfter(all, prefix, true) : 0);
   const keys: string[] = [];
@@ -274,7 +274,7 @@ export class BenchEndpoint {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://endpoint');
     if (url.pathname.startsWith('/__bench/')) {
-      void this.control(req, res, url.pathname);
+      this.control(req, res, url.pathname).catch((err: unknown) => this.dropped(res, err));
       return;
     }
     // Peak in flight: requests between their arrival and their answer.
@@ -282,8 +282,14 @@ export class BenchEndpoint {
     if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
     if (this.holdCopies > 0 && this.inFlight >= this.holdCopies) this.gate?.open();
     res.once('close', () => this.inFlight--);
-    void this.serve(req, res, url);
+    this.serve(req, res, url).catch((err: unknown) => this.dropped(res, err));
   };
+
+  /** A request whose connection failed under it (a client gone mid-body): logged, its socket closed. */
+  private dropped(res: ServerResponse, err: unknown): void {
+    process.stderr.write(`bench endpoint: request dropped: ${err instanceof Error ? err.message : String(err)}\n`);
+    res.destroy();
+  }
 
   private async serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const body = await readBody(req);
