@@ -303,6 +303,8 @@ export class BenchEndpoint {
     if (this.gate && req.method === 'PUT' && typeof req.headers['x-amz-copy-source'] === 'string' && !url.searchParams.has('uploadId')) await this.held();
     // The same fixed latency for every request, answered or refused.
     setTimeout(() => {
+      // A client that gave up meanwhile (a timeout, a killed tool) gets nothing.
+      if (res.destroyed) return;
       res.writeHead(answer.status, { 'x-amz-request-id': randomUUID(), 'content-length': String(Buffer.byteLength(answer.body ?? '')), ...answer.headers });
       res.end(req.method === 'HEAD' ? undefined : answer.body);
     }, this.latencyMs);
