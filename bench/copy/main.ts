@@ -22,7 +22,7 @@ const DESTINATION = 'bench-destination';
 const WARM_SOURCE = 'bench-warm-source';
 const WARM_DESTINATION = 'bench-warm-destination';
 /** Objects the copy step's runner copies first, unmeasured: enough for the JIT to settle. */
-const WARM_OBJECTS = 500;
+const WARM_OBJECTS = Number(process.env.WARM ?? 500);
 
 type ToolId = 'copyStep' | PeerId;
 const TOOL_FLAGS: Record<string, ToolId> = { copy: 'copyStep', aws: 'awsS3SyncDefault', aws64: 'awsS3Sync64', rclone: 'rclone' };
