@@ -12,6 +12,8 @@ export const STEPS = {
   'snapshot-status': { timeoutSeconds: 30, memoryMb: 256 },
   'create-stack': { timeoutSeconds: 60, memoryMb: 256 },
   'stack-status': { timeoutSeconds: 60, memoryMb: 256 },
+  // Up to ~200 listing pages of 1,000 entries parsed and sorted (about 1 + 16 per search round + 32 + 48 + 7 requests).
+  'split-bucket': { timeoutSeconds: 120, memoryMb: 1024 },
   'copy-bucket': { timeoutSeconds: 900, memoryMb: 1024 },
   'verify-bucket': { timeoutSeconds: 900, memoryMb: 1024 },
   'smoke-test': { timeoutSeconds: 90, memoryMb: 256 },
@@ -46,6 +48,22 @@ export const STEPS = {
 
 export type StepName = keyof typeof STEPS;
 export const STEP_NAMES = Object.keys(STEPS) as StepName[];
+
+/**
+ * Key ranges a bucket is copied in at most, by as many copy-bucket invocations at once (split-bucket,
+ * Clone's "Copy each key range" Map). One function copies about 1,000 objects/s (CPU-bound, issue 15),
+ * so 8 ranges reach about 8,000 copies/s per bucket: above S3's "at least 3,500 PUT/COPY/POST/DELETE
+ * requests per second per partitioned prefix" (S3 user guide, optimizing performance), where each
+ * invocation's adaptive limiter backs off on SlowDown while S3 partitions the prefix further. With
+ * BUCKET_COPY_CONCURRENCY (8) buckets at once that is 64 copy functions, within Lambda's default
+ * 1,000 concurrent executions, and within an inline Map's 40 concurrent iterations per Map state.
+ */
+export const MAX_KEY_RANGES = 8;
+/**
+ * A range is cut per this many estimated entries at least (one listing page): a smaller range saves
+ * less than a second of copying at ~1,000 objects/s for the invocation and ~4 state transitions it costs.
+ */
+export const MIN_RANGE_ENTRIES = 1000;
 
 /** The copy step stops starting new copies when less than this remains of its invocation. */
 export const COPY_SAFETY_MARGIN_MS = 3 * 60 * 1000;

@@ -35,12 +35,13 @@ import type {
   SnapshotEvent,
   SnapshotStatusEvent,
   SourceDiscovery,
+  SplitBucketEvent,
   StackStatusEvent,
   StartChecksumJobEvent,
   VerifyBucketEvent,
 } from '../lambdas/shared/contracts';
 import { MIGRATION_CANCELLED } from '../lambdas/shared/errors';
-import { CHECKSUM_JOB_TIMEOUT_SECONDS } from '../lambdas/steps';
+import { CHECKSUM_JOB_TIMEOUT_SECONDS, MAX_KEY_RANGES } from '../lambdas/steps';
 import { CANCEL_REQUEST_TEXT, cancelPoint, type CancelCheck, EXECUTION, type LoopCancellation, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
 
 /**
@@ -452,8 +453,10 @@ function destinationPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
 }
 
 /**
- * Each bucket pair copied (as many invocations as the copy needs: CONTINUE loops with the
- * continuation) then verified (likewise) → `$.buckets`: [{pair, copy, verification}]. Which versions
+ * Each bucket pair split into key ranges (→ `$.split`), each range copied by its own invocations at
+ * once (CONTINUE loops with the continuation → `$.ranges`: each range's totals), then the whole
+ * bucket verified (likewise) → `$.buckets`: [{pair, copy, verification}]. A bucket of one range
+ * costs 3 state transitions more than one copy loop (the split, the Map, "Report the key range"). Which versions
  * are carried (`$.objectVersions`) is "all" unless the input says otherwise.
  */
 function copyPhase(
@@ -468,15 +471,18 @@ function copyPhase(
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
     phase: sfn.JsonPath.stringAt('$.phase'),
     execution: EXECUTION,
-    // The copy's totals: how big the bucket is decides how versions that need reading are proven.
-    bucketTotals: sfn.JsonPath.objectAt('$.copy.continuation.totals'),
+    // The copy's totals, one per key range (verify-bucket sums them): how big the bucket is decides
+    // how versions that need reading are proven.
+    bucketTotals: sfn.JsonPath.listAt('$.ranges'),
   };
   const copyEvent: Fields<Omit<CopyBucketEvent, 'continuation'>> = {
     pair: sfn.JsonPath.objectAt('$.pair'),
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
     // The destination is this run's own new bucket: what the source does not have does not belong in
     // it (a key live sync's pre-copy carried and the source deleted since, an earlier attempt's copy).
+    // Each key range removes only its own keys.
     mirror: true,
+    range: sfn.JsonPath.objectAt('$.range'),
     execution: EXECUTION,
   };
   // Only what the clone's output needs of the last verification: no continuation is left once it is done.
@@ -484,7 +490,8 @@ function copyPhase(
     // Only what the report needs: with 50 buckets the collected results stay far below 256 KiB
     // (the verification names the pair; the copy's own continuation is of no use any more).
     parameters: {
-      copy: sfn.JsonPath.objectAt('$.copy.continuation.totals'),
+      // The key ranges' totals, summed by the verification.
+      copy: sfn.JsonPath.objectAt('$.verification.copyTotals'),
       verification: sfn.JsonPath.objectAt('$.verification'),
     },
   });
@@ -498,6 +505,11 @@ function copyPhase(
     done: { EQUAL: reportBucket, MISMATCH: reportBucket, PROOF_NEEDED: proofPhase(scope, fns, item, reportBucket, cancellation) },
     cancellation,
   });
+  // A range's iteration ends with its totals only (the Map's result stays small: 256 KiB limit); one
+  // stopped for a cancel request ends quietly, and the verification's first call, which reads the
+  // request too, stops the bucket.
+  const rangeCopied = sfn.Pass.jsonPath(scope, 'Report the key range', { inputPath: '$.copy.continuation.totals' });
+  const rangeStopped = sfn.Pass.jsonPath(scope, 'Stop copying the key range', { parameters: { cancelled: sfn.JsonPath.stringAt(CANCEL_REQUEST_TEXT) } });
   const copy = continuationLoop(scope, fns, {
     first: 'Copy objects',
     more: 'Copy more objects',
@@ -505,10 +517,33 @@ function copyPhase(
     step: 'copy-bucket',
     event: copyEvent,
     resultPath: '$.copy',
-    done: { DONE: verify.start },
+    done: { DONE: rangeCopied },
     // The first call reads the request too: an iteration started after it copies nothing.
-    cancellation,
+    cancellation: { ref: cancellation.ref, cancelled: rangeStopped },
   });
+  // One copy function copies ~1,000 objects/s (CPU): a large bucket is cut into key ranges copied by
+  // as many invocations at once (split-bucket; a bucket of one listing page is one range, {}).
+  const eachRange = sfn.Map.jsonPath(scope, 'Copy each key range', {
+    itemsPath: '$.split.ranges',
+    itemSelector: {
+      pair: sfn.JsonPath.objectAt('$.pair'),
+      objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
+      execution: EXECUTION,
+      cancellation: sfn.JsonPath.objectAt('$.cancellation'),
+      range: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+    },
+    maxConcurrency: MAX_KEY_RANGES,
+    resultPath: '$.ranges',
+  });
+  eachRange.itemProcessor(copy.start);
+  eachRange.next(verify.start);
+  const split = lambdaStep(scope, 'Split the bucket into key ranges', fns, 'split-bucket', {
+    payload: eventOf<SplitBucketEvent>({ pair: sfn.JsonPath.objectAt('$.pair'), execution: EXECUTION }),
+    // Only the ranges travel on (at most MAX_KEY_RANGES, two keys each).
+    resultSelector: { ranges: sfn.JsonPath.listAt('$.ranges') },
+    resultPath: '$.split',
+  });
+  split.next(eachRange);
 
   const eachBucket = sfn.Map.jsonPath(scope, 'Copy each bucket', {
     itemsPath: '$.destination.bucketPairs',
@@ -523,7 +558,7 @@ function copyPhase(
     maxConcurrency: BUCKET_COPY_CONCURRENCY,
     resultPath: '$.buckets',
   });
-  eachBucket.itemProcessor(copy.start);
+  eachBucket.itemProcessor(split);
   // Live sync's FINISH catches its read replicas up and promotes them while the buckets copy what
   // changed: the downtime holds the longer of the two, not their sum. The state after is the
   // buckets' branch's (the other ends with {}).
