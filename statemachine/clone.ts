@@ -62,6 +62,9 @@ export const LIVE_SYNC_CLONE_TASK_STATES = [
   'Check the promotion again',
 ] as const;
 
+/** What a key range's iteration ends with when it stopped for a cancel request (instead of its totals). */
+const RANGE_STOPPED = 'STOPPED';
+
 /** Bucket pairs copied at once: each copy already runs many requests in parallel. */
 export const BUCKET_COPY_CONCURRENCY = 8;
 
@@ -456,7 +459,8 @@ function destinationPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
  * Each bucket pair split into key ranges (→ `$.split`), each range copied by its own invocations at
  * once (CONTINUE loops with the continuation → `$.ranges`: each range's totals), then the whole
  * bucket verified (likewise) → `$.buckets`: [{pair, copy, verification}]. A bucket of one range
- * costs 3 state transitions more than one copy loop (the split, the Map, "Report the key range"). Which versions
+ * costs 4 state transitions more than one copy loop (the split, the Map, "Report the key range",
+ * "Was a key range stopped?"). Which versions
  * are carried (`$.objectVersions`) is "all" unless the input says otherwise.
  */
 function copyPhase(
@@ -473,7 +477,7 @@ function copyPhase(
     execution: EXECUTION,
     // The copy's totals, one per key range (verify-bucket sums them): how big the bucket is decides
     // how versions that need reading are proven.
-    bucketTotals: sfn.JsonPath.listAt('$.ranges'),
+    bucketTotals: sfn.JsonPath.listAt('$.ranges.totals'),
   };
   const copyEvent: Fields<Omit<CopyBucketEvent, 'continuation'>> = {
     pair: sfn.JsonPath.objectAt('$.pair'),
@@ -506,10 +510,13 @@ function copyPhase(
     cancellation,
   });
   // A range's iteration ends with its totals only (the Map's result stays small: 256 KiB limit); one
-  // stopped for a cancel request ends quietly, and the verification's first call, which reads the
-  // request too, stops the bucket.
+  // stopped for a cancel request ends quietly with RANGE_STOPPED, and then the bucket stops too,
+  // unverified, once every range has ended (the safe point after the buckets fails the clone).
   const rangeCopied = sfn.Pass.jsonPath(scope, 'Report the key range', { inputPath: '$.copy.continuation.totals' });
-  const rangeStopped = sfn.Pass.jsonPath(scope, 'Stop copying the key range', { parameters: { cancelled: sfn.JsonPath.stringAt(CANCEL_REQUEST_TEXT) } });
+  const rangeStopped = sfn.Pass.jsonPath(scope, 'Stop copying the key range', { result: sfn.Result.fromString(RANGE_STOPPED) });
+  // The request's text stays in the stopped range's iteration: the bucket names it in general words.
+  const bucketStoppedInRanges = sfn.Pass.jsonPath(scope, 'Note the stopped key ranges', { result: sfn.Result.fromString('a key range of the bucket stopped for the cancel request'), resultPath: CANCEL_REQUEST_TEXT });
+  bucketStoppedInRanges.next(cancellation.cancelled);
   const copy = continuationLoop(scope, fns, {
     first: 'Copy objects',
     more: 'Copy more objects',
@@ -533,10 +540,11 @@ function copyPhase(
       range: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
     },
     maxConcurrency: MAX_KEY_RANGES,
+    resultSelector: { totals: sfn.JsonPath.listAt('$'), stopped: sfn.JsonPath.arrayContains(sfn.JsonPath.listAt('$'), RANGE_STOPPED) },
     resultPath: '$.ranges',
   });
   eachRange.itemProcessor(copy.start);
-  eachRange.next(verify.start);
+  eachRange.next(sfn.Choice.jsonPath(scope, 'Was a key range stopped?').when(sfn.Condition.booleanEquals('$.ranges.stopped', true), bucketStoppedInRanges).otherwise(verify.start));
   const split = lambdaStep(scope, 'Split the bucket into key ranges', fns, 'split-bucket', {
     payload: eventOf<SplitBucketEvent>({ pair: sfn.JsonPath.objectAt('$.pair'), execution: EXECUTION }),
     // Only the ranges travel on (at most MAX_KEY_RANGES, two keys each).
