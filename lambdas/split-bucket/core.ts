@@ -55,10 +55,11 @@ interface Page {
  * density of the two pages around it; the gaps estimated largest are probed again (REFINE_ROUNDS),
  * and where a range's share ends inside a gap a probe there finds a real key for the bound.
  * Measured on in-memory listings (8 ranges; largest range against its share): sequence numbers
- * (1,000,000 keys) 1.15x from 192 requests, random UUIDs (200,000) 1.16 to 1.30x from ~105; but
- * ISO timestamps (300,000) 5.5x and a few large folders among small ones (270,000) 2.1x, where the
- * density inside a page (keys differing in their last characters) says little about a gap between
- * folders or days (the estimate is then far off either way). Uneven ranges only copy less in
+ * (1,000,000 keys) 1.13x from 188 requests, random UUIDs (200,000) 1.22x from 141; but ISO
+ * timestamps (300,000) 5.5x and a few large folders among small ones (270,000) 6.2x, where the
+ * characters seen so far in a place (months, user names) are not those the bucket uses and the
+ * density inside a page says little about a gap between folders or days (the estimate is then
+ * far off either way; 4 times the probes did not help). Uneven ranges only copy less in
  * parallel: every key is in exactly one range whatever the estimate, and the whole bucket is
  * verified after the copy.
  *
@@ -194,7 +195,9 @@ function estimate(pages: Page[], space: KeySpace): { keys: Placed[]; total: numb
   const follows = new Map<string, string>();
   const density = new Map<string, number>();
   for (const p of byFirst) {
-    const d = space.density(entriesOf(p), (p.keys[0] as { key: string }).key, (p.keys.at(-1) as { key: string }).key);
+    // Measured from where the probe started (nothing lies between its marker and its first key): at
+    // the scale of the probes, not of one folder's last characters.
+    const d = space.density(entriesOf(p), p.marker ?? (p.keys[0] as { key: string }).key, (p.keys.at(-1) as { key: string }).key);
     const firstKey = (p.keys[0] as { key: string }).key;
     const known = markers.get(firstKey);
     if (p.marker !== undefined && (known === undefined || compareKeys(p.marker, known) < 0)) markers.set(firstKey, p.marker);
@@ -270,7 +273,8 @@ class KeySpace {
     /** Per place, the characters seen there, in order. */
     private readonly places: string[][],
   ) {
-    this.bases = places.map((chars) => BigInt(chars.length + 1));
+    // 0: the key ends; 1..n: the characters seen; n + 1: any character above them (a marker's U+FFFF).
+    this.bases = places.map((chars) => BigInt(chars.length + 2));
     this.top = this.bases.reduce((a, b) => a * b, 1n);
   }
 
@@ -361,7 +365,7 @@ class KeySpace {
     for (let i = 0; i < digits.length; i++) {
       const d = digits[i] as number;
       if (d === 0) break;
-      key += (this.places[i] as string[])[d - 1] as string;
+      key += (this.places[i] as string[])[d - 1] ?? '\uFFFF';
     }
     return key;
   }
@@ -384,7 +388,7 @@ function filled(chars: Set<string>): Set<string> {
   return out;
 }
 
-/** Rank (1-based) of a character among those seen in its place (one not seen ranks with the one below it). */
+/** Rank (1-based) of a character among those seen in its place (one not seen ranks with the one below it, or above them all). */
 function digit(chars: string[], c: string): number {
   let lo = 0;
   let hi = chars.length;
@@ -393,7 +397,7 @@ function digit(chars: string[], c: string): number {
     if (compareKeys(chars[mid] as string, c) < 0) lo = mid + 1;
     else hi = mid;
   }
-  return chars[lo] === c ? lo + 1 : lo;
+  return chars[lo] === c ? lo + 1 : lo === chars.length ? lo + 1 : lo;
 }
 
 function commonPrefix(a: string, b: string): string {

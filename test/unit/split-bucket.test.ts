@@ -85,7 +85,7 @@ describe('split-bucket', () => {
     expect(Math.abs(r.estimatedEntries - 20_000)).toBeLessThan(1_000);
   });
 
-  it('random UUID keys with 1 to 3 versions each: 8 ranges, each within 10% of its share', async () => {
+  it('random UUID keys with 1 to 3 versions each: 8 ranges, none over 1.3 times its share', async () => {
     const random = seeded(7);
     const hex = () => Math.floor(random() * 16).toString(16);
     const keys = Array.from({ length: 20_000 }, () => `${Array.from({ length: 8 }, hex).join('')}-${Array.from({ length: 4 }, hex).join('')}`);
@@ -93,7 +93,7 @@ describe('split-bucket', () => {
     const r = await splitBucket(s3, { pair: PAIR, execution: EXECUTION }, OPTIONS);
     const counts = shares(r.ranges, entries);
     expect(counts).toHaveLength(8);
-    expect(worst(counts)).toBeLessThan(1.1);
+    expect(worst(counts)).toBeLessThan(1.3);
   });
 
   // Balance is not promised here (split-bucket's doc comment: a page's density says little about
