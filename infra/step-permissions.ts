@@ -447,6 +447,13 @@ export function stepGrants(step: StepName, scope: PermissionScope): Grant[] {
         { why: 'empty its buckets (every object version) once their copy is verified', statement: allow(['s3:ListBucketVersions'], arns.buckets) },
         { why: 'delete the object versions (DeleteObjects)', statement: allow(['s3:DeleteObject', 's3:DeleteObjectVersion'], arns.objects) },
       ];
+    case 'split-bucket':
+      return [
+        {
+          why: "list the source bucket's first page and probe its key distribution (ListObjectVersions with KeyMarker), to cut it into key ranges copied in parallel",
+          statement: allow(['s3:ListBucketVersions'], arns.buckets),
+        },
+      ];
     case 'copy-bucket':
       return [
         {

@@ -12,6 +12,8 @@ export const STEPS = {
   'snapshot-status': { timeoutSeconds: 30, memoryMb: 256 },
   'create-stack': { timeoutSeconds: 60, memoryMb: 256 },
   'stack-status': { timeoutSeconds: 60, memoryMb: 256 },
+  // Up to ~200 listing pages of 1,000 entries parsed and sorted (about 1 + 16 per search round + 32 + 48 + 7 requests).
+  'split-bucket': { timeoutSeconds: 120, memoryMb: 1024 },
   // The copy and the verification are bound by their client's CPU, not by S3, below one full vCPU.
   // Lambda gives a function CPU in proportion to its memory, one vCPU at 1,769 MB ("Configure Lambda
   // function memory", Lambda developer guide); a Node.js handler's JavaScript runs on one thread, so
@@ -19,15 +21,14 @@ export const STEPS = {
   // CopyObject 0.9 ms, HeadObject 0.65 ms, a ListObjectVersions page of 1,000 versions 25 ms, at one
   // vCPU), one function reaches 1000 × share ÷ cpuMsPerObject objects/s:
   //   copy   (one CopyObject + its share of both listings, ~0.95 ms): 1,024 MB = 0.579 vCPU → ~610/s,
-  //          below its latency bound (64 in flight ÷ 15 + 45 ms per small copy, ~730/s measured); at
-  //          1,769 MB → ~1,050/s: latency-bound again, with room for a higher COPY_CONCURRENCY.
+  //          1,769 MB → ~1,050/s; its latency bound (DEFAULT_COPY_CONCURRENCY 128 in flight ÷ 15 + 45
+  //          ms per small copy) is ~2,100/s: CPU-bound either way, so one full vCPU.
   //   verify (two HeadObject + both listings, ~1.35 ms): 1,024 MB → ~430/s, 1,769 MB → ~740/s; its
   //          latency bound (64 heads in flight at 20 ms, two per object) is ~1,600/s: CPU-bound either way.
   // Lambda bills GB-seconds: a CPU-bound step at 1.73 × the memory runs 1 ÷ 1.73 as long, the same
-  // GB-s, so the verification costs nothing more and ends sooner; the copy, latency-bound at 1,769 MB,
-  // costs ~1.4 × its GB-s at 1,024 MB (~$0.001 per 100,000 objects at Arm's $0.0000133334 per GB-s)
-  // for ~16 % less time per copy, all of it downtime. Re-derive when the CPU per object changes
-  // (npx tsx bench/client-cpu.ts; bench/README.md "Timing model" [client-cpu]).
+  // GB-s, so the copy and the verification cost nothing more and end sooner, all of it downtime.
+  // Re-derive when the CPU per object changes (npx tsx bench/client-cpu.ts, npm run bench:copy;
+  // bench/README.md "Timing model" [client-cpu]).
   'copy-bucket': { timeoutSeconds: 900, memoryMb: 1769 },
   'verify-bucket': { timeoutSeconds: 900, memoryMb: 1769 },
   'smoke-test': { timeoutSeconds: 90, memoryMb: 256 },
@@ -62,6 +63,22 @@ export const STEPS = {
 
 export type StepName = keyof typeof STEPS;
 export const STEP_NAMES = Object.keys(STEPS) as StepName[];
+
+/**
+ * Key ranges a bucket is copied in at most, by as many copy-bucket invocations at once (split-bucket,
+ * Clone's "Copy each key range" Map). One function copies about 1,000 objects/s (CPU-bound, issue 15),
+ * so 8 ranges reach about 8,000 copies/s per bucket: above S3's "at least 3,500 PUT/COPY/POST/DELETE
+ * requests per second per partitioned prefix" (S3 user guide, optimizing performance), where each
+ * invocation's adaptive limiter backs off on SlowDown while S3 partitions the prefix further. With
+ * BUCKET_COPY_CONCURRENCY (8) buckets at once that is 64 copy functions, within Lambda's default
+ * 1,000 concurrent executions, and within an inline Map's 40 concurrent iterations per Map state.
+ */
+export const MAX_KEY_RANGES = 8;
+/**
+ * A range is cut per this many estimated entries at least (one listing page): a smaller range saves
+ * less than a second of copying at ~1,000 objects/s for the invocation and ~4 state transitions it costs.
+ */
+export const MIN_RANGE_ENTRIES = 1000;
 
 /** The copy step stops starting new copies when less than this remains of its invocation. */
 export const COPY_SAFETY_MARGIN_MS = 3 * 60 * 1000;

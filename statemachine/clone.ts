@@ -35,12 +35,13 @@ import type {
   SnapshotEvent,
   SnapshotStatusEvent,
   SourceDiscovery,
+  SplitBucketEvent,
   StackStatusEvent,
   StartChecksumJobEvent,
   VerifyBucketEvent,
 } from '../lambdas/shared/contracts';
 import { MIGRATION_CANCELLED } from '../lambdas/shared/errors';
-import { CHECKSUM_JOB_TIMEOUT_SECONDS } from '../lambdas/steps';
+import { CHECKSUM_JOB_TIMEOUT_SECONDS, MAX_KEY_RANGES } from '../lambdas/steps';
 import { CANCEL_REQUEST_TEXT, cancelPoint, type CancelCheck, EXECUTION, type LoopCancellation, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
 
 /**
@@ -60,6 +61,9 @@ export const LIVE_SYNC_CLONE_TASK_STATES = [
   'Check the promotion',
   'Check the promotion again',
 ] as const;
+
+/** What a key range's iteration ends with when it stopped for a cancel request (instead of its totals). */
+const RANGE_STOPPED = 'STOPPED';
 
 /** Bucket pairs copied at once: each copy already runs many requests in parallel. */
 export const BUCKET_COPY_CONCURRENCY = 8;
@@ -452,8 +456,11 @@ function destinationPhase(scope: Construct, fns: StepFunctions, next: sfn.IChain
 }
 
 /**
- * Each bucket pair copied (as many invocations as the copy needs: CONTINUE loops with the
- * continuation) then verified (likewise) → `$.buckets`: [{pair, copy, verification}]. Which versions
+ * Each bucket pair split into key ranges (→ `$.split`), each range copied by its own invocations at
+ * once (CONTINUE loops with the continuation → `$.ranges`: each range's totals), then the whole
+ * bucket verified (likewise) → `$.buckets`: [{pair, copy, verification}]. A bucket of one range
+ * costs 4 state transitions more than one copy loop (the split, the Map, "Report the key range",
+ * "Was a key range stopped?"). Which versions
  * are carried (`$.objectVersions`) is "all" unless the input says otherwise.
  */
 function copyPhase(
@@ -468,15 +475,18 @@ function copyPhase(
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
     phase: sfn.JsonPath.stringAt('$.phase'),
     execution: EXECUTION,
-    // The copy's totals: how big the bucket is decides how versions that need reading are proven.
-    bucketTotals: sfn.JsonPath.objectAt('$.copy.continuation.totals'),
+    // The copy's totals, one per key range (verify-bucket sums them): how big the bucket is decides
+    // how versions that need reading are proven.
+    bucketTotals: sfn.JsonPath.listAt('$.ranges.totals'),
   };
   const copyEvent: Fields<Omit<CopyBucketEvent, 'continuation'>> = {
     pair: sfn.JsonPath.objectAt('$.pair'),
     objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
     // The destination is this run's own new bucket: what the source does not have does not belong in
     // it (a key live sync's pre-copy carried and the source deleted since, an earlier attempt's copy).
+    // Each key range removes only its own keys.
     mirror: true,
+    range: sfn.JsonPath.objectAt('$.range'),
     execution: EXECUTION,
   };
   // Only what the clone's output needs of the last verification: no continuation is left once it is done.
@@ -484,7 +494,8 @@ function copyPhase(
     // Only what the report needs: with 50 buckets the collected results stay far below 256 KiB
     // (the verification names the pair; the copy's own continuation is of no use any more).
     parameters: {
-      copy: sfn.JsonPath.objectAt('$.copy.continuation.totals'),
+      // The key ranges' totals, summed by the verification.
+      copy: sfn.JsonPath.objectAt('$.verification.copyTotals'),
       verification: sfn.JsonPath.objectAt('$.verification'),
     },
   });
@@ -498,6 +509,14 @@ function copyPhase(
     done: { EQUAL: reportBucket, MISMATCH: reportBucket, PROOF_NEEDED: proofPhase(scope, fns, item, reportBucket, cancellation) },
     cancellation,
   });
+  // A range's iteration ends with its totals only (the Map's result stays small: 256 KiB limit); one
+  // stopped for a cancel request ends quietly with RANGE_STOPPED, and then the bucket stops too,
+  // unverified, once every range has ended (the safe point after the buckets fails the clone).
+  const rangeCopied = sfn.Pass.jsonPath(scope, 'Report the key range', { inputPath: '$.copy.continuation.totals' });
+  const rangeStopped = sfn.Pass.jsonPath(scope, 'Stop copying the key range', { result: sfn.Result.fromString(RANGE_STOPPED) });
+  // The request's text stays in the stopped range's iteration: the bucket names it in general words.
+  const bucketStoppedInRanges = sfn.Pass.jsonPath(scope, 'Note the stopped key ranges', { result: sfn.Result.fromString('a key range of the bucket stopped for the cancel request'), resultPath: CANCEL_REQUEST_TEXT });
+  bucketStoppedInRanges.next(cancellation.cancelled);
   const copy = continuationLoop(scope, fns, {
     first: 'Copy objects',
     more: 'Copy more objects',
@@ -505,10 +524,34 @@ function copyPhase(
     step: 'copy-bucket',
     event: copyEvent,
     resultPath: '$.copy',
-    done: { DONE: verify.start },
+    done: { DONE: rangeCopied },
     // The first call reads the request too: an iteration started after it copies nothing.
-    cancellation,
+    cancellation: { ref: cancellation.ref, cancelled: rangeStopped },
   });
+  // One copy function copies ~1,000 objects/s (CPU): a large bucket is cut into key ranges copied by
+  // as many invocations at once (split-bucket; a bucket of one listing page is one range, {}).
+  const eachRange = sfn.Map.jsonPath(scope, 'Copy each key range', {
+    itemsPath: '$.split.ranges',
+    itemSelector: {
+      pair: sfn.JsonPath.objectAt('$.pair'),
+      objectVersions: sfn.JsonPath.stringAt('$.objectVersions'),
+      execution: EXECUTION,
+      cancellation: sfn.JsonPath.objectAt('$.cancellation'),
+      range: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+    },
+    maxConcurrency: MAX_KEY_RANGES,
+    resultSelector: { totals: sfn.JsonPath.listAt('$'), stopped: sfn.JsonPath.arrayContains(sfn.JsonPath.listAt('$'), RANGE_STOPPED) },
+    resultPath: '$.ranges',
+  });
+  eachRange.itemProcessor(copy.start);
+  eachRange.next(sfn.Choice.jsonPath(scope, 'Was a key range stopped?').when(sfn.Condition.booleanEquals('$.ranges.stopped', true), bucketStoppedInRanges).otherwise(verify.start));
+  const split = lambdaStep(scope, 'Split the bucket into key ranges', fns, 'split-bucket', {
+    payload: eventOf<SplitBucketEvent>({ pair: sfn.JsonPath.objectAt('$.pair'), execution: EXECUTION }),
+    // Only the ranges travel on (at most MAX_KEY_RANGES, two keys each).
+    resultSelector: { ranges: sfn.JsonPath.listAt('$.ranges') },
+    resultPath: '$.split',
+  });
+  split.next(eachRange);
 
   const eachBucket = sfn.Map.jsonPath(scope, 'Copy each bucket', {
     itemsPath: '$.destination.bucketPairs',
@@ -523,7 +566,7 @@ function copyPhase(
     maxConcurrency: BUCKET_COPY_CONCURRENCY,
     resultPath: '$.buckets',
   });
-  eachBucket.itemProcessor(copy.start);
+  eachBucket.itemProcessor(split);
   // Live sync's FINISH catches its read replicas up and promotes them while the buckets copy what
   // changed: the downtime holds the longer of the two, not their sum. The state after is the
   // buckets' branch's (the other ends with {}).

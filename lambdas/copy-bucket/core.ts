@@ -19,7 +19,7 @@ import { type AdaptiveLimiter, createAdaptiveLimiter, mapConcurrent } from '../s
 import type { CopyBucketEvent, CopyBucketResult, CopyContinuation, CopyTotals } from '../shared/contracts';
 import { AwsThrottled, classifyAwsError, CopyFailed, VersionHistoryNotCarried } from '../shared/errors';
 import type { RemainingTime } from '../shared/handler';
-import { bucketUsesKms, commonChecksum, copySource, isMultipartEtag } from '../shared/s3-objects';
+import { bucketUsesKms, commonChecksum, compareKeys, copySource, isMultipartEtag } from '../shared/s3-objects';
 import { HistoryCursor, HistoryReader, type KeyHistory, type ListedEntry, hasHistory, versionSuffix, wantedEntries } from '../shared/versions';
 
 const MIB = 1024 * 1024;
@@ -74,7 +74,9 @@ const THROTTLED_COPY_RETRIES = 3;
  * destination has and the source no longer has are removed from it, version by version, within
  * this invocation's key range (those the walk passes over, and once the source is exhausted every
  * one after its last key), counted in versionsRemoved; without it nothing of the destination is
- * removed but what copyKey clears. Returns CONTINUE with the continuation for the next invocation, or DONE.
+ * removed but what copyKey clears. With `range` (split-bucket's key ranges, copied in parallel by
+ * other invocations) only the keys after range.after up to range.upTo are copied, and mirror removes
+ * none outside them: DONE means the range is done. Returns CONTINUE with the continuation for the next invocation, or DONE.
  * Throws VersionHistoryNotCarried when a key has a history and the destination is not versioned, the
  * raw SDK error of a failed request (the handler classifies it), or CopyFailed naming the object.
  */
@@ -98,9 +100,14 @@ export async function copyBucket(s3: S3Client, event: CopyBucketEvent, remaining
   const passed: KeyHistory[] = [];
   const mirror = event.mirror === true;
   if (mirror) totals.versionsRemoved ??= 0;
-  // Everything up to lastKey was handled by earlier invocations: both walks start after it.
-  const source = new HistoryReader(send.listVersions, pair.sourceBucket, prior?.lastKey);
-  const destination = new HistoryCursor(new HistoryReader(send.listVersions, pair.destinationBucket, prior?.lastKey), mirror ? (h) => passed.push(h) : undefined);
+  // Everything up to lastKey was handled by earlier invocations: both walks start after it, or
+  // after the range's start (keys up to range.after are another range's).
+  const range = event.range ?? {};
+  const startAfter = range.after !== undefined && (prior?.lastKey === undefined || compareKeys(range.after, prior.lastKey) > 0) ? range.after : prior?.lastKey;
+  /** A key after the range's end: another range's, neither copied nor removed here. */
+  const beyond = (key: string) => range.upTo !== undefined && compareKeys(key, range.upTo) > 0;
+  const source = new HistoryReader(send.listVersions, pair.sourceBucket, startAfter);
+  const destination = new HistoryCursor(new HistoryReader(send.listVersions, pair.destinationBucket, startAfter), mirror ? (h) => passed.push(h) : undefined);
 
   let inFlight = 0;
   // Resolved by the next key that finishes: how the stream waits for a free place, and for the end.
@@ -134,7 +141,8 @@ export async function copyBucket(s3: S3Client, event: CopyBucketEvent, remaining
     // Checked once a slot is free: waiting for one may have used up the time left.
     if (failure || (started > 0 && remainingMs() < hardStopMs)) break;
     const history = await source.next();
-    if (!history) {
+    // The first key past the range's end: the range is exhausted.
+    if (!history || beyond(history.key)) {
       exhausted = true;
       break;
     }
@@ -163,6 +171,7 @@ export async function copyBucket(s3: S3Client, event: CopyBucketEvent, remaining
   // removal is a key started, so a removal cut short by the time budget resumes after the last one.
   if (exhausted && mirror && !failure) {
     for await (const gone of destination.rest()) {
+      if (beyond(gone.key)) break;
       await slot();
       if (failure || (started > 0 && remainingMs() < hardStopMs)) {
         exhausted = false;

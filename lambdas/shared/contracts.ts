@@ -574,7 +574,35 @@ export interface CopyBucketEvent extends CancellableEvent {
    * the source no longer has are removed from it too (the destination is this run's own new bucket).
    */
   mirror?: boolean;
+  /**
+   * The part of the bucket this invocation's copy covers (split-bucket): only its keys are copied,
+   * and mirror removes only its keys. Absent: the whole bucket.
+   */
+  range?: KeyRange;
   execution: ExecutionRef;
+}
+/**
+ * A contiguous part of a bucket's key space, in S3's listing order (UTF-8 binary): the keys k with
+ * after < k ≤ upTo. An absent bound is open (no `after`: from the first key; no `upTo`: to the last).
+ */
+export interface KeyRange {
+  after?: string;
+  upTo?: string;
+}
+/** split-bucket: cuts one bucket pair's source into key ranges copied in parallel (Clone, per bucket). */
+export interface SplitBucketEvent extends CancellableEvent {
+  pair: BucketPair;
+  /** At most this many ranges (default MAX_KEY_RANGES, lambdas/steps.ts). */
+  maxRanges?: number;
+  execution: ExecutionRef;
+}
+export interface SplitBucketResult {
+  /** Cover the whole key space exactly, in order: the first has no `after`, the last no `upTo`, each `after` is the previous `upTo`. */
+  ranges: KeyRange[];
+  /** The listing entries (versions and delete markers) the split estimated the source to hold. */
+  estimatedEntries: number;
+  /** ListObjectVersions requests the estimate took. */
+  requests: number;
 }
 export interface CopyContinuation {
   /**
@@ -618,10 +646,10 @@ export interface VerifyBucketEvent extends CancellableEvent {
   continuation?: VerifyContinuation;
   execution: ExecutionRef;
   /**
-   * The bucket's size as the copy counted it (CopyTotals): chooseContentProof decides from it whether
+   * The bucket's size as the copy counted it (CopyTotals, or one per key range, summed): chooseContentProof decides from it whether
    * versions that need reading are hashed in the step or proven by a Compute checksum job.
    */
-  bucketTotals?: CopyTotals;
+  bucketTotals?: CopyTotals | CopyTotals[];
   /**
    * The second pass after PROOF_NEEDED (with that result's `continuation`): each side's checksum job
    * as checksum-job-status last saw it (READY with its result document, or FAILED with why).
@@ -737,6 +765,11 @@ export interface VerifyBucketResult {
    * What the recheck before deletion and the emptying of the original compare with. Present once DONE.
    */
   sourceManifest?: ManifestRef;
+  /**
+   * The bucket's copy totals it was given (`bucketTotals`), summed over the key ranges: what Clone
+   * reports as the bucket's copy. Present once DONE when given.
+   */
+  copyTotals?: CopyTotals;
   /** Present with CONTINUE and PROOF_NEEDED. */
   continuation?: VerifyContinuation;
   /** Present with PROOF_NEEDED. */

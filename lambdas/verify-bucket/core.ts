@@ -4,6 +4,7 @@ import { createLimiter, mapConcurrent } from '../shared/concurrency';
 import { manifestLine, PartitionedLines, type PartitionIndex, partitionLines, proofPartitions, readPartitionIndex } from '../shared/checksum-job';
 import { StreamedObject } from '../shared/streamed-object';
 import { chooseContentProof } from '../shared/content-proof';
+import { sumCopyTotals } from '../shared/copy-totals';
 import type {
   BucketSide,
   ChecksumJobStatusResult,
@@ -173,7 +174,7 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
 
   // The bucket's size decides whether reading versions in the step or a Compute checksum job is the
   // faster proof (lambdas/shared/content-proof.ts); a version over the hash bound always goes to a job.
-  const totals = event.bucketTotals;
+  const totals = sumCopyTotals(event.bucketTotals);
   const engine = totals ? chooseContentProof({ objects: totals.objectsCopied + totals.objectsSkipped, bytes: totals.bytesCopied }) : 'hash';
   const judge = new VersionJudge(s3, limit, pair.sourceBucket, pair.destinationBucket, !sourceKms && !destinationKms, options.hashMaxBytes, engine);
   const sourceReader = new HistoryReader(list, pair.sourceBucket, prior?.lastKey);
@@ -305,6 +306,7 @@ export async function verifyBucket(s3: S3Client, event: VerifyBucketEvent, remai
     differenceCount,
     ...(differencesDocument ? { differencesDocument } : {}),
     sourceManifest: manifest.state(),
+    ...(totals ? { copyTotals: totals } : {}),
   };
 }
 

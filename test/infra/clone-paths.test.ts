@@ -14,6 +14,7 @@ import type {
   DiscoverEvent,
   VerifyBucketResult,
 } from '../../lambdas/shared/contracts';
+import { sumCopyTotals } from '../../lambdas/shared/copy-totals';
 import { callsOf, named, runStubbed, statesRun, type Stubs } from './run-stubbed';
 import { synth } from './synth';
 
@@ -41,6 +42,8 @@ interface WorldOptions {
   buckets?: number;
   /** Copy invocations each bucket needs (CONTINUE until the last). */
   copyRounds?: number;
+  /** Key ranges split-bucket cuts each bucket into (1: the whole bucket, {}). */
+  ranges?: number;
   mismatchBucket?: string;
   statistics?: 'EQUAL' | 'MISMATCH';
   steps?: Stubs['steps'];
@@ -72,6 +75,11 @@ function world(o: WorldOptions = {}): Stubs {
       'snapshot-status': () => ({ status: ++snapshotChecks < 3 ? 'PENDING' : 'READY', wait: waitState }),
       'create-stack': (e) => ({ stackName: e.destinationStackName, stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/orders-tmp-1a2b3c4d/1', alreadyExisted: false }),
       'stack-status': () => ({ status: 'READY', stackStatus: 'CREATE_COMPLETE', failures: [], wait: waitState }),
+      'split-bucket': () => ({
+        ranges: (o.ranges ?? 1) === 1 ? [{}] : Array.from({ length: o.ranges as number }, (_, i) => ({ ...(i > 0 ? { after: `r${i}` } : {}), ...(i < (o.ranges as number) - 1 ? { upTo: `r${i + 1}` } : {}) })),
+        estimatedEntries: 1,
+        requests: 1,
+      }),
       'copy-bucket': (e) => {
         const event = e as unknown as CopyBucketEvent;
         const invocations = (event.continuation?.invocations ?? 0) + 1;
@@ -92,6 +100,7 @@ function world(o: WorldOptions = {}): Stubs {
           comparedBy: { etag: 1, checksum: 0, hashed: 0, notComparable: 0 },
           differences: [],
           differenceCount: 0,
+          ...(e.bucketTotals ? { copyTotals: sumCopyTotals(e.bucketTotals as never) } : {}),
         } satisfies VerifyBucketResult;
       },
       'smoke-test': () => ({ status: 'READY', probe: { url: 'https://new/health', httpStatus: 200 }, wait: waitState }),
@@ -154,10 +163,23 @@ describe('Clone', () => {
     expect((copies[2]!.input as unknown as CopyBucketEvent).continuation).toMatchObject({ lastKey: 'k2', invocations: 2 });
     // `cancellation`: {} for a Clone run alone (nothing to read); Migrate's clones give the lock's key.
     // `mirror`: the destination is this run's own new bucket; what the source lacks does not belong in it.
-    expect(copies[0]!.input).toEqual({ pair: pairs(1)[0], objectVersions: 'all', mirror: true, execution: EXECUTION, cancellation: {} });
+    // `range`: {} for a bucket split-bucket found fits in one range (the whole bucket).
+    expect(copies[0]!.input).toEqual({ pair: pairs(1)[0], objectVersions: 'all', mirror: true, range: {}, execution: EXECUTION, cancellation: {} });
     expect(callsOf(o, 'verify-bucket')).toHaveLength(1);
     // The totals of the last of the three invocations (each stub invocation copies its number of objects).
     expect((o.output as CloneOutput).copies[0]!.objectsCopied).toBe(3);
+  });
+
+  it('copies each key range the split returns in its own iterations, then verifies the whole bucket once with every range\'s totals, reported summed', async () => {
+    const o = await run(world({ buckets: 1, ranges: 3, copyRounds: 2 }));
+    const copies = callsOf(o, 'copy-bucket').map((c) => c.input as unknown as CopyBucketEvent);
+    expect(copies.filter((c) => c.continuation === undefined).map((c) => c.range)).toEqual([{ upTo: 'r1' }, { after: 'r1', upTo: 'r2' }, { after: 'r2' }]);
+    expect(copies).toHaveLength(6);
+    const verify = callsOf(o, 'verify-bucket');
+    expect(verify).toHaveLength(1);
+    expect(verify[0]!.input.bucketTotals).toHaveLength(3);
+    // Each range's last invocation reports 2 objects copied: 3 ranges, 6.
+    expect((o.output as CloneOutput).copies[0]).toMatchObject({ objectsCopied: 6, requests: 6 });
   });
 
   it('creates the destination from the snapshots, passing the template URL only when given', async () => {
