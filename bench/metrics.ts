@@ -279,8 +279,10 @@ export interface BucketCopy extends Interval {
   boundObjectsPerSecond: number;
   latencyBoundObjectsPerSecond: number;
   meanRequestMs: number;
-  /** The requests in flight the latency bound assumes (the copy step's concurrency). */
+  /** The requests in flight the latency bound assumes (the copy step's concurrency), per function. */
   concurrency: number;
+  /** Key ranges the bucket was split into: one function each, in parallel (the bounds count them all). */
+  ranges: number;
   /** With a CPU model: the client CPU of the copy's requests per object (ms at one vCPU), and its bound. */
   cpu?: CopyCpu;
 }
@@ -315,6 +317,7 @@ export function bucketCopy(
   requests: Iterable<S3Request>,
   concurrency: number,
   cpuModel?: CopyCpuModel,
+  ranges = 1,
 ): BucketCopy {
   let mine = 0;
   let slotted = 0;
@@ -334,12 +337,13 @@ export function bucketCopy(
     busyMs += r.end - r.start;
   }
   const seconds = Math.max(0.001, (span.end - span.start) / 1000);
-  const latencyBound = busyMs > 0 ? (concurrency * objects) / (busyMs / 1000) : 0;
+  // Key ranges (split-bucket) are copied by one function each, in parallel: `ranges` times the slots and the CPU.
+  const latencyBound = busyMs > 0 ? (ranges * concurrency * objects) / (busyMs / 1000) : 0;
   let cpu: CopyCpu | undefined;
   if (cpuModel && objects > 0 && cpuMs > 0) {
     const share = cpuShare(cpuModel.timing, cpuModel.memoryMb);
     const msPerObject = cpuMs / objects;
-    cpu = { memoryMb: cpuModel.memoryMb, share, msPerObject, boundObjectsPerSecond: (1000 * share) / msPerObject };
+    cpu = { memoryMb: cpuModel.memoryMb, share, msPerObject, boundObjectsPerSecond: (ranges * 1000 * share) / msPerObject };
   }
   return {
     clone,
@@ -353,6 +357,7 @@ export function bucketCopy(
     latencyBoundObjectsPerSecond: latencyBound,
     meanRequestMs: slotted > 0 ? busyMs / slotted : 0,
     concurrency,
+    ranges,
     ...(cpu ? { cpu } : {}),
   };
 }

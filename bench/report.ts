@@ -114,11 +114,13 @@ export function comparisonLines(current: BenchSummary, earlier: BenchSummary, la
  */
 export function oneFunctionLine(s: BenchSummary): string {
   const latency = `latency-bound at ${s.copyConcurrency} in flight: ${num(s.copyLatencyBoundObjectsPerSecond)} objects/s`;
-  if (s.copyCpuMsPerObject === null || s.copyCpuBoundObjectsPerSecond === null) return `one function reaches ${num(s.copyBoundObjectsPerSecond)} objects/s (${latency}; no client CPU in the timing model)`;
+  // With key ranges the bounds are the bucket's, one function per range: each reaches its share.
+  const who = s.copyRanges > 1 ? `${s.copyRanges} functions (one per key range) reach` : 'one function reaches';
+  if (s.copyCpuMsPerObject === null || s.copyCpuBoundObjectsPerSecond === null) return `${who} ${num(s.copyBoundObjectsPerSecond)} objects/s (${latency}; no client CPU in the timing model)`;
   const cpu = `${s.copyCpuMsPerObject.toFixed(2)} ms of CPU per object at ${num(s.copyMemoryMb)} MB = share ${s.copyVcpuShare.toFixed(3)} vCPU`;
   return s.copyCpuBoundObjectsPerSecond < s.copyLatencyBoundObjectsPerSecond
-    ? `one function reaches ${num(s.copyBoundObjectsPerSecond)} objects/s (CPU-bound at ${cpu}; ${latency})`
-    : `one function reaches ${num(s.copyBoundObjectsPerSecond)} objects/s (${latency}; CPU allows ${num(s.copyCpuBoundObjectsPerSecond)} at ${cpu})`;
+    ? `${who} ${num(s.copyBoundObjectsPerSecond)} objects/s (CPU-bound at ${cpu}; ${latency})`
+    : `${who} ${num(s.copyBoundObjectsPerSecond)} objects/s (${latency}; CPU allows ${num(s.copyCpuBoundObjectsPerSecond)} at ${cpu})`;
 }
 
 export function formatReport(r: BenchResult): string {

@@ -9,6 +9,7 @@ import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
 import { STEPS, type StepName } from '../lambdas/steps';
 import { tempStackNameOf, executionArnOf } from '../lambdas/shared/naming';
 import { DEFAULT_COPY_CONCURRENCY } from '../lambdas/copy-bucket/core';
+import { sumCopyTotals } from '../lambdas/shared/copy-totals';
 import { runOnSimulatedClock } from '../local/clock';
 import { LocalHarness } from '../local/harness';
 import { SYNC_POLL_MS } from '../local/integrations';
@@ -246,6 +247,8 @@ export interface BenchSummary {
   copyMemoryMb: number;
   copyVcpuShare: number;
   copyConcurrency: number;
+  /** Key ranges a full copy was split into, the most of any bucket: one function each, in parallel (the bounds count them all). */
+  copyRanges: number;
   baselineCopyObjectsPerSecond: number | null;
   copySpeedup: number | null;
   requestsPerObject: number;
@@ -545,18 +548,24 @@ function workflowCopies(recorder: Recorder, runs: readonly CloneRun[], timing: T
     groups.set(key, group);
   }
   return [...groups.values()].map((g) => {
-    const first = g.invocations[0] as Invocation;
-    const last = g.invocations[g.invocations.length - 1] as Invocation;
-    const totals = (last.result as CopyBucketResult | undefined)?.continuation.totals;
+    // A bucket copied as key ranges (split-bucket) has one invocation chain per range, running in
+    // parallel: each range's last invocation holds that range's totals, and the bucket's are their sum.
+    const lastOfRange = new Map<string, Invocation>();
+    for (const i of g.invocations) lastOfRange.set(JSON.stringify((i.event as CopyBucketEvent).range ?? {}), i);
+    const ranges = lastOfRange.size;
+    const totals = sumCopyTotals([...lastOfRange.values()].flatMap((i) => (i.result as CopyBucketResult | undefined)?.continuation?.totals ?? []));
+    const start = Math.min(...g.invocations.map((i) => i.start + i.coldStartMs));
+    const end = Math.max(...g.invocations.map((i) => i.end));
     const copy = bucketCopy(
       g.run?.clone ?? 0,
       g.pair,
-      { start: first.start + first.coldStartMs, end: last.end },
+      { start, end },
       (totals?.objectsCopied ?? 0) + (totals?.objectsSkipped ?? 0),
       g.invocations.length,
       recorder.s3,
       copyConcurrency(),
       { timing, memoryMb: STEPS['copy-bucket'].memoryMb },
+      ranges,
     );
     return { ...copy, ...(g.run?.stage ? { stage: g.run.stage } : {}), ...(totals ? { totals } : {}) };
   });
@@ -817,6 +826,7 @@ function summarize(
     copyMemoryMb: STEPS['copy-bucket'].memoryMb,
     copyVcpuShare: round(cpuCopies[0]?.cpu?.share ?? Math.min(1, STEPS['copy-bucket'].memoryMb / run.fullVcpuMemoryMb), 3),
     copyConcurrency: full[0]?.concurrency ?? copyConcurrency(),
+    copyRanges: full.reduce((n, c) => Math.max(n, c.ranges), 1),
     baselineCopyObjectsPerSecond: baseline ? round(baselineRate, 1) : null,
     copySpeedup: baseline ? round(baselineRate > 0 ? copyRate / baselineRate : 0) : null,
     requestsPerObject: round(objects > 0 ? requests / objects : 0, 4),
