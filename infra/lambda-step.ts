@@ -16,7 +16,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { nodeOptionsOf, STEPS, type StepName } from '../lambdas/steps';
+import { STEP_NODE_OPTIONS, STEPS, type StepName } from '../lambdas/steps';
 
 /**
  * The repository root (this file is infra/lambda-step.ts), or the package root when this code runs
@@ -164,7 +164,7 @@ export class StepFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'env-migrator',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         ENV_MIGRATOR_STEP: props.step,
-        NODE_OPTIONS: nodeOptionsOf(props.step),
+        NODE_OPTIONS: STEP_NODE_OPTIONS,
         ...props.environment,
       },
     } satisfies Partial<lambda.FunctionProps>;

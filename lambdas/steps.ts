@@ -61,23 +61,9 @@ export const STEPS = {
   'replica-status': { timeoutSeconds: 30, memoryMb: 256 },
 } as const satisfies Record<string, { timeoutSeconds: number; memoryMb: number }>;
 
-/**
- * Node.js options a step runs with beyond the shared `--enable-source-maps` (infra/lambda-step.ts sets
- * NODE_OPTIONS; `npm run bench:copy` starts the copy step's process with the same). The copy allocates
- * a few short-lived objects per request in the SDK; V8's young generation at its default size is
- * collected often enough that the collector was ~11 % of the copy's CPU in a profile, and a 32 MiB
- * semi-space cut the copy's CPU per object by ~10 % on this machine (`npm run bench:copy`, four runs
- * alternating: 0.92 and 0.88 ms without, 0.81 and 0.78 ms with; bench/README.md "Copy speed against
- * peers"). It costs ~96 MiB of the function's 1,769 MB ("--max-semi-space-size", Node.js CLI options).
- */
-export const STEP_NODE_OPTIONS: Partial<Record<StepName, string>> = {
-  'copy-bucket': '--max-semi-space-size=32',
-};
+/** NODE_OPTIONS of every step's function (infra/lambda-step.ts), and of bench:copy's copy step: stack traces point into the TypeScript sources. */
+export const STEP_NODE_OPTIONS = '--enable-source-maps';
 
-/** NODE_OPTIONS of a step's function. */
-export function nodeOptionsOf(step: StepName): string {
-  return ['--enable-source-maps', STEP_NODE_OPTIONS[step]].filter(Boolean).join(' ');
-}
 
 export type StepName = keyof typeof STEPS;
 export const STEP_NAMES = Object.keys(STEPS) as StepName[];

@@ -63,6 +63,7 @@ interface CopyLike {
   status?: unknown;
   pair?: { logicalId?: unknown };
   continuation?: { totals?: CopyTotals };
+  range?: unknown;
 }
 
 const END_TYPES = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimedOut']);
@@ -81,6 +82,8 @@ function statusResults(value: unknown, depth = 0, found: StatusLike[] = []): Sta
 
 export class HeartbeatTracker {
   private readonly activities = new Map<string, Activity>();
+  /** Per bucket copy followed, each key range's latest totals (noteCopy). */
+  private readonly copyRanges = new Map<string, Map<string, { totals: CopyTotals; done: boolean }>>();
   private readonly entered = new Map<string, number>();
   /** Bucket totals from Migrate's inventory, by logical ID. */
   private readonly totals = new Map<string, { objects: number; bytes: number }>();
@@ -186,18 +189,31 @@ export class HeartbeatTracker {
     else this.activities.set(k, { ...this.who(e), label: w.label, check: base(e.stateName), startedAt, nextBeat: startedAt + this.everyMs, timeoutSeconds: w.timeoutSeconds, progress: fresh.r.progress });
   }
 
-  /** A copy that needs more invocations (CONTINUE) is followed like a wait; DONE ends it. */
+  /**
+   * A copy that needs more invocations (CONTINUE) is followed like a wait; DONE ends it. A bucket
+   * copied as key ranges (split-bucket) reports per range, in parallel: its figures are the sum of
+   * each range's latest totals, and it ends when every range heard of is DONE.
+   */
   private noteCopy(e: ProgressEvent, copy: CopyLike | undefined): void {
     const id = copy?.pair?.logicalId;
     const t = copy?.continuation?.totals;
     if (typeof id !== 'string' || !t || (copy?.status !== 'CONTINUE' && copy?.status !== 'DONE')) return;
     const k = `${e.executionArn}/copy/${id}`;
-    if (copy.status === 'DONE') {
+    const ranges = this.copyRanges.get(k) ?? new Map<string, { totals: CopyTotals; done: boolean }>();
+    this.copyRanges.set(k, ranges);
+    ranges.set(JSON.stringify(copy.range ?? {}), { totals: t, done: copy.status === 'DONE' });
+    if ([...ranges.values()].every((r) => r.done)) {
       this.activities.delete(k);
       return;
     }
+    let objects = 0;
+    let bytes = 0;
+    for (const r of ranges.values()) {
+      objects += r.totals.objectsCopied + r.totals.objectsSkipped;
+      bytes += r.totals.bytesCopied;
+    }
     const total = this.totals.get(id);
-    const copied = { objects: t.objectsCopied + t.objectsSkipped, bytes: t.bytesCopied, ...(total ? { totalObjects: total.objects, totalBytes: total.bytes } : {}) };
+    const copied = { objects, bytes, ...(total ? { totalObjects: total.objects, totalBytes: total.bytes } : {}) };
     const a = this.activities.get(k);
     const startedAt = a?.startedAt ?? this.entered.get(`${e.executionArn}/${e.stateName ?? ''}`) ?? e.timestamp;
     if (a) Object.assign(a, { copied, check: base(e.stateName) });

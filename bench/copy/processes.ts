@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { nodeOptionsOf } from '../../lambdas/steps';
+import { STEP_NODE_OPTIONS } from '../../lambdas/steps';
 import type { EndpointStats } from './endpoint';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -134,7 +134,7 @@ export function prepareCopyStep(options: CopyStepOptions): PreparedCopyStep {
     AWS_EC2_METADATA_DISABLED: 'true',
     LOCK_TABLE: 'bench-locks',
     // The Node.js options the deployed function runs with (lambdas/steps.ts).
-    NODE_OPTIONS: nodeOptionsOf('copy-bucket'),
+    NODE_OPTIONS: STEP_NODE_OPTIONS,
     BENCH_COPY_SOURCE: options.source,
     BENCH_COPY_DESTINATION: options.destination,
     ...(options.warmUp ? { BENCH_COPY_WARM_SOURCE: options.warmUp.source, BENCH_COPY_WARM_DESTINATION: options.warmUp.destination } : {}),

@@ -187,7 +187,7 @@ export async function copyBucket(s3: S3Client, event: CopyBucketEvent, remaining
   if (failure) throw failure.error;
   const continuation: CopyContinuation = { totals, invocations };
   if (lastKey !== undefined) continuation.lastKey = lastKey;
-  return { status: exhausted ? 'DONE' : 'CONTINUE', pair, continuation };
+  return { status: exhausted ? 'DONE' : 'CONTINUE', pair, continuation, ...(event.range ? { range: event.range } : {}) };
 }
 
 /**

@@ -633,6 +633,8 @@ export interface CopyBucketResult {
   status: 'DONE' | 'CONTINUE';
   pair: BucketPair;
   continuation: CopyContinuation;
+  /** The key range copied, as the event gave it: progress readers add a bucket's ranges up. */
+  range?: KeyRange;
 }
 
 /** verify-buckets: one invocation compares as much of one bucket pair's histories as its time budget allows. */

@@ -229,8 +229,7 @@ describe('the step functions', () => {
         POWERTOOLS_SERVICE_NAME: 'env-migrator',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ENV_MIGRATOR_STEP: step,
-        // Source-mapped stack traces everywhere; the copy's young generation sized for its allocation rate.
-        NODE_OPTIONS: step === 'copy-bucket' ? '--enable-source-maps --max-semi-space-size=32' : '--enable-source-maps',
+        NODE_OPTIONS: '--enable-source-maps',
       });
     }
   });

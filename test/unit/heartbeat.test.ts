@@ -94,6 +94,23 @@ describe('heartbeats', () => {
     expect(heartbeatText(beats[3]!)).toBe('waiting for copy of bucket UploadsBucket: 2 min 10 s, 1,500 of 4,000 objects, 2.0 GiB of 8.0 GiB copied');
   });
 
+  it('add up the key ranges of a bucket copied in parallel, and end the copy only once every range is done', () => {
+    const totals = (objects: number) => ({ objectsCopied: objects, objectsSkipped: 0, bytesCopied: objects * 1024, multipartObjects: 0, deleteMarkersCopied: 0, versionsCleared: 0, requests: objects });
+    const out = (at: number, status: string, range: object, objects: number) =>
+      ev(at, 'StateExited', 'Copy more objects', { stateType: 'Task', executionArn: CLONE1, output: { copy: { status, pair: { logicalId: 'UploadsBucket' }, continuation: { totals: totals(objects), invocations: 1 }, range } } });
+    const inventory = { inventory: [{ bucket: { logicalId: 'UploadsBucket' }, versioning: 'Enabled', notCarried: 0, counts: { currentObjects: 4000, noncurrentVersions: 0, deleteMarkers: 0, bytes: 4000 * 1024, archived: 0 } }] };
+    const beats = track([
+      ev(s(0), 'StateExited', "Count each bucket's objects", { stateType: 'Map', output: inventory }),
+      out(s(100), 'CONTINUE', { upTo: 'm' }, 1000),
+      out(s(101), 'CONTINUE', { after: 'm' }, 700),
+      // One range is done; the other still copies: the bucket is still followed, with both ranges' objects.
+      out(s(120), 'DONE', { upTo: 'm' }, 2000),
+      out(s(200), 'DONE', { after: 'm' }, 2000),
+    ], s(400));
+    const copies = beats.filter((b) => b.label === 'copy of bucket UploadsBucket').map((b) => [b.timestamp, b.copied?.objects]);
+    expect(copies).toEqual([[s(130), 2700], [s(160), 2700], [s(190), 2700]]);
+  });
+
   it('beat while one long invocation of a step runs (no output until it ends), with how long it has run; iterations of a Map in one state count once; nothing once it leaves', () => {
     const at = (seconds: number, type: string, name: string) => ev(s(seconds), type, name, { stateType: 'Task', executionArn: CLONE1 });
     const beats = track([
