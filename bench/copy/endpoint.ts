@@ -42,6 +42,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { compareKeys } from '../../lambdas/shared/key-order';
 
 interface StoredObject {
   size: number;
@@ -64,29 +65,6 @@ interface Upload {
   metadata: Record<string, string>;
   tags: [string, string][];
   parts: Map<number, { etag: string; size: number; origin: string }>;
-}
-
-/**
- * S3's listing order, UTF-8 binary ("List results are always returned in UTF-8 binary order",
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html): as compareKeys of
- * lambdas/shared/s3-objects.ts, repeated here because that module loads the whole S3 client, a second
- * of this process's start-up for one function.
- */
-function compareKeys(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-/** UTF-16 code units ranked as UTF-8 bytes order their code points: surrogates after U+E000–FFFF. */
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }
 
 export class Bucket {

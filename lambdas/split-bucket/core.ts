@@ -1,6 +1,6 @@
 import { ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { KeyRange, SplitBucketEvent, SplitBucketResult } from '../shared/contracts';
-import { compareKeys } from '../shared/s3-objects';
+import { compareKeys } from '../shared/key-order';
 import { VERSION_PAGE_SIZE } from '../shared/versions';
 
 export interface SplitOptions {

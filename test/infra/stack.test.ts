@@ -179,8 +179,6 @@ const INDIRECT_ACTIONS: Partial<Record<StepName, string[]>> = {
 /** Actions a command may need elsewhere that a step's use of it does not (verify-bucket's manifests are multipart uploads without tags). */
 const NOT_NEEDED: Partial<Record<StepName, string[]>> = {
   'verify-bucket': ['s3:PutObjectTagging'],
-  // It imports only compareKeys (S3's key order) from s3-objects, whose bucketUsesKms it never calls.
-  'split-bucket': ['s3:GetEncryptionConfiguration'],
 };
 
 /** What a step that keeps documents in the workflow bucket is granted besides its own calls (infra/step-permissions.ts documentGrants). */
