@@ -283,6 +283,8 @@ export interface BucketCopy extends Interval {
   concurrency: number;
   /** Key ranges the bucket was split into: one function each, in parallel (the bounds count them all). */
   ranges: number;
+  /** S3's write rate over the prefixes the copy wrote to (with a timing model that rates them). */
+  s3BoundObjectsPerSecond?: number;
   /** With a CPU model: the client CPU of the copy's requests per object (ms at one vCPU), and its bound. */
   cpu?: CopyCpu;
 }
@@ -299,7 +301,7 @@ export interface CopyCpu {
 }
 
 /** What a copy's CPU costs one function: its requests' client CPU (the timing model's) per object, and the rate it allows. */
-export type CopyCpuModel = { timing: Pick<TimingProfile, 'clientCpuMs' | 'defaultClientCpuMs' | 'fullVcpuMemoryMb'>; memoryMb: number };
+export type CopyCpuModel = { timing: Pick<TimingProfile, 'clientCpuMs' | 'defaultClientCpuMs' | 'fullVcpuMemoryMb' | 's3WritesPerSecondPerPrefix'>; memoryMb: number };
 
 /**
  * Rate of one bucket copy against its bound: objects ÷ elapsed, and concurrency × objects ÷ the sum
@@ -324,6 +326,7 @@ export function bucketCopy(
   let busyMs = 0;
   let cpuMs = 0;
   const cpuOf = new Map<string, number>();
+  const prefixes = new Set<string>();
   for (const r of requests) {
     if ((r.bucket !== pair.destinationBucket && r.bucket !== pair.sourceBucket) || r.start < span.start || r.start > span.end) continue;
     mine++;
@@ -332,11 +335,17 @@ export function bucketCopy(
       if (c === undefined) cpuOf.set(r.operation, (c = clientCpuMsOf(cpuModel.timing, 'S3', r.operation)));
       cpuMs += c;
     }
+    if (r.prefix !== undefined && r.bucket === pair.destinationBucket) prefixes.add(r.prefix);
     if (!SLOT_REQUESTS.has(r.operation)) continue;
     slotted++;
     busyMs += r.end - r.start;
   }
   const seconds = Math.max(0.001, (span.end - span.start) / 1000);
+  // S3's own bound: "at least 3,500 PUT/COPY/POST/DELETE ... requests per second per partitioned
+  // prefix" (S3 user guide, "optimizing Amazon S3 performance"), the prefixes the copy wrote to. Key
+  // ranges copied in parallel share it; beyond it S3 answers SlowDown and the copies back off.
+  const perPrefix = cpuModel?.timing.s3WritesPerSecondPerPrefix ?? 0;
+  const s3Bound = perPrefix > 0 && prefixes.size > 0 ? prefixes.size * perPrefix : undefined;
   // Key ranges (split-bucket) are copied by one function each, in parallel: `ranges` times the slots and the CPU.
   const latencyBound = busyMs > 0 ? (ranges * concurrency * objects) / (busyMs / 1000) : 0;
   let cpu: CopyCpu | undefined;
@@ -353,11 +362,12 @@ export function bucketCopy(
     requests: mine,
     invocations,
     objectsPerSecond: objects / seconds,
-    boundObjectsPerSecond: cpu && latencyBound > 0 ? Math.min(latencyBound, cpu.boundObjectsPerSecond) : latencyBound,
+    boundObjectsPerSecond: Math.min(cpu && latencyBound > 0 ? Math.min(latencyBound, cpu.boundObjectsPerSecond) : latencyBound, s3Bound ?? Number.POSITIVE_INFINITY),
     latencyBoundObjectsPerSecond: latencyBound,
     meanRequestMs: slotted > 0 ? busyMs / slotted : 0,
     concurrency,
     ranges,
+    ...(s3Bound !== undefined ? { s3BoundObjectsPerSecond: s3Bound } : {}),
     ...(cpu ? { cpu } : {}),
   };
 }

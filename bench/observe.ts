@@ -26,6 +26,16 @@ export interface S3Request extends Interval {
   operation: string;
   bucket: string;
   error?: string;
+  /** A write's partitioned prefix, as the simulator rates it (the key's first path segment): copies only. */
+  prefix?: string;
+}
+
+/** The prefix S3 rates a copy's writes by in the simulator (local/sim/s3.ts checkRate); undefined for other requests. */
+function writePrefix(operation: string, input: Record<string, unknown>): string | undefined {
+  if (operation !== 'CopyObject' && operation !== 'UploadPartCopy') return undefined;
+  const key = String(input.Key ?? '');
+  const slash = key.indexOf('/');
+  return slash >= 0 ? key.slice(0, slash + 1) : '';
 }
 
 export type OperationKind =
@@ -118,7 +128,7 @@ export class Recorder {
         this.after(service, operation, input, output, start, deletedStack);
         return output;
       } catch (err) {
-        if (service === 'S3' && logS3) this.s3.push({ operation, bucket: String(input.Bucket), start, end: account.now(), error: err instanceof Error ? err.name : String(err) });
+        if (service === 'S3' && logS3) this.s3.push({ operation, bucket: String(input.Bucket), start, end: account.now(), error: err instanceof Error ? err.name : String(err), prefix: writePrefix(operation, input) });
         throw err;
       }
     };
@@ -138,7 +148,7 @@ export class Recorder {
     const end = this.account.now();
     const key = `${service}.${operation}`;
     if (service === 'S3') {
-      this.s3.push({ operation, bucket: String(input.Bucket), start, end });
+      this.s3.push({ operation, bucket: String(input.Bucket), start, end, prefix: writePrefix(operation, input) });
       return;
     }
     if (key === 'RDS.CreateDBSnapshot') {

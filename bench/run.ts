@@ -249,6 +249,8 @@ export interface BenchSummary {
   copyConcurrency: number;
   /** Key ranges a full copy was split into, the most of any bucket: one function each, in parallel (the bounds count them all). */
   copyRanges: number;
+  /** S3's write rate over the prefixes the full copies wrote to (objects-weighted), null when the model rates none. */
+  copyS3BoundObjectsPerSecond: number | null;
   baselineCopyObjectsPerSecond: number | null;
   copySpeedup: number | null;
   requestsPerObject: number;
@@ -827,6 +829,7 @@ function summarize(
     copyVcpuShare: round(cpuCopies[0]?.cpu?.share ?? Math.min(1, STEPS['copy-bucket'].memoryMb / run.fullVcpuMemoryMb), 3),
     copyConcurrency: full[0]?.concurrency ?? copyConcurrency(),
     copyRanges: full.reduce((n, c) => Math.max(n, c.ranges), 1),
+    copyS3BoundObjectsPerSecond: full.some((c) => c.s3BoundObjectsPerSecond !== undefined) ? round(rate(full, (c) => c.s3BoundObjectsPerSecond ?? 0), 1) : null,
     baselineCopyObjectsPerSecond: baseline ? round(baselineRate, 1) : null,
     copySpeedup: baseline ? round(baselineRate > 0 ? copyRate / baselineRate : 0) : null,
     requestsPerObject: round(objects > 0 ? requests / objects : 0, 4),

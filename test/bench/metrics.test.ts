@@ -137,7 +137,7 @@ describe("a bucket copy's bound", () => {
     { operation: 'ListObjectVersions', bucket: 'src', start: 0, end: 90 },
     ...Array.from({ length: 1000 }, (_, i) => ({ operation: 'CopyObject', bucket: 'dst', start: 100 + i, end: 160 + i })),
   ];
-  const timing = { clientCpuMs: { 'S3.CopyObject': 0.9, 'S3.ListObjectVersions': 25 }, defaultClientCpuMs: 0.65, fullVcpuMemoryMb: 1769 };
+  const timing = { clientCpuMs: { 'S3.CopyObject': 0.9, 'S3.ListObjectVersions': 25 }, defaultClientCpuMs: 0.65, fullVcpuMemoryMb: 1769, s3WritesPerSecondPerPrefix: 0 };
 
   it('is the lower of the latency bound and what one function\'s CPU allows at its memory\'s vCPU share', () => {
     const at = (memoryMb: number) => bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 1, requests, 64, { timing, memoryMb });
@@ -153,5 +153,17 @@ describe("a bucket copy's bound", () => {
     expect(less.boundObjectsPerSecond).toBeCloseTo(625.8, 1);
     // Without a CPU model the bound is the latency bound, as before.
     expect(bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 1, requests, 64).boundObjectsPerSecond).toBeCloseTo(1066.7, 1);
+  });
+
+  it("counts a function per key range, and is never above S3's write rate over the prefixes the copy wrote to", () => {
+    const inPrefixes = (n: number) => requests.map((r, i) => (r.operation === 'CopyObject' ? { ...r, prefix: `p${i % n}/` } : r));
+    const rated = { ...timing, s3WritesPerSecondPerPrefix: 3500 };
+    // 8 ranges: 8 × 1,066.7 latency, 8 × 1,081.1 CPU; one prefix: S3's 3,500/s binds.
+    const one = bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 8, inPrefixes(1), 64, { timing: rated, memoryMb: 1769 }, 8);
+    expect(one.latencyBoundObjectsPerSecond).toBeCloseTo(8 * 1066.7, 0);
+    expect(one.s3BoundObjectsPerSecond).toBe(3500);
+    expect(one.boundObjectsPerSecond).toBe(3500);
+    // Four prefixes: 14,000/s, so the functions bind again.
+    expect(bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 8, inPrefixes(4), 64, { timing: rated, memoryMb: 1769 }, 8).boundObjectsPerSecond).toBeCloseTo(8 * 1066.7, 0);
   });
 });
