@@ -14,6 +14,8 @@ export class S3RequestLog implements Iterable<S3Request> {
   private operations = new Int32Array(1024);
   private buckets = new Int32Array(1024);
   private errors = new Int32Array(1024);
+  /** Index into `names` of a write's prefix (-1: none). */
+  private prefixes = new Int32Array(1024);
   private readonly names: string[] = [];
   private readonly indexOf = new Map<string, number>();
 
@@ -29,17 +31,20 @@ export class S3RequestLog implements Iterable<S3Request> {
     this.operations[i] = this.intern(request.operation);
     this.buckets[i] = this.intern(request.bucket);
     this.errors[i] = request.error === undefined ? -1 : this.intern(request.error);
+    this.prefixes[i] = request.prefix === undefined ? -1 : this.intern(request.prefix);
   }
 
   /** The request at `index` (a fresh object each time). */
   at(index: number): S3Request {
     const error = this.errors[index] as number;
+    const prefix = this.prefixes[index] as number;
     return {
       operation: this.names[this.operations[index] as number] as string,
       bucket: this.names[this.buckets[index] as number] as string,
       start: this.starts[index] as number,
       end: this.ends[index] as number,
       ...(error >= 0 ? { error: this.names[error] as string } : {}),
+      ...(prefix >= 0 ? { prefix: this.names[prefix] as string } : {}),
     };
   }
 
@@ -72,5 +77,6 @@ export class S3RequestLog implements Iterable<S3Request> {
     this.operations = bigger(this.operations, (n) => new Int32Array(n));
     this.buckets = bigger(this.buckets, (n) => new Int32Array(n));
     this.errors = bigger(this.errors, (n) => new Int32Array(n));
+    this.prefixes = bigger(this.prefixes, (n) => new Int32Array(n));
   }
 }

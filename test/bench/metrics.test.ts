@@ -1,3 +1,4 @@
+import { S3RequestLog } from '../../bench/request-log';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { blueGreenDowntime, bucketCopy, criticalPath, entryPointTtlSeconds, subtract, union, workflowWork } from '../../bench/metrics';
 import { type AwsOperation, checksumJobSubject, type Invocation, Recorder } from '../../bench/observe';
@@ -165,5 +166,17 @@ describe("a bucket copy's bound", () => {
     expect(one.boundObjectsPerSecond).toBe(3500);
     // Four prefixes: 14,000/s, so the functions bind again.
     expect(bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 8, inPrefixes(4), 64, { timing: rated, memoryMb: 1769 }, 8).boundObjectsPerSecond).toBeCloseTo(8 * 1066.7, 0);
+  });
+});
+
+describe("the benchmark's S3 request log", () => {
+  it('gives back every field it was given, a write\'s prefix included (the copy\'s S3 bound reads it)', () => {
+    const log = new S3RequestLog();
+    log.push({ operation: 'CopyObject', bucket: 'dst', start: 1, end: 61, prefix: 'data/' });
+    log.push({ operation: 'ListObjectVersions', bucket: 'src', start: 2, end: 92, error: 'SlowDown' });
+    expect([...log]).toEqual([
+      { operation: 'CopyObject', bucket: 'dst', start: 1, end: 61, prefix: 'data/' },
+      { operation: 'ListObjectVersions', bucket: 'src', start: 2, end: 92, error: 'SlowDown' },
+    ]);
   });
 });
