@@ -283,7 +283,7 @@ export interface BucketCopy extends Interval {
   concurrency: number;
   /** Key ranges the bucket was split into: one function each, in parallel (the bounds count them all). */
   ranges: number;
-  /** S3's write rate over the prefixes the copy wrote to (with a timing model that rates them). */
+  /** What S3's write rate per prefix allows: objects ÷ the busiest prefix's writes at that rate (with a timing model that rates them). */
   s3BoundObjectsPerSecond?: number;
   /** With a CPU model: the client CPU of the copy's requests per object (ms at one vCPU), and its bound. */
   cpu?: CopyCpu;
@@ -326,7 +326,7 @@ export function bucketCopy(
   let busyMs = 0;
   let cpuMs = 0;
   const cpuOf = new Map<string, number>();
-  const prefixes = new Set<string>();
+  const writesByPrefix = new Map<string, number>();
   for (const r of requests) {
     if ((r.bucket !== pair.destinationBucket && r.bucket !== pair.sourceBucket) || r.start < span.start || r.start > span.end) continue;
     mine++;
@@ -335,17 +335,19 @@ export function bucketCopy(
       if (c === undefined) cpuOf.set(r.operation, (c = clientCpuMsOf(cpuModel.timing, 'S3', r.operation)));
       cpuMs += c;
     }
-    if (r.prefix !== undefined && r.bucket === pair.destinationBucket) prefixes.add(r.prefix);
+    if (r.prefix !== undefined && r.bucket === pair.destinationBucket) writesByPrefix.set(r.prefix, (writesByPrefix.get(r.prefix) ?? 0) + 1);
     if (!SLOT_REQUESTS.has(r.operation)) continue;
     slotted++;
     busyMs += r.end - r.start;
   }
   const seconds = Math.max(0.001, (span.end - span.start) / 1000);
   // S3's own bound: "at least 3,500 PUT/COPY/POST/DELETE ... requests per second per partitioned
-  // prefix" (S3 user guide, "optimizing Amazon S3 performance"), the prefixes the copy wrote to. Key
-  // ranges copied in parallel share it; beyond it S3 answers SlowDown and the copies back off.
+  // prefix" (S3 user guide, "optimizing Amazon S3 performance"). The copy cannot end before its busiest
+  // prefix has taken its writes at that rate: objects ÷ (that prefix's writes ÷ the rate). Key ranges
+  // copied in parallel share a prefix's rate; beyond it S3 answers SlowDown and the copies back off.
   const perPrefix = cpuModel?.timing.s3WritesPerSecondPerPrefix ?? 0;
-  const s3Bound = perPrefix > 0 && prefixes.size > 0 ? prefixes.size * perPrefix : undefined;
+  const busiest = Math.max(0, ...writesByPrefix.values());
+  const s3Bound = perPrefix > 0 && busiest > 0 ? (objects * perPrefix) / busiest : undefined;
   // Key ranges (split-bucket) are copied by one function each, in parallel: `ranges` times the slots and the CPU.
   const latencyBound = busyMs > 0 ? (ranges * concurrency * objects) / (busyMs / 1000) : 0;
   let cpu: CopyCpu | undefined;

@@ -120,7 +120,7 @@ export function oneFunctionLine(s: BenchSummary): string {
   const cpu = `${s.copyCpuMsPerObject.toFixed(2)} ms of CPU per object at ${num(s.copyMemoryMb)} MB = share ${s.copyVcpuShare.toFixed(3)} vCPU`;
   const s3 = s.copyS3BoundObjectsPerSecond;
   if (s3 !== null && s3 <= Math.min(s.copyCpuBoundObjectsPerSecond, s.copyLatencyBoundObjectsPerSecond))
-    return `${who} ${num(s.copyBoundObjectsPerSecond)} objects/s (bound by S3's write rate per prefix over the prefixes written: ${num(s3)}; CPU allows ${num(s.copyCpuBoundObjectsPerSecond)} at ${cpu}; ${latency})`;
+    return `${who} ${num(s.copyBoundObjectsPerSecond)} objects/s (bound by S3's write rate on the busiest prefix: ${num(s3)}; CPU allows ${num(s.copyCpuBoundObjectsPerSecond)} at ${cpu}; ${latency})`;
   return s.copyCpuBoundObjectsPerSecond < s.copyLatencyBoundObjectsPerSecond
     ? `${who} ${num(s.copyBoundObjectsPerSecond)} objects/s (CPU-bound at ${cpu}; ${latency})`
     : `${who} ${num(s.copyBoundObjectsPerSecond)} objects/s (${latency}; CPU allows ${num(s.copyCpuBoundObjectsPerSecond)} at ${cpu})`;

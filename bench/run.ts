@@ -249,7 +249,7 @@ export interface BenchSummary {
   copyConcurrency: number;
   /** Key ranges a full copy was split into, the most of any bucket: one function each, in parallel (the bounds count them all). */
   copyRanges: number;
-  /** S3's write rate over the prefixes the full copies wrote to (objects-weighted), null when the model rates none. */
+  /** What S3's write rate on each full copy's busiest prefix allows (objects-weighted), null when the model rates none. */
   copyS3BoundObjectsPerSecond: number | null;
   baselineCopyObjectsPerSecond: number | null;
   copySpeedup: number | null;

@@ -156,16 +156,19 @@ describe("a bucket copy's bound", () => {
     expect(bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 1, requests, 64).boundObjectsPerSecond).toBeCloseTo(1066.7, 1);
   });
 
-  it("counts a function per key range, and is never above S3's write rate over the prefixes the copy wrote to", () => {
+  it("counts a function per key range, and is never above what S3's write rate allows its busiest prefix", () => {
     const inPrefixes = (n: number) => requests.map((r, i) => (r.operation === 'CopyObject' ? { ...r, prefix: `p${i % n}/` } : r));
     const rated = { ...timing, s3WritesPerSecondPerPrefix: 3500 };
-    // 8 ranges: 8 × 1,066.7 latency, 8 × 1,081.1 CPU; one prefix: S3's 3,500/s binds.
+    // 8 ranges: 8 × 1,066.7 latency, 8 × 1,081.1 CPU; one prefix takes all 1,000 writes: S3's 3,500/s binds.
     const one = bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 8, inPrefixes(1), 64, { timing: rated, memoryMb: 1769 }, 8);
     expect(one.latencyBoundObjectsPerSecond).toBeCloseTo(8 * 1066.7, 0);
     expect(one.s3BoundObjectsPerSecond).toBe(3500);
     expect(one.boundObjectsPerSecond).toBe(3500);
-    // Four prefixes: 14,000/s, so the functions bind again.
+    // Four prefixes of 250 writes each: 1,000 ÷ (250 ÷ 3,500) = 14,000/s, so the functions bind again.
     expect(bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 8, inPrefixes(4), 64, { timing: rated, memoryMb: 1769 }, 8).boundObjectsPerSecond).toBeCloseTo(8 * 1066.7, 0);
+    // Uneven prefixes: 900 writes in one of them bound the copy at 1,000 ÷ (900 ÷ 3,500) = 3,888.9/s.
+    const uneven = requests.map((r, i) => (r.operation === 'CopyObject' ? { ...r, prefix: i <= 900 ? 'big/' : 'small/' } : r));
+    expect(bucketCopy(1, pair, { start: 0, end: 10_000 }, 1000, 8, uneven, 64, { timing: rated, memoryMb: 1769 }, 8).boundObjectsPerSecond).toBeCloseTo(3888.9, 1);
   });
 });
 
