@@ -273,7 +273,7 @@ class KeySpace {
     /** Per place, the characters seen there, in order. */
     private readonly places: string[][],
   ) {
-    // 0: the key ends; 1..n: the characters seen; n + 1: any character above them (a marker's U+FFFF).
+    // 0: the key ends; 1..n: the characters seen; n + 1: a character above all of them (a marker's U+FFFF).
     this.bases = places.map((chars) => BigInt(chars.length + 2));
     this.top = this.bases.reduce((a, b) => a * b, 1n);
   }
