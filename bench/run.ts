@@ -6,9 +6,8 @@
 import { type CopyBucketEvent, type CopyBucketResult, type CopyTotals, DEFAULT_WAITS, type MigrationInputRaw, type Strategy, type VerifyBucketEvent } from '../lambdas/shared/contracts';
 import { positiveIntFromEnv } from '../lambdas/shared/concurrency';
 import { RETRYABLE_ERRORS } from '../lambdas/shared/errors';
-import { STEPS, type StepName } from '../lambdas/steps';
+import { DEFAULT_COPY_CONCURRENCY, STEPS, type StepName } from '../lambdas/steps';
 import { tempStackNameOf, executionArnOf } from '../lambdas/shared/naming';
-import { DEFAULT_COPY_CONCURRENCY } from '../lambdas/copy-bucket/core';
 import { sumCopyTotals } from '../lambdas/shared/copy-totals';
 import { runOnSimulatedClock } from '../local/clock';
 import { LocalHarness } from '../local/harness';

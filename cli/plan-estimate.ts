@@ -11,8 +11,7 @@ import timing from '../bench/timing.json' with { type: 'json' };
 import { ELB_ALIAS_TTL_SECONDS } from '../bench/metrics';
 import type { TimingProfile } from '../local/sim/core';
 import type { MigrationPlan } from './plan-core';
-import { DEFAULT_COPY_CONCURRENCY } from '../lambdas/copy-bucket/core';
-import { STEPS } from '../lambdas/steps';
+import { DEFAULT_COPY_CONCURRENCY, STEPS } from '../lambdas/steps';
 import { clientCpuMsOf, cpuShare } from '../local/sim/client-cpu';
 
 /** The benchmark's profile (the JSON is bundled into the CLI: no file is read at runtime). */

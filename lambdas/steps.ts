@@ -84,6 +84,16 @@ export const MAX_KEY_RANGES = 8;
  */
 export const MIN_RANGE_ENTRIES = 1000;
 
+/**
+ * Copy requests in flight at once unless COPY_CONCURRENCY says otherwise. By Little's law, the
+ * requests in flight one function needs = the rate its CPU allows × a request's latency: about
+ * 1,000–1,300 CopyObject/s on one vCPU (0.75–1.0 ms of client CPU each: bench/client-cpu.ts, and
+ * 0.83–1.02 ms per object copied in `npm run bench:copy`) × 60–100 ms for a small object's
+ * server-side copy (bench/README.md "Timing model": 15 ms request + 45 ms copy, more for larger
+ * objects) = 60–130. At 64 the copy waited on latency with CPU to spare; 128 keeps the
+ * CPU busy, and S3's SlowDown still halves it (the adaptive limiter). Each is one socket (copy-bucket/handler.ts).
+ */
+export const DEFAULT_COPY_CONCURRENCY = 128;
 /** The copy step stops starting new copies when less than this remains of its invocation. */
 export const COPY_SAFETY_MARGIN_MS = 3 * 60 * 1000;
 /** verify-bucket starts no new key with less than this left: the keys in flight (a hashed version of up to 1 GiB) finish within it. */

@@ -12,7 +12,7 @@
  * bench/README.md "Copy speed against peers" explains each figure and how it is measured.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_COPY_CONCURRENCY } from '../../lambdas/copy-bucket/core';
+import { DEFAULT_COPY_CONCURRENCY } from '../../lambdas/steps';
 import type { EndpointStats } from './endpoint';
 import { ensurePeerTools, type PeerId, peers as makePeers } from './peers';
 import { runCopyStep, startEndpoint } from './processes';

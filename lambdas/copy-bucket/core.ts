@@ -29,15 +29,6 @@ export const MAX_SINGLE_COPY_BYTES = 5 * 1024 * MIB;
 export const PART_BYTES = 512 * MIB;
 /** Multipart limits: at most 10,000 parts of at most 5 GiB each, all but the last at least 5 MiB. */
 const MAX_PARTS = 10_000;
-/**
- * Copy requests in flight at once unless COPY_CONCURRENCY says otherwise. By Little's law, the
- * requests in flight one function needs = the rate its CPU allows × a request's latency: about
- * 1,300 CopyObject/s on one vCPU (0.65–0.8 ms of client CPU each, `npm run bench:copy`) × 60–100 ms
- * for a small object's server-side copy (bench/README.md "Timing model": 15 ms request + 45 ms copy,
- * more for larger objects) = 80–130. At 64 the copy waited on latency with CPU to spare; 128 keeps the
- * CPU busy, and S3's SlowDown still halves it (the adaptive limiter). Each is one socket (handler.ts).
- */
-export const DEFAULT_COPY_CONCURRENCY = 128;
 
 export interface CopyOptions {
   /** Copy requests in flight at most (COPY_CONCURRENCY); fewer while S3 pushes back. */

@@ -5,8 +5,8 @@ import type { CopyBucketEvent } from '../shared/contracts';
 import { lockClient, obeyingCancel } from '../shared/cancel-request';
 import { stepHandler } from '../shared/handler';
 import { createLogger } from '../shared/logger';
-import { COPY_SAFETY_MARGIN_MS } from '../steps';
-import { copyBucket, DEFAULT_COPY_CONCURRENCY } from './core';
+import { COPY_SAFETY_MARGIN_MS, DEFAULT_COPY_CONCURRENCY } from '../steps';
+import { copyBucket } from './core';
 
 const options = { concurrency: positiveIntFromEnv(process.env.COPY_CONCURRENCY, DEFAULT_COPY_CONCURRENCY), safetyMarginMs: COPY_SAFETY_MARGIN_MS };
 const s3 = new S3Client(fanOutS3ClientConfig(options.concurrency));
