@@ -3,7 +3,7 @@
  * loopback S3 endpoint (bench/copy/endpoint.ts, a process of its own answering every request after
  * `--latency-ms`), copying the same source bucket into a fresh empty destination (issue 15).
  *
- *   npm run bench:copy -- [--latency-ms 15] [--objects 10000] [--runs 3] [--concurrency 64] [--bytes 1024]
+ *   npm run bench:copy -- [--latency-ms 15] [--objects 10000] [--runs 3] [--concurrency 128] [--bytes 1024] [--warm-objects 500]
  *                         [--tools copy,aws,aws64,rclone] [--json]
  *
  * For each tool: objects/s (median of the runs, min–max), requests per object and peak requests in
@@ -21,8 +21,6 @@ const SOURCE = 'bench-source';
 const DESTINATION = 'bench-destination';
 const WARM_SOURCE = 'bench-warm-source';
 const WARM_DESTINATION = 'bench-warm-destination';
-/** Objects the copy step's runner copies first, unmeasured: enough for the JIT to settle. */
-const WARM_OBJECTS = Number(process.env.WARM ?? 500);
 
 type ToolId = 'copyStep' | PeerId;
 const TOOL_FLAGS: Record<string, ToolId> = { copy: 'copyStep', aws: 'awsS3SyncDefault', aws64: 'awsS3Sync64', rclone: 'rclone' };
@@ -78,6 +76,8 @@ async function main(): Promise<number> {
       runs: { type: 'string', default: '3' },
       concurrency: { type: 'string' },
       bytes: { type: 'string', default: '1024' },
+      // Objects the copy step's runner copies first, unmeasured: a warm function.
+      'warm-objects': { type: 'string', default: '500' },
       tools: { type: 'string', default: 'copy,aws,aws64,rclone' },
       json: { type: 'boolean', default: false },
     },
@@ -86,8 +86,9 @@ async function main(): Promise<number> {
   const objects = Number(values.objects);
   const runs = Number(values.runs);
   const bytes = Number(values.bytes);
+  const warmObjects = Number(values['warm-objects']);
   const concurrency = values.concurrency !== undefined ? Number(values.concurrency) : undefined;
-  for (const [name, v] of Object.entries({ '--latency-ms': latencyMs, '--objects': objects, '--runs': runs, '--bytes': bytes, '--concurrency': concurrency ?? 1 })) {
+  for (const [name, v] of Object.entries({ '--latency-ms': latencyMs, '--objects': objects, '--runs': runs, '--bytes': bytes, '--warm-objects': warmObjects, '--concurrency': concurrency ?? 1 })) {
     if (!Number.isInteger(v) || v < (name === '--latency-ms' || name === '--bytes' ? 0 : 1)) throw new Error(`${name} must be a whole number${name === '--latency-ms' || name === '--bytes' ? '' : ' above 0'}`);
   }
   const tools = (values.tools as string).split(',').map((t) => {
@@ -103,7 +104,7 @@ async function main(): Promise<number> {
   const figures: Partial<Record<ToolId, ToolFigures>> = {};
   try {
     await endpoint.seed(SOURCE, objects, bytes);
-    if (tools.includes('copyStep')) await endpoint.seed(WARM_SOURCE, WARM_OBJECTS, bytes);
+    if (tools.includes('copyStep')) await endpoint.seed(WARM_SOURCE, warmObjects, bytes);
     const configured = concurrency ?? DEFAULT_COPY_CONCURRENCY;
     for (const tool of tools) {
       const peer = peers.find((p) => p.id === tool);
