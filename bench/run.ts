@@ -120,6 +120,17 @@ export interface LiveSyncFigures {
   buckets: LiveSyncBucket[];
 }
 
+/** FINISH's phases, as the summary line carries them (rounded). */
+type LiveSyncPhase =
+  | 'parallelSeconds'
+  | 'replicaBranchSeconds'
+  | 'bucketBranchSeconds'
+  | 'longerBranch'
+  | 'catchUpSeconds'
+  | 'catchUpAwsSeconds'
+  | 'promotionSeconds'
+  | 'promotionAwsSeconds';
+
 export interface LiveSyncBucket {
   logicalId: string;
   preCopy: { seconds: number; objectsCopied: number; bytesCopied: number; requests: number };
@@ -192,21 +203,13 @@ export interface Rerun {
 }
 
 export interface BenchSummary {
-  /** Live sync only (the other lines are as they were): what PREPARE and FINISH did, the size run and the goal. */
-  liveSync?: {
+  /** Live sync only (the other lines are as they were): what PREPARE and FINISH did (in whole seconds), the size run and the goal. */
+  liveSync?: Pick<LiveSyncFigures, LiveSyncPhase> & {
     dbGb: number;
     objectsPerBucket: number;
     downtimeTargetRatio: number;
     prepareSeconds: number;
     prepareCreateStackSeconds: number;
-    parallelSeconds: number;
-    replicaBranchSeconds: number;
-    bucketBranchSeconds: number;
-    longerBranch: 'replicas' | 'buckets';
-    catchUpSeconds: number;
-    catchUpAwsSeconds: number;
-    promotionSeconds: number;
-    promotionAwsSeconds: number;
     buckets: { logicalId: string; preCopyObjects: number; preCopySeconds: number; deltaCopied: number; deltaSkipped: number; deltaRemoved: number; deltaSeconds: number; verifySeconds: number }[];
   };
   /** `--workflow-only` at the reference size: the downtimeRatio is against RECORDED_BASELINE_DOWNTIME_SECONDS. */
