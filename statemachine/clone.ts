@@ -42,6 +42,7 @@ import type {
 } from '../lambdas/shared/contracts';
 import { MIGRATION_CANCELLED } from '../lambdas/shared/errors';
 import { CHECKSUM_JOB_TIMEOUT_SECONDS, MAX_KEY_RANGES } from '../lambdas/steps';
+import { CANCEL_STATE_PREFIXES } from './cancel-names';
 import { CANCEL_REQUEST_TEXT, cancelPoint, type CancelCheck, EXECUTION, type LoopCancellation, continuationLoop, copyIfPresent, eventOf, lambdaStep, listRequiredOutputs, resumableStep, waitLoop, type Fields, type StepFunctions } from './building-blocks';
 
 /**
@@ -54,7 +55,8 @@ export const LIVE_SYNC_CLONE_TASK_STATES = [
   'Check the promotion plan again',
   'Pre-copy objects',
   'Pre-copy more objects',
-  'Read any cancel request (Report the prepared copy)',
+  // The cancel point before the standby: its Task's name is the cancel check's (cancel-names.ts).
+  `${CANCEL_STATE_PREFIXES.read}Report the prepared copy)`,
   'Check the read replicas',
   'Check the read replicas again',
   'Promote the read replicas',

@@ -4,7 +4,7 @@ import type { CopyTotals } from './contracts';
  * One bucket's copy totals from its key ranges' (Clone copies a bucket as several ranges in
  * parallel; verify-bucket is given each range's totals and reports their sum as the bucket's).
  * A single CopyTotals is returned as it is. A range that stopped for a cancel request has no totals
- * (its fields are absent) and counts as 0. versionsRemoved is present when any range counted it.
+ * (its fields are absent) and counts as 0. versionsRemoved is present when one of the ranges counted it.
  */
 export function sumCopyTotals(totals: CopyTotals | readonly CopyTotals[] | undefined): CopyTotals | undefined {
   if (totals === undefined) return undefined;
